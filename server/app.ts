@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { Store } from './db/connect.ts';
+import { loggerOptions } from './logging.ts';
+import render from './plugins/render.ts';
+import errors from './plugins/errors.ts';
+import teacherRoutes from './routes/teacher.ts';
+import healthRoutes from './routes/health.ts';
+
+const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  /** Where logs go; tests capture them to prove what is never logged. */
+  logStream?: NodeJS.WritableStream;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    store: Store;
+  }
+}
+
+export async function buildApp({ config, store, logStream }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL, logStream),
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 256 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('store', store);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    // A code in a URL must not travel to another site in a Referer header.
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: config.TRUST_PROXY,
+  });
+  await app.register(formbody);
+  await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });
+  await app.register(view, {
+    engine: { eta: new Eta({ views: root('web/views'), cache: true, autoEscape: true }) },
+    root: root('web/views'),
+    production: true,
+  });
+  await app.register(errors);
+  await app.register(render);
+  await app.register(healthRoutes);
+  await app.register(teacherRoutes);
+  return app;
+}
+
+export const paths = { root, views: root('web/views'), surveys: path.join(root('surveys')) };

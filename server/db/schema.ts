@@ -1,0 +1,94 @@
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable } from 'kysely';
+import type { Questionnaire } from '../../surveys/schema.ts';
+
+/**
+ * The single truth of table shapes. Tables that hold responses or codes carry no time, no
+ * network address and no sequence (design §4); `docs/storage.md` explains the shapes.
+ */
+export interface Database {
+  app_meta: AppMetaTable;
+  school: SchoolTable;
+  questionnaire: QuestionnaireTable;
+  wave: WaveTable;
+  wave_school: WaveSchoolTable;
+  access_code: AccessCodeTable;
+  response: ResponseTable;
+  comment: CommentTable;
+}
+
+export interface AppMetaTable {
+  key: string;
+  value: string;
+}
+
+export interface SchoolTable {
+  id: Generated<string>;
+  name: string;
+  /** The benchmark group: the school level, e.g. `basisonderwijs`, `secundair`. */
+  benchmark_group: string;
+  municipality: string;
+  staff_count: number;
+  active: Generated<boolean>;
+}
+
+export interface QuestionnaireTable {
+  id: Generated<string>;
+  /** The questionnaire's own `id` (its lineage); versions of one key keep item ids. */
+  key: string;
+  version: number;
+  /** Immutable once stored (a trigger refuses updates). */
+  definition: JSONColumnType<Questionnaire>;
+}
+
+export type WaveStatus = 'draft' | 'open' | 'closed';
+
+export interface WaveTable {
+  id: Generated<string>;
+  name: string;
+  questionnaire_id: string;
+  status: ColumnType<WaveStatus, WaveStatus | undefined, WaveStatus>;
+  /** k of disclosure rule R1, fixed once the wave opens. */
+  k: number;
+  /** True once the close transaction has rewritten the wave's responses (design §4). */
+  sealed: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+export interface WaveSchoolTable {
+  wave_id: string;
+  school_id: string;
+  /** Codes ever generated for this school in this wave. */
+  codes_issued: Generated<number>;
+  /** Spent codes, counted at sealing when the spent-code rows are deleted. */
+  codes_spent: Generated<number>;
+}
+
+export interface AccessCodeTable {
+  /** Hex SHA-256 of the normalised code; the code itself is never stored. */
+  hash: string;
+  wave_id: string;
+  school_id: string;
+  spent: Generated<boolean>;
+}
+
+export interface ResponseTable {
+  id: Generated<string>;
+  wave_id: string;
+  school_id: string;
+  /** Raw values 1..5 (0 = "weet niet / n.v.t.", null = unanswered) in questionnaire item order. */
+  answers: ColumnType<(number | null)[], (number | null)[], never>;
+  /** Background item id → option id, e.g. `{ "role": "leraar" }`; unanswered items are absent. */
+  background: JSONColumnType<Record<string, string>>;
+}
+
+/** Open comments live apart from responses so no comment can be joined to a set of answers. */
+export interface CommentTable {
+  id: Generated<string>;
+  wave_id: string;
+  school_id: string;
+  text: string;
+}
+
+export type School = Selectable<SchoolTable>;
+export type Wave = Selectable<WaveTable>;
+export type NewResponse = Insertable<ResponseTable>;

@@ -1,0 +1,120 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.ts';
+import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
+import { publishQuestionnaire } from './questionnaires.ts';
+import { createSchool } from './schools.ts';
+import { closeWave, createWave, issueCodes, openWave } from './waves.ts';
+import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
+
+/** The fictitious demo network: names say "Demo" so no one mistakes them for real schools. */
+const SCHOOLS: Array<{ name: string; group: string; municipality: string; staff: number }> = [
+  { name: 'Demo Basisschool De Regenboog', group: 'basisonderwijs', municipality: 'Gent', staff: 28 },
+  { name: 'Demo Basisschool Klavertje Vier', group: 'basisonderwijs', municipality: 'Mechelen', staff: 22 },
+  { name: 'Demo Basisschool De Vlinder', group: 'basisonderwijs', municipality: 'Hasselt', staff: 35 },
+  { name: 'Demo Vrije Basisschool Sint-Jozef', group: 'basisonderwijs', municipality: 'Brugge', staff: 18 },
+  { name: 'Demo Gemeentelijke Basisschool Het Kompas', group: 'basisonderwijs', municipality: 'Leuven', staff: 41 },
+  { name: 'Demo Basisschool De Kleine Wereld', group: 'basisonderwijs', municipality: 'Aalst', staff: 6 },
+  { name: 'Demo Atheneum Scheldeland', group: 'secundair', municipality: 'Antwerpen', staff: 96 },
+  { name: 'Demo Sint-Lutgardiscollege', group: 'secundair', municipality: 'Kortrijk', staff: 74 },
+  { name: 'Demo Technisch Instituut De Brug', group: 'secundair', municipality: 'Genk', staff: 88 },
+  { name: 'Demo Lyceum Ter Duinen', group: 'secundair', municipality: 'Oostende', staff: 52 },
+  { name: 'Demo Campus Kempenland', group: 'secundair', municipality: 'Turnhout', staff: 63 },
+  { name: 'Demo Middenschool Het Spoor', group: 'secundair', municipality: 'Sint-Niklaas', staff: 14 },
+];
+
+const DEMO_SEED = 20201;
+
+export async function isDemo(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('app_meta').select('value').where('key', '=', 'demo').executeTakeFirst();
+  return row?.value === 'true';
+}
+
+export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('school').select('id').limit(1).executeTakeFirst();
+  return !row;
+}
+
+/**
+ * Seeds the demo network: twelve schools in two benchmark groups, two sealed waves with synthetic
+ * responses (plausible school differences, a small improvement over time) and one open wave.
+ */
+export async function seedDemo(db: Kysely<Database>, k: number): Promise<{ openWaveId: string }> {
+  if (!(await isEmpty(db))) throw new Error('The store already holds schools; the demo network is only seeded into an empty store.');
+  const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+  const random = rng(DEMO_SEED);
+  const questionnaireId = await publishQuestionnaire(db, q);
+  const schools = [];
+  for (const s of SCHOOLS) {
+    const id = await createSchool(db, { name: s.name, benchmark_group: s.group, municipality: s.municipality, staff_count: s.staff });
+    schools.push({ ...s, id, effect: schoolEffect(q, random) });
+  }
+  const schoolIds = schools.map((s) => s.id);
+
+  const waves = [
+    { name: 'Demo voorjaar 2025', shift: -0.1 },
+    { name: 'Demo najaar 2025', shift: 0 },
+  ];
+  for (const w of waves) {
+    const waveId = await createWave(db, { name: w.name, questionnaireId, schoolIds, k });
+    await openWave(db, waveId);
+    for (const s of schools) {
+      const rate = 0.55 + random() * 0.35;
+      const n = Math.round(s.staff * rate);
+      const rows = Array.from({ length: n }, () => syntheticResponse(q, s.effect, random, w.shift));
+      await db.transaction().execute(async (trx) => {
+        if (rows.length) {
+          await trx
+            .insertInto('response')
+            .values(rows.map((r) => ({ wave_id: waveId, school_id: s.id, answers: r.answers, background: JSON.stringify(r.background) })))
+            .execute();
+        }
+        // Demo responses are not made through codes; the counts say what the codes would have been.
+        await trx
+          .updateTable('wave_school')
+          .set({ codes_issued: s.staff, codes_spent: n })
+          .where('wave_id', '=', waveId)
+          .where('school_id', '=', s.id)
+          .execute();
+        const comments = DEMO_COMMENTS.filter(() => random() < 0.3).slice(0, Math.floor(n / 6));
+        if (comments.length) {
+          await trx.insertInto('comment').values(comments.map((text) => ({ wave_id: waveId, school_id: s.id, text }))).execute();
+        }
+      });
+    }
+    await closeWave(db, waveId);
+  }
+
+  const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });
+  await openWave(db, openWaveId);
+  for (const s of schools) await issueCodes(db, openWaveId, s.id, s.staff);
+  await db.insertInto('app_meta').values({ key: 'demo', value: 'true' }).execute();
+  await db.insertInto('app_meta').values({ key: 'demo_open_wave', value: openWaveId }).execute();
+  return { openWaveId };
+}
+
+/** Fresh codes for the open demo wave, printed at start so a visitor can try the teacher flow. */
+export async function demoCodes(db: Kysely<Database>, count: number): Promise<string[]> {
+  const row = await db.selectFrom('app_meta').select('value').where('key', '=', 'demo_open_wave').executeTakeFirst();
+  if (!row) return [];
+  const wave = await db.selectFrom('wave').select('status').where('id', '=', row.value).executeTakeFirst();
+  if (wave?.status !== 'open') return [];
+  const school = await db
+    .selectFrom('wave_school')
+    .innerJoin('school', 'school.id', 'wave_school.school_id')
+    .select('school.id')
+    .where('wave_school.wave_id', '=', row.value)
+    .orderBy('school.name')
+    .executeTakeFirstOrThrow();
+  return issueCodes(db, row.value, school.id, count);
+}
+
+const DEMO_COMMENTS = [
+  'Meer overlegmomenten binnen de lesuren zouden veel helpen.',
+  'De nieuwe collega’s worden goed opgevangen, daar mogen we trots op zijn.',
+  'De mailstroom is niet meer te volgen. Graag één vast moment per week.',
+  'Oudercontacten lopen steeds vaker uit de hand. Steun van de directie is welkom.',
+  'Fijne collega’s, maar de werkdruk rond de rapporten is te hoog.',
+  'Ik mis inspraak bij de planning van het schooljaar.',
+  'Demo-opmerking: dank voor deze bevraging.',
+  'Meer waardering voor het ondersteunend personeel, alstublieft.',
+];

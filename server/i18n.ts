@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import i18next, { type TFunction } from 'i18next';
+
+export const LANGS = ['nl', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+export const DEFAULT_LANG: Lang = 'nl';
+
+const load = (lang: Lang) => JSON.parse(readFileSync(new URL(`../web/locales/${lang}.json`, import.meta.url), 'utf8'));
+
+const instance = i18next.createInstance();
+await instance.init({
+  resources: { nl: { translation: load('nl') }, en: { translation: load('en') } },
+  lng: DEFAULT_LANG,
+  fallbackLng: false,
+  // Eta escapes output itself; escaping here too would double-escape.
+  interpolation: { escapeValue: false },
+  returnNull: false,
+  initAsync: false,
+});
+
+export function isLang(value: unknown): value is Lang {
+  return typeof value === 'string' && (LANGS as readonly string[]).includes(value);
+}
+
+export function translator(lang: Lang): TFunction {
+  return instance.getFixedT(lang);
+}
+
+export function hasKey(lang: Lang, key: string): boolean {
+  return instance.exists(key, { lng: lang });
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** Numbers as people read them: decimal comma in Dutch, point in English. */
+export function formatNumber(lang: Lang, value: number, digits = 1): string {
+  const key = `${lang}:${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(key, f);
+  }
+  return f.format(value);
+}

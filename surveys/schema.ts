@@ -1,0 +1,85 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The questionnaire format (design §2). This TypeBox schema is the only definition: the JSON Schema
+ * file next to it is generated from it (`npx tsx scripts/write-schema.ts`), and types come from `Static`.
+ */
+
+const Id = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$', description: 'stable identifier' });
+
+export const LocalText = Type.Object(
+  {
+    nl: Type.String({ minLength: 1, maxLength: 2000 }),
+    en: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
+
+/** A five-point scale: values 1..5 label-ordered; an optional "don't know / n.a." stored as 0 = missing. */
+export const ScaleSchema = Type.Object(
+  {
+    id: Id,
+    labels: Type.Array(LocalText, { minItems: 5, maxItems: 5 }),
+    notApplicable: Type.Optional(LocalText),
+  },
+  { additionalProperties: false },
+);
+
+export const ItemSchema = Type.Object(
+  {
+    id: Id,
+    label: LocalText,
+    scale: Id,
+    reverse: Type.Boolean({ description: 'negatively worded: recoded as 6 - value' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ThemeSchema = Type.Object(
+  {
+    id: Id,
+    label: LocalText,
+    items: Type.Array(ItemSchema, { minItems: 1, maxItems: 20 }),
+  },
+  { additionalProperties: false },
+);
+
+export const BackgroundSchema = Type.Object(
+  {
+    id: Id,
+    label: LocalText,
+    options: Type.Array(Type.Object({ id: Id, label: LocalText }, { additionalProperties: false }), {
+      minItems: 2,
+      maxItems: 10,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const QuestionnaireSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    id: Id,
+    version: Type.Integer({ minimum: 1 }),
+    title: LocalText,
+    intro: LocalText,
+    scales: Type.Array(ScaleSchema, { minItems: 1, maxItems: 10 }),
+    themes: Type.Array(ThemeSchema, { minItems: 1, maxItems: 30 }),
+    background: Type.Array(BackgroundSchema, { maxItems: 5 }),
+    comment: Type.Optional(
+      Type.Object(
+        { label: LocalText, maxLength: Type.Integer({ minimum: 1, maximum: 5000 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, $id: 'https://schoolpols.example/questionnaire.schema.json' },
+);
+
+export type Questionnaire = Static<typeof QuestionnaireSchema>;
+export type Theme = Static<typeof ThemeSchema>;
+export type Item = Static<typeof ItemSchema>;
+export type Scale = Static<typeof ScaleSchema>;
+export type Background = Static<typeof BackgroundSchema>;
+export type LocalText = Static<typeof LocalText>;
+export type Lang = keyof LocalText;

@@ -10,7 +10,6 @@ export type StoreKind = 'pglite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   kind: StoreKind;
-  /** Runs statements that cannot run inside a transaction (VACUUM). */
   close(): Promise<void>;
 }
 
@@ -21,14 +20,18 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
 
 export interface StoreOptions {
   databaseUrl?: string | undefined;
-  /** Directory of the file-backed PGlite store; `memory://` keeps it in memory (tests). */
-  pgliteDir: string;
+  /** Directory of the file-backed PGlite store; `memory://` (the default) keeps it in memory. */
+  pgliteDir?: string;
   poolSize?: number;
+  /** Called when an idle pooled connection dies (server restart, admin kill); the pool replaces it. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
+    // Without a listener, an idle connection killed by the server would crash the process.
+    pool.on('error', options.onConnectionError ?? ((err) => process.stderr.write(`PostgreSQL connection lost: ${err.message}\n`)));
     // Fail at start with one clear message rather than on the first request.
     const client = await pool.connect().catch(async (err: Error) => {
       await pool.end();
@@ -38,8 +41,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
-  if (!options.pgliteDir.startsWith('memory://')) await mkdir(options.pgliteDir, { recursive: true });
-  const pglite = await PGlite.create(options.pgliteDir, {
+  const dir = options.pgliteDir ?? 'memory://';
+  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
+  const pglite = await PGlite.create(dir, {
     parsers: { 20: (v: string) => Number.parseInt(v, 10), 1700: (v: string) => Number.parseFloat(v) },
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });

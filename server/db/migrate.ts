@@ -1,15 +1,27 @@
-import { promises as fs } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 
+/**
+ * Like Kysely's FileMigrationProvider, but the import happens in this module so that whatever
+ * runs the app (tsx, vitest) also loads the TypeScript migration files.
+ */
+const provider: MigrationProvider = {
+  async getMigrations() {
+    const migrations: Record<string, Migration> = {};
+    for (const file of (await readdir(MIGRATIONS)).sort()) {
+      if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+      migrations[file.replace(/\.ts$/, '')] = await import(pathToFileURL(path.join(MIGRATIONS, file)).href);
+    }
+    return migrations;
+  },
+};
+
 export function migrator(db: Kysely<any>): Migrator {
-  return new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS }),
-  });
+  return new Migrator({ db, provider });
 }
 
 function check({ error, results }: MigrationResultSet): void {

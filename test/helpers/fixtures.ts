@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../server/db/schema.ts';
+import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { publishQuestionnaire } from '../../server/questionnaires.ts';
+import { createSchool } from '../../server/schools.ts';
+import { createWave, issueCodes, openWave } from '../../server/waves.ts';
+
+export const shipped: Questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+
+let counter = 0;
+
+/** A published questionnaire, one school and an open wave with `codes` fresh access codes. */
+export async function openWaveWithCodes(db: Kysely<Database>, codes: number, options: { open?: boolean } = {}) {
+  counter += 1;
+  const existing = await db.selectFrom('questionnaire').select('id').where('key', '=', shipped.id).where('version', '=', shipped.version).executeTakeFirst();
+  const questionnaireId = existing?.id ?? (await publishQuestionnaire(db, shipped));
+  const schoolId = await createSchool(db, { name: `Testschool ${counter}-${Math.random()}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: codes });
+  const waveId = await createWave(db, { name: `Testbevraging ${counter}`, questionnaireId, schoolIds: [schoolId], k: 5 });
+  if (options.open ?? true) await openWave(db, waveId);
+  const plain = await issueCodes(db, waveId, schoolId, codes);
+  return { questionnaireId, schoolId, waveId, codes: plain };
+}
+
+/** A form body answering every item with a valid value. */
+export function fullAnswers(code: string, seed = 1): Record<string, string> {
+  const body: Record<string, string> = { code };
+  let i = seed;
+  for (const theme of shipped.themes) for (const item of theme.items) body[`a.${item.id}`] = String((i++ % 6));
+  body['b.role'] = 'leraar';
+  body['b.seniority'] = 'from5to15';
+  return body;
+}
+
+export async function counts(db: Kysely<Database>) {
+  const count = async (table: 'response' | 'comment' | 'access_code') =>
+    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const spent = Number(
+    (await db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).where('spent', '=', true).executeTakeFirstOrThrow()).n,
+  );
+  return { responses: await count('response'), comments: await count('comment'), codes: await count('access_code'), spent };
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, type Store } from '../../server/db/connect.ts';
+import { migrateToLatest } from '../../server/db/migrate.ts';
+
+/**
+ * A fresh, migrated store for one test file: in-memory PGlite by default, or — when
+ * TEST_DATABASE_URL names a PostgreSQL server — a database of its own on that server, dropped at
+ * the end, so test files can run in parallel.
+ */
+export interface TestStore extends Store {
+  /** The URL of the per-file database (PostgreSQL only), for child processes. */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+export const serverUrl = process.env.TEST_DATABASE_URL || undefined;
+export const storeKind = serverUrl ? 'postgres' : 'pglite';
+
+export async function testStore(options: { migrate?: boolean } = {}): Promise<TestStore> {
+  const migrate = options.migrate ?? true;
+  if (!serverUrl) {
+    const store = await openStore({ pgliteDir: 'memory://' });
+    if (migrate) await migrateToLatest(store.db);
+    return { ...store, drop: () => store.close() };
+  }
+  const name = `sp_test_${randomBytes(6).toString('hex')}`;
+  await admin(serverUrl, `create database ${name}`);
+  const url = withDatabase(serverUrl, name);
+  const store = await openStore({ databaseUrl: url, poolSize: 30, onConnectionError: () => {} });
+  if (migrate) await migrateToLatest(store.db);
+  return {
+    ...store,
+    url,
+    drop: async () => {
+      await store.close();
+      await admin(serverUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -10,10 +9,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Store } from './db/connect.ts';
 import { loggerOptions } from './logging.ts';
+import auth from './plugins/auth.ts';
 import render from './plugins/render.ts';
 import errors from './plugins/errors.ts';
 import teacherRoutes from './routes/teacher.ts';
 import healthRoutes from './routes/health.ts';
+import accountRoutes from './routes/account.ts';
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
@@ -67,11 +68,11 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
     root: root('web/views'),
     production: true,
   });
-  await app.register(errors);
+  await app.register(auth);
   await app.register(render);
+  await app.register(errors);
   await app.register(healthRoutes);
   await app.register(teacherRoutes);
+  await app.register(accountRoutes);
   return app;
 }
-
-export const paths = { root, views: root('web/views'), surveys: path.join(root('surveys')) };

@@ -5,6 +5,7 @@ import { publishQuestionnaire } from './questionnaires.ts';
 import { createSchool } from './schools.ts';
 import { closeWave, createWave, issueCodes, openWave } from './waves.ts';
 import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
+import { createUser } from './users.ts';
 
 /** The fictitious demo network: names say "Demo" so no one mistakes them for real schools. */
 const SCHOOLS: Array<{ name: string; group: string; municipality: string; staff: number }> = [
@@ -23,6 +24,15 @@ const SCHOOLS: Array<{ name: string; group: string; municipality: string; staff:
 ];
 
 const DEMO_SEED = 20201;
+
+/** Demo accounts, printed at start and in the README; they exist only in the demo network. */
+export const DEMO_PASSWORD = 'demo-wachtwoord';
+export const DEMO_ACCOUNTS = [
+  { email: 'admin@demo.schoolpols.be', role: 'admin' as const, schools: [] as number[] },
+  { email: 'rep.basis@demo.schoolpols.be', role: 'rep' as const, schools: [0, 1, 5] },
+  { email: 'rep.secundair@demo.schoolpols.be', role: 'rep' as const, schools: [6, 7] },
+  { email: 'onderzoek@demo.schoolpols.be', role: 'researcher' as const, schools: [] as number[] },
+];
 
 export async function isDemo(db: Kysely<Database>): Promise<boolean> {
   const row = await db.selectFrom('app_meta').select('value').where('key', '=', 'demo').executeTakeFirst();
@@ -43,7 +53,7 @@ export async function seedDemo(db: Kysely<Database>, k: number): Promise<{ openW
   const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
   const random = rng(DEMO_SEED);
   const questionnaireId = await publishQuestionnaire(db, q);
-  const schools = [];
+  const schools: Array<(typeof SCHOOLS)[number] & { id: string; effect: ReturnType<typeof schoolEffect> }> = [];
   for (const s of SCHOOLS) {
     const id = await createSchool(db, { name: s.name, benchmark_group: s.group, municipality: s.municipality, staff_count: s.staff });
     schools.push({ ...s, id, effect: schoolEffect(q, random) });
@@ -87,6 +97,9 @@ export async function seedDemo(db: Kysely<Database>, k: number): Promise<{ openW
   const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });
   await openWave(db, openWaveId);
   for (const s of schools) await issueCodes(db, openWaveId, s.id, s.staff);
+  for (const a of DEMO_ACCOUNTS) {
+    await createUser(db, { email: a.email, role: a.role, password: DEMO_PASSWORD, schoolIds: a.schools.map((i) => schools[i]!.id) });
+  }
   await db.insertInto('app_meta').values({ key: 'demo', value: 'true' }).execute();
   await db.insertInto('app_meta').values({ key: 'demo_open_wave', value: openWaveId }).execute();
   return { openWaveId };

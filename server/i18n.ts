@@ -1,11 +1,26 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import i18next, { type TFunction } from 'i18next';
 
 export const LANGS = ['nl', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = 'nl';
 
-const load = (lang: Lang) => JSON.parse(readFileSync(new URL(`../web/locales/${lang}.json`, import.meta.url), 'utf8'));
+/**
+ * Each area of the app keeps its own catalogue file (`web/locales/<lang>/<area>.json`) whose
+ * top-level keys it owns; they are merged into one namespace, and a key defined twice is an error.
+ */
+function load(lang: Lang): Record<string, unknown> {
+  const dir = new URL(`../web/locales/${lang}/`, import.meta.url);
+  const merged: Record<string, unknown> = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const part = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(part)) {
+      if (key in merged) throw new Error(`message catalogue ${lang}/${file}: key "${key}" is already defined in another file`);
+      merged[key] = value;
+    }
+  }
+  return merged;
+}
 
 const instance = i18next.createInstance();
 await instance.init({

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { loadConfig } from './config.ts';
 import { openConfiguredStore } from './store.ts';
 import { buildApp } from './app.ts';
-import { demoCodes, isDemo, isEmpty, seedDemo } from './demo.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoCodes, isDemo, isEmpty, seedDemo } from './demo.ts';
 import { formatCode } from './access-codes.ts';
 
 async function main() {
@@ -24,6 +24,8 @@ async function main() {
   if (await isDemo(store.db)) {
     const codes = await demoCodes(store.db, 5);
     lines.push(`DEMO network — all schools and answers are fictitious.`);
+    lines.push(`Demo sign-in at ${url}/login (password for all: ${DEMO_PASSWORD}):`);
+    for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.role.padEnd(10)} ${a.email}`);
     if (codes.length) {
       lines.push(`Open demo access codes (each works once; fresh ones at every start):`);
       for (const c of codes) lines.push(`  ${formatCode(c)}   ${url}/c/${c}`);

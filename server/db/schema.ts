@@ -14,6 +14,10 @@ export interface Database {
   access_code: AccessCodeTable;
   response: ResponseTable;
   comment: CommentTable;
+  app_user: AppUserTable;
+  rep_school: RepSchoolTable;
+  session: SessionTable;
+  audit_log: AuditLogTable;
 }
 
 export interface AppMetaTable {
@@ -89,6 +93,40 @@ export interface CommentTable {
   text: string;
 }
 
+export type Role = 'admin' | 'rep' | 'researcher';
+
+/** Staff accounts; teachers have none. */
+export interface AppUserTable {
+  id: Generated<string>;
+  email: string;
+  role: Role;
+  /** argon2id (OWASP parameters), see server/passwords.ts. */
+  password_hash: string;
+  lang: ColumnType<'nl' | 'en', 'nl' | 'en' | undefined, 'nl' | 'en'>;
+  active: Generated<boolean>;
+}
+
+/** Which schools a rep may see. */
+export interface RepSchoolTable {
+  user_id: string;
+  school_id: string;
+}
+
+export interface SessionTable {
+  sid: string;
+  data: JSONColumnType<Record<string, unknown>>;
+  expires_at: Date;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Generated<Date>;
+  user_id: string | null;
+  action: string;
+  target: string;
+}
+
 export type School = Selectable<SchoolTable>;
+export type AppUser = Selectable<AppUserTable>;
 export type Wave = Selectable<WaveTable>;
 export type NewResponse = Insertable<ResponseTable>;

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { TFunction } from 'i18next';
 import { DEFAULT_LANG, formatNumber, isLang, translator, type Lang } from '../i18n.ts';
+import type { SessionUser } from '../users.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,6 +21,14 @@ export interface BaseModel {
   num: (value: number, digits?: number) => string;
   /** Where the language switch links to: the page itself for GET, the start page after a POST. */
   selfPath: string;
+  user: SessionUser | null;
+  /** CSRF token for staff forms; null on teacher pages, which must not start a session. */
+  csrf: string | null;
+}
+
+/** Only staff and login pages get a CSRF token: generating one starts a session (and a cookie). */
+function staffRoute(access: unknown): boolean {
+  return access !== undefined && access !== 'public';
 }
 
 export default fp(
@@ -33,6 +42,7 @@ export default fp(
       const fromBody = (request.body as Record<string, unknown> | undefined)?.['lang'];
       if (isLang(fromQuery)) request.lang = fromQuery;
       else if (isLang(fromBody)) request.lang = fromBody;
+      else if (request.user) request.lang = request.user.lang;
     });
 
     app.decorateReply('page', function (template: string, model: Record<string, unknown> = {}) {
@@ -44,6 +54,8 @@ export default fp(
         demo,
         num: (value, digits = 1) => formatNumber(lang, value, digits),
         selfPath: this.request.method === 'GET' ? this.request.url.split('?')[0]! : '/',
+        user: this.request.user,
+        csrf: staffRoute(this.request.routeOptions.config.access) ? this.generateCsrf() : null,
       };
       this.type('text/html; charset=utf-8');
       return this.viewAsync(template, { ...base, ...model });

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 const Health = Type.Object({ status: Type.Literal('ok'), database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]) });
 
 export default async function healthRoutes(app: FastifyInstance) {
-  app.get('/healthz', { schema: { response: { 200: Health } } }, async () => {
+  app.get('/healthz', { config: { access: 'public' }, schema: { response: { 200: Health } } }, async () => {
     await sql`select 1`.execute(app.store.db);
     return { status: 'ok' as const, database: app.store.kind };
   });

@@ -17,6 +17,9 @@ const SubmitBody = Type.Object(
   { additionalProperties: Type.String({ maxLength: 5000 }), maxProperties: 300 },
 );
 
+// Teacher routes: no session, no cookie, no CSRF token (the access code is the secret).
+const PUBLIC = { access: 'public', csrf: false } as const;
+
 const PROBLEM_STATUS: Record<CodeProblem, number> = { unknown: 404, spent: 409, 'not-open': 409 };
 
 /**
@@ -47,18 +50,18 @@ export default async function teacherRoutes(app: FastifyInstance) {
     return reply.page('questionnaire', { q: view });
   }
 
-  app.get('/', { schema: { querystring: LangQuery } }, async (_request, reply) => home(reply));
+  app.get('/', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => home(reply));
 
-  app.post('/answer', { schema: { body: CodeBody } }, async (request, reply) =>
+  app.post('/answer', { config: PUBLIC, schema: { body: CodeBody } }, async (request, reply) =>
     start(request, reply, (request.body as Static<typeof CodeBody>).code),
   );
 
   // The URL printed as a QR code on a slip.
-  app.get('/c/:code', { schema: { params: CodeParams, querystring: LangQuery } }, async (request, reply) =>
+  app.get('/c/:code', { config: PUBLIC, schema: { params: CodeParams, querystring: LangQuery } }, async (request, reply) =>
     start(request, reply, (request.params as Static<typeof CodeParams>).code),
   );
 
-  app.post('/submit', { schema: { body: SubmitBody } }, async (request, reply) => {
+  app.post('/submit', { config: PUBLIC, schema: { body: SubmitBody } }, async (request, reply) => {
     const body = request.body as Static<typeof SubmitBody> & SubmissionFields;
     if (guard.isBlocked(client(request))) return home(reply, 429, 'tooMany');
     const found = await lookUpCode(app.store.db, body.code);
@@ -90,9 +93,9 @@ export default async function teacherRoutes(app: FastifyInstance) {
     return reply.redirect(`/thanks?lang=${request.lang}`, 303);
   });
 
-  app.get('/thanks', { schema: { querystring: LangQuery } }, async (_request, reply) => reply.page('thanks'));
+  app.get('/thanks', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => reply.page('thanks'));
 
-  app.get('/privacy', { schema: { querystring: LangQuery } }, async (_request, reply) =>
+  app.get('/privacy', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) =>
     reply.page('privacy', { facts: await readPrivacyFacts(app.store.db, app.config) }),
   );
 }

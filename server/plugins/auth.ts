@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import fp from 'fastify-plugin';
+import cookie from '@fastify/cookie';
+import session from '@fastify/session';
+import csrf from '@fastify/csrf-protection';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../db/schema.ts';
+import { DatabaseSessionStore } from '../session-store.ts';
+import { loadSessionUser, type SessionUser } from '../users.ts';
+
+/**
+ * Who may call a route. Every route must say (a route without a rule refuses to register):
+ * - `public`: teacher pages, static files, health — never a session, never a cookie;
+ * - `guest`: the login page — a session may start here (CSRF token for the form);
+ * - a list of roles that may call it.
+ */
+export type Access = 'public' | 'guest' | Role[];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** Teacher forms carry no CSRF token: there is no session, and the access code is the secret. */
+    csrf?: boolean;
+  }
+  interface FastifyRequest {
+    user: SessionUser | null;
+  }
+  interface Session {
+    userId?: string;
+  }
+}
+
+const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+
+export default fp(
+  async (app) => {
+    const secret = app.config.SESSION_SECRET ?? (await storedSecret(app.store.db));
+    await app.register(cookie);
+    await app.register(session, {
+      secret,
+      store: new DatabaseSessionStore(app.store.db),
+      // __Host- cookies must be Secure, which they are only behind TLS (TRUST_PROXY).
+      cookieName: app.config.TRUST_PROXY ? '__Host-sp_session' : 'sp_session',
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY ? true : false, path: '/', maxAge: SESSION_TTL_MS },
+    });
+    await app.register(csrf, { sessionPlugin: '@fastify/session' });
+    await app.register(rateLimit, { global: false });
+
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/static/') || route.url.startsWith('/vendor/')) {
+        route.config = { ...route.config, access: 'public' };
+      }
+      if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+    });
+
+    app.decorateRequest('user', null);
+    app.addHook('preHandler', async (request, reply) => {
+      const access = request.routeOptions.config.access;
+      if (access === 'public' || !access) return;
+      const userId = request.session.get('userId');
+      if (userId) request.user = await loadSessionUser(app.store.db, userId);
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.csrf !== false) {
+        await new Promise<void>((resolve, reject) => {
+          app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
+        });
+      }
+      if (access === 'guest') return;
+      if (!request.user) return refuseAnonymous(request, reply);
+      if (!access.includes(request.user.role)) {
+        reply.code(403);
+        throw Object.assign(new Error('You do not have access to this page.'), { statusCode: 403 });
+      }
+    });
+  },
+  { name: 'auth' },
+);
+
+function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
+  if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
+    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+  }
+  if (request.method === 'GET') return reply.redirect('/login', 303);
+  reply.code(401);
+  throw Object.assign(new Error('Sign in first.'), { statusCode: 401 });
+}
+
+/** Without SESSION_SECRET, one random secret is kept in the database, shared by all instances. */
+async function storedSecret(db: FastifyRequest['server']['store']['db']): Promise<string> {
+  await db
+    .insertInto('app_meta')
+    .values({ key: 'session_secret', value: randomBytes(32).toString('base64url') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('app_meta').select('value').where('key', '=', 'session_secret').executeTakeFirstOrThrow();
+  return row.value;
+}

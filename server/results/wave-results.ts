@@ -1,0 +1,156 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, WaveStatus } from '../db/schema.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { getQuestionnaire } from '../questionnaires.ts';
+import {
+  combineResponseSums,
+  disclose,
+  groupReport,
+  layoutOf,
+  sumResponses,
+  type Disclosed,
+  type DisclosedGroup,
+  type Disclosure,
+  type GroupReport,
+  type Layout,
+  type ResponseSums,
+} from '../../analysis/index.ts';
+
+export interface WaveSchool {
+  id: string;
+  name: string;
+  benchmarkGroup: string;
+  codesIssued: number;
+  respondents: number;
+  /** null while the wave is not sealed: nothing is aggregated before R4 allows it */
+  sums: ResponseSums | null;
+}
+
+/** Everything the views and exports of one wave are made from; one disclosure decision for all. */
+export interface WaveResults {
+  wave: { id: string; name: string; status: WaveStatus; sealed: boolean; k: number; questionnaireId: string; createdAt: Date };
+  questionnaire: Questionnaire;
+  layout: Layout;
+  schools: ReadonlyMap<string, WaveSchool>;
+  disclosure: Disclosure;
+}
+
+const SCHOOL_BATCH = 200;
+
+/** Sealed waves never change, so their results are computed once per process. */
+const sealedCache = new Map<string, Promise<WaveResults>>();
+const CACHE_LIMIT = 12;
+
+export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
+  const hit = sealedCache.get(waveId);
+  if (hit) return hit;
+  const pending = compute(db, waveId);
+  pending.then(
+    (r) => {
+      if (!r.wave.sealed) return;
+      sealedCache.set(waveId, pending);
+      if (sealedCache.size > CACHE_LIMIT) sealedCache.delete(sealedCache.keys().next().value!);
+    },
+    () => {},
+  );
+  return pending;
+}
+
+async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
+  const wave = await db
+    .selectFrom('wave')
+    .select(['id', 'name', 'status', 'sealed', 'k', 'questionnaire_id', 'created_at'])
+    .where('id', '=', waveId)
+    .executeTakeFirst();
+  if (!wave) throw Object.assign(new Error('wave not found'), { statusCode: 404 });
+  const questionnaire = await getQuestionnaire(db, wave.questionnaire_id);
+  const layout = layoutOf(questionnaire);
+  const participants = await db
+    .selectFrom('wave_school')
+    .innerJoin('school', 'school.id', 'wave_school.school_id')
+    .select(['school.id', 'school.name', 'school.benchmark_group', 'wave_school.codes_issued'])
+    .where('wave_school.wave_id', '=', waveId)
+    .orderBy('school.id')
+    .execute();
+  // Joint background counts per school: what breakdowns the disclosure rules can allow.
+  const cells = await sql<{ school_id: string; background: Record<string, string>; n: number }>`
+    select school_id, background, count(*)::int as n from response where wave_id = ${waveId}
+    group by school_id, background`.execute(db);
+  const cellsBySchool = new Map<string, Array<{ background: Record<string, string>; count: number }>>();
+  for (const c of cells.rows) {
+    const list = cellsBySchool.get(c.school_id) ?? [];
+    list.push({ background: c.background, count: c.n });
+    cellsBySchool.set(c.school_id, list);
+  }
+  const sealed = wave.status === 'closed' && wave.sealed;
+  const sums = sealed ? await sumsBySchool(db, waveId, layout, participants.map((p) => p.id)) : new Map<string, ResponseSums>();
+
+  const schools = new Map<string, WaveSchool>();
+  for (const p of participants) {
+    const respondents = (cellsBySchool.get(p.id) ?? []).reduce((a, c) => a + c.count, 0);
+    schools.set(p.id, { id: p.id, name: p.name, benchmarkGroup: p.benchmark_group, codesIssued: p.codes_issued, respondents, sums: sums.get(p.id) ?? null });
+  }
+  const groups = new Map<string, string[]>();
+  for (const p of participants) groups.set(p.benchmark_group, [...(groups.get(p.benchmark_group) ?? []), p.id]);
+  const disclosure = disclose(
+    {
+      waveId,
+      status: sealed ? 'closed' : wave.status === 'closed' ? 'open' : wave.status,
+      background: questionnaire.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })),
+      schools: participants.map((p) => ({ id: p.id, respondents: schools.get(p.id)!.respondents, cells: cellsBySchool.get(p.id) ?? [] })),
+      benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
+    },
+    { k: wave.k },
+  );
+  return {
+    wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k: wave.k, questionnaireId: wave.questionnaire_id, createdAt: wave.created_at },
+    questionnaire,
+    layout,
+    schools,
+    disclosure,
+  };
+}
+
+/** Per-school sums, a batch of schools at a time so memory stays bounded for a network wave. */
+async function sumsBySchool(db: Kysely<Database>, waveId: string, layout: Layout, schoolIds: string[]): Promise<Map<string, ResponseSums>> {
+  const out = new Map<string, ResponseSums>();
+  for (let i = 0; i < schoolIds.length; i += SCHOOL_BATCH) {
+    const batch = schoolIds.slice(i, i + SCHOOL_BATCH);
+    const rows = await db
+      .selectFrom('response')
+      .select(['school_id', 'answers'])
+      .where('wave_id', '=', waveId)
+      .where('school_id', 'in', batch)
+      .execute();
+    const bySchool = new Map<string, Array<{ answers: (number | null)[] }>>();
+    for (const r of rows) {
+      const list = bySchool.get(r.school_id) ?? [];
+      list.push(r);
+      bySchool.set(r.school_id, list);
+    }
+    for (const id of batch) out.set(id, sumResponses(bySchool.get(id) ?? [], layout));
+  }
+  return out;
+}
+
+/**
+ * The statistics of one group, released or suppressed by the wave's disclosure. Breakdown groups
+ * need the school's responses filtered by background; other groups combine per-school sums.
+ */
+export async function groupResults(db: Kysely<Database>, results: WaveResults, group: DisclosedGroup): Promise<Disclosed<GroupReport>> {
+  if (!group.released) return results.disclosure.release(group, null as never);
+  let sums: ResponseSums;
+  if (group.kind === 'breakdown') {
+    const rows = await db
+      .selectFrom('response')
+      .select(['answers', 'background'])
+      .where('wave_id', '=', results.wave.id)
+      .where('school_id', '=', group.schoolId!)
+      .execute();
+    const wanted = new Set(group.categories ?? []);
+    sums = sumResponses(rows.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
+  } else {
+    sums = combineResponseSums(group.schoolIds.map((id) => results.schools.get(id)!.sums!), results.layout);
+  }
+  return results.disclosure.release(group, groupReport(sums, results.layout));
+}

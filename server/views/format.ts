@@ -1,0 +1,48 @@
+import type { TFunction } from 'i18next';
+import { mapDisclosed, type Disclosed, type Rule, type Stat } from '../../analysis/index.ts';
+import { formatNumber, type Lang } from '../i18n.ts';
+
+/**
+ * The only way a statistic reaches a page: from a `Disclosed` value (so disclosure control has
+ * decided) to display text. A suppressed number says why in plain words.
+ */
+export interface Shown {
+  text: string;
+  /** the raw number, for chart data; null when suppressed or unavailable */
+  value: number | null;
+  /** set when the number is withheld by a disclosure rule */
+  rule: Rule | null;
+}
+
+export interface Formatter {
+  lang: Lang;
+  t: TFunction;
+  k: number;
+  number(d: Disclosed<Stat | number>, digits?: number, suffix?: string): Shown;
+  count(d: Disclosed<number>): Shown;
+  reason(rule: Rule): string;
+}
+
+export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
+  const reason = (rule: Rule) => t(`disclosure.${rule}`, { k });
+  const number = (d: Disclosed<Stat | number>, digits = 1, suffix = ''): Shown => {
+    if (d.kind === 'suppressed') return { text: reason(d.rule), value: null, rule: d.rule };
+    const v = d.value;
+    if (typeof v === 'number') return { text: formatNumber(lang, v, digits) + suffix, value: v, rule: null };
+    if (!v.ok) return { text: t(`stat.${v.reason}`), value: null, rule: null };
+    return { text: formatNumber(lang, v.value, digits) + suffix, value: v.value, rule: null };
+  };
+  return {
+    lang,
+    t,
+    k,
+    number,
+    count: (d) => number(d, 0),
+    reason,
+  };
+}
+
+/** A field of a released report, still under disclosure. */
+export function pick<T, U>(d: Disclosed<T>, f: (value: T) => U): Disclosed<U> {
+  return mapDisclosed(d, f);
+}

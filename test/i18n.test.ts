@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasKey, LANGS } from '../server/i18n.ts';
+
+function files(dir: string, ext: string[]): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? files(p, ext) : ext.some((e) => p.endsWith(e)) ? [p] : [];
+  });
+}
+
+function leafKeys(obj: unknown, prefix = ''): string[] {
+  if (typeof obj !== 'object' || obj === null) return [prefix];
+  return Object.entries(obj).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+const catalogue = (lang: string) =>
+  files(`web/locales/${lang}`, ['.json']).flatMap((f) => leafKeys(JSON.parse(readFileSync(f, 'utf8')))).sort();
+
+describe('message catalogues', () => {
+  it('have the same keys in Dutch and English', () => {
+    expect(catalogue('en')).toEqual(catalogue('nl'));
+  });
+
+  it('define every literal key used in templates and code, in both languages', () => {
+    const used = new Set<string>();
+    for (const f of [...files('web/views', ['.eta']), ...files('server', ['.ts'])]) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z][\w.-]*[\w])'\s*[,)]/g)) used.add(m[1]!);
+    }
+    expect(used.size).toBeGreaterThan(20);
+    const missing = [...used].flatMap((key) => LANGS.filter((l) => !hasKey(l, key)).map((l) => `${l}:${key}`));
+    expect(missing).toEqual([]);
+  });
+});

@@ -15,6 +15,9 @@ import errors from './plugins/errors.ts';
 import teacherRoutes from './routes/teacher.ts';
 import healthRoutes from './routes/health.ts';
 import accountRoutes from './routes/account.ts';
+import dashboardRoutes from './routes/dashboard.ts';
+import adminRoutes from './routes/admin/index.ts';
+import researchRoutes from './routes/research.ts';
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
@@ -63,6 +66,8 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
   });
   await app.register(formbody);
   await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });
+  // Chart.js from node_modules, never from a CDN.
+  await app.register(fastifyStatic, { root: root('node_modules/chart.js/dist'), prefix: '/vendor/chart.js/', decorateReply: false, allowedPath: (p) => p === '/chart.umd.js' });
   await app.register(view, {
     engine: { eta: new Eta({ views: root('web/views'), cache: true, autoEscape: true }) },
     root: root('web/views'),
@@ -74,5 +79,8 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
   await app.register(healthRoutes);
   await app.register(teacherRoutes);
   await app.register(accountRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(adminRoutes);
+  await app.register(researchRoutes);
   return app;
 }

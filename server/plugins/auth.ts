@@ -15,7 +15,7 @@ import { loadSessionUser, type SessionUser } from '../users.ts';
  * - `guest`: the login page — a session may start here (CSRF token for the form);
  * - a list of roles that may call it.
  */
-export type Access = 'public' | 'guest' | Role[];
+export type Access = 'public' | 'guest' | readonly Role[];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

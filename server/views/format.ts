@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { mapDisclosed, type Disclosed, type Rule, type Stat } from '../../analysis/index.ts';
+import { mapDisclosed, type Disclosed, type Interval, type Rule, type Stat } from '../../analysis/index.ts';
 import { formatNumber, type Lang } from '../i18n.ts';
 
 /**
@@ -20,6 +20,10 @@ export interface Formatter {
   k: number;
   number(d: Disclosed<Stat | number>, digits?: number, suffix?: string): Shown;
   count(d: Disclosed<number>): Shown;
+  /** "3,12 – 3,58", or why there is none */
+  interval(d: Disclosed<Stat<Interval>>, digits?: number): string;
+  /** a number derived from released values only (e.g. a trend point), formatted */
+  plain(value: number, digits?: number): string;
   reason(rule: Rule): string;
 }
 
@@ -32,12 +36,19 @@ export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
     if (!v.ok) return { text: t(`stat.${v.reason}`), value: null, rule: null };
     return { text: formatNumber(lang, v.value, digits) + suffix, value: v.value, rule: null };
   };
+  const plain = (value: number, digits = 2) => formatNumber(lang, value, digits);
   return {
     lang,
     t,
     k,
     number,
     count: (d) => number(d, 0),
+    interval: (d, digits = 2) => {
+      if (d.kind === 'suppressed') return reason(d.rule);
+      if (!d.value.ok) return t(`stat.${d.value.reason}`);
+      return `${plain(d.value.value.lower, digits)} – ${plain(d.value.value.upper, digits)}`;
+    },
+    plain,
     reason,
   };
 }

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import type { Database, WaveStatus } from '../db/schema.ts';
+import type { Disclosed } from '../../analysis/index.ts';
+import { loadWaveResults } from './wave-results.ts';
+
+export interface SchoolWaveLine {
+  waveId: string;
+  waveName: string;
+  status: WaveStatus;
+  k: number;
+  codesIssued: number;
+  /** sealed waves: as disclosure allows; open waves: the running count, which R1 permits */
+  respondents: Disclosed<number> | null;
+  runningCount: number | null;
+}
+
+export interface SchoolOverview {
+  id: string;
+  name: string;
+  benchmarkGroup: string;
+  municipality: string;
+  waves: SchoolWaveLine[];
+}
+
+/** A school's waves, newest first: what the rep home and school page list. */
+export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly string[]): Promise<SchoolOverview[]> {
+  if (!schoolIds.length) return [];
+  const schools = await db
+    .selectFrom('school')
+    .select(['id', 'name', 'benchmark_group', 'municipality'])
+    .where('id', 'in', [...schoolIds])
+    .orderBy('name')
+    .execute();
+  const lines = await db
+    .selectFrom('wave_school')
+    .innerJoin('wave', 'wave.id', 'wave_school.wave_id')
+    .select(['wave.id', 'wave.name', 'wave.status', 'wave.sealed', 'wave.k', 'wave.created_at', 'wave_school.school_id', 'wave_school.codes_issued'])
+    .where('wave_school.school_id', 'in', [...schoolIds])
+    .where('wave.status', '!=', 'draft')
+    .orderBy('wave.created_at', 'desc')
+    .orderBy('wave.id')
+    .execute();
+  const running = await db
+    .selectFrom('response')
+    .innerJoin('wave', 'wave.id', 'response.wave_id')
+    .select(['response.wave_id', 'response.school_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('wave.status', '=', 'open')
+    .where('response.school_id', 'in', [...schoolIds])
+    .groupBy(['response.wave_id', 'response.school_id'])
+    .execute();
+  const runningOf = new Map(running.map((r) => [`${r.wave_id}/${r.school_id}`, Number(r.n)]));
+  const out: SchoolOverview[] = [];
+  for (const s of schools) {
+    const waves: SchoolWaveLine[] = [];
+    for (const l of lines.filter((x) => x.school_id === s.id)) {
+      const sealed = l.status === 'closed' && l.sealed;
+      waves.push({
+        waveId: l.id,
+        waveName: l.name,
+        status: l.status,
+        k: l.k,
+        codesIssued: l.codes_issued,
+        respondents: sealed ? (await loadWaveResults(db, l.id)).disclosure.school(s.id).respondents : null,
+        runningCount: l.status === 'open' ? runningOf.get(`${l.id}/${s.id}`) ?? 0 : null,
+      });
+    }
+    out.push({ id: s.id, name: s.name, benchmarkGroup: s.benchmark_group, municipality: s.municipality, waves });
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import {
+  combineDisclosed,
+  compareWithBenchmark,
+  mapDisclosed,
+  percentileRank,
+  summarize,
+  trend,
+  unavailable,
+  type Disclosed,
+  type DisclosedBreakdown,
+  type GroupReport,
+  type Stat,
+  type Summary,
+  type TrendStep,
+} from '../../analysis/index.ts';
+import { groupResults, loadWaveResults, type WaveResults } from './wave-results.ts';
+
+/**
+ * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
+ * still as `Disclosed` values: formatting happens in `server/views/`, numbers only here.
+ */
+export interface SchoolWaveResults {
+  results: WaveResults;
+  schoolId: string;
+  school: Disclosed<GroupReport>;
+  respondents: Disclosed<number>;
+  benchmark: { id: string; report: Disclosed<GroupReport>; schools: Disclosed<number> };
+  network: Disclosed<GroupReport>;
+  themes: Array<{
+    themeId: string;
+    comparison: Disclosed<ReturnType<typeof compareWithBenchmark>>;
+    percentile: Disclosed<Stat>;
+    trend: TrendStep[];
+    /** per trend point: the wave's name, same order as `trend` */
+    trendWaves: Array<{ id: string; name: string }>;
+  }>;
+  breakdowns: Array<{ breakdown: DisclosedBreakdown; groups: Array<{ categories: ReadonlyArray<string | null>; other: boolean; respondents: Disclosed<number>; report: Disclosed<GroupReport> }> }>;
+  comments: Disclosed<readonly string[]>;
+}
+
+/** Theme means of every released school, per wave: what percentile ranks are taken among. */
+const releasedMeans = new WeakMap<WaveResults, number[][]>();
+
+function schoolThemeMeans(results: WaveResults): number[][] {
+  const hit = releasedMeans.get(results);
+  if (hit) return hit;
+  const means = results.layout.themes.map(() => [] as number[]);
+  for (const school of results.schools.values()) {
+    if (!school.sums || !results.disclosure.school(school.id).released) continue;
+    results.layout.themes.forEach((_, ti) => {
+      const s = summarize(school.sums!.themes[ti]!.scores);
+      if (s.mean.ok) means[ti]!.push(s.mean.value);
+    });
+  }
+  releasedMeans.set(results, means);
+  return means;
+}
+
+export async function schoolWaveResults(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolWaveResults> {
+  const results = await loadWaveResults(db, waveId);
+  const info = results.schools.get(schoolId);
+  if (!info) throw Object.assign(new Error('This school does not take part in this wave.'), { statusCode: 404 });
+  const d = results.disclosure;
+  const schoolGroup = d.school(schoolId);
+  const benchGroup = d.benchmarkGroup(info.benchmarkGroup);
+  const school = await groupResults(db, results, schoolGroup);
+  const bench = await groupResults(db, results, benchGroup);
+  const network = await groupResults(db, results, d.network());
+  const history = await schoolHistory(db, results, schoolId);
+  const means = schoolThemeMeans(results);
+
+  const themes = results.layout.themes.map((theme, ti) => {
+    const comparison = combineDisclosed([school, bench] as const, (s, b) => {
+      const bm = b.themes[ti]!.mean;
+      return bm.ok
+        ? compareWithBenchmark(s.themes[ti]!, bm.value)
+        : { difference: unavailable<number>(bm.reason), distinguishable: unavailable<boolean>(bm.reason) };
+    });
+    const percentile = mapDisclosed(school, (s): Stat => {
+      const m = s.themes[ti]!.mean;
+      return m.ok && means[ti]!.includes(m.value) ? percentileRank(m.value, means[ti]!) : unavailable('no-data');
+    });
+    const points = history.map((h) => ({ waveId: h.id, summary: h.summaries.kind === 'value' ? h.summaries.value[ti]! : null }));
+    return { themeId: theme.id, comparison, percentile, trend: trend(points), trendWaves: history.map(({ id, name }) => ({ id, name })) };
+  });
+
+  const breakdowns = [];
+  for (const b of d.breakdowns(schoolId)) {
+    const groups = [];
+    for (const g of b.groups) {
+      groups.push({ categories: g.categories ?? [], other: g.other, respondents: g.respondents, report: await groupResults(db, results, g) });
+    }
+    breakdowns.push({ breakdown: b, groups });
+  }
+
+  const commentRows = await db.selectFrom('comment').select('text').where('wave_id', '=', waveId).where('school_id', '=', schoolId).orderBy('id').execute();
+  return {
+    results,
+    schoolId,
+    school,
+    respondents: schoolGroup.respondents,
+    benchmark: { id: info.benchmarkGroup, report: bench, schools: d.release(benchGroup, benchGroup.schoolIds.length) },
+    network,
+    themes,
+    breakdowns,
+    comments: d.comments(schoolId, commentRows.map((c) => c.text)),
+  };
+}
+
+/**
+ * The school's sealed waves of the same questionnaire lineage, oldest first, each with the theme
+ * summaries that its own disclosure released (null where the school was suppressed).
+ */
+async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolId: string) {
+  const waves = await db
+    .selectFrom('wave')
+    .innerJoin('wave_school', 'wave_school.wave_id', 'wave.id')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select(['wave.id', 'wave.name', 'wave.created_at'])
+    .where('wave_school.school_id', '=', schoolId)
+    .where('wave.status', '=', 'closed')
+    .where('wave.sealed', '=', true)
+    .where('questionnaire.key', '=', current.questionnaire.id)
+    .where('wave.created_at', '<=', current.wave.createdAt)
+    .orderBy('wave.created_at')
+    .orderBy('wave.id')
+    .execute();
+  const out: Array<{ id: string; name: string; summaries: Disclosed<Summary[]> }> = [];
+  for (const w of waves) {
+    const r = w.id === current.wave.id ? current : await loadWaveResults(db, w.id);
+    const group = r.disclosure.school(schoolId);
+    const sums = r.schools.get(schoolId)?.sums;
+    // Themes are matched by id, so a later questionnaire version with the same themes continues the line.
+    const summaries = current.layout.themes.map((t) => {
+      const ti = r.layout.themes.findIndex((x) => x.id === t.id);
+      return ti < 0 || !sums ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summarize(sums.themes[ti]!.scores);
+    });
+    out.push({ id: w.id, name: w.name, summaries: r.disclosure.release(group, summaries) });
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { loadWaveResults } from '../results/wave-results.ts';
+import { audit } from '../audit.ts';
+import { translator } from '../i18n.ts';
+import { getQuestionnaire } from '../questionnaires.ts';
+import { findSealedWave, lineageWaves, sealedWaves, type SealedWave } from '../exports/catalogue.ts';
+import type { Dialect } from '../exports/csv.ts';
+import { dataPackageJson } from '../exports/datapackage.ts';
+import { trendsCsv } from '../exports/trends.ts';
+import { CSV_FILES, waveCsv, type CsvFile } from '../exports/wave-export.ts';
+import { textStream, waveZip } from '../exports/zip.ts';
+
+const ACCESS = { access: ['researcher', 'admin'] } as const;
+
+const Lang = Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')]));
+const PageQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
+const DialectQuery = Type.Object(
+  { dialect: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('excel-nl')])), lang: Lang },
+  { additionalProperties: false },
+);
+const WaveParams = Type.Object({ waveId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+const LineageParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
+
+export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip'] as const;
+export type WaveDownload = (typeof WAVE_DOWNLOADS)[number];
+
+const CONTENT_TYPES: Record<WaveDownload, string> = {
+  'themes.csv': 'text/csv; charset=utf-8; header=present',
+  'items.csv': 'text/csv; charset=utf-8; header=present',
+  'codebook.csv': 'text/csv; charset=utf-8; header=present',
+  'datapackage.json': 'application/json; charset=utf-8',
+  'export.zip': 'application/zip',
+};
+
+/** An ASCII file name part from a wave name: "Demo najaar 2025" → "demo-najaar-2025". */
+export function slug(text: string): string {
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'wave'
+  );
+}
+
+function attachment(reply: FastifyReply, filename: string, contentType: string): void {
+  reply.header('content-type', contentType);
+  reply.header('content-disposition', `attachment; filename="${filename}"`);
+  // Aggregates behind a login: no shared cache may keep them.
+  reply.header('cache-control', 'private, no-store');
+}
+
+/**
+ * Researcher pages and aggregate exports (`/research/...`, issue 7), for researchers and admins.
+ * Only sealed waves exist here: an open or draft wave's id gives the same 404 as an unknown id, so
+ * a researcher cannot even tell that it exists (R4; researchers never see open waves).
+ */
+export default async function researchRoutes(app: FastifyInstance) {
+  const db = app.store.db;
+  const notFound = (lang: 'nl' | 'en') => Object.assign(new Error(translator(lang)('research.notFound')), { statusCode: 404 });
+
+  app.get('/research', { config: ACCESS, schema: { querystring: PageQuery } }, async (request, reply) => {
+    const t = translator(request.lang);
+    const waves = await sealedWaves(db);
+    const lineages = new Map<string, { key: string; title: string; waves: SealedWave[] }>();
+    for (const w of waves) {
+      const q = await getQuestionnaire(db, w.questionnaireId);
+      const entry = lineages.get(w.lineage) ?? { key: w.lineage, title: q.title[request.lang], waves: [] };
+      entry.waves.push(w);
+      lineages.set(w.lineage, entry);
+    }
+    return reply.page('research/index', {
+      title: t('research.title'),
+      lineages: [...lineages.values()].map((l) => ({
+        ...l,
+        waves: l.waves.map((w) => ({
+          id: w.id,
+          name: w.name,
+          version: w.questionnaireVersion,
+          schools: w.schools,
+          k: w.k,
+          base: `/research/waves/${w.id}`,
+        })),
+        trends: `/research/lineages/${encodeURIComponent(l.key)}/trends.csv`,
+      })),
+      files: WAVE_DOWNLOADS,
+      styles: ['/static/research.css'],
+    });
+  });
+
+  for (const file of WAVE_DOWNLOADS) {
+    app.get(`/research/waves/:waveId/${file}`, { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
+      const { waveId } = request.params as Static<typeof WaveParams>;
+      const dialect: Dialect = (request.query as Static<typeof DialectQuery>).dialect ?? 'standard';
+      const wave = await findSealedWave(db, waveId);
+      if (!wave) throw notFound(request.lang);
+      const results = await loadWaveResults(db, waveId);
+      await audit(db, request.user!.id, 'export.download', `wave:${waveId}:${file}`);
+      const suffix = dialect === 'excel-nl' ? '-excel-nl' : '';
+      const base = `schoolpols-${slug(wave.name)}`;
+      if (file === 'datapackage.json') {
+        attachment(reply, `${base}${suffix}-datapackage.json`, CONTENT_TYPES[file]);
+        return dataPackageJson(results, dialect);
+      }
+      if (file === 'export.zip') {
+        attachment(reply, `${base}${suffix}.zip`, CONTENT_TYPES[file]);
+        return reply.send(waveZip(db, results, dialect));
+      }
+      attachment(reply, `${base}${suffix}-${file}`, CONTENT_TYPES[file]);
+      return reply.send(textStream(waveCsv(db, results, file as CsvFile, dialect)));
+    });
+  }
+
+  app.get('/research/lineages/:key/trends.csv', { config: ACCESS, schema: { params: LineageParams, querystring: DialectQuery } }, async (request, reply) => {
+    const { key } = request.params as Static<typeof LineageParams>;
+    const dialect: Dialect = (request.query as Static<typeof DialectQuery>).dialect ?? 'standard';
+    const waves = await lineageWaves(db, key);
+    if (!waves.length) throw notFound(request.lang);
+    await audit(db, request.user!.id, 'export.download', `lineage:${key}:trends.csv`);
+    attachment(reply, `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`, 'text/csv; charset=utf-8; header=present');
+    return reply.send(textStream(trendsCsv(db, key, waves, dialect)));
+  });
+}

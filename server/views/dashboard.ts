@@ -1,0 +1,192 @@
+import type { TFunction } from 'i18next';
+import { mapDisclosed, type Disclosed, type GroupReport, type Stat } from '../../analysis/index.ts';
+import type { Lang } from '../i18n.ts';
+import type { SchoolWaveResults } from '../results/school-view.ts';
+import { formatter, type Shown } from './format.ts';
+
+/** The view-model of a school's dashboard and report: display text and chart data, nothing to compute in templates. */
+export interface DashboardView {
+  schoolId: string;
+  schoolName: string;
+  waveId: string;
+  waveName: string;
+  benchmarkLabel: string;
+  networkLabel: string;
+  respondents: Shown;
+  codesIssued: number;
+  rate: Shown;
+  k: number;
+  scaleLabels: string[];
+  suppressedSchool: string | null;
+  themes: ThemeView[];
+  breakdowns: BreakdownView[];
+  comments: { list: readonly string[]; reason: string | null };
+  chartJson: string;
+}
+
+export interface ThemeView {
+  id: string;
+  label: string;
+  n: Shown;
+  mean: Shown;
+  ci: string;
+  favourable: Shown;
+  benchmarkMean: Shown;
+  benchmarkFavourable: Shown;
+  networkMean: Shown;
+  networkFavourable: Shown;
+  difference: Shown;
+  verdict: string;
+  percentile: Shown;
+  reliability: string | null;
+  items: Array<{ id: string; label: string; reverse: boolean; n: Shown; mean: Shown; favourable: Shown; notApplicable: Shown; percents: Shown[] }>;
+  trend: Array<{ waveName: string; mean: string; ci: string; change: string; significant: boolean }>;
+}
+
+export interface BreakdownView {
+  label: string;
+  withheld: string | null;
+  groups: Array<{ label: string; n: Shown; means: Shown[] }>;
+}
+
+const stat = <T>(d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat<T> | number): Disclosed<Stat<T> | number> => mapDisclosed(d, f);
+
+export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction): DashboardView {
+  const { results } = data;
+  const q = results.questionnaire;
+  const fmt = formatter(lang, t, results.wave.k);
+  const school = results.schools.get(data.schoolId)!;
+  const itemsById = new Map(q.themes.flatMap((th) => th.items.map((it) => [it.id, it])));
+  const themeLabels = new Map(q.themes.map((th) => [th.id, th.label[lang]]));
+  const respondents = fmt.count(data.respondents);
+  const rate = fmt.number(mapDisclosed(data.respondents, (n) => (school.codesIssued ? (100 * n) / school.codesIssued : 0)), 0, ' %');
+
+  const themes: ThemeView[] = results.layout.themes.map((theme, ti) => {
+    const extra = data.themes[ti]!;
+    const mine = (f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(stat(data.school, f), digits, suffix);
+    const ciText = fmt.interval(mapDisclosed(data.school, (r) => r.themes[ti]!.ci));
+    const comparison = extra.comparison;
+    const difference = fmt.number(mapDisclosed(comparison, (c) => c.difference), 2);
+    const verdict =
+      comparison.kind === 'suppressed'
+        ? fmt.reason(comparison.rule)
+        : !comparison.value.distinguishable.ok
+          ? t(`stat.${comparison.value.distinguishable.reason}`)
+          : !comparison.value.distinguishable.value
+            ? t('dashboard.notDistinguishable')
+            : (difference.value ?? 0) > 0
+              ? t('dashboard.higher')
+              : t('dashboard.lower');
+    const networkAlpha = data.network.kind === 'value' ? data.network.value.themes[ti]!.alpha : null;
+    const items = theme.itemIndices.map((i) => {
+      const item = results.layout.items[i]!;
+      const row = (f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(stat(data.school, f), digits, suffix);
+      return {
+        id: item.id,
+        label: itemsById.get(item.id)!.label[lang],
+        reverse: item.reverse,
+        n: row((r) => r.items[i]!.n, 0),
+        mean: row((r) => r.items[i]!.mean),
+        favourable: row((r) => r.items[i]!.favourable, 0, ' %'),
+        notApplicable: row((r) => r.items[i]!.notApplicable, 0),
+        percents: [0, 1, 2, 3, 4].map((v) =>
+          row((r) => {
+            const p = r.items[i]!.distribution.percents;
+            return p.ok ? p.value[v]! : (p as Stat);
+          }, 0, ' %'),
+        ),
+      };
+    });
+    const trendRows = extra.trend.map((step, wi) => ({
+      waveName: extra.trendWaves[wi]!.name,
+      mean: step.summary === null ? t('dashboard.notReported') : step.summary.mean.ok ? fmt.plain(step.summary.mean.value) : t(`stat.${step.summary.mean.reason}`),
+      ci: step.summary && step.summary.ci.ok ? `${fmt.plain(step.summary.ci.value.lower)} – ${fmt.plain(step.summary.ci.value.upper)}` : '',
+      change: step.change.ok
+        ? `${step.change.value.difference > 0 ? '+' : ''}${fmt.plain(step.change.value.difference)} (${t(step.change.value.significant ? 'dashboard.significant' : 'dashboard.notSignificant')})`
+        : '',
+      significant: step.change.ok && step.change.value.significant,
+    }));
+    return {
+      id: theme.id,
+      label: themeLabels.get(theme.id)!,
+      n: mine((r) => r.themes[ti]!.n, 0),
+      mean: mine((r) => r.themes[ti]!.mean),
+      ci: ciText,
+      favourable: mine((r) => r.themes[ti]!.favourable, 0, ' %'),
+      benchmarkMean: fmt.number(stat(data.benchmark.report, (r) => r.themes[ti]!.mean), 2),
+      benchmarkFavourable: fmt.number(stat(data.benchmark.report, (r) => r.themes[ti]!.favourable), 0, ' %'),
+      networkMean: fmt.number(stat(data.network, (r) => r.themes[ti]!.mean), 2),
+      networkFavourable: fmt.number(stat(data.network, (r) => r.themes[ti]!.favourable), 0, ' %'),
+      difference,
+      verdict,
+      percentile: fmt.number(extra.percentile, 0),
+      reliability: networkAlpha && networkAlpha.reliability === 'low' ? t('dashboard.lowReliability') : null,
+      items,
+      trend: trendRows,
+    };
+  });
+
+  const breakdowns: BreakdownView[] = data.breakdowns.map(({ breakdown, groups }) => {
+    const item = q.background.find((b) => b.id === breakdown.backgroundId)!;
+    const optionLabel = (id: string | null) => (id === null ? t('dashboard.notAnswered') : item.options.find((o) => o.id === id)?.label[lang] ?? id);
+    return {
+      label: item.label[lang],
+      withheld: breakdown.rule ? fmt.reason(breakdown.rule) : null,
+      groups: breakdown.rule
+        ? []
+        : groups
+            .filter((g) => g.report.kind === 'value')
+            .map((g) => ({
+              label: g.other ? `${t('dashboard.other')} (${g.categories.map(optionLabel).join(', ')})` : g.categories.map(optionLabel).join(', '),
+              n: fmt.count(g.respondents),
+              means: results.layout.themes.map((_, ti) => fmt.number(stat(g.report, (r) => r.themes[ti]!.mean), 2)),
+            })),
+    };
+  });
+
+  const chart = {
+    labels: themes.map((th) => th.label),
+    school: themes.map((th) => th.mean.value),
+    ciLow: themes.map((th) => (th.mean.value === null ? null : ciBound(data, th.id, 'lower'))),
+    ciHigh: themes.map((th) => (th.mean.value === null ? null : ciBound(data, th.id, 'upper'))),
+    benchmark: themes.map((th) => th.benchmarkMean.value),
+    network: themes.map((th) => th.networkMean.value),
+    legend: { school: school.name, benchmark: t(`benchmark.${school.benchmarkGroup}`, { defaultValue: school.benchmarkGroup }), network: t('dashboard.network'), ci: t('dashboard.ci') },
+    scale: q.scales[0]!.labels.map((l) => l[lang]),
+    items: themes.map((th) => ({ theme: th.id, labels: th.items.map((it) => it.label), percents: th.items.map((it) => it.percents.map((p) => p.value)) })),
+    trends: themes.map((th, ti) => ({
+      theme: th.id,
+      waves: data.themes[ti]!.trendWaves.map((w) => w.name),
+      mean: data.themes[ti]!.trend.map((s) => (s.summary && s.summary.mean.ok ? s.summary.mean.value : null)),
+      low: data.themes[ti]!.trend.map((s) => (s.summary && s.summary.ci.ok ? s.summary.ci.value.lower : null)),
+      high: data.themes[ti]!.trend.map((s) => (s.summary && s.summary.ci.ok ? s.summary.ci.value.upper : null)),
+      significant: data.themes[ti]!.trend.map((s) => s.change.ok && s.change.value.significant),
+    })),
+  };
+
+  return {
+    schoolId: data.schoolId,
+    schoolName: school.name,
+    waveId: results.wave.id,
+    waveName: results.wave.name,
+    benchmarkLabel: t(`benchmark.${school.benchmarkGroup}`, { defaultValue: school.benchmarkGroup }),
+    networkLabel: t('dashboard.network'),
+    respondents,
+    codesIssued: school.codesIssued,
+    rate,
+    k: results.wave.k,
+    scaleLabels: q.scales[0]!.labels.map((l) => l[lang]),
+    suppressedSchool: data.school.kind === 'suppressed' ? fmt.reason(data.school.rule) : null,
+    themes,
+    breakdowns,
+    comments: data.comments.kind === 'value' ? { list: data.comments.value, reason: null } : { list: [], reason: fmt.reason(data.comments.rule) },
+    chartJson: JSON.stringify(chart).replace(/</g, '\\u003c'),
+  };
+}
+
+function ciBound(data: SchoolWaveResults, themeId: string, side: 'lower' | 'upper'): number | null {
+  if (data.school.kind !== 'value') return null;
+  const ti = data.results.layout.themes.findIndex((t) => t.id === themeId);
+  const ci = data.school.value.themes[ti]!.ci;
+  return ci.ok ? ci.value[side] : null;
+}

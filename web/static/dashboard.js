@@ -1,0 +1,86 @@
+// Draws the dashboard's charts from the JSON the server embedded; the tables already hold the
+// same numbers, so without this script the page is complete.
+(function () {
+  'use strict';
+  var source = document.getElementById('chart-data');
+  if (!source || typeof Chart === 'undefined') return;
+  var data = JSON.parse(source.textContent);
+  // Diverging palette from "strongly disagree" to "strongly agree" (ColorBrewer RdBu, colour-blind safe).
+  var SCALE_COLOURS = ['#b2182b', '#ef8a62', '#bababa', '#67a9cf', '#2166ac'];
+  var INK = '#1b1f24';
+  Chart.defaults.color = INK;
+  Chart.defaults.font.family = 'system-ui, sans-serif';
+  Chart.defaults.animation = false;
+  var charts = [];
+
+  function show(figure) {
+    figure.hidden = false;
+    return figure.querySelector('canvas');
+  }
+
+  function themes(figure) {
+    var points = function (values) {
+      return values.map(function (v, i) { return v === null ? null : { x: v, y: data.labels[i] }; });
+    };
+    charts.push(new Chart(show(figure), {
+      type: 'bar',
+      data: {
+        labels: data.labels,
+        datasets: [
+          { type: 'bar', label: data.legend.ci, data: data.ciLow.map(function (lo, i) { return lo === null ? null : [lo, data.ciHigh[i]]; }), backgroundColor: 'rgba(11,92,171,0.25)', barPercentage: 0.35, grouped: false, order: 3 },
+          { type: 'bar', label: data.legend.school, data: data.school, backgroundColor: '#0b5cab', barPercentage: 0.12, grouped: false, order: 2 },
+          { type: 'scatter', label: data.legend.benchmark, data: points(data.benchmark), pointStyle: 'line', rotation: 90, radius: 12, borderWidth: 3, borderColor: '#d95f02', backgroundColor: '#d95f02', order: 1 },
+          { type: 'scatter', label: data.legend.network, data: points(data.network), pointStyle: 'rectRot', radius: 6, borderColor: INK, backgroundColor: '#fff', borderWidth: 2, order: 0 }
+        ]
+      },
+      options: {
+        indexAxis: 'y', responsive: true, maintainAspectRatio: false,
+        scales: { x: { min: 1, max: 5, ticks: { stepSize: 1 } }, y: { ticks: { autoSkip: false } } },
+        plugins: { legend: { position: 'bottom' } }
+      }
+    }));
+  }
+
+  function items(figure) {
+    var set = data.items[Number(figure.dataset.index)];
+    charts.push(new Chart(show(figure), {
+      type: 'bar',
+      data: {
+        labels: set.labels,
+        datasets: data.scale.map(function (label, v) {
+          return { label: label, data: set.percents.map(function (row) { return row[v]; }), backgroundColor: SCALE_COLOURS[v] };
+        })
+      },
+      options: {
+        indexAxis: 'y', responsive: true, maintainAspectRatio: false,
+        scales: { x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } }, y: { stacked: true, ticks: { autoSkip: false, callback: function (v) { var l = this.getLabelForValue(v); return l.length > 48 ? l.slice(0, 46) + '…' : l; } } } },
+        plugins: { legend: { position: 'bottom' } }
+      }
+    }));
+  }
+
+  function trend(figure) {
+    var set = data.trends[Number(figure.dataset.index)];
+    if (set.waves.length < 2) return;
+    charts.push(new Chart(show(figure), {
+      type: 'line',
+      data: {
+        labels: set.waves,
+        datasets: [
+          { label: data.legend.ci, data: set.high, borderColor: 'transparent', backgroundColor: 'rgba(11,92,171,0.15)', fill: '+1', pointRadius: 0 },
+          { label: data.legend.ci, data: set.low, borderColor: 'transparent', backgroundColor: 'rgba(11,92,171,0.15)', fill: false, pointRadius: 0 },
+          { label: data.legend.school, data: set.mean, borderColor: '#0b5cab', backgroundColor: '#0b5cab', spanGaps: false,
+            pointStyle: set.significant.map(function (s) { return s ? 'triangle' : 'circle'; }),
+            pointRadius: set.significant.map(function (s) { return s ? 8 : 4; }) }
+        ]
+      },
+      options: { responsive: true, maintainAspectRatio: false, scales: { y: { min: 1, max: 5 } },
+        plugins: { legend: { labels: { filter: function (item) { return item.datasetIndex !== 1; } } } } }
+    }));
+  }
+
+  var draw = { themes: themes, items: items, trend: trend };
+  document.querySelectorAll('figure[data-chart]').forEach(function (figure) { draw[figure.dataset.chart](figure); });
+  // Charts take the printed page's width, so nothing is cut.
+  window.addEventListener('beforeprint', function () { charts.forEach(function (c) { c.resize(); }); });
+})();

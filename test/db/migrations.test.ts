@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { testStore, type TestStore } from '../helpers/store.ts';
 import { migrateDownAll, migrateToLatest } from '../../server/db/migrate.ts';
 
-const TABLES = ['access_code', 'app_meta', 'comment', 'questionnaire', 'response', 'school', 'wave', 'wave_school'];
+const TABLES = ['access_code', 'app_meta', 'app_user', 'audit_log', 'comment', 'questionnaire', 'rep_school', 'response', 'school', 'session', 'wave', 'wave_school'];
 
 async function tables(store: TestStore): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`

@@ -44,7 +44,7 @@ describe(`teacher flow (${storeKind})`, () => {
     expect(viaQr.statusCode).toBe(200);
     expect(viaQr.body).toContain('action="/submit"');
 
-    const body = { ...fullAnswers(formatCode(code)), comment: '  Meer overleg graag.  ' };
+    const body: Record<string, string> = { ...fullAnswers(formatCode(code)), comment: '  Meer overleg graag.  ' };
     const submitted = await app.inject({ method: 'POST', url: '/submit', ...form(body) });
     expect(submitted.statusCode).toBe(303);
     expect(submitted.headers.location).toBe('/thanks?lang=nl');

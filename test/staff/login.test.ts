@@ -35,6 +35,8 @@ describe(`staff login (${storeKind})`, () => {
     const rows = await store.db.selectFrom('session').select('sid').execute();
     expect(rows.length).toBeGreaterThan(0);
 
+    const home = await s.get('/home');
+    expect(home.statusCode).toBe(200);
     const out = await s.post('/logout', {});
     expect(out.statusCode).toBe(303);
     const after = await s.get('/home');

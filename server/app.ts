@@ -16,6 +16,7 @@ import teacherRoutes from './routes/teacher.ts';
 import healthRoutes from './routes/health.ts';
 import accountRoutes from './routes/account.ts';
 import dashboardRoutes from './routes/dashboard.ts';
+import networkRoutes from './routes/network.ts';
 import adminRoutes from './routes/admin/index.ts';
 import researchRoutes from './routes/research.ts';
 
@@ -80,6 +81,7 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
   await app.register(teacherRoutes);
   await app.register(accountRoutes);
   await app.register(dashboardRoutes);
+  await app.register(networkRoutes);
   await app.register(adminRoutes);
   await app.register(researchRoutes);
   return app;

@@ -11,6 +11,7 @@
   Chart.defaults.color = INK;
   Chart.defaults.font.family = 'system-ui, sans-serif';
   Chart.defaults.animation = false;
+  Chart.defaults.locale = document.documentElement.lang === 'nl' ? 'nl-BE' : 'en-GB';
   var charts = [];
 
   function show(figure) {

@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { summarize, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
+import { groupResults, loadWaveResults, type WaveResults } from './wave-results.ts';
+
+/** What the admin's network view shows for one sealed wave, still as `Disclosed` values. */
+export interface NetworkResults {
+  results: WaveResults;
+  network: Disclosed<GroupReport>;
+  groups: Array<{ id: string; report: Disclosed<GroupReport>; schools: number }>;
+  schools: Array<{
+    id: string;
+    name: string;
+    benchmarkGroup: string;
+    codesIssued: number;
+    respondents: Disclosed<number>;
+    /** theme summaries in layout order, released only for reportable schools */
+    themes: Disclosed<Summary[]>;
+  }>;
+  /** the network per theme over the sealed waves of this questionnaire lineage, oldest first */
+  history: Array<{ id: string; name: string; network: Disclosed<GroupReport> }>;
+}
+
+export async function networkResults(db: Kysely<Database>, waveId: string): Promise<NetworkResults> {
+  const results = await loadWaveResults(db, waveId);
+  if (!(results.wave.status === 'closed' && results.wave.sealed)) {
+    throw Object.assign(new Error('Results appear when the wave closes.'), { statusCode: 409 });
+  }
+  const d = results.disclosure;
+  const network = await groupResults(db, results, d.network());
+  const groupIds = [...new Set([...results.schools.values()].map((s) => s.benchmarkGroup))].sort();
+  const groups = [];
+  for (const id of groupIds) {
+    const g = d.benchmarkGroup(id);
+    groups.push({ id, report: await groupResults(db, results, g), schools: g.schoolIds.length });
+  }
+  const schools = [...results.schools.values()]
+    .sort((a, b) => a.benchmarkGroup.localeCompare(b.benchmarkGroup) || a.name.localeCompare(b.name))
+    .map((s) => {
+      const group = d.school(s.id);
+      const themes = results.layout.themes.map((_, ti) => summarize(s.sums!.themes[ti]!.scores));
+      return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, codesIssued: s.codesIssued, respondents: group.respondents, themes: d.release(group, themes) };
+    });
+
+  const lineage = await db
+    .selectFrom('wave')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select(['wave.id', 'wave.name'])
+    .where('questionnaire.key', '=', results.questionnaire.id)
+    .where('wave.status', '=', 'closed')
+    .where('wave.sealed', '=', true)
+    .where('wave.created_at', '<=', results.wave.createdAt)
+    .orderBy('wave.created_at')
+    .orderBy('wave.id')
+    .execute();
+  const history = [];
+  for (const w of lineage) {
+    const r = w.id === waveId ? results : await loadWaveResults(db, w.id);
+    history.push({ id: w.id, name: w.name, network: w.id === waveId ? network : await groupResults(db, r, r.disclosure.network()) });
+  }
+  return { results, network, groups, schools, history };
+}
+
+/** Theme means of reportable schools: what the spread per theme is taken over. */
+export function reportableMeans(n: NetworkResults, themeIndex: number): number[] {
+  return n.schools.flatMap((s) => {
+    if (s.themes.kind !== 'value') return [];
+    const m = s.themes.value[themeIndex]!.mean;
+    return m.ok ? [m.value] : [];
+  });
+}
+

@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../db/schema.ts';
 import { DatabaseSessionStore } from '../session-store.ts';
 import { loadSessionUser, type SessionUser } from '../users.ts';
@@ -25,6 +25,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user: SessionUser | null;
+  }
+  interface FastifyInstance {
+    /** Every route with its access rule, as registered: the access-control matrix is generated from it. */
+    routeTable: Array<{ method: string; url: string; access: Access }>;
   }
   interface Session {
     userId?: string;
@@ -48,11 +52,15 @@ export default fp(
     await app.register(csrf, { sessionPlugin: '@fastify/session' });
     await app.register(rateLimit, { global: false });
 
+    const routeTable: FastifyInstance['routeTable'] = [];
+    app.decorate('routeTable', routeTable);
     app.addHook('onRoute', (route) => {
       if (route.url.startsWith('/static/') || route.url.startsWith('/vendor/')) {
         route.config = { ...route.config, access: 'public' };
       }
-      if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+      const access = route.config?.access;
+      if (!access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+      for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access });
     });
 
     app.decorateRequest('user', null);

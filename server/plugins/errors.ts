@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import { translator, isLang, DEFAULT_LANG } from '../i18n.ts';
 
@@ -23,7 +24,7 @@ export default fp(
       if (wantsHtml(request.headers.accept) && reply.page) {
         return reply.page('message', { title: t(status >= 500 ? 'error.serverTitle' : 'error.requestTitle'), message });
       }
-      return { statusCode: status, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message };
+      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
     });
 
     app.setNotFoundHandler(async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
-import { mapDisclosed, type Disclosed, type GroupReport, type Stat } from '../../analysis/index.ts';
-import { schoolSpread } from '../../analysis/school-spread.ts';
+import { mapDisclosed, schoolSpread, type Disclosed, type GroupReport, type Stat } from '../../analysis/index.ts';
+
 import type { Lang } from '../i18n.ts';
 import { reportableMeans, type NetworkResults } from '../results/network-view.ts';
 import { formatter, type Shown } from './format.ts';

@@ -1,0 +1,179 @@
+/**
+ * Disclosure control (design §5): the one place that decides which numbers of a wave may be shown.
+ *
+ * `disclose(wave, config)` takes every group that any view or export of the wave can show — all
+ * schools, their breakdowns by background items, benchmark groups, the network — and decides over
+ * all of them together (R1–R4). Numbers reach a page or CSV only as `Disclosed<T>`, which only this
+ * module can construct (its brand is a module-private symbol): `Disclosure.release(group, stats)`
+ * wraps a group's statistics as a value when the group is released, or as suppressed with its rule.
+ * Comments go through `Disclosure.comments` (R5).
+ */
+import { NETWORK_KEY, benchmarkKey, plan, schoolKey } from './disclosure/plan.ts';
+import type { DisclosureConfig, DisclosureInput, GroupKind, PlannedGroup, Rule, WaveStatus } from './disclosure/types.ts';
+import { seededShuffle } from './seeded-shuffle.ts';
+
+export type { DisclosureConfig, DisclosureInput, GroupKind, Rule, SchoolInput, WaveStatus } from './disclosure/types.ts';
+export { DEFAULT_K } from './disclosure/validate.ts';
+
+const BRAND: unique symbol = Symbol('schoolpols.disclosed');
+
+/**
+ * A number (or any statistic) that passed disclosure control: either a value that may be shown, or
+ * suppressed with the rule that suppressed it. Only `disclose` and the helpers below make one.
+ */
+export type Disclosed<T> =
+  | { readonly [BRAND]: true; readonly kind: 'value'; readonly value: T }
+  | { readonly [BRAND]: true; readonly kind: 'suppressed'; readonly rule: Rule };
+
+function released<T>(value: T): Disclosed<T> {
+  return Object.freeze({ [BRAND]: true as const, kind: 'value' as const, value });
+}
+
+function suppressed<T>(rule: Rule): Disclosed<T> {
+  return Object.freeze({ [BRAND]: true as const, kind: 'suppressed' as const, rule });
+}
+
+/** Runtime check for templates/CSV writers: was this produced by `disclose`? */
+export function isDisclosed(x: unknown): x is Disclosed<unknown> {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A statistic derived from one released value (e.g. formatting); suppression passes through. `f`
+ * must only use its argument. */
+export function mapDisclosed<T, U>(d: Disclosed<T>, f: (value: T) => U): Disclosed<U> {
+  return d.kind === 'value' ? released(f(d.value)) : suppressed(d.rule);
+}
+
+/** A statistic derived from several released values (school − benchmark, change between waves);
+ * suppressed with the first rule when any input is suppressed. `f` must only use its arguments. */
+export function combineDisclosed<T extends readonly unknown[], U>(
+  inputs: { readonly [K in keyof T]: Disclosed<T[K]> },
+  f: (...values: T) => U,
+): Disclosed<U> {
+  const list = inputs as ReadonlyArray<Disclosed<unknown>>;
+  const hidden = list.find((d) => d.kind === 'suppressed');
+  if (hidden && hidden.kind === 'suppressed') return suppressed(hidden.rule);
+  return released(f(...(list.map((d) => (d as { value: unknown }).value) as unknown as T)));
+}
+
+/** One group of a wave and the decision about it. */
+export interface DisclosedGroup {
+  readonly key: string;
+  readonly kind: GroupKind;
+  readonly schoolId: string | null;
+  readonly benchmarkId: string | null;
+  readonly backgroundId: string | null;
+  /** breakdown groups: the background options covered (`null` = did not answer that item) */
+  readonly categories: ReadonlyArray<string | null> | null;
+  /** the breakdown's "other" group (several merged categories) */
+  readonly other: boolean;
+  /** compute the group's numbers over the respondents of exactly these schools (for benchmark
+   * groups and the network this can leave out small schools, see R3), restricted to `categories` */
+  readonly schoolIds: readonly string[];
+  /** exact respondent count ("fewer than k" when suppressed by R1) */
+  readonly respondents: Disclosed<number>;
+  readonly released: boolean;
+  /** why it is suppressed; null when released */
+  readonly rule: Rule | null;
+}
+
+export interface DisclosedBreakdown {
+  readonly schoolId: string;
+  readonly backgroundId: string;
+  /** null = shown; otherwise the whole breakdown is withheld */
+  readonly rule: Rule | null;
+  /** shown: the released groups (single options, then "other"), then hidden options (merged or empty);
+   * withheld: every option, suppressed with the breakdown's rule */
+  readonly groups: readonly DisclosedGroup[];
+}
+
+export interface Disclosure {
+  readonly waveId: string;
+  readonly status: WaveStatus;
+  readonly k: number;
+  /** every group of the wave, in a deterministic order */
+  readonly groups: readonly DisclosedGroup[];
+  school(schoolId: string): DisclosedGroup;
+  benchmarkGroup(benchmarkId: string): DisclosedGroup;
+  network(): DisclosedGroup;
+  breakdowns(schoolId: string): readonly DisclosedBreakdown[];
+  breakdown(schoolId: string, backgroundId: string): DisclosedBreakdown;
+  /** `value` (the group's statistics) as shown, or suppressed with the group's rule */
+  release<T>(group: DisclosedGroup, value: T): Disclosed<T>;
+  /** R5: a school's comments, deterministically shuffled, when the school is released and has ≥ 10
+   * respondents. Never show them beside other answers, never export them. */
+  comments(schoolId: string, comments: readonly string[]): Disclosed<readonly string[]>;
+}
+
+/** Minimum respondents of a school for its comments to be shown (R5). */
+export const MIN_COMMENT_RESPONDENTS = 10;
+
+function toGroup(g: PlannedGroup): DisclosedGroup {
+  return {
+    key: g.key,
+    kind: g.kind,
+    schoolId: g.schoolId,
+    benchmarkId: g.benchmarkId,
+    backgroundId: g.backgroundId,
+    categories: g.categories,
+    other: g.other,
+    schoolIds: g.schoolIds,
+    respondents: g.countReleased ? released(g.respondents) : suppressed<number>(g.rule ?? 'R1'),
+    released: g.rule === null,
+    rule: g.rule,
+  };
+}
+
+/**
+ * Decides, for a whole wave at once, which groups' numbers may be shown (design §5, R1–R5).
+ * Same input (in any order) and config → same decisions. Throws on invalid input or k < 3.
+ */
+export function disclose(wave: DisclosureInput, config?: DisclosureConfig): Disclosure {
+  const p = plan(wave, config);
+  const groups: readonly DisclosedGroup[] = p.groups.map(toGroup);
+  const byKey = new Map(groups.map((g) => [g.key, g]));
+  // Decisions are read from the plan, never from the (plain, mutable) group objects handed out.
+  const decision = new Map(p.groups.map((g) => [g.key, { rule: g.rule, respondents: g.respondents }]));
+  const get = (key: string, what: string): DisclosedGroup => {
+    const g = byKey.get(key);
+    if (!g) throw new RangeError(`unknown ${what} in wave "${p.waveId}"`);
+    return g;
+  };
+  const bySchool = new Map<string, DisclosedBreakdown[]>();
+  for (const b of p.breakdowns) {
+    const list = bySchool.get(b.schoolId) ?? [];
+    list.push({ schoolId: b.schoolId, backgroundId: b.backgroundId, rule: b.rule, groups: b.groupKeys.map((k) => byKey.get(k)!) });
+    bySchool.set(b.schoolId, list);
+  }
+  const disclosure: Disclosure = {
+    waveId: p.waveId,
+    status: p.status,
+    k: p.k,
+    groups,
+    school: (id) => get(schoolKey(id), `school "${id}"`),
+    benchmarkGroup: (id) => get(benchmarkKey(id), `benchmark group "${id}"`),
+    network: () => get(NETWORK_KEY, 'network'),
+    breakdowns: (schoolId) => {
+      get(schoolKey(schoolId), `school "${schoolId}"`);
+      return bySchool.get(schoolId) ?? [];
+    },
+    breakdown: (schoolId, backgroundId) => {
+      const b = bySchool.get(schoolId)?.find((x) => x.backgroundId === backgroundId);
+      if (!b) throw new RangeError(`no breakdown of school "${schoolId}" by "${backgroundId}" in wave "${p.waveId}"`);
+      return b;
+    },
+    release: <T>(group: DisclosedGroup, value: T): Disclosed<T> => {
+      if (byKey.get(group.key) !== group) throw new RangeError(`group "${group.key}" does not belong to this disclosure`);
+      const { rule } = decision.get(group.key)!;
+      return rule === null ? released(value) : suppressed(rule);
+    },
+    comments: (schoolId, comments) => {
+      const { rule, respondents } = decision.get(get(schoolKey(schoolId), `school "${schoolId}"`).key)!;
+      if (rule !== null) return suppressed(rule);
+      if (respondents < MIN_COMMENT_RESPONDENTS) return suppressed('R5');
+      return released(Object.freeze(seededShuffle(comments, `${p.waveId}\u0000${schoolId}`)));
+    },
+  };
+  return Object.freeze(disclosure);
+}
+

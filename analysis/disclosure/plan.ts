@@ -1,0 +1,88 @@
+import { aggregatesR3, type Aggregate } from './aggregates-r3.ts';
+import { schoolBreakdowns } from './school-breakdowns.ts';
+import type { DisclosureConfig, DisclosureInput, Plan, PlannedBreakdown, PlannedGroup, Rule } from './types.ts';
+import { normalize, validK } from './validate.ts';
+
+const enc = (s: string) => encodeURIComponent(s);
+export const schoolKey = (id: string) => `school:${enc(id)}`;
+export const benchmarkKey = (id: string) => `benchmark:${enc(id)}`;
+export const NETWORK_KEY = 'network';
+/** Options are `o.<id>`, so no option id (not even "other") can collide with `~none` / `~other`. */
+export const breakdownKey = (schoolId: string, backgroundId: string, category: string | null, other = false) =>
+  `breakdown:${enc(schoolId)}:${enc(backgroundId)}:${other ? '~other' : category === null ? '~none' : `o.${enc(category)}`}`;
+
+type GroupFields = Pick<PlannedGroup, 'key' | 'kind' | 'schoolIds' | 'respondents' | 'rule' | 'countReleased'> & Partial<PlannedGroup>;
+
+/** A planned group with every field in one fixed order (one object shape: fast to build and read). */
+function group(f: GroupFields): PlannedGroup {
+  return {
+    key: f.key,
+    kind: f.kind,
+    schoolId: f.schoolId ?? null,
+    benchmarkId: f.benchmarkId ?? null,
+    backgroundId: f.backgroundId ?? null,
+    categories: f.categories ?? null,
+    other: f.other ?? false,
+    schoolIds: f.schoolIds,
+    respondents: f.respondents,
+    rule: f.rule,
+    countReleased: f.countReleased,
+  };
+}
+
+/** All decisions for one wave (plain data; `disclose` turns them into `Disclosed` values). */
+export function plan(input: DisclosureInput, config?: DisclosureConfig): Plan {
+  const k = validK(config);
+  const wave = normalize(input);
+  const sealed = wave.status === 'closed';
+  const groups: PlannedGroup[] = [];
+  const breakdowns: PlannedBreakdown[] = [];
+  const nOf = new Map(wave.schools.map((s) => [s.id, s.respondents]));
+  const sumOf = (ids: readonly string[]) => ids.reduce((s, id) => s + (nOf.get(id) ?? 0), 0);
+
+  const aggregates: Aggregate[] = [
+    ...wave.benchmarkGroups.map((g) => ({ key: benchmarkKey(g.id), id: g.id, kind: 'benchmark' as const, schoolIds: g.schoolIds })),
+    { key: NETWORK_KEY, id: null, kind: 'network', schoolIds: wave.schools.map((s) => s.id) },
+  ];
+  const decided = sealed ? aggregatesR3(nOf, aggregates, k) : null;
+
+  for (const s of wave.schools) {
+    const rule: Rule | null = !sealed ? 'R4' : s.respondents < k ? 'R1' : null;
+    // Response counts of schools are fine while a wave is open (R1); afterwards only with results.
+    groups.push(group({ key: schoolKey(s.id), kind: 'school', schoolId: s.id, schoolIds: [s.id], respondents: s.respondents, rule, countReleased: !sealed || rule === null }));
+  }
+  for (const a of aggregates) {
+    const d = decided?.get(a.key);
+    const schoolIds = d ? d.schoolIds : [...a.schoolIds];
+    const rule: Rule | null = !sealed ? 'R4' : d!.shown ? null : 'R3';
+    groups.push(group({ benchmarkId: a.id, key: a.key, kind: a.kind, schoolIds, respondents: sumOf(schoolIds), rule, countReleased: !sealed || rule === null }));
+  }
+
+  for (const s of wave.schools) {
+    if (s.atoms === null) continue;
+    const schoolRule: Rule | null = !sealed ? 'R4' : s.respondents < k ? 'R1' : null;
+    const planned = schoolRule === null ? schoolBreakdowns(s, wave.background, k) : null;
+    wave.background.forEach((bg, b) => {
+      const one = planned?.[b];
+      const part = (categories: Array<string | null>, other: boolean, respondents: number, rule: Rule | null): string => {
+        const key = breakdownKey(s.id, bg.id, categories[0]!, other);
+        groups.push(group({ key, kind: 'breakdown', schoolId: s.id, backgroundId: bg.id, categories, other, schoolIds: [s.id], respondents, rule, countReleased: rule === null }));
+        return key;
+      };
+      const counts = [...bg.options, null].map((category) => ({
+        category,
+        count: s.atoms!.reduce((sum, a) => sum + (a.combo[b] === category ? a.count : 0), 0),
+      }));
+      if (!one || one.rule !== null) {
+        const rule = schoolRule ?? one!.rule!;
+        const groupKeys = counts.map((c) => part([c.category], false, c.count, rule));
+        breakdowns.push({ schoolId: s.id, backgroundId: bg.id, rule, groupKeys });
+        return;
+      }
+      const groupKeys = one.result.parts.map((p) => part(p.categories, p.other, p.count, null));
+      for (const h of one.result.hidden) groupKeys.push(part([h.category], false, h.count, h.count < k ? 'R1' : 'R2'));
+      breakdowns.push({ schoolId: s.id, backgroundId: bg.id, rule: null, groupKeys });
+    });
+  }
+  return { waveId: wave.waveId, status: wave.status, k, groups, breakdowns };
+}

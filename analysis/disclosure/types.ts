@@ -1,0 +1,75 @@
+/** Input and plain (not yet branded) decisions of the disclosure planner. Public types are re-exported by `../disclosure.ts`. */
+
+export type Rule = 'R1' | 'R2' | 'R3' | 'R4' | 'R5';
+
+/** draft → open → closed (= sealed). Only a closed wave is reported (R4). */
+export type WaveStatus = 'draft' | 'open' | 'closed';
+
+export interface DisclosureConfig {
+  /** minimum group size k (design §5): default 5, an integer ≥ 3; fixed once a wave opens */
+  k?: number;
+}
+
+/**
+ * Everything a wave's views and exports can show, together: `disclose` decides over all of it at
+ * once, so that combining views (school pages, benchmark, network, breakdowns, CSV) reveals nothing
+ * that one view hides.
+ */
+export interface DisclosureInput {
+  waveId: string;
+  status: WaveStatus;
+  /** background items that may be broken down by, in questionnaire order (earlier = preferred when
+   * two breakdowns of one school cannot both be shown), each with its option ids in order */
+  background: ReadonlyArray<{ id: string; options: readonly string[] }>;
+  schools: ReadonlyArray<SchoolInput>;
+  /** benchmark groups by member school ids (groups may overlap); the network is always all schools */
+  benchmarkGroups: ReadonlyArray<{ id: string; schoolIds: readonly string[] }>;
+}
+
+export interface SchoolInput {
+  id: string;
+  /** responses of the school in this wave */
+  respondents: number;
+  /**
+   * Joint counts of background answers: one entry per combination that occurs, e.g.
+   * `{ background: { role: 'leraar', seniority: null }, count: 7 }` (`null` or a missing key = not
+   * answered). Counts must add up to `respondents`. Omit to offer no breakdowns for this school.
+   */
+  cells?: ReadonlyArray<{ background: Readonly<Record<string, string | null>>; count: number }>;
+}
+
+export type GroupKind = 'school' | 'benchmark' | 'network' | 'breakdown';
+
+export interface PlannedGroup {
+  key: string;
+  kind: GroupKind;
+  schoolId: string | null;
+  benchmarkId: string | null;
+  backgroundId: string | null;
+  /** breakdown groups: the background options covered (`null` = did not answer the background item) */
+  categories: ReadonlyArray<string | null> | null;
+  /** breakdown group that merges several small categories ("other") */
+  other: boolean;
+  /** schools whose respondents the group's numbers must be computed over */
+  schoolIds: readonly string[];
+  respondents: number;
+  /** null = released */
+  rule: Rule | null;
+  /** whether the respondent count may be shown (released groups; schools etc. during an open wave) */
+  countReleased: boolean;
+}
+
+export interface PlannedBreakdown {
+  schoolId: string;
+  backgroundId: string;
+  rule: Rule | null;
+  groupKeys: readonly string[];
+}
+
+export interface Plan {
+  waveId: string;
+  status: WaveStatus;
+  k: number;
+  groups: PlannedGroup[];
+  breakdowns: PlannedBreakdown[];
+}

@@ -1,0 +1,42 @@
+/** Public API of `analysis/`: statistics (design §6) and disclosure control (design §5). Pure functions, no I/O. */
+export { ok, unavailable, type Stat, type UnavailableReason } from './stat.ts';
+export { recode } from './recode.ts';
+export { addCounts, countAnswers, countsFromRows, type CountRow, type ValueCounts } from './value-counts.ts';
+export { itemStats, type ItemStats } from './item-stats.ts';
+export { layoutOf, type Layout } from './layout.ts';
+export { respondentThemeScore } from './respondent-theme-score.ts';
+export { themeScores } from './theme-scores.ts';
+export { combineScoreSums, scoreSums, type ScoreSums } from './score-sums.ts';
+export { summarize, type Summary } from './summarize.ts';
+export { meanConfidenceInterval, type Interval } from './confidence-interval.ts';
+export { themeFavourable } from './theme-favourable.ts';
+export { alphaSums, combineAlphaSums, emptyAlphaSums, type AlphaSums } from './alpha-sums.ts';
+export { ALPHA_THRESHOLD, cronbachAlpha, type AlphaResult } from './cronbach-alpha.ts';
+export { regularizedIncompleteBeta } from './incomplete-beta.ts';
+export { tTwoSidedP } from './t-two-sided-p.ts';
+export { tQuantile } from './t-quantile.ts';
+export { welchTTest, type Sample, type WelchResult } from './welch-t-test.ts';
+export { compareWithBenchmark, type BenchmarkComparison } from './benchmark-comparison.ts';
+export { percentileRank } from './percentile-rank.ts';
+export { schoolSpread, type Spread } from './school-spread.ts';
+export { trend, type TrendPoint, type TrendStep } from './trend.ts';
+export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
+export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';
+export {
+  DEFAULT_K,
+  MIN_COMMENT_RESPONDENTS,
+  combineDisclosed,
+  disclose,
+  isDisclosed,
+  mapDisclosed,
+  type Disclosed,
+  type DisclosedBreakdown,
+  type DisclosedGroup,
+  type Disclosure,
+  type DisclosureConfig,
+  type DisclosureInput,
+  type GroupKind,
+  type Rule,
+  type SchoolInput,
+  type WaveStatus,
+} from './disclosure.ts';

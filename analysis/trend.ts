@@ -1,0 +1,43 @@
+import { ok, unavailable, type Stat } from './stat.ts';
+import type { Summary } from './summarize.ts';
+import { welchTTest, type Sample, type WelchResult } from './welch-t-test.ts';
+
+export interface TrendPoint {
+  waveId: string;
+  /** the theme's summary in that wave, or null when it is not reported (suppressed, not asked) */
+  summary: Summary | null;
+}
+
+export interface TrendStep extends TrendPoint {
+  /** change against the previous point: Welch's t of this wave − previous wave, α = 0.05 */
+  change: Stat<WelchResult>;
+}
+
+/**
+ * A theme over sealed waves (design §6), points in chronological order: each point keeps its
+ * summary (with its 95% CI) and gets the change against the directly preceding point (Welch,
+ * `welchTTest(current, previous)`). No change for the first point or when either point has no
+ * summary (`no-previous`), or when a Welch test is unavailable (n < 2, zero variance).
+ */
+export function trend(points: readonly TrendPoint[], alpha = 0.05): TrendStep[] {
+  return points.map((point, i) => {
+    const prev = i > 0 ? points[i - 1]!.summary : null;
+    const cur = point.summary;
+    if (prev === null || cur === null) return { ...point, change: unavailable('no-previous') };
+    return { ...point, change: compare(cur, prev, alpha) };
+  });
+}
+
+function compare(cur: Summary, prev: Summary, alpha: number): Stat<WelchResult> {
+  const a = sample(cur);
+  const b = sample(prev);
+  if (!a.ok) return a;
+  if (!b.ok) return b;
+  return welchTTest(a.value, b.value, alpha);
+}
+
+function sample(s: Summary): Stat<Sample> {
+  if (!s.mean.ok) return unavailable(s.mean.reason);
+  if (!s.sd.ok) return unavailable(s.sd.reason);
+  return ok({ n: s.n, mean: s.mean.value, sd: s.sd.value });
+}

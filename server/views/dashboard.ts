@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { mapDisclosed, type Disclosed, type GroupReport, type Stat } from '../../analysis/index.ts';
+import { mapDisclosed, unavailable, type Disclosed, type GroupReport, type Stat } from '../../analysis/index.ts';
 import type { Lang } from '../i18n.ts';
 import type { SchoolWaveResults } from '../results/school-view.ts';
 import { formatter, type Shown } from './format.ts';
@@ -49,8 +49,6 @@ export interface BreakdownView {
   groups: Array<{ label: string; n: Shown; means: Shown[] }>;
 }
 
-const stat = <T>(d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat<T> | number): Disclosed<Stat<T> | number> => mapDisclosed(d, f);
-
 export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction): DashboardView {
   const { results } = data;
   const q = results.questionnaire;
@@ -59,11 +57,12 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
   const itemsById = new Map(q.themes.flatMap((th) => th.items.map((it) => [it.id, it])));
   const themeLabels = new Map(q.themes.map((th) => [th.id, th.label[lang]]));
   const respondents = fmt.count(data.respondents);
-  const rate = fmt.number(mapDisclosed(data.respondents, (n) => (school.codesIssued ? (100 * n) / school.codesIssued : 0)), 0, ' %');
+  const rate = fmt.rate(data.respondents, school.codesIssued);
+  const of = (d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(mapDisclosed(d, f), digits, suffix);
 
   const themes: ThemeView[] = results.layout.themes.map((theme, ti) => {
     const extra = data.themes[ti]!;
-    const mine = (f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(stat(data.school, f), digits, suffix);
+    const mine = (f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => of(data.school, f, digits, suffix);
     const ciText = fmt.interval(mapDisclosed(data.school, (r) => r.themes[ti]!.ci));
     const comparison = extra.comparison;
     const difference = fmt.number(mapDisclosed(comparison, (c) => c.difference), 2);
@@ -80,19 +79,18 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     const networkAlpha = data.network.kind === 'value' ? data.network.value.themes[ti]!.alpha : null;
     const items = theme.itemIndices.map((i) => {
       const item = results.layout.items[i]!;
-      const row = (f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(stat(data.school, f), digits, suffix);
       return {
         id: item.id,
         label: itemsById.get(item.id)!.label[lang],
         reverse: item.reverse,
-        n: row((r) => r.items[i]!.n, 0),
-        mean: row((r) => r.items[i]!.mean),
-        favourable: row((r) => r.items[i]!.favourable, 0, ' %'),
-        notApplicable: row((r) => r.items[i]!.notApplicable, 0),
+        n: mine((r) => r.items[i]!.n, 0),
+        mean: mine((r) => r.items[i]!.mean),
+        favourable: mine((r) => r.items[i]!.favourable, 0, ' %'),
+        notApplicable: mine((r) => r.items[i]!.notApplicable, 0),
         percents: [0, 1, 2, 3, 4].map((v) =>
-          row((r) => {
+          mine((r) => {
             const p = r.items[i]!.distribution.percents;
-            return p.ok ? p.value[v]! : (p as Stat);
+            return p.ok ? p.value[v]! : unavailable(p.reason);
           }, 0, ' %'),
         ),
       };
@@ -113,10 +111,10 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
       mean: mine((r) => r.themes[ti]!.mean),
       ci: ciText,
       favourable: mine((r) => r.themes[ti]!.favourable, 0, ' %'),
-      benchmarkMean: fmt.number(stat(data.benchmark.report, (r) => r.themes[ti]!.mean), 2),
-      benchmarkFavourable: fmt.number(stat(data.benchmark.report, (r) => r.themes[ti]!.favourable), 0, ' %'),
-      networkMean: fmt.number(stat(data.network, (r) => r.themes[ti]!.mean), 2),
-      networkFavourable: fmt.number(stat(data.network, (r) => r.themes[ti]!.favourable), 0, ' %'),
+      benchmarkMean: of(data.benchmark.report, (r) => r.themes[ti]!.mean),
+      benchmarkFavourable: of(data.benchmark.report, (r) => r.themes[ti]!.favourable, 0, ' %'),
+      networkMean: of(data.network, (r) => r.themes[ti]!.mean),
+      networkFavourable: of(data.network, (r) => r.themes[ti]!.favourable, 0, ' %'),
       difference,
       verdict,
       percentile: fmt.number(extra.percentile, 0),
@@ -139,7 +137,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
             .map((g) => ({
               label: g.other ? `${t('dashboard.other')} (${g.categories.map(optionLabel).join(', ')})` : g.categories.map(optionLabel).join(', '),
               n: fmt.count(g.respondents),
-              means: results.layout.themes.map((_, ti) => fmt.number(stat(g.report, (r) => r.themes[ti]!.mean), 2)),
+              means: results.layout.themes.map((_, ti) => of(g.report, (r) => r.themes[ti]!.mean)),
             })),
     };
   });

@@ -1,5 +1,4 @@
 import type { TFunction } from 'i18next';
-import { mapDisclosed } from '../../analysis/index.ts';
 import type { Lang } from '../i18n.ts';
 import type { SchoolOverview } from '../results/overview.ts';
 import { formatter } from './format.ts';
@@ -25,7 +24,7 @@ export function overviewView(schools: SchoolOverview[], lang: Lang, t: TFunction
         const sealed = w.status === 'closed';
         const respondents = w.respondents ? fmt.count(w.respondents).text : t('overview.soFar', { count: w.runningCount ?? 0 });
         const rate = w.respondents
-          ? fmt.number(mapDisclosed(w.respondents, (n) => (w.codesIssued ? (100 * n) / w.codesIssued : 0)), 0, ' %').text
+          ? fmt.rate(w.respondents, w.codesIssued).text
           : t('overview.afterClose');
         return {
           id: w.waveId,

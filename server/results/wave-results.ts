@@ -134,23 +134,37 @@ async function sumsBySchool(db: Kysely<Database>, waveId: string, layout: Layout
 }
 
 /**
+ * Reports of schools, benchmark groups and the network of a sealed wave, computed once: combining
+ * thousands of school sums per request would make every dashboard slower as the network grows.
+ */
+const reportCache = new WeakMap<WaveResults, Map<string, Disclosed<GroupReport>>>();
+
+/**
  * The statistics of one group, released or suppressed by the wave's disclosure. Breakdown groups
  * need the school's responses filtered by background; other groups combine per-school sums.
  */
 export async function groupResults(db: Kysely<Database>, results: WaveResults, group: DisclosedGroup): Promise<Disclosed<GroupReport>> {
+  // A suppressed group's report is never computed; `release` returns the suppression alone.
   if (!group.released) return results.disclosure.release(group, null as never);
-  let sums: ResponseSums;
-  if (group.kind === 'breakdown') {
-    const rows = await db
-      .selectFrom('response')
-      .select(['answers', 'background'])
-      .where('wave_id', '=', results.wave.id)
-      .where('school_id', '=', group.schoolId!)
-      .execute();
-    const wanted = new Set(group.categories ?? []);
-    sums = sumResponses(rows.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
-  } else {
-    sums = combineResponseSums(group.schoolIds.map((id) => results.schools.get(id)!.sums!), results.layout);
+  if (group.kind !== 'breakdown') {
+    let cache = reportCache.get(results);
+    if (!cache) reportCache.set(results, (cache = new Map()));
+    const hit = cache.get(group.key);
+    if (hit) return hit;
+    const report = results.disclosure.release(
+      group,
+      groupReport(combineResponseSums(group.schoolIds.map((id) => results.schools.get(id)!.sums!), results.layout), results.layout),
+    );
+    cache.set(group.key, report);
+    return report;
   }
+  const rows = await db
+    .selectFrom('response')
+    .select(['answers', 'background'])
+    .where('wave_id', '=', results.wave.id)
+    .where('school_id', '=', group.schoolId!)
+    .execute();
+  const wanted = new Set(group.categories ?? []);
+  const sums = sumResponses(rows.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
   return results.disclosure.release(group, groupReport(sums, results.layout));
 }

@@ -134,8 +134,9 @@ async function sumsBySchool(db: Kysely<Database>, waveId: string, layout: Layout
 }
 
 /**
- * Reports of schools, benchmark groups and the network of a sealed wave, computed once: combining
- * thousands of school sums per request would make every dashboard slower as the network grows.
+ * Reports of benchmark groups and the network of a sealed wave, computed once: combining thousands
+ * of school sums per request would make every dashboard slower as the network grows. School
+ * reports are cheap (one school's sums) and are not kept: thousands of them would hold ~100 MB.
  */
 const reportCache = new WeakMap<WaveResults, Map<string, Disclosed<GroupReport>>>();
 
@@ -146,6 +147,9 @@ const reportCache = new WeakMap<WaveResults, Map<string, Disclosed<GroupReport>>
 export async function groupResults(db: Kysely<Database>, results: WaveResults, group: DisclosedGroup): Promise<Disclosed<GroupReport>> {
   // A suppressed group's report is never computed; `release` returns the suppression alone.
   if (!group.released) return results.disclosure.release(group, null as never);
+  if (group.kind === 'school') {
+    return results.disclosure.release(group, groupReport(results.schools.get(group.schoolId!)!.sums!, results.layout));
+  }
   if (group.kind !== 'breakdown') {
     let cache = reportCache.get(results);
     if (!cache) reportCache.set(results, (cache = new Map()));

@@ -1,52 +1,339 @@
-import { parseArgs } from 'node:util';
-import { loadConfig } from './config.ts';
-import { openConfiguredStore } from './store.ts';
-import { isEmpty, seedDemo } from './demo.ts';
+import { readFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from './config.ts';
+import type { Store } from './db/connect.ts';
+import type { Role } from './db/schema.ts';
+import { translator } from './i18n.ts';
+import type { Actor } from './audit-log.ts';
+import { decodeText } from './upload.ts';
+import { isUuid, problemLines, type Problem } from './problems.ts';
 
-/** Command-line operations on the configured store (PGlite under DATA_DIR, or DATABASE_URL). */
-const COMMANDS: Record<string, { help: string; run: (args: string[]) => Promise<void> }> = {
+// The database and domain modules are loaded by the commands that need them, so that `--help`
+// and argument errors answer at once.
+const waves = () => import('./waves.ts');
+
+/**
+ * Command-line operations on the configured store (PGlite under DATA_DIR, or DATABASE_URL). The
+ * admin commands share their logic with the admin console (the same domain functions); the
+ * command line has no account, so the audit log names it "command line".
+ */
+
+/** Messages in English on the command line. */
+const t = translator('en');
+
+/** The command line has no account; the audit log names it "command line" (user_id null). */
+const CLI_ACTOR: Actor = { userId: null };
+const ROLES = ['admin', 'rep', 'researcher'] as const satisfies readonly Role[];
+
+/** A refusal the user can act on: printed without a stack, exit code 1. */
+class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  /** one line: name and arguments */
+  synopsis: string;
+  /** what it does, in one short line, for the list of commands */
+  summary: string;
+  /** what it does, for `--help` */
+  description: string[];
+  options?: Options;
+  /** option descriptions for `--help` */
+  optionHelp?: string[];
+  positionals?: number;
+  run(args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[]; config: Config }): Promise<void>;
+}
+
+async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const { openConfiguredStore } = await import('./store.ts');
+  const store = await openConfiguredStore(config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function refuse(what: string, problems: Problem[], labels: Record<string, string> = {}): never {
+  throw new UsageError(`${what}\n${problemLines(t, problems, labels)}`);
+}
+
+/** A refused wave action (`WaveError`) as a message; other errors as they are. */
+async function waveMessage(err: unknown): Promise<never> {
+  const { WaveError } = await waves();
+  if (err instanceof WaveError) throw new UsageError(t(`admin.waves.error.${err.reason}`));
+  throw err;
+}
+const waveRefusal = (reason: string): never => {
+  throw new UsageError(t(`admin.waves.error.${reason}`));
+};
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((s: string) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+
+function requireId(value: string, what: string): string {
+  if (!value) throw new UsageError(`${what} is required`);
+  if (!isUuid(value)) throw new UsageError(`${what} "${value}" is not an id (expected a UUID such as 0b6c…-…)`);
+  return value;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return decodeText(await readFile(file));
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+const COMMANDS: Record<string, Command> = {
   migrate: {
-    help: 'migrate            bring the database schema up to date',
-    run: async () => {
-      const store = await openConfiguredStore(loadConfig());
-      await store.close();
+    summary: 'bring the database schema up to date',
+    synopsis: 'migrate',
+    description: ['Bring the database schema up to date.'],
+    run: async ({ config }) => {
+      await withStore(config, async () => {});
       process.stdout.write('Database is up to date.\n');
     },
   },
+
   demo: {
-    help: 'demo               seed the demo network into an empty store',
-    run: async () => {
-      const config = loadConfig();
-      const store = await openConfiguredStore(config);
-      try {
-        if (!(await isEmpty(store.db))) throw new Error('the store already holds schools; the demo is only seeded into an empty store');
+    summary: 'seed the demo network into an empty store',
+    synopsis: 'demo',
+    description: ['Seed the demo network into an empty store.'],
+    run: async ({ config }) => {
+      const { isEmpty, seedDemo } = await import('./demo.ts');
+      await withStore(config, async (store) => {
+        if (!(await isEmpty(store.db))) throw new UsageError('the store already holds schools; the demo is only seeded into an empty store');
         await seedDemo(store.db, config.DISCLOSURE_K);
-        process.stdout.write('Demo network seeded.\n');
-      } finally {
-        await store.close();
-      }
+      });
+      process.stdout.write('Demo network seeded.\n');
+    },
+  },
+
+  'school:import': {
+    summary: 'import schools from a CSV file (all or nothing)',
+    synopsis: 'school:import FILE',
+    description: [
+      'Import schools from a CSV file (header line; columns name, school level, municipality, staff count;',
+      'Dutch names naam, niveau, gemeente, personeel work too; ";" or "," as delimiter).',
+      'All or nothing: any problem is reported with its line and column and nothing is imported.',
+    ],
+    positionals: 1,
+    run: async ({ positionals, config }) => {
+      const file = positionals[0]!;
+      const text = await readText(file);
+      const { importSchools } = await import('./school-import.ts');
+      const result = await withStore(config, (store) => importSchools(store.db, text, CLI_ACTOR));
+      if (!result.ok) refuse(`${file}: nothing was imported:`, result.problems);
+      process.stdout.write(`Imported ${result.value.count} schools.\n`);
+    },
+  },
+
+  'questionnaire:publish': {
+    summary: 'validate and publish a questionnaire version',
+    synopsis: 'questionnaire:publish FILE',
+    description: [
+      'Validate a questionnaire JSON file and publish it as an immutable version. Errors name the JSON path.',
+      'A new version of an existing key must have a higher version and keep every earlier item id in its theme.',
+    ],
+    positionals: 1,
+    run: async ({ positionals, config }) => {
+      const file = positionals[0]!;
+      const text = await readText(file);
+      const { publishQuestionnaireText } = await import('./questionnaires.ts');
+      const result = await withStore(config, (store) => publishQuestionnaireText(store.db, text, CLI_ACTOR));
+      if (!result.ok) refuse(`${file}: nothing was published:`, result.problems);
+      const q = result.value.questionnaire;
+      process.stdout.write(`Published ${q.id} version ${q.version}: ${result.value.id}\n`);
+    },
+  },
+
+  'wave:create': {
+    summary: 'create a survey round (draft)',
+    synopsis: 'wave:create --name NAME --questionnaire ID --schools ID,ID|all [--k K]',
+    description: ['Create a survey round (draft) for a questionnaire version and schools. k is fixed from then on.'],
+    options: { name: { type: 'string' }, questionnaire: { type: 'string' }, schools: { type: 'string', multiple: true }, k: { type: 'string' } },
+    optionHelp: [
+      '--name NAME          the name of the wave',
+      '--questionnaire ID   the id of a published questionnaire version',
+      '--schools IDS|all    school ids, comma-separated (or repeated), or "all" active schools',
+      '--k K                minimum group size (default DISCLOSURE_K, at least 3)',
+    ],
+    run: async ({ values, config }) => {
+      if (!str(values['name'])) throw new UsageError('--name is required');
+      if (!str(values['questionnaire'])) throw new UsageError('--questionnaire is required');
+      const schools = list(values['schools']);
+      if (!schools.length) throw new UsageError('--schools is required (ids, or "all")');
+      const { checkNewWave, createWave } = await waves();
+      const id = await withStore(config, async (store) => {
+        const checked = await checkNewWave(
+          store.db,
+          { name: str(values['name']), questionnaireId: str(values['questionnaire']), schools: schools.length === 1 && schools[0] === 'all' ? 'all' : schools, k: str(values['k']) },
+          config.DISCLOSURE_K,
+        );
+        if (!checked.ok) refuse('nothing was created:', checked.problems, { name: '--name', questionnaireId: '--questionnaire', schools: '--schools', k: '--k' });
+        return createWave(store.db, checked.value, CLI_ACTOR);
+      });
+      process.stdout.write(`${id}\n`);
+    },
+  },
+
+  'wave:open': {
+    summary: 'open a draft survey round',
+    synopsis: 'wave:open ID',
+    description: ['Open a draft survey round: its access codes start to work.'],
+    positionals: 1,
+    run: async ({ positionals, config }) => {
+      const id = requireId(positionals[0]!, 'the wave id');
+      const { openWave } = await waves();
+      await withStore(config, (store) => openWave(store.db, id, CLI_ACTOR).catch(waveMessage));
+      process.stdout.write(`Wave ${id} is open.\n`);
+    },
+  },
+
+  'wave:close': {
+    summary: 'close and seal an open survey round',
+    synopsis: 'wave:close ID',
+    description: ['Close and seal an open survey round (final): responses are rewritten in random order, codes stop working.'],
+    positionals: 1,
+    run: async ({ positionals, config }) => {
+      const id = requireId(positionals[0]!, 'the wave id');
+      const { closeWave } = await waves();
+      await withStore(config, async (store) => {
+        const wave = await store.db.selectFrom('wave').select('status').where('id', '=', id).executeTakeFirst();
+        if (!wave) return waveRefusal('not-found');
+        if (wave.status === 'closed') return waveRefusal('already-closed');
+        const { alreadyClosed } = await closeWave(store.db, id, CLI_ACTOR).catch(waveMessage);
+        if (alreadyClosed) waveRefusal('already-closed');
+      });
+      process.stdout.write(`Wave ${id} is closed and sealed.\n`);
+    },
+  },
+
+  'codes:generate': {
+    summary: 'generate access codes (printed once, as CSV or HTML slips)',
+    synopsis: 'codes:generate --wave ID --school ID [--count N] [--format csv|html] [--url BASE]',
+    description: [
+      'Generate access codes for a school in a draft or open wave and print them to stdout, once:',
+      'as CSV (default) or as a printable HTML sheet of slips with QR codes. Only hashes are stored.',
+      'Redirect the output to a file; the codes are not shown again.',
+    ],
+    options: { wave: { type: 'string' }, school: { type: 'string' }, count: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } },
+    optionHelp: [
+      '--wave ID            the wave',
+      '--school ID          a school taking part in the wave',
+      '--count N            how many codes (default: the school\'s staff count; at most 5000)',
+      '--format csv|html    CSV (default) or printable slips',
+      '--url BASE           base of the answer URL (default PUBLIC_URL, else http://localhost:PORT)',
+    ],
+    run: async ({ values, config }) => {
+      const waveId = requireId(str(values['wave']), '--wave');
+      const schoolId = requireId(str(values['school']), '--school');
+      const format = str(values['format']) || 'csv';
+      if (format !== 'csv' && format !== 'html') throw new UsageError(`--format must be csv or html, not "${format}"`);
+      const base = str(values['url']) || config.PUBLIC_URL || `http://localhost:${config.PORT}`;
+      if (!/^https?:\/\/[^\s/]+/.test(base)) throw new UsageError(`--url must start with http:// or https://, not "${base}"`);
+      if (!str(values['url']) && !config.PUBLIC_URL) process.stderr.write(`Note: PUBLIC_URL is not set; the slips point to ${base}\n`);
+      const { checkCodeRequest, generateCodes, slipsDocument } = await import('./code-slips.ts');
+      const output = await withStore(config, async (store) => {
+        const wave = await store.db.selectFrom('wave').select('status').where('id', '=', waveId).executeTakeFirst();
+        if (!wave) return waveRefusal('not-found');
+        if (wave.status === 'closed') return waveRefusal('already-closed');
+        const checked = await checkCodeRequest(store.db, waveId, { schoolId, count: str(values['count']), format });
+        if (!checked.ok) refuse('no codes were generated:', checked.problems, { schoolId: '--school', count: '--count', format: '--format' });
+        const generated = await generateCodes(store.db, waveId, checked.value, base, CLI_ACTOR).catch(waveMessage);
+        return generated.format === 'csv' ? generated.csv : await slipsDocument(generated.sheet);
+      });
+      process.stdout.write(output);
+    },
+  },
+
+  'user:add': {
+    summary: 'create a staff account',
+    synopsis: 'user:add --role ROLE --email EMAIL [--school ID] [--password P] [--lang nl|en]',
+    description: [
+      'Create a staff account. Without --password a password is generated and printed once.',
+      '(A password given on the command line may be kept in the shell history; prefer a generated one.)',
+    ],
+    options: { role: { type: 'string' }, email: { type: 'string' }, school: { type: 'string', multiple: true }, password: { type: 'string' }, lang: { type: 'string' } },
+    optionHelp: [
+      `--role ROLE          ${ROLES.join(' | ')}`,
+      '--email EMAIL        the sign-in e-mail address',
+      '--school ID          a school of a rep (repeat, or comma-separated)',
+      '--password P         at least 12 characters (default: generated)',
+      '--lang nl|en         language of the account (default nl)',
+    ],
+    run: async ({ values, config }) => {
+      if (!str(values['role'])) throw new UsageError(`--role is required (${ROLES.join(', ')})`);
+      if (!str(values['email'])) throw new UsageError('--email is required');
+      const { addUser } = await import('./users.ts');
+      const result = await withStore(config, (store) =>
+        addUser(
+          store.db,
+          {
+            email: str(values['email']),
+            role: str(values['role']),
+            schools: list(values['school']),
+            lang: str(values['lang']) || 'nl',
+            ...(str(values['password']) ? { password: str(values['password']) } : {}),
+          },
+          CLI_ACTOR,
+        ),
+      );
+      if (!result.ok) refuse('no account was created:', result.problems, { email: '--email', role: '--role', schools: '--school', password: '--password', lang: '--lang' });
+      process.stdout.write(`Created ${str(values['role'])} ${str(values['email']).trim()}: ${result.value.id}\n`);
+      if (result.value.generatedPassword) process.stdout.write(`Password (shown once): ${result.value.generatedPassword}\n`);
     },
   },
 };
 
 function usage(): string {
-  return ['Usage: npm run cli -- <command> [options]', '', 'Commands:', ...Object.values(COMMANDS).map((c) => `  ${c.help}`), ''].join('\n');
+  return [
+    'Usage: npm run cli -- <command> [options]',
+    '       npm run cli -- <command> --help',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.synopsis}\n      ${c.summary}`),
+    '',
+  ].join('\n');
+}
+
+function commandHelp(name: string, c: Command): string {
+  return [`Usage: npm run cli -- ${c.synopsis}`, '', ...c.description, ...(c.optionHelp ? ['', 'Options:', ...c.optionHelp.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
 async function main(argv: string[]) {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { help: { type: 'boolean', short: 'h' } } });
-  const [name, ...rest] = positionals;
-  if (!name || name === 'help' || (values.help && !name)) {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());
     return;
   }
   const command = COMMANDS[name];
-  if (!command) throw new Error(`unknown command "${name}"\n\n${usage()}`);
-  if (values.help) {
-    process.stdout.write(`${command.help}\n`);
+  if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...command.options, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n\n${commandHelp(name, command)}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(commandHelp(name, command));
     return;
   }
-  await command.run(rest);
+  const expected = command.positionals ?? 0;
+  if (parsed.positionals.length !== expected) {
+    throw new UsageError(
+      `${name} takes ${expected === 0 ? 'no' : expected} argument${expected === 1 ? '' : 's'}, got ${parsed.positionals.length}${parsed.positionals.length ? ` (${parsed.positionals.join(' ')})` : ''}\n\n${commandHelp(name, command)}`,
+    );
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  await command.run({ values: parsed.values, positionals: parsed.positionals, config });
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from './db/schema.ts';
+import type { Database, WaveStatus } from './db/schema.ts';
+import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 import { generateCode, hashCode } from './access-codes.ts';
+import { recordAction, type Actor } from './audit-log.ts';
 
 export class WaveError extends Error {
   constructor(
@@ -18,7 +20,8 @@ export interface NewWave {
   k: number;
 }
 
-export async function createWave(db: Kysely<Database>, wave: NewWave): Promise<string> {
+/** `actor`, when given, is recorded in the audit log inside the same transaction (also below). */
+export async function createWave(db: Kysely<Database>, wave: NewWave, actor?: Actor): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const { id } = await trx
       .insertInto('wave')
@@ -31,11 +34,12 @@ export async function createWave(db: Kysely<Database>, wave: NewWave): Promise<s
         .values(wave.schoolIds.map((school_id) => ({ wave_id: id, school_id })))
         .execute();
     }
+    await recordAction(trx, actor, 'wave.create', `wave:${id}`);
     return id;
   });
 }
 
-export async function openWave(db: Kysely<Database>, waveId: string): Promise<void> {
+export async function openWave(db: Kysely<Database>, waveId: string, actor?: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const wave = await trx.selectFrom('wave').select('status').where('id', '=', waveId).forUpdate().executeTakeFirst();
     if (!wave) throw new WaveError('not-found', 'wave not found');
@@ -47,6 +51,7 @@ export async function openWave(db: Kysely<Database>, waveId: string): Promise<vo
       .executeTakeFirstOrThrow();
     if (Number(schools.n) === 0) throw new WaveError('no-schools', 'a wave needs at least one participating school');
     await trx.updateTable('wave').set({ status: 'open' }).where('id', '=', waveId).execute();
+    await recordAction(trx, actor, 'wave.open', `wave:${waveId}`);
   });
 }
 
@@ -61,6 +66,7 @@ export async function issueCodes(
   waveId: string,
   schoolId: string,
   count: number,
+  actor?: Actor,
 ): Promise<string[]> {
   const codes = Array.from({ length: count }, generateCode);
   await db.transaction().execute(async (trx) => {
@@ -81,6 +87,8 @@ export async function issueCodes(
         .values(codes.slice(i, i + CODE_BATCH).map((c) => ({ hash: hashCode(c), wave_id: waveId, school_id: schoolId })))
         .execute();
     }
+    // The count only: codes never reach the audit log.
+    await recordAction(trx, actor, 'codes.generate', `wave:${waveId} school:${schoolId} count:${count}`);
   });
   return codes;
 }
@@ -91,7 +99,7 @@ export async function issueCodes(
  * spent codes are reduced to a count per school. VACUUM FULL then removes the old row versions.
  * Retrying after a crash is safe: before commit nothing changed; after commit only VACUUM is redone.
  */
-export async function closeWave(db: Kysely<Database>, waveId: string): Promise<{ alreadyClosed: boolean }> {
+export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
   const alreadyClosed = await db.transaction().execute(async (trx) => {
     const wave = await trx.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).forUpdate().executeTakeFirst();
     if (!wave) throw new WaveError('not-found', 'wave not found');
@@ -112,8 +120,174 @@ export async function closeWave(db: Kysely<Database>, waveId: string): Promise<{
       insert into comment (wave_id, school_id, text)
       select wave_id, school_id, text from moved order by random()`.execute(trx);
     await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
+    await recordAction(trx, actor, 'wave.close', `wave:${waveId}`);
     return false;
   });
   await sql`vacuum full response, comment, access_code`.execute(db);
   return { alreadyClosed };
+}
+
+// ---- Admin: checking, listing and describing waves ----------------------------------------------
+
+export { isUuid };
+
+export const MIN_K = 3;
+export const MAX_K = 100;
+
+/** A new wave as an admin fills it in: `schools` are ids, or `all` for every active school. */
+export interface WaveFields {
+  name: string;
+  questionnaireId: string;
+  schools: string[] | 'all';
+  /** empty = the configured default */
+  k: string;
+}
+
+/** Checks a new wave; every problem names its field. `defaultK` comes from DISCLOSURE_K. */
+export async function checkNewWave(db: Kysely<Database>, raw: WaveFields, defaultK: number): Promise<Checked<NewWave>> {
+  const problems: Problem[] = [];
+  const name = raw.name.trim().replace(/\s+/g, ' ');
+  if (!name) problems.push(problem('name', 'admin.waves.error.nameRequired'));
+  else if (name.length > 200) problems.push(problem('name', 'admin.waves.error.nameTooLong', { max: 200 }));
+  const questionnaire =
+    isUuid(raw.questionnaireId) && (await db.selectFrom('questionnaire').select('id').where('id', '=', raw.questionnaireId).executeTakeFirst());
+  if (!questionnaire) problems.push(problem('questionnaireId', 'admin.waves.error.questionnaire'));
+  const kText = raw.k.trim();
+  const k = kText === '' ? defaultK : Number(kText);
+  if (!/^\d*$/.test(kText) || !Number.isInteger(k) || k < MIN_K || k > MAX_K) problems.push(problem('k', 'admin.waves.error.k', { min: MIN_K, max: MAX_K }));
+  const schoolIds = await resolveSchools(db, raw.schools, problems);
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, value: { name, questionnaireId: raw.questionnaireId, schoolIds, k } };
+}
+
+async function resolveSchools(db: Kysely<Database>, schools: string[] | 'all', problems: Problem[]): Promise<string[]> {
+  if (schools === 'all') {
+    return (await db.selectFrom('school').select('id').where('active', '=', true).execute()).map((r) => r.id);
+  }
+  const ids = [...new Set(schools.map((s) => s.trim()).filter(Boolean))];
+  const bad = ids.filter((id) => !isUuid(id));
+  const found = ids.length - bad.length
+    ? new Set((await db.selectFrom('school').select('id').where('id', 'in', ids.filter(isUuid)).where('active', '=', true).execute()).map((r) => r.id))
+    : new Set<string>();
+  const unknown = ids.filter((id) => !found.has(id));
+  if (unknown.length) problems.push(problem('schools', 'admin.waves.error.schools', { ids: unknown.slice(0, 5).join(', ') }));
+  return ids;
+}
+
+/** Adds schools to a draft or open wave (a school joining late); schools already in it are kept as they are. */
+export async function addSchoolsToWave(db: Kysely<Database>, waveId: string, schools: string[] | 'all', actor?: Actor): Promise<Checked<{ added: number }>> {
+  return db.transaction().execute(async (trx) => {
+    const wave = await trx.selectFrom('wave').select('status').where('id', '=', waveId).forUpdate().executeTakeFirst();
+    if (!wave) throw new WaveError('not-found', 'wave not found');
+    if (wave.status === 'closed') throw new WaveError('already-closed', 'the wave is closed; no schools can be added');
+    const problems: Problem[] = [];
+    const ids = await resolveSchools(trx, schools, problems);
+    if (!ids.length && !problems.length) problems.push(problem('schools', 'admin.waves.error.noSchoolChosen'));
+    if (problems.length) return { ok: false, problems };
+    const added = await trx
+      .insertInto('wave_school')
+      .values(ids.map((school_id) => ({ wave_id: waveId, school_id })))
+      .onConflict((oc) => oc.columns(['wave_id', 'school_id']).doNothing())
+      .returning('school_id')
+      .execute();
+    if (added.length) await recordAction(trx, actor, 'wave.addSchools', `wave:${waveId} count:${added.length}`);
+    return { ok: true, value: { added: added.length } };
+  });
+}
+
+export interface WaveSummary {
+  id: string;
+  name: string;
+  status: WaveStatus;
+  sealed: boolean;
+  k: number;
+  createdAt: Date;
+  questionnaire: { id: string; key: string; version: number };
+  schools: number;
+}
+
+export async function listWaves(db: Kysely<Database>, options: { id?: string } = {}): Promise<WaveSummary[]> {
+  let query = db
+    .selectFrom('wave')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select((eb) => [
+      'wave.id',
+      'wave.name',
+      'wave.status',
+      'wave.sealed',
+      'wave.k',
+      'wave.created_at',
+      'questionnaire.id as qid',
+      'questionnaire.key',
+      'questionnaire.version',
+      eb.selectFrom('wave_school').select((w) => w.fn.countAll<number>().as('n')).whereRef('wave_school.wave_id', '=', 'wave.id').as('schools'),
+    ])
+    .orderBy('wave.created_at', 'desc')
+    .orderBy('wave.id');
+  if (options.id) query = query.where('wave.id', '=', options.id);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    sealed: r.sealed,
+    k: r.k,
+    createdAt: r.created_at,
+    questionnaire: { id: r.qid, key: r.key, version: r.version },
+    schools: Number(r.schools ?? 0),
+  }));
+}
+
+export interface WaveDetail extends WaveSummary {
+  participants: Array<{
+    id: string;
+    name: string;
+    benchmarkGroup: string;
+    staffCount: number;
+    codesIssued: number;
+    /** codes used so far (open wave) or counted at sealing */
+    codesSpent: number;
+    responses: number;
+  }>;
+}
+
+/** A wave with per-school counts (counts only: never which code or response is whose). */
+export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promise<WaveDetail | null> {
+  if (!isUuid(waveId)) return null;
+  const [summary] = await listWaves(db, { id: waveId });
+  if (!summary) return null;
+  const schools = await db
+    .selectFrom('wave_school')
+    .innerJoin('school', 'school.id', 'wave_school.school_id')
+    .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent'])
+    .where('wave_school.wave_id', '=', waveId)
+    .orderBy(sql`lower(school.name)`)
+    .execute();
+  const spent = await db
+    .selectFrom('access_code')
+    .select(['school_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('wave_id', '=', waveId)
+    .where('spent', '=', true)
+    .groupBy('school_id')
+    .execute();
+  const responses = await db
+    .selectFrom('response')
+    .select(['school_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('wave_id', '=', waveId)
+    .groupBy('school_id')
+    .execute();
+  const spentBy = new Map(spent.map((r) => [r.school_id, Number(r.n)]));
+  const responsesBy = new Map(responses.map((r) => [r.school_id, Number(r.n)]));
+  return {
+    ...summary,
+    participants: schools.map((s) => ({
+      id: s.id,
+      name: s.name,
+      benchmarkGroup: s.benchmark_group,
+      staffCount: s.staff_count,
+      codesIssued: s.codes_issued,
+      codesSpent: s.codes_spent + (spentBy.get(s.id) ?? 0),
+      responses: responsesBy.get(s.id) ?? 0,
+    })),
+  };
 }

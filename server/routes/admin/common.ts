@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TFunction } from 'i18next';
+import type { Role } from '../../db/schema.ts';
+import type { Actor } from '../../audit-log.ts';
+import { translator, type Lang } from '../../i18n.ts';
+import { describeProblem, HttpProblem, locateProblem, type Problem } from '../../problems.ts';
+
+/** Every admin route: admins only (the auth plugin also checks the CSRF token of every non-GET). */
+export const ADMIN = { access: ['admin'] as Role[] };
+
+export const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+/** Pages that take no query parameters. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+/** Only the CSRF token: forms whose button is the whole request. */
+export const CsrfBody = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
+
+export const actorOf = (request: FastifyRequest): Actor => ({ userId: request.user!.id });
+export const tOf = (request: FastifyRequest): TFunction => translator(request.lang);
+
+export function notFound(request: FastifyRequest): HttpProblem {
+  return new HttpProblem(404, tOf(request)('admin.error.notFound'));
+}
+
+/** The id a field has in its form, so an error summary can link to it. */
+export const fieldId = (field: string) => `f-${field.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+
+export interface ProblemsView {
+  /** for the error summary at the top: each links to its field */
+  summary: Array<{ href: string; where: string; message: string }>;
+  /** message per form field, shown beside it */
+  byField: Record<string, string>;
+}
+
+/**
+ * Problems as the page shows them. `labels` maps form fields to their labels; problems located
+ * elsewhere (a CSV line, a JSON path) link to `fallbackField`, the upload.
+ */
+export function problemsView(t: TFunction, problems: Problem[], labels: Record<string, string> = {}, fallbackField?: string): ProblemsView {
+  const byField: Record<string, string> = {};
+  const summary = problems.map((p) => {
+    const message = describeProblem(t, p);
+    const own = p.line === undefined && p.field in labels;
+    if (own && !(p.field in byField)) byField[p.field] = message;
+    return { href: `#${fieldId(own ? p.field : (fallbackField ?? p.field))}`, where: locateProblem(t, p, labels), message };
+  });
+  return { summary, byField };
+}
+
+export const noProblems: ProblemsView = { summary: [], byField: {} };
+
+/** Renders a form page again with its problems (422: the request was understood, the input is not acceptable). */
+export function refuse(reply: FastifyReply, template: string, model: Record<string, unknown>, status = 422) {
+  reply.status(status);
+  return reply.page(template, model);
+}
+
+/** Pages that show a secret once (codes, a password) must not be kept by the browser or a proxy. */
+export function noStore(reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store');
+}
+
+const dateTimeFormats = new Map<Lang, Intl.DateTimeFormat>();
+export function dateTime(lang: Lang, d: Date): string {
+  let f = dateTimeFormats.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Brussels' });
+    dateTimeFormats.set(lang, f);
+  }
+  return f.format(d);
+}
+
+const dateFormats = new Map<Lang, Intl.DateTimeFormat>();
+export function date(lang: Lang, d: Date): string {
+  let f = dateFormats.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { dateStyle: 'medium', timeZone: 'Europe/Brussels' });
+    dateFormats.set(lang, f);
+  }
+  return f.format(d);
+}
+
+/** Text carried between steps (preview → commit) in a hidden field, unchanged by form encoding. */
+export const carry = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+export const uncarry = (data: string) => Buffer.from(data, 'base64url').toString('utf8');
+
+/** The base of answer URLs printed on slips: PUBLIC_URL, or the origin the admin used. */
+export function publicBase(request: FastifyRequest): string {
+  return request.server.config.PUBLIC_URL ?? `${request.protocol}://${request.host}`;
+}
+
+/** A notice after a redirect (`?done=…`): the key of a message, never free text from the URL. */
+export const Notice = <T extends string>(keys: readonly T[]) =>
+  Type.Object(
+    { done: Type.Optional(Type.Union(keys.map((k) => Type.Literal(k)))), n: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) },
+    { additionalProperties: false },
+  );

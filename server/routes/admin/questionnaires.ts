@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Questionnaire } from '../../../surveys/schema.ts';
+import { itemsInOrder } from '../../../surveys/load.ts';
+import { checkQuestionnaireText, getQuestionnaireRecord, listQuestionnaires, publishQuestionnaireText, type LineageSummary } from '../../questionnaires.ts';
+import { questionnaireView } from '../../views/questionnaire.ts';
+import { translator, type Lang } from '../../i18n.ts';
+import { UPLOAD_LIMIT } from '../../upload.ts';
+import type { Problem } from '../../problems.ts';
+import { ADMIN, actorOf, carry, Csrf, noProblems, notFound, Notice, problemsView, refuse, tOf, uncarry, Uuid } from './common.ts';
+
+const LangField = Type.Union([Type.Literal('nl'), Type.Literal('en')]);
+const QuestionnaireParams = Type.Object({ questionnaireId: Uuid }, { additionalProperties: false });
+const UploadBody = Type.Object(
+  { file: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })), text: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })), _csrf: Csrf },
+  { additionalProperties: false },
+);
+/** The checked JSON text, carried unchanged to the preview and to publishing. */
+const CarriedBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), _csrf: Csrf }, { additionalProperties: false });
+const PreviewBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), lang: LangField, _csrf: Csrf }, { additionalProperties: false });
+const PreviewQuery = Type.Object({ lang: Type.Optional(LangField) }, { additionalProperties: false });
+const ListQuery = Notice(['published']);
+
+export default async function questionnaireRoutes(app: FastifyInstance) {
+  const db = app.store.db;
+
+  async function listPage(request: FastifyRequest, reply: FastifyReply, problems: Problem[] = [], notice: string | null = null) {
+    const t = tOf(request);
+    const rows = await listQuestionnaires(db);
+    const model = {
+      notice,
+      questionnaires: rows.map((q) => ({ ...q, title: q.title[request.lang] })),
+      problems: problems.length ? problemsView(t, problems, {}, 'file') : noProblems,
+    };
+    return problems.length ? refuse(reply, 'admin/questionnaires', model) : reply.page('admin/questionnaires', model);
+  }
+
+  /** The teacher's page, in preview: `banner` says what the admin can do from here. */
+  function preview(request: FastifyRequest, reply: FastifyReply, q: Questionnaire, lang: Lang, banner: Record<string, unknown>) {
+    // The page is in the language previewed, exactly as a teacher would see it.
+    request.lang = lang;
+    const view = questionnaireView(q, lang, translator(lang), '');
+    return reply.page('questionnaire', { q: view, styles: ['/static/admin.css'], preview: { ...banner, otherLang: lang === 'nl' ? 'en' : 'nl' } });
+  }
+
+  app.get('/admin/questionnaires', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
+    const { done } = request.query as Static<typeof ListQuery>;
+    return listPage(request, reply, [], done ? tOf(request)(`admin.questionnaires.done.${done}`) : null);
+  });
+
+  // Step 1: upload and check (schema, JSON paths, lineage); nothing is stored.
+  app.post('/admin/questionnaires/check', { config: ADMIN, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof UploadBody>;
+    const text = body.file?.trim() ? body.file : (body.text ?? '');
+    if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);
+    const checked = await checkQuestionnaireText(db, text);
+    if (!checked.ok) return listPage(request, reply, checked.problems);
+    return reply.page('admin/questionnaire-check', { data: carry(text), summary: summary(checked.questionnaire, request.lang, checked.lineage) });
+  });
+
+  // Step 2 (optional, any number of times): the teacher's view of the checked text, nl or en.
+  app.post('/admin/questionnaires/preview', { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: PreviewBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof PreviewBody>;
+    const checked = await checkQuestionnaireText(db, uncarry(body.data));
+    if (!checked.ok) return listPage(request, reply, checked.problems);
+    return preview(request, reply, checked.questionnaire, body.lang, { kind: 'draft', data: body.data });
+  });
+
+  // Step 3: publish; checked again in the same transaction as the insert.
+  app.post('/admin/questionnaires', { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: CarriedBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof CarriedBody>;
+    const result = await publishQuestionnaireText(db, uncarry(body.data), actorOf(request));
+    if (!result.ok) return listPage(request, reply, result.problems);
+    return reply.redirect(`/admin/questionnaires/${result.value.id}?done=published`, 303);
+  });
+
+  app.get('/admin/questionnaires/:questionnaireId', { config: ADMIN, schema: { params: QuestionnaireParams, querystring: ListQuery } }, async (request, reply) => {
+    const record = await getQuestionnaireRecord(db, (request.params as Static<typeof QuestionnaireParams>).questionnaireId);
+    if (!record) throw notFound(request);
+    const { done } = request.query as Static<typeof ListQuery>;
+    const q = record.definition;
+    const lang = request.lang;
+    return reply.page('admin/questionnaire', {
+      id: record.id,
+      notice: done ? tOf(request)(`admin.questionnaires.done.${done}`) : null,
+      summary: summary(q, lang, null),
+      themes: q.themes.map((th) => ({
+        id: th.id,
+        label: th.label[lang],
+        items: th.items.map((it) => ({ id: it.id, label: it.label[lang], scale: it.scale, reverse: it.reverse })),
+      })),
+      background: q.background.map((b) => ({ id: b.id, label: b.label[lang], options: b.options.map((o) => o.label[lang]).join(' · ') })),
+    });
+  });
+
+  app.get('/admin/questionnaires/:questionnaireId/preview', { config: ADMIN, schema: { params: QuestionnaireParams, querystring: PreviewQuery } }, async (request, reply) => {
+    const record = await getQuestionnaireRecord(db, (request.params as Static<typeof QuestionnaireParams>).questionnaireId);
+    if (!record) throw notFound(request);
+    const lang = (request.query as Static<typeof PreviewQuery>).lang ?? request.lang;
+    return preview(request, reply, record.definition, lang, { kind: 'published', id: record.id });
+  });
+}
+
+function summary(q: Questionnaire, lang: Lang, lineage: LineageSummary | null) {
+  return {
+    key: q.id,
+    version: q.version,
+    title: q.title[lang],
+    titles: q.title,
+    themes: q.themes.length,
+    items: itemsInOrder(q).length,
+    background: q.background.length,
+    comment: !!q.comment,
+    lineage: lineage && { previousVersion: lineage.previousVersion, kept: lineage.kept.length, added: lineage.added },
+  };
+}

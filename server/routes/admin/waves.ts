@@ -1,0 +1,178 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { addSchoolsToWave, checkNewWave, closeWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
+import { listQuestionnaires } from '../../questionnaires.ts';
+import { listSchools } from '../../schools.ts';
+import { checkCodeRequest, generateCodes, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';
+import { HttpProblem, type Problem } from '../../problems.ts';
+import { translator } from '../../i18n.ts';
+import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
+
+const WaveParams = Type.Object({ waveId: Uuid }, { additionalProperties: false });
+const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
+const AllSchools = Type.Optional(Type.Literal('all'));
+const NewWaveBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 1000 }),
+    questionnaireId: Type.String({ maxLength: 100 }),
+    k: Type.String({ maxLength: 20 }),
+    allSchools: AllSchools,
+    schools: SchoolIds,
+    _csrf: Csrf,
+  },
+  { additionalProperties: false },
+);
+const AddSchoolsBody = Type.Object({ allSchools: AllSchools, schools: SchoolIds, _csrf: Csrf }, { additionalProperties: false });
+const CloseBody = Type.Object({ confirm: Type.Optional(Type.Literal('yes')), _csrf: Csrf }, { additionalProperties: false });
+const CodesBody = Type.Object(
+  { schoolId: Type.String({ maxLength: 100 }), count: Type.String({ maxLength: 20 }), format: Type.String({ maxLength: 10 }), _csrf: Csrf },
+  { additionalProperties: false },
+);
+const DetailQuery = Notice(['created', 'opened', 'closed', 'schoolsAdded']);
+
+/** A refused wave action: 404 for an unknown wave, 409 for a state that does not allow it. */
+function waveRefusal(request: FastifyRequest, err: unknown): never {
+  if (err instanceof WaveError) {
+    throw new HttpProblem(err.reason === 'not-found' ? 404 : 409, tOf(request)(`admin.waves.error.${err.reason}`));
+  }
+  throw err;
+}
+
+export default async function waveRoutes(app: FastifyInstance) {
+  const db = app.store.db;
+
+  const labels = (request: FastifyRequest) => {
+    const t = tOf(request);
+    return {
+      name: t('admin.waves.field.name'),
+      questionnaireId: t('admin.waves.field.questionnaire'),
+      k: t('admin.waves.field.k'),
+      schools: t('admin.waves.field.schools'),
+      schoolId: t('admin.codes.field.school'),
+      count: t('admin.codes.field.count'),
+      format: t('admin.codes.field.format'),
+      confirm: t('admin.waves.close.confirm'),
+    };
+  };
+
+  async function formPage(request: FastifyRequest, reply: FastifyReply, values: Static<typeof NewWaveBody> | null, problems: Problem[] = []) {
+    const questionnaires = await listQuestionnaires(db);
+    const schools = await listSchools(db, { activeOnly: true });
+    const chosen = new Set(values?.schools ?? []);
+    const model = {
+      values: { name: values?.name ?? '', questionnaireId: values?.questionnaireId ?? questionnaires[0]?.id ?? '', k: values?.k ?? String(app.config.DISCLOSURE_K), allSchools: values?.allSchools === 'all' },
+      defaultK: app.config.DISCLOSURE_K,
+      minK: MIN_K,
+      maxK: MAX_K,
+      questionnaires: questionnaires.map((q) => ({ id: q.id, label: `${q.title[request.lang]} — ${q.key} v${q.version}` })),
+      schools: schools.map((s) => ({ id: s.id, name: s.name, benchmarkGroup: s.benchmark_group, checked: chosen.has(s.id) })),
+      problems: problems.length ? problemsView(tOf(request), problems, labels(request)) : noProblems,
+    };
+    return problems.length ? refuse(reply, 'admin/wave-form', model) : reply.page('admin/wave-form', model);
+  }
+
+  async function detailPage(request: FastifyRequest, reply: FastifyReply, wave: WaveDetail, options: { problems?: Problem[]; status?: number; notice?: string | null } = {}) {
+    const lang = request.lang;
+    const inWave = new Set(wave.participants.map((p) => p.id));
+    const others = wave.status === 'closed' ? [] : (await listSchools(db, { activeOnly: true })).filter((s) => !inWave.has(s.id));
+    const model = {
+      notice: options.notice ?? null,
+      wave: {
+        id: wave.id,
+        name: wave.name,
+        status: wave.status,
+        sealed: wave.sealed,
+        k: wave.k,
+        created: date(lang, wave.createdAt),
+        questionnaire: wave.questionnaire,
+        networkHref: wave.sealed ? `/admin/waves/${wave.id}/network` : null,
+      },
+      participants: wave.participants,
+      totals: {
+        staff: wave.participants.reduce((a, p) => a + p.staffCount, 0),
+        issued: wave.participants.reduce((a, p) => a + p.codesIssued, 0),
+        spent: wave.participants.reduce((a, p) => a + p.codesSpent, 0),
+        responses: wave.participants.reduce((a, p) => a + p.responses, 0),
+      },
+      others: others.map((s) => ({ id: s.id, name: s.name, benchmarkGroup: s.benchmark_group })),
+      maxCodes: MAX_CODES_PER_REQUEST,
+      problems: options.problems?.length ? problemsView(tOf(request), options.problems, labels(request)) : noProblems,
+    };
+    if (options.status) reply.status(options.status);
+    return reply.page('admin/wave', model);
+  }
+
+  async function loadWave(request: FastifyRequest): Promise<WaveDetail> {
+    const wave = await getWaveDetail(db, (request.params as Static<typeof WaveParams>).waveId);
+    if (!wave) throw notFound(request);
+    return wave;
+  }
+
+  app.get('/admin/waves', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => {
+    const waves = await listWaves(db);
+    return reply.page('admin/waves', {
+      waves: waves.map((w) => ({ ...w, created: date(request.lang, w.createdAt) })),
+    });
+  });
+
+  app.get('/admin/waves/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => formPage(request, reply, null));
+
+  app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof NewWaveBody>;
+    const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, schools: body.allSchools === 'all' ? 'all' : (body.schools ?? []) }, app.config.DISCLOSURE_K);
+    if (!checked.ok) return formPage(request, reply, body, checked.problems);
+    const id = await createWave(db, checked.value, actorOf(request));
+    return reply.redirect(`/admin/waves/${id}?done=created`, 303);
+  });
+
+  app.get('/admin/waves/:waveId', { config: ADMIN, schema: { params: WaveParams, querystring: DetailQuery } }, async (request, reply) => {
+    const wave = await loadWave(request);
+    const { done, n } = request.query as Static<typeof DetailQuery>;
+    return detailPage(request, reply, wave, { notice: done ? tOf(request)(`admin.waves.done.${done}`, { count: n ?? 0 }) : null });
+  });
+
+  app.post('/admin/waves/:waveId/schools', { config: ADMIN, schema: { params: WaveParams, body: AddSchoolsBody } }, async (request, reply) => {
+    const { waveId } = request.params as Static<typeof WaveParams>;
+    const body = request.body as Static<typeof AddSchoolsBody>;
+    const result = await addSchoolsToWave(db, waveId, body.allSchools === 'all' ? 'all' : (body.schools ?? []), actorOf(request)).catch((err) => waveRefusal(request, err));
+    if (!result.ok) return detailPage(request, reply, await loadWave(request), { problems: result.problems, status: 422 });
+    return reply.redirect(`/admin/waves/${waveId}?done=schoolsAdded&n=${result.value.added}`, 303);
+  });
+
+  app.post('/admin/waves/:waveId/open', { config: ADMIN, schema: { params: WaveParams, body: CsrfBody } }, async (request, reply) => {
+    const { waveId } = request.params as Static<typeof WaveParams>;
+    await openWave(db, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
+    return reply.redirect(`/admin/waves/${waveId}?done=opened`, 303);
+  });
+
+  // Closing seals the wave (design §4): final, so the form asks to confirm.
+  app.post('/admin/waves/:waveId/close', { config: ADMIN, schema: { params: WaveParams, body: CloseBody } }, async (request, reply) => {
+    const { waveId } = request.params as Static<typeof WaveParams>;
+    const body = request.body as Static<typeof CloseBody>;
+    const wave = await loadWave(request);
+    if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
+    if (wave.status === 'draft') waveRefusal(request, new WaveError('not-open', 'a draft wave cannot be closed'));
+    if (body.confirm !== 'yes') return detailPage(request, reply, wave, { problems: [{ field: 'confirm', key: 'admin.waves.error.confirm' }], status: 422 });
+    const { alreadyClosed } = await closeWave(db, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
+    // Closed meanwhile by someone else: nothing changed by this request.
+    if (alreadyClosed) waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
+    return reply.redirect(`/admin/waves/${waveId}?done=closed`, 303);
+  });
+
+  // Codes are shown once, in the response to this POST (slips or CSV); only their hashes are stored.
+  app.post('/admin/waves/:waveId/codes', { config: ADMIN, schema: { params: WaveParams, body: CodesBody } }, async (request, reply) => {
+    const wave = await loadWave(request);
+    if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is closed'));
+    const body = request.body as Static<typeof CodesBody>;
+    const fields: CodeRequestFields = { schoolId: body.schoolId, count: body.count, format: body.format };
+    const checked = await checkCodeRequest(db, wave.id, fields);
+    if (!checked.ok) return detailPage(request, reply, wave, { problems: checked.problems, status: 422 });
+    const generated = await generateCodes(db, wave.id, checked.value, publicBase(request), actorOf(request)).catch((err) => waveRefusal(request, err));
+    noStore(reply);
+    if (generated.format === 'csv') {
+      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${generated.fileName}"`);
+      return generated.csv;
+    }
+    return reply.page('admin/slips', { sheet: generated.sheet, waveId: wave.id, tnl: translator('nl'), ten: translator('en') });
+  });
+}

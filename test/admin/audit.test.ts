@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { testApp } from '../helpers/app.ts';
+import { signedIn } from './helpers.ts';
+import { audit } from '../../server/audit.ts';
+import { createSchool } from '../../server/schools.ts';
+import { hasKey, LANGS } from '../../server/i18n.ts';
+
+describe(`admin: audit log (${storeKind})`, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    store = await testStore();
+    app = await testApp(store);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  it('lists staff actions newest first, 50 a page, with names instead of ids', async () => {
+    const { session, email, id } = await signedIn(app, store.db, 'admin');
+    const school = await createSchool(store.db, { name: 'Het Logboekcollege', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 3 });
+    // 60 older entries, then one recognisable newest one.
+    await store.db
+      .insertInto('audit_log')
+      .values(Array.from({ length: 60 }, (_, i) => ({ user_id: null, action: 'school.update', target: `school:${school}`, at: new Date(Date.UTC(2020, 0, 1, 0, i)) })))
+      .execute();
+    await audit(store.db, id, 'school.deactivate', `school:${school}`);
+
+    const first = await session.get('/admin/audit');
+    expect(first.statusCode).toBe(200);
+    const rows = [...first.body.matchAll(/<tr><td><time datetime="([^"]+)"/g)].map((m) => m[1]!);
+    expect(rows).toHaveLength(50);
+    expect([...rows].sort().reverse()).toEqual(rows);
+    const newest = first.body.indexOf('school op niet actief gezet');
+    expect(newest).toBeGreaterThan(0);
+    expect(first.body.indexOf(email)).toBeGreaterThan(0);
+    expect(first.body).toContain('school: Het Logboekcollege');
+    expect(first.body).toContain('opdrachtregel');
+    expect(first.body).toContain('href="/admin/audit?page=2"');
+    const second = await session.get('/admin/audit?page=2');
+    expect([...second.body.matchAll(/<tr><td><time/g)]).toHaveLength(62 - 50); // + the admin's own login
+    expect(second.body).toContain('href="/admin/audit?page=1"');
+    const bad = await session.get('/admin/audit?page=nul');
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('never records a teacher: submitting an answer writes no audit entry', async () => {
+    const { n } = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    await app.inject({ method: 'POST', url: '/answer', payload: { code: 'AAAA-BBBB-CCCCC' } });
+    const after = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(n));
+  });
+});
+
+describe('admin message keys', () => {
+  it('exist in both languages for every key named in admin modules (problems carry keys, not text)', () => {
+    const files = ['server/problems.ts', 'server/schools.ts', 'server/school-import.ts', 'server/questionnaires.ts', 'server/waves.ts', 'server/users.ts', 'server/code-slips.ts', ...readdirSync('server/routes/admin').map((f) => `server/routes/admin/${f}`), ...readdirSync('web/views/admin').map((f) => `web/views/admin/${f}`)];
+    const keys = new Set<string>();
+    for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/'(admin\.[a-zA-Z][\w.-]*[a-zA-Z])'/g)) keys.add(m[1]!);
+    expect(keys.size).toBeGreaterThan(100);
+    const missing = [...keys].flatMap((k) => LANGS.filter((l) => !hasKey(l, k)).map((l) => `${l}:${k}`));
+    expect(missing).toEqual([]);
+    // Keys built from a value: every value has its message.
+    for (const lang of LANGS) {
+      for (const reason of ['not-found', 'not-draft', 'not-open', 'no-schools', 'already-closed', 'unknown-school']) expect(hasKey(lang, `admin.waves.error.${reason}`)).toBe(true);
+      for (const action of ['school.create', 'school.update', 'school.activate', 'school.deactivate', 'school.import', 'questionnaire.publish', 'wave.create', 'wave.open', 'wave.close', 'wave.addSchools', 'codes.generate', 'user.create', 'user.activate', 'user.deactivate', 'user.resetPassword', 'user.setSchools']) {
+        expect(hasKey(lang, `admin.audit.action.${action}`), action).toBe(true);
+      }
+    }
+  });
+});

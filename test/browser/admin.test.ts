@@ -1,0 +1,205 @@
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { testApp } from '../helpers/app.ts';
+import { browserAvailable, expectAccessible, launch } from '../helpers/browser.ts';
+import { createUser } from '../../server/users.ts';
+import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
+
+const OUT = 'test-results';
+const SHOTS = `${OUT}/screenshots`;
+const PASSWORD = 'correct horse battery staple';
+
+/** The whole admin cycle through the UI, keyboard-free but JavaScript-free (the pages have none), axe on every page. */
+describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${storeKind})`, { timeout: 600_000 }, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    store = await testStore();
+    app = await testApp(store);
+    await createUser(store.db, { email: 'beheer@example.org', role: 'admin', password: PASSWORD });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await store?.drop();
+  });
+
+  async function signIn(page: Page, email: string, password: string, next: string) {
+    await page.goto(`${base}${next}`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('E-mailadres').fill(email);
+    await page.getByLabel('Wachtwoord').fill(password);
+    await page.getByRole('button', { name: 'Aanmelden' }).click();
+    await page.waitForURL((u) => u.pathname === next);
+  }
+
+  it('imports schools, publishes the questionnaire, opens a wave, prints slips, closes it, and a rep sees the school', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      // The refused CSV import answers 422 on purpose; anything else (a CSP violation above all) is a failure.
+      if (m.type() === 'error' && !/status of 422/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base)) foreign.push(r.url());
+    });
+    const check = async (label: string) => {
+      await expectAccessible(page, label);
+      await page.screenshot({ path: `${SHOTS}/admin-${label.replace(/[^a-z0-9]+/gi, '-')}.png`, fullPage: true });
+    };
+
+    await signIn(page, 'beheer@example.org', PASSWORD, '/admin');
+    expect(await page.textContent('h1')).toBe('Beheer');
+    await check('home');
+
+    // Schools: a CSV with an error first (nothing imported), then the right one.
+    await page.getByRole('link', { name: 'Scholen', exact: true }).first().click();
+    await page.getByRole('link', { name: 'Scholen importeren (CSV)' }).click();
+    await check('school import');
+    await page.getByLabel('CSV-bestand').setInputFiles({ name: 'fout.csv', mimeType: 'text/csv', buffer: Buffer.from('naam;niveau;gemeente;personeel\nBasisschool Het Anker;basisonderwijs;Gent;twintig\n') });
+    await page.getByRole('button', { name: 'Controleren' }).click();
+    await page.waitForSelector('#error-summary');
+    expect(await page.textContent('#error-summary')).toContain('regel 2, kolom 4 (personeel)');
+    await check('school import errors');
+    const csv = 'naam;niveau;gemeente;personeel\nBasisschool Het Anker;basisonderwijs;Gent;20\nAtheneum De Brug;secundair;Genk;64\n';
+    await page.getByLabel('CSV-bestand').setInputFiles({ name: 'scholen.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Controleren' }).click();
+    await page.waitForSelector('text=Controleer de import');
+    await check('school import preview');
+    await page.getByRole('button', { name: 'Importeer deze 2 scholen' }).click();
+    await page.waitForSelector('text=Geïmporteerd: 2 scholen.');
+    await check('schools');
+    await page.getByRole('link', { name: 'Basisschool Het Anker' }).click();
+    await check('school edit');
+    await page.goto(`${base}/admin/schools/new`);
+    await check('school new');
+
+    // Questionnaire: upload the shipped file, preview in both languages, publish.
+    await page.goto(`${base}/admin/questionnaires`);
+    await check('questionnaires');
+    await page.getByLabel('JSON-bestand').setInputFiles(SHIPPED_QUESTIONNAIRE);
+    await page.getByRole('button', { name: 'Controleren' }).click();
+    await page.waitForSelector('text=De vragenlijst is geldig.');
+    await check('questionnaire check');
+    await page.getByRole('button', { name: 'Bekijk in het Engels' }).click();
+    await page.waitForSelector('.preview-banner');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.locator('button', { hasText: 'Send my answers' }).count()).toBe(0);
+    await check('questionnaire preview en');
+    await page.getByRole('button', { name: 'Preview in Dutch' }).click();
+    await page.waitForSelector('.preview-banner');
+    expect(await page.getAttribute('html', 'lang')).toBe('nl');
+    await check('questionnaire preview nl');
+    await page.getByRole('button', { name: 'Publiceren' }).click();
+    await page.waitForSelector('text=De vragenlijst is gepubliceerd.');
+    await check('questionnaire');
+
+    // A wave for both schools; open it.
+    await page.goto(`${base}/admin/waves`);
+    await check('waves empty');
+    await page.getByRole('link', { name: 'Nieuwe bevraging' }).click();
+    await check('wave new');
+    await page.getByLabel('Naam').fill('Voorjaar 2026');
+    await page.getByLabel('Alle actieve scholen (2)').check();
+    await page.getByRole('button', { name: 'Bevraging aanmaken' }).click();
+    await page.waitForSelector('text=De bevraging is aangemaakt');
+    expect(await page.inputValue('#f-k').catch(() => null)).toBeNull(); // k is fixed: no field any more
+    await check('wave draft');
+    await page.getByRole('button', { name: 'Bevraging openen' }).click();
+    await page.waitForSelector('text=De bevraging is open.');
+    await check('wave open');
+
+    // Twelve slips for the basisschool: two A4 pages.
+    await page.getByLabel('School', { exact: true }).selectOption({ label: 'Basisschool Het Anker (20 personeelsleden)' });
+    await page.getByLabel('Aantal codes').fill('12');
+    await page.getByLabel('Briefjes om af te drukken (A4, met QR-code)').check();
+    await page.getByRole('button', { name: 'Codes aanmaken' }).click();
+    await page.waitForSelector('.slips');
+    await check('slips');
+    const codes = await page.locator('.slip-code strong').allTextContents();
+    expect(codes).toHaveLength(12);
+    expect(await page.locator('.slip svg.qr').count()).toBe(12);
+    await page.emulateMedia({ media: 'print' });
+    const boxes = await page.locator('.slip').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: Math.round(r.x), h: Math.round(r.height) })));
+    expect(new Set(boxes.map((b) => b.x)).size).toBe(2); // two slips a row
+    expect(await page.locator('header.site').isVisible()).toBe(false);
+    const pdf = `${OUT}/admin-slips-a4.pdf`;
+    await page.pdf({ path: pdf, format: 'A4', printBackground: true, preferCSSPageSize: true });
+    await page.emulateMedia({ media: null });
+    const pdfText = readFileSync(pdf, 'latin1');
+    expect(statSync(pdf).size).toBeGreaterThan(10_000);
+    expect((pdfText.match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBe(2);
+
+    // Three teachers answer with three of the codes (their own browser: no cookies).
+    const teacher = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    for (const code of codes.slice(0, 3)) {
+      const t = await teacher.newPage();
+      await t.goto(`${base}/?lang=nl`);
+      await t.getByLabel('Toegangscode').fill(code);
+      await t.getByRole('button', { name: 'Start de vragenlijst' }).click();
+      await t.waitForSelector('form#questionnaire');
+      for (const name of ['a.com_1', 'a.com_2', 'a.sam_1', 'a.wel_5']) await t.locator(`input[name="${name}"][value="4"]`).check();
+      await t.getByRole('button', { name: 'Verstuur mijn antwoorden' }).click();
+      await t.waitForURL(/\/thanks/);
+      await t.close();
+    }
+    expect(await teacher.cookies()).toEqual([]);
+    await teacher.close();
+
+    // Close and seal.
+    await page.goto(page.url().replace(/\/codes$/, ''));
+    expect(await page.textContent('tbody')).toContain('Basisschool Het Anker');
+    await page.getByLabel('Ik begrijp dat afsluiten definitief is').check();
+    await page.getByRole('button', { name: 'Bevraging afsluiten' }).click();
+    await page.waitForSelector('text=De bevraging is afgesloten en verzegeld.');
+    await check('wave closed');
+    expect(await page.getAttribute('a[href$="/network"]', 'href')).toMatch(/^\/admin\/waves\/[0-9a-f-]{36}\/network$/);
+    const waveId = /\/admin\/waves\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    expect(await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
+    expect((await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(3);
+    await page.goto(`${base}/admin/waves`);
+    await check('waves');
+
+    // A rep for the basisschool.
+    await page.goto(`${base}/admin/users`);
+    await check('users');
+    await page.getByRole('link', { name: 'Nieuwe gebruiker' }).click();
+    await check('user new');
+    await page.getByLabel('E-mailadres').fill('rep.anker@example.org');
+    await page.getByRole('radio', { name: /vakbondsafgevaardigde/ }).check();
+    await page.getByRole('checkbox', { name: /Basisschool Het Anker/ }).check();
+    await page.getByRole('button', { name: 'Gebruiker aanmaken' }).click();
+    await page.waitForSelector('#password');
+    const password = (await page.textContent('#password'))!;
+    await check('password');
+    await page.goto(`${base}/admin/users`);
+    await page.getByRole('link', { name: 'rep.anker@example.org' }).click();
+    await check('user');
+    await page.goto(`${base}/admin/audit`);
+    await check('audit');
+    const actions = await page.locator('tbody th[scope=row]').allTextContents();
+    expect(actions).toEqual(expect.arrayContaining(['scholen geïmporteerd', 'vragenlijst gepubliceerd', 'bevraging aangemaakt', 'bevraging geopend', 'toegangscodes aangemaakt', 'bevraging afgesloten en verzegeld', 'gebruiker aangemaakt']));
+
+    // The rep sees the school on their overview.
+    const repContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const repPage = await repContext.newPage();
+    await signIn(repPage, 'rep.anker@example.org', password, '/home');
+    expect(await repPage.textContent('main')).toContain('Basisschool Het Anker');
+    await repContext.close();
+
+    expect(problems).toEqual([]);
+    expect(foreign).toEqual([]);
+    await context.close();
+  });
+});

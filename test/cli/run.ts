@@ -1,0 +1,19 @@
+import { execFile } from 'node:child_process';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npx tsx server/cli.ts …` as a child process, as an operator would. */
+export function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'npx',
+      ['tsx', 'server/cli.ts', ...args],
+      { env: { ...process.env, DATABASE_URL: undefined, LOG_LEVEL: 'silent', ...env }, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}

@@ -7,7 +7,7 @@ import { getQuestionnaire } from '../questionnaires.ts';
 import { findSealedWave, lineageWaves, sealedWaves, type SealedWave } from '../exports/catalogue.ts';
 import type { Dialect } from '../exports/csv.ts';
 import { dataPackageJson } from '../exports/datapackage.ts';
-import { trendsCsv } from '../exports/trends.ts';
+import { lineageTrends, trendsCsv } from '../exports/trends.ts';
 import { CSV_FILES, waveCsv, type CsvFile } from '../exports/wave-export.ts';
 import { textStream, waveZip } from '../exports/zip.ts';
 
@@ -97,19 +97,19 @@ export default async function researchRoutes(app: FastifyInstance) {
       const dialect: Dialect = (request.query as Static<typeof DialectQuery>).dialect ?? 'standard';
       const wave = await findSealedWave(db, waveId);
       if (!wave) throw notFound(request.lang);
+      const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
+      const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
+      // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).
+      if (request.method === 'HEAD') {
+        download();
+        return reply.send();
+      }
       const results = await loadWaveResults(db, waveId);
       await audit(db, request.user!.id, 'export.download', `wave:${waveId}:${file}`);
-      const suffix = dialect === 'excel-nl' ? '-excel-nl' : '';
-      const base = `schoolpols-${slug(wave.name)}`;
-      if (file === 'datapackage.json') {
-        attachment(reply, `${base}${suffix}-datapackage.json`, CONTENT_TYPES[file]);
-        return dataPackageJson(results, dialect);
-      }
-      if (file === 'export.zip') {
-        attachment(reply, `${base}${suffix}.zip`, CONTENT_TYPES[file]);
-        return reply.send(waveZip(db, results, dialect));
-      }
-      attachment(reply, `${base}${suffix}-${file}`, CONTENT_TYPES[file]);
+      // Download headers only now: an error before this point answers as an ordinary error page.
+      download();
+      if (file === 'datapackage.json') return dataPackageJson(results, dialect);
+      if (file === 'export.zip') return reply.send(waveZip(db, results, dialect));
       return reply.send(textStream(waveCsv(db, results, file as CsvFile, dialect)));
     });
   }
@@ -119,8 +119,14 @@ export default async function researchRoutes(app: FastifyInstance) {
     const dialect: Dialect = (request.query as Static<typeof DialectQuery>).dialect ?? 'standard';
     const waves = await lineageWaves(db, key);
     if (!waves.length) throw notFound(request.lang);
+    const download = () => attachment(reply, `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`, 'text/csv; charset=utf-8; header=present');
+    if (request.method === 'HEAD') {
+      download();
+      return reply.send();
+    }
+    const data = await lineageTrends(db, key, waves);
     await audit(db, request.user!.id, 'export.download', `lineage:${key}:trends.csv`);
-    attachment(reply, `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`, 'text/csv; charset=utf-8; header=present');
-    return reply.send(textStream(trendsCsv(db, key, waves, dialect)));
+    download();
+    return reply.send(textStream(trendsCsv(db, data, dialect)));
   });
 }

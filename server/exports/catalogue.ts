@@ -1,0 +1,66 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+/** A wave that may be exported: closed **and** sealed (R4). Open and draft waves never appear. */
+export interface SealedWave {
+  id: string;
+  name: string;
+  createdAt: Date;
+  questionnaireId: string;
+  /** the lineage: `questionnaire.key` */
+  lineage: string;
+  questionnaireVersion: number;
+  /** k of disclosure rule R1 for this wave */
+  k: number;
+  /** participating schools (a count of schools, never of responses) */
+  schools: number;
+}
+
+function sealedQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('wave')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select((eb) => [
+      'wave.id',
+      'wave.name',
+      'wave.created_at',
+      'wave.k',
+      'wave.questionnaire_id',
+      'questionnaire.key',
+      'questionnaire.version',
+      eb.selectFrom('wave_school').select((w) => w.fn.countAll<number>().as('n')).whereRef('wave_school.wave_id', '=', 'wave.id').as('schools'),
+    ])
+    .where('wave.status', '=', 'closed')
+    .where('wave.sealed', '=', true);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof sealedQuery>['execute']>>[number];
+
+const toWave = (r: Row): SealedWave => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+  questionnaireId: r.questionnaire_id,
+  lineage: r.key,
+  questionnaireVersion: r.version,
+  k: r.k,
+  schools: Number(r.schools ?? 0),
+});
+
+/** Every sealed wave, newest first. */
+export async function sealedWaves(db: Kysely<Database>): Promise<SealedWave[]> {
+  const rows = await sealedQuery(db).orderBy('wave.created_at', 'desc').orderBy('wave.id').execute();
+  return rows.map(toWave);
+}
+
+/** The sealed wave with this id, or null when it does not exist or is not sealed. */
+export async function findSealedWave(db: Kysely<Database>, waveId: string): Promise<SealedWave | null> {
+  const row = await sealedQuery(db).where('wave.id', '=', waveId).executeTakeFirst();
+  return row ? toWave(row) : null;
+}
+
+/** The sealed waves of one questionnaire lineage, oldest first (by `wave.created_at`, then id). */
+export async function lineageWaves(db: Kysely<Database>, lineage: string): Promise<SealedWave[]> {
+  const rows = await sealedQuery(db).where('questionnaire.key', '=', lineage).orderBy('wave.created_at').orderBy('wave.id').execute();
+  return rows.map(toWave);
+}

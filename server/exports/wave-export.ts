@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+import type { Disclosed, DisclosedGroup, GroupReport, Stat } from '../../analysis/index.ts';
+import { groupResults, type WaveResults } from '../results/wave-results.ts';
+import { codebookColumns, itemColumns, themeColumns, type Column } from './columns.ts';
+import { csvChunks, type Cell, type Dialect } from './csv.ts';
+
+/**
+ * The rows of a sealed wave's exports (issue 7). Every number comes from a `Disclosed` value that
+ * the wave's one disclosure decision released (`groupResults`); a suppressed scope gets empty
+ * numbers and its rule code. Breakdowns and comments are never exported.
+ */
+
+export type Scope = 'network' | 'group' | 'school';
+
+export interface ExportScope {
+  scope: Scope;
+  scopeId: string;
+  scopeLabel: string;
+  group: DisclosedGroup;
+}
+
+export interface ScopeReport extends ExportScope {
+  report: Disclosed<GroupReport>;
+}
+
+export const NETWORK_ID = 'network';
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The scopes of a wave's exports: exactly the disclosure's network, benchmark-group and school
+ * groups (released or suppressed) — the network first, then benchmark groups by id, then schools by id.
+ */
+export function exportScopes(results: WaveResults): ExportScope[] {
+  const d = results.disclosure;
+  const groups = d.groups.filter((g) => g.kind === 'benchmark').sort((a, b) => byText(a.benchmarkId!, b.benchmarkId!));
+  const schools = d.groups.filter((g) => g.kind === 'school').sort((a, b) => byText(a.schoolId!, b.schoolId!));
+  return [
+    { scope: 'network', scopeId: NETWORK_ID, scopeLabel: NETWORK_ID, group: d.network() },
+    ...groups.map((g): ExportScope => ({ scope: 'group', scopeId: g.benchmarkId!, scopeLabel: g.benchmarkId!, group: g })),
+    ...schools.map((g): ExportScope => ({ scope: 'school', scopeId: g.schoolId!, scopeLabel: results.schools.get(g.schoolId!)?.name ?? g.schoolId!, group: g })),
+  ];
+}
+
+/** One scope at a time: only one scope's report is in memory while a file streams out. */
+export async function* scopeReports(db: Kysely<Database>, results: WaveResults): AsyncGenerator<ScopeReport> {
+  for (const s of exportScopes(results)) yield { ...s, report: await groupResults(db, results, s.group) };
+}
+
+const stat = (s: Stat): number | null => (s.ok ? s.value : null);
+
+export function themeRows(results: WaveResults, s: ScopeReport): Cell[][] {
+  const head = [results.wave.id, s.scope, s.scopeId, s.scopeLabel];
+  const r = s.report;
+  return results.layout.themes.map((theme, ti): Cell[] => {
+    if (r.kind === 'suppressed') return [...head, theme.id, null, null, null, null, null, null, null, r.rule];
+    const t = r.value.themes[ti]!;
+    const ci = t.ci.ok ? t.ci.value : null;
+    return [...head, theme.id, t.n, stat(t.mean), stat(t.sd), ci?.lower ?? null, ci?.upper ?? null, stat(t.favourable), stat(t.alpha.alpha), null];
+  });
+}
+
+export function itemRows(results: WaveResults, s: ScopeReport): Cell[][] {
+  const head = [results.wave.id, s.scope, s.scopeId, s.scopeLabel];
+  const r = s.report;
+  return results.layout.items.map((item, i): Cell[] => {
+    if (r.kind === 'suppressed') return [...head, item.id, item.themeId, null, null, null, null, null, null, null, null, null, r.rule];
+    const it = r.value.items[i]!;
+    const pct = it.distribution.percents.ok ? it.distribution.percents.value : null;
+    return [
+      ...head,
+      item.id,
+      item.themeId,
+      it.n,
+      stat(it.mean),
+      stat(it.sd),
+      stat(it.favourable),
+      ...[0, 1, 2, 3, 4].map((v) => (pct ? pct[v]! : null)),
+      null,
+    ];
+  });
+}
+
+/** Labels of the recoded values 1..5 of an item: `1=<nl> / <en>|…` (reverse items: option 6 − v). */
+export function valueLabels(q: Questionnaire, scaleId: string, reverse: boolean): string {
+  const scale = q.scales.find((s) => s.id === scaleId);
+  if (!scale) throw new RangeError(`unknown scale "${scaleId}"`);
+  return [1, 2, 3, 4, 5]
+    .map((v) => {
+      const label = scale.labels[(reverse ? 6 - v : v) - 1]!;
+      return `${v}=${label.nl} / ${label.en}`;
+    })
+    .join('|');
+}
+
+export function codebookRows(q: Questionnaire): Cell[][] {
+  return itemsInOrder(q).map((it) => [it.id, it.themeId, it.label.nl, it.label.en, it.scale, it.reverse, valueLabels(q, it.scale, it.reverse)]);
+}
+
+export type CsvFile = 'themes.csv' | 'items.csv' | 'codebook.csv';
+export const CSV_FILES: readonly CsvFile[] = ['themes.csv', 'items.csv', 'codebook.csv'];
+
+export function columnsOf(results: WaveResults, file: CsvFile): Column[] {
+  const themeIds = results.layout.themes.map((t) => t.id);
+  if (file === 'themes.csv') return themeColumns(themeIds);
+  if (file === 'items.csv') return itemColumns(themeIds, results.layout.items.map((i) => i.id));
+  return codebookColumns(themeIds);
+}
+
+async function* rowsOf(db: Kysely<Database>, results: WaveResults, file: CsvFile): AsyncGenerator<Cell[]> {
+  if (file === 'codebook.csv') {
+    yield* codebookRows(results.questionnaire);
+    return;
+  }
+  const rows = file === 'themes.csv' ? themeRows : itemRows;
+  for await (const s of scopeReports(db, results)) yield* rows(results, s);
+}
+
+/** One CSV file of a sealed wave, as a stream of text chunks. */
+export function waveCsv(db: Kysely<Database>, results: WaveResults, file: CsvFile, dialect: Dialect): AsyncGenerator<string> {
+  if (!(results.wave.status === 'closed' && results.wave.sealed)) throw new Error('only sealed waves are exported');
+  return csvChunks(columnsOf(results, file), rowsOf(db, results, file), dialect);
+}

@@ -1,0 +1,533 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import Papa from 'papaparse';
+import yauzl from 'yauzl';
+import AjvDraft04 from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { testApp } from '../helpers/app.ts';
+import { Session } from '../helpers/session.ts';
+import { Attacker, type Observation } from '../analysis/helpers/attacker.ts';
+import { seedDemo } from '../../server/demo.ts';
+import { publishQuestionnaire } from '../../server/questionnaires.ts';
+import { createSchool } from '../../server/schools.ts';
+import { closeWave, createWave, openWave } from '../../server/waves.ts';
+import { rng } from '../../server/synthetic.ts';
+import { loadWaveResults } from '../../server/results/wave-results.ts';
+import type { Database } from '../../server/db/schema.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+import { groupReport, layoutOf, sumResponses, welchTTest, type DisclosedGroup, type GroupReport, type Stat, type Summary } from '../../analysis/index.ts';
+
+/**
+ * Issue 7: the researcher exports. Expected numbers are computed here, independently of
+ * `server/exports/`, from the stored responses (`sumResponses` over exactly `group.schoolIds`,
+ * `groupReport`) and the wave's one disclosure decision.
+ */
+
+// Both are CommonJS with a `default` export; take the callable whichever way the loader hands it over.
+type AjvCtor = typeof AjvDraft04.default;
+const Ajv = ((AjvDraft04 as unknown as { default?: AjvCtor }).default ?? AjvDraft04) as AjvCtor;
+type AddFormats = typeof addFormatsModule.default;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
+
+const THEME_COLUMNS = 'wave_id,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,alpha,suppressed'.split(',');
+const ITEM_COLUMNS = 'wave_id,scope,scope_id,scope_label,item_id,theme_id,n,mean,sd,pct_favourable,pct_1,pct_2,pct_3,pct_4,pct_5,suppressed'.split(',');
+const CODEBOOK_COLUMNS = 'item_id,theme_id,label_nl,label_en,scale,reverse,value_labels'.split(',');
+const TREND_COLUMNS =
+  'lineage,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(',');
+const NUMBER_COLUMNS = new Set(['mean', 'sd', 'ci_low', 'ci_high', 'pct_favourable', 'alpha', 'pct_1', 'pct_2', 'pct_3', 'pct_4', 'pct_5', 'change', 'change_t', 'change_df', 'change_p']);
+/** Exports keep 6 decimals: half a unit of the last place, plus floating-point slack. */
+const TOL = 5e-7 + 1e-12;
+
+type Row = Record<string, string>;
+
+function parse(text: string, delimiter = ','): { fields: string[]; rows: Row[] } {
+  const out = Papa.parse<Row>(text, { header: true, delimiter, skipEmptyLines: true });
+  expect(out.errors).toEqual([]);
+  return { fields: out.meta.fields ?? [], rows: out.data };
+}
+
+function expectStat(cell: string | undefined, s: Stat | number, label: string): void {
+  if (typeof s === 'number') s = { ok: true, value: s };
+  if (!s.ok) {
+    expect(cell, `${label}: unavailable → empty`).toBe('');
+    return;
+  }
+  expect(cell, label).toMatch(/^-?\d+(\.\d{1,6})?$/);
+  expect(Math.abs(Number(cell) - s.value), `${label}: ${cell} vs ${s.value}`).toBeLessThanOrEqual(TOL);
+}
+
+function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const files = new Map<string, Buffer>();
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const parts: Buffer[] = [];
+          stream.on('data', (c: Buffer) => parts.push(c));
+          stream.on('end', () => {
+            files.set(entry.fileName, Buffer.concat(parts));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(files));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+/** A small questionnaire of its own lineage: a two-item theme (one reverse item) and a one-item theme. */
+const MINI: Questionnaire = {
+  id: 'mini',
+  version: 1,
+  title: { nl: 'Mini', en: 'Mini' },
+  intro: { nl: 'Test.', en: 'Test.' },
+  scales: [
+    {
+      id: 'agree5',
+      labels: [
+        { nl: 'helemaal oneens', en: 'strongly disagree' },
+        { nl: 'oneens', en: 'disagree' },
+        { nl: 'neutraal', en: 'neutral' },
+        { nl: 'eens', en: 'agree' },
+        { nl: 'helemaal eens', en: 'strongly agree' },
+      ],
+      notApplicable: { nl: 'weet niet / n.v.t.', en: 'not applicable' },
+    },
+  ],
+  themes: [
+    {
+      id: 'twee',
+      label: { nl: 'Twee', en: 'Two' },
+      items: [
+        { id: 'a', label: { nl: 'Vraag a', en: 'Item a' }, scale: 'agree5', reverse: false },
+        { id: 'b', label: { nl: 'Vraag b; met "aanhalingstekens"', en: 'Item b' }, scale: 'agree5', reverse: true },
+      ],
+    },
+    { id: 'een', label: { nl: 'Eén', en: 'One' }, items: [{ id: 'c', label: { nl: 'Vraag c', en: 'Item c' }, scale: 'agree5', reverse: false }] },
+  ],
+  background: [{ id: 'role', label: { nl: 'Rol', en: 'Role' }, options: [{ id: 'leraar', label: { nl: 'Leraar', en: 'Teacher' } }, { id: 'directie', label: { nl: 'Directie', en: 'Leadership' } }] }],
+};
+
+/**
+ * The mini wave (k = 5): alpha = S1..S5 (6 each) + S6 (2: R1, left out of every aggregate, R3);
+ * beta = T1..T3 (6 each: a benchmark group of 3 schools, suppressed by R3). In S1 item c has one
+ * valid answer (sd unavailable while the school is released); theme "een" has no alpha anywhere.
+ */
+async function seedMini(db: Kysely<Database>) {
+  const questionnaireId = await publishQuestionnaire(db, MINI);
+  const random = rng(7);
+  const schools: Array<{ id: string; name: string; n: number }> = [];
+  const add = async (name: string, group: string, n: number) => {
+    const id = await createSchool(db, { name, benchmark_group: group, municipality: 'Gent', staff_count: 10 });
+    schools.push({ id, name, n });
+  };
+  for (const i of [1, 2, 3, 4, 5]) await add(`Mini S${i}`, 'alpha', 6);
+  await add('Mini S6', 'alpha', 2);
+  await add('Mini T1', 'beta', 6);
+  await add('Mini T2 "De Brug"; campus 2', 'beta', 6);
+  await add('=Mini T3', 'beta', 6);
+  const waveId = await createWave(db, { name: 'Mini wave', questionnaireId, schoolIds: schools.map((s) => s.id), k: 5 });
+  await openWave(db, waveId);
+  const v = () => 1 + Math.floor(random() * 5);
+  for (const [si, s] of schools.entries()) {
+    const rows = Array.from({ length: s.n }, (_, r) => ({
+      wave_id: waveId,
+      school_id: s.id,
+      answers: [v(), r === 1 ? null : v(), si === 0 && r > 0 ? 0 : v()],
+      background: JSON.stringify(r % 3 === 0 ? { role: 'directie' } : { role: 'leraar' }),
+    }));
+    await db.insertInto('response').values(rows).execute();
+  }
+  await db.insertInto('comment').values({ wave_id: waveId, school_id: schools[0]!.id, text: 'GEHEIME-OPMERKING-MINI' }).execute();
+  await closeWave(db, waveId);
+  const draftId = await createWave(db, { name: 'Mini draft', questionnaireId, schoolIds: [schools[0]!.id], k: 5 });
+  return { waveId, draftId, schools };
+}
+
+interface ExpectedScope {
+  scope: 'network' | 'group' | 'school';
+  scopeId: string;
+  label: string;
+  group: DisclosedGroup;
+  report: GroupReport | null;
+}
+
+/** Expected exports of a wave, from the stored responses and the wave's disclosure decision. */
+async function expectedScopes(db: Kysely<Database>, waveId: string) {
+  const results = await loadWaveResults(db, waveId);
+  const wave = await db.selectFrom('wave').select('questionnaire_id').where('id', '=', waveId).executeTakeFirstOrThrow();
+  const q = (await db.selectFrom('questionnaire').select('definition').where('id', '=', wave.questionnaire_id).executeTakeFirstOrThrow()).definition;
+  const layout = layoutOf(q);
+  const responses = await db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).execute();
+  const names = new Map((await db.selectFrom('school').select(['id', 'name']).execute()).map((s) => [s.id, s.name]));
+  const scopes = new Map<string, ExpectedScope>();
+  for (const g of results.disclosure.groups) {
+    if (g.kind === 'breakdown') continue;
+    const members = new Set(g.schoolIds);
+    const report = g.released ? groupReport(sumResponses(responses.filter((r) => members.has(r.school_id)), layout), layout) : null;
+    const scope = g.kind === 'network' ? 'network' : g.kind === 'benchmark' ? 'group' : 'school';
+    const scopeId = g.kind === 'network' ? 'network' : g.kind === 'benchmark' ? g.benchmarkId! : g.schoolId!;
+    scopes.set(`${scope}:${scopeId}`, { scope, scopeId, label: g.kind === 'school' ? names.get(scopeId)! : scopeId, group: g, report });
+  }
+  const perSchool = new Map<string, number>();
+  for (const r of responses) perSchool.set(r.school_id, (perSchool.get(r.school_id) ?? 0) + 1);
+  return { results, q, layout, scopes, perSchool, k: results.disclosure.k };
+}
+
+describe(`research exports (${storeKind})`, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  let researcher: Session;
+  let admin: Session;
+  let demoWaves: string[];
+  let mini: Awaited<ReturnType<typeof seedMini>>;
+  const validate = (() => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    ajv.addFormat('textarea', true);
+    return ajv.compile(JSON.parse(readFileSync('test/fixtures/frictionless/tabular-data-package.json', 'utf8')));
+  })();
+
+  beforeAll(async () => {
+    store = await testStore();
+    await seedDemo(store.db, 5);
+    mini = await seedMini(store.db);
+    demoWaves = (await store.db.selectFrom('wave').select('id').where('status', '=', 'closed').where('name', 'like', 'Demo%').orderBy('created_at').execute()).map((w) => w.id);
+    app = await testApp(store);
+    researcher = await new Session(app, '10.7.0.1').login('onderzoek@demo.schoolpols.be', 'demo-wachtwoord');
+    admin = await new Session(app, '10.7.0.2').login('admin@demo.schoolpols.be', 'demo-wachtwoord');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  const download = async (s: Session, url: string) => {
+    const res = await s.get(url);
+    expect(res.statusCode, url).toBe(200);
+    return res;
+  };
+
+  const waves = () => [...demoWaves, mini.waveId];
+
+  it('exports numbers equal to the analysis of exactly the released groups, and nothing for suppressed ones', async () => {
+    expect(demoWaves).toHaveLength(2);
+    for (const waveId of waves()) {
+      const exp = await expectedScopes(store.db, waveId);
+      const themes = parse((await download(researcher, `/research/waves/${waveId}/themes.csv`)).body);
+      const items = parse((await download(researcher, `/research/waves/${waveId}/items.csv`)).body);
+      expect(themes.fields).toEqual(THEME_COLUMNS);
+      expect(items.fields).toEqual(ITEM_COLUMNS);
+
+      // Scopes are exactly the disclosure's network, benchmark and school groups — no breakdowns.
+      const keys = (rows: Row[]) => [...new Set(rows.map((r) => `${r.scope}:${r.scope_id}`))].sort();
+      expect(keys(themes.rows)).toEqual([...exp.scopes.keys()].sort());
+      expect(keys(items.rows)).toEqual([...exp.scopes.keys()].sort());
+      expect(themes.rows).toHaveLength(exp.scopes.size * exp.layout.themes.length);
+      expect(items.rows).toHaveLength(exp.scopes.size * exp.layout.items.length);
+
+      for (const row of themes.rows) {
+        const e = exp.scopes.get(`${row.scope}:${row.scope_id}`)!;
+        const label = `${waveId} ${row.scope}:${row.scope_id} ${row.theme_id}`;
+        expect(row.wave_id).toBe(waveId);
+        expect(row.scope_label).toBe(e.label);
+        if (!e.report) {
+          for (const c of THEME_COLUMNS.slice(5, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          expect(row.suppressed, label).toBe(e.group.rule);
+          continue;
+        }
+        expect(row.suppressed, label).toBe('');
+        const t = e.report.themes.find((x) => x.themeId === row.theme_id)!;
+        expect(Number(row.n), label).toBe(t.n);
+        expectStat(row.mean, t.mean, `${label} mean`);
+        expectStat(row.sd, t.sd, `${label} sd`);
+        expectStat(row.ci_low, t.ci.ok ? { ok: true, value: t.ci.value.lower } : t.ci, `${label} ci_low`);
+        expectStat(row.ci_high, t.ci.ok ? { ok: true, value: t.ci.value.upper } : t.ci, `${label} ci_high`);
+        expectStat(row.pct_favourable, t.favourable, `${label} pct_favourable`);
+        expectStat(row.alpha, t.alpha.alpha, `${label} alpha`);
+      }
+      for (const row of items.rows) {
+        const e = exp.scopes.get(`${row.scope}:${row.scope_id}`)!;
+        const label = `${waveId} ${row.scope}:${row.scope_id} ${row.item_id}`;
+        expect(row.theme_id).toBe(exp.layout.items.find((i) => i.id === row.item_id)!.themeId);
+        if (!e.report) {
+          for (const c of ITEM_COLUMNS.slice(6, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          expect(row.suppressed, label).toBe(e.group.rule);
+          continue;
+        }
+        expect(row.suppressed, label).toBe('');
+        const it = e.report.items.find((x) => x.itemId === row.item_id)!;
+        expect(Number(row.n), label).toBe(it.n);
+        expectStat(row.mean, it.mean, `${label} mean`);
+        expectStat(row.sd, it.sd, `${label} sd`);
+        expectStat(row.pct_favourable, it.favourable, `${label} pct_favourable`);
+        for (const v of [1, 2, 3, 4, 5]) {
+          const p = it.distribution.percents;
+          expectStat(row[`pct_${v}`], p.ok ? { ok: true, value: p.value[v - 1]! } : p, `${label} pct_${v}`);
+        }
+      }
+    }
+  });
+
+  it('computes the network and benchmark groups over exactly group.schoolIds (R3 can leave small schools out)', async () => {
+    const exp = await expectedScopes(store.db, mini.waveId);
+    const [s1, , , , , s6] = mini.schools;
+    const network = exp.results.disclosure.network();
+    const alpha = exp.results.disclosure.benchmarkGroup('alpha');
+    const beta = exp.results.disclosure.benchmarkGroup('beta');
+    expect(exp.results.disclosure.school(s6!.id).rule).toBe('R1');
+    expect(network.released && alpha.released).toBe(true);
+    expect(network.schoolIds).not.toContain(s6!.id);
+    expect(alpha.schoolIds).not.toContain(s6!.id);
+    expect(beta.rule).toBe('R3');
+    const themes = parse((await download(researcher, `/research/waves/${mini.waveId}/themes.csv`)).body).rows;
+    const n = (scope: string, id: string, theme: string) => Number(themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!.n);
+    // Theme "twee" has a score for every respondent: n is the sum over the group's schools only.
+    const sum = (ids: readonly string[]) => ids.reduce((a, id) => a + exp.perSchool.get(id)!, 0);
+    expect(n('network', 'network', 'twee')).toBe(sum(network.schoolIds));
+    expect(n('network', 'network', 'twee')).toBe(sum(mini.schools.map((s) => s.id)) - 2);
+    expect(n('group', 'alpha', 'twee')).toBe(sum(alpha.schoolIds));
+    // Unavailable statistics are empty with `suppressed` empty; suppressed ones carry the rule.
+    const row = (scope: string, id: string, theme: string) => themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!;
+    expect(row('school', s1!.id, 'een')).toMatchObject({ n: '1', sd: '', ci_low: '', ci_high: '', alpha: '', suppressed: '' });
+    expect(row('school', s1!.id, 'een').mean).not.toBe('');
+    expect(row('network', 'network', 'een')).toMatchObject({ alpha: '', suppressed: '' });
+    expect(row('group', 'beta', 'twee')).toMatchObject({ n: '', mean: '', suppressed: 'R3' });
+    expect(row('school', s6!.id, 'twee')).toMatchObject({ n: '', mean: '', suppressed: 'R1' });
+  });
+
+  it('gives an attacker with every export of a wave no suppressed school (no derivable small set)', async () => {
+    let checked = 0;
+    for (const waveId of waves()) {
+      const exp = await expectedScopes(store.db, waveId);
+      const items = parse((await download(researcher, `/research/waves/${waveId}/items.csv`)).body).rows;
+      const pkg = JSON.parse((await download(researcher, `/research/waves/${waveId}/datapackage.json`)).body) as {
+        schoolpols: { scopes: Array<{ scope: string; scope_id: string; suppressed: string; school_ids: string[] }> };
+      };
+      const atoms = [...exp.results.schools.keys()].sort();
+      const index = new Map(atoms.map((id, i) => [id, i]));
+      const members = (scope: string, id: string): string[] =>
+        scope === 'school' ? [id] : pkg.schoolpols.scopes.find((s) => s.scope === scope && s.scope_id === id)!.school_ids;
+      // Per released scope: for every item n, the sum of recoded answers and the count of each value.
+      const released = new Map<string, { atoms: number[]; values: number[] }>();
+      for (const r of items) {
+        if (r.suppressed) continue;
+        const key = `${r.scope}:${r.scope_id}`;
+        const entry = released.get(key) ?? { atoms: members(r.scope!, r.scope_id!).map((id) => index.get(id)!), values: [] };
+        const n = Number(r.n);
+        const pct = [1, 2, 3, 4, 5].map((v) => (r[`pct_${v}`] === '' ? 0 : Number(r[`pct_${v}`])));
+        entry.values.push(n, Math.round(n * (r.mean === '' ? 0 : Number(r.mean))), ...pct.map((p) => Math.round((n * p) / 100)));
+        released.set(key, entry);
+      }
+      // Every released number a group shows equals what disclosure released for that group.
+      for (const [key, r] of released) {
+        const e = exp.scopes.get(key)!;
+        expect(e.group.released).toBe(true);
+        expect([...r.atoms].sort((a, b) => a - b)).toEqual(e.group.schoolIds.map((id) => index.get(id)!).sort((a, b) => a - b));
+      }
+      const observations: Observation[] = [...released.values()];
+      const attacker = new Attacker(atoms.length, observations);
+      for (const o of observations) {
+        const solved = attacker.solve(o.atoms)!;
+        expect(solved.every((v, j) => Math.abs(v - o.values[j]!) < 1e-6)).toBe(true);
+      }
+      const hidden = atoms.filter((id) => !exp.results.disclosure.school(id).released);
+      expect(hidden.length).toBeLessThanOrEqual(12);
+      for (let mask = 1; mask < 1 << hidden.length; mask++) {
+        const subset = hidden.filter((_, i) => mask & (1 << i));
+        const n = subset.reduce((a, id) => a + (exp.perSchool.get(id) ?? 0), 0);
+        if (n > 0 && n < exp.k) {
+          expect(attacker.derivable(subset.map((id) => index.get(id)!)), `${waveId}: ${subset.join('+')} (${n})`).toBe(false);
+          checked++;
+        }
+      }
+      if (waveId === mini.waveId) {
+        // The attacker is not toothless: the R3-suppressed group "beta" is the sum of three released
+        // schools (harmless: no small group), and the attacker finds it.
+        const beta = exp.results.disclosure.benchmarkGroup('beta');
+        expect(attacker.derivable(beta.schoolIds.map((id) => index.get(id)!))).toBe(true);
+      }
+      // Every suppressed group has all numbers empty and its code set in every file.
+      for (const e of exp.scopes.values()) {
+        if (e.group.released) continue;
+        expect(items.filter((r) => r.scope === e.scope && r.scope_id === e.scopeId).every((r) => r.suppressed === e.group.rule && r.n === '' && r.mean === '')).toBe(true);
+        const listed = pkg.schoolpols.scopes.find((s) => s.scope === e.scope && s.scope_id === e.scopeId);
+        if (listed) expect(listed).toMatchObject({ suppressed: e.group.rule, school_ids: [] });
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('writes a codebook of every item, with recoded value labels', async () => {
+    const codebook = parse((await download(researcher, `/research/waves/${mini.waveId}/codebook.csv`)).body);
+    expect(codebook.fields).toEqual(CODEBOOK_COLUMNS);
+    expect(codebook.rows.map((r) => r.item_id)).toEqual(itemsInOrder(MINI).map((i) => i.id));
+    expect(codebook.rows[1]).toEqual({
+      item_id: 'b',
+      theme_id: 'twee',
+      label_nl: 'Vraag b; met "aanhalingstekens"',
+      label_en: 'Item b',
+      scale: 'agree5',
+      reverse: 'true',
+      value_labels: '1=helemaal eens / strongly agree|2=eens / agree|3=neutraal / neutral|4=oneens / disagree|5=helemaal oneens / strongly disagree',
+    });
+    expect(codebook.rows[0]!.value_labels).toMatch(/^1=helemaal oneens \/ strongly disagree\|/);
+    const demo = parse((await download(researcher, `/research/waves/${demoWaves[0]}/codebook.csv`)).body);
+    expect(demo.rows).toHaveLength(41);
+  });
+
+  it('writes the Belgian Excel dialect with the same numbers', async () => {
+    for (const file of ['themes.csv', 'items.csv', 'codebook.csv']) {
+      const standard = parse((await download(researcher, `/research/waves/${mini.waveId}/${file}`)).body);
+      const res = await download(researcher, `/research/waves/${mini.waveId}/${file}?dialect=excel-nl`);
+      expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+      expect(res.headers['content-disposition']).toMatch(/excel-nl/);
+      const excel = parse(res.body, ';');
+      expect(excel.fields).toEqual(standard.fields);
+      expect(excel.rows).toHaveLength(standard.rows.length);
+      excel.rows.forEach((row, i) => {
+        for (const c of excel.fields) {
+          const want = standard.rows[i]![c]!;
+          if (NUMBER_COLUMNS.has(c)) {
+            expect(row[c]).not.toContain('.');
+            expect(row[c]!.replace(',', '.')).toBe(want);
+          } else expect(row[c]).toBe(/^[=+\-@]/.test(want) ? `'${want}` : want);
+        }
+      });
+    }
+  });
+
+  it('describes the files in a data package that validates against the Frictionless profile, and bundles all four in a zip', async () => {
+    for (const dialect of ['standard', 'excel-nl'] as const) {
+      const q = dialect === 'excel-nl' ? '?dialect=excel-nl' : '';
+      const pkgText = (await download(researcher, `/research/waves/${mini.waveId}/datapackage.json${q}`)).body;
+      const pkg = JSON.parse(pkgText);
+      expect(validate(pkg), JSON.stringify(validate.errors)).toBe(true);
+      const zip = await unzip((await download(researcher, `/research/waves/${mini.waveId}/export.zip${q}`)).rawPayload);
+      expect([...zip.keys()].sort()).toEqual(['codebook.csv', 'datapackage.json', 'items.csv', 'themes.csv']);
+      expect(zip.get('datapackage.json')!.toString('utf8')).toBe(pkgText);
+      for (const resource of pkg.resources as Array<{ path: string; dialect: { delimiter: string }; schema: { fields: Array<{ name: string; type: string; decimalChar?: string; constraints?: { enum?: string[]; minimum?: number; maximum?: number } }>; missingValues: string[] } }>) {
+        const single = await download(researcher, `/research/waves/${mini.waveId}/${resource.path}${q}`);
+        expect(zip.get(resource.path)!.equals(single.rawPayload), resource.path).toBe(true);
+        // The data read with the descriptor alone: header, types, decimal char, enums, ranges.
+        const { fields, rows } = parse(single.body, resource.dialect.delimiter);
+        expect(resource.schema.fields.map((f) => f.name)).toEqual(fields);
+        expect(resource.schema.missingValues).toEqual(['']);
+        for (const row of rows) {
+          for (const f of resource.schema.fields) {
+            const cell = row[f.name]!;
+            if (cell === '') continue;
+            const where = `${resource.path} ${f.name}=${cell}`;
+            if (f.type === 'integer') expect(cell, where).toMatch(/^-?\d+$/);
+            if (f.type === 'boolean') expect(['true', 'false'], where).toContain(cell);
+            let value: number | null = null;
+            if (f.type === 'number') {
+              const dec = f.decimalChar ?? '.';
+              expect(cell, where).toMatch(new RegExp(`^-?\\d+(\\${dec}\\d+)?$`));
+              value = Number(cell.replace(dec, '.'));
+            }
+            if (f.type === 'integer') value = Number(cell);
+            if (f.constraints?.enum && f.type === 'string') expect(f.constraints.enum, where).toContain(cell);
+            if (value !== null && f.constraints?.minimum !== undefined) expect(value, where).toBeGreaterThanOrEqual(f.constraints.minimum);
+            if (value !== null && f.constraints?.maximum !== undefined) expect(value, where).toBeLessThanOrEqual(f.constraints.maximum);
+          }
+        }
+      }
+    }
+    // The validator does check: a descriptor without its profile or with an unknown type fails.
+    const pkg = JSON.parse((await download(researcher, `/research/waves/${mini.waveId}/datapackage.json`)).body);
+    expect(validate({ ...pkg, profile: undefined })).toBe(false);
+    pkg.resources[0].schema.fields[5].type = 'float';
+    expect(validate(pkg)).toBe(false);
+  });
+
+  it('gives the same bytes on every download (deterministic suppression and files)', async () => {
+    const a = await download(researcher, `/research/waves/${demoWaves[1]}/export.zip`);
+    const b = await download(admin, `/research/waves/${demoWaves[1]}/export.zip`);
+    expect(a.rawPayload.equals(b.rawPayload)).toBe(true);
+    expect(a.headers['content-type']).toBe('application/zip');
+  });
+
+  it('never exports a comment or a per-response row', async () => {
+    const comments = (await store.db.selectFrom('comment').select('text').execute()).map((c) => c.text);
+    expect(comments).toContain('GEHEIME-OPMERKING-MINI');
+    for (const waveId of waves()) {
+      const zip = await unzip((await download(researcher, `/research/waves/${waveId}/export.zip`)).rawPayload);
+      const text = [...zip.values()].map((b) => b.toString('utf8')).join('\n');
+      for (const c of comments) expect(text.includes(c), c).toBe(false);
+      const ids = (await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).map((r) => r.id);
+      for (const id of ids) expect(text.includes(id)).toBe(false);
+    }
+  });
+
+  it('exports trends over the sealed waves of a lineage, oldest first, with Welch changes on released numbers', async () => {
+    const res = await download(researcher, '/research/lineages/schoolklimaat/trends.csv');
+    const { fields, rows } = parse(res.body);
+    expect(fields).toEqual(TREND_COLUMNS);
+    const open = await store.db.selectFrom('wave').select('id').where('status', '=', 'open').execute();
+    expect(open.length).toBeGreaterThan(0);
+    for (const o of open) expect(rows.some((r) => r.wave_id === o.id)).toBe(false);
+    expect(new Set(rows.map((r) => r.wave_id))).toEqual(new Set(demoWaves));
+    const exps = await Promise.all(demoWaves.map((w) => expectedScopes(store.db, w)));
+    expect(rows).toHaveLength(exps.reduce((a, e) => a + e.scopes.size * e.layout.themes.length, 0));
+    // One row per scope × theme × wave, waves in creation order inside each scope × theme.
+    for (let i = 0; i < rows.length; i += 2) {
+      expect([rows[i]!.wave_id, rows[i + 1]!.wave_id]).toEqual(demoWaves);
+      expect([rows[i]!.wave_order, rows[i + 1]!.wave_order]).toEqual(['1', '2']);
+      expect(rows[i + 1]).toMatchObject({ scope: rows[i]!.scope, scope_id: rows[i]!.scope_id, theme_id: rows[i]!.theme_id, prev_wave_id: demoWaves[0] });
+    }
+    const summary = (e: ExpectedScope | undefined, themeId: string): (Summary & { favourable: Stat }) | null =>
+      e?.report ? e.report.themes.find((t) => t.themeId === themeId)! : null;
+    for (const row of rows) {
+      const w = demoWaves.indexOf(row.wave_id!);
+      const e = exps[w]!.scopes.get(`${row.scope}:${row.scope_id}`)!;
+      const label = `${row.wave_id} ${row.scope}:${row.scope_id} ${row.theme_id}`;
+      const cur = summary(e, row.theme_id!);
+      if (!cur) {
+        expect(row, label).toMatchObject({ n: '', mean: '', change: '', suppressed: e.group.rule });
+        continue;
+      }
+      expect(Number(row.n)).toBe(cur.n);
+      expectStat(row.mean, cur.mean, `${label} mean`);
+      expectStat(row.sd, cur.sd, `${label} sd`);
+      expectStat(row.pct_favourable, cur.favourable, `${label} fav`);
+      const prev = w > 0 ? summary(exps[w - 1]!.scopes.get(`${row.scope}:${row.scope_id}`), row.theme_id!) : null;
+      if (!prev || !prev.mean.ok || !prev.sd.ok || !cur.mean.ok || !cur.sd.ok) {
+        expect(row.change, label).toBe('');
+        continue;
+      }
+      const welch = welchTTest({ n: cur.n, mean: cur.mean.value, sd: cur.sd.value }, { n: prev.n, mean: prev.mean.value, sd: prev.sd.value });
+      if (!welch.ok) {
+        expect(row.change).toBe('');
+        continue;
+      }
+      expectStat(row.change, welch.value.difference, `${label} change`);
+      expectStat(row.change_t, welch.value.t, `${label} t`);
+      expectStat(row.change_df, welch.value.df, `${label} df`);
+      expectStat(row.change_p, welch.value.p, `${label} p`);
+      expect(row.change_significant).toBe(String(welch.value.significant));
+    }
+    // A lineage with a single sealed wave has no changes; its suppressed rows keep their codes.
+    const single = parse((await download(researcher, '/research/lineages/mini/trends.csv')).body).rows;
+    expect(single.every((r) => r.change === '' && r.prev_wave_id === '' && r.wave_id === mini.waveId)).toBe(true);
+    expect(single.filter((r) => r.scope === 'group' && r.scope_id === 'beta').every((r) => r.suppressed === 'R3' && r.mean === '')).toBe(true);
+  });
+
+  it('records every download in the audit log', async () => {
+    const user = await store.db.selectFrom('app_user').select('id').where('email', '=', 'onderzoek@demo.schoolpols.be').executeTakeFirstOrThrow();
+    await download(researcher, `/research/waves/${mini.waveId}/codebook.csv?dialect=excel-nl`);
+    const rows = await store.db.selectFrom('audit_log').select(['action', 'target']).where('user_id', '=', user.id).where('action', '=', 'export.download').execute();
+    const targets = rows.map((r) => r.target);
+    expect(targets).toContain(`wave:${mini.waveId}:codebook.csv`);
+    expect(targets).toContain(`wave:${mini.waveId}:export.zip`);
+    expect(targets).toContain('lineage:schoolklimaat:trends.csv');
+  });
+});

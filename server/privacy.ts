@@ -8,7 +8,13 @@ export interface PrivacyFacts {
   /** Columns of the response table as the database reports them, so the page cannot drift. */
   responseColumns: string[];
   commentColumns: string[];
+  /** Who might want to trace an answer, in the order the page explains them (docs/threat-model.md). */
+  adversaries: readonly Adversary[];
 }
+
+/** The adversaries of docs/threat-model.md; each has `privacy.threats.<id>.{who,sees,prevents,remains}` in both catalogues. */
+export const ADVERSARIES = ['leadership', 'rep', 'researcher', 'admin', 'dba', 'network'] as const;
+export type Adversary = (typeof ADVERSARIES)[number];
 
 /** R5's threshold for showing open comments (design §5). */
 export const COMMENT_MINIMUM = 10;
@@ -25,5 +31,6 @@ export async function readPrivacyFacts(db: Kysely<Database>, config: Config): Pr
     commentMinimum: COMMENT_MINIMUM,
     responseColumns: await columns('response'),
     commentColumns: await columns('comment'),
+    adversaries: ADVERSARIES,
   };
 }

@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 /**
  * Limits failed code entries per client, in memory only and never logged (design §3). Only
  * failures count: a whole staff meeting behind one school NAT submits valid codes unhindered,
@@ -14,19 +16,21 @@ export class FailedCodeGuard {
   ) {}
 
   isBlocked(client: string): boolean {
-    const entry = this.failures.get(client);
+    const key = clientKey(client);
+    const entry = this.failures.get(key);
     if (!entry) return false;
     if (entry.resetAt <= this.now()) {
-      this.failures.delete(client);
+      this.failures.delete(key);
       return false;
     }
     return entry.count >= this.maxFailures;
   }
 
   recordFailure(client: string): void {
+    const key = clientKey(client);
     const now = this.now();
-    const entry = this.failures.get(client);
-    if (!entry || entry.resetAt <= now) this.failures.set(client, { count: 1, resetAt: now + this.windowMs });
+    const entry = this.failures.get(key);
+    if (!entry || entry.resetAt <= now) this.failures.set(key, { count: 1, resetAt: now + this.windowMs });
     else entry.count += 1;
     if (this.failures.size > 100_000) this.sweep(now);
   }
@@ -34,4 +38,27 @@ export class FailedCodeGuard {
   private sweep(now: number): void {
     for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
   }
+}
+
+/**
+ * Who counts as one client: an IPv4 address (also when written IPv4-mapped, `::ffff:a.b.c.d`), or
+ * the /64 network of an IPv6 address — one home or phone gets a whole /64 and could otherwise take
+ * a fresh address for every guess.
+ */
+export function clientKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  const bare = address.split('%')[0]!;
+  if (!isIPv6(bare)) return address;
+  let text = bare.toLowerCase();
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }

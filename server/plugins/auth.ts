@@ -27,8 +27,11 @@ declare module 'fastify' {
     user: SessionUser | null;
   }
   interface FastifyInstance {
-    /** Every route with its access rule, as registered: the access-control matrix is generated from it. */
-    routeTable: Array<{ method: string; url: string; access: Access }>;
+    /**
+     * Every route with its access rule, as registered: the access-control matrix is generated from
+     * it. `csrf` is false only for routes that declare `csrf: false` (public teacher forms).
+     */
+    routeTable: Array<{ method: string; url: string; access: Access; csrf: boolean }>;
   }
   interface Session {
     userId?: string;
@@ -39,6 +42,23 @@ const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 
 export default fp(
   async (app) => {
+    // Registered before @fastify/cookie and @fastify/session, so it runs before they read anything.
+    app.addHook('onRequest', async (request) => {
+      // Behind our one TLS-terminating proxy, only the last X-Forwarded-For entry was written by
+      // that proxy; the ones before it are whatever the client sent. With `trustProxy: true`
+      // Fastify would take the first, so a client could pick its own address for every request
+      // and escape the failed-code guard and the login rate limit.
+      if (app.config.TRUST_PROXY) {
+        const forwarded = request.raw.headers['x-forwarded-for'];
+        const last = [forwarded ?? []].flat().join(',').split(',').map((s) => s.trim()).filter(Boolean).pop();
+        if (last) request.raw.headers['x-forwarded-for'] = last;
+      }
+      // Teacher pages never see a staff session (design §4): with the cookie of a signed-in staff
+      // member in the same browser, the session would otherwise be re-sent (Set-Cookie) and
+      // re-written in the database at the very moment of a submission, next to the response.
+      if (request.routeOptions.config.access === 'public') delete request.raw.headers.cookie;
+    });
+
     const secret = app.config.SESSION_SECRET ?? (await storedSecret(app.store.db));
     await app.register(cookie);
     await app.register(session, {
@@ -60,25 +80,33 @@ export default fp(
       }
       const access = route.config?.access;
       if (!access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
-      for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access });
+      const csrf = route.config?.csrf !== false;
+      for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access, csrf });
     });
 
     app.decorateRequest('user', null);
-    app.addHook('preHandler', async (request, reply) => {
+    // Who may call the route is decided before the body is read: an anonymous client or a wrong
+    // role never gets a body parsed (uploads are up to 12 MB) or validated (schemas stay private).
+    app.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config.access;
       if (access === 'public' || !access) return;
       const userId = request.session.get('userId');
       if (userId) request.user = await loadSessionUser(app.store.db, userId);
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.csrf !== false) {
-        await new Promise<void>((resolve, reject) => {
-          app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
-        });
-      }
       if (access === 'guest') return;
       if (!request.user) return refuseAnonymous(request, reply);
       if (!access.includes(request.user.role)) {
         reply.code(403);
         throw Object.assign(new Error('You do not have access to this page.'), { statusCode: 403 });
+      }
+    });
+    // The CSRF token travels in the body, so it is checked once the body is parsed, before validation.
+    app.addHook('preValidation', async (request, reply) => {
+      const access = request.routeOptions.config.access;
+      if (access === 'public' || !access) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.csrf !== false) {
+        await new Promise<void>((resolve, reject) => {
+          app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
+        });
       }
     });
   },

@@ -18,13 +18,23 @@ export default fp(
         message = t('error.server');
       } else {
         request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');
-        message = error.validation ? `${t('error.invalidRequest')}: ${error.validationContext ?? 'request'} ${error.message.replace(/^[a-z]+\//, '')}` : error.message;
+        message = error.validation ? `${t('error.invalidRequest')}: ${validationText(error.validationContext ?? 'request', error.message)}` : error.message;
       }
       reply.status(status);
       if (wantsHtml(request.headers.accept) && reply.page) {
         return reply.page('message', { title: t(status >= 500 ? 'error.serverTitle' : 'error.requestTitle'), message });
       }
       return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+    });
+
+    // PostgreSQL cannot store U+0000 in text: a NUL anywhere in the input would surface as a 500 from
+    // the database (or as a teacher's 503 "nothing was saved", forever). Refuse it first, saying where.
+    app.addHook('preValidation', async (request) => {
+      const where = nulPath(request.params, 'params') ?? nulPath(request.query, 'querystring') ?? nulPath(request.body, 'body');
+      if (where) {
+        const t = translator(isLang(request.lang) ? request.lang : DEFAULT_LANG);
+        throw Object.assign(new Error(`${t('error.invalidRequest')}: ${where} contains a NUL character (U+0000)`), { statusCode: 400 });
+      }
     });
 
     app.setNotFoundHandler(async (request, reply) => {
@@ -36,6 +46,29 @@ export default fp(
   },
   { name: 'errors' },
 );
+
+/** Ajv's message with its context once: `body must have …`, `body name must …` (not `body body must …`). */
+function validationText(context: string, message: string): string {
+  const text = message.startsWith(`${context}/`) ? `${context} ${message.slice(context.length + 1)}` : message;
+  return text === context || text.startsWith(`${context} `) ? text : `${context} ${text}`;
+}
+
+/** Where a NUL character is in parsed input (`body/name`, `body/schools/2`), without recursion (bodies may nest deeply). */
+function nulPath(input: unknown, root: string): string | null {
+  const stack: Array<[unknown, string]> = [[input, root]];
+  while (stack.length) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        if (key.includes('\u0000')) return path;
+        stack.push([child, `${path}/${key.replace(/[^\w.-]/g, '?').slice(0, 40)}`]);
+      }
+    }
+  }
+  return null;
+}
 
 function wantsHtml(accept: string | undefined): boolean {
   return !!accept && accept.includes('text/html');

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
@@ -36,35 +36,53 @@ declare module 'fastify' {
   }
 }
 
+/** The content security policy of every page: nothing inline, nothing from another origin. */
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
+const CSP_HEADER = Object.entries(CSP)
+  .map(([name, sources]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${sources.join(' ')}`)
+  .join(';');
+
 export async function buildApp({ config, store, logStream }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, logStream),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Errors before routing (a malformed URL): no hooks run, so headers are set here, and the
+    // message never repeats the path, which may hold an access code.
+    frameworkErrors: (error, _request, res) => {
+      const reply = res as unknown as FastifyReply;
+      reply
+        .code(error.statusCode && error.statusCode < 500 ? error.statusCode : 400)
+        .header('content-security-policy', CSP_HEADER)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .header('x-frame-options', 'DENY')
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><html lang="nl"><meta charset="utf-8"><title>Ongeldig adres</title><h1>Ongeldig adres</h1><p lang="en">Invalid address.</p><p><a href="/">Schoolpols</a></p></html>');
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
   app.decorate('store', store);
 
   await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-      },
-    },
+    contentSecurityPolicy: { useDefaults: false, directives: CSP },
     // A code in a URL must not travel to another site in a Referer header.
     referrerPolicy: { policy: 'no-referrer' },
     strictTransportSecurity: config.TRUST_PROXY,
   });
+  // Before any route (static files included), so every route passes its access rule check.
+  await app.register(auth);
   await app.register(formbody);
   await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });
   // Chart.js from node_modules, never from a CDN.
@@ -74,7 +92,6 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
     root: root('web/views'),
     production: true,
   });
-  await app.register(auth);
   await app.register(render);
   await app.register(errors);
   await app.register(healthRoutes);

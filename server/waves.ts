@@ -96,8 +96,9 @@ export async function issueCodes(
 /**
  * Closes and seals a wave (design §4) in one transaction: responses and comments are rewritten in
  * random order with fresh ids (so all share one xmin and nothing keeps the submission order), and
- * spent codes are reduced to a count per school. VACUUM FULL then removes the old row versions.
- * Retrying after a crash is safe: before commit nothing changed; after commit only VACUUM is redone.
+ * spent codes are reduced to a count per school. The tables are truncated and refilled rather than
+ * vacuumed (see below), so no old row version survives the commit. Retrying after a crash is safe:
+ * before commit nothing changed; after commit the wave is sealed and closing again is a no-op.
  */
 export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
   const alreadyClosed = await db.transaction().execute(async (trx) => {
@@ -105,25 +106,38 @@ export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Ac
     if (!wave) throw new WaveError('not-found', 'wave not found');
     if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
     if (wave.sealed) return true;
+    // Everything below rewrites whole tables; no submission may slip in between read and rewrite.
+    // Lock order matches a submission's (access_code, then response) so neither can deadlock.
+    await sql`lock table access_code, response, comment in access exclusive mode`.execute(trx);
     await sql`
       update wave_school ws set codes_spent = ws.codes_spent + c.n
       from (select school_id, count(*)::int as n from access_code
             where wave_id = ${waveId} and spent group by school_id) c
       where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-    await trx.deleteFrom('access_code').where('wave_id', '=', waveId).where('spent', '=', true).execute();
+    // TRUNCATE and refill gives each table a fresh file: old row versions (old ids, arrival order,
+    // per-submission xmin, spent-code hashes) are gone at commit. VACUUM FULL cannot promise that:
+    // it keeps every version that some transaction anywhere on the server might still see.
     await sql`
-      with moved as (delete from response where wave_id = ${waveId} returning wave_id, school_id, answers, background)
-      insert into response (wave_id, school_id, answers, background)
-      select wave_id, school_id, answers, background from moved order by random()`.execute(trx);
+      create temp table seal_code on commit drop as
+      select hash, wave_id, school_id, spent from access_code where not (wave_id = ${waveId} and spent)`.execute(trx);
     await sql`
-      with moved as (delete from comment where wave_id = ${waveId} returning wave_id, school_id, text)
-      insert into comment (wave_id, school_id, text)
-      select wave_id, school_id, text from moved order by random()`.execute(trx);
+      create temp table seal_response on commit drop as
+      select case when wave_id = ${waveId} then gen_random_uuid() else id end as id, wave_id, school_id, answers, background
+      from response`.execute(trx);
+    await sql`
+      create temp table seal_comment on commit drop as
+      select case when wave_id = ${waveId} then gen_random_uuid() else id end as id, wave_id, school_id, text
+      from comment`.execute(trx);
+    await sql`truncate access_code, response, comment`.execute(trx);
+    await sql`insert into access_code (hash, wave_id, school_id, spent) select hash, wave_id, school_id, spent from seal_code`.execute(trx);
+    await sql`
+      insert into response (id, wave_id, school_id, answers, background)
+      select id, wave_id, school_id, answers, background from seal_response order by random()`.execute(trx);
+    await sql`insert into comment (id, wave_id, school_id, text) select id, wave_id, school_id, text from seal_comment order by random()`.execute(trx);
     await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
     await recordAction(trx, actor, 'wave.close', `wave:${waveId}`);
     return false;
   });
-  await sql`vacuum full response, comment, access_code`.execute(db);
   return { alreadyClosed };
 }
 

@@ -30,8 +30,12 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
-    // Without a listener, an idle connection killed by the server would crash the process.
-    pool.on('error', options.onConnectionError ?? ((err) => process.stderr.write(`PostgreSQL connection lost: ${err.message}\n`)));
+    // Without listeners, a connection killed by the server (failover, restart, admin kill) would
+    // crash the process: idle ones report on the pool, checked-out ones on the client itself. The
+    // query in flight fails on its own and its transaction is rolled back by the server.
+    const lost = options.onConnectionError ?? ((err: Error) => process.stderr.write(`PostgreSQL connection lost: ${err.message}\n`));
+    pool.on('error', lost);
+    pool.on('connect', (client) => client.on('error', lost));
     // Fail at start with one clear message rather than on the first request.
     const client = await pool.connect().catch(async (err: Error) => {
       await pool.end();

@@ -1,0 +1,408 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { serverUrl, testStore, storeKind, withDatabase, type TestStore } from '../helpers/store.ts';
+import { LogCapture, testApp } from '../helpers/app.ts';
+import { Session } from '../helpers/session.ts';
+import { fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
+import { dumpText, indexedAnswers, indexOf, spearman, tables } from '../helpers/hardening-db.ts';
+import { KNOWN_PUBLIC, TEACHER_FORMS } from '../helpers/hardening-routes.ts';
+import { formatCode, hashCode, normaliseCode } from '../../server/access-codes.ts';
+import { publishQuestionnaire } from '../../server/questionnaires.ts';
+import { createUser } from '../../server/users.ts';
+import { ADVERSARIES } from '../../server/privacy.ts';
+import { hasKey, LANGS, translator } from '../../server/i18n.ts';
+import { readFileSync } from 'node:fs';
+
+/**
+ * The anonymity audit (issue 9): a whole wave — admin, teachers, rep, researcher — through HTTP at
+ * `debug` log level, then the database inspected the way an administrator with `psql` would. Runs
+ * on both stores: a demo or single-school PGlite store makes the same promises.
+ */
+
+const N = 100; // teachers; enough for the order test to tell "shuffled" from "kept" without doubt
+const AGENT = 'Mozilla/5.0 (Hardening; LogCanary) AnonymityAudit/1.0';
+const PASSWORD = 'correct horse battery staple';
+const teacherAddress = (i: number) => `198.51.100.${i + 1}`;
+const forwardedFor = (i: number) => `203.0.113.${i + 1}`;
+const commentOf = (i: number) => `OpmerkingCanary${i}xq`;
+
+/** Tables that hold responses or codes (design §4): no time, no address, no sequence, ever. */
+const ANONYMOUS_TABLES: Record<string, Record<string, string>> = {
+  response: { id: 'uuid', wave_id: 'uuid', school_id: 'uuid', answers: 'ARRAY', background: 'jsonb' },
+  comment: { id: 'uuid', wave_id: 'uuid', school_id: 'uuid', text: 'text' },
+  access_code: { hash: 'text', wave_id: 'uuid', school_id: 'uuid', spent: 'boolean' },
+  wave_school: { wave_id: 'uuid', school_id: 'uuid', codes_issued: 'integer', codes_spent: 'integer' },
+};
+/** The only time columns in the whole schema, none in a table above; each says when staff did something. */
+const TIME_COLUMNS = ['audit_log.at', 'session.expires_at', 'wave.created_at'];
+const TIME_OR_ADDRESS = /^(date|time|timestamp|interval|inet|cidr|macaddr|pg_lsn|xid|xid8|tid|txid_snapshot|pg_snapshot)/;
+
+const teacherHeaders = (i: number, extra: Record<string, string> = {}) => ({
+  accept: 'text/html',
+  'user-agent': `${AGENT} #${i}`,
+  'x-forwarded-for': forwardedFor(i),
+  'accept-language': 'nl-BE,nl;q=0.9',
+  ...extra,
+});
+
+function form(i: number, body: Record<string, string>) {
+  return {
+    remoteAddress: teacherAddress(i),
+    headers: teacherHeaders(i, { 'content-type': 'application/x-www-form-urlencoded' }),
+    payload: new URLSearchParams(body).toString(),
+  };
+}
+
+describe(`anonymity audit of a whole wave (${storeKind})`, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  const logs = new LogCapture();
+  let waveId: string;
+  let schoolId: string;
+  let codes: string[];
+  let before: { ids: string[]; commentIds: string[]; order: number[]; xmins: number; linked: number; filenode: string };
+  const cookies: string[] = [];
+
+  beforeAll(async () => {
+    store = await testStore();
+    app = await testApp(store, { logs });
+    const questionnaireId = await publishQuestionnaire(store.db, shipped);
+    await createUser(store.db, { email: 'admin@example.org', role: 'admin', password: PASSWORD });
+
+    // --- The admin sets up the school, the accounts and the wave, and prints the codes.
+    const admin = await new Session(app, '192.0.2.10').login('admin@example.org', PASSWORD);
+    cookies.push(admin.cookie!);
+    expect((await admin.post('/admin/schools', { name: 'Audit Atheneum', benchmarkGroup: 'secundair', municipality: 'Gent', staffCount: String(N + 20) })).statusCode).toBe(303);
+    schoolId = (await store.db.selectFrom('school').select('id').where('name', '=', 'Audit Atheneum').executeTakeFirstOrThrow()).id;
+    expect((await admin.post('/admin/users', { email: 'rep@example.org', role: 'rep', userLang: 'nl', schools: schoolId, password: PASSWORD })).statusCode).toBe(303);
+    expect((await admin.post('/admin/users', { email: 'onderzoek@example.org', role: 'researcher', userLang: 'en', password: PASSWORD })).statusCode).toBe(303);
+    const created = await admin.post('/admin/waves', { name: 'Audit najaar', questionnaireId, k: '5', schools: schoolId });
+    expect(created.statusCode).toBe(303);
+    waveId = /\/admin\/waves\/([0-9a-f-]{36})/.exec(String(created.headers.location))![1]!;
+    expect((await admin.post(`/admin/waves/${waveId}/open`, {})).statusCode).toBe(303);
+    const sheet = await admin.post(`/admin/waves/${waveId}/codes`, { schoolId, count: String(N + 10), format: 'csv' });
+    expect(sheet.statusCode).toBe(200);
+    codes = [...new Set([...sheet.body.matchAll(/\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5})\b/g)].map((m) => normaliseCode(m[1]!)!))];
+    expect(codes).toHaveLength(N + 10);
+
+    // --- N teachers, one after the other (so arrival order is known), each from its own address and browser.
+    for (let i = 0; i < N; i++) {
+      const code = codes[i]!;
+      const opened =
+        i % 2 === 0
+          ? await app.inject({ method: 'GET', url: `/c/${code}`, remoteAddress: teacherAddress(i), headers: teacherHeaders(i) })
+          : await app.inject({ method: 'POST', url: '/answer', ...form(i, { code: formatCode(code).toLowerCase() }) });
+      expect(opened.statusCode).toBe(200);
+      const body = indexedAnswers(formatCode(code), i);
+      if (i % 4 === 0) body['comment'] = commentOf(i);
+      if (i % 10 === 3) {
+        // A slip of the finger first: refused, nothing stored, then corrected.
+        const refused = await app.inject({ method: 'POST', url: '/submit', ...form(i, { ...body, 'a.com_6': '9' }) });
+        expect(refused.statusCode).toBe(422);
+      }
+      const submitted = await app.inject({ method: 'POST', url: '/submit', ...form(i, body) });
+      expect(submitted.statusCode, `teacher ${i}`).toBe(303);
+      for (const r of [opened, submitted]) expect(r.headers['set-cookie']).toBeUndefined();
+    }
+    // A spent code, a mistyped one, and the thanks and privacy pages.
+    expect((await app.inject({ method: 'POST', url: '/submit', ...form(0, fullAnswers(codes[0]!)) })).statusCode).toBe(409);
+    const mistyped = `${codes[N]!.slice(0, 12)}${codes[N]!.endsWith('Z') ? 'Y' : 'Z'}`;
+    expect((await app.inject({ method: 'POST', url: '/answer', ...form(1, { code: mistyped }) })).statusCode).toBe(404);
+    await app.inject({ method: 'GET', url: '/thanks?lang=en', remoteAddress: teacherAddress(2), headers: teacherHeaders(2) });
+    await app.inject({ method: 'GET', url: '/privacy', remoteAddress: teacherAddress(3), headers: teacherHeaders(3) });
+
+    // --- What a database administrator could see while the wave is open.
+    const rows = await sql<{ id: string; answers: number[] }>`select id, answers from response where wave_id = ${waveId} order by ctid`.execute(store.db);
+    const commentRows = await store.db.selectFrom('comment').select('id').where('wave_id', '=', waveId).execute();
+    const xmins = await sql<{ n: number }>`select count(distinct xmin::text)::int as n from response where wave_id = ${waveId}`.execute(store.db);
+    const linked = await sql<{ n: number }>`
+      select count(*)::int as n from response r join access_code a on a.xmin::text = r.xmin::text
+      where r.wave_id = ${waveId} and a.spent`.execute(store.db);
+    const filenode = await sql<{ f: string }>`select pg_relation_filenode('response')::text as f`.execute(store.db);
+    before = {
+      ids: rows.rows.map((r) => r.id),
+      commentIds: commentRows.map((r) => r.id),
+      order: rows.rows.map((r) => indexOf(r.answers)),
+      xmins: xmins.rows[0]!.n,
+      linked: linked.rows[0]!.n,
+      filenode: filenode.rows[0]!.f,
+    };
+
+    // --- The admin closes (seals) the wave.
+    const closed = await admin.post(`/admin/waves/${waveId}/close`, { confirm: 'yes' });
+    expect(closed.statusCode).toBe(303);
+
+    // --- The rep reads the school's results, the researcher downloads exports, the admin looks around.
+    const rep = await new Session(app, '192.0.2.20').login('rep@example.org', PASSWORD);
+    cookies.push(rep.cookie!);
+    for (const url of ['/home', `/schools/${schoolId}`, `/schools/${schoolId}/waves/${waveId}`, `/schools/${schoolId}/waves/${waveId}/report`, `/api/schools/${schoolId}/waves/${waveId}`]) {
+      expect((await rep.get(url)).statusCode, url).toBe(200);
+    }
+    const researcher = await new Session(app, '192.0.2.30').login('onderzoek@example.org', PASSWORD);
+    cookies.push(researcher.cookie!);
+    for (const file of ['items.csv', 'themes.csv', 'codebook.csv', 'datapackage.json', 'export.zip']) {
+      expect((await researcher.get(`/research/waves/${waveId}/${file}`)).statusCode, file).toBe(200);
+    }
+    expect((await researcher.get('/research')).statusCode).toBe(200);
+    expect((await researcher.get(`/research/lineages/${shipped.id}/trends.csv`)).statusCode).toBe(200);
+    for (const url of [`/admin/waves/${waveId}`, `/admin/waves/${waveId}/network`, '/admin/audit', '/admin/users']) {
+      expect((await admin.get(url)).statusCode, url).toBeLessThan(400);
+    }
+    for (const s of [admin, rep, researcher]) expect((await s.post('/logout', {})).statusCode).toBe(303);
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  it('logs, at debug level, no address, user agent, code, answer, comment, cookie or password', () => {
+    const text = logs.text;
+    expect(logs.lines.length).toBeGreaterThan(N * 4);
+    expect(text).toContain('"route":"/c/:code"');
+    const forbidden = [
+      'remoteAddress', 'remotePort', '"url"', '"headers"', '"body"', 'user-agent', 'LogCanary', 'AnonymityAudit', 'nl-BE', PASSWORD,
+      '192.0.2.', '198.51.100.', '203.0.113.', '127.0.0.1', 'OpmerkingCanary', 'a.com_', 'b.role', 'leraar', 'from5to15',
+      ...cookies.map((c) => c.split('=')[1]!.split('.')[0]!),
+    ];
+    for (const f of forbidden) expect(text, `log contains ${f}`).not.toContain(f);
+    for (const code of codes) {
+      for (const shape of [code, formatCode(code), code.toLowerCase(), formatCode(code).toLowerCase(), hashCode(code)]) expect(text).not.toContain(shape);
+    }
+  });
+
+  it('has no time, address or sequence in any table that holds responses or codes', async () => {
+    const columns = await sql<{ table_name: string; column_name: string; data_type: string; udt_name: string; column_default: string | null; is_identity: string }>`
+      select table_name, column_name, data_type, udt_name, column_default, is_identity
+      from information_schema.columns where table_schema = 'public' order by table_name, ordinal_position`.execute(store.db);
+    for (const [table, expected] of Object.entries(ANONYMOUS_TABLES)) {
+      const actual = Object.fromEntries(columns.rows.filter((c) => c.table_name === table).map((c) => [c.column_name, c.data_type]));
+      expect(actual, `columns of ${table}: a new column here must be justified in docs/storage.md and this test`).toEqual(expected);
+    }
+    const timeLike = columns.rows.filter((c) => TIME_OR_ADDRESS.test(c.data_type) || TIME_OR_ADDRESS.test(c.udt_name.replace(/^_/, '')));
+    expect(timeLike.map((c) => `${c.table_name}.${c.column_name}`).sort()).toEqual(TIME_COLUMNS);
+    // No sequences, serials or identity columns anywhere: ids are random.
+    expect(columns.rows.filter((c) => c.is_identity === 'YES' || /nextval/.test(c.column_default ?? ''))).toEqual([]);
+    const sequences = await sql<{ n: number }>`
+      select count(*)::int as n from pg_class c join pg_namespace s on s.oid = c.relnamespace
+      where s.nspname = 'public' and c.relkind = 'S'`.execute(store.db);
+    expect(sequences.rows[0]!.n).toBe(0);
+    // Nothing fires on a submission that could record it elsewhere.
+    const triggers = await sql<{ tgname: string }>`
+      select tgname from pg_trigger where not tgisinternal
+      and tgrelid in ('response'::regclass, 'comment'::regclass, 'access_code'::regclass, 'wave_school'::regclass)`.execute(store.db);
+    expect(triggers.rows).toEqual([]);
+    expect(await tables(store.db)).toEqual(expect.arrayContaining(Object.keys(ANONYMOUS_TABLES)));
+  });
+
+  it('has nothing that joins a code to a response', async () => {
+    const keys = await sql<{ from_table: string; to_table: string }>`
+      select conrelid::regclass::text as from_table, confrelid::regclass::text as to_table
+      from pg_constraint where contype = 'f'`.execute(store.db);
+    const codeOrAnswer = new Set(['access_code', 'response', 'comment']);
+    expect(keys.rows.filter((k) => codeOrAnswer.has(k.from_table) && codeOrAnswer.has(k.to_table))).toEqual([]);
+    const shared = Object.keys(ANONYMOUS_TABLES.access_code!).filter((c) => c in ANONYMOUS_TABLES.response! || c in ANONYMOUS_TABLES.comment!);
+    expect(shared.sort()).toEqual(['school_id', 'wave_id']);
+
+    // Spent codes are gone, reduced to a count; unspent ones stay (only as hashes).
+    const left = await store.db.selectFrom('access_code').select(['hash', 'spent']).where('wave_id', '=', waveId).execute();
+    expect(left.every((r) => !r.spent)).toBe(true);
+    expect(left.map((r) => r.hash).sort()).toEqual(codes.slice(N).map(hashCode).sort());
+    const counted = await store.db.selectFrom('wave_school').select(['codes_issued', 'codes_spent']).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
+    expect(counted).toEqual({ codes_issued: N + 10, codes_spent: N });
+    expect((await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(N);
+
+    // No code in any shape, nor the hash of a spent one, nor an old response id, anywhere at all.
+    const dump = await dumpText(store.db);
+    const everything = Object.values(dump).join('\n');
+    for (const code of codes) {
+      for (const shape of [code, formatCode(code), code.toLowerCase()]) expect(everything).not.toContain(shape);
+    }
+    for (const code of codes.slice(0, N)) expect(everything).not.toContain(hashCode(code));
+    for (const id of before.ids) expect(everything).not.toContain(id);
+    for (const f of ['198.51.100.', '203.0.113.', 'LogCanary', 'nl-BE']) expect(everything).not.toContain(f);
+    // Comments are where they belong, and only there.
+    for (const [table, text] of Object.entries(dump)) if (table !== 'comment') expect(text, table).not.toContain('OpmerkingCanary');
+  });
+
+  it('while open, gives a database administrator the arrival order and the code of each response (the residual risk /privacy states)', () => {
+    expect(spearman(before.order, before.order.map((_, i) => i))).toBeGreaterThan(0.9);
+    expect(before.xmins).toBe(N);
+    // The spent-code row and the response share the submitting transaction: a live link until sealing.
+    expect(before.linked).toBe(N);
+  });
+
+  it('after sealing: one xmin, new ids, a new file, and an order unrelated to the order of submission', async () => {
+    const rows = await sql<{ id: string; answers: number[] }>`select id, answers from response where wave_id = ${waveId} order by ctid`.execute(store.db);
+    expect(rows.rows).toHaveLength(N);
+    const order = rows.rows.map((r) => indexOf(r.answers));
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    // Under a random order |ρ| > 0.5 has probability < 1e-6 for n = 100 (sd of ρ ≈ 0.1).
+    expect(Math.abs(spearman(order, order.map((_, i) => i)))).toBeLessThan(0.5);
+    const byId = [...rows.rows].sort((a, b) => a.id.localeCompare(b.id)).map((r) => indexOf(r.answers));
+    expect(Math.abs(spearman(byId, byId.map((_, i) => i)))).toBeLessThan(0.5);
+
+    const ids = new Set(rows.rows.map((r) => r.id));
+    expect(before.ids.filter((id) => ids.has(id))).toEqual([]);
+    const commentIds = new Set((await store.db.selectFrom('comment').select('id').where('wave_id', '=', waveId).execute()).map((r) => r.id));
+    expect(commentIds.size).toBe(before.commentIds.length);
+    expect(before.commentIds.filter((id) => commentIds.has(id))).toEqual([]);
+
+    for (const table of ['response', 'comment']) {
+      const xmins = await sql<{ n: number }>`select count(distinct xmin::text)::int as n from ${sql.table(table)} where wave_id = ${waveId}`.execute(store.db);
+      expect(xmins.rows[0]!.n, table).toBe(1);
+    }
+    // Sealing rewrote the code table in the same transaction: every code row carries the same xmin
+    // as every response, so xmin links no code to any response, and no spent code of the wave is left.
+    const codeXmins = await sql<{ x: string }>`select distinct xmin::text as x from access_code`.execute(store.db);
+    const responseXmin = await sql<{ x: string }>`select distinct xmin::text as x from response where wave_id = ${waveId}`.execute(store.db);
+    expect(codeXmins.rows.map((r) => r.x)).toEqual(responseXmin.rows.map((r) => r.x));
+    const spentLeft = await sql<{ n: number }>`select count(*)::int as n from access_code where wave_id = ${waveId} and spent`.execute(store.db);
+    expect(spentLeft.rows[0]!.n).toBe(0);
+    // Sealing wrote the table to a new file; the old one, in arrival order, is gone.
+    const filenode = await sql<{ f: string }>`select pg_relation_filenode('response')::text as f`.execute(store.db);
+    expect(filenode.rows[0]!.f).not.toBe(before.filenode);
+  });
+});
+
+// ---- Sealing on a busy server -------------------------------------------------------------------
+
+describe(`sealing while the PostgreSQL server is busy (${storeKind})`, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    store = await testStore();
+    app = await testApp(store);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  // VACUUM FULL copies every row version that some running transaction might still need — and a
+  // transaction that has written anything, in *any* database of the server (another app, another
+  // Schoolpols instance saving a session, a CREATE DATABASE), counts. The old versions then survive
+  // in the new file: old ids, per-submission xmin, arrival order, and the deleted spent-code rows.
+  it.runIf(storeKind === 'postgres')('leaves no old row version in the table files, even with a write transaction open elsewhere on the server (pageinspect)', async () => {
+    const { codes, waveId } = await openWaveWithCodes(store.db, 20);
+    await createUser(store.db, { email: 'admin.busy@example.org', role: 'admin', password: PASSWORD });
+    const admin = await new Session(app, '192.0.2.60').login('admin.busy@example.org', PASSWORD);
+    for (const [i, code] of codes.entries()) {
+      const res = await app.inject({ method: 'POST', url: '/submit', ...form(i, { ...indexedAnswers(code, i), comment: commentOf(i) }) });
+      expect(res.statusCode).toBe(303);
+    }
+    const oldIds = [
+      ...(await store.db.selectFrom('response').select('id').execute()).map((r) => r.id),
+      ...(await store.db.selectFrom('comment').select('id').execute()).map((r) => r.id),
+    ];
+    const elsewhere = new pg.Client({ connectionString: withDatabase(serverUrl!, 'postgres') });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('begin');
+      await elsewhere.query('select txid_current()');
+      expect((await admin.post(`/admin/waves/${waveId}/close`, { confirm: 'yes' })).statusCode).toBe(303);
+    } finally {
+      await elsewhere.query('rollback').catch(() => {});
+      await elsewhere.end();
+    }
+    await sql`create extension if not exists pageinspect`.execute(store.db);
+    const leftovers: Record<string, { dead: number; oldIds: number; spentHashes: number }> = {};
+    for (const table of ['response', 'comment', 'access_code']) {
+      const items = await sql<{ flags: number; xmax: string; data: string }>`
+        select h.lp_flags as flags, h.t_xmax::text as xmax, encode(h.t_data, 'hex') as data
+        from generate_series(0, (pg_relation_size(${table}::regclass) / current_setting('block_size')::int)::int - 1) as b,
+             heap_page_items(get_raw_page(${table}, b)) as h`.execute(store.db);
+      const bytes = items.rows.map((p) => p.data ?? '').join('');
+      leftovers[table] = {
+        dead: items.rows.filter((p) => p.flags !== 1 || p.xmax !== '0').length,
+        oldIds: oldIds.filter((id) => bytes.includes(id.replace(/-/g, ''))).length,
+        spentHashes: codes.filter((c) => bytes.includes(Buffer.from(hashCode(c)).toString('hex'))).length,
+      };
+    }
+    const clean = { dead: 0, oldIds: 0, spentHashes: 0 };
+    expect(leftovers).toEqual({ response: clean, comment: clean, access_code: clean });
+  });
+});
+
+// ---- Teacher pages: no cookie, no other origin ---------------------------------------------------
+
+function expectSameOriginOnly(res: LightMyRequestResponse, label: string) {
+  for (const m of res.body.matchAll(/\s(?:src|href|action|formaction|srcset|poster|data)\s*=\s*"([^"]*)"/gi)) {
+    expect(m[1], `${label}: reference to another origin`).not.toMatch(/^(?:[a-z][a-z0-9+.-]*:)?\/\//i);
+  }
+  expect(res.body, `${label}: absolute URL`).not.toMatch(/(?:https?:)?\/\/(?!www\.w3\.org\/2000\/svg)[a-z0-9.-]+\.[a-z]{2,}/i);
+  expect(res.body, `${label}: CSS import`).not.toMatch(/@import|url\(\s*['"]?(?:https?:)?\/\//i);
+}
+
+describe(`teacher pages: no cookie, nothing from another origin (${storeKind})`, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    store = await testStore();
+    app = await testApp(store);
+    await createUser(store.db, { email: 'rep.teacher@example.org', role: 'rep', password: PASSWORD });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  it('set no cookie — also not for a signed-in rep answering in the same browser — and touch no session', async () => {
+    const { codes } = await openWaveWithCodes(store.db, 3);
+    const rep = await new Session(app, '192.0.2.50').login('rep.teacher@example.org', PASSWORD);
+    const sessionsBefore = await store.db.selectFrom('session').selectAll().orderBy('sid').execute();
+    await new Promise((r) => setTimeout(r, 20));
+    const teacherRoutes = app.routeTable.filter((r) => r.access === 'public' && KNOWN_PUBLIC[`${r.method} ${r.url}`]?.startsWith('teacher'));
+    expect(teacherRoutes.length).toBeGreaterThanOrEqual(TEACHER_FORMS.size + 4);
+    const requests: Array<{ label: string; run: (cookie: Record<string, string>) => Promise<LightMyRequestResponse> }> = [];
+    for (const r of teacherRoutes) {
+      const url = r.url.replace(':code', codes[0]!);
+      if (r.method === 'GET' || r.method === 'HEAD') {
+        for (const lang of ['', '?lang=en']) requests.push({ label: `${r.method} ${url}${lang}`, run: (c) => app.inject({ method: r.method as 'GET', url: `${url}${lang}`, headers: { accept: 'text/html', ...c } }) });
+      }
+    }
+    const post = (url: string, body: Record<string, string>) => (c: Record<string, string>) =>
+      app.inject({ method: 'POST', url, headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...c }, payload: new URLSearchParams(body).toString() });
+    requests.push(
+      { label: 'POST /answer valid', run: post('/answer', { code: codes[0]! }) },
+      { label: 'POST /answer unknown', run: post('/answer', { code: 'ZZZZ-ZZZZ-ZZZZZ' }) },
+      { label: 'POST /submit invalid', run: post('/submit', { ...fullAnswers(codes[0]!), 'a.com_1': '8' }) },
+      { label: 'POST /submit valid', run: post('/submit', fullAnswers(codes[0]!)) },
+      { label: 'POST /submit spent', run: post('/submit', fullAnswers(codes[0]!)) },
+      { label: 'POST /submit valid with the rep cookie', run: post('/submit', fullAnswers(codes[1]!)) },
+    );
+    for (const { label, run } of requests) {
+      for (const [who, cookie] of [['signed-in rep', { cookie: rep.cookie! }], ['nobody', {}]] as const) {
+        const res = await run(cookie);
+        expect(res.statusCode, `${who}: ${label}`).toBeLessThan(500);
+        expect(res.headers['set-cookie'], `${who}: ${label} sets a cookie`).toBeUndefined();
+        if (String(res.headers['content-type']).startsWith('text/html')) expectSameOriginOnly(res, `${who}: ${label}`);
+        expect(res.headers['content-security-policy'], label).toMatch(/default-src 'self'/);
+      }
+    }
+    // The rep's session row was neither re-written nor extended by any teacher page.
+    expect(await store.db.selectFrom('session').selectAll().orderBy('sid').execute()).toEqual(sessionsBefore);
+    // And the staff session still works on staff pages.
+    expect((await rep.get('/home')).statusCode).toBe(200);
+  });
+  it('explain on /privacy, in Dutch and English, who can see what — the summary of docs/threat-model.md', async () => {
+    const doc = readFileSync(new URL('../../docs/threat-model.md', import.meta.url), 'utf8');
+    const headings = [...doc.matchAll(/^### \d\. (.+)$/gm)].map((m) => m[1]!);
+    expect(headings).toHaveLength(ADVERSARIES.length);
+    for (const lang of LANGS) {
+      const t = translator(lang);
+      const res = await app.inject({ method: 'GET', url: `/privacy?lang=${lang}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain(`<h2>${t('privacy.threatsTitle')}</h2>`);
+      for (const a of ADVERSARIES) {
+        for (const part of ['who', 'sees', 'prevents', 'remains']) expect(hasKey(lang, `privacy.threats.${a}.${part}`), `${lang} ${a}.${part}`).toBe(true);
+        expect(res.body).toContain(`id="threat-${a}"`);
+      }
+      expect(res.body).toContain('docs/threat-model.md');
+      expect(res.body).not.toContain('{{');
+      expect(res.body).not.toContain('privacy.threats.');
+    }
+  });
+});

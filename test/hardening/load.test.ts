@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
+import { agent, pool, postForm } from '../helpers/hardening-http.ts';
+import { startServer, type ServerProcess } from '../helpers/hardening-server.ts';
+
+/**
+ * Load (issue 9) on the real server (a child process) over real HTTP: 2,000 submissions over 50
+ * connections store exactly 2,000 responses and spend exactly 2,000 codes; 200 simultaneous
+ * submissions of one code store exactly one. No timing is asserted (shared CI machines).
+ */
+
+describe(`load on the real server (${storeKind})`, () => {
+  let store: TestStore;
+  let server: ServerProcess | null = null;
+  afterAll(async () => {
+    await server?.kill();
+    await store?.drop();
+  });
+
+  const count = async (waveId: string) => {
+    const n = async (spentOnly: boolean) => {
+      let q = store.db.selectFrom(spentOnly ? 'access_code' : 'response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId);
+      if (spentOnly) q = q.where('spent', '=', true);
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    };
+    return { responses: await n(false), spent: await n(true) };
+  };
+
+  it.runIf(storeKind === 'postgres')('stores 2,000 submissions over 50 connections: 2,000 responses, 2,000 spent codes', async () => {
+    store = await testStore();
+    const { codes, waveId } = await openWaveWithCodes(store.db, 2000);
+    server = await startServer({ DATABASE_URL: store.url! });
+    const http = agent(50);
+    const statuses = await pool(codes, 50, (code, i) => postForm(server!.url, '/submit', fullAnswers(code, i), { agent: http }).then((r) => r.status));
+    http.destroy();
+    const tally: Record<string, number> = {};
+    for (const s of statuses) tally[s] = (tally[s] ?? 0) + 1;
+    expect(tally).toEqual({ 303: 2000 });
+    expect(await count(waveId)).toEqual({ responses: 2000, spent: 2000 });
+  }, 300_000);
+
+  it.runIf(storeKind === 'postgres')('stores exactly one of 200 simultaneous submissions of one code', async () => {
+    const { codes, waveId } = await openWaveWithCodes(store.db, 1);
+    const http = agent(200);
+    // All 200 requests are written before any answer is read: they race inside the server.
+    const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => postForm(server!.url, '/submit', fullAnswers(codes[0]!, i), { agent: http }).then((r) => r.status)));
+    http.destroy();
+    expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(199);
+    expect(await count(waveId)).toEqual({ responses: 1, spent: 1 });
+  }, 180_000);
+});

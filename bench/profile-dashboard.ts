@@ -1,0 +1,103 @@
+/**
+ * Where a dashboard request spends its time, in-process (no HTTP): the results model
+ * (`schoolWaveResults`), the view-model (`dashboardView`) and the whole request through `app.inject`.
+ * Needs a database left by `npm run bench -- --keep`.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/schoolpols_bench npx tsx bench/profile-dashboard.ts [label]
+ *
+ * `label` picks the network ("Bench" = the full one, "Bench 1-10" = the 1/10 one); `PROFILE=x.cpuprofile`
+ * writes a CPU profile of the warm requests (open it in Chrome DevTools).
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
+import { sql } from 'kysely';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { openStore } from '../server/db/connect.ts';
+import { createUser } from '../server/users.ts';
+import { schoolWaveResults } from '../server/results/school-view.ts';
+import { groupResults, loadWaveResults } from '../server/results/wave-results.ts';
+import { dashboardView } from '../server/views/dashboard.ts';
+import { translator } from '../server/i18n.ts';
+import { median, percentile, timed } from './util.ts';
+
+const url = process.env.DATABASE_URL;
+if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
+const label = process.argv[2] ?? 'Bench';
+const N = Number(process.argv[3] ?? 30);
+
+const store = await openStore({ databaseUrl: url });
+const db = store.db;
+const wave = await db.selectFrom('wave').select(['id', 'name']).where('name', '=', `${label} bevraging 3`).executeTakeFirstOrThrow();
+const schools = (await sql<{ id: string }>`
+  select s.id from school s join wave_school ws on ws.school_id = s.id where ws.wave_id = ${wave.id} order by s.name limit 20`.execute(db)).rows.map((r) => r.id);
+
+const cold = await timed(() => loadWaveResults(db, wave.id));
+console.log(`${wave.name}: ${schools.length} sample schools; loadWaveResults cold ${cold.ms.toFixed(0)} ms`);
+const first = await timed(() => schoolWaveResults(db, wave.id, schools[0]!));
+console.log(`first schoolWaveResults (loads the trend waves): ${first.ms.toFixed(0)} ms`);
+
+const results = await loadWaveResults(db, wave.id);
+const parts = { school: [] as number[], benchmark: [] as number[], network: [] as number[] };
+for (let i = 0; i < N; i++) {
+  const id = schools[i % schools.length]!;
+  const info = results.schools.get(id)!;
+  parts.school.push((await timed(() => groupResults(db, results, results.disclosure.school(id)))).ms);
+  parts.benchmark.push((await timed(() => groupResults(db, results, results.disclosure.benchmarkGroup(info.benchmarkGroup)))).ms);
+  parts.network.push((await timed(() => groupResults(db, results, results.disclosure.network()))).ms);
+}
+
+const t = translator('nl');
+const model: number[] = [];
+const view: number[] = [];
+for (let i = 0; i < N; i++) {
+  const m = await timed(() => schoolWaveResults(db, wave.id, schools[i % schools.length]!));
+  model.push(m.ms);
+  const t0 = performance.now();
+  dashboardView(m.value, 'nl', t);
+  view.push(performance.now() - t0);
+}
+const show = (name: string, xs: number[]) => console.log(`${name.padEnd(34)} p50 ${median(xs).toFixed(1)} ms  p95 ${percentile(xs, 95).toFixed(1)} ms`);
+show('schoolWaveResults (model)', model);
+show('dashboardView (view-model)', view);
+show('  groupResults(school)', parts.school);
+show('  groupResults(benchmark group)', parts.benchmark);
+show('  groupResults(network)', parts.network);
+
+const email = `profile-${randomBytes(4).toString('hex')}@bench.invalid`;
+const password = randomBytes(12).toString('base64url');
+await createUser(db, { email, role: 'admin', password });
+const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }), store });
+await app.ready();
+const login = await app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
+const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
+let cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+const res = await app.inject({
+  method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  payload: new URLSearchParams({ email, password, _csrf: csrf }).toString(),
+});
+cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+const whole: number[] = [];
+// PROFILE=file.cpuprofile: a CPU profile of the warm requests only (the cold load would drown them).
+const profiler = process.env.PROFILE ? new inspector.Session() : null;
+const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => profiler!.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r))));
+if (profiler) {
+  profiler.connect();
+  await post('Profiler.enable');
+  await post('Profiler.start');
+}
+for (let i = 0; i < N; i++) {
+  const r = await timed(() => app.inject({ method: 'GET', url: `/schools/${schools[i % schools.length]}/waves/${wave.id}`, headers: { cookie, accept: 'text/html' } }));
+  if (r.value.statusCode !== 200) throw new Error(`status ${r.value.statusCode}`);
+  whole.push(r.ms);
+}
+show('whole request (app.inject)', whole);
+if (profiler) {
+  const { profile } = await post('Profiler.stop');
+  writeFileSync(process.env.PROFILE!, JSON.stringify(profile));
+  profiler.disconnect();
+}
+await app.close();
+await db.deleteFrom('app_user').where('email', '=', email).execute();
+await store.close();

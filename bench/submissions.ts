@@ -1,0 +1,213 @@
+/**
+ * Submission throughput: full questionnaire bodies with distinct codes, over HTTP with autocannon
+ * (50 connections) against the server child, and the same transaction issued directly with `pg`
+ * at the same concurrency (a pool of 50): UPDATE access_code … RETURNING, then INSERT response.
+ */
+import autocannon from 'autocannon';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../server/db/schema.ts';
+import type { Questionnaire } from '../surveys/schema.ts';
+import { itemsInOrder } from '../surveys/load.ts';
+import { hashCode } from '../server/access-codes.ts';
+import { rng, schoolEffect, syntheticResponse } from '../server/synthetic.ts';
+import { backendPids, cpuSnapshot, cpuSpent, procCpuMs, sampleMemory } from './util.ts';
+
+export const CONNECTIONS = 50;
+
+export interface Answers {
+  /** the form body without its code: `a.com_1=4&…&b.role=leraar` */
+  form: string;
+  answers: (number | null)[];
+  background: string;
+}
+
+/** A few hundred distinct, realistic answer sets, reused round-robin (each with a fresh code). */
+export function answerSets(q: Questionnaire, count = 400, seed = 8): Answers[] {
+  const random = rng(seed);
+  const items = itemsInOrder(q);
+  const sets: Answers[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = syntheticResponse(q, schoolEffect(q, random), random);
+    const params = new URLSearchParams();
+    r.answers.forEach((a, j) => {
+      if (a !== null) params.append(`a.${items[j]!.id}`, String(a));
+    });
+    for (const [k, v] of Object.entries(r.background)) params.append(`b.${k}`, v);
+    sets.push({ form: params.toString(), answers: r.answers, background: JSON.stringify(r.background) });
+  }
+  return sets;
+}
+
+/**
+ * The transaction of `storeResponse` (server/submissions.ts) as plain SQL, the way a hand-written
+ * script would issue it: the conditional UPDATE that spends the code, then the INSERT.
+ */
+const SPEND = `update access_code set spent = true
+  where hash = $1 and spent = false
+    and exists (select wave.id from wave where wave.id = access_code.wave_id and wave.status = 'open')
+  returning wave_id, school_id`;
+const INSERT = `insert into response (wave_id, school_id, answers, background) values ($1, $2, $3, $4)`;
+
+export interface Throughput {
+  requests: number;
+  ok: number;
+  failed: number;
+  ms: number;
+  perSecond: number;
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  statusCounts?: Record<string, number>;
+  /** CPU per stored response, in ms: the app (or the direct script), PostgreSQL's backends, the load generator */
+  cpu?: { appMs: number; databaseMs: number; loadGeneratorMs?: number };
+}
+
+/** PostgreSQL backends of the database: their CPU is what a request costs the database. */
+async function databaseCpu(url: string | undefined) {
+  if (!url) return null;
+  const before = cpuSnapshot(await backendPids(url));
+  return async () => cpuSpent(before, cpuSnapshot(await backendPids(url)));
+}
+
+/** `codes.length` transactions through a pool of `connections`, each worker taking the next code. */
+export async function directSubmissions(url: string, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
+  const pool = new pg.Pool({ connectionString: url, max: connections });
+  pool.on('error', () => {});
+  // Open all connections first: the app's pool is warm too.
+  const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
+  clients.forEach((c) => c.release());
+  const dbCpu = await databaseCpu(url);
+  const cpu0 = process.cpuUsage();
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let i = next++; i < codes.length; i = next++) {
+        const set = sets[i % sets.length]!;
+        const client = await pool.connect();
+        try {
+          await client.query('begin');
+          const spent = await client.query(SPEND, [hashCode(codes[i]!)]);
+          const row = spent.rows[0] as { wave_id: string; school_id: string } | undefined;
+          if (!row) {
+            await client.query('rollback');
+            failed++;
+            continue;
+          }
+          await client.query(INSERT, [row.wave_id, row.school_id, set.answers, set.background]);
+          await client.query('commit');
+          ok++;
+        } catch (err) {
+          await client.query('rollback').catch(() => {});
+          failed++;
+          if (failed === 1) process.stderr.write(`direct submission failed: ${(err as Error).message}\n`);
+        } finally {
+          client.release();
+        }
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  const used = process.cpuUsage(cpu0);
+  const databaseMs = dbCpu ? await dbCpu() : NaN;
+  await pool.end();
+  const cpu = { appMs: (used.user + used.system) / 1000 / ok, databaseMs: databaseMs / ok };
+  return { requests: codes.length, ok, failed, ms, perSecond: (ok / ms) * 1000, cpu };
+}
+
+/** The same, serialized through Kysely on PGlite (one connection, as the app has there). */
+export async function directSubmissionsKysely(db: Kysely<Database>, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let i = next++; i < codes.length; i = next++) {
+        const set = sets[i % sets.length]!;
+        const done = await db
+          .transaction()
+          .execute(async (trx) => {
+            const spent = await sql<{ wave_id: string; school_id: string }>`
+              update access_code set spent = true
+              where hash = ${hashCode(codes[i]!)} and spent = false
+                and exists (select wave.id from wave where wave.id = access_code.wave_id and wave.status = 'open')
+              returning wave_id, school_id`.execute(trx);
+            const row = spent.rows[0];
+            if (!row) return false;
+            await sql`insert into response (wave_id, school_id, answers, background)
+              values (${row.wave_id}, ${row.school_id}, ${set.answers}, ${set.background})`.execute(trx);
+            return true;
+          })
+          .catch(() => false);
+        if (done) ok++;
+        else failed++;
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  return { requests: codes.length, ok, failed, ms, perSecond: (ok / ms) * 1000 };
+}
+
+/**
+ * POST /submit with autocannon: `amount` requests on `connections` connections; every request
+ * built by `setupRequest` takes the next code of the list. A stored response answers 303.
+ */
+export async function httpSubmissions(
+  baseUrl: string,
+  codes: string[],
+  sets: Answers[],
+  amount: number,
+  options: { connections?: number; pid?: number; databaseUrl?: string } = {},
+): Promise<Throughput & { memory?: ReturnType<ReturnType<typeof sampleMemory>['stop']> }> {
+  let next = 0;
+  const dbCpu = await databaseCpu(options.databaseUrl);
+  const appCpu0 = options.pid ? procCpuMs(options.pid) : null;
+  const cpu0 = process.cpuUsage();
+  const memory = options.pid ? sampleMemory(options.pid) : null;
+  const result = await autocannon({
+    url: baseUrl,
+    connections: options.connections ?? CONNECTIONS,
+    amount,
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        path: '/submit',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        setupRequest: (request) => {
+          const i = next++;
+          const code = codes[i];
+          if (code === undefined) throw new Error('the benchmark ran out of access codes');
+          return { ...request, body: `code=${code}&lang=nl&${sets[i % sets.length]!.form}` };
+        },
+      },
+    ],
+  });
+  const mem = memory?.stop();
+  const appCpu1 = options.pid ? procCpuMs(options.pid) : null;
+  const generator = process.cpuUsage(cpu0);
+  const databaseMs = dbCpu ? await dbCpu() : NaN;
+  const statusCounts: Record<string, number> = {};
+  for (const [status, s] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = (s as { count: number }).count;
+  const ok = statusCounts['303'] ?? 0;
+  const ms = result.duration * 1000;
+  return {
+    requests: result.requests.total,
+    ok,
+    failed: result.requests.total - ok + result.errors + result.timeouts,
+    ms,
+    perSecond: (ok / ms) * 1000,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    statusCounts,
+    cpu: {
+      appMs: appCpu0 !== null && appCpu1 !== null ? (appCpu1 - appCpu0) / ok : NaN,
+      databaseMs: databaseMs / ok,
+      loadGeneratorMs: (generator.user + generator.system) / 1000 / ok,
+    },
+    ...(mem ? { memory: mem } : {}),
+  };
+}

@@ -1,3 +1,5 @@
+import { mulberry32 } from './mulberry32.ts';
+
 /** FNV-1a (32 bit) of a string's UTF-16 code units. */
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
@@ -6,18 +8,6 @@ function fnv1a(text: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
-}
-
-/** mulberry32: a small deterministic PRNG with 32-bit state, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

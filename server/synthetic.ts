@@ -1,17 +1,9 @@
 import type { Questionnaire } from '../surveys/schema.ts';
 import { itemsInOrder } from '../surveys/load.ts';
+import { mulberry32 } from '../analysis/mulberry32.ts';
 
-/** Deterministic PRNG (mulberry32) so the demo network and benchmarks are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so the demo network and benchmarks are reproducible. */
+export const rng = mulberry32;
 
 function normal(random: () => number): number {
   const u = 1 - random();

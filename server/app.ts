@@ -68,7 +68,11 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
         .header('referrer-policy', 'no-referrer')
         .header('x-frame-options', 'DENY')
         .type('text/html; charset=utf-8')
-        .send('<!doctype html><html lang="nl"><meta charset="utf-8"><title>Ongeldig adres</title><h1>Ongeldig adres</h1><p lang="en">Invalid address.</p><p><a href="/">Schoolpols</a></p></html>');
+        .send(
+          '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Ongeldig adres</title>' +
+            '<main id="main"><h1>Ongeldig adres</h1><p role="alert">Dit adres is niet geldig. <span lang="en">This address is not valid.</span></p>' +
+            '<p><a href="/">Schoolpols</a></p></main></html>',
+        );
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { createWavePartitions, partitionName, type WavePartitioned } from './db/partitions.ts';
 import type { Database, WaveStatus } from './db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 import { generateCode, hashCode } from './access-codes.ts';
@@ -28,6 +29,7 @@ export async function createWave(db: Kysely<Database>, wave: NewWave, actor?: Ac
       .values({ name: wave.name, questionnaire_id: wave.questionnaireId, k: wave.k })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await createWavePartitions(trx, id);
     if (wave.schoolIds.length) {
       await trx
         .insertInto('wave_school')
@@ -94,11 +96,14 @@ export async function issueCodes(
 }
 
 /**
- * Closes and seals a wave (design §4) in one transaction: responses and comments are rewritten in
- * random order with fresh ids (so all share one xmin and nothing keeps the submission order), and
- * spent codes are reduced to a count per school. The tables are truncated and refilled rather than
- * vacuumed (see below), so no old row version survives the commit. Retrying after a crash is safe:
- * before commit nothing changed; after commit the wave is sealed and closing again is a no-op.
+ * Closes and seals a wave (design §4) in one transaction. The wave's partitions of `access_code`,
+ * `response` and `comment` are replaced by new tables: responses and comments in random order with
+ * fresh ids (all with one xmin, nothing keeps the submission order), and only the unspent codes,
+ * spent ones reduced to a count per school. The old partitions' files — with their row versions,
+ * ids, arrival order and spent-code hashes — are unlinked at commit, which VACUUM FULL cannot
+ * promise (it keeps every version some transaction anywhere on the server might still see). Other
+ * waves' rows are not touched, so the cost is that of this wave alone. Retrying after a crash is
+ * safe: before commit nothing changed; after commit the wave is sealed and closing again is a no-op.
  */
 export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
   const alreadyClosed = await db.transaction().execute(async (trx) => {
@@ -106,39 +111,39 @@ export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Ac
     if (!wave) throw new WaveError('not-found', 'wave not found');
     if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
     if (wave.sealed) return true;
-    // Everything below rewrites whole tables; no submission may slip in between read and rewrite.
-    // Lock order matches a submission's (access_code, then response) so neither can deadlock.
+    // No submission may slip in between copy and swap, and detaching needs the parents anyway.
+    // Lock order matches a submission's (access_code, then response, then comment): no deadlock.
     await sql`lock table access_code, response, comment in access exclusive mode`.execute(trx);
     await sql`
       update wave_school ws set codes_spent = ws.codes_spent + c.n
       from (select school_id, count(*)::int as n from access_code
             where wave_id = ${waveId} and spent group by school_id) c
       where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-    // TRUNCATE and refill gives each table a fresh file: old row versions (old ids, arrival order,
-    // per-submission xmin, spent-code hashes) are gone at commit. VACUUM FULL cannot promise that:
-    // it keeps every version that some transaction anywhere on the server might still see.
-    await sql`
-      create temp table seal_code on commit drop as
-      select hash, wave_id, school_id, spent from access_code where not (wave_id = ${waveId} and spent)`.execute(trx);
-    await sql`
-      create temp table seal_response on commit drop as
-      select case when wave_id = ${waveId} then gen_random_uuid() else id end as id, wave_id, school_id, answers, background
-      from response`.execute(trx);
-    await sql`
-      create temp table seal_comment on commit drop as
-      select case when wave_id = ${waveId} then gen_random_uuid() else id end as id, wave_id, school_id, text
-      from comment`.execute(trx);
-    await sql`truncate access_code, response, comment`.execute(trx);
-    await sql`insert into access_code (hash, wave_id, school_id, spent) select hash, wave_id, school_id, spent from seal_code`.execute(trx);
-    await sql`
-      insert into response (id, wave_id, school_id, answers, background)
-      select id, wave_id, school_id, answers, background from seal_response order by random()`.execute(trx);
-    await sql`insert into comment (id, wave_id, school_id, text) select id, wave_id, school_id, text from seal_comment order by random()`.execute(trx);
+    await replacePartition(trx, 'access_code', waveId, (old) => sql`select hash, wave_id, school_id, false from ${old} where not spent`);
+    await replacePartition(trx, 'response', waveId, (old) => sql`select gen_random_uuid(), wave_id, school_id, answers, background from ${old} order by random()`);
+    await replacePartition(trx, 'comment', waveId, (old) => sql`select gen_random_uuid(), wave_id, school_id, text from ${old} order by random()`);
     await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
     await recordAction(trx, actor, 'wave.close', `wave:${waveId}`);
     return false;
   });
   return { alreadyClosed };
+}
+
+/**
+ * Fills a new table with `rows` selected from the old partition, then swaps it in.
+ * The new table gets its indexes when attached, built in one pass rather than row by row; its CHECK
+ * on the wave spares the attach a scan.
+ */
+async function replacePartition(trx: Kysely<Database>, table: WavePartitioned, waveId: string, rows: (old: RawBuilder<unknown>) => RawBuilder<unknown>): Promise<void> {
+  const name = partitionName(table, waveId);
+  const fresh = sql.id(`${name}_new`);
+  const old = sql.id(name);
+  await sql`create table ${fresh} (like ${sql.table(table)} including defaults, check (wave_id = ${sql.lit(waveId)}))`.execute(trx);
+  await sql`insert into ${fresh} ${rows(old)}`.execute(trx);
+  await sql`alter table ${sql.table(table)} detach partition ${old}`.execute(trx);
+  await sql`drop table ${old}`.execute(trx);
+  await sql`alter table ${fresh} rename to ${old}`.execute(trx);
+  await sql`alter table ${sql.table(table)} attach partition ${old} for values in (${sql.lit(waveId)})`.execute(trx);
 }
 
 // ---- Admin: checking, listing and describing waves ----------------------------------------------

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { testStore, type TestStore } from '../helpers/store.ts';
-import { migrateDownAll, migrateToLatest } from '../../server/db/migrate.ts';
+import { migrateDownAll, migrateToLatest, migrator } from '../../server/db/migrate.ts';
+import { partitionName } from '../../server/db/partitions.ts';
 
-const TABLES = ['access_code', 'app_meta', 'app_user', 'audit_log', 'comment', 'questionnaire', 'rep_school', 'response', 'school', 'session', 'wave', 'wave_school'];
+const TABLES = ['access_code', 'app_meta', 'app_user', 'audit_log', 'comment', 'questionnaire', 'rep_school', 'response', 'school', 'session', 'wave', 'wave_school', 'wave_school_sums'];
 
 async function tables(store: TestStore): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
@@ -24,6 +25,50 @@ describe('migrations', () => {
     expect(await tables(store)).toEqual([]);
     await migrateToLatest(store.db);
     expect(await tables(store)).toEqual(expect.arrayContaining(TABLES));
+  });
+
+  it('move the rows of existing waves into per-wave partitions and back, keeping their physical order', async () => {
+    const fresh = await testStore({ migrate: false });
+    try {
+      const db = fresh.db;
+      const m = migrator(db);
+      const before = await m.migrateTo('2026-11-25T1000-accounts');
+      expect(before.error).toBeUndefined();
+      await sql`insert into school (id, name, benchmark_group) values ('00000000-0000-4000-8000-000000000001', 'S', 'g')`.execute(db);
+      await sql`insert into questionnaire (id, key, version, definition) values ('00000000-0000-4000-8000-000000000002', 'q', 1, '{}')`.execute(db);
+      const waves = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a2'];
+      for (const w of waves) {
+        await sql`insert into wave (id, name, questionnaire_id, k) values (${w}, ${w}, '00000000-0000-4000-8000-000000000002', 5)`.execute(db);
+        await sql`insert into wave_school (wave_id, school_id) values (${w}, '00000000-0000-4000-8000-000000000001')`.execute(db);
+        await sql`insert into access_code (hash, wave_id, school_id) values (${`h-${w}`}, ${w}, '00000000-0000-4000-8000-000000000001')`.execute(db);
+        for (let i = 0; i < 20; i++) {
+          await sql`insert into response (wave_id, school_id, answers) values (${w}, '00000000-0000-4000-8000-000000000001', ${sql.val([i])}::smallint[])`.execute(db);
+        }
+        await sql`insert into comment (wave_id, school_id, text) values (${w}, '00000000-0000-4000-8000-000000000001', ${`c ${w}`})`.execute(db);
+      }
+      const read = async () => ({
+        responses: (await sql<{ id: string; wave_id: string; answers: number[] }>`select id, wave_id, answers from response order by wave_id, ctid`.execute(db)).rows,
+        codes: (await sql<{ hash: string }>`select hash from access_code order by hash`.execute(db)).rows,
+        comments: (await sql<{ id: string; text: string }>`select id, text from comment order by text`.execute(db)).rows,
+      });
+      const rows = await read();
+      expect(rows.responses).toHaveLength(40);
+
+      await migrateToLatest(db);
+      expect(await read()).toEqual(rows);
+      for (const w of waves) {
+        const own = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(partitionName('response', w))}`.execute(db);
+        expect(own.rows[0]!.n).toBe(20);
+      }
+      const kind = await sql<{ relkind: string }>`select relkind from pg_class where relname = 'response'`.execute(db);
+      expect(kind.rows[0]!.relkind).toBe('p');
+
+      const down = await m.migrateTo('2026-11-25T1000-accounts');
+      expect(down.error).toBeUndefined();
+      expect(await read()).toEqual(rows);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('give response and code tables no time, address or sequence column', async () => {

@@ -9,6 +9,8 @@ import { fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts'
 import { dumpText, indexedAnswers, indexOf, spearman, tables } from '../helpers/hardening-db.ts';
 import { KNOWN_PUBLIC, TEACHER_FORMS } from '../helpers/hardening-routes.ts';
 import { formatCode, hashCode, normaliseCode } from '../../server/access-codes.ts';
+import { partitionName } from '../../server/db/partitions.ts';
+import { issueCodes } from '../../server/waves.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createUser } from '../../server/users.ts';
 import { ADVERSARIES } from '../../server/privacy.ts';
@@ -120,7 +122,7 @@ describe(`anonymity audit of a whole wave (${storeKind})`, () => {
     const linked = await sql<{ n: number }>`
       select count(*)::int as n from response r join access_code a on a.xmin::text = r.xmin::text
       where r.wave_id = ${waveId} and a.spent`.execute(store.db);
-    const filenode = await sql<{ f: string }>`select pg_relation_filenode('response')::text as f`.execute(store.db);
+    const filenode = await sql<{ f: string }>`select pg_relation_filenode(${partitionName('response', waveId)})::text as f`.execute(store.db);
     before = {
       ids: rows.rows.map((r) => r.id),
       commentIds: commentRows.map((r) => r.id),
@@ -261,9 +263,13 @@ describe(`anonymity audit of a whole wave (${storeKind})`, () => {
     expect(codeXmins.rows.map((r) => r.x)).toEqual(responseXmin.rows.map((r) => r.x));
     const spentLeft = await sql<{ n: number }>`select count(*)::int as n from access_code where wave_id = ${waveId} and spent`.execute(store.db);
     expect(spentLeft.rows[0]!.n).toBe(0);
-    // Sealing wrote the table to a new file; the old one, in arrival order, is gone.
-    const filenode = await sql<{ f: string }>`select pg_relation_filenode('response')::text as f`.execute(store.db);
+    // Sealing wrote the wave's partition to a new file; the old one, in arrival order, is gone.
+    expect(before.filenode).toMatch(/^\d+$/);
+    const filenode = await sql<{ f: string }>`select pg_relation_filenode(${partitionName('response', waveId)})::text as f`.execute(store.db);
+    expect(filenode.rows[0]!.f).toMatch(/^\d+$/);
     expect(filenode.rows[0]!.f).not.toBe(before.filenode);
+    const oldFile = await sql<{ n: number }>`select count(*)::int as n from pg_class where relfilenode::text = ${before.filenode}`.execute(store.db);
+    expect(oldFile.rows[0]!.n).toBe(0);
   });
 });
 
@@ -286,7 +292,9 @@ describe(`sealing while the PostgreSQL server is busy (${storeKind})`, () => {
   // Schoolpols instance saving a session, a CREATE DATABASE), counts. The old versions then survive
   // in the new file: old ids, per-submission xmin, arrival order, and the deleted spent-code rows.
   it.runIf(storeKind === 'postgres')('leaves no old row version in the table files, even with a write transaction open elsewhere on the server (pageinspect)', async () => {
-    const { codes, waveId } = await openWaveWithCodes(store.db, 20);
+    const { codes, waveId, schoolId } = await openWaveWithCodes(store.db, 20);
+    // Codes nobody used stay after sealing, so the code table has pages to inspect.
+    await issueCodes(store.db, waveId, schoolId, 5);
     await createUser(store.db, { email: 'admin.busy@example.org', role: 'admin', password: PASSWORD });
     const admin = await new Session(app, '192.0.2.60').login('admin.busy@example.org', PASSWORD);
     for (const [i, code] of codes.entries()) {
@@ -310,10 +318,15 @@ describe(`sealing while the PostgreSQL server is busy (${storeKind})`, () => {
     await sql`create extension if not exists pageinspect`.execute(store.db);
     const leftovers: Record<string, { dead: number; oldIds: number; spentHashes: number }> = {};
     for (const table of ['response', 'comment', 'access_code']) {
+      // Every partition of the table: the rows live there, the parent has no storage of its own.
       const items = await sql<{ flags: number; xmax: string; data: string }>`
         select h.lp_flags as flags, h.t_xmax::text as xmax, encode(h.t_data, 'hex') as data
-        from generate_series(0, (pg_relation_size(${table}::regclass) / current_setting('block_size')::int)::int - 1) as b,
-             heap_page_items(get_raw_page(${table}, b)) as h`.execute(store.db);
+        from pg_inherits i,
+             generate_series(0, (pg_relation_size(i.inhrelid) / current_setting('block_size')::int)::int - 1) as b,
+             heap_page_items(get_raw_page(i.inhrelid::regclass::text, b)) as h
+        where i.inhparent = ${table}::regclass`.execute(store.db);
+      // Something was inspected: the wave left codes, responses and comments behind.
+      expect(items.rows.length, table).toBeGreaterThan(0);
       const bytes = items.rows.map((p) => p.data ?? '').join('');
       leftovers[table] = {
         dead: items.rows.filter((p) => p.flags !== 1 || p.xmax !== '0').length,

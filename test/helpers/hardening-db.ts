@@ -10,9 +10,10 @@ const anyDb = (db: Kysely<Database>) => db as unknown as Kysely<any>;
 
 /** Every table of the public schema, as the catalogue reports it (so a new table is included automatically). */
 export async function tables(db: Kysely<Database>): Promise<string[]> {
+  // A wave's partition is read through its parent (`access_code`, `response`, `comment`).
   const rows = await sql<{ table_name: string }>`
-    select table_name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`.execute(db);
+    select c.relname as table_name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition order by c.relname`.execute(db);
   return rows.rows.map((r) => r.table_name);
 }
 

@@ -21,6 +21,7 @@ export { percentileRank } from './percentile-rank.ts';
 export { schoolSpread, type Spread } from './school-spread.ts';
 export { trend, type TrendPoint, type TrendStep } from './trend.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
+export { packResponseSums, packedLength, unpackResponseSums } from './packed-sums.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';
 export {
   DEFAULT_K,

@@ -21,6 +21,7 @@ import type { Questionnaire } from '../surveys/schema.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
 import { publishQuestionnaire } from '../server/questionnaires.ts';
 import { closeWave, createWave, openWave } from '../server/waves.ts';
+import { storeWaveSums } from '../server/results/wave-results.ts';
 import { rng, schoolEffect, syntheticResponse, type SchoolEffect } from '../server/synthetic.ts';
 
 export const FULL_SCHOOLS = 3700;
@@ -84,6 +85,8 @@ export interface NetworkWave {
   comments: number;
   loadMs: number;
   sealMs: number;
+  /** storing the per-school sums after sealing (`storeWaveSums`), as the admin's close does */
+  sumsMs: number;
 }
 
 export interface Network {
@@ -277,8 +280,11 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
     if (options.onSeal) await options.onSeal({ id: waveId, index: w, responses }, seal);
     else await seal();
     const sealMs = performance.now() - t1;
-    log(`${name}: ${responses} responses, ${comments} comments loaded in ${(loadMs / 1000).toFixed(1)} s, sealed in ${(sealMs / 1000).toFixed(1)} s`);
-    waves.push({ id: waveId, name, responses, comments, loadMs, sealMs });
+    const t2 = performance.now();
+    await storeWaveSums(db, waveId);
+    const sumsMs = performance.now() - t2;
+    log(`${name}: ${responses} responses, ${comments} comments loaded in ${(loadMs / 1000).toFixed(1)} s, sealed in ${(sealMs / 1000).toFixed(1)} s, sums stored in ${(sumsMs / 1000).toFixed(1)} s`);
+    waves.push({ id: waveId, name, responses, comments, loadMs, sealMs, sumsMs });
   }
   return { questionnaireId, questionnaire, schools, waves, responsesPerWave: size.responses, totalMs: performance.now() - started };
 }

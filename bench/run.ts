@@ -517,7 +517,7 @@ function summary(n: Network) {
     groups: Object.fromEntries([...new Set(n.schools.map((s) => s.group))].map((g) => [g, n.schools.filter((s) => s.group === g).length])),
     largestSchool: Math.max(...n.schools.map((s) => s.staff)),
     smallestSchool: Math.min(...n.schools.map((s) => s.staff)),
-    waves: n.waves.map(({ name, responses, comments, loadMs, sealMs }) => ({ name, responses, comments, loadMs: Math.round(loadMs), sealMs: Math.round(sealMs) })),
+    waves: n.waves.map(({ name, responses, comments, loadMs, sealMs, sumsMs }) => ({ name, responses, comments, loadMs: Math.round(loadMs), sealMs: Math.round(sealMs), sumsMs: Math.round(sumsMs) })),
     totalMs: Math.round(n.totalMs),
   };
 }
@@ -542,7 +542,7 @@ function docBlock(
     markdownTable(result.rows),
     ``,
     `Database after the run: ${fmtMB(pg.databaseBytes)}. Generating the networks: ${fmtMs(pg.tenth.totalMs + pg.full.totalMs)} ` +
-      `(per full wave: load ${pg.full.waves.map((w) => fmtMs(w.loadMs)).join(' / ')}, seal ${pg.full.waves.map((w) => fmtMs(w.sealMs)).join(' / ')}). ` +
+      `(per full wave: load ${pg.full.waves.map((w) => fmtMs(w.loadMs)).join(' / ')}, seal ${pg.full.waves.map((w) => fmtMs(w.sealMs)).join(' / ')}, per-school sums stored after sealing ${pg.full.waves.map((w) => fmtMs(w.sumsMs)).join(' / ')}). ` +
       `Naive aggregation: ${pg.naive.rows.toLocaleString('en')} rows, ${fmtMs(pg.naive.serverOnlyMs ?? NaN)} of it inside the database (EXPLAIN ANALYZE); at 1/10 scale p50 ${fmtMs(pg.naiveTenth.p50)}. ` +
       `Dashboard page ≈ ${Math.round(pg.dashboard.bytes / 1024)} kB; dashboard server RSS with both networks' waves cached: ${fmtMB(pg.dashboardServerRss)}. ` +
       `Submissions: HTTP p50 ${pg.http.latencyP50Ms} ms / p99 ${pg.http.latencyP99Ms} ms per request, statuses ${JSON.stringify(pg.http.statusCounts)}.`,

@@ -206,6 +206,8 @@ const COMMANDS: Record<string, Command> = {
         if (wave.status === 'closed') return waveRefusal('already-closed');
         const { alreadyClosed } = await closeWave(store.db, id, CLI_ACTOR).catch(waveMessage);
         if (alreadyClosed) waveRefusal('already-closed');
+        const { storeWaveSums } = await import('./results/wave-results.ts');
+        await storeWaveSums(store.db, id);
       });
       process.stdout.write(`Wave ${id} is closed and sealed.\n`);
     },

@@ -6,6 +6,7 @@ import { createSchool } from './schools.ts';
 import { closeWave, createWave, issueCodes, openWave } from './waves.ts';
 import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
 import { createUser } from './users.ts';
+import { storeWaveSums } from './results/wave-results.ts';
 
 /** The fictitious demo network: names say "Demo" so no one mistakes them for real schools. */
 const SCHOOLS: Array<{ name: string; group: string; municipality: string; staff: number }> = [
@@ -92,6 +93,7 @@ export async function seedDemo(db: Kysely<Database>, k: number): Promise<{ openW
       });
     }
     await closeWave(db, waveId);
+    await storeWaveSums(db, waveId);
   }
 
   const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });

@@ -14,6 +14,7 @@ export interface Database {
   access_code: AccessCodeTable;
   response: ResponseTable;
   comment: CommentTable;
+  wave_school_sums: WaveSchoolSumsTable;
   app_user: AppUserTable;
   rep_school: RepSchoolTable;
   session: SessionTable;
@@ -67,6 +68,10 @@ export interface WaveSchoolTable {
   codes_spent: Generated<number>;
 }
 
+/**
+ * `access_code`, `response` and `comment` are partitioned by wave (`server/db/partitions.ts`): a
+ * wave's rows live in their own partition, which sealing replaces as a whole.
+ */
 export interface AccessCodeTable {
   /** Hex SHA-256 of the normalised code; the code itself is never stored. */
   hash: string;
@@ -91,6 +96,13 @@ export interface CommentTable {
   wave_id: string;
   school_id: string;
   text: string;
+}
+
+/** Per-school sums of a sealed wave, written once after sealing (analysis `packResponseSums`). */
+export interface WaveSchoolSumsTable {
+  wave_id: string;
+  school_id: string;
+  sums: ColumnType<number[], number[], never>;
 }
 
 export type Role = 'admin' | 'rep' | 'researcher';

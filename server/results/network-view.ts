@@ -38,7 +38,8 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
     .sort((a, b) => a.benchmarkGroup.localeCompare(b.benchmarkGroup) || a.name.localeCompare(b.name))
     .map((s) => {
       const group = d.school(s.id);
-      const themes = results.layout.themes.map((_, ti) => summarize(s.sums!.themes[ti]!.scores));
+      const sums = s.sums!;
+      const themes = results.layout.themes.map((_, ti) => summarize(sums.themes[ti]!.scores));
       return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, codesIssued: s.codesIssued, respondents: group.respondents, themes: d.release(group, themes) };
     });
 

@@ -7,7 +7,9 @@ import {
   disclose,
   groupReport,
   layoutOf,
+  packResponseSums,
   sumResponses,
+  unpackResponseSums,
   type Disclosed,
   type DisclosedGroup,
   type Disclosure,
@@ -22,8 +24,19 @@ export interface WaveSchool {
   benchmarkGroup: string;
   codesIssued: number;
   respondents: number;
-  /** null while the wave is not sealed: nothing is aggregated before R4 allows it */
-  sums: ResponseSums | null;
+  /**
+   * null while the wave is not sealed: nothing is aggregated before R4 allows it. Unpacked from a
+   * compact copy on every read (a cached network wave keeps ~3 kB per school, not ~20 kB of
+   * objects), so read it once per use.
+   */
+  readonly sums: ResponseSums | null;
+}
+
+function waveSchool(fields: Omit<WaveSchool, 'sums'>, packed: Float64Array | undefined, layout: Layout): WaveSchool {
+  return Object.defineProperty(fields, 'sums', {
+    enumerable: true,
+    get: () => (packed ? unpackResponseSums(packed, layout) : null),
+  }) as WaveSchool;
 }
 
 /** Everything the views and exports of one wave are made from; one disclosure decision for all. */
@@ -83,12 +96,12 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     cellsBySchool.set(c.school_id, list);
   }
   const sealed = wave.status === 'closed' && wave.sealed;
-  const sums = sealed ? await sumsBySchool(db, waveId, layout, participants.map((p) => p.id)) : new Map<string, ResponseSums>();
+  const sums = sealed ? await schoolSums(db, waveId, layout) : new Map<string, Float64Array>();
 
   const schools = new Map<string, WaveSchool>();
   for (const p of participants) {
     const respondents = (cellsBySchool.get(p.id) ?? []).reduce((a, c) => a + c.count, 0);
-    schools.set(p.id, { id: p.id, name: p.name, benchmarkGroup: p.benchmark_group, codesIssued: p.codes_issued, respondents, sums: sums.get(p.id) ?? null });
+    schools.set(p.id, waveSchool({ id: p.id, name: p.name, benchmarkGroup: p.benchmark_group, codesIssued: p.codes_issued, respondents }, sums.get(p.id), layout));
   }
   const groups = new Map<string, string[]>();
   for (const p of participants) groups.set(p.benchmark_group, [...(groups.get(p.benchmark_group) ?? []), p.id]);
@@ -111,26 +124,44 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   };
 }
 
-/** Per-school sums, a batch of schools at a time so memory stays bounded for a network wave. */
-async function sumsBySchool(db: Kysely<Database>, waveId: string, layout: Layout, schoolIds: string[]): Promise<Map<string, ResponseSums>> {
-  const out = new Map<string, ResponseSums>();
-  for (let i = 0; i < schoolIds.length; i += SCHOOL_BATCH) {
-    const batch = schoolIds.slice(i, i + SCHOOL_BATCH);
-    const rows = await db
-      .selectFrom('response')
-      .select(['school_id', 'answers'])
-      .where('wave_id', '=', waveId)
-      .where('school_id', 'in', batch)
-      .execute();
+/**
+ * The per-school sums of a sealed wave, packed: read from `wave_school_sums`, and computed from the
+ * responses (and stored) for any school that has none yet — normally once, right after sealing
+ * (`storeWaveSums`). A sealed wave never changes, so stored sums never go stale; concurrent fills
+ * by two processes write identical rows, and the second one's are ignored.
+ */
+async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout): Promise<Map<string, Float64Array>> {
+  const out = new Map<string, Float64Array>();
+  const stored = await db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
+  for (const r of stored) out.set(r.school_id, Float64Array.from(r.sums));
+  const missing = (
+    await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).orderBy('school_id').execute()
+  ).map((r) => r.school_id).filter((id) => !out.has(id));
+  for (let i = 0; i < missing.length; i += SCHOOL_BATCH) {
+    const batch = missing.slice(i, i + SCHOOL_BATCH);
+    const rows = await db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).where('school_id', 'in', batch).execute();
     const bySchool = new Map<string, Array<{ answers: (number | null)[] }>>();
     for (const r of rows) {
       const list = bySchool.get(r.school_id) ?? [];
       list.push(r);
       bySchool.set(r.school_id, list);
     }
-    for (const id of batch) out.set(id, sumResponses(bySchool.get(id) ?? [], layout));
+    const packed = batch.map((id) => ({ id, sums: packResponseSums(sumResponses(bySchool.get(id) ?? [], layout), layout) }));
+    await db
+      .insertInto('wave_school_sums')
+      .values(packed.map((p) => ({ wave_id: waveId, school_id: p.id, sums: Array.from(p.sums) })))
+      .onConflict((oc) => oc.columns(['wave_id', 'school_id']).doNothing())
+      .execute();
+    for (const p of packed) out.set(p.id, p.sums);
   }
   return out;
+}
+
+/** Computes and stores the per-school sums of a just-sealed wave, so no dashboard has to. */
+export async function storeWaveSums(db: Kysely<Database>, waveId: string): Promise<void> {
+  const wave = await db.selectFrom('wave').select(['status', 'sealed', 'questionnaire_id']).where('id', '=', waveId).executeTakeFirst();
+  if (!wave || wave.status !== 'closed' || !wave.sealed) throw new RangeError('only a sealed wave has stored sums');
+  await schoolSums(db, waveId, layoutOf(await getQuestionnaire(db, wave.questionnaire_id)));
 }
 
 /**

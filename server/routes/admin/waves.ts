@@ -7,6 +7,7 @@ import { checkCodeRequest, generateCodes, MAX_CODES_PER_REQUEST, type CodeReques
 import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
 import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
+import { storeWaveSums } from '../../results/wave-results.ts';
 
 const WaveParams = Type.Object({ waveId: Uuid }, { additionalProperties: false });
 const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
@@ -156,6 +157,8 @@ export default async function waveRoutes(app: FastifyInstance) {
     const { alreadyClosed } = await closeWave(db, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
     // Closed meanwhile by someone else: nothing changed by this request.
     if (alreadyClosed) waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
+    // The wave is sealed whatever happens here; sums that fail to be stored now are made at first use.
+    await storeWaveSums(db, waveId).catch((err) => request.log.warn({ err }, 'per-school sums not stored after sealing'));
     return reply.redirect(`/admin/waves/${waveId}?done=closed`, 303);
   });
 

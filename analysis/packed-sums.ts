@@ -1,0 +1,64 @@
+import type { Layout } from './layout.ts';
+import type { ResponseSums } from './response-sums.ts';
+import type { ValueCounts } from './value-counts.ts';
+
+const VALUES = 6;
+
+/**
+ * `ResponseSums` as one flat vector of numbers, for storage (a sealed wave's per-school sums are
+ * written once and read by every later process) and for keeping thousands of schools in memory:
+ * one Float64Array per school is ~3 kB, the nested objects several times that.
+ *
+ * Order: respondents; the value counts of every item (6 each, `layout.items` order); then per theme
+ * score n, Σ, Σ², alpha n, ΣT, ΣT², and Σx_i then Σx_i² of its items.
+ */
+export function packedLength(layout: Layout): number {
+  return 1 + layout.items.length * VALUES + layout.themes.reduce((a, t) => a + 6 + 2 * t.itemIndices.length, 0);
+}
+
+export function packResponseSums(sums: ResponseSums, layout: Layout): Float64Array {
+  if (sums.counts.length !== layout.items.length || sums.themes.length !== layout.themes.length) {
+    throw new RangeError('sums do not match the layout');
+  }
+  const out = new Float64Array(packedLength(layout));
+  let o = 0;
+  out[o++] = sums.respondents;
+  for (const c of sums.counts) for (let v = 0; v < VALUES; v++) out[o++] = c[v]!;
+  sums.themes.forEach(({ scores, alpha }, ti) => {
+    if (alpha.items !== layout.themes[ti]!.itemIndices.length) throw new RangeError(`theme ${ti}: alpha sums of ${alpha.items} items`);
+    out.set([scores.n, scores.sum, scores.sumSq, alpha.n, alpha.totalSum, alpha.totalSumSq, ...alpha.itemSum, ...alpha.itemSumSq], o);
+    o += 6 + 2 * alpha.items;
+  });
+  return out;
+}
+
+export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): ResponseSums {
+  if (packed.length !== packedLength(layout)) {
+    throw new RangeError(`packed sums have ${packed.length} numbers, the layout needs ${packedLength(layout)}`);
+  }
+  let o = 0;
+  const respondents = packed[o++]!;
+  const counts: ValueCounts[] = layout.items.map(() => {
+    const c = [packed[o]!, packed[o + 1]!, packed[o + 2]!, packed[o + 3]!, packed[o + 4]!, packed[o + 5]!] as const;
+    o += VALUES;
+    return c;
+  });
+  const themes = layout.themes.map((t) => {
+    const items = t.itemIndices.length;
+    const at = (i: number) => packed[o + i]!;
+    const theme = {
+      scores: { n: at(0), sum: at(1), sumSq: at(2) },
+      alpha: {
+        items,
+        n: at(3),
+        totalSum: at(4),
+        totalSumSq: at(5),
+        itemSum: Array.from({ length: items }, (_, i) => at(6 + i)),
+        itemSumSq: Array.from({ length: items }, (_, i) => at(6 + items + i)),
+      },
+    };
+    o += 6 + 2 * items;
+    return theme;
+  });
+  return { respondents, counts, themes };
+}

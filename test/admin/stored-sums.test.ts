@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
+import { closeWave } from '../../server/waves.ts';
+import { hashCode } from '../../server/access-codes.ts';
+import { storeResponse } from '../../server/submissions.ts';
+import { loadWaveResults, storeWaveSums } from '../../server/results/wave-results.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+import { layoutOf, packResponseSums, sumResponses, unpackResponseSums } from '../../analysis/index.ts';
+
+const layout = layoutOf(shipped);
+const itemCount = itemsInOrder(shipped).length;
+
+/** A sealed one-school wave of `n` responses with varied answers (some n.v.t., some skipped). */
+async function sealedWave(store: TestStore, n: number, seed: number) {
+  const { waveId, schoolId, codes } = await openWaveWithCodes(store.db, n);
+  for (let i = 0; i < n; i++) {
+    const answers = Array.from({ length: itemCount }, (_, j) => {
+      const v = (i * 7 + j * (seed + 3) + ((i * j) % 5)) % 7;
+      return v === 6 ? null : v;
+    });
+    const stored = await storeResponse(store.db, { hash: hashCode(codes[i]!), waveId, schoolId, questionnaire: shipped }, { answers, background: {}, comment: null });
+    expect(stored.ok).toBe(true);
+  }
+  await closeWave(store.db, waveId);
+  return { waveId, schoolId };
+}
+
+async function responsesOf(store: TestStore, waveId: string) {
+  return store.db.selectFrom('response').select('answers').where('wave_id', '=', waveId).execute();
+}
+
+describe(`per-school sums stored after sealing (${storeKind})`, () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  it('are exactly the sums of the sealed responses, and are what the results are made from', async () => {
+    const { waveId, schoolId } = await sealedWave(store, 12, 1);
+    expect(await store.db.selectFrom('wave_school_sums').selectAll().where('wave_id', '=', waveId).execute()).toEqual([]);
+    await storeWaveSums(store.db, waveId);
+    const rows = await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
+    const expected = sumResponses(await responsesOf(store, waveId), layout);
+    expect(rows.map((r) => r.school_id)).toEqual([schoolId]);
+    expect(rows[0]!.sums).toEqual(Array.from(packResponseSums(expected, layout)));
+    expect(unpackResponseSums(rows[0]!.sums, layout)).toEqual(expected);
+    // Storing again changes nothing.
+    await storeWaveSums(store.db, waveId);
+    expect(await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute()).toEqual(rows);
+
+    // The results read the stored row, not the responses: a doctored row shows through.
+    const doctored = Array.from(packResponseSums(expected, layout));
+    doctored[0] = 999;
+    await sql`update wave_school_sums set sums = ${sql.val(doctored)}::float8[] where wave_id = ${waveId}`.execute(store.db);
+    const results = await loadWaveResults(store.db, waveId);
+    expect(results.schools.get(schoolId)!.sums!.respondents).toBe(999);
+  });
+
+  it('are computed and stored at first use when sealing did not store them', async () => {
+    const { waveId, schoolId } = await sealedWave(store, 9, 2);
+    const results = await loadWaveResults(store.db, waveId);
+    const expected = sumResponses(await responsesOf(store, waveId), layout);
+    expect(results.schools.get(schoolId)!.sums).toEqual(expected);
+    const rows = await store.db.selectFrom('wave_school_sums').select('sums').where('wave_id', '=', waveId).execute();
+    expect(rows.map((r) => unpackResponseSums(r.sums, layout))).toEqual([expected]);
+  });
+
+  it('exist only for sealed waves', async () => {
+    const { waveId, schoolId } = await openWaveWithCodes(store.db, 3);
+    await expect(storeWaveSums(store.db, waveId)).rejects.toThrow(/sealed/);
+    const results = await loadWaveResults(store.db, waveId);
+    expect(results.schools.get(schoolId)!.sums).toBeNull();
+    expect(await store.db.selectFrom('wave_school_sums').selectAll().where('wave_id', '=', waveId).execute()).toEqual([]);
+  });
+});

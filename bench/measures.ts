@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../server/db/schema.ts';
-import { createWave, issueCodes } from '../server/waves.ts';
+import { createWave, issueCodesForWave } from '../server/waves.ts';
 import { generateCode, hashCode } from '../server/access-codes.ts';
 import type { NetworkSchool } from './network.ts';
 import { median, percentile, timed, timedWithCpu } from './util.ts';
@@ -113,6 +113,7 @@ export function sealingProbe(db: Kysely<Database>, out: { value?: Sealing }, dat
 export interface CodeGeneration {
   codes: number;
   calls: number;
+  /** `issueCodesForWave` for every school of the network */
   issueCodesMs: number;
   baselineMs: number;
   /** generating and hashing the plain codes in JS alone (part of issueCodes, not of the baseline) */
@@ -125,7 +126,8 @@ export interface CodeGeneration {
 }
 
 /**
- * The admin's way: one `issueCodes` call per school for its whole staff, in a new wave. The
+ * The admin's way for a network-wide round (`codes:generate --all`): one `issueCodesForWave` call,
+ * every school its whole staff, in a new wave. The
  * baseline: the same number of SHA-256 hashes (computed beforehand) bulk-inserted into
  * `access_code` in batches of 5,000 rows, for a scratch (draft) wave whose codes are deleted afterwards.
  */
@@ -145,16 +147,15 @@ export async function codeGeneration(db: Kysely<Database>, questionnaireId: stri
         select h, ${scratch}::uuid, s from unnest(${hashes.slice(i, i + 5000)}::text[], ${owners.slice(i, i + 5000)}::uuid[]) as t(h, s)`.execute(db);
     }
   });
-  // The scratch codes go; the (draft, empty) scratch wave stays: deleting it would cascade from each
-  // of its wave_school rows to access_code, which has no index on (wave_id, school_id) — one scan of
-  // all codes per school, minutes at full scale.
+  // The scratch codes go; the (draft, empty) scratch wave stays.
   await db.deleteFrom('access_code').where('wave_id', '=', scratch).execute();
   await sql`vacuum analyze access_code`.execute(db);
 
   const waveId = await createWave(db, { name: `${label} codes wave`, questionnaireId, schoolIds, k: 5 });
-  const codesBySchool = new Map<string, string[]>();
+  // As `codes:generate --all` does: every school its staff count, one transaction.
+  let codesBySchool = new Map<string, string[]>();
   const issue = await timedWithCpu(databaseUrl, async () => {
-    for (const s of schools) codesBySchool.set(s.id, await issueCodes(db, waveId, s.id, s.staff));
+    codesBySchool = await issueCodesForWave(db, waveId, schools.map((s) => ({ schoolId: s.id, count: s.staff })));
   });
   const cpu = issue.cpu && baseline.cpu ? { issueCodes: issue.cpu, baseline: baseline.cpu } : null;
   return { codes: total, calls: schools.length, issueCodesMs: issue.ms, baselineMs: baseline.ms, hashingMs: hashing.ms, cpu, waveId, codesBySchool };

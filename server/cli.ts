@@ -215,33 +215,39 @@ const COMMANDS: Record<string, Command> = {
 
   'codes:generate': {
     summary: 'generate access codes (printed once, as CSV or HTML slips)',
-    synopsis: 'codes:generate --wave ID --school ID [--count N] [--format csv|html] [--url BASE]',
+    synopsis: 'codes:generate --wave ID (--school ID [--count N] [--format csv|html] | --all) [--url BASE]',
     description: [
       'Generate access codes for a school in a draft or open wave and print them to stdout, once:',
       'as CSV (default) or as a printable HTML sheet of slips with QR codes. Only hashes are stored.',
       'Redirect the output to a file; the codes are not shown again.',
     ],
-    options: { wave: { type: 'string' }, school: { type: 'string' }, count: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } },
+    options: { wave: { type: 'string' }, school: { type: 'string' }, all: { type: 'boolean' }, count: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } },
     optionHelp: [
       '--wave ID            the wave',
       '--school ID          a school taking part in the wave',
+      '--all                every school of the wave, each its staff count, as one CSV (one transaction)',
       '--count N            how many codes (default: the school\'s staff count; at most 5000)',
       '--format csv|html    CSV (default) or printable slips',
       '--url BASE           base of the answer URL (default PUBLIC_URL, else http://localhost:PORT)',
     ],
     run: async ({ values, config }) => {
       const waveId = requireId(str(values['wave']), '--wave');
-      const schoolId = requireId(str(values['school']), '--school');
+      const all = values['all'] === true;
+      if (all && (str(values['school']) || str(values['count']) || (str(values['format']) && str(values['format']) !== 'csv'))) {
+        throw new UsageError('--all gives every school its staff count as CSV; leave out --school, --count and --format');
+      }
+      const schoolId = all ? '' : requireId(str(values['school']), '--school');
       const format = str(values['format']) || 'csv';
       if (format !== 'csv' && format !== 'html') throw new UsageError(`--format must be csv or html, not "${format}"`);
       const base = str(values['url']) || config.PUBLIC_URL || `http://localhost:${config.PORT}`;
       if (!/^https?:\/\/[^\s/]+/.test(base)) throw new UsageError(`--url must start with http:// or https://, not "${base}"`);
       if (!str(values['url']) && !config.PUBLIC_URL) process.stderr.write(`Note: PUBLIC_URL is not set; the slips point to ${base}\n`);
-      const { checkCodeRequest, generateCodes, slipsDocument } = await import('./code-slips.ts');
+      const { checkCodeRequest, generateCodes, generateCodesForAllSchools, slipsDocument } = await import('./code-slips.ts');
       const output = await withStore(config, async (store) => {
         const wave = await store.db.selectFrom('wave').select('status').where('id', '=', waveId).executeTakeFirst();
         if (!wave) return waveRefusal('not-found');
         if (wave.status === 'closed') return waveRefusal('already-closed');
+        if (all) return (await generateCodesForAllSchools(store.db, waveId, base, CLI_ACTOR).catch(waveMessage)).csv;
         const checked = await checkCodeRequest(store.db, waveId, { schoolId, count: str(values['count']), format });
         if (!checked.ok) refuse('no codes were generated:', checked.problems, { schoolId: '--school', count: '--count', format: '--format' });
         const generated = await generateCodes(store.db, waveId, checked.value, base, CLI_ACTOR).catch(waveMessage);

@@ -9,7 +9,7 @@ import { formatCode } from './access-codes.ts';
 import { translator, type Lang } from './i18n.ts';
 import type { Actor } from './audit-log.ts';
 import { problem, type Checked } from './problems.ts';
-import { issueCodes, isUuid, WaveError } from './waves.ts';
+import { issueCodes, issueCodesForWave, isUuid, WaveError } from './waves.ts';
 
 /**
  * Access codes for one school in one wave, generated once and handed over once: as a printable
@@ -103,8 +103,14 @@ export async function slipSheet(codes: string[], info: { base: string; schoolNam
  * mark (so accented school names survive), one code per row.
  */
 export function codesCsv(codes: string[], info: { base: string; schoolName: string; waveName: string }): string {
+  return schoolsCodesCsv([{ schoolName: info.schoolName, codes }], info);
+}
+
+/** Several schools' codes in one file, school by school. */
+export function schoolsCodesCsv(schools: ReadonlyArray<{ schoolName: string; codes: string[] }>, info: { base: string; waveName: string }): string {
+  const data = schools.flatMap(({ schoolName, codes }) => codes.map((c) => [schoolName, info.waveName, formatCode(c), answerUrl(info.base, c)]));
   const body = Papa.unparse(
-    { fields: ['school', 'wave', 'code', 'url'], data: codes.map((c) => [info.schoolName, info.waveName, formatCode(c), answerUrl(info.base, c)]) },
+    { fields: ['school', 'wave', 'code', 'url'], data },
     // A school name such as "=HYPERLINK(…)" must stay text in a spreadsheet.
     { delimiter: ';', newline: '\r\n', escapeFormulae: true },
   );
@@ -136,6 +142,26 @@ export async function generateCodes(db: Kysely<Database>, waveId: string, reques
   const codes = await issueCodes(db, waveId, request.schoolId, request.count, actor);
   if (request.format === 'csv') return { format: 'csv', fileName: csvFileName(info.schoolName, info.waveName), csv: codesCsv(codes, info), count: codes.length };
   return { format: 'html', sheet: await slipSheet(codes, info), count: codes.length };
+}
+
+/**
+ * Codes for every school of a wave, each as many as its staff count (schools without a staff count
+ * get none), in one transaction; returned once as one CSV. Throws `WaveError` with nothing changed.
+ */
+export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: string, base: string, actor?: Actor): Promise<{ csv: string; count: number; schools: number }> {
+  const wave = await db.selectFrom('wave').select('name').where('id', '=', waveId).executeTakeFirst();
+  if (!wave) throw new WaveError('not-found', 'wave not found');
+  const schools = await db
+    .selectFrom('wave_school')
+    .innerJoin('school', 'school.id', 'wave_school.school_id')
+    .select(['school.id', 'school.name', 'school.staff_count'])
+    .where('wave_school.wave_id', '=', waveId)
+    .where('school.staff_count', '>', 0)
+    .orderBy('school.name')
+    .execute();
+  const codes = await issueCodesForWave(db, waveId, schools.map((s) => ({ schoolId: s.id, count: s.staff_count })), actor);
+  const csv = schoolsCodesCsv(schools.map((s) => ({ schoolName: s.name, codes: codes.get(s.id)! })), { base, waveName: wave.name });
+  return { csv, count: schools.reduce((a, s) => a + s.staff_count, 0), schools: schools.length };
 }
 
 /**

@@ -70,29 +70,56 @@ export async function issueCodes(
   count: number,
   actor?: Actor,
 ): Promise<string[]> {
-  const codes = Array.from({ length: count }, generateCode);
+  return (await issueCodesForWave(db, waveId, [{ schoolId, count }], actor)).get(schoolId)!;
+}
+
+/**
+ * Codes for many schools of a wave at once (e.g. every school its staff count), in one transaction:
+ * per-school transactions would make a network-wide wave wait for 3,700 commits. All or nothing —
+ * an unknown school refuses the whole request. Returns the plain codes per school, once.
+ */
+export async function issueCodesForWave(
+  db: Kysely<Database>,
+  waveId: string,
+  requests: ReadonlyArray<{ schoolId: string; count: number }>,
+  actor?: Actor,
+): Promise<Map<string, string[]>> {
+  const bySchool = new Map<string, string[]>();
+  for (const { schoolId, count } of requests) {
+    if (bySchool.has(schoolId)) throw new RangeError(`school ${schoolId} is listed twice`);
+    bySchool.set(schoolId, Array.from({ length: count }, generateCode));
+  }
+  const hashes: string[] = [];
+  const owners: string[] = [];
+  for (const [schoolId, codes] of bySchool) {
+    for (const code of codes) {
+      hashes.push(hashCode(code));
+      owners.push(schoolId);
+    }
+  }
   await db.transaction().execute(async (trx) => {
     const wave = await trx.selectFrom('wave').select('status').where('id', '=', waveId).forShare().executeTakeFirst();
     if (!wave) throw new WaveError('not-found', 'wave not found');
     if (wave.status === 'closed') throw new WaveError('already-closed', 'the wave is closed; no new codes can be issued');
-    const updated = await trx
-      .updateTable('wave_school')
-      .set((eb) => ({ codes_issued: eb('codes_issued', '+', count) }))
-      .where('wave_id', '=', waveId)
-      .where('school_id', '=', schoolId)
-      .returning('school_id')
-      .executeTakeFirst();
-    if (!updated) throw new WaveError('unknown-school', 'the school does not take part in this wave');
-    for (let i = 0; i < codes.length; i += CODE_BATCH) {
-      await trx
-        .insertInto('access_code')
-        .values(codes.slice(i, i + CODE_BATCH).map((c) => ({ hash: hashCode(c), wave_id: waveId, school_id: schoolId })))
-        .execute();
+    const schoolIds = [...bySchool.keys()];
+    const updated = await sql<{ school_id: string }>`
+      update wave_school ws set codes_issued = ws.codes_issued + r.n
+      from unnest(${schoolIds}::uuid[], ${schoolIds.map((id) => bySchool.get(id)!.length)}::int[]) as r(school_id, n)
+      where ws.wave_id = ${waveId} and ws.school_id = r.school_id
+      returning ws.school_id`.execute(trx);
+    if (updated.rows.length !== schoolIds.length) throw new WaveError('unknown-school', 'the school does not take part in this wave');
+    for (let i = 0; i < hashes.length; i += CODE_BATCH) {
+      await sql`
+        insert into access_code (hash, wave_id, school_id)
+        select h, ${waveId}::uuid, s from unnest(${hashes.slice(i, i + CODE_BATCH)}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(trx);
     }
-    // The count only: codes never reach the audit log.
-    await recordAction(trx, actor, 'codes.generate', `wave:${waveId} school:${schoolId} count:${count}`);
+    // Counts only: codes never reach the audit log.
+    const detail = requests.length === 1
+      ? `wave:${waveId} school:${requests[0]!.schoolId} count:${hashes.length}`
+      : `wave:${waveId} schools:${requests.length} count:${hashes.length}`;
+    await recordAction(trx, actor, 'codes.generate', detail);
   });
-  return codes;
+  return bySchool;
 }
 
 /**

@@ -47,6 +47,8 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
       { args: ['wave:create', '--name', 'X', '--colour', 'red'], message: /Unknown option '--colour'/ },
       { args: ['wave:create', '--name', 'X'], message: /--questionnaire is required/ },
       { args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--school', '00000000-0000-4000-8000-000000000000', '--format', 'pdf'], message: /--format must be csv or html, not "pdf"/ },
+      { args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--all', '--school', '00000000-0000-4000-8000-000000000000'], message: /--all gives every school its staff count as CSV; leave out --school/ },
+      { args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--all', '--format', 'html'], message: /leave out --school, --count and --format/ },
       { args: ['user:add', '--email', 'x@example.org'], message: /--role is required/ },
       { args: ['school:import', path.join(tmpdir(), 'does-not-exist.csv')], message: /cannot read .*does-not-exist\.csv: ENOENT/ },
     ];

@@ -108,5 +108,14 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     expect(audit.map((a) => a.action)).toEqual(['school.import', 'questionnaire.publish', 'wave.create', 'wave.open', 'codes.generate', 'codes.generate', 'wave.close', 'user.create']);
     expect(audit.every((a) => a.user_id === null)).toBe(true);
     for (const a of audit) for (const c of codes) expect(a.target).not.toContain(normaliseCode(c)!);
+
+    // A network-wide round: every school its staff count in one command and one CSV.
+    const nextWave = (await run(['wave:create', '--name', 'CLI najaar', '--questionnaire', questionnaireId, '--schools', 'all'])).stdout.trim();
+    await run(['wave:open', nextWave]);
+    const allOut = (await run(['codes:generate', '--wave', nextWave, '--all'])).stdout.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(allOut[0]).toBe('school;wave;code;url');
+    expect(allOut.filter((l) => l.startsWith('CLI Basisschool;'))).toHaveLength(12);
+    expect(allOut.filter((l) => l.startsWith('CLI Atheneum;'))).toHaveLength(40);
+    expect((await db.selectFrom('access_code').select('hash').where('wave_id', '=', nextWave).execute()).length).toBe(52);
   });
 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import { Eta } from 'eta';
@@ -47,11 +47,46 @@ const CSP = {
   frameAncestors: ["'none'"],
   formAction: ["'self'"],
 };
-const CSP_HEADER = Object.entries(CSP)
-  .map(([name, sources]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${sources.join(' ')}`)
-  .join(';');
+
+/**
+ * The security headers of every response, exactly as @fastify/helmet sets them, computed once per
+ * process (per TLS setting): registered as a plugin, helmet rebuilds its middleware and re-parses
+ * the CSP on every request, a measurable share of a submission's CPU (docs/performance.md §1).
+ */
+const securityHeaderSets = new Map<boolean, Promise<ReadonlyArray<readonly [string, string]>>>();
+
+function securityHeaders(behindTls: boolean): Promise<ReadonlyArray<readonly [string, string]>> {
+  let headers = securityHeaderSets.get(behindTls);
+  if (!headers) {
+    headers = helmetHeaders({
+      contentSecurityPolicy: { useDefaults: false, directives: CSP },
+      // A code in a URL must not travel to another site in a Referer header.
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: behindTls,
+    });
+    securityHeaderSets.set(behindTls, headers);
+  }
+  return headers;
+}
+
+/** What helmet writes onto a response for these options (read in the handler, before anything else adds headers). */
+async function helmetHeaders(options: FastifyHelmetOptions): Promise<ReadonlyArray<readonly [string, string]>> {
+  const probe = Fastify();
+  let written: Record<string, unknown> = {};
+  await probe.register(helmet, options);
+  probe.get('/', async (_request, reply) => {
+    written = reply.raw.getHeaders();
+    return '';
+  });
+  await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  const headers = Object.entries(written).map(([name, value]) => [name, String(value)] as const);
+  if (!headers.some(([name]) => name === 'content-security-policy')) throw new Error('helmet set no content security policy');
+  return headers;
+}
 
 export async function buildApp({ config, store, logStream }: AppOptions): Promise<FastifyInstance> {
+  const headers = await securityHeaders(config.TRUST_PROXY);
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, logStream),
     trustProxy: config.TRUST_PROXY,
@@ -61,12 +96,9 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
     // message never repeats the path, which may hold an access code.
     frameworkErrors: (error, _request, res) => {
       const reply = res as unknown as FastifyReply;
+      for (const [name, value] of headers) reply.header(name, value);
       reply
         .code(error.statusCode && error.statusCode < 500 ? error.statusCode : 400)
-        .header('content-security-policy', CSP_HEADER)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .header('x-frame-options', 'DENY')
         .type('text/html; charset=utf-8')
         .send(
           '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Ongeldig adres</title>' +
@@ -79,11 +111,10 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
   app.decorate('config', config);
   app.decorate('store', store);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP },
-    // A code in a URL must not travel to another site in a Referer header.
-    referrerPolicy: { policy: 'no-referrer' },
-    strictTransportSecurity: config.TRUST_PROXY,
+  // First of all hooks, on the raw response as helmet does: so errors and static files carry them too.
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
   });
   // Before any route (static files included), so every route passes its access rule check.
   await app.register(auth);

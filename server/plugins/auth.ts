@@ -60,15 +60,15 @@ export default fp(
     });
 
     const secret = app.config.SESSION_SECRET ?? (await storedSecret(app.store.db));
-    await app.register(cookie);
-    await app.register(session, {
+    await staffRoutesOnly(app, () => app.register(cookie));
+    await staffRoutesOnly(app, () => app.register(session, {
       secret,
       store: new DatabaseSessionStore(app.store.db),
       // __Host- cookies must be Secure, which they are only behind TLS (TRUST_PROXY).
       cookieName: app.config.TRUST_PROXY ? '__Host-sp_session' : 'sp_session',
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY ? true : false, path: '/', maxAge: SESSION_TTL_MS },
-    });
+    }));
     await app.register(csrf, { sessionPlugin: '@fastify/session' });
     await app.register(rateLimit, { global: false });
 
@@ -112,6 +112,44 @@ export default fp(
   },
   { name: 'auth' },
 );
+
+type HookArgs = [request: FastifyRequest, reply: FastifyReply, ...rest: unknown[]];
+type AnyHook = (this: unknown, ...args: HookArgs) => unknown;
+
+/**
+ * Registers a plugin (@fastify/cookie, @fastify/session) so that its request hooks do not run on
+ * public routes. Their hooks are global; on a teacher page the session plugin would still create
+ * and sign a throwaway session on every request — a share of every submission's CPU, for a session
+ * nobody may use there (the cookie was removed above and `render` gives teacher pages no CSRF token).
+ * Only `onRequest` and `onSend`, the two hooks these plugins add, are wrapped; others pass through.
+ */
+async function staffRoutesOnly(app: FastifyInstance, register: () => PromiseLike<unknown>): Promise<void> {
+  const addHook = app.addHook;
+  const skipping = (name: string, hook: AnyHook): AnyHook => {
+    if (name === 'onRequest') {
+      return function (request, reply, done) {
+        if (request.routeOptions.config.access === 'public') return (done as () => void)();
+        return hook.call(this, request, reply, done);
+      };
+    }
+    if (name === 'onSend') {
+      return function (request, reply, payload, done) {
+        if (request.routeOptions.config.access === 'public') return (done as (err: null, payload: unknown) => void)(null, payload);
+        return hook.call(this, request, reply, payload, done);
+      };
+    }
+    return hook;
+  };
+  // A plugin wrapped with fastify-plugin is given this very instance, so this is the addHook it calls.
+  app.addHook = function (this: FastifyInstance, name: string, hook: AnyHook) {
+    return (addHook as (this: FastifyInstance, name: string, hook: AnyHook) => FastifyInstance).call(this, name, skipping(name, hook));
+  } as FastifyInstance['addHook'];
+  try {
+    await register();
+  } finally {
+    app.addHook = addHook;
+  }
+}
 
 function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
   if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {

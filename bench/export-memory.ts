@@ -205,6 +205,9 @@ async function generate(url: string, schools: number, responses: number): Promis
     }
     await flush();
     await closeWave(store.db, waveId);
+    // As the admin's close does: the per-school sums are stored once, right after sealing.
+    const { storeWaveSums } = await import('../server/results/wave-results.ts');
+    await storeWaveSums(store.db, waveId);
     return waveId;
   } finally {
     await store.close();

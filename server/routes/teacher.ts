@@ -69,11 +69,12 @@ export default async function teacherRoutes(app: FastifyInstance) {
       if (found.problem === 'unknown') guard.recordFailure(client(request));
       return home(reply, PROBLEM_STATUS[found.problem], found.problem);
     }
-    const t = translator(request.lang);
     const { questionnaire } = found.context;
-    const code = formatCode(normaliseCode(body.code)!);
+    // The form is shown again only on these two paths; a stored response needs neither.
+    const again = () => ({ t: translator(request.lang), code: formatCode(normaliseCode(body.code)!) });
     const checked = validateAnswers(questionnaire, body);
     if (!checked.ok) {
+      const { t, code } = again();
       reply.status(422);
       return reply.page('questionnaire', { q: questionnaireView(questionnaire, request.lang, t, code, body, checked.errors) });
     }
@@ -81,8 +82,9 @@ export default async function teacherRoutes(app: FastifyInstance) {
     try {
       stored = await storeResponse(app.store.db, found.context, checked.value);
     } catch (err) {
-      // The transaction rolled back: the code is unspent and the answers are still in the form.
+      // One statement, so it failed as a whole: the code is unspent and the answers are still in the form.
       request.log.error({ err }, 'storing a response failed');
+      const { t, code } = again();
       reply.status(503);
       return reply.page('questionnaire', {
         q: questionnaireView(questionnaire, request.lang, t, code, body),

@@ -20,6 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openStore } from '../server/db/connect.ts';
+import { startArguments } from './server.ts';
 
 const MB = 1024 * 1024;
 const args = process.argv.slice(2);
@@ -217,7 +218,8 @@ async function generate(url: string, schools: number, responses: number): Promis
 function runChild(url: string, waveId: string): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     // BENCH_NODE_FLAGS: extra V8/Node flags for the measured process, e.g. "--max-old-space-size=256".
-    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    // The server's own V8 flags (from `npm start`), so the figures are the server's.
+    const flags = [...startArguments().filter((a) => a.startsWith('--') && a !== '--import'), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const child = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--measure', url, waveId], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

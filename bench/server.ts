@@ -1,11 +1,13 @@
 /**
- * The application as a child process (`node --import tsx server/main.ts`), exactly as `npm start`
- * runs it, so its memory can be read from `/proc/<pid>/status` while it is under load, plus a
+ * The application as a child process, started with the command line of `npm start` (read from
+ * package.json, so the two cannot drift), so its memory can be read from `/proc/<pid>/status` while it is under load, plus a
  * signed-in staff client over real HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -17,6 +19,14 @@ export interface ServerChild {
   /** stderr and non-JSON stdout of the child, for error messages */
   output(): string;
   stop(): Promise<void>;
+}
+
+/** `npm start` is `node <args>`; its arguments, for the same node binary as the benchmark's. */
+export function startArguments(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = pkg.scripts.start.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start must run node directly, not "${command}"`);
+  return args;
 }
 
 export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: string }): Promise<ServerChild> {
@@ -32,7 +42,7 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
   delete childEnv['PUBLIC_URL'];
   if (env.DATABASE_URL) childEnv['DATABASE_URL'] = env.DATABASE_URL;
   if (env.DATA_DIR) childEnv['DATA_DIR'] = env.DATA_DIR;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, startArguments(), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-20_000)));
   const url = await new Promise<string>((resolve, reject) => {

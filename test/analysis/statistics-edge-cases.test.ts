@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { weightedMean, weightedVariance } from 'simple-statistics';
 import {
   alphaSums,
   combineAlphaSums,
@@ -203,6 +204,28 @@ describe('no NaN for any counts', () => {
         return finiteEverywhere(results);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('itemStats against simple-statistics', () => {
+  it('gives the weightedMean and Bessel-corrected weightedVariance of the recoded counts, to the last few bits', () => {
+    const count = fc.integer({ min: 0, max: 200_000 });
+    fc.assert(
+      fc.property(fc.tuple(count, count, count, count, count, count), fc.boolean(), (counts, reverse) => {
+        const recoded = [1, 2, 3, 4, 5].map((v) => counts[reverse ? 6 - v : v]!);
+        const n = recoded.reduce((a, b) => a + b, 0);
+        const s = itemStats(counts, reverse);
+        expect(s.n).toBe(n);
+        expect(s.notApplicable).toBe(counts[0]);
+        expect(s.distribution.counts).toEqual(recoded);
+        if (n === 0) return expect(s.mean.ok).toBe(false);
+        expect(s.mean.ok && s.mean.value).toBe(weightedMean([1, 2, 3, 4, 5], recoded));
+        if (n < 2) return expect(s.sd.ok).toBe(false);
+        const sd = Math.sqrt((weightedVariance([1, 2, 3, 4, 5], recoded) * n) / (n - 1));
+        expect(s.sd.ok && Math.abs(s.sd.value - sd)).toBeLessThanOrEqual(1e-12 * Math.max(sd, 1e-300) + 1e-15);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

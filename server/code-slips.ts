@@ -148,7 +148,7 @@ export async function generateCodes(db: Kysely<Database>, waveId: string, reques
  * Codes for every school of a wave, each as many as its staff count (schools without a staff count
  * get none), in one transaction; returned once as one CSV. Throws `WaveError` with nothing changed.
  */
-export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: string, base: string, actor?: Actor): Promise<{ csv: string; count: number; schools: number }> {
+export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: string, base: string, actor?: Actor): Promise<{ csv: string; fileName: string; count: number; schools: number }> {
   const wave = await db.selectFrom('wave').select('name').where('id', '=', waveId).executeTakeFirst();
   if (!wave) throw new WaveError('not-found', 'wave not found');
   const schools = await db
@@ -161,7 +161,7 @@ export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: s
     .execute();
   const codes = await issueCodesForWave(db, waveId, schools.map((s) => ({ schoolId: s.id, count: s.staff_count })), actor);
   const csv = schoolsCodesCsv(schools.map((s) => ({ schoolName: s.name, codes: codes.get(s.id)! })), { base, waveName: wave.name });
-  return { csv, count: schools.reduce((a, s) => a + s.staff_count, 0), schools: schools.length };
+  return { csv, fileName: csvFileName('alle scholen', wave.name), count: schools.reduce((a, s) => a + s.staff_count, 0), schools: schools.length };
 }
 
 /**

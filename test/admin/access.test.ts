@@ -70,6 +70,7 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: `/admin/waves/${draft}/schools`, body: { schools: other }, admin: 303 },
       { method: 'POST', url: `/admin/waves/${draft}/open`, body: {}, admin: 303 },
       { method: 'POST', url: `/admin/waves/${open}/codes`, body: { schoolId: school, count: '1', format: 'csv' }, admin: 200 },
+      { method: 'POST', url: `/admin/waves/${open}/codes/all`, body: {}, admin: 200 },
       { method: 'POST', url: `/admin/waves/${open}/close`, body: { confirm: 'yes' }, admin: 303 },
       // The network view (the lead's route, linked from a sealed wave's page).
       { method: 'GET', url: `/admin/waves/${sealed}/network`, admin: 200 },

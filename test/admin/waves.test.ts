@@ -189,6 +189,29 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(await rowCount(store.db, 'access_code')).toBe(before['access_code']! + 2);
   });
 
+  it('gives every school its staff count in one CSV, shown once, and refuses for a closed wave', async () => {
+    const res = await newWave({ name: 'Netwerkbreed', allSchools: 'all' });
+    const waveId = uuidIn(res.headers.location)!;
+    expect((await admin.post(`/admin/waves/${waveId}/open`, {})).statusCode).toBe(303);
+    expect((await admin.get(`/admin/waves/${waveId}`)).body).toContain(`action="/admin/waves/${waveId}/codes/all"`);
+    const all = await admin.post(`/admin/waves/${waveId}/codes/all`, {});
+    expect(all.statusCode).toBe(200);
+    expect(all.headers['cache-control']).toBe('no-store');
+    expect(all.headers['content-disposition']).toBe('attachment; filename="codes-alle-scholen-netwerkbreed.csv"');
+    const lines = all.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('school;wave;code;url');
+    expect(lines.filter((l) => l.startsWith('School A;'))).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('School B;'))).toHaveLength(3);
+    const hashes = (await store.db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute()).map((r) => r.hash).sort();
+    expect(hashes).toEqual(lines.slice(1).map((l) => hashCode(normaliseCode(l.split(';')[2]!)!)).sort());
+    for (const l of lines.slice(1)) expect(logs.text).not.toContain(normaliseCode(l.split(';')[2]!)!);
+
+    expect((await admin.post(`/admin/waves/${waveId}/close`, { confirm: 'yes' })).statusCode).toBe(303);
+    const before = await snapshot(store.db);
+    expect((await admin.post(`/admin/waves/${waveId}/codes/all`, {})).statusCode).toBe(409);
+    expect(await snapshot(store.db)).toEqual(before);
+  });
+
   it('prints PUBLIC_URL on slips when set', async () => {
     const { testConfig } = await import('../helpers/app.ts');
     const other = await testApp(store, { config: testConfig({ PUBLIC_URL: 'https://schoolpols.example' }) });

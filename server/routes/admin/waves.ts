@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { addSchoolsToWave, checkNewWave, closeWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
 import { listQuestionnaires } from '../../questionnaires.ts';
 import { listSchools } from '../../schools.ts';
-import { checkCodeRequest, generateCodes, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';
+import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';
 import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
 import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
@@ -177,5 +177,15 @@ export default async function waveRoutes(app: FastifyInstance) {
       return generated.csv;
     }
     return reply.page('admin/slips', { sheet: generated.sheet, waveId: wave.id, tnl: translator('nl'), ten: translator('en') });
+  });
+
+  // A network-wide round: every school its staff count, one transaction, one CSV (shown once).
+  app.post('/admin/waves/:waveId/codes/all', { config: ADMIN, schema: { params: WaveParams, body: CsrfBody } }, async (request, reply) => {
+    const wave = await loadWave(request);
+    if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is closed'));
+    const generated = await generateCodesForAllSchools(db, wave.id, publicBase(request), actorOf(request)).catch((err) => waveRefusal(request, err));
+    noStore(reply);
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${generated.fileName}"`);
+    return generated.csv;
   });
 }

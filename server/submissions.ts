@@ -17,6 +17,15 @@ export interface CodeContext {
 
 export type CodeLookup = { ok: true; context: CodeContext } | { ok: false; problem: CodeProblem };
 
+/**
+ * Per store: the questionnaire of the code most recently looked up in an open wave. While a wave is
+ * open nearly every teacher answers that one questionnaire, so a submission can be checked against
+ * it and stored in one round trip (`expectedSubmission`, `storeExpected`) instead of looking its code
+ * up first. Only a hint: the statement stores nothing unless the code's wave uses this very
+ * questionnaire, and a missing or wrong hint sends the submission down the full path.
+ */
+const expectedQuestionnaire = new WeakMap<Kysely<Database>, { id: string; questionnaire: Questionnaire }>();
+
 export async function lookUpCode(db: Kysely<Database>, input: string): Promise<CodeLookup> {
   const code = normaliseCode(input);
   if (!code) return { ok: false, problem: 'unknown' };
@@ -31,6 +40,7 @@ export async function lookUpCode(db: Kysely<Database>, input: string): Promise<C
   if (row.spent) return { ok: false, problem: 'spent' };
   if (row.status !== 'open') return { ok: false, problem: 'not-open' };
   const questionnaire = await getQuestionnaire(db, row.questionnaire_id);
+  if (expectedQuestionnaire.get(db)?.id !== row.questionnaire_id) expectedQuestionnaire.set(db, { id: row.questionnaire_id, questionnaire });
   return { ok: true, context: { hash, waveId: row.wave_id, schoolId: row.school_id, questionnaire } };
 }
 
@@ -121,12 +131,7 @@ export function validateAnswers(
 export type StoreResult = { ok: true } | { ok: false; problem: CodeProblem };
 
 /**
- * Spends the code and stores the response (and comment) in ONE statement: a statement is atomic,
- * so nothing is ever half-written, and it costs one round trip instead of a four-statement
- * transaction (on two shared CPUs the round trips were the largest part of a submission's cost).
- * Data-modifying CTEs run exactly once, whether or not the final SELECT reads them. The conditional
- * UPDATE makes a code single-use under any concurrency: a concurrent submitter waits for the row
- * lock, re-checks `spent = false` against the committed row, matches nothing and stores nothing.
+ * Spends the code and stores the response (and comment) in ONE statement; see `spendAndStore`.
  * `wave_id` narrows the UPDATE to the code's own wave (one partition once codes are partitioned by
  * wave); it comes from `lookUpCode` and never changes for a code.
  */
@@ -135,13 +140,71 @@ export async function storeResponse(
   context: CodeContext,
   value: ValidAnswers,
 ): Promise<StoreResult> {
+  if (await spendAndStore(db, context.hash, { waveId: context.waveId }, value)) return { ok: true };
+  return { ok: false, problem: await lookUpState(db, context.hash) };
+}
+
+/** A submission whose answers fit the expected questionnaire, ready for `storeExpected`. */
+export interface ExpectedSubmission {
+  hash: string;
+  questionnaireId: string;
+  /** what the answers were checked against */
+  questionnaire: Questionnaire;
+  value: ValidAnswers;
+}
+
+/**
+ * The submission checked against the questionnaire this store expects (see `expectedQuestionnaire`),
+ * or null — no expectation yet, an input that cannot be a code, answers that do not fit — for the
+ * full path, which also says what is wrong. Touches no database.
+ */
+export function expectedSubmission(db: Kysely<Database>, input: string, fields: SubmissionFields): ExpectedSubmission | null {
+  const expected = expectedQuestionnaire.get(db);
+  const code = expected && normaliseCode(input);
+  if (!expected || !code) return null;
+  const checked = validateAnswers(expected.questionnaire, fields);
+  if (!checked.ok) return null;
+  return { hash: hashCode(code), questionnaireId: expected.id, questionnaire: expected.questionnaire, value: checked.value };
+}
+
+/**
+ * Stores an expected submission in one statement, without looking the code up first. True when
+ * stored; false when nothing was written because the code is unknown or spent, its wave not open, or
+ * answered with another questionnaire — the full path (`lookUpCode`, `validateAnswers`,
+ * `storeResponse`) then decides and says which.
+ */
+export async function storeExpected(db: Kysely<Database>, submission: ExpectedSubmission): Promise<boolean> {
+  return spendAndStore(db, submission.hash, { questionnaireId: submission.questionnaireId }, submission.value);
+}
+
+/**
+ * ONE statement instead of a four-statement transaction: a statement is atomic, so nothing is ever
+ * half-written, and it is one round trip (on two shared CPUs the round trips were the largest part
+ * of a submission's cost). Data-modifying CTEs run exactly once, whether or not the final SELECT
+ * reads them. The conditional UPDATE makes a code single-use under any concurrency: a concurrent
+ * submitter waits for the row lock, re-checks `spent = false` against the committed row, matches
+ * nothing and stores nothing.
+ */
+async function spendAndStore(
+  db: Kysely<Database>,
+  hash: string,
+  scope: { waveId: string } | { questionnaireId: string },
+  value: ValidAnswers,
+): Promise<boolean> {
+  // One wave, so one row at most: the key is (hash, wave_id), and two waves' random codes could
+  // (most improbably) share a hash. Without a wave given, the wave of any one row with this hash.
+  const inWave =
+    'waveId' in scope
+      ? sql`and access_code.wave_id = ${scope.waveId}`
+      : sql`and access_code.wave_id = (select candidate.wave_id from access_code candidate where candidate.hash = ${hash} limit 1)`;
+  const answeredWith = 'questionnaireId' in scope ? sql`and wave.questionnaire_id = ${scope.questionnaireId}` : sql``;
   const { rows } = await sql<{ n: number }>`
     with spent as (
       update access_code set spent = true
-      where hash = ${context.hash}
-        and wave_id = ${context.waveId}
+      where hash = ${hash}
+        ${inWave}
         and spent = false
-        and exists (select 1 from wave where wave.id = access_code.wave_id and wave.status = 'open')
+        and exists (select 1 from wave where wave.id = access_code.wave_id and wave.status = 'open' ${answeredWith})
       returning wave_id, school_id
     ),
     stored as (
@@ -155,8 +218,7 @@ export async function storeResponse(
       returning 1
     )
     select (select count(*) from stored)::int as n`.execute(db);
-  if (!rows[0]?.n) return { ok: false, problem: await lookUpState(db, context.hash) };
-  return { ok: true };
+  return rows[0]?.n === 1;
 }
 
 async function lookUpState(db: Kysely<Database>, hash: string): Promise<CodeProblem> {

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { formatCode, normaliseCode } from '../access-codes.ts';
-import { lookUpCode, storeResponse, validateAnswers, type CodeProblem, type SubmissionFields } from '../submissions.ts';
+import { expectedSubmission, lookUpCode, storeExpected, storeResponse, validateAnswers, type CodeProblem, type SubmissionFields } from '../submissions.ts';
 import { FailedCodeGuard } from '../teacher-guard.ts';
 import { questionnaireView } from '../views/questionnaire.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
 import { translator } from '../i18n.ts';
 import { readPrivacyFacts } from '../privacy.ts';
 
@@ -61,38 +62,57 @@ export default async function teacherRoutes(app: FastifyInstance) {
     start(request, reply, (request.params as Static<typeof CodeParams>).code),
   );
 
+  /** Nothing was stored (one statement fails as a whole): the form again, answers kept, code unspent. */
+  function notSaved(request: FastifyRequest, reply: FastifyReply, questionnaire: Questionnaire, body: SubmissionFields & { code: string }, err: unknown) {
+    request.log.error({ err }, 'storing a response failed');
+    const t = translator(request.lang);
+    reply.status(503);
+    return reply.page('questionnaire', {
+      q: questionnaireView(questionnaire, request.lang, t, formatCode(normaliseCode(body.code)!), body),
+      failure: t('submit.nothingSaved'),
+    });
+  }
+
   app.post('/submit', { config: PUBLIC, schema: { body: SubmitBody } }, async (request, reply) => {
     const body = request.body as Static<typeof SubmitBody> & SubmissionFields;
     if (guard.isBlocked(client(request))) return home(reply, 429, 'tooMany');
+    const thanks = () => reply.redirect(`/thanks?lang=${request.lang}`, 303);
+
+    // Nearly every submission: answers that fit the questionnaire being answered, stored in one
+    // round trip. Whatever else, and why it was not stored, is settled by the full path below.
+    const expected = expectedSubmission(app.store.db, body.code, body);
+    if (expected) {
+      let stored;
+      try {
+        stored = await storeExpected(app.store.db, expected);
+      } catch (err) {
+        // The questionnaire the answers fit: the code's own unless two are open at once, and then a
+        // resubmission takes the full path, which checks them against the code's own.
+        return notSaved(request, reply, expected.questionnaire, body, err);
+      }
+      if (stored) return thanks();
+    }
+
     const found = await lookUpCode(app.store.db, body.code);
     if (!found.ok) {
       if (found.problem === 'unknown') guard.recordFailure(client(request));
       return home(reply, PROBLEM_STATUS[found.problem], found.problem);
     }
     const { questionnaire } = found.context;
-    // The form is shown again only on these two paths; a stored response needs neither.
-    const again = () => ({ t: translator(request.lang), code: formatCode(normaliseCode(body.code)!) });
     const checked = validateAnswers(questionnaire, body);
     if (!checked.ok) {
-      const { t, code } = again();
+      const t = translator(request.lang);
       reply.status(422);
-      return reply.page('questionnaire', { q: questionnaireView(questionnaire, request.lang, t, code, body, checked.errors) });
+      return reply.page('questionnaire', { q: questionnaireView(questionnaire, request.lang, t, formatCode(normaliseCode(body.code)!), body, checked.errors) });
     }
     let stored;
     try {
       stored = await storeResponse(app.store.db, found.context, checked.value);
     } catch (err) {
-      // One statement, so it failed as a whole: the code is unspent and the answers are still in the form.
-      request.log.error({ err }, 'storing a response failed');
-      const { t, code } = again();
-      reply.status(503);
-      return reply.page('questionnaire', {
-        q: questionnaireView(questionnaire, request.lang, t, code, body),
-        failure: t('submit.nothingSaved'),
-      });
+      return notSaved(request, reply, questionnaire, body, err);
     }
     if (!stored.ok) return home(reply, PROBLEM_STATUS[stored.problem], stored.problem);
-    return reply.redirect(`/thanks?lang=${request.lang}`, 303);
+    return thanks();
   });
 
   app.get('/thanks', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => reply.page('thanks'));

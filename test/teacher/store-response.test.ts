@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { hashCode } from '../../server/access-codes.ts';
-import { storeResponse, validateAnswers, type CodeContext, type ValidAnswers } from '../../server/submissions.ts';
+import { expectedSubmission, lookUpCode, storeExpected, storeResponse, validateAnswers, type CodeContext, type ValidAnswers } from '../../server/submissions.ts';
+import { publishQuestionnaire } from '../../server/questionnaires.ts';
+import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 
@@ -91,6 +93,96 @@ describe(`storeResponse: one statement (${storeKind})`, () => {
     expect(await spentOf(store, w.codes[0]!)).toBe(false);
     // The same code still works afterwards.
     expect(await storeResponse(store.db, contextFor(w.codes[0]!, w), { ...answers(1), comment: 'Nu wel.' })).toEqual({ ok: true });
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+  });
+});
+
+/** Counts the statements sent through a Kysely instance (and gives it an identity of its own). */
+class CountStatements implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+describe(`expectedSubmission and storeExpected: one round trip (${storeKind})`, () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  it('expects nothing before a code of an open wave was looked up through the same store', async () => {
+    const w = await openWaveWithCodes(store.db, 2);
+    const counter = new CountStatements();
+    const db = store.db.withPlugin(counter);
+    expect(expectedSubmission(db, w.codes[0]!, fullAnswers(w.codes[0]!))).toBeNull();
+    expect((await lookUpCode(db, w.codes[1]!)).ok).toBe(true);
+    expect(expectedSubmission(db, w.codes[0]!, fullAnswers(w.codes[0]!))).not.toBeNull();
+    // Another Kysely instance (another store) has its own expectation.
+    expect(expectedSubmission(store.db.withPlugin(new CountStatements()), w.codes[0]!, fullAnswers(w.codes[0]!))).toBeNull();
+  });
+
+  it('stores a fitting submission in one statement, exactly as the full path would', async () => {
+    const w = await openWaveWithCodes(store.db, 3);
+    const counter = new CountStatements();
+    const db = store.db.withPlugin(counter);
+    await lookUpCode(db, w.codes[2]!);
+    const before = await counts(store.db);
+    const body = { ...fullAnswers(w.codes[0]!), comment: ' Graag. ' };
+    const expected = expectedSubmission(db, w.codes[0]!.toLowerCase(), body)!;
+    expect(expected).toEqual({ hash: hashCode(w.codes[0]!), questionnaireId: w.questionnaireId, questionnaire: shipped, value: (validateAnswers(shipped, body) as { value: ValidAnswers }).value });
+    expect(expected.value.comment).toBe('Graag.');
+    counter.count = 0;
+    expect(await storeExpected(db, expected)).toBe(true);
+    expect(counter.count).toBe(1);
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+    const row = await store.db.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', w.waveId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ school_id: w.schoolId, answers: expected.value.answers, background: { role: 'leraar', seniority: 'from5to15' } });
+    // Spent now: nothing more is stored, and the full path is left to say so.
+    expect(await storeExpected(db, expectedSubmission(db, w.codes[0]!, body)!)).toBe(false);
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+  });
+
+  it('stores nothing for an unknown code, a wave that is not open, or a wave answered with another questionnaire', async () => {
+    const open = await openWaveWithCodes(store.db, 1);
+    const draft = await openWaveWithCodes(store.db, 1, { open: false });
+    const db = store.db.withPlugin(new CountStatements());
+    await lookUpCode(db, open.codes[0]!);
+    // A later version: the same items and one more; its wave is open too.
+    const v2 = structuredClone(shipped);
+    v2.version = 2;
+    v2.themes[0]!.items.push({ ...v2.themes[0]!.items[0]!, id: 'com_extra' });
+    const otherWave = await createWave(store.db, { name: 'Versie 2', questionnaireId: await publishQuestionnaire(store.db, v2), schoolIds: [open.schoolId], k: 5 });
+    await openWave(store.db, otherWave);
+    const [otherCode] = await issueCodes(store.db, otherWave, open.schoolId, 1);
+    const before = await counts(store.db);
+    for (const code of ['ABCDEFGHJKMNP', draft.codes[0]!, otherCode!]) {
+      const expected = expectedSubmission(db, code, fullAnswers(code));
+      expect(expected, code).not.toBeNull();
+      expect(await storeExpected(db, expected!), code).toBe(false);
+    }
+    expect(await counts(store.db)).toEqual(before);
+    // Answers that do not fit, or input that cannot be a code, are not expected at all.
+    expect(expectedSubmission(db, open.codes[0]!, { ...fullAnswers(open.codes[0]!), 'a.com_extra': '3' })).toBeNull();
+    expect(expectedSubmission(db, open.codes[0]!, { code: open.codes[0]! })).toBeNull();
+    expect(expectedSubmission(db, 'not a code', fullAnswers('not a code'))).toBeNull();
+  });
+
+  it('stores exactly one of 25 simultaneous submissions of one code', async () => {
+    const w = await openWaveWithCodes(store.db, 2);
+    await lookUpCode(store.db, w.codes[1]!);
+    const before = await counts(store.db);
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => storeExpected(store.db, expectedSubmission(store.db, w.codes[0]!, { ...fullAnswers(w.codes[0]!, i), comment: `opmerking ${i}` })!)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
     expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { createWavePartitions, partitionName, type WavePartitioned } from './db/partitions.ts';
+import { createWavePartitions, PARTITION_COLUMNS, partitionName, type WavePartitioned } from './db/partitions.ts';
 import type { Database, WaveStatus } from './db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 import { generateCode, hashCode } from './access-codes.ts';
@@ -146,9 +146,9 @@ export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Ac
       from (select school_id, count(*)::int as n from access_code
             where wave_id = ${waveId} and spent group by school_id) c
       where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-    await replacePartition(trx, 'access_code', waveId, (old) => sql`select hash, wave_id, school_id, false from ${old} where not spent`);
-    await replacePartition(trx, 'response', waveId, (old) => sql`select gen_random_uuid(), wave_id, school_id, answers, background from ${old} order by random()`);
-    await replacePartition(trx, 'comment', waveId, (old) => sql`select gen_random_uuid(), wave_id, school_id, text from ${old} order by random()`);
+    await replacePartition(trx, 'access_code', waveId, (old) => sql`select hash, wave_id, school_id, false as spent from ${old} where not spent`);
+    await replacePartition(trx, 'response', waveId, (old) => sql`select gen_random_uuid() as id, wave_id, school_id, answers, background from ${old} order by random()`);
+    await replacePartition(trx, 'comment', waveId, (old) => sql`select gen_random_uuid() as id, wave_id, school_id, text from ${old} order by random()`);
     await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
     await recordAction(trx, actor, 'wave.close', `wave:${waveId}`);
     return false;
@@ -157,16 +157,17 @@ export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Ac
 }
 
 /**
- * Fills a new table with `rows` selected from the old partition, then swaps it in.
- * The new table gets its indexes when attached, built in one pass rather than row by row; its CHECK
- * on the wave spares the attach a scan.
+ * Writes `rows` (selected from the old partition, one column per table column, in order) into a new
+ * table and swaps it in for the old partition. CREATE TABLE AS writes in bulk; the indexes are
+ * built in one pass when the table is attached, rather than row by row.
  */
 async function replacePartition(trx: Kysely<Database>, table: WavePartitioned, waveId: string, rows: (old: RawBuilder<unknown>) => RawBuilder<unknown>): Promise<void> {
   const name = partitionName(table, waveId);
   const fresh = sql.id(`${name}_new`);
   const old = sql.id(name);
-  await sql`create table ${fresh} (like ${sql.table(table)} including defaults, check (wave_id = ${sql.lit(waveId)}))`.execute(trx);
-  await sql`insert into ${fresh} ${rows(old)}`.execute(trx);
+  await sql`create table ${fresh} as ${rows(old)}`.execute(trx);
+  // Attaching needs the parent's NOT NULL constraints (every column has one).
+  await sql`alter table ${fresh} ${sql.join(PARTITION_COLUMNS[table].map((c) => sql`alter column ${sql.id(c)} set not null`))}`.execute(trx);
   await sql`alter table ${sql.table(table)} detach partition ${old}`.execute(trx);
   await sql`drop table ${old}`.execute(trx);
   await sql`alter table ${fresh} rename to ${old}`.execute(trx);

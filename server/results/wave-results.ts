@@ -50,19 +50,35 @@ export interface WaveResults {
 
 const SCHOOL_BATCH = 200;
 
-/** Sealed waves never change, so their results are computed once per process. */
-const sealedCache = new Map<string, Promise<WaveResults>>();
+/**
+ * Sealed waves never change, so their results are computed once per process and kept, least
+ * recently used first out. The bound is in schools, since a wave's memory grows with them (a
+ * network wave of 3,700 schools holds ~40 MB, mostly its disclosure decisions): four network waves,
+ * or many small ones.
+ */
+const sealedCache = new Map<string, { results: Promise<WaveResults>; schools: number }>();
 const CACHE_LIMIT = 12;
+const CACHE_SCHOOL_LIMIT = 15_000;
 
 export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
   const hit = sealedCache.get(waveId);
-  if (hit) return hit;
+  if (hit) {
+    sealedCache.delete(waveId);
+    sealedCache.set(waveId, hit);
+    return hit.results;
+  }
   const pending = compute(db, waveId);
   pending.then(
     (r) => {
       if (!r.wave.sealed) return;
-      sealedCache.set(waveId, pending);
-      if (sealedCache.size > CACHE_LIMIT) sealedCache.delete(sealedCache.keys().next().value!);
+      sealedCache.set(waveId, { results: pending, schools: r.schools.size });
+      let schools = 0;
+      for (const e of sealedCache.values()) schools += e.schools;
+      for (const [id, e] of sealedCache) {
+        if (sealedCache.size <= 1 || (sealedCache.size <= CACHE_LIMIT && schools <= CACHE_SCHOOL_LIMIT)) break;
+        sealedCache.delete(id);
+        schools -= e.schools;
+      }
     },
     () => {},
   );

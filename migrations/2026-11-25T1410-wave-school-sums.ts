@@ -11,7 +11,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     create table wave_school_sums (
       wave_id uuid not null,
       school_id uuid not null,
-      sums double precision[] not null,
+      -- the packed numbers as little-endian IEEE 754 doubles: exact, and read without parsing text
+      sums bytea not null,
       constraint wave_school_sums_pk primary key (wave_id, school_id),
       constraint wave_school_sums_wave_school_fk foreign key (wave_id, school_id)
         references wave_school (wave_id, school_id) on delete cascade

@@ -98,11 +98,14 @@ export interface CommentTable {
   text: string;
 }
 
-/** Per-school sums of a sealed wave, written once after sealing (analysis `packResponseSums`). */
+/**
+ * Per-school sums of a sealed wave, written once after sealing: analysis `packResponseSums` as
+ * little-endian float64 bytes (`server/results/wave-results.ts`).
+ */
 export interface WaveSchoolSumsTable {
   wave_id: string;
   school_id: string;
-  sums: ColumnType<number[], number[], never>;
+  sums: ColumnType<Uint8Array, Uint8Array, never>;
 }
 
 export type Role = 'admin' | 'rep' | 'researcher';

@@ -94,25 +94,28 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   if (!wave) throw Object.assign(new Error('wave not found'), { statusCode: 404 });
   const questionnaire = await getQuestionnaire(db, wave.questionnaire_id);
   const layout = layoutOf(questionnaire);
-  const participants = await db
-    .selectFrom('wave_school')
-    .innerJoin('school', 'school.id', 'wave_school.school_id')
-    .select(['school.id', 'school.name', 'school.benchmark_group', 'wave_school.codes_issued'])
-    .where('wave_school.wave_id', '=', waveId)
-    .orderBy('school.id')
-    .execute();
-  // Joint background counts per school: what breakdowns the disclosure rules can allow.
-  const cells = await sql<{ school_id: string; background: Record<string, string>; n: number }>`
-    select school_id, background, count(*)::int as n from response where wave_id = ${waveId}
-    group by school_id, background`.execute(db);
+  const sealed = wave.status === 'closed' && wave.sealed;
+  // Independent reads, in parallel on the pool: a cold network wave is read in one round of waits.
+  const [participants, cells, sums] = await Promise.all([
+    db
+      .selectFrom('wave_school')
+      .innerJoin('school', 'school.id', 'wave_school.school_id')
+      .select(['school.id', 'school.name', 'school.benchmark_group', 'wave_school.codes_issued'])
+      .where('wave_school.wave_id', '=', waveId)
+      .orderBy('school.id')
+      .execute(),
+    // Joint background counts per school: what breakdowns the disclosure rules can allow.
+    sql<{ school_id: string; background: Record<string, string>; n: number }>`
+      select school_id, background, count(*)::int as n from response where wave_id = ${waveId}
+      group by school_id, background`.execute(db),
+    sealed ? schoolSums(db, waveId, layout) : new Map<string, Float64Array>(),
+  ]);
   const cellsBySchool = new Map<string, Array<{ background: Record<string, string>; count: number }>>();
   for (const c of cells.rows) {
     const list = cellsBySchool.get(c.school_id) ?? [];
     list.push({ background: c.background, count: c.n });
     cellsBySchool.set(c.school_id, list);
   }
-  const sealed = wave.status === 'closed' && wave.sealed;
-  const sums = sealed ? await schoolSums(db, waveId, layout) : new Map<string, Float64Array>();
 
   const schools = new Map<string, WaveSchool>();
   for (const p of participants) {
@@ -149,7 +152,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
 async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout): Promise<Map<string, Float64Array>> {
   const out = new Map<string, Float64Array>();
   const stored = await db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
-  for (const r of stored) out.set(r.school_id, Float64Array.from(r.sums));
+  for (const r of stored) out.set(r.school_id, sumsFromBytes(r.sums));
   const missing = (
     await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).orderBy('school_id').execute()
   ).map((r) => r.school_id).filter((id) => !out.has(id));
@@ -165,12 +168,26 @@ async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout):
     const packed = batch.map((id) => ({ id, sums: packResponseSums(sumResponses(bySchool.get(id) ?? [], layout), layout) }));
     await db
       .insertInto('wave_school_sums')
-      .values(packed.map((p) => ({ wave_id: waveId, school_id: p.id, sums: Array.from(p.sums) })))
+      .values(packed.map((p) => ({ wave_id: waveId, school_id: p.id, sums: sumsToBytes(p.sums) })))
       .onConflict((oc) => oc.columns(['wave_id', 'school_id']).doNothing())
       .execute();
     for (const p of packed) out.set(p.id, p.sums);
   }
   return out;
+}
+
+/** Packed sums as stored: little-endian doubles, whatever the machine's byte order. */
+export function sumsToBytes(packed: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(packed.length * 8);
+  const view = new DataView(bytes.buffer);
+  packed.forEach((x, i) => view.setFloat64(i * 8, x, true));
+  return bytes;
+}
+
+export function sumsFromBytes(bytes: Uint8Array): Float64Array {
+  if (bytes.length % 8 !== 0) throw new RangeError(`stored sums have ${bytes.length} bytes, not a multiple of 8`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float64Array.from({ length: bytes.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
 }
 
 /** Computes and stores the per-school sums of a just-sealed wave, so no dashboard has to. */

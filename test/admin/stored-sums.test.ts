@@ -5,7 +5,7 @@ import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/waves.ts';
 import { hashCode } from '../../server/access-codes.ts';
 import { storeResponse } from '../../server/submissions.ts';
-import { loadWaveResults, storeWaveSums } from '../../server/results/wave-results.ts';
+import { loadWaveResults, storeWaveSums, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { layoutOf, packResponseSums, sumResponses, unpackResponseSums } from '../../analysis/index.ts';
 
@@ -47,16 +47,17 @@ describe(`per-school sums stored after sealing (${storeKind})`, () => {
     const rows = await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
     const expected = sumResponses(await responsesOf(store, waveId), layout);
     expect(rows.map((r) => r.school_id)).toEqual([schoolId]);
-    expect(rows[0]!.sums).toEqual(Array.from(packResponseSums(expected, layout)));
-    expect(unpackResponseSums(rows[0]!.sums, layout)).toEqual(expected);
+    expect(sumsFromBytes(rows[0]!.sums)).toEqual(packResponseSums(expected, layout));
+    expect(unpackResponseSums(sumsFromBytes(rows[0]!.sums), layout)).toEqual(expected);
     // Storing again changes nothing.
     await storeWaveSums(store.db, waveId);
-    expect(await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute()).toEqual(rows);
+    const again = await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
+    expect(again.map((r) => [r.school_id, [...r.sums]])).toEqual(rows.map((r) => [r.school_id, [...r.sums]]));
 
     // The results read the stored row, not the responses: a doctored row shows through.
-    const doctored = Array.from(packResponseSums(expected, layout));
+    const doctored = packResponseSums(expected, layout);
     doctored[0] = 999;
-    await sql`update wave_school_sums set sums = ${sql.val(doctored)}::float8[] where wave_id = ${waveId}`.execute(store.db);
+    await sql`update wave_school_sums set sums = ${sumsToBytes(doctored)} where wave_id = ${waveId}`.execute(store.db);
     const results = await loadWaveResults(store.db, waveId);
     expect(results.schools.get(schoolId)!.sums!.respondents).toBe(999);
   });
@@ -67,7 +68,19 @@ describe(`per-school sums stored after sealing (${storeKind})`, () => {
     const expected = sumResponses(await responsesOf(store, waveId), layout);
     expect(results.schools.get(schoolId)!.sums).toEqual(expected);
     const rows = await store.db.selectFrom('wave_school_sums').select('sums').where('wave_id', '=', waveId).execute();
-    expect(rows.map((r) => unpackResponseSums(r.sums, layout))).toEqual([expected]);
+    expect(rows.map((r) => unpackResponseSums(sumsFromBytes(r.sums), layout))).toEqual([expected]);
+  });
+
+  it('are stored as little-endian doubles, exactly', () => {
+    const numbers = Float64Array.from([0, 1, -2.5, 1 / 3, 2 ** 53, Number.MIN_VALUE, 1e300]);
+    const bytes = sumsToBytes(numbers);
+    expect([...bytes.subarray(8, 16)]).toEqual([0, 0, 0, 0, 0, 0, 0xf0, 0x3f]); // 1.0
+    expect(sumsFromBytes(bytes)).toEqual(numbers);
+    // A view into a larger buffer (what a driver may hand back) reads the same.
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes, 3);
+    expect(sumsFromBytes(padded.subarray(3))).toEqual(numbers);
+    expect(() => sumsFromBytes(bytes.subarray(1))).toThrow(RangeError);
   });
 
   it('exist only for sealed waves', async () => {

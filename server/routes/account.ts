@@ -22,8 +22,12 @@ const CsrfBody = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200
 const STAFF = ['admin', 'rep', 'researcher'] as const;
 
 /** Only same-site paths are followed after login, never another origin. */
+/**
+ * A local path only, in printable ASCII: a control or non-Latin-1 character in a Location header
+ * makes Node throw and the request would never be answered (real paths arrive percent-encoded).
+ */
 function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/home';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/home';
 }
 
 export default async function accountRoutes(app: FastifyInstance) {

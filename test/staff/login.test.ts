@@ -102,4 +102,15 @@ describe(`staff login (${storeKind})`, () => {
     const res = await s.post('/login', { email: 'rep@example.org', password: 'correct horse battery', next: '//evil.example/x' });
     expect(res.headers.location).toBe('/home');
   });
+
+  it('answers a language switch whose return path holds characters a header cannot carry', async () => {
+    const s = new Session(app, '10.0.6.1');
+    await s.login('rep@example.org', 'correct horse battery');
+    for (const next of ['/home\u0001', '/sch\u00f6ol', '/\u20ac', '/a b', '/home\r\nx: y']) {
+      const res = await s.post('/account/lang', { lang: 'en', next });
+      expect(res.statusCode, JSON.stringify(next)).toBe(303);
+      expect(res.headers.location, JSON.stringify(next)).toBe('/home');
+    }
+    expect((await s.post('/account/lang', { lang: 'nl', next: '/schools/%C3%A9?x=1' })).headers.location).toBe('/schools/%C3%A9?x=1');
+  });
 });

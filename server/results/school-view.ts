@@ -148,8 +148,10 @@ async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolI
     .orderBy('wave.id')
     .execute();
   const out: Array<{ id: string; name: string; summaries: Disclosed<Summary[]> }> = [];
-  for (const w of waves) {
-    const r = w.id === current.wave.id ? current : await loadWaveResults(db, w.id);
+  // Earlier waves load together: after a restart their database reads overlap.
+  const loaded = await Promise.all(waves.map((w) => (w.id === current.wave.id ? current : loadWaveResults(db, w.id))));
+  for (const [i, w] of waves.entries()) {
+    const r = loaded[i]!;
     const group = r.disclosure.school(schoolId);
     const sums = r.schools.get(schoolId)?.sums;
     // Themes are matched by id, so a later questionnaire version with the same themes continues the line.

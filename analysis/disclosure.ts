@@ -29,8 +29,13 @@ function released<T>(value: T): Disclosed<T> {
   return Object.freeze({ [BRAND]: true as const, kind: 'value' as const, value });
 }
 
+/** One frozen value per rule: a suppression carries nothing else, and a network wave has tens of thousands. */
+const SUPPRESSED = new Map<Rule, Disclosed<never>>();
+
 function suppressed<T>(rule: Rule): Disclosed<T> {
-  return Object.freeze({ [BRAND]: true as const, kind: 'suppressed' as const, rule });
+  let s = SUPPRESSED.get(rule);
+  if (!s) SUPPRESSED.set(rule, (s = Object.freeze({ [BRAND]: true as const, kind: 'suppressed' as const, rule })));
+  return s;
 }
 
 /** Runtime check for templates/CSV writers: was this produced by `disclose`? */
@@ -109,19 +114,19 @@ export interface Disclosure {
 export const MIN_COMMENT_RESPONDENTS = 10;
 
 function toGroup(g: PlannedGroup): DisclosedGroup {
-  return {
+  return Object.freeze({
     key: g.key,
     kind: g.kind,
     schoolId: g.schoolId,
     benchmarkId: g.benchmarkId,
     backgroundId: g.backgroundId,
-    categories: g.categories,
+    categories: g.categories && Object.freeze(g.categories),
     other: g.other,
-    schoolIds: g.schoolIds,
+    schoolIds: Object.freeze(g.schoolIds),
     respondents: g.countReleased ? released(g.respondents) : suppressed<number>(g.rule ?? 'R1'),
     released: g.rule === null,
     rule: g.rule,
-  };
+  });
 }
 
 /**
@@ -130,25 +135,27 @@ function toGroup(g: PlannedGroup): DisclosedGroup {
  */
 export function disclose(wave: DisclosureInput, config?: DisclosureConfig): Disclosure {
   const p = plan(wave, config);
+  const { waveId, status, k } = p;
+  // Groups are frozen: the decision each carries cannot be edited after it is handed out, so
+  // `release` can read it from the group once it has checked the group is its own. (A network wave
+  // has ~39,000 groups; no second copy of the decisions is kept.)
   const groups: readonly DisclosedGroup[] = p.groups.map(toGroup);
   const byKey = new Map(groups.map((g) => [g.key, g]));
-  // Decisions are read from the plan, never from the (plain, mutable) group objects handed out.
-  const decision = new Map(p.groups.map((g) => [g.key, { rule: g.rule, respondents: g.respondents }]));
   const get = (key: string, what: string): DisclosedGroup => {
     const g = byKey.get(key);
-    if (!g) throw new RangeError(`unknown ${what} in wave "${p.waveId}"`);
+    if (!g) throw new RangeError(`unknown ${what} in wave "${waveId}"`);
     return g;
   };
   const bySchool = new Map<string, DisclosedBreakdown[]>();
   for (const b of p.breakdowns) {
     const list = bySchool.get(b.schoolId) ?? [];
-    list.push({ schoolId: b.schoolId, backgroundId: b.backgroundId, rule: b.rule, groups: b.groupKeys.map((k) => byKey.get(k)!) });
+    list.push(Object.freeze({ schoolId: b.schoolId, backgroundId: b.backgroundId, rule: b.rule, groups: Object.freeze(b.groupKeys.map((key) => byKey.get(key)!)) }));
     bySchool.set(b.schoolId, list);
   }
   const disclosure: Disclosure = {
-    waveId: p.waveId,
-    status: p.status,
-    k: p.k,
+    waveId,
+    status,
+    k,
     groups,
     school: (id) => get(schoolKey(id), `school "${id}"`),
     benchmarkGroup: (id) => get(benchmarkKey(id), `benchmark group "${id}"`),
@@ -159,19 +166,18 @@ export function disclose(wave: DisclosureInput, config?: DisclosureConfig): Disc
     },
     breakdown: (schoolId, backgroundId) => {
       const b = bySchool.get(schoolId)?.find((x) => x.backgroundId === backgroundId);
-      if (!b) throw new RangeError(`no breakdown of school "${schoolId}" by "${backgroundId}" in wave "${p.waveId}"`);
+      if (!b) throw new RangeError(`no breakdown of school "${schoolId}" by "${backgroundId}" in wave "${waveId}"`);
       return b;
     },
     release: <T>(group: DisclosedGroup, value: T): Disclosed<T> => {
       if (byKey.get(group.key) !== group) throw new RangeError(`group "${group.key}" does not belong to this disclosure`);
-      const { rule } = decision.get(group.key)!;
-      return rule === null ? released(value) : suppressed(rule);
+      return group.rule === null ? released(value) : suppressed(group.rule);
     },
     comments: (schoolId, comments) => {
-      const { rule, respondents } = decision.get(get(schoolKey(schoolId), `school "${schoolId}"`).key)!;
-      if (rule !== null) return suppressed(rule);
-      if (respondents < MIN_COMMENT_RESPONDENTS) return suppressed('R5');
-      return released(Object.freeze(seededShuffle(comments, `${p.waveId}\u0000${schoolId}`)));
+      const { rule, respondents } = get(schoolKey(schoolId), `school "${schoolId}"`);
+      if (rule !== null || respondents.kind !== 'value') return suppressed(rule ?? 'R1');
+      if (respondents.value < MIN_COMMENT_RESPONDENTS) return suppressed('R5');
+      return released(Object.freeze(seededShuffle(comments, `${waveId}\u0000${schoolId}`)));
     },
   };
   return Object.freeze(disclosure);

@@ -245,10 +245,13 @@ describe('Disclosed<T>', () => {
     const other = disclose(wave([plain('a', 10)]));
     expect(() => d.release(other.school('a'), 1)).toThrow(/does not belong/);
     expect(() => d.release({ ...d.school('a'), rule: null }, 1)).toThrow(/does not belong/);
-    // decisions live inside the disclosure: editing a handed-out group changes nothing
+    // a handed-out group cannot be edited into a release (nor can what it covers)
     const small = disclose(wave([plain('a', 2)]));
     const g = small.school('a');
-    (g as { rule: string | null }).rule = null;
+    expect(() => ((g as { rule: string | null }).rule = null)).toThrow(TypeError);
+    expect(() => ((g as { released: boolean }).released = true)).toThrow(TypeError);
+    expect(() => (g.schoolIds as string[]).push('b')).toThrow(TypeError);
+    expect(() => (small.network().schoolIds as string[]).pop()).toThrow(TypeError);
     expect(small.release(g, 1)).toMatchObject({ kind: 'suppressed', rule: 'R1' });
   });
   it('derived numbers keep suppression', () => {

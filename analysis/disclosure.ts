@@ -96,7 +96,9 @@ export interface Disclosure {
   readonly waveId: string;
   readonly status: WaveStatus;
   readonly k: number;
-  /** every group of the wave, in a deterministic order */
+  /** every group of the wave, in a deterministic order (schools, benchmark groups, the network, then
+   * each school's breakdown groups). Deciding every breakdown of a large wave takes time and memory:
+   * views use `school`, `benchmarkGroup`, `network` and `breakdowns` instead. */
   readonly groups: readonly DisclosedGroup[];
   school(schoolId: string): DisclosedGroup;
   benchmarkGroup(benchmarkId: string): DisclosedGroup;
@@ -137,35 +139,47 @@ export function disclose(wave: DisclosureInput, config?: DisclosureConfig): Disc
   const p = plan(wave, config);
   const { waveId, status, k } = p;
   // Groups are frozen: the decision each carries cannot be edited after it is handed out, so
-  // `release` can read it from the group once it has checked the group is its own. (A network wave
-  // has ~39,000 groups; no second copy of the decisions is kept.)
-  const groups: readonly DisclosedGroup[] = p.groups.map(toGroup);
-  const byKey = new Map(groups.map((g) => [g.key, g]));
+  // `release` can read it from the group once it has checked the group is its own.
+  const base: readonly DisclosedGroup[] = p.groups.map(toGroup);
+  const byKey = new Map(base.map((g) => [g.key, g]));
   const get = (key: string, what: string): DisclosedGroup => {
     const g = byKey.get(key);
     if (!g) throw new RangeError(`unknown ${what} in wave "${waveId}"`);
     return g;
   };
-  const bySchool = new Map<string, DisclosedBreakdown[]>();
-  for (const b of p.breakdowns) {
-    const list = bySchool.get(b.schoolId) ?? [];
-    list.push(Object.freeze({ schoolId: b.schoolId, backgroundId: b.backgroundId, rule: b.rule, groups: Object.freeze(b.groupKeys.map((key) => byKey.get(key)!)) }));
-    bySchool.set(b.schoolId, list);
-  }
+  // A school's breakdowns are decided when first asked for (they depend on that school alone): a
+  // network wave keeps the ~4,000 school and aggregate groups, not ~35,000 breakdown groups nobody
+  // has looked at. Once decided they are kept, so every later call returns the very same groups.
+  const bySchool = new Map<string, { groups: readonly DisclosedGroup[]; breakdowns: readonly DisclosedBreakdown[] }>();
+  const ofSchool = (schoolId: string) => {
+    let hit = bySchool.get(schoolId);
+    if (hit) return hit;
+    const planned = p.schoolBreakdownsOf(schoolId);
+    const groups = planned.groups.map(toGroup);
+    for (const g of groups) byKey.set(g.key, g);
+    const breakdowns = planned.breakdowns.map((b) =>
+      Object.freeze({ schoolId: b.schoolId, backgroundId: b.backgroundId, rule: b.rule, groups: Object.freeze(b.groupKeys.map((key) => byKey.get(key)!)) }),
+    );
+    bySchool.set(schoolId, (hit = { groups, breakdowns: Object.freeze(breakdowns) }));
+    return hit;
+  };
+  let all: readonly DisclosedGroup[] | null = null;
   const disclosure: Disclosure = {
     waveId,
     status,
     k,
-    groups,
+    get groups() {
+      return (all ??= Object.freeze([...base, ...p.schoolIds.flatMap((id) => ofSchool(id).groups)]));
+    },
     school: (id) => get(schoolKey(id), `school "${id}"`),
     benchmarkGroup: (id) => get(benchmarkKey(id), `benchmark group "${id}"`),
     network: () => get(NETWORK_KEY, 'network'),
     breakdowns: (schoolId) => {
       get(schoolKey(schoolId), `school "${schoolId}"`);
-      return bySchool.get(schoolId) ?? [];
+      return ofSchool(schoolId).breakdowns;
     },
     breakdown: (schoolId, backgroundId) => {
-      const b = bySchool.get(schoolId)?.find((x) => x.backgroundId === backgroundId);
+      const b = byKey.has(schoolKey(schoolId)) ? ofSchool(schoolId).breakdowns.find((x) => x.backgroundId === backgroundId) : undefined;
       if (!b) throw new RangeError(`no breakdown of school "${schoolId}" by "${backgroundId}" in wave "${waveId}"`);
       return b;
     },

@@ -1,7 +1,7 @@
 import { aggregatesR3, type Aggregate } from './aggregates-r3.ts';
 import { schoolBreakdowns } from './school-breakdowns.ts';
-import type { DisclosureConfig, DisclosureInput, Plan, PlannedBreakdown, PlannedGroup, Rule } from './types.ts';
-import { normalize, validK } from './validate.ts';
+import type { DisclosureConfig, DisclosureInput, Plan, PlannedBreakdown, PlannedGroup, Rule, SchoolPlan } from './types.ts';
+import { normalize, validK, type Normalized, type NormalizedSchool } from './validate.ts';
 
 const enc = (s: string) => encodeURIComponent(s);
 export const schoolKey = (id: string) => `school:${enc(id)}`;
@@ -30,13 +30,12 @@ function group(f: GroupFields): PlannedGroup {
   };
 }
 
-/** All decisions for one wave (plain data; `disclose` turns them into `Disclosed` values). */
+/** All decisions for one wave (plain data; `disclose` turns them into `Disclosed` values); a school's breakdowns on request. */
 export function plan(input: DisclosureInput, config?: DisclosureConfig): Plan {
   const k = validK(config);
   const wave = normalize(input);
   const sealed = wave.status === 'closed';
   const groups: PlannedGroup[] = [];
-  const breakdowns: PlannedBreakdown[] = [];
   const nOf = new Map(wave.schools.map((s) => [s.id, s.respondents]));
   const sumOf = (ids: readonly string[]) => ids.reduce((s, id) => s + (nOf.get(id) ?? 0), 0);
 
@@ -58,31 +57,46 @@ export function plan(input: DisclosureInput, config?: DisclosureConfig): Plan {
     groups.push(group({ benchmarkId: a.id, key: a.key, kind: a.kind, schoolIds, respondents: sumOf(schoolIds), rule, countReleased: !sealed || rule === null }));
   }
 
-  for (const s of wave.schools) {
-    if (s.atoms === null) continue;
-    const schoolRule: Rule | null = !sealed ? 'R4' : s.respondents < k ? 'R1' : null;
-    const planned = schoolRule === null ? schoolBreakdowns(s, wave.background, k) : null;
-    wave.background.forEach((bg, b) => {
-      const one = planned?.[b];
-      const part = (categories: Array<string | null>, other: boolean, respondents: number, rule: Rule | null): string => {
-        const key = breakdownKey(s.id, bg.id, categories[0]!, other);
-        groups.push(group({ key, kind: 'breakdown', schoolId: s.id, backgroundId: bg.id, categories, other, schoolIds: [s.id], respondents, rule, countReleased: rule === null }));
-        return key;
-      };
-      const counts = [...bg.options, null].map((category) => ({
-        category,
-        count: s.atoms!.reduce((sum, a) => sum + (a.combo[b] === category ? a.count : 0), 0),
-      }));
-      if (!one || one.rule !== null) {
-        const rule = schoolRule ?? one!.rule!;
-        const groupKeys = counts.map((c) => part([c.category], false, c.count, rule));
-        breakdowns.push({ schoolId: s.id, backgroundId: bg.id, rule, groupKeys });
-        return;
-      }
-      const groupKeys = one.result.parts.map((p) => part(p.categories, p.other, p.count, null));
-      for (const h of one.result.hidden) groupKeys.push(part([h.category], false, h.count, h.count < k ? 'R1' : 'R2'));
-      breakdowns.push({ schoolId: s.id, backgroundId: bg.id, rule: null, groupKeys });
-    });
-  }
-  return { waveId: wave.waveId, status: wave.status, k, groups, breakdowns };
+  // A school's breakdowns depend on that school alone (its background cells and k), so they are
+  // planned when first asked for: a network wave has ~35,000 breakdown groups, and a dashboard
+  // needs one school's. `schoolBreakdownsOf` is deterministic, so asking twice gives the same plan.
+  const schoolIndex = new Map(wave.schools.map((s, i) => [s.id, i]));
+  const schoolBreakdownsOf = (schoolId: string): SchoolPlan => {
+    const i = schoolIndex.get(schoolId);
+    if (i === undefined) throw new RangeError(`unknown school "${schoolId}"`);
+    return planSchool(wave.schools[i]!, wave.background, k, sealed);
+  };
+  return { waveId: wave.waveId, status: wave.status, k, groups, schoolIds: wave.schools.map((s) => s.id), schoolBreakdownsOf };
+}
+
+/** The breakdown groups and breakdowns of one school. */
+function planSchool(s: NormalizedSchool, background: Normalized['background'], k: number, sealed: boolean): SchoolPlan {
+  const groups: PlannedGroup[] = [];
+  const breakdowns: PlannedBreakdown[] = [];
+  if (s.atoms === null) return { groups, breakdowns };
+  const schoolRule: Rule | null = !sealed ? 'R4' : s.respondents < k ? 'R1' : null;
+  const planned = schoolRule === null ? schoolBreakdowns(s, background, k) : null;
+  const own = [s.id];
+  background.forEach((bg, b) => {
+    const one = planned?.[b];
+    const part = (categories: ReadonlyArray<string | null>, other: boolean, respondents: number, rule: Rule | null): string => {
+      const key = breakdownKey(s.id, bg.id, categories[0]!, other);
+      groups.push(group({ key, kind: 'breakdown', schoolId: s.id, backgroundId: bg.id, categories, other, schoolIds: own, respondents, rule, countReleased: rule === null }));
+      return key;
+    };
+    const counts = [...bg.options, null].map((category) => ({
+      category,
+      count: s.atoms!.reduce((sum, a) => sum + (a.combo[b] === category ? a.count : 0), 0),
+    }));
+    if (!one || one.rule !== null) {
+      const rule = schoolRule ?? one!.rule!;
+      const groupKeys = counts.map((c) => part([c.category], false, c.count, rule));
+      breakdowns.push({ schoolId: s.id, backgroundId: bg.id, rule, groupKeys });
+      return;
+    }
+    const groupKeys = one.result.parts.map((p) => part(p.categories, p.other, p.count, null));
+    for (const h of one.result.hidden) groupKeys.push(part([h.category], false, h.count, h.count < k ? 'R1' : 'R2'));
+    breakdowns.push({ schoolId: s.id, backgroundId: bg.id, rule: null, groupKeys });
+  });
+  return { groups, breakdowns };
 }

@@ -66,10 +66,19 @@ export interface PlannedBreakdown {
   groupKeys: readonly string[];
 }
 
+export interface SchoolPlan {
+  groups: PlannedGroup[];
+  breakdowns: PlannedBreakdown[];
+}
+
 export interface Plan {
   waveId: string;
   status: WaveStatus;
   k: number;
+  /** schools, then benchmark groups and the network */
   groups: PlannedGroup[];
-  breakdowns: PlannedBreakdown[];
+  /** every school, in the order breakdown groups are listed */
+  schoolIds: string[];
+  /** a school's breakdown groups and breakdowns (computed on each call) */
+  schoolBreakdownsOf(schoolId: string): SchoolPlan;
 }

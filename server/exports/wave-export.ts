@@ -36,8 +36,10 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function exportScopes(results: WaveResults): ExportScope[] {
   const d = results.disclosure;
-  const groups = d.groups.filter((g) => g.kind === 'benchmark').sort((a, b) => byText(a.benchmarkId!, b.benchmarkId!));
-  const schools = d.groups.filter((g) => g.kind === 'school').sort((a, b) => byText(a.schoolId!, b.schoolId!));
+  // By id, not through `d.groups`, which would decide every school's breakdowns (never exported).
+  const schoolIds = [...results.schools.keys()].sort(byText);
+  const groups = [...new Set([...results.schools.values()].map((s) => s.benchmarkGroup))].sort(byText).map((id) => d.benchmarkGroup(id));
+  const schools = schoolIds.map((id) => d.school(id));
   return [
     { scope: 'network', scopeId: NETWORK_ID, scopeLabel: NETWORK_ID, group: d.network() },
     ...groups.map((g): ExportScope => ({ scope: 'group', scopeId: g.benchmarkId!, scopeLabel: g.benchmarkId!, group: g })),

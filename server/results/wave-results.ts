@@ -32,11 +32,21 @@ export interface WaveSchool {
   readonly sums: ResponseSums | null;
 }
 
-function waveSchool(fields: Omit<WaveSchool, 'sums'>, packed: Float64Array | undefined, layout: Layout): WaveSchool {
-  return Object.defineProperty(fields, 'sums', {
-    enumerable: true,
-    get: () => (packed ? unpackResponseSums(packed, layout) : null),
-  }) as WaveSchool;
+/** The getter lives on the prototype: an accessor defined per object would make each one a slow, large dictionary. */
+class PackedWaveSchool implements WaveSchool {
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly benchmarkGroup: string,
+    readonly codesIssued: number,
+    readonly respondents: number,
+    private readonly packed: Float64Array | undefined,
+    private readonly layout: Layout,
+  ) {}
+
+  get sums(): ResponseSums | null {
+    return this.packed ? unpackResponseSums(this.packed, this.layout) : null;
+  }
 }
 
 /** Everything the views and exports of one wave are made from; one disclosure decision for all. */
@@ -120,7 +130,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   const schools = new Map<string, WaveSchool>();
   for (const p of participants) {
     const respondents = (cellsBySchool.get(p.id) ?? []).reduce((a, c) => a + c.count, 0);
-    schools.set(p.id, waveSchool({ id: p.id, name: p.name, benchmarkGroup: p.benchmark_group, codesIssued: p.codes_issued, respondents }, sums.get(p.id), layout));
+    schools.set(p.id, new PackedWaveSchool(p.id, p.name, p.benchmark_group, p.codes_issued, respondents, sums.get(p.id), layout));
   }
   const groups = new Map<string, string[]>();
   for (const p of participants) groups.set(p.benchmark_group, [...(groups.get(p.benchmark_group) ?? []), p.id]);

@@ -254,6 +254,22 @@ describe('Disclosed<T>', () => {
     expect(() => (small.network().schoolIds as string[]).pop()).toThrow(TypeError);
     expect(small.release(g, 1)).toMatchObject({ kind: 'suppressed', rule: 'R1' });
   });
+  it('decides a school\'s breakdowns once, whether asked for by school or through the whole list', () => {
+    const input = () => wave([school('a', [['leraar', 'lt5', 6], ['leraar', 'gt15', 7], ['directie', 'gt15', 6]]), school('b', [['leraar', 'lt5', 9], ['ondersteunend', 'lt5', 8]])]);
+    const lazy = disclose(input());
+    const first = lazy.breakdowns('a');
+    expect(lazy.breakdowns('a')).toBe(first);
+    expect(lazy.breakdown('a', 'role')).toBe(first[0]);
+    for (const g of first.flatMap((b) => b.groups)) expect(lazy.release(g, 1).kind).toBe(g.released ? 'value' : 'suppressed');
+    // The whole list holds the very groups handed out before, in the order of a disclosure asked for it first.
+    const eager = disclose(input());
+    const keys = eager.groups.map((g) => g.key);
+    expect(lazy.groups.map((g) => g.key)).toEqual(keys);
+    for (const g of first.flatMap((b) => b.groups)) expect(lazy.groups).toContain(g);
+    expect(eager.breakdowns('b').flatMap((b) => b.groups).every((g) => eager.groups.includes(g))).toBe(true);
+    expect(() => lazy.breakdown('zz', 'role')).toThrow(/no breakdown of school "zz"/);
+    expect(() => lazy.breakdowns('zz')).toThrow(RangeError);
+  });
   it('derived numbers keep suppression', () => {
     const d = disclose(wave([plain('a', 10), plain('b', 2)]));
     const a = d.release(d.school('a'), 3.5);

@@ -224,8 +224,8 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     const pool = codePool(codes, 99);
     let at = 0;
     const take = (n: number) => pool.slice(at, (at += n));
-    await directSubmissions(url, take(P.submissionWarmup), sets);
-    const direct = await directSubmissions(url, take(P.submissions), sets);
+    await directSubmissions(url, full.questionnaireId, take(P.submissionWarmup), sets);
+    const direct = await directSubmissions(url, full.questionnaireId, take(P.submissions), sets);
     const subServer = await startServer({ DATABASE_URL: url });
     servers.push(subServer);
     await httpSubmissions(subServer.url, take(P.submissionWarmup + 2 * CONNECTIONS), sets, P.submissionWarmup);
@@ -298,8 +298,8 @@ async function runPglite(): Promise<PgliteResults> {
     const pool = codePool(codes, 98);
     let at = 0;
     const take = (n: number) => pool.slice(at, (at += n));
-    await directSubmissionsKysely(store.db, take(100), sets);
-    direct = await directSubmissionsKysely(store.db, take(P.pgliteSubmissions), sets);
+    await directSubmissionsKysely(store.db, network.questionnaireId, take(100), sets);
+    direct = await directSubmissionsKysely(store.db, network.questionnaireId, take(P.pgliteSubmissions), sets);
     await store.close();
 
     // PGlite admits one process: the server opens the same directory once the benchmark has closed it.

@@ -1,10 +1,10 @@
 /**
  * Submission throughput: full questionnaire bodies with distinct codes, over HTTP with autocannon
  * (50 connections) against the server child, and the same transaction issued directly with `pg`
- * at the same concurrency (a pool of 50): UPDATE access_code … RETURNING, then INSERT response.
+ * at the same concurrency (a pool of 50): the one statement the app stores a submission with.
  */
 import autocannon from 'autocannon';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../server/db/schema.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
@@ -40,14 +40,24 @@ export function answerSets(q: Questionnaire, count = 400, seed = 8): Answers[] {
 }
 
 /**
- * The transaction of `storeResponse` (server/submissions.ts) as plain SQL, the way a hand-written
- * script would issue it: the conditional UPDATE that spends the code, then the INSERT.
+ * What the app's `/submit` runs for a submission (`spendAndStore` in server/submissions.ts, the path
+ * nearly every submission takes): ONE statement that spends the code in the wave of this
+ * questionnaire and stores the response and comment. The baseline issues exactly that, by hand.
  */
-const SPEND = `update access_code set spent = true
-  where hash = $1 and spent = false
-    and exists (select wave.id from wave where wave.id = access_code.wave_id and wave.status = 'open')
-  returning wave_id, school_id`;
-const INSERT = `insert into response (wave_id, school_id, answers, background) values ($1, $2, $3, $4)`;
+const STORE = `with spent as (
+    update access_code set spent = true
+    where hash = $1
+      and access_code.wave_id = (select candidate.wave_id from access_code candidate where candidate.hash = $1 limit 1)
+      and spent = false
+      and exists (select 1 from wave where wave.id = access_code.wave_id and wave.status = 'open' and wave.questionnaire_id = $2)
+    returning wave_id, school_id),
+  stored as (
+    insert into response (wave_id, school_id, answers, background)
+    select wave_id, school_id, $3::smallint[], $4::jsonb from spent returning 1),
+  commented as (
+    insert into comment (wave_id, school_id, text)
+    select wave_id, school_id, $5::text from spent where $5::text is not null returning 1)
+  select (select count(*) from stored)::int as n`;
 
 export interface Throughput {
   requests: number;
@@ -70,7 +80,7 @@ async function databaseCpu(url: string | undefined) {
 }
 
 /** `codes.length` transactions through a pool of `connections`, each worker taking the next code. */
-export async function directSubmissions(url: string, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
+export async function directSubmissions(url: string, questionnaireId: string, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   pool.on('error', () => {});
   // Open all connections first: the app's pool is warm too.
@@ -86,25 +96,13 @@ export async function directSubmissions(url: string, codes: string[], sets: Answ
     Array.from({ length: connections }, async () => {
       for (let i = next++; i < codes.length; i = next++) {
         const set = sets[i % sets.length]!;
-        const client = await pool.connect();
         try {
-          await client.query('begin');
-          const spent = await client.query(SPEND, [hashCode(codes[i]!)]);
-          const row = spent.rows[0] as { wave_id: string; school_id: string } | undefined;
-          if (!row) {
-            await client.query('rollback');
-            failed++;
-            continue;
-          }
-          await client.query(INSERT, [row.wave_id, row.school_id, set.answers, set.background]);
-          await client.query('commit');
-          ok++;
+          const stored = await pool.query(STORE, [hashCode(codes[i]!), questionnaireId, set.answers, set.background, null]);
+          if ((stored.rows[0] as { n: number }).n === 1) ok++;
+          else failed++;
         } catch (err) {
-          await client.query('rollback').catch(() => {});
           failed++;
           if (failed === 1) process.stderr.write(`direct submission failed: ${(err as Error).message}\n`);
-        } finally {
-          client.release();
         }
       }
     }),
@@ -118,7 +116,7 @@ export async function directSubmissions(url: string, codes: string[], sets: Answ
 }
 
 /** The same, serialized through Kysely on PGlite (one connection, as the app has there). */
-export async function directSubmissionsKysely(db: Kysely<Database>, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
+export async function directSubmissionsKysely(db: Kysely<Database>, questionnaireId: string, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
   let next = 0;
   let ok = 0;
   let failed = 0;
@@ -128,19 +126,8 @@ export async function directSubmissionsKysely(db: Kysely<Database>, codes: strin
       for (let i = next++; i < codes.length; i = next++) {
         const set = sets[i % sets.length]!;
         const done = await db
-          .transaction()
-          .execute(async (trx) => {
-            const spent = await sql<{ wave_id: string; school_id: string }>`
-              update access_code set spent = true
-              where hash = ${hashCode(codes[i]!)} and spent = false
-                and exists (select wave.id from wave where wave.id = access_code.wave_id and wave.status = 'open')
-              returning wave_id, school_id`.execute(trx);
-            const row = spent.rows[0];
-            if (!row) return false;
-            await sql`insert into response (wave_id, school_id, answers, background)
-              values (${row.wave_id}, ${row.school_id}, ${set.answers}, ${set.background})`.execute(trx);
-            return true;
-          })
+          .executeQuery<{ n: number }>(CompiledQuery.raw(STORE, [hashCode(codes[i]!), questionnaireId, set.answers, set.background, null]))
+          .then((r) => r.rows[0]?.n === 1)
           .catch(() => false);
         if (done) ok++;
         else failed++;

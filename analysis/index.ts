@@ -17,7 +17,7 @@ export { tTwoSidedP } from './t-two-sided-p.ts';
 export { tQuantile } from './t-quantile.ts';
 export { welchTTest, type Sample, type WelchResult } from './welch-t-test.ts';
 export { compareWithBenchmark, type BenchmarkComparison } from './benchmark-comparison.ts';
-export { percentileRank, percentileRankSorted } from './percentile-rank.ts';
+export { percentileRank, percentileRankSorted, sortedIncludes } from './percentile-rank.ts';
 export { schoolSpread, type Spread } from './school-spread.ts';
 export { trend, type TrendPoint, type TrendStep } from './trend.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';

@@ -37,6 +37,12 @@ export function percentileRankSorted(value: number, sorted: readonly number[]): 
   return ok(100 * ((below + (equal + 1) / 2) / sorted.length));
 }
 
+/** Whether `sorted` (ascending) holds `value`: binary search. */
+export function sortedIncludes(sorted: readonly number[], value: number): boolean {
+  const i = firstIndexNotBelow(sorted, value);
+  return i < sorted.length && sorted[i] === value;
+}
+
 /** The first index whose value is ≥ `value` (sorted.length if none). */
 function firstIndexNotBelow(sorted: readonly number[], value: number): number {
   let lo = 0;

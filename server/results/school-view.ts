@@ -5,6 +5,7 @@ import {
   compareWithBenchmark,
   mapDisclosed,
   percentileRankSorted,
+  sortedIncludes,
   summarize,
   trend,
   unavailable,
@@ -64,18 +65,6 @@ function schoolThemeMeans(results: WaveResults): ReadonlyArray<readonly number[]
   for (const list of means) list.sort((a, b) => a - b);
   releasedMeans.set(results, means);
   return means;
-}
-
-/** Whether `sorted` (ascending) holds `value`. */
-function sortedIncludes(sorted: readonly number[], value: number): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < sorted.length && sorted[lo] === value;
 }
 
 export async function schoolWaveResults(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolWaveResults> {

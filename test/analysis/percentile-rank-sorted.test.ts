@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { percentileRank, percentileRankSorted } from '../../analysis/index.ts';
+import { percentileRank, percentileRankSorted, sortedIncludes } from '../../analysis/index.ts';
 
 const ascending = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 
@@ -58,6 +58,14 @@ describe('percentileRankSorted', () => {
         fc.pre(sorted[0] !== sorted[sorted.length - 1]);
         const reversed = [...sorted].reverse();
         expect(() => percentileRankSorted(sorted[0]!, reversed)).toThrow(RangeError);
+      }),
+    );
+  });
+
+  it('sortedIncludes agrees with includes on sorted lists with ties', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { maxLength: 30 }), fc.integer({ min: -6, max: 6 }), (values, value) => {
+        expect(sortedIncludes(ascending(values), value)).toBe(values.includes(value));
       }),
     );
   });

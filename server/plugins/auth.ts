@@ -126,6 +126,18 @@ type AnyHook = (this: unknown, ...args: HookArgs) => unknown;
 async function staffRoutesOnly(app: FastifyInstance, register: () => PromiseLike<unknown>): Promise<void> {
   const addHook = app.addHook;
   const skipping = (name: string, hook: AnyHook): AnyHook => {
+    // Keep the hook's style: Fastify tells a promise hook from a callback hook by its arity.
+    const isPublic = (request: FastifyRequest) => request.routeOptions.config.access === 'public';
+    if (name === 'onRequest' && hook.length < 3) {
+      return async function (request, reply) {
+        if (!isPublic(request)) await hook.call(this, request, reply);
+      } as AnyHook;
+    }
+    if (name === 'onSend' && hook.length < 4) {
+      return async function (request, reply, payload) {
+        return isPublic(request) ? payload : hook.call(this, request, reply, payload);
+      } as AnyHook;
+    }
     if (name === 'onRequest') {
       return function (request, reply, done) {
         if (request.routeOptions.config.access === 'public') return (done as () => void)();

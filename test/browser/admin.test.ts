@@ -1,39 +1,20 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
-import { browserAvailable, expectAccessible, launch } from '../helpers/browser.ts';
+import { readFileSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { storeKind } from '../helpers/store.ts';
+import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
 import { createUser } from '../../server/users.ts';
 import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
 
 const OUT = 'test-results';
-const SHOTS = `${OUT}/screenshots`;
 const PASSWORD = 'correct horse battery staple';
 
 /** The whole admin cycle through the UI, keyboard-free but JavaScript-free (the pages have none), axe on every page. */
 describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${storeKind})`, { timeout: 600_000 }, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    store = await testStore();
-    app = await testApp(store);
-    await createUser(store.db, { email: 'beheer@example.org', role: 'admin', password: PASSWORD });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.drop();
-  });
+  const f = browserFixture((store) => createUser(store.db, { email: 'beheer@example.org', role: 'admin', password: PASSWORD }));
 
   async function signIn(page: Page, email: string, password: string, next: string) {
-    await page.goto(`${base}${next}`);
+    await page.goto(`${f.base}${next}`);
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('E-mailadres').fill(email);
     await page.getByLabel('Wachtwoord').fill(password);
@@ -42,7 +23,7 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
   }
 
   it('imports schools, publishes the questionnaire, opens a wave, prints slips, closes it, and a rep sees the school', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
@@ -52,7 +33,7 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     page.on('pageerror', (e) => problems.push(e.message));
     const foreign: string[] = [];
     page.on('request', (r) => {
-      if (!r.url().startsWith(base)) foreign.push(r.url());
+      if (!r.url().startsWith(f.base)) foreign.push(r.url());
     });
     const check = async (label: string) => {
       await expectAccessible(page, label);
@@ -82,11 +63,11 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     await check('schools');
     await page.getByRole('link', { name: 'Basisschool Het Anker' }).click();
     await check('school edit');
-    await page.goto(`${base}/admin/schools/new`);
+    await page.goto(`${f.base}/admin/schools/new`);
     await check('school new');
 
     // Questionnaire: upload the shipped file, preview in both languages, publish.
-    await page.goto(`${base}/admin/questionnaires`);
+    await page.goto(`${f.base}/admin/questionnaires`);
     await check('questionnaires');
     await page.getByLabel('JSON-bestand').setInputFiles(SHIPPED_QUESTIONNAIRE);
     await page.getByRole('button', { name: 'Controleren' }).click();
@@ -106,7 +87,7 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     await check('questionnaire');
 
     // A wave for both schools; open it.
-    await page.goto(`${base}/admin/waves`);
+    await page.goto(`${f.base}/admin/waves`);
     await check('waves empty');
     await page.getByRole('link', { name: 'Nieuwe bevraging' }).click();
     await check('wave new');
@@ -142,10 +123,10 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     expect((pdfText.match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBe(2);
 
     // Three teachers answer with three of the codes (their own browser: no cookies).
-    const teacher = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    const teacher = await f.browser.newContext({ viewport: { width: 390, height: 800 } });
     for (const code of codes.slice(0, 3)) {
       const t = await teacher.newPage();
-      await t.goto(`${base}/?lang=nl`);
+      await t.goto(`${f.base}/?lang=nl`);
       await t.getByLabel('Toegangscode').fill(code);
       await t.getByRole('button', { name: 'Start de vragenlijst' }).click();
       await t.waitForSelector('form#questionnaire');
@@ -166,13 +147,13 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     await check('wave closed');
     expect(await page.getAttribute('a[href$="/network"]', 'href')).toMatch(/^\/admin\/waves\/[0-9a-f-]{36}\/network$/);
     const waveId = /\/admin\/waves\/([0-9a-f-]{36})/.exec(page.url())![1]!;
-    expect(await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
-    expect((await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(3);
-    await page.goto(`${base}/admin/waves`);
+    expect(await f.store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
+    expect((await f.store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(3);
+    await page.goto(`${f.base}/admin/waves`);
     await check('waves');
 
     // A rep for the basisschool.
-    await page.goto(`${base}/admin/users`);
+    await page.goto(`${f.base}/admin/users`);
     await check('users');
     await page.getByRole('link', { name: 'Nieuwe gebruiker' }).click();
     await check('user new');
@@ -183,16 +164,16 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     await page.waitForSelector('#password');
     const password = (await page.textContent('#password'))!;
     await check('password');
-    await page.goto(`${base}/admin/users`);
+    await page.goto(`${f.base}/admin/users`);
     await page.getByRole('link', { name: 'rep.anker@example.org' }).click();
     await check('user');
-    await page.goto(`${base}/admin/audit`);
+    await page.goto(`${f.base}/admin/audit`);
     await check('audit');
     const actions = await page.locator('tbody th[scope=row]').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['scholen geïmporteerd', 'vragenlijst gepubliceerd', 'bevraging aangemaakt', 'bevraging geopend', 'toegangscodes aangemaakt', 'bevraging afgesloten en verzegeld', 'gebruiker aangemaakt']));
 
     // The rep sees the school on their overview.
-    const repContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const repContext = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const repPage = await repContext.newPage();
     await signIn(repPage, 'rep.anker@example.org', password, '/home');
     expect(await repPage.textContent('main')).toContain('Basisschool Het Anker');

@@ -1,43 +1,20 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
-import { browserAvailable, expectAccessible, launch } from '../helpers/browser.ts';
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
 
 const OUT = 'test-results';
 
 describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    mkdirSync(`${OUT}/screenshots`, { recursive: true });
-    store = await testStore();
-    await seedDemo(store.db, 5);
-    app = await testApp(store);
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.drop();
-  });
+  const f = browserFixture((store) => seedDemo(store.db, 5));
 
   it('signs in, opens a school dashboard, switches to English, and prints the report to PDF', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = pageErrors(page);
 
-    await page.goto(`${base}/login`);
+    await page.goto(`${f.base}/login`);
     await expectAccessible(page, 'login');
     await page.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
     await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
@@ -53,7 +30,7 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     expect(await page.getAttribute('html', 'lang')).toBe('nl');
     expect(await page.textContent('table.themes')).toMatch(/\d,\d\d/); // decimal comma in Dutch
     await expectAccessible(page, 'dashboard (nl)');
-    await page.screenshot({ path: `${OUT}/screenshots/dashboard-1280.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/dashboard-1280.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'English' }).click();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
@@ -62,7 +39,7 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     await expectAccessible(page, 'dashboard (en)');
 
     await page.setViewportSize({ width: 360, height: 740 });
-    await page.screenshot({ path: `${OUT}/screenshots/dashboard-360.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/dashboard-360.png`, fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -76,9 +53,9 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     expect(errors).toEqual([]);
 
     // The language choice persists for this user in a new session.
-    const second = await browser.newContext();
+    const second = await f.browser.newContext();
     const p2 = await second.newPage();
-    await p2.goto(`${base}/login`);
+    await p2.goto(`${f.base}/login`);
     await p2.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
     await p2.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
     await p2.getByRole('button', { name: 'Aanmelden' }).click();

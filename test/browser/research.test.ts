@@ -1,43 +1,18 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
-import { browserAvailable, expectAccessible, launch } from '../helpers/browser.ts';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
 
-const SHOTS = 'test-results/screenshots';
-
 describe.runIf(browserAvailable)(`a researcher in Chromium (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    store = await testStore();
-    await seedDemo(store.db, 5);
-    app = await testApp(store);
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.drop();
-  });
+  const f = browserFixture((store) => seedDemo(store.db, 5));
 
   it('signs in, sees the sealed waves (no open one) with their downloads, and the page passes axe', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = pageErrors(page);
 
-    await page.goto(`${base}/research`);
+    await page.goto(`${f.base}/research`);
     await page.waitForURL(/\/login\?next=%2Fresearch$/);
     await page.getByLabel('E-mailadres').fill('onderzoek@demo.schoolpols.be');
     await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);

@@ -1,48 +1,27 @@
-import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
 import { openWaveWithCodes, counts, shipped } from '../helpers/fixtures.ts';
-import { browserAvailable, expectAccessible, launch } from '../helpers/browser.ts';
+import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
 import { formatCode } from '../../server/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 
-const SHOTS = 'test-results/screenshots';
-
 describe.runIf(browserAvailable)(`a teacher in Chromium (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let base: string;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    store = await testStore();
-    app = await testApp(store);
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.drop();
-  });
+  const f = browserFixture();
 
   it('answers on a 360 px phone with the keyboard alone, in English, and reaches the thank-you page', async () => {
-    const { codes, waveId } = await openWaveWithCodes(store.db, 1);
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    const { codes, waveId } = await openWaveWithCodes(f.store.db, 1);
+    const context = await f.browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
     const foreign: string[] = [];
     page.on('request', (r) => {
-      if (!r.url().startsWith(base)) foreign.push(r.url());
+      if (!r.url().startsWith(f.base)) foreign.push(r.url());
     });
     const cspErrors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') cspErrors.push(m.text());
     });
 
-    await page.goto(`${base}/`);
+    await page.goto(`${f.base}/`);
     await expectAccessible(page, 'home (nl)');
     // Switch to English from the header, by keyboard: Tab past the skip link and brand to the switch.
     await page.getByRole('link', { name: 'English' }).focus();
@@ -78,24 +57,24 @@ describe.runIf(browserAvailable)(`a teacher in Chromium (${storeKind})`, () => {
     expect(await page.textContent('h1')).toBe('Thank you!');
     await expectAccessible(page, 'thank-you (en)');
 
-    await page.goto(`${base}/privacy`);
+    await page.goto(`${f.base}/privacy`);
     await expectAccessible(page, 'privacy (nl)');
-    await page.goto(`${base}/privacy?lang=en`);
+    await page.goto(`${f.base}/privacy?lang=en`);
     await expectAccessible(page, 'privacy (en)');
 
     expect(await context.cookies()).toEqual([]);
     expect(foreign).toEqual([]);
     expect(cspErrors).toEqual([]);
-    const stored = await store.db.selectFrom('response').select('answers').where('wave_id', '=', waveId).execute();
+    const stored = await f.store.db.selectFrom('response').select('answers').where('wave_id', '=', waveId).execute();
     expect(stored).toHaveLength(1);
     expect(stored[0]!.answers.every((a) => a === 2)).toBe(true);
-    expect((await counts(store.db)).spent).toBe(1);
+    expect((await counts(f.store.db)).spent).toBe(1);
     await context.close();
   });
 
   it('shows an error for a wrong code with the focus-friendly message, in Dutch', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
-    await page.goto(`${base}/`);
+    const page = await f.browser.newPage({ viewport: { width: 360, height: 740 } });
+    await page.goto(`${f.base}/`);
     await page.getByLabel('Toegangscode').fill('AAAA-BBBB-CCCCC');
     await page.getByRole('button', { name: 'Start de vragenlijst' }).click();
     await page.waitForSelector('#code-error');

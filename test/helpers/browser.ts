@@ -1,7 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { testStore, type TestStore } from './store.ts';
+import { testApp } from './app.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const required = process.env.REQUIRE_BROWSER === '1';
@@ -34,4 +37,46 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
     return result.violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
   expect(violations, `axe violations on ${label}`).toEqual([]);
+}
+
+export const SHOTS = 'test-results/screenshots';
+
+export interface BrowserFixture {
+  store: TestStore;
+  app: FastifyInstance;
+  browser: Browser;
+  /** e.g. http://127.0.0.1:41234 */
+  base: string;
+}
+
+/**
+ * A test store, the app listening on a free port and Chromium, for the tests of one `describe`:
+ * started before them (after `seed`), stopped after. Read its fields inside the tests.
+ */
+export function browserFixture(seed?: (store: TestStore) => Promise<unknown>): BrowserFixture {
+  const f = {} as BrowserFixture;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    f.store = await testStore();
+    await seed?.(f.store);
+    f.app = await testApp(f.store);
+    f.base = await f.app.listen({ port: 0, host: '127.0.0.1' });
+    f.browser = await launch();
+  });
+  afterAll(async () => {
+    await f.browser?.close();
+    await f.app?.close();
+    await f.store?.drop();
+  });
+  return f;
+}
+
+/** Console errors and uncaught exceptions of a page, collected as they happen. */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
 }

@@ -1,23 +1,60 @@
 import { integerNullSpace } from './integer-null-space.ts';
 
-/** Subsets examined before giving up (and answering "derivable", the safe side). */
+/** Candidate supports examined before giving up (and answering "derivable", the safe side). */
 const SEARCH_BUDGET = 200_000;
 
+function gcd(a: number, b: number): number {
+  a = Math.abs(a);
+  b = Math.abs(b);
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Echelon rows of the null-space coordinates chosen so far; each row keeps its pivot. */
+type Basis = ReadonlyArray<{ pivot: number; row: readonly number[] }>;
+
 /**
- * Whether released group totals let someone compute the total of a set of 1..k−1 respondents.
+ * Reduces `v` against `basis` (fraction-free, rows divided by their gcd). Returns the reduced row,
+ * `'dependent'` when it becomes zero, or `'overflow'` when an integer leaves the safe range.
+ */
+function reduce(basis: Basis, v: readonly number[]): number[] | 'dependent' | 'overflow' {
+  let x = [...v];
+  for (const { pivot, row } of basis) {
+    const f = x[pivot]!;
+    if (f === 0) continue;
+    const p = row[pivot]!;
+    let g = 0;
+    x = x.map((xi, j) => {
+      const y = xi * p - row[j]! * f;
+      g = gcd(g, y);
+      return y;
+    });
+    if (x.some((y) => !Number.isSafeInteger(y))) return 'overflow';
+    if (g > 1) x = x.map((y) => y / g);
+  }
+  return x.every((y) => y === 0) ? 'dependent' : x;
+}
+
+/**
+ * Whether released group totals let someone compute a non-zero signed integer combination of
+ * respondents that touches 1..k−1 of them (design §5, R3: "teachers − > 15 years" = the new teacher −
+ * the director).
  *
  * `groups` lists, per released group, the atoms it contains; an atom is a set of respondents the
- * groups never split (here: one background combination in one school), `counts[a]` ≥ 1 its size.
- * Counts, sums, means × counts and answer distributions of groups are all linear in the atoms' own
- * values with the same 0/1 coefficients, so a set S of atoms is derivable from released groups
- * exactly when its indicator vector lies in the row space of the group × atom matrix, i.e. is
- * orthogonal to its null space: Σ_{a∈S} z[a] = 0 for the null-space coordinates z (exact integers).
+ * groups never split (one background combination in one school), `counts[a]` ≥ 1 its size. Counts,
+ * sums and answer distributions are linear in the atoms' own values with the groups' 0/1
+ * coefficients, so what can be computed is exactly the row space of the group × atom matrix. A
+ * vector of that row space vanishing outside a set T of atoms exists, non-zero, exactly when the
+ * null-space coordinates z[a] of the atoms in T are linearly dependent (row space ⟂ null space).
+ * Every person of a touched atom counts once, whatever their coefficient: at least as strict as
+ * counting absolute weights.
  *
- * 1. Fast sufficient test: atoms in exactly the same groups always appear together in anything
- *    derivable; if every such class has ≥ k respondents, nothing small is derivable.
+ * 1. Fast sufficient test: atoms in exactly the same groups get the same coefficient in every
+ *    combination; if every such class has ≥ k respondents, nothing touches fewer.
  * 2. Otherwise search every set of small atoms with fewer than k respondents in total (at most k−1
- *    atoms) for one whose null-space coordinates sum to 0. Too large a search, or integers beyond
- *    2^53, count as "derivable" — the caller then shows less.
+ *    atoms) for one whose coordinates are dependent; dependence is inherited by supersets, so only
+ *    independent sets are extended. Too large a search, or integers beyond 2^53, count as
+ *    "derivable" — the caller then shows less.
  */
 export function smallSetDerivable(groups: readonly (readonly number[])[], counts: readonly number[], k: number): boolean {
   const m = counts.length;
@@ -25,7 +62,7 @@ export function smallSetDerivable(groups: readonly (readonly number[])[], counts
   groups.forEach((atoms, g) => atoms.forEach((a) => signature[a]!.push(g)));
   const classes = new Map<string, number>();
   signature.forEach((sig, a) => {
-    if (sig.length === 0) return; // in no released group: nothing about it is derivable
+    if (sig.length === 0) return; // in no released group: its coefficient is always 0
     const key = sig.join(',');
     classes.set(key, (classes.get(key) ?? 0) + counts[a]!);
   });
@@ -39,20 +76,19 @@ export function smallSetDerivable(groups: readonly (readonly number[])[], counts
   const z = integerNullSpace(matrix, m);
   if (z === null) return true;
   const small = [...Array(m).keys()].filter((a) => counts[a]! < k && signature[a]!.length > 0);
-  const d = z[0]?.length ?? 0;
   let visited = 0;
-  const search = (start: number, sum: readonly number[], size: number): boolean => {
+  const search = (start: number, basis: Basis, size: number): boolean => {
     for (let i = start; i < small.length; i++) {
       const a = small[i]!;
       const total = size + counts[a]!;
       if (total >= k) continue;
       if (++visited > SEARCH_BUDGET) return true;
-      const next = sum.map((s, j) => s + z[a]![j]!);
-      if (next.some((x) => !Number.isSafeInteger(x))) return true;
-      if (next.every((x) => x === 0)) return true;
-      if (search(i + 1, next, total)) return true;
+      const r = reduce(basis, z[a]!);
+      if (r === 'dependent' || r === 'overflow') return true;
+      const pivot = r.findIndex((x) => x !== 0);
+      if (search(i + 1, [...basis, { pivot, row: r }], total)) return true;
     }
     return false;
   };
-  return search(0, new Array<number>(d).fill(0), 0);
+  return search(0, [], 0);
 }

@@ -44,7 +44,12 @@ function statsOf(people: Person[]): Released {
 }
 
 /** Attack one wave; returns a description of the first leak, or null. */
-export function attack(spec: WaveSpec, release: (g: DisclosedGroup, value: Released) => Disclosed<Released>, groups: readonly DisclosedGroup[]) {
+export function attack(
+  spec: WaveSpec,
+  release: (g: DisclosedGroup, value: Released) => Disclosed<Released>,
+  groups: readonly DisclosedGroup[],
+  searched = { complete: 0, cutOff: 0 },
+) {
   const { k } = spec;
   const atoms = atomsOf(spec);
   const atomsIn = (g: DisclosedGroup) =>
@@ -98,6 +103,19 @@ export function attack(spec: WaveSpec, release: (g: DisclosedGroup, value: Relea
     }
   }
 
+  // Signed integer combinations of released groups (issue 15): "teachers − > 15 years" may touch two
+  // people although no *set* of fewer than k is computable.
+  const combination = attacker.smallCombination(atoms.map((a) => a.people.length), k);
+  if (combination === 'budget') searched.cutOff++;
+  else searched.complete++;
+  if (Array.isArray(combination)) {
+    const touched = combination.flatMap((c, i) => (c !== 0 ? [i] : []));
+    const solved = attacker.solve(combination, true);
+    const truthOf = combination.reduce((sum, c, i) => sum + c * atoms[i]!.people.reduce((s, p) => s + p.value, 0), 0);
+    const terms = touched.map((i) => `${combination[i]! > 0 ? '+' : ''}${combination[i]}·atom ${atoms[i]!.school} ${JSON.stringify(atoms[i]!.combo)}`).join(' ');
+    return `leak: signed combination ${terms} (${size(touched)} respondents): sum of answers = ${solved?.[1]}, truth ${truthOf}`;
+  }
+
   // R3 literally: visible nested groups differ by 0 or ≥ k respondents; aggregate − shown schools too.
   for (const a of shown) {
     for (const b of shown) {
@@ -125,6 +143,7 @@ describe('attacker against disclose()', () => {
     let released = 0;
     let suppressed = 0;
     const seen = { benchmarkShown: 0, breakdownShown: 0, breakdownR2: 0, breakdownR3: 0, other: 0, leftOut: 0 };
+    const searched = { complete: 0, cutOff: 0 };
     fc.assert(
       fc.property(arbWaveSpec, (spec) => {
         const d = disclose(inputOf(spec), { k: spec.k });
@@ -139,7 +158,7 @@ describe('attacker against disclose()', () => {
           if (b.rule === 'R2') seen.breakdownR2++;
           if (b.rule === 'R3') seen.breakdownR3++;
         }
-        const leak = attack(spec, d.release, d.groups);
+        const leak = attack(spec, d.release, d.groups, searched);
         if (leak) throw new Error(leak);
         // every shown breakdown covers the whole school: nothing is "total − shown"
         for (const s of spec.schools) {
@@ -158,6 +177,32 @@ describe('attacker against disclose()', () => {
     // …and reaches every mechanism: shown benchmark groups, "other" groups, breakdowns withheld by R2
     // and by R3 (overlap between breakdowns), schools left out of an aggregate.
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(20);
+    // The signed-combination search ran to the end in (nearly) every wave: its silence means something.
+    expect(searched.cutOff).toBeLessThan(searched.complete / 50);
+  });
+
+  it('finds signed differences that no subset reveals (the school of issue 15, released naively)', () => {
+    // 1 teacher < 5 years, 4 teachers > 15, 1 director > 15, 4 support staff 5–15: both breakdowns
+    // pass R2; leraar − gt15 = the new teacher − the director.
+    const person = (role: string, seniority: string, value: number) => ({ school: 's00', role, seniority, value });
+    const spec: WaveSpec = {
+      k: 5,
+      schools: ['s00'],
+      benchmarkGroups: [],
+      background: [
+        { id: 'role', options: ['leraar', 'ondersteunend', 'directie'] },
+        { id: 'seniority', options: ['lt5', '5to15', 'gt15'] },
+      ],
+      people: [person('leraar', 'lt5', 5), ...[3, 3, 4, 2].map((v) => person('leraar', 'gt15', v)), person('directie', 'gt15', 1), ...[3, 4, 3, 3].map((v) => person('ondersteunend', '5to15', v))],
+    };
+    const d = disclose(inputOf(spec), { k: 5 });
+    const school = d.school('s00');
+    // What the rules before issue 15 released: the school, leraar 5 / other 5, gt15 5 / other 5.
+    const tiny = disclose({ waveId: 'x', status: 'closed', background: [], schools: [{ id: 'x', respondents: 1 }], benchmarkGroups: [] });
+    const old = (_: DisclosedGroup, v: Released) => (v.n >= 5 ? d.release(school, v) : tiny.release(tiny.school('x'), v));
+    const naive = d.groups.filter((g) => g.kind === 'school' || g.released || g.backgroundId === 'seniority');
+    expect(attack(spec, old, naive)).toMatch(/leak: signed combination .*\(2 respondents\): sum of answers = (4|-4), truth \1/);
+    expect(attack(spec, d.release, d.groups)).toBeNull();
   });
 
   it('does break a naive release (R1 only) — the attacker is real', () => {

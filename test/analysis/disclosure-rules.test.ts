@@ -138,6 +138,18 @@ describe('R3 differencing', () => {
     expect(d.breakdown('a', 'role').rule).toBeNull(); // leraar 10, ondersteunend 5, directie 5
     expect(d.breakdown('a', 'seniority').rule).toBe('R3'); // gt15 (7) − directie (5) = 2 leraren
   });
+  it('signed differences: teachers − "> 15 years" = the new teacher − the director withholds the second breakdown', () => {
+    // The school of issue 15: 1 teacher < 5 years, 4 teachers > 15, 1 director > 15, 4 support staff
+    // 5–15. Role (leraar 5 / other 5) and seniority (> 15 years 5 / other 5) each pass R2 and no
+    // *set* of fewer than 5 is computable, but leraar − gt15 touches two people.
+    const d = disclose(wave([school('a', [['leraar', 'lt5', 1], ['leraar', 'gt15', 4], ['directie', 'gt15', 1], ['ondersteunend', '5to15', 4]])]));
+    expect(d.breakdown('a', 'role').rule).toBeNull();
+    expect(d.breakdown('a', 'seniority').rule).toBe('R3');
+    expect(d.breakdown('a', 'seniority').groups.every((g) => !g.released)).toBe(true);
+    // deterministic: the same decision whichever order the cells come in, and on every request
+    const again = disclose(wave([school('a', [['ondersteunend', '5to15', 4], ['directie', 'gt15', 1], ['leraar', 'gt15', 4], ['leraar', 'lt5', 1]])]));
+    expect(again.breakdowns('a').map((b) => b.rule)).toEqual([null, 'R3']);
+  });
   it('between breakdowns: crossing groups without containment are both shown', () => {
     const d = disclose(wave([school('a', [['leraar', 'lt5', 3], ['leraar', 'gt15', 3], ['ondersteunend', 'lt5', 3], ['ondersteunend', 'gt15', 3]])]));
     expect(d.breakdowns('a').map((b) => b.rule)).toEqual([null, null]);

@@ -77,10 +77,11 @@ export class Attacker {
     }
   }
 
-  /** Coefficients y (per echelon row, as fractions num/den) with target = Σ y_i row_i, or null. */
-  private express(target: readonly number[]): Array<{ row: number; num: number; den: number }> | null {
-    const t = new Array<number>(this.atomCount).fill(0);
-    for (const a of target) t[a] = 1;
+  /** Coefficients y (per echelon row, as fractions num/den) with target = Σ y_i row_i, or null.
+   * `target` is a set of atoms, or (`weights`) an integer coefficient per atom. */
+  private express(target: readonly number[], weights = false): Array<{ row: number; num: number; den: number }> | null {
+    const t = weights ? [...target] : new Array<number>(this.atomCount).fill(0);
+    if (!weights) for (const a of target) t[a] = 1;
     const used = this.pivots.flatMap((c, i) => (t[c] !== 0 ? [{ row: i, num: t[c]!, den: this.rows[i]![c]! }] : []));
     const den = used.reduce((l, u) => safe((l / gcd(l, u.den)) * Math.abs(u.den)), 1);
     for (let j = 0; j < this.atomCount; j++) {
@@ -97,8 +98,8 @@ export class Attacker {
   }
 
   /** The target's statistics computed from released numbers only, or null if they are not determined. */
-  solve(target: readonly number[]): number[] | null {
-    const used = this.express(target);
+  solve(target: readonly number[], weights = false): number[] | null {
+    const used = this.express(target, weights);
     if (used === null) return null;
     const width = this.observations[0]?.values.length ?? 0;
     const out = new Array<number>(width).fill(0);
@@ -110,4 +111,102 @@ export class Attacker {
     }
     return out;
   }
+
+  /**
+   * Per atom, its coordinates in an integer basis of the null space of the released rows (from the
+   * reduced echelon form): a signed combination of released groups can vanish outside a set T of
+   * atoms, and not on T, exactly when the coordinates of T's atoms are linearly dependent.
+   */
+  private nullCoordinates(): number[][] {
+    const pivotSet = new Set(this.pivots);
+    const free = [...Array(this.atomCount).keys()].filter((c) => !pivotSet.has(c));
+    const z = Array.from({ length: this.atomCount }, () => new Array<number>(free.length).fill(0));
+    free.forEach((f, d) => {
+      let l = 1;
+      this.rows.forEach((row, i) => {
+        if (row[f] !== 0) l = safe((l / gcd(l, row[this.pivots[i]!]!)) * Math.abs(row[this.pivots[i]!]!));
+      });
+      z[f]![d] = l;
+      this.rows.forEach((row, i) => {
+        if (row[f] !== 0) z[this.pivots[i]!]![d] = safe((-l / row[this.pivots[i]!]!) * row[f]!);
+      });
+    });
+    return z;
+  }
+
+  /**
+   * Searches signed integer combinations of released groups (not only sets): the smallest-support
+   * one touching fewer than k respondents, as integer coefficients per atom, or null when there is
+   * none; `'budget'` when the search was cut off. Atoms with ≥ k respondents cannot be part of one.
+   */
+  smallCombination(counts: readonly number[], k: number, budget = 50_000): number[] | null | 'budget' {
+    // Atoms in exactly the same released groups get equal coefficients in every combination, so
+    // the search runs over such classes (their columns are equal) and lifts the result to atoms.
+    const signature = Array.from({ length: this.atomCount }, () => [] as number[]);
+    this.observations.forEach((o, i) => o.atoms.forEach((a) => signature[a]!.push(i)));
+    const classOf = new Map<string, number>();
+    const atomClass = signature.map((sig) => (sig.length === 0 ? -1 : classOf.get(sig.join()) ?? (classOf.set(sig.join(), classOf.size), classOf.size - 1)));
+    const classCounts = new Array<number>(classOf.size).fill(0);
+    atomClass.forEach((c, a) => c >= 0 && (classCounts[c]! += counts[a]!));
+    const classes = new Attacker(classOf.size, this.observations.map((o) => ({ atoms: [...new Set(o.atoms.map((a) => atomClass[a]!))], values: o.values })));
+    const found = classes.smallClassCombination(classCounts, k, budget);
+    if (!Array.isArray(found)) return found;
+    return atomClass.map((c) => (c >= 0 ? found[c]! : 0));
+  }
+
+  private smallClassCombination(counts: readonly number[], k: number, budget: number): number[] | null | 'budget' {
+    const z = this.nullCoordinates();
+    const small = [...Array(this.atomCount).keys()].filter((a) => counts[a]! < k);
+    let visited = 0;
+    let found: number[] | null = null;
+    const dfs = (start: number, chosen: number[], size: number): boolean | 'budget' => {
+      for (let i = start; i < small.length; i++) {
+        const a = small[i]!;
+        if (size + counts[a]! >= k) continue;
+        if (++visited > budget) return 'budget';
+        const set = [...chosen, a];
+        const c = dependency(set.map((x) => z[x]!));
+        if (c) {
+          found = new Array<number>(this.atomCount).fill(0);
+          set.forEach((x, j) => (found![x] = c[j]!));
+          return true;
+        }
+        const r = dfs(i + 1, set, size + counts[a]!);
+        if (r) return r;
+      }
+      return false;
+    };
+    const r = dfs(0, [], 0);
+    return r === 'budget' ? 'budget' : found;
+  }
+}
+
+/** Non-zero integer c with Σ c_j v_j = 0 for the given vectors, or null when they are independent. */
+function dependency(vectors: readonly (readonly number[])[]): number[] | null {
+  const n = vectors.length;
+  const d = vectors[0]?.length ?? 0;
+  // Columns are the vectors; rows the coordinates, with an identity block to track coefficients.
+  const rows = Array.from({ length: n }, (_, j) => [...vectors[j]!, ...Array.from({ length: n }, (_, i) => (i === j ? 1 : 0))]);
+  let r = 0;
+  for (let c = 0; c < d && r < n; c++) {
+    const p = rows.findIndex((row, i) => i >= r && row[c] !== 0);
+    if (p < 0) continue;
+    [rows[r], rows[p]] = [rows[p]!, rows[r]!];
+    const piv = rows[r]!;
+    for (let i = r + 1; i < n; i++) {
+      const row = rows[i]!;
+      const f = row[c]!;
+      if (f === 0) continue;
+      let g = 0;
+      for (let j = 0; j < row.length; j++) {
+        row[j] = safe(safe(row[j]! * piv[c]!) - safe(piv[j]! * f));
+        g = gcd(g, row[j]!);
+      }
+      if (g > 1) for (let j = 0; j < row.length; j++) row[j] = row[j]! / g;
+    }
+    r++;
+  }
+  // A row whose coordinate part vanished records a dependency in its identity part.
+  const zero = rows.find((row) => row.slice(0, d).every((x) => x === 0));
+  return zero ? zero.slice(d) : null;
 }

@@ -38,8 +38,19 @@ export function formatDecimal(value: number, decimalChar = '.'): string {
   return decimalChar === '.' ? s : s.replace('.', decimalChar);
 }
 
-/** Text that Excel would run as a formula gets a leading apostrophe (excel-nl only). */
+/**
+ * Text a spreadsheet would run as a formula (CSV injection, OWASP) gets a leading apostrophe, in
+ * every dialect: a "standard" file is opened in Excel or LibreOffice as often as in R, and a school
+ * or wave name such as `=HYPERLINK(…)` is typed by an admin, not by the researcher who opens it.
+ * Only text cells are escaped; numeric columns never are, and a text cell that is a plain number
+ * (`-3`, `-0.5`, `-1,25`) is left alone: a spreadsheet reads it as that number, never as a formula.
+ */
 const FORMULA = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+([.,]\d+)?$/;
+
+export function escapeFormula(text: string): string {
+  return FORMULA.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
 
 export function formatCell(value: Cell, column: Column, dialect: Dialect): string {
   if (value === null) return '';
@@ -53,10 +64,8 @@ export function formatCell(value: Cell, column: Column, dialect: Dialect): strin
     case 'boolean':
       if (typeof value !== 'boolean') throw new TypeError(`${column.name}: expected a boolean, got ${String(value)}`);
       return value ? 'true' : 'false';
-    case 'string': {
-      const text = String(value);
-      return dialect === 'excel-nl' && FORMULA.test(text) ? `'${text}` : text;
-    }
+    case 'string':
+      return escapeFormula(String(value));
   }
 }
 

@@ -63,6 +63,7 @@ export function methodNote(k: number): string {
     'Benchmark groups and the network are computed over the respondents of the schools listed under `schoolpols.scopes` (schools with fewer than k respondents can be left out, so that no small school can be computed by differencing). Breakdowns by background are not exported.',
     'Recoding: negatively worded items (`reverse` in the codebook) are recoded 6 − x before every statistic; "weet niet / n.v.t." and unanswered items are missing. % favourable = share of recoded 4–5 among valid answers (0–100). A respondent’s theme score is the mean of their valid items when at least half are valid. CIs use Student’s t. Alpha is over complete cases.',
     `Numbers are rounded to ${DECIMALS} decimals; percentages are 0–100.`,
+    'Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return, and not a plain number) start with an apostrophe in every dialect; strip a leading apostrophe from text cells to get the text as entered.',
   ].join('\n\n');
 }
 
@@ -76,7 +77,7 @@ export function dataPackage(results: WaveResults, dialect: Dialect) {
     description:
       methodNote(results.disclosure.k) +
       (dialect === 'excel-nl'
-        ? '\n\nDialect excel-nl: semicolon separators, decimal comma, UTF-8 with a byte order mark; text that Excel would read as a formula starts with an apostrophe.'
+        ? '\n\nDialect excel-nl: semicolon separators, decimal comma, UTF-8 with a byte order mark.'
         : ''),
     keywords: ['school climate', 'schoolklimaat', 'survey', 'aggregates'],
     resources: CSV_FILES.map((file) => ({

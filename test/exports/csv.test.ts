@@ -26,10 +26,10 @@ describe('CSV writer', () => {
     expect(formatCell(3.5, col('mean', 'number'), 'excel-nl')).toBe('3,5');
     expect(() => formatCell(1.5, col('n', 'integer'), 'standard')).toThrow(TypeError);
     expect(() => formatCell('3', col('mean', 'number'), 'standard')).toThrow(TypeError);
-    // Text Excel would run as a formula is neutralised in the Excel dialect only.
-    for (const s of ['=1+1', '+32', '-x', '@SUM(A1)']) {
+    // Text a spreadsheet would run as a formula is neutralised in every dialect (issue 16).
+    for (const s of ['=1+1', '+32 9', '-x', '@SUM(A1)']) {
       expect(formatCell(s, col('scope_label', 'string'), 'excel-nl')).toBe(`'${s}`);
-      expect(formatCell(s, col('scope_label', 'string'), 'standard')).toBe(s);
+      expect(formatCell(s, col('scope_label', 'string'), 'standard')).toBe(`'${s}`);
     }
   });
 

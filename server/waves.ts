@@ -4,6 +4,7 @@ import type { Database, WaveStatus } from './db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 import { generateCode, hashCode } from './access-codes.ts';
 import { recordAction, type Actor } from './audit-log.ts';
+import { freezeWave } from './results/frozen-wave.ts';
 
 export class WaveError extends Error {
   constructor(
@@ -149,6 +150,7 @@ export async function closeWave(db: Kysely<Database>, waveId: string, actor?: Ac
     await replacePartition(trx, 'access_code', waveId, (old) => sql`select hash, wave_id, school_id, false as spent from ${old} where not spent`);
     await replacePartition(trx, 'response', waveId, (old) => sql`select gen_random_uuid() as id, wave_id, school_id, answers, background from ${old} order by random()`);
     await replacePartition(trx, 'comment', waveId, (old) => sql`select gen_random_uuid() as id, wave_id, school_id, text from ${old} order by random()`);
+    await freezeWave(trx, waveId);
     await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
     await recordAction(trx, actor, 'wave.close', `wave:${waveId}`);
     return false;

@@ -15,6 +15,8 @@ export interface Database {
   response: ResponseTable;
   comment: CommentTable;
   wave_school_sums: WaveSchoolSumsTable;
+  wave_frozen: WaveFrozenTable;
+  wave_frozen_school: WaveFrozenSchoolTable;
   app_user: AppUserTable;
   rep_school: RepSchoolTable;
   session: SessionTable;
@@ -106,6 +108,30 @@ export interface WaveSchoolSumsTable {
   wave_id: string;
   school_id: string;
   sums: ColumnType<Uint8Array, Uint8Array, never>;
+}
+
+/**
+ * What a sealed wave's disclosure depends on, copied at sealing (`server/results/frozen-wave.ts`):
+ * every later output of the wave is made from these rows, whatever happens to `school` afterwards.
+ */
+export interface WaveFrozenTable {
+  wave_id: string;
+  questionnaire_id: string;
+  k: number;
+}
+
+export interface WaveFrozenSchoolTable {
+  wave_id: string;
+  school_id: string;
+  /** the school's name, benchmark group and staff count at sealing */
+  name: string;
+  benchmark_group: string;
+  staff_count: number;
+  codes_issued: number;
+  codes_spent: number;
+  respondents: number;
+  /** joint counts of background answers: `[{ background: { role: 'leraar' }, count: 7 }]` */
+  cells: JSONColumnType<Array<{ background: Record<string, string>; count: number }>>;
 }
 
 export type Role = 'admin' | 'rep' | 'researcher';

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
+import { loadFrozenWave, type FrozenSchool } from './frozen-wave.ts';
 import {
   combineResponseSums,
   disclose,
@@ -70,6 +71,11 @@ const sealedCache = new Map<string, { results: Promise<WaveResults>; schools: nu
 const CACHE_LIMIT = 12;
 const CACHE_SCHOOL_LIMIT = 15_000;
 
+/** Forgets every cached sealed wave, as a restart would (tests prove outputs do not depend on the cache). */
+export function forgetCachedResults(): void {
+  sealedCache.clear();
+}
+
 export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
   const hit = sealedCache.get(waveId);
   if (hit) {
@@ -102,15 +108,49 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     .where('id', '=', waveId)
     .executeTakeFirst();
   if (!wave) throw Object.assign(new Error('wave not found'), { statusCode: 404 });
-  const questionnaire = await getQuestionnaire(db, wave.questionnaire_id);
-  const layout = layoutOf(questionnaire);
   const sealed = wave.status === 'closed' && wave.sealed;
+  // A sealed wave is made only from what was frozen at sealing: later edits of schools change nothing.
+  const frozen = sealed ? await loadFrozenWave(db, waveId) : null;
+  if (sealed && !frozen) throw new Error(`sealed wave ${waveId} has no frozen disclosure inputs`);
+  const k = frozen?.k ?? wave.k;
+  const questionnaireId = frozen?.questionnaireId ?? wave.questionnaire_id;
+  const questionnaire = await getQuestionnaire(db, questionnaireId);
+  const layout = layoutOf(questionnaire);
   // Independent reads, in parallel on the pool: a cold network wave is read in one round of waits.
-  const [participants, cells, sums] = await Promise.all([
+  const [participants, sums] = await Promise.all([frozen?.schools ?? liveParticipants(db, waveId), sealed ? schoolSums(db, waveId, layout) : new Map<string, Float64Array>()]);
+
+  const schools = new Map<string, WaveSchool>();
+  for (const p of participants) {
+    schools.set(p.id, new PackedWaveSchool(p.id, p.name, p.benchmarkGroup, p.codesIssued, p.respondents, sums.get(p.id), layout));
+  }
+  const groups = new Map<string, string[]>();
+  for (const p of participants) groups.set(p.benchmarkGroup, [...(groups.get(p.benchmarkGroup) ?? []), p.id]);
+  const disclosure = disclose(
+    {
+      waveId,
+      status: sealed ? 'closed' : wave.status === 'closed' ? 'open' : wave.status,
+      background: questionnaire.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })),
+      schools: participants.map((p) => ({ id: p.id, respondents: p.respondents, cells: p.cells })),
+      benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
+    },
+    { k },
+  );
+  return {
+    wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k, questionnaireId, createdAt: wave.created_at },
+    questionnaire,
+    layout,
+    schools,
+    disclosure,
+  };
+}
+
+/** Participants of a wave that is not sealed, as they are now (its results are all suppressed, R4). */
+async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<FrozenSchool[]> {
+  const [participants, cells] = await Promise.all([
     db
       .selectFrom('wave_school')
       .innerJoin('school', 'school.id', 'wave_school.school_id')
-      .select(['school.id', 'school.name', 'school.benchmark_group', 'wave_school.codes_issued'])
+      .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent'])
       .where('wave_school.wave_id', '=', waveId)
       .orderBy('school.id')
       .execute(),
@@ -118,7 +158,6 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     sql<{ school_id: string; background: Record<string, string>; n: number }>`
       select school_id, background, count(*)::int as n from response where wave_id = ${waveId}
       group by school_id, background`.execute(db),
-    sealed ? schoolSums(db, waveId, layout) : new Map<string, Float64Array>(),
   ]);
   const cellsBySchool = new Map<string, Array<{ background: Record<string, string>; count: number }>>();
   for (const c of cells.rows) {
@@ -126,31 +165,19 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     list.push({ background: c.background, count: c.n });
     cellsBySchool.set(c.school_id, list);
   }
-
-  const schools = new Map<string, WaveSchool>();
-  for (const p of participants) {
-    const respondents = (cellsBySchool.get(p.id) ?? []).reduce((a, c) => a + c.count, 0);
-    schools.set(p.id, new PackedWaveSchool(p.id, p.name, p.benchmark_group, p.codes_issued, respondents, sums.get(p.id), layout));
-  }
-  const groups = new Map<string, string[]>();
-  for (const p of participants) groups.set(p.benchmark_group, [...(groups.get(p.benchmark_group) ?? []), p.id]);
-  const disclosure = disclose(
-    {
-      waveId,
-      status: sealed ? 'closed' : wave.status === 'closed' ? 'open' : wave.status,
-      background: questionnaire.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })),
-      schools: participants.map((p) => ({ id: p.id, respondents: schools.get(p.id)!.respondents, cells: cellsBySchool.get(p.id) ?? [] })),
-      benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
-    },
-    { k: wave.k },
-  );
-  return {
-    wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k: wave.k, questionnaireId: wave.questionnaire_id, createdAt: wave.created_at },
-    questionnaire,
-    layout,
-    schools,
-    disclosure,
-  };
+  return participants.map((p) => {
+    const own = cellsBySchool.get(p.id) ?? [];
+    return {
+      id: p.id,
+      name: p.name,
+      benchmarkGroup: p.benchmark_group,
+      staffCount: p.staff_count,
+      codesIssued: p.codes_issued,
+      codesSpent: p.codes_spent,
+      respondents: own.reduce((a, c) => a + c.count, 0),
+      cells: own,
+    };
+  });
 }
 
 /**

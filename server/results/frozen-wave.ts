@@ -1,0 +1,80 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+/**
+ * Disclosure frozen at sealing (design §5, issue 15). A sealed wave's decisions depend on which
+ * schools took part, their benchmark groups, k, the questionnaire version and each school's
+ * respondents and background counts. Read from `school` on every computation, an admin moving a
+ * 3-respondent school to another group would make the same sealed wave release the group before
+ * and after — their difference is that school. So `freezeWave` copies all of it inside the sealing
+ * transaction, and every output of a sealed wave is made from the copy: names and groups as they
+ * were at sealing, whatever is edited later. The decisions themselves are recomputed from these
+ * inputs by the deterministic `disclose`: the same inputs give the same decisions on every request,
+ * in every process.
+ */
+
+export interface FrozenSchool {
+  id: string;
+  name: string;
+  benchmarkGroup: string;
+  staffCount: number;
+  codesIssued: number;
+  codesSpent: number;
+  respondents: number;
+  cells: Array<{ background: Record<string, string>; count: number }>;
+}
+
+export interface FrozenWave {
+  k: number;
+  questionnaireId: string;
+  /** by school id */
+  schools: FrozenSchool[];
+}
+
+/**
+ * Copies what the wave's disclosure depends on. Call inside the sealing transaction, after the
+ * wave's responses and code counts are final and before the wave is marked sealed; a second call
+ * for the same wave changes nothing.
+ */
+export async function freezeWave(trx: Kysely<Database>, waveId: string): Promise<void> {
+  const done = await sql`
+    insert into wave_frozen (wave_id, questionnaire_id, k) select id, questionnaire_id, k from wave where id = ${waveId}
+    on conflict (wave_id) do nothing returning wave_id`.execute(trx);
+  if (done.rows.length === 0) return;
+  await sql`
+    insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_spent, respondents, cells)
+    select ws.wave_id, ws.school_id, s.name, s.benchmark_group, s.staff_count, ws.codes_issued, ws.codes_spent,
+           coalesce(c.respondents, 0), coalesce(c.cells, '[]'::jsonb)
+    from wave_school ws
+    join school s on s.id = ws.school_id
+    left join (
+      select school_id, sum(n)::int as respondents,
+             jsonb_agg(jsonb_build_object('background', background, 'count', n) order by background::text) as cells
+      from (select school_id, background, count(*)::int as n from response where wave_id = ${waveId} group by school_id, background) x
+      group by school_id
+    ) c on c.school_id = ws.school_id
+    where ws.wave_id = ${waveId}`.execute(trx);
+}
+
+/** The frozen inputs of a sealed wave, or null when the wave was never frozen (not sealed). */
+export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Promise<FrozenWave | null> {
+  const [wave, schools] = await Promise.all([
+    db.selectFrom('wave_frozen').select(['k', 'questionnaire_id']).where('wave_id', '=', waveId).executeTakeFirst(),
+    db.selectFrom('wave_frozen_school').selectAll().where('wave_id', '=', waveId).orderBy('school_id').execute(),
+  ]);
+  if (!wave) return null;
+  return {
+    k: wave.k,
+    questionnaireId: wave.questionnaire_id,
+    schools: schools.map((s) => ({
+      id: s.school_id,
+      name: s.name,
+      benchmarkGroup: s.benchmark_group,
+      staffCount: s.staff_count,
+      codesIssued: s.codes_issued,
+      codesSpent: s.codes_spent,
+      respondents: s.respondents,
+      cells: s.cells,
+    })),
+  };
+}

@@ -145,6 +145,15 @@ export interface AppUserTable {
   password_hash: string;
   lang: ColumnType<'nl' | 'en', 'nl' | 'en' | undefined, 'nl' | 'en'>;
   active: Generated<boolean>;
+  /** Consecutive failed sign-ins (password or code); reset by a successful one (server/login-throttle.ts). */
+  failed_logins: Generated<number>;
+  last_failed_login_at: Date | null;
+  /** No sign-in attempt is checked before this time (back-off after repeated failures). */
+  locked_until: Date | null;
+  /** The TOTP secret sealed with a key derived from SESSION_SECRET (server/two-factor.ts); null = no 2FA. */
+  totp_secret: string | null;
+  /** The last accepted TOTP time step: a code is never accepted twice. */
+  totp_last_step: number | null;
 }
 
 /** Which schools a rep may see. */
@@ -156,7 +165,14 @@ export interface RepSchoolTable {
 export interface SessionTable {
   sid: string;
   data: JSONColumnType<Record<string, unknown>>;
+  /** Idle expiry: last request + the idle lifetime. */
   expires_at: Date;
+  /** What the user's session list names a session by (never the sid, which is the secret). */
+  handle: Generated<string>;
+  /** The signed-in user; null while only the password step of a 2FA sign-in is done. */
+  user_id: string | null;
+  /** For the absolute lifetime (server/session-store.ts). */
+  created_at: Generated<Date>;
 }
 
 export interface AuditLogTable {

@@ -9,6 +9,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Store } from './db/connect.ts';
 import { loggerOptions } from './logging.ts';
+import type { MasterKey } from './encryption/master-key.ts';
+import { WaveKeys } from './encryption/wave-keys.ts';
+import bodyPolicy from './body-policy.ts';
 import auth from './plugins/auth.ts';
 import render from './plugins/render.ts';
 import errors from './plugins/errors.ts';
@@ -25,6 +28,8 @@ const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 export interface AppOptions {
   config: Config;
   store: Store;
+  /** Wraps the data keys of open waves (design §4); from SCHOOLPOLS_KEY or KEY_FILE, never from the database. */
+  master: MasterKey;
   /** Where logs go; tests capture them to prove what is never logged. */
   logStream?: NodeJS.WritableStream;
 }
@@ -33,6 +38,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     store: Store;
+    keys: WaveKeys;
   }
 }
 
@@ -47,6 +53,13 @@ const CSP = {
   frameAncestors: ["'none'"],
   formAction: ["'self'"],
 };
+
+/** No page needs a powerful browser feature: every one is off, for this origin and any frame. */
+const PERMISSIONS_POLICY = [
+  'accelerometer', 'autoplay', 'camera', 'display-capture', 'encrypted-media', 'fullscreen', 'geolocation', 'gyroscope',
+  'magnetometer', 'microphone', 'midi', 'payment', 'picture-in-picture', 'publickey-credentials-get', 'screen-wake-lock',
+  'serial', 'usb', 'xr-spatial-tracking', 'browsing-topics',
+].map((feature) => `${feature}=()`).join(', ');
 
 /**
  * The security headers of every response, exactly as @fastify/helmet sets them, computed once per
@@ -63,7 +76,9 @@ function securityHeaders(behindTls: boolean): Promise<ReadonlyArray<readonly [st
       // A code in a URL must not travel to another site in a Referer header.
       referrerPolicy: { policy: 'no-referrer' },
       strictTransportSecurity: behindTls,
-    });
+      // For browsers that ignore CSP frame-ancestors: the same "never in a frame".
+      xFrameOptions: { action: 'deny' },
+    }).then((h) => [...h, ['permissions-policy', PERMISSIONS_POLICY] as const]);
     securityHeaderSets.set(behindTls, headers);
   }
   return headers;
@@ -85,12 +100,16 @@ async function helmetHeaders(options: FastifyHelmetOptions): Promise<ReadonlyArr
   return headers;
 }
 
-export async function buildApp({ config, store, logStream }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, store, master, logStream }: AppOptions): Promise<FastifyInstance> {
   const headers = await securityHeaders(config.TRUST_PROXY);
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, logStream),
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 256 * 1024,
+    // A client must send its whole request within a minute (a 4 MB upload on a slow line fits), and
+    // an idle connection is closed after two: slow or stalled clients cannot hold sockets forever.
+    requestTimeout: 60_000,
+    connectionTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // Errors before routing (a malformed URL): no hooks run, so headers are set here, and the
     // message never repeats the path, which may hold an access code.
@@ -110,13 +129,20 @@ export async function buildApp({ config, store, logStream }: AppOptions): Promis
 
   app.decorate('config', config);
   app.decorate('store', store);
+  app.decorate('keys', new WaveKeys(store.db, master));
 
   // First of all hooks, on the raw response as helmet does: so errors and static files carry them too.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    // Nothing a person saw may come back from a cache: Back on a shared staff-room computer must not
+    // show the previous teacher's answers or a signed-out rep's dashboard (design §4). Only the
+    // static assets, which hold nothing personal, may be cached.
+    if (!request.url.startsWith('/static/') && !request.url.startsWith('/vendor/')) reply.raw.setHeader('cache-control', 'no-store');
     done();
   });
   // Before any route (static files included), so every route passes its access rule check.
+  // Before auth: the body policy's multipart reader must run before auth's CSRF check reads the body.
+  await app.register(bodyPolicy);
   await app.register(auth);
   await app.register(formbody);
   await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });

@@ -18,6 +18,14 @@ const EnvSchema = Type.Object({
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Set when behind a TLS-terminating proxy: cookies become Secure. */
   TRUST_PROXY: Type.Boolean({ default: false }),
+  /**
+   * The master key that wraps each open wave's data key (design §4): `spk1_…` from
+   * `npm run cli -- key:generate`. Never stored in the database. Or `KEY_FILE`, a file holding it.
+   */
+  SCHOOLPOLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Who is responsible for the data and how to reach them, shown on the privacy page. */
+  PRIVACY_CONTACT: Type.Optional(Type.String({ minLength: 3, maxLength: 300 })),
   /** Public base URL printed on access-code slips and in QR codes. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });

@@ -7,6 +7,8 @@ import { closeWave, createWave, issueCodes, openWave } from './waves.ts';
 import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
 import { createUser } from './users.ts';
 import { storeWaveSums } from './results/wave-results.ts';
+import { storeWithoutCodes } from './submissions.ts';
+import type { WaveKeys } from './encryption/wave-keys.ts';
 
 /** The fictitious demo network: names say "Demo" so no one mistakes them for real schools. */
 const SCHOOLS: Array<{ name: string; group: string; municipality: string; staff: number }> = [
@@ -49,7 +51,7 @@ export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
  * Seeds the demo network: twelve schools in two benchmark groups, two sealed waves with synthetic
  * responses (plausible school differences, a small improvement over time) and one open wave.
  */
-export async function seedDemo(db: Kysely<Database>, k: number): Promise<{ openWaveId: string }> {
+export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number): Promise<{ openWaveId: string }> {
   if (!(await isEmpty(db))) throw new Error('The store already holds schools; the demo network is only seeded into an empty store.');
   const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
   const random = rng(DEMO_SEED);
@@ -68,31 +70,24 @@ export async function seedDemo(db: Kysely<Database>, k: number): Promise<{ openW
   for (const w of waves) {
     const waveId = await createWave(db, { name: w.name, questionnaireId, schoolIds, k });
     await openWave(db, waveId);
+    const wave = (await keys.answerable(waveId))!;
     for (const s of schools) {
       const rate = 0.55 + random() * 0.35;
       const n = Math.round(s.staff * rate);
       const rows = Array.from({ length: n }, () => syntheticResponse(q, s.effect, random, w.shift));
-      await db.transaction().execute(async (trx) => {
-        if (rows.length) {
-          await trx
-            .insertInto('response')
-            .values(rows.map((r) => ({ wave_id: waveId, school_id: s.id, answers: r.answers, background: JSON.stringify(r.background) })))
-            .execute();
-        }
-        // Demo responses are not made through codes; the counts say what the codes would have been.
-        await trx
-          .updateTable('wave_school')
-          .set({ codes_issued: s.staff, codes_spent: n })
-          .where('wave_id', '=', waveId)
-          .where('school_id', '=', s.id)
-          .execute();
-        const comments = DEMO_COMMENTS.filter(() => random() < 0.3).slice(0, Math.floor(n / 6));
-        if (comments.length) {
-          await trx.insertInto('comment').values(comments.map((text) => ({ wave_id: waveId, school_id: s.id, text }))).execute();
-        }
-      });
+      const comments = DEMO_COMMENTS.filter(() => random() < 0.3).slice(0, Math.floor(n / 6));
+      // Comments live apart from answers once sealed: which response "wrote" one does not matter.
+      const values = rows.map((r, i) => ({ ...r, comment: comments[i] ?? null }));
+      await storeWithoutCodes(db, wave, s.id, values);
+      // Demo responses are not made through codes; the counts say what the codes would have been.
+      await db
+        .updateTable('wave_school')
+        .set({ codes_issued: s.staff, codes_spent: n })
+        .where('wave_id', '=', waveId)
+        .where('school_id', '=', s.id)
+        .execute();
     }
-    await closeWave(db, waveId);
+    await closeWave(db, keys, waveId);
     await storeWaveSums(db, waveId);
   }
 

@@ -1,18 +1,23 @@
 import closeWithGrace from 'close-with-grace';
 import { loadConfig } from './config.ts';
 import { openConfiguredStore } from './store.ts';
+import { resolveMasterKey } from './encryption/master-key.ts';
 import { buildApp } from './app.ts';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoCodes, isDemo, isEmpty, seedDemo } from './demo.ts';
 import { formatCode } from './access-codes.ts';
 
 async function main() {
   const config = loadConfig();
+  const key = await resolveMasterKey(config);
   const store = await openConfiguredStore(config);
+  const app = await buildApp({ config, store, master: key.master });
   if (await isEmpty(store.db)) {
     process.stdout.write('Empty store: seeding the demo network…\n');
-    await seedDemo(store.db, config.DISCLOSURE_K);
+    await seedDemo(store.db, app.keys, config.DISCLOSURE_K);
   }
-  const app = await buildApp({ config, store });
+  // Never accept an answer that could not be decrypted at sealing: such waves refuse answers, and
+  // the admin is told here and on the wave's page.
+  for (const problem of await app.keys.unavailable()) app.log.error({ wave: problem.waveId }, problem.message);
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     await app.close();
@@ -21,6 +26,10 @@ async function main() {
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   const url = config.PUBLIC_URL ?? address.replace('127.0.0.1', 'localhost');
   const lines = [``, `Schoolpols is running at ${url}  (store: ${store.kind})`];
+  if (key.generated) {
+    lines.push(`!! A new master key was written to ${key.source}, beside the data. It encrypts the answers of open waves.`);
+    lines.push(`!! Fine for a demo or a trial; a production deployment keeps its own key elsewhere (KEY_FILE or SCHOOLPOLS_KEY, see docs/deploying.md).`);
+  }
   if (await isDemo(store.db)) {
     const codes = await demoCodes(store.db, 5);
     lines.push(`DEMO network — all schools and answers are fictitious.`);

@@ -3,45 +3,38 @@ import type { Database } from './db/schema.ts';
 import type { Background, Questionnaire } from '../surveys/schema.ts';
 import { itemsInOrder } from '../surveys/load.ts';
 import { hashCode, normaliseCode } from './access-codes.ts';
-import { getQuestionnaire } from './questionnaires.ts';
+import { encodeComment, encodeResponse, seal } from './encryption/boxes.ts';
+import type { AnswerableWave } from './encryption/wave-keys.ts';
 
-/** Why a code cannot be used; each has its own message for the teacher. */
-export type CodeProblem = 'unknown' | 'spent' | 'not-open';
+/**
+ * Why a code cannot be used. `unavailable` is one answer for a code that is unknown, already used,
+ * or whose wave has closed: whoever holds a noted slip learns nothing about whether its holder
+ * answered (design §4). Only a wave that has not started yet is said as such — no code of a draft
+ * wave can have been used.
+ */
+export type CodeProblem = 'unavailable' | 'not-open';
 
 export interface CodeContext {
   hash: string;
   waveId: string;
   schoolId: string;
-  questionnaire: Questionnaire;
 }
 
 export type CodeLookup = { ok: true; context: CodeContext } | { ok: false; problem: CodeProblem };
 
-/**
- * Per store: the questionnaire of the code most recently looked up in an open wave. While a wave is
- * open nearly every teacher answers that one questionnaire, so a submission can be checked against
- * it and stored in one round trip (`expectedSubmission`, `storeExpected`) instead of looking its code
- * up first. Only a hint: the statement stores nothing unless the code's wave uses this very
- * questionnaire, and a missing or wrong hint sends the submission down the full path.
- */
-const expectedQuestionnaire = new WeakMap<Kysely<Database>, { id: string; questionnaire: Questionnaire }>();
-
 export async function lookUpCode(db: Kysely<Database>, input: string): Promise<CodeLookup> {
   const code = normaliseCode(input);
-  if (!code) return { ok: false, problem: 'unknown' };
+  if (!code) return { ok: false, problem: 'unavailable' };
   const hash = hashCode(code);
   const row = await db
     .selectFrom('access_code')
     .innerJoin('wave', 'wave.id', 'access_code.wave_id')
-    .select(['access_code.wave_id', 'access_code.school_id', 'access_code.spent', 'wave.status', 'wave.questionnaire_id'])
+    .select(['access_code.wave_id', 'access_code.school_id', 'access_code.spent', 'wave.status'])
     .where('access_code.hash', '=', hash)
     .executeTakeFirst();
-  if (!row) return { ok: false, problem: 'unknown' };
-  if (row.spent) return { ok: false, problem: 'spent' };
-  if (row.status !== 'open') return { ok: false, problem: 'not-open' };
-  const questionnaire = await getQuestionnaire(db, row.questionnaire_id);
-  if (expectedQuestionnaire.get(db)?.id !== row.questionnaire_id) expectedQuestionnaire.set(db, { id: row.questionnaire_id, questionnaire });
-  return { ok: true, context: { hash, waveId: row.wave_id, schoolId: row.school_id, questionnaire } };
+  if (!row || row.spent || row.status === 'closed') return { ok: false, problem: 'unavailable' };
+  if (row.status === 'draft') return { ok: false, problem: 'not-open' };
+  return { ok: true, context: { hash, waveId: row.wave_id, schoolId: row.school_id } };
 }
 
 /** Form fields: `a.<item id>` = "1".."5" or "0" (n.v.t.), `b.<background id>` = option id, `comment`. */
@@ -56,7 +49,8 @@ export interface ValidAnswers {
 /** Field name → message key; the field name is the form field, so errors name the item. */
 export type FieldErrors = Record<string, string>;
 
-const CONTROL_FIELDS = new Set(['code', 'lang']);
+/** Fields of the form that are not answers: the code, the wave it was shown for, the language. */
+const CONTROL_FIELDS = new Set(['code', 'wave', 'lang']);
 
 /** What `validateAnswers` needs of a questionnaire, derived once per questionnaire object. */
 interface AnswerShape {
@@ -128,101 +122,65 @@ export function validateAnswers(
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value: { answers, background, comment } };
 }
 
-export type StoreResult = { ok: true } | { ok: false; problem: CodeProblem };
-
-/**
- * Spends the code and stores the response (and comment) in ONE statement; see `spendAndStore`.
- * `wave_id` narrows the UPDATE to the code's own wave (one partition once codes are partitioned by
- * wave); it comes from `lookUpCode` and never changes for a code.
- */
-export async function storeResponse(
-  db: Kysely<Database>,
-  context: CodeContext,
-  value: ValidAnswers,
-): Promise<StoreResult> {
-  if (await spendAndStore(db, context.hash, { waveId: context.waveId }, value)) return { ok: true };
-  return { ok: false, problem: await lookUpState(db, context.hash) };
+/** The boxes of one submission: fixed length per questionnaire, so their size tells nothing. */
+export interface SealedSubmission {
+  response: Buffer;
+  comment: Buffer | null;
 }
 
-/** A submission whose answers fit the expected questionnaire, ready for `storeExpected`. */
-export interface ExpectedSubmission {
-  hash: string;
-  questionnaireId: string;
-  /** what the answers were checked against */
-  questionnaire: Questionnaire;
-  value: ValidAnswers;
+export function sealSubmission(wave: AnswerableWave, value: ValidAnswers): SealedSubmission {
+  const { questionnaire: q, key, waveId } = wave;
+  return {
+    response: seal(key, 'response', waveId, encodeResponse(q, value)),
+    comment: value.comment !== null && q.comment ? seal(key, 'comment', waveId, encodeComment(q.comment.maxLength, value.comment)) : null,
+  };
 }
 
 /**
- * The submission checked against the questionnaire this store expects (see `expectedQuestionnaire`),
- * or null — no expectation yet, an input that cannot be a code, answers that do not fit — for the
- * full path, which also says what is wrong. Touches no database.
+ * Spends the code and stores the sealed answers (and comment) in ONE statement: a statement is
+ * atomic, so nothing is ever half-written, and it is one round trip. Data-modifying CTEs run exactly
+ * once, whether or not the final SELECT reads them. The conditional UPDATE makes a code single-use
+ * under any concurrency: a concurrent submitter waits for the row lock, re-checks `spent = false`
+ * against the committed row, matches nothing and stores nothing. The write-ahead log records this
+ * transaction's code hash beside ciphertext only (design §4).
+ *
+ * True when stored; false when nothing was written: the code is unknown or spent, or not a code of
+ * this wave, or the wave is no longer open.
  */
-export function expectedSubmission(db: Kysely<Database>, input: string, fields: SubmissionFields): ExpectedSubmission | null {
-  const expected = expectedQuestionnaire.get(db);
-  const code = expected && normaliseCode(input);
-  if (!expected || !code) return null;
-  const checked = validateAnswers(expected.questionnaire, fields);
-  if (!checked.ok) return null;
-  return { hash: hashCode(code), questionnaireId: expected.id, questionnaire: expected.questionnaire, value: checked.value };
-}
-
-/**
- * Stores an expected submission in one statement, without looking the code up first. True when
- * stored; false when nothing was written because the code is unknown or spent, its wave not open, or
- * answered with another questionnaire — the full path (`lookUpCode`, `validateAnswers`,
- * `storeResponse`) then decides and says which.
- */
-export async function storeExpected(db: Kysely<Database>, submission: ExpectedSubmission): Promise<boolean> {
-  return spendAndStore(db, submission.hash, { questionnaireId: submission.questionnaireId }, submission.value);
-}
-
-/**
- * ONE statement instead of a four-statement transaction: a statement is atomic, so nothing is ever
- * half-written, and it is one round trip (on two shared CPUs the round trips were the largest part
- * of a submission's cost). Data-modifying CTEs run exactly once, whether or not the final SELECT
- * reads them. The conditional UPDATE makes a code single-use under any concurrency: a concurrent
- * submitter waits for the row lock, re-checks `spent = false` against the committed row, matches
- * nothing and stores nothing.
- */
-async function spendAndStore(
-  db: Kysely<Database>,
-  hash: string,
-  scope: { waveId: string } | { questionnaireId: string },
-  value: ValidAnswers,
-): Promise<boolean> {
-  // One wave, so one row at most: the key is (hash, wave_id), and two waves' random codes could
-  // (most improbably) share a hash. Without a wave given, the wave of any one row with this hash.
-  const inWave =
-    'waveId' in scope
-      ? sql`and access_code.wave_id = ${scope.waveId}`
-      : sql`and access_code.wave_id = (select candidate.wave_id from access_code candidate where candidate.hash = ${hash} limit 1)`;
-  const answeredWith = 'questionnaireId' in scope ? sql`and wave.questionnaire_id = ${scope.questionnaireId}` : sql``;
+export async function storeSubmission(db: Kysely<Database>, waveId: string, hash: string, sealed: SealedSubmission): Promise<boolean> {
   const { rows } = await sql<{ n: number }>`
     with spent as (
       update access_code set spent = true
       where hash = ${hash}
-        ${inWave}
+        and wave_id = ${waveId}
         and spent = false
-        and exists (select 1 from wave where wave.id = access_code.wave_id and wave.status = 'open' ${answeredWith})
+        and exists (select 1 from wave where wave.id = ${waveId} and wave.status = 'open')
       returning wave_id, school_id
     ),
     stored as (
-      insert into response (wave_id, school_id, answers, background)
-      select wave_id, school_id, ${value.answers}::smallint[], ${JSON.stringify(value.background)}::jsonb from spent
+      insert into encrypted_response (wave_id, school_id, box)
+      select wave_id, school_id, ${sealed.response}::bytea from spent
       returning 1
     ),
     commented as (
-      insert into comment (wave_id, school_id, text)
-      select wave_id, school_id, ${value.comment}::text from spent where ${value.comment}::text is not null
+      insert into encrypted_comment (wave_id, school_id, box)
+      select wave_id, school_id, ${sealed.comment}::bytea from spent where ${sealed.comment}::bytea is not null
       returning 1
     )
     select (select count(*) from stored)::int as n`.execute(db);
   return rows[0]?.n === 1;
 }
 
-async function lookUpState(db: Kysely<Database>, hash: string): Promise<CodeProblem> {
-  const row = await db.selectFrom('access_code').select('spent').where('hash', '=', hash).executeTakeFirst();
-  if (!row) return 'unknown';
-  return row.spent ? 'spent' : 'not-open';
+/**
+ * Responses that were not made through codes — the demo network and synthetic benchmark waves —
+ * stored exactly as a teacher's are: sealed with the wave's key, for `closeWave` to open.
+ */
+export async function storeWithoutCodes(db: Kysely<Database>, wave: AnswerableWave, schoolId: string, values: ValidAnswers[]): Promise<void> {
+  const sealed = values.map((v) => sealSubmission(wave, v));
+  const comments = sealed.flatMap((s) => (s.comment ? [s.comment] : []));
+  for (const [table, boxes] of [['encrypted_response', sealed.map((s) => s.response)], ['encrypted_comment', comments]] as const) {
+    for (let i = 0; i < boxes.length; i += 5000) {
+      await db.insertInto(table).values(boxes.slice(i, i + 5000).map((box) => ({ wave_id: wave.waveId, school_id: schoolId, box }))).execute();
+    }
+  }
 }

@@ -2,15 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** The tables partitioned by wave; in the order a submission locks them. */
-export const WAVE_PARTITIONED = ['access_code', 'response', 'comment'] as const;
+export const WAVE_PARTITIONED = ['access_code', 'response', 'comment', 'encrypted_response', 'encrypted_comment'] as const;
 export type WavePartitioned = (typeof WAVE_PARTITIONED)[number];
-
-/** Every column of each partitioned table (all NOT NULL), in table order. */
-export const PARTITION_COLUMNS: Record<WavePartitioned, readonly string[]> = {
-  access_code: ['hash', 'wave_id', 'school_id', 'spent'],
-  response: ['id', 'wave_id', 'school_id', 'answers', 'background'],
-  comment: ['id', 'wave_id', 'school_id', 'text'],
-};
 
 /** e.g. `response_0f8e…` (the wave id without dashes; 32 hex digits keep it under 63 bytes). */
 export function partitionName(table: WavePartitioned, waveId: string): string {

@@ -14,6 +14,9 @@ export interface Database {
   access_code: AccessCodeTable;
   response: ResponseTable;
   comment: CommentTable;
+  encrypted_response: EncryptedTable;
+  encrypted_comment: EncryptedTable;
+  wave_key: WaveKeyTable;
   wave_school_sums: WaveSchoolSumsTable;
   wave_frozen: WaveFrozenTable;
   wave_frozen_school: WaveFrozenSchoolTable;
@@ -98,6 +101,26 @@ export interface CommentTable {
   wave_id: string;
   school_id: string;
   text: string;
+}
+
+/**
+ * While a wave is open, what teachers send is stored only here, as authenticated ciphertext of
+ * fixed length (`server/encryption/boxes.ts`): the write-ahead log links a spent code to a box,
+ * never to answers (design §4). Sealing decrypts into `response` and `comment` and drops these
+ * partitions. Partitioned by wave.
+ */
+export interface EncryptedTable {
+  wave_id: string;
+  school_id: string;
+  box: ColumnType<Uint8Array, Uint8Array, never>;
+}
+
+/** An open wave's data key, wrapped by the master key (outside the database); deleted at sealing. */
+export interface WaveKeyTable {
+  wave_id: string;
+  wrapped: Uint8Array;
+  /** fingerprint of the master key that wrapped it */
+  master_key_id: string;
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { formatCode, normaliseCode } from '../access-codes.ts';
-import { expectedSubmission, lookUpCode, storeExpected, storeResponse, validateAnswers, type CodeProblem, type SubmissionFields } from '../submissions.ts';
+import { formatCode, hashCode, normaliseCode } from '../access-codes.ts';
+import { lookUpCode, sealSubmission, storeSubmission, validateAnswers, type CodeProblem, type SubmissionFields, type ValidAnswers } from '../submissions.ts';
+import { WaveKeyUnavailable, type AnswerableWave } from '../encryption/wave-keys.ts';
 import { FailedCodeGuard } from '../teacher-guard.ts';
 import { questionnaireView } from '../views/questionnaire.ts';
-import type { Questionnaire } from '../../surveys/schema.ts';
 import { translator } from '../i18n.ts';
+import { isUuid } from '../problems.ts';
 import { readPrivacyFacts } from '../privacy.ts';
 
 const Lang = Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')]));
@@ -13,15 +14,17 @@ const LangQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }), lang: Lang }, { additionalProperties: false });
 const CodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) });
 // Item fields are checked against the questionnaire itself (validateAnswers), which names each one.
+// `wave` is the wave the form was shown for: the answers are checked against its questionnaire and
+// sealed with its key before the one statement that spends the code (which also checks the wave).
 const SubmitBody = Type.Object(
-  { code: Type.String({ maxLength: 64 }), lang: Lang },
+  { code: Type.String({ maxLength: 64 }), wave: Type.Optional(Type.String({ maxLength: 64 })), lang: Lang },
   { additionalProperties: Type.String({ maxLength: 5000 }), maxProperties: 300 },
 );
 
 // Teacher routes: no session, no cookie, no CSRF token (the access code is the secret).
 const PUBLIC = { access: 'public', csrf: false } as const;
 
-const PROBLEM_STATUS: Record<CodeProblem, number> = { unknown: 404, spent: 409, 'not-open': 409 };
+const PROBLEM_STATUS: Record<CodeProblem | 'tooMany', number> = { unavailable: 404, 'not-open': 409, tooMany: 429 };
 
 /**
  * The teacher flow (design §1, §3, §4): no account, no cookie, no JavaScript needed. The code
@@ -32,23 +35,51 @@ export default async function teacherRoutes(app: FastifyInstance) {
   // The client address is a key of the in-memory guard only; it is not stored or logged.
   const client = (request: FastifyRequest) => request.ip;
 
-  const home = (reply: FastifyReply, status = 200, problem?: CodeProblem | 'tooMany') => {
+  const home = (reply: FastifyReply, problem?: CodeProblem | 'tooMany') => {
     const t = translator(reply.request.lang);
-    reply.status(status);
+    if (problem) reply.status(PROBLEM_STATUS[problem]);
     return reply.page('home', { error: problem ? t(`code.${problem}`) : null, k: app.config.DISCLOSURE_K });
+  };
+
+  /** A code that cannot be used: counted by the guard whatever the reason, so none is cheaper to probe. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, problem: CodeProblem) => {
+    if (problem === 'unavailable') guard.recordFailure(client(request));
+    return home(reply, problem);
+  };
+
+  /** The wave cannot take answers: its key does not open with the configured master key. Nothing is stored. */
+  const keyUnavailable = (request: FastifyRequest, reply: FastifyReply, err: WaveKeyUnavailable) => {
+    request.log.error({ wave: err.waveId }, 'refusing answers: the master key cannot open this wave\'s data key (see the admin console)');
+    const t = translator(request.lang);
+    reply.status(503);
+    return reply.page('message', { title: t('submit.unavailableTitle'), message: t('submit.unavailable') });
+  };
+
+  /** The open wave of a looked-up code, or the reason there is none. */
+  async function answerableWave(waveId: string): Promise<AnswerableWave | null | WaveKeyUnavailable> {
+    try {
+      return await app.keys.answerable(waveId);
+    } catch (err) {
+      if (err instanceof WaveKeyUnavailable) return err;
+      throw err;
+    }
+  }
+
+  const form = (reply: FastifyReply, wave: AnswerableWave, code: string, extra: Record<string, unknown> = {}, body: SubmissionFields = {}, errors = {}) => {
+    const t = translator(reply.request.lang);
+    const view = questionnaireView(wave.questionnaire, reply.request.lang, t, formatCode(code), body, errors);
+    return reply.page('questionnaire', { q: view, wave: wave.waveId, ...extra });
   };
 
   /** Shows the questionnaire for a code, or the home page saying why not. */
   async function start(request: FastifyRequest, reply: FastifyReply, input: string) {
-    if (guard.isBlocked(client(request))) return home(reply, 429, 'tooMany');
+    if (guard.isBlocked(client(request))) return home(reply, 'tooMany');
     const found = await lookUpCode(app.store.db, input);
-    if (!found.ok) {
-      if (found.problem === 'unknown') guard.recordFailure(client(request));
-      return home(reply, PROBLEM_STATUS[found.problem], found.problem);
-    }
-    const t = translator(request.lang);
-    const view = questionnaireView(found.context.questionnaire, request.lang, t, formatCode(normaliseCode(input)!));
-    return reply.page('questionnaire', { q: view });
+    if (!found.ok) return refuse(request, reply, found.problem);
+    const wave = await answerableWave(found.context.waveId);
+    if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
+    if (!wave) return refuse(request, reply, 'unavailable');
+    return form(reply, wave, normaliseCode(input)!);
   }
 
   app.get('/', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => home(reply));
@@ -62,58 +93,48 @@ export default async function teacherRoutes(app: FastifyInstance) {
     start(request, reply, (request.params as Static<typeof CodeParams>).code),
   );
 
-  /** Nothing was stored (one statement fails as a whole): the form again, answers kept, code unspent. */
-  function notSaved(request: FastifyRequest, reply: FastifyReply, questionnaire: Questionnaire, body: SubmissionFields & { code: string }, err: unknown) {
-    request.log.error({ err }, 'storing a response failed');
-    const t = translator(request.lang);
-    reply.status(503);
-    return reply.page('questionnaire', {
-      q: questionnaireView(questionnaire, request.lang, t, formatCode(normaliseCode(body.code)!), body),
-      failure: t('submit.nothingSaved'),
-    });
-  }
-
   app.post('/submit', { config: PUBLIC, schema: { body: SubmitBody } }, async (request, reply) => {
     const body = request.body as Static<typeof SubmitBody> & SubmissionFields;
-    if (guard.isBlocked(client(request))) return home(reply, 429, 'tooMany');
-    const thanks = () => reply.redirect(`/thanks?lang=${request.lang}`, 303);
+    if (guard.isBlocked(client(request))) return home(reply, 'tooMany');
+    const code = normaliseCode(body.code);
+    if (!code) return refuse(request, reply, 'unavailable');
 
-    // Nearly every submission: answers that fit the questionnaire being answered, stored in one
-    // round trip. Whatever else, and why it was not stored, is settled by the full path below.
-    const expected = expectedSubmission(app.store.db, body.code, body);
-    if (expected) {
-      let stored;
-      try {
-        stored = await storeExpected(app.store.db, expected);
-      } catch (err) {
-        // The questionnaire the answers fit: the code's own unless two are open at once, and then a
-        // resubmission takes the full path, which checks them against the code's own.
-        return notSaved(request, reply, expected.questionnaire, body, err);
+    // Nearly every submission: the form's own wave is open and the answers fit it, so they are
+    // sealed and stored in one statement. Anything else — a stale or forged wave field, a spent or
+    // unknown code, answers to correct — is settled by looking the code up.
+    const formWave = body.wave && isUuid(body.wave) ? await answerableWave(body.wave) : null;
+    if (formWave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, formWave);
+    if (formWave) {
+      const checked = validateAnswers(formWave.questionnaire, body);
+      if (checked.ok) {
+        const stored = await store(request, reply, formWave, code, body, checked.value);
+        if (stored !== false) return stored;
       }
-      if (stored) return thanks();
     }
 
-    const found = await lookUpCode(app.store.db, body.code);
-    if (!found.ok) {
-      if (found.problem === 'unknown') guard.recordFailure(client(request));
-      return home(reply, PROBLEM_STATUS[found.problem], found.problem);
-    }
-    const { questionnaire } = found.context;
-    const checked = validateAnswers(questionnaire, body);
-    if (!checked.ok) {
-      const t = translator(request.lang);
-      reply.status(422);
-      return reply.page('questionnaire', { q: questionnaireView(questionnaire, request.lang, t, formatCode(normaliseCode(body.code)!), body, checked.errors) });
-    }
+    const found = await lookUpCode(app.store.db, code);
+    if (!found.ok) return refuse(request, reply, found.problem);
+    const wave = await answerableWave(found.context.waveId);
+    if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
+    if (!wave) return refuse(request, reply, 'unavailable');
+    const checked = validateAnswers(wave.questionnaire, body);
+    if (!checked.ok) return form(reply.status(422), wave, code, {}, body, checked.errors);
+    const stored = await store(request, reply, wave, code, body, checked.value);
+    return stored === false ? refuse(request, reply, 'unavailable') : stored;
+  });
+
+  /** Seals and stores; the reply when stored or failed, false when nothing matched (the code was not usable in this wave). */
+  async function store(request: FastifyRequest, reply: FastifyReply, wave: AnswerableWave, code: string, body: SubmissionFields, value: ValidAnswers) {
     let stored;
     try {
-      stored = await storeResponse(app.store.db, found.context, checked.value);
+      stored = await storeSubmission(app.store.db, wave.waveId, hashCode(code), sealSubmission(wave, value));
     } catch (err) {
-      return notSaved(request, reply, questionnaire, body, err);
+      // Nothing was stored (one statement fails as a whole): the form again, answers kept, code unspent.
+      request.log.error({ err }, 'storing a response failed');
+      return form(reply.status(503), wave, code, { failure: translator(request.lang)('submit.nothingSaved') }, body);
     }
-    if (!stored.ok) return home(reply, PROBLEM_STATUS[stored.problem], stored.problem);
-    return thanks();
-  });
+    return stored ? reply.redirect(`/thanks?lang=${request.lang}`, 303) : false;
+  }
 
   app.get('/thanks', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => reply.page('thanks'));
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { Session } from '../helpers/session.ts';
 import { signedIn, snapshot } from './helpers.ts';
@@ -41,7 +41,7 @@ describe(`admin: access control on every route (${storeKind})`, () => {
     await issueCodes(store.db, open, school, 1);
     const sealed = await createWave(store.db, { name: 'Sealed', questionnaireId: q, schoolIds: [school], k: 5 });
     await openWave(store.db, sealed);
-    await closeWave(store.db, sealed);
+    await closeWave(store.db, testKeys(store.db), sealed);
     const { id: repId } = await signedIn(app, store.db, 'rep', { schoolIds: [school] });
     const { id: victimId } = await signedIn(app, store.db, 'researcher');
     const data = Buffer.from(JSON.stringify({ ...shipped, version: 2 })).toString('base64url');

@@ -9,6 +9,7 @@ import { generateCodesForAllSchools } from '../../server/code-slips.ts';
 import { hashCode, normaliseCode } from '../../server/access-codes.ts';
 import { lookUpCode } from '../../server/submissions.ts';
 import { CLI_ACTOR } from '../../server/audit-log.ts';
+import { testKeys } from '../helpers/app.ts';
 
 describe(`codes for every school of a wave at once (${storeKind})`, () => {
   let store: TestStore;
@@ -65,7 +66,7 @@ describe(`codes for every school of a wave at once (${storeKind})`, () => {
 
     const codes = await issueCodesForWave(store.db, waveId, [{ schoolId: schools[0]!, count: 2 }]);
     expect(codes.get(schools[0]!)).toHaveLength(2);
-    await closeWave(store.db, waveId);
+    await closeWave(store.db, testKeys(store.db), waveId);
     const before = await codeRows(waveId);
     await expect(issueCodesForWave(store.db, waveId, [{ schoolId: schools[1]!, count: 2 }])).rejects.toMatchObject({ reason: 'already-closed' });
     expect(await codeRows(waveId)).toEqual(before);

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
+import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/waves.ts';
-import { hashCode } from '../../server/access-codes.ts';
-import { storeResponse } from '../../server/submissions.ts';
 import { loadWaveResults, storeWaveSums, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { layoutOf, packResponseSums, sumResponses, unpackResponseSums } from '../../analysis/index.ts';
+import { testKeys } from '../helpers/app.ts';
 
 const layout = layoutOf(shipped);
 const itemCount = itemsInOrder(shipped).length;
@@ -20,10 +19,9 @@ async function sealedWave(store: TestStore, n: number, seed: number) {
       const v = (i * 7 + j * (seed + 3) + ((i * j) % 5)) % 7;
       return v === 6 ? null : v;
     });
-    const stored = await storeResponse(store.db, { hash: hashCode(codes[i]!), waveId, schoolId, questionnaire: shipped }, { answers, background: {}, comment: null });
-    expect(stored.ok).toBe(true);
+    expect(await submit(store.db, codes[i]!, { answers, background: {}, comment: null })).toBe(true);
   }
-  await closeWave(store.db, waveId);
+  await closeWave(store.db, testKeys(store.db), waveId);
   return { waveId, schoolId };
 }
 

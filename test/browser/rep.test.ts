@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { testKeys } from '../helpers/app.ts';
 
 const OUT = 'test-results';
 
 describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
-  const f = browserFixture((store) => seedDemo(store.db, 5));
+  const f = browserFixture((store) => seedDemo(store.db, testKeys(store.db), 5));
 
   it('signs in, opens a school dashboard, switches to English, and prints the report to PDF', async () => {
     const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });

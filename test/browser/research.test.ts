@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { testKeys } from '../helpers/app.ts';
 
 describe.runIf(browserAvailable)(`a researcher in Chromium (${storeKind})`, () => {
-  const f = browserFixture((store) => seedDemo(store.db, 5));
+  const f = browserFixture((store) => seedDemo(store.db, testKeys(store.db), 5));
 
   it('signs in, sees the sealed waves (no open one) with their downloads, and the page passes axe', async () => {
     const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { seedDemo } from '../../server/demo.ts';
 import { createWave } from '../../server/waves.ts';
@@ -37,7 +37,7 @@ describe(`research access (${storeKind})`, () => {
 
   beforeAll(async () => {
     store = await testStore();
-    ({ openWaveId } = await seedDemo(store.db, 5));
+    ({ openWaveId } = await seedDemo(store.db, testKeys(store.db), 5));
     const q = await store.db.selectFrom('questionnaire').select('id').executeTakeFirstOrThrow();
     const school = await store.db.selectFrom('school').select('id').executeTakeFirstOrThrow();
     draftWaveId = await createWave(store.db, { name: 'Demo concept 2027', questionnaireId: q.id, schoolIds: [school.id], k: 5 });

@@ -7,7 +7,7 @@ import yauzl from 'yauzl';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { Attacker, type Observation } from '../analysis/helpers/attacker.ts';
 import { seedDemo } from '../../server/demo.ts';
@@ -147,7 +147,7 @@ async function seedMini(db: Kysely<Database>) {
     await db.insertInto('response').values(rows).execute();
   }
   await db.insertInto('comment').values({ wave_id: waveId, school_id: schools[0]!.id, text: 'GEHEIME-OPMERKING-MINI' }).execute();
-  await closeWave(db, waveId);
+  await closeWave(db, testKeys(db), waveId);
   const draftId = await createWave(db, { name: 'Mini draft', questionnaireId, schoolIds: [schools[0]!.id], k: 5 });
   return { waveId, draftId, schools };
 }
@@ -198,7 +198,7 @@ describe(`research exports (${storeKind})`, () => {
 
   beforeAll(async () => {
     store = await testStore();
-    await seedDemo(store.db, 5);
+    await seedDemo(store.db, testKeys(store.db), 5);
     mini = await seedMini(store.db);
     demoWaves = (await store.db.selectFrom('wave').select('id').where('status', '=', 'closed').where('name', 'like', 'Demo%').orderBy('created_at').execute()).map((w) => w.id);
     app = await testApp(store);

@@ -24,12 +24,12 @@ const MODES: Mode[] = ['anonymous', 'admin'];
 // so a new route gets its own fuzz test without anyone editing this file.
 const { routeList } = storeKind !== 'postgres' ? { routeList: [] } : await (async () => {
   const { buildApp } = await import('../../server/app.ts');
-  const { testConfig } = await import('../helpers/app.ts');
+  const { testConfig, testMaster } = await import('../helpers/app.ts');
   const { openStore } = await import('../../server/db/connect.ts');
   const { migrateToLatest } = await import('../../server/db/migrate.ts');
   const store = await openStore({ pgliteDir: 'memory://' });
   await migrateToLatest(store.db);
-  const app = await buildApp({ config: testConfig(), store });
+  const app = await buildApp({ config: testConfig(), store, master: testMaster });
   await app.ready();
   const list = app.routeTable.filter((r) => r.method !== 'HEAD').map((r) => ({ method: r.method, url: r.url }));
   await app.close();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testConfig } from '../helpers/app.ts';
+import { testConfig, testMaster } from '../helpers/app.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { buildApp } from '../../server/app.ts';
 
@@ -31,7 +31,7 @@ describe(`request pipeline (${storeKind})`, () => {
   const seen: Array<{ url: string; session: boolean; cookies: boolean }> = [];
   beforeAll(async () => {
     store = await testStore();
-    app = await buildApp({ config: testConfig(), store });
+    app = await buildApp({ config: testConfig(), store, master: testMaster });
     // Last of all hooks: what the request carried by the time it was answered.
     app.addHook('onResponse', async (request: FastifyRequest) => {
       seen.push({ url: request.url, session: request.session != null, cookies: request.cookies != null });

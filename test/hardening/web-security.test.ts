@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testConfig } from '../helpers/app.ts';
+import { testApp, testConfig, testMaster } from '../helpers/app.ts';
 import { buildApp } from '../../server/app.ts';
 import { Session } from '../helpers/session.ts';
 import { tableCounts } from '../helpers/hardening-db.ts';
@@ -52,7 +52,7 @@ describe(`access control and CSRF on every route (${storeKind})`, () => {
   });
 
   it('refuses to register a route without an access rule', async () => {
-    const app = await buildApp({ config: testConfig(), store });
+    const app = await buildApp({ config: testConfig(), store, master: testMaster });
     try {
       expect(() => app.get('/hardening-no-rule', async () => 'x')).toThrow(/declares no access rule/);
     } finally {

@@ -3,6 +3,21 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import type { Store } from '../../server/db/connect.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../server/db/schema.ts';
+import { generateMasterKeyText, parseMasterKey } from '../../server/encryption/master-key.ts';
+import { WaveKeys } from '../../server/encryption/wave-keys.ts';
+
+/** The master key of this test process: every app and every `testKeys` here share it, as instances of one deployment do. */
+export const testMaster = parseMasterKey(generateMasterKeyText());
+
+const keysByDb = new WeakMap<Kysely<Database>, WaveKeys>();
+/** Wave keys under the test master key, for tests that seal or store without an app (one per database handle). */
+export function testKeys(db: Kysely<Database>): WaveKeys {
+  let keys = keysByDb.get(db);
+  if (!keys) keysByDb.set(db, (keys = new WaveKeys(db, testMaster)));
+  return keys;
+}
 
 /** Collects every log line the app writes, to prove what is never logged. */
 export class LogCapture extends Writable {
@@ -25,7 +40,7 @@ export async function testApp(
   options: { config?: Config; logs?: LogCapture } = {},
 ): Promise<FastifyInstance> {
   const config = options.config ?? testConfig(options.logs ? { LOG_LEVEL: 'debug' } : {});
-  const app = await buildApp({ config, store, ...(options.logs ? { logStream: options.logs } : {}) });
+  const app = await buildApp({ config, store, master: testMaster, ...(options.logs ? { logStream: options.logs } : {}) });
   await app.ready();
   return app;
 }

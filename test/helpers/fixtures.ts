@@ -5,6 +5,9 @@ import type { Questionnaire } from '../../surveys/schema.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
+import { lookUpCode, sealSubmission, storeSubmission, type ValidAnswers } from '../../server/submissions.ts';
+import { testKeys } from './app.ts';
+import { decodeComment, decodeResponse, open } from '../../server/encryption/boxes.ts';
 
 export const shipped: Questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
 
@@ -32,9 +35,32 @@ export function fullAnswers(code: string, seed = 1): Record<string, string> {
   return body;
 }
 
+/** Submits as the teacher route does — look the code up, seal with its wave's key, one statement — without HTTP. */
+export async function submit(db: Kysely<Database>, code: string, value: ValidAnswers): Promise<boolean> {
+  const found = await lookUpCode(db, code);
+  if (!found.ok) return false;
+  const wave = await testKeys(db).answerable(found.context.waveId);
+  if (!wave) return false;
+  return storeSubmission(db, wave.waveId, found.context.hash, sealSubmission(wave, value));
+}
+
+/** What an open wave holds, opened with the test master key: the boxes as a teacher's answers and comments. */
+export async function openedSubmissions(db: Kysely<Database>, waveId: string) {
+  const wave = (await testKeys(db).answerable(waveId))!;
+  const responses = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
+  const comments = await db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', waveId).execute();
+  return {
+    responses: responses.map((r) => ({ school_id: r.school_id, ...decodeResponse(wave.questionnaire, open(wave.key, 'response', waveId, r.box)) })),
+    comments: comments.map((c) => decodeComment(open(wave.key, 'comment', waveId, c.box))),
+  };
+}
+
+/** Rows stored: responses and comments count whether still sealed in their boxes (open wave) or opened (sealed wave). */
 export async function counts(db: Kysely<Database>) {
-  const count = async (table: 'response' | 'comment' | 'access_code') =>
+  const rows = async (table: 'response' | 'comment' | 'access_code' | 'encrypted_response' | 'encrypted_comment') =>
     Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (table: 'response' | 'comment' | 'access_code') =>
+    (await rows(table)) + (table === 'access_code' ? 0 : await rows(`encrypted_${table}`));
   const spent = Number(
     (await db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).where('spent', '=', true).executeTakeFirstOrThrow()).n,
   );

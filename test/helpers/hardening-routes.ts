@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Access } from '../../server/plugins/auth.ts';
 import type { Role } from '../../server/db/schema.ts';
 import type { TestStore } from './store.ts';
-import { testApp, type LogCapture } from './app.ts';
+import { testApp, type LogCapture, testKeys } from './app.ts';
 import type { Config } from '../../server/config.ts';
 import { Session } from './session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
@@ -123,7 +123,7 @@ const nextAddress = () => `10.77.${Math.floor(++address / 250)}.${(address % 250
 
 /** The demo network, every role signed in, and a value for every path parameter. */
 export async function world(store: TestStore, options: { config?: Config; logs?: LogCapture } = {}): Promise<World> {
-  const { openWaveId } = await seedDemo(store.db, 5);
+  const { openWaveId } = await seedDemo(store.db, testKeys(store.db), 5);
   const { app, routes } = await recordRoutes(() => testApp(store, options));
   const schoolByName = async (name: string) => (await store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
   const repSchool = await schoolByName('Demo Atheneum Scheldeland'); // assigned to rep.secundair

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
@@ -20,7 +20,7 @@ describe(`rep dashboards (${storeKind})`, () => {
 
   beforeAll(async () => {
     store = await testStore();
-    await seedDemo(store.db, 5);
+    await seedDemo(store.db, testKeys(store.db), 5);
     app = await testApp(store);
     const school = (name: string) => store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     schoolId = (await school('Demo Atheneum Scheldeland')).id;

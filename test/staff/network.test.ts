@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
@@ -16,7 +16,7 @@ describe(`network view (${storeKind})`, () => {
   let open: string;
   beforeAll(async () => {
     store = await testStore();
-    await seedDemo(store.db, 5);
+    await seedDemo(store.db, testKeys(store.db), 5);
     app = await testApp(store);
     const waves = await store.db.selectFrom('wave').select(['id', 'name', 'status']).execute();
     sealed = waves.find((w) => w.name === 'Demo najaar 2025')!.id;

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { shipped } from '../helpers/fixtures.ts';
-import { hashCode } from '../../server/access-codes.ts';
+import { shipped, submit } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/schools.ts';
 import { closeWave, createWave, issueCodes, openWave } from '../../server/waves.ts';
-import { storeResponse } from '../../server/submissions.ts';
 import { schoolWaveResults } from '../../server/results/school-view.ts';
 import { percentileRank } from '../../analysis/index.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
+import { testKeys } from '../helpers/app.ts';
 
 const items = itemsInOrder(shipped);
 
@@ -42,11 +41,10 @@ describe(`school view: percentile ranks among released schools (${storeKind})`, 
     for (const [name, [lean, n]] of Object.entries(plan)) {
       const codes = await issueCodes(db, waveId, ids[name]!, n);
       for (let r = 0; r < n; r++) {
-        const context = { hash: hashCode(codes[r]!), waveId, schoolId: ids[name]!, questionnaire: shipped };
-        expect(await storeResponse(db, context, { answers: answersOf(lean, r), background: {}, comment: null })).toEqual({ ok: true });
+        expect(await submit(db, codes[r]!, { answers: answersOf(lean, r), background: {}, comment: null })).toBe(true);
       }
     }
-    await closeWave(db, waveId);
+    await closeWave(db, testKeys(db), waveId);
   });
   afterAll(async () => {
     await store?.drop();

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
-import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
+import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { formatCode } from '../../server/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { closeWave } from '../../server/waves.ts';
@@ -50,16 +50,18 @@ describe(`teacher flow (${storeKind})`, () => {
     expect(submitted.headers.location).toBe('/thanks?lang=nl');
     expect(submitted.headers['set-cookie']).toBeUndefined();
 
-    const rows = await store.db.selectFrom('response').selectAll().execute();
-    expect(rows).toHaveLength(1);
-    const row = rows[0]!;
-    expect(row.wave_id).toBe(waveId);
-    expect(row.school_id).toBe(schoolId);
-    expect(row.answers).toEqual(itemsInOrder(shipped).map((it) => Number(body[`a.${it.id}`])));
-    expect(row.background).toEqual({ role: 'leraar', seniority: 'from5to15' });
-    expect(Object.keys(row).sort()).toEqual(['answers', 'background', 'id', 'school_id', 'wave_id']);
-    const comments = await store.db.selectFrom('comment').selectAll().execute();
-    expect(comments.map((c) => c.text)).toEqual(['Meer overleg graag.']);
+    // While the wave is open: ciphertext only, beside nothing but wave and school.
+    expect(await store.db.selectFrom('response').selectAll().execute()).toEqual([]);
+    const boxes = await store.db.selectFrom('encrypted_response').selectAll().execute();
+    expect(boxes).toHaveLength(1);
+    expect(Object.keys(boxes[0]!).sort()).toEqual(['box', 'school_id', 'wave_id']);
+    expect(boxes[0]!.wave_id).toBe(waveId);
+    expect(boxes[0]!.school_id).toBe(schoolId);
+    const opened = await openedSubmissions(store.db, waveId);
+    expect(opened.responses).toEqual([
+      { school_id: schoolId, answers: itemsInOrder(shipped).map((it) => Number(body[`a.${it.id}`])), background: { role: 'leraar', seniority: 'from5to15' } },
+    ]);
+    expect(opened.comments).toEqual(['Meer overleg graag.']);
     expect(await counts(store.db)).toMatchObject({ responses: 1, spent: 1 });
 
     const thanks = await app.inject({ method: 'GET', url: '/thanks?lang=en' });
@@ -68,20 +70,20 @@ describe(`teacher flow (${storeKind})`, () => {
     expect(thanks.body).toContain('Thank you');
 
     const again = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(code)) });
-    expect(again.statusCode).toBe(409);
-    expect(again.body).toContain('Deze code is al gebruikt');
+    expect(again.statusCode).toBe(404);
+    expect(again.body).toContain('Deze code kan niet gebruikt worden');
     expect(await counts(store.db)).toMatchObject({ responses: 1, spent: 1 });
   });
 
   it('keeps skipped items as missing and "n.v.t." as 0', async () => {
-    const { codes } = await openWaveWithCodes(store.db, 1);
+    const { codes, waveId } = await openWaveWithCodes(store.db, 1);
     const before = await counts(store.db);
     const res = await app.inject({ method: 'POST', url: '/submit', ...form({ code: codes[0]!, 'a.com_1': '0', 'a.wel_5': '5', 'a.com_2': '' }) });
     expect(res.statusCode).toBe(303);
     expect((await counts(store.db)).responses).toBe(before.responses + 1);
     const items = itemsInOrder(shipped);
-    const stored = await store.db.selectFrom('response').select('answers').execute();
-    const mine = stored.find((r) => r.answers.filter((a) => a !== null).length === 2)!;
+    const [mine] = (await openedSubmissions(store.db, waveId)).responses;
+    expect(mine!.answers.filter((a) => a !== null)).toHaveLength(2);
     expect(mine.answers[items.findIndex((i) => i.id === 'com_1')]).toBe(0);
     expect(mine.answers[items.findIndex((i) => i.id === 'wel_5')]).toBe(5);
     expect(mine.answers[items.findIndex((i) => i.id === 'com_2')]).toBeNull();
@@ -127,7 +129,7 @@ describe(`teacher flow (${storeKind})`, () => {
 
     it('refuses a body without code, naming the field', async () => {
       const before = await counts(store.db);
-      const res = await app.inject({ method: 'POST', url: '/submit', headers: { 'content-type': 'application/json' }, payload: { 'a.com_1': '3' } });
+      const res = await app.inject({ method: 'POST', url: '/submit', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a.com_1=3' });
       expect(res.statusCode).toBe(400);
       expect(res.json().message).toMatch(/code/);
       expect(await counts(store.db)).toEqual(before);
@@ -138,25 +140,25 @@ describe(`teacher flow (${storeKind})`, () => {
       for (const code of ['ABCD-EFGH-JKMNP', 'short', '']) {
         const res = await app.inject({ method: 'POST', url: '/answer', ...form({ code }) });
         expect(res.statusCode).toBe(404);
-        expect(res.body).toContain('Deze code werkt niet');
+        expect(res.body).toContain('Deze code kan niet gebruikt worden');
       }
       expect(await counts(store.db)).toEqual(before);
     });
 
-    it('says so when the wave is not open (draft or closed)', async () => {
+    it("says so when the wave has not started; a closed wave's code looks like any unusable code", async () => {
       const draft = await openWaveWithCodes(store.db, 1, { open: false });
       const res = await app.inject({ method: 'POST', url: '/answer', ...form({ code: draft.codes[0]! }) });
       expect(res.statusCode).toBe(409);
-      expect(res.body).toContain('is nu niet open');
+      expect(res.body).toContain('nog niet gestart');
 
       const closing = await openWaveWithCodes(store.db, 2);
       const page = await app.inject({ method: 'POST', url: '/answer', ...form({ code: closing.codes[0]! }) });
       expect(page.statusCode).toBe(200);
-      await closeWave(store.db, closing.waveId);
+      await closeWave(store.db, testKeys(store.db), closing.waveId);
       const before = await counts(store.db);
       const late = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(closing.codes[0]!)) });
-      expect(late.statusCode).toBe(409);
-      expect(late.body).toContain('is nu niet open');
+      expect(late.statusCode).toBe(404);
+      expect(late.body).toContain('Deze code kan niet gebruikt worden');
       expect(await counts(store.db)).toEqual(before);
     });
 
@@ -165,7 +167,7 @@ describe(`teacher flow (${storeKind})`, () => {
       const before = await counts(store.db);
       // A real database fault inside the transaction, after the code has been spent.
       await sql`create function sp_fail() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(store.db);
-      await sql`create trigger sp_fail before insert on response for each row execute function sp_fail()`.execute(store.db);
+      await sql`create trigger sp_fail before insert on encrypted_response for each row execute function sp_fail()`.execute(store.db);
       try {
         const res = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(codes[0]!)) });
         expect(res.statusCode).toBe(503);
@@ -174,7 +176,7 @@ describe(`teacher flow (${storeKind})`, () => {
         expect(res.body).toMatch(/name="a.com_1" value="\d" checked/);
         expect(await counts(store.db)).toEqual(before);
       } finally {
-        await sql`drop trigger sp_fail on response`.execute(store.db);
+        await sql`drop trigger sp_fail on encrypted_response`.execute(store.db);
         await sql`drop function sp_fail()`.execute(store.db);
       }
       const retry = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(codes[0]!)) });
@@ -185,13 +187,14 @@ describe(`teacher flow (${storeKind})`, () => {
   it('stores exactly one response when 20 submissions race with one code', async () => {
     const { codes } = await openWaveWithCodes(store.db, 1);
     const before = await counts(store.db);
+    // From 20 devices: a used code counts as a failed try, so one client alone would soon be throttled.
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(codes[0]!, i)) })),
+      Array.from({ length: 20 }, (_, i) => app.inject({ method: 'POST', url: '/submit', remoteAddress: `203.0.113.${i + 1}`, ...form(fullAnswers(codes[0]!, i)) })),
     );
     const statuses = results.map((r) => r.statusCode).sort();
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
-    for (const r of results.filter((r) => r.statusCode === 409)) expect(r.body).toContain('Deze code is al gebruikt');
+    expect(statuses.filter((s) => s === 404)).toHaveLength(19);
+    for (const r of results.filter((r) => r.statusCode === 404)) expect(r.body).toContain('Deze code kan niet gebruikt worden');
     const after = await counts(store.db);
     expect(after.responses - before.responses).toBe(1);
     expect(after.spent - before.spent).toBe(1);
@@ -201,7 +204,7 @@ describe(`teacher flow (${storeKind})`, () => {
     const { codes, waveId } = await openWaveWithCodes(store.db, 200);
     const results = await Promise.all(codes.map((c, i) => app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(c, i)) })));
     expect(results.map((r) => r.statusCode)).toEqual(codes.map(() => 303));
-    const n = await store.db.selectFrom('response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
+    const n = await store.db.selectFrom('encrypted_response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(200);
     const spent = await store.db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId).where('spent', '=', true).executeTakeFirstOrThrow();
     expect(Number(spent.n)).toBe(200);

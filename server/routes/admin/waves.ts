@@ -154,7 +154,7 @@ export default async function waveRoutes(app: FastifyInstance) {
     if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
     if (wave.status === 'draft') waveRefusal(request, new WaveError('not-open', 'a draft wave cannot be closed'));
     if (body.confirm !== 'yes') return detailPage(request, reply, wave, { problems: [{ field: 'confirm', key: 'admin.waves.error.confirm' }], status: 422 });
-    const { alreadyClosed } = await closeWave(db, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
+    const { alreadyClosed } = await closeWave(db, app.keys, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
     // Closed meanwhile by someone else: nothing changed by this request.
     if (alreadyClosed) waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
     // The wave is sealed whatever happens here; sums that fail to be stored now are made at first use.

@@ -1,0 +1,120 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+
+/**
+ * Authenticated encryption (AES-256-GCM) of what a teacher sends while a wave is open (design §4).
+ * A box is `version (1) | nonce (12) | ciphertext | tag (16)`. Its associated data names the wave
+ * and the kind of box, so a box cannot be replayed into another wave or passed off as a comment.
+ * Every response box of a questionnaire has the same length, and so has every comment box: the
+ * length of a box says nothing about the answers or the comment's length.
+ */
+const VERSION = 1;
+const NONCE = 12;
+const TAG = 16;
+export const BOX_OVERHEAD = 1 + NONCE + TAG;
+
+export type BoxKind = 'response' | 'comment' | 'wave-key';
+
+function context(kind: BoxKind, waveId: string): Buffer {
+  return Buffer.from(`schoolpols/${kind}/${waveId.toLowerCase()}`);
+}
+
+export function seal(key: Buffer, kind: BoxKind, waveId: string, plain: Buffer): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(context(kind, waveId));
+  const body = cipher.update(plain);
+  cipher.final();
+  return Buffer.concat([Buffer.of(VERSION), nonce, body, cipher.getAuthTag()]);
+}
+
+/** Throws when the key is wrong or the box was altered. */
+export function open(key: Buffer, kind: BoxKind, waveId: string, box: Uint8Array): Buffer {
+  const b = Buffer.from(box.buffer, box.byteOffset, box.byteLength);
+  if (b.length < BOX_OVERHEAD || b[0] !== VERSION) throw new BoxError('not a Schoolpols box');
+  const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(1, 1 + NONCE));
+  decipher.setAAD(context(kind, waveId));
+  decipher.setAuthTag(b.subarray(b.length - TAG));
+  const plain = decipher.update(b.subarray(1 + NONCE, b.length - TAG));
+  try {
+    decipher.final();
+  } catch {
+    throw new BoxError('the box cannot be opened with this key (wrong key, or altered)');
+  }
+  return plain;
+}
+
+export class BoxError extends Error {}
+
+// ---- What goes inside ---------------------------------------------------------------------------
+
+export interface ResponsePlain {
+  /** 1..5, 0 = n.v.t., null = unanswered; questionnaire item order */
+  answers: (number | null)[];
+  background: Record<string, string>;
+}
+
+const UNANSWERED = 0xff;
+
+/** The questionnaire's layout of a response box, derived once per (immutable) questionnaire object. */
+interface Layout {
+  items: number;
+  background: Array<{ id: string; options: string[] }>;
+}
+const layouts = new WeakMap<Questionnaire, Layout>();
+function layout(q: Questionnaire): Layout {
+  let l = layouts.get(q);
+  if (!l) {
+    l = { items: itemsInOrder(q).length, background: q.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })) };
+    layouts.set(q, l);
+  }
+  return l;
+}
+
+/** One byte per item and one per background item (option index + 1, 0 = none): fixed length per questionnaire. */
+export function encodeResponse(q: Questionnaire, value: ResponsePlain): Buffer {
+  const { items, background } = layout(q);
+  const out = Buffer.alloc(items + background.length);
+  for (let i = 0; i < items; i++) out[i] = value.answers[i] ?? UNANSWERED;
+  background.forEach((b, j) => {
+    const chosen = value.background[b.id];
+    out[items + j] = chosen === undefined ? 0 : b.options.indexOf(chosen) + 1;
+  });
+  return out;
+}
+
+export function decodeResponse(q: Questionnaire, plain: Buffer): ResponsePlain {
+  const { items, background } = layout(q);
+  if (plain.length !== items + background.length) throw new BoxError('a response box does not fit its questionnaire');
+  const answers: (number | null)[] = new Array(items);
+  for (let i = 0; i < items; i++) answers[i] = plain[i] === UNANSWERED ? null : plain[i]!;
+  const bg: Record<string, string> = {};
+  background.forEach((b, j) => {
+    const index = plain[items + j]!;
+    if (index > 0) bg[b.id] = b.options[index - 1]!;
+  });
+  return { answers, background: bg };
+}
+
+/**
+ * A comment padded to the longest it may be: `length (4) | UTF-8 | zeros`. A JavaScript string of
+ * n UTF-16 units is at most 3n bytes of UTF-8, so every comment of a questionnaire fits one size.
+ */
+export function commentBoxLength(maxLength: number): number {
+  return 4 + 3 * maxLength;
+}
+
+export function encodeComment(maxLength: number, text: string): Buffer {
+  const out = Buffer.alloc(commentBoxLength(maxLength));
+  const written = out.write(text, 4, 'utf8');
+  if (Buffer.byteLength(text, 'utf8') !== written) throw new RangeError('comment longer than its questionnaire allows');
+  out.writeUInt32LE(written, 0);
+  return out;
+}
+
+export function decodeComment(plain: Buffer): string {
+  const length = plain.readUInt32LE(0);
+  if (length > plain.length - 4) throw new BoxError('a comment box is malformed');
+  return plain.toString('utf8', 4, 4 + length);
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { getQuestionnaire } from '../questionnaires.ts';
+import { BoxError, open, seal } from './boxes.ts';
+import type { MasterKey } from './master-key.ts';
+
+/** A wave that takes answers now: what they are checked against and the key they are sealed with. */
+export interface AnswerableWave {
+  waveId: string;
+  questionnaireId: string;
+  questionnaire: Questionnaire;
+  key: Buffer;
+}
+
+/** The master key cannot open this open wave's data key: answers must be refused, never stored unreadable. */
+export class WaveKeyUnavailable extends Error {
+  constructor(readonly waveId: string, reason: string) {
+    super(`the master key cannot open the data key of wave ${waveId}: ${reason}`);
+  }
+}
+
+/** How long a process trusts what it read about an open wave; sealing elsewhere is caught by the SQL guard anyway. */
+const TTL_MS = 60_000;
+
+/**
+ * Each wave's data key, wrapped by the master key, in `wave_key` while the wave is open; sealing
+ * deletes it. Data keys are made when first needed (the first answer, or `openWave` need not know),
+ * so waves opened before encryption existed get one too.
+ */
+export class WaveKeys {
+  private readonly cache = new Map<string, { at: number; wave: AnswerableWave }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly master: MasterKey,
+  ) {}
+
+  /** The wave if it is open, with its data key (made on first use); null if not open or unknown. */
+  async answerable(waveId: string): Promise<AnswerableWave | null> {
+    const hit = this.cache.get(waveId);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.wave;
+    const row = await this.db.selectFrom('wave').select(['status', 'questionnaire_id']).where('id', '=', waveId).executeTakeFirst();
+    if (row?.status !== 'open') {
+      this.cache.delete(waveId);
+      return null;
+    }
+    const key = (await this.dataKey(this.db, waveId, { create: true }))!;
+    const wave = { waveId, questionnaireId: row.questionnaire_id, questionnaire: await getQuestionnaire(this.db, row.questionnaire_id), key };
+    if (this.cache.size > 200) this.cache.clear();
+    this.cache.set(waveId, { at: Date.now(), wave });
+    return wave;
+  }
+
+  /** Sealing is done with the wave: nothing here keeps its key. */
+  forget(waveId: string): void {
+    this.cache.delete(waveId);
+  }
+
+  /**
+   * The wave's data key, unwrapped. With `create`, a wave without one gets one (concurrent
+   * creators agree: the first insert wins and everyone unwraps what was stored). Without, a
+   * missing key is null: a wave that never received an answer has nothing to open.
+   */
+  async dataKey(db: Kysely<Database>, waveId: string, options: { create: boolean }): Promise<Buffer | null> {
+    let row = await db.selectFrom('wave_key').select(['wrapped', 'master_key_id']).where('wave_id', '=', waveId).executeTakeFirst();
+    if (!row && options.create) {
+      await db
+        .insertInto('wave_key')
+        .values({ wave_id: waveId, wrapped: this.wrap(waveId, randomBytes(32)), master_key_id: this.master.id })
+        .onConflict((oc) => oc.column('wave_id').doNothing())
+        .execute();
+      row = await db.selectFrom('wave_key').select(['wrapped', 'master_key_id']).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
+    }
+    if (!row) return null;
+    return this.unwrap(waveId, row);
+  }
+
+  private wrap(waveId: string, dataKey: Buffer, master = this.master): Buffer {
+    return seal(master.key, 'wave-key', waveId, dataKey);
+  }
+
+  private unwrap(waveId: string, row: { wrapped: Uint8Array; master_key_id: string }, master = this.master): Buffer {
+    if (row.master_key_id !== master.id) {
+      throw new WaveKeyUnavailable(waveId, `it was wrapped by master key ${row.master_key_id}, and the configured one is ${master.id}`);
+    }
+    try {
+      return open(master.key, 'wave-key', waveId, row.wrapped);
+    } catch (err) {
+      if (err instanceof BoxError) throw new WaveKeyUnavailable(waveId, err.message);
+      throw err;
+    }
+  }
+
+  /** Open waves whose data key the configured master key cannot open (checked at start-up). */
+  async unavailable(): Promise<WaveKeyUnavailable[]> {
+    const rows = await this.db
+      .selectFrom('wave_key')
+      .innerJoin('wave', 'wave.id', 'wave_key.wave_id')
+      .select(['wave_key.wave_id', 'wave_key.wrapped', 'wave_key.master_key_id'])
+      .where('wave.status', '=', 'open')
+      .execute();
+    const problems: WaveKeyUnavailable[] = [];
+    for (const row of rows) {
+      try {
+        this.unwrap(row.wave_id, row);
+      } catch (err) {
+        if (err instanceof WaveKeyUnavailable) problems.push(err);
+        else throw err;
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Re-wraps every stored wave key under `next`, in one transaction: every open wave stays
+   * answerable and sealable with the new master key, and none with the old one. Refuses (changing
+   * nothing) if any key cannot be opened with the current master key.
+   */
+  async rotate(next: MasterKey): Promise<number> {
+    const count = await this.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('wave_key').select(['wave_id', 'wrapped', 'master_key_id']).forUpdate().execute();
+      for (const row of rows) {
+        const dataKey = this.unwrap(row.wave_id, row);
+        await trx
+          .updateTable('wave_key')
+          .set({ wrapped: this.wrap(row.wave_id, dataKey, next), master_key_id: next.id })
+          .where('wave_id', '=', row.wave_id)
+          .execute();
+      }
+      return rows.length;
+    });
+    this.cache.clear();
+    return count;
+  }
+}

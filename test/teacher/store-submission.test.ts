@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
+import { testKeys } from '../helpers/app.ts';
+import { hashCode } from '../../server/access-codes.ts';
+import { sealSubmission, storeSubmission, validateAnswers, type ValidAnswers } from '../../server/submissions.ts';
+import { decodeComment, decodeResponse, open } from '../../server/encryption/boxes.ts';
+import type { AnswerableWave } from '../../server/encryption/wave-keys.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+
+const items = itemsInOrder(shipped);
+
+function answers(seed: number): ValidAnswers {
+  // Every fifth item unanswered: NULLs must survive the box.
+  return { answers: items.map((_, i) => (i % 5 === 4 ? null : ((i + seed) % 5) + 1)), background: { role: 'leraar' }, comment: null };
+}
+
+const spentOf = async (store: TestStore, code: string) =>
+  (await store.db.selectFrom('access_code').select('spent').where('hash', '=', hashCode(code)).executeTakeFirstOrThrow()).spent;
+
+describe(`storeSubmission: spend and store sealed answers in one statement (${storeKind})`, () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  const waveOf = async (waveId: string) => (await testKeys(store.db).answerable(waveId))!;
+  const put = async (wave: AnswerableWave, code: string, value: ValidAnswers) => storeSubmission(store.db, wave.waveId, hashCode(code), sealSubmission(wave, value));
+
+  it('spends the code and stores only ciphertext that opens to exactly what was given, the comment only when there is one', async () => {
+    const w = await openWaveWithCodes(store.db, 2);
+    const wave = await waveOf(w.waveId);
+    const before = await counts(store.db);
+    const first = answers(1);
+    expect(await put(wave, w.codes[0]!, first)).toBe(true);
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, spent: before.spent + 1 });
+    expect(await spentOf(store, w.codes[0]!)).toBe(true);
+
+    const second = { ...answers(2), background: {}, comment: 'Meer overleg graag.' };
+    expect(await put(wave, w.codes[1]!, second)).toBe(true);
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 2, comments: before.comments + 1, spent: before.spent + 2 });
+
+    // Nothing in the plaintext tables while the wave is open.
+    expect(await store.db.selectFrom('response').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
+    expect(await store.db.selectFrom('comment').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
+    const boxes = await store.db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', w.waveId).execute();
+    expect(boxes.map((b) => b.school_id)).toEqual([w.schoolId, w.schoolId]);
+    const opened = boxes.map((b) => decodeResponse(shipped, open(wave.key, 'response', w.waveId, b.box)));
+    expect(opened).toContainEqual({ answers: first.answers, background: { role: 'leraar' } });
+    expect(opened).toContainEqual({ answers: second.answers, background: {} });
+    const comments = await store.db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', w.waveId).execute();
+    expect(comments.map((c) => decodeComment(open(wave.key, 'comment', w.waveId, c.box)))).toEqual(['Meer overleg graag.']);
+    // The ciphertext holds none of it in the clear, and cannot be opened as another wave's or another kind of box.
+    expect(() => open(wave.key, 'comment', w.waveId, boxes[0]!.box)).toThrow();
+    expect(() => open(wave.key, 'response', w.schoolId, boxes[0]!.box)).toThrow();
+  });
+
+  it('gives every response box of a questionnaire one length and every comment box one length, whatever was answered', async () => {
+    const w = await openWaveWithCodes(store.db, 4);
+    const wave = await waveOf(w.waveId);
+    const few = { answers: items.map((_, i) => (i === 0 ? 3 : null)), background: {}, comment: 'x' };
+    const many = { ...answers(3), background: { role: 'directie', seniority: 'over15' }, comment: 'Een heel lang verhaal met é, ü en 😀 '.repeat(50).slice(0, shipped.comment!.maxLength) };
+    expect(await put(wave, w.codes[0]!, few)).toBe(true);
+    expect(await put(wave, w.codes[1]!, many)).toBe(true);
+    const lengths = async (table: 'encrypted_response' | 'encrypted_comment') =>
+      new Set((await store.db.selectFrom(table).select('box').where('wave_id', '=', w.waveId).execute()).map((r) => r.box.byteLength));
+    expect((await lengths('encrypted_response')).size).toBe(1);
+    expect((await lengths('encrypted_comment')).size).toBe(1);
+  });
+
+  it('stores nothing for a spent code, a draft wave, an unknown code, or a code of another wave', async () => {
+    const openW = await openWaveWithCodes(store.db, 1);
+    const other = await openWaveWithCodes(store.db, 1);
+    const draft = await openWaveWithCodes(store.db, 1, { open: false });
+    const wave = await waveOf(openW.waveId);
+    expect(await put(wave, openW.codes[0]!, answers(1))).toBe(true);
+    const before = await counts(store.db);
+    const withComment = { ...answers(3), comment: 'Mag niet bewaard worden.' };
+    expect(await put(wave, openW.codes[0]!, withComment)).toBe(false);
+    expect(await storeSubmission(store.db, draft.waveId, hashCode(draft.codes[0]!), sealSubmission(wave, withComment))).toBe(false);
+    expect(await put(wave, 'ZZZZZZZZZZZZZ', withComment)).toBe(false);
+    expect(await put(wave, other.codes[0]!, withComment)).toBe(false);
+    expect(await counts(store.db)).toEqual(before);
+    expect(await spentOf(store, draft.codes[0]!)).toBe(false);
+    expect(await spentOf(store, other.codes[0]!)).toBe(false);
+  });
+
+  it('stores exactly one of 25 simultaneous submissions of one code', async () => {
+    const w = await openWaveWithCodes(store.db, 1);
+    const wave = await waveOf(w.waveId);
+    const before = await counts(store.db);
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => put(wave, w.codes[0]!, { ...answers(i), comment: `opmerking ${i}` })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+  });
+
+  it('writes nothing at all when any part fails: the comment insert failing leaves the code unspent and no response', async () => {
+    const w = await openWaveWithCodes(store.db, 1);
+    const wave = await waveOf(w.waveId);
+    const before = await counts(store.db);
+    await sql`create function sp_refuse_comment() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(store.db);
+    await sql`create trigger sp_refuse_comment before insert on encrypted_comment for each row execute function sp_refuse_comment()`.execute(store.db);
+    try {
+      await expect(put(wave, w.codes[0]!, { ...answers(1), comment: 'Gaat mis.' })).rejects.toThrow(/refused/);
+    } finally {
+      await sql`drop trigger sp_refuse_comment on encrypted_comment`.execute(store.db);
+      await sql`drop function sp_refuse_comment()`.execute(store.db);
+    }
+    expect(await counts(store.db)).toEqual(before);
+    expect(await spentOf(store, w.codes[0]!)).toBe(false);
+    // The same code still works afterwards.
+    expect(await put(wave, w.codes[0]!, { ...answers(1), comment: 'Nu wel.' })).toBe(true);
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+  });
+});
+
+describe('validateAnswers: shapes cached per questionnaire object', () => {
+  it('gives every call its own result, equal for equal input', () => {
+    const body = fullAnswers('X');
+    const a = validateAnswers(shipped, body);
+    const b = validateAnswers(shipped, body);
+    expect(a.ok && b.ok).toBe(true);
+    if (!a.ok || !b.ok) return;
+    expect(b.value).toEqual(a.value);
+    expect(b.value.answers).not.toBe(a.value.answers);
+    a.value.answers.fill(null);
+    expect(validateAnswers(shipped, { code: 'X', 'a.com_1': '3' })).toEqual({
+      ok: true,
+      value: { answers: items.map((it) => (it.id === 'com_1' ? 3 : null)), background: {}, comment: null },
+    });
+  });
+
+  it('answers for each questionnaire object from that object, not from one validated before', () => {
+    const withNa = items.find((it) => shipped.scales.find((s) => s.id === it.scale)?.notApplicable !== undefined);
+    expect(withNa, 'the shipped questionnaire has an item with n.v.t.').toBeDefined();
+    expect(validateAnswers(shipped, { code: 'X', [`a.${withNa!.id}`]: '0' }).ok).toBe(true);
+
+    // Another version of the questionnaire: the same items, no n.v.t. and one item fewer.
+    const stricter: Questionnaire = structuredClone(shipped);
+    for (const s of stricter.scales) delete (s as { notApplicable?: unknown }).notApplicable;
+    const dropped = stricter.themes[0]!.items.pop()!;
+    expect(validateAnswers(stricter, { code: 'X', [`a.${withNa!.id}`]: '0' })).toEqual({ ok: false, errors: { [`a.${withNa!.id}`]: 'error.field.offScale' } });
+    expect(validateAnswers(stricter, { code: 'X', [`a.${dropped.id}`]: '3' })).toEqual({ ok: false, errors: { [`a.${dropped.id}`]: 'error.field.unknownItem' } });
+    const ok = validateAnswers(stricter, { code: 'X', 'a.com_1': '2' });
+    expect(ok.ok && ok.value.answers).toHaveLength(items.length - 1);
+    // …and the shipped object is still answered by its own shape.
+    expect(validateAnswers(shipped, { code: 'X', [`a.${withNa!.id}`]: '0' }).ok).toBe(true);
+    expect(validateAnswers(shipped, { code: 'X', [`a.${dropped.id}`]: '3' }).ok).toBe(true);
+  });
+});

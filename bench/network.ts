@@ -23,6 +23,8 @@ import { publishQuestionnaire } from '../server/questionnaires.ts';
 import { closeWave, createWave, openWave } from '../server/waves.ts';
 import { storeWaveSums } from '../server/results/wave-results.ts';
 import { rng, schoolEffect, syntheticResponse, type SchoolEffect } from '../server/synthetic.ts';
+import { sealSubmission } from '../server/submissions.ts';
+import type { AnswerableWave, WaveKeys } from '../server/encryption/wave-keys.ts';
 
 export const FULL_SCHOOLS = 3700;
 export const FULL_RESPONSES = 165_000;
@@ -61,6 +63,8 @@ export interface NetworkOptions {
   /** Share of respondents who leave a comment. */
   commentRate?: number;
   k?: number;
+  /** The store's wave keys: responses are stored sealed, as teachers' are, and opened at sealing. */
+  keys: WaveKeys;
   /**
    * Called instead of sealing a wave directly: `seal` runs `closeWave`. The benchmark uses it to
    * time sealing (and its baseline) on a wave it did not have to load twice.
@@ -135,24 +139,12 @@ export function schoolPlan(schools: number, responses: number, random: () => num
   return out;
 }
 
-/** `{1,2,NULL,0}`: a smallint[] literal, passed as text and cast in SQL. */
-function arrayLiteral(values: readonly (number | null)[]): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + (values[i] === null ? 'NULL' : String(values[i]));
-  return out + '}';
-}
-
-async function insertResponses(db: Kysely<Database>, waveId: string, schoolIds: string[], answers: string[], background: string[]): Promise<void> {
+/** Sealed boxes travel as hex text and are decoded in SQL: one shape for both drivers' array parameters. */
+async function insertBoxes(db: Kysely<Database>, table: 'encrypted_response' | 'encrypted_comment', waveId: string, schoolIds: string[], boxes: string[]): Promise<void> {
   await sql`
-    insert into response (wave_id, school_id, answers, background)
-    select ${waveId}::uuid, s, a::smallint[], b::jsonb
-    from unnest(${schoolIds}::uuid[], ${answers}::text[], ${background}::text[]) as t(s, a, b)`.execute(db);
-}
-
-async function insertComments(db: Kysely<Database>, waveId: string, schoolIds: string[], texts: string[]): Promise<void> {
-  await sql`
-    insert into comment (wave_id, school_id, text)
-    select ${waveId}::uuid, s, c from unnest(${schoolIds}::uuid[], ${texts}::text[]) as t(s, c)`.execute(db);
+    insert into ${sql.table(table)} (wave_id, school_id, box)
+    select ${waveId}::uuid, s, decode(b, 'hex')
+    from unnest(${schoolIds}::uuid[], ${boxes}::text[]) as t(s, b)`.execute(db);
 }
 
 /** Spent codes (random SHA-256 hashes) per school, and the issued count on `wave_school`. */
@@ -238,16 +230,17 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
     const waveId = await createWave(db, { name, questionnaireId, schoolIds: schools.map((s) => s.id), k });
     await openWave(db, waveId);
     await insertSpentCodes(db, waveId, schools);
-    let batch = { schoolIds: [] as string[], answers: [] as string[], background: [] as string[] };
-    let notes = { schoolIds: [] as string[], texts: [] as string[] };
+    const wave: AnswerableWave = (await options.keys.answerable(waveId))!;
+    let batch = { schoolIds: [] as string[], boxes: [] as string[] };
+    let notes = { schoolIds: [] as string[], boxes: [] as string[] };
     let responses = 0;
     // One batch is inserted while the next is generated (the generator is CPU-bound JavaScript).
     let pending: Promise<void> = Promise.resolve();
     const flush = async () => {
       const full = batch;
-      batch = { schoolIds: [], answers: [], background: [] };
+      batch = { schoolIds: [], boxes: [] };
       await pending;
-      pending = insertResponses(db, waveId, full.schoolIds, full.answers, full.background);
+      pending = insertBoxes(db, 'encrypted_response', waveId, full.schoolIds, full.boxes);
       pending.catch(() => {}); // awaited at the next flush; this only keeps it from counting as unhandled
       responses += full.schoolIds.length;
     };
@@ -255,27 +248,29 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
       const drift = normal(random) * 0.08;
       for (let i = 0; i < school.staff; i++) {
         const r = syntheticResponse(questionnaire, school.effect, random, (shifts[w] ?? 0) + drift);
+        const comment = random() < commentRate ? COMMENTS[Math.floor(random() * COMMENTS.length)]! : null;
+        const sealed = sealSubmission(wave, { ...r, comment });
         batch.schoolIds.push(school.id);
-        batch.answers.push(arrayLiteral(r.answers));
-        batch.background.push(JSON.stringify(r.background));
-        if (random() < commentRate) {
+        batch.boxes.push(sealed.response.toString('hex'));
+        if (sealed.comment) {
           notes.schoolIds.push(school.id);
-          notes.texts.push(COMMENTS[Math.floor(random() * COMMENTS.length)]!);
+          notes.boxes.push(sealed.comment.toString('hex'));
         }
         if (batch.schoolIds.length >= BATCH) await flush();
       }
     }
     if (batch.schoolIds.length) await flush();
     await pending;
-    for (let i = 0; i < notes.texts.length; i += BATCH) {
-      await insertComments(db, waveId, notes.schoolIds.slice(i, i + BATCH), notes.texts.slice(i, i + BATCH));
+    // Comment boxes are ~6 KB each (padded to the longest comment): smaller batches.
+    for (let i = 0; i < notes.boxes.length; i += BATCH / 10) {
+      await insertBoxes(db, 'encrypted_comment', waveId, notes.schoolIds.slice(i, i + BATCH / 10), notes.boxes.slice(i, i + BATCH / 10));
     }
-    const comments = notes.texts.length;
-    notes = { schoolIds: [], texts: [] };
+    const comments = notes.boxes.length;
+    notes = { schoolIds: [], boxes: [] };
     const loadMs = performance.now() - t0;
     const t1 = performance.now();
     const seal = async () => {
-      await closeWave(db, waveId);
+      await closeWave(db, options.keys, waveId);
     };
     if (options.onSeal) await options.onSeal({ id: waveId, index: w, responses }, seal);
     else await seal();

@@ -39,7 +39,8 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
   };
   delete childEnv['DATABASE_URL'];
   delete childEnv['DATA_DIR'];
-  delete childEnv['PUBLIC_URL'];
+  // Slips and QR codes need a public address outside the demo; the benchmark prints none.
+  childEnv['PUBLIC_URL'] = 'https://schoolpols.bench.invalid';
   if (env.DATABASE_URL) childEnv['DATABASE_URL'] = env.DATABASE_URL;
   if (env.DATA_DIR) childEnv['DATA_DIR'] = env.DATA_DIR;
   const child: ChildProcess = spawn(process.execPath, startArguments(), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });

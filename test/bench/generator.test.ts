@@ -3,6 +3,7 @@ import { layoutOf, recode } from '../../analysis/index.ts';
 import { rng } from '../../server/synthetic.ts';
 import { GROUPS, generateNetwork, networkSize, schoolPlan, type Network } from '../../bench/network.ts';
 import { testStore, type TestStore } from '../helpers/store.ts';
+import { testKeys } from '../helpers/app.ts';
 
 /**
  * The benchmark's network generator (bench/network.ts) at a tiny scale on the test store, so that
@@ -16,7 +17,7 @@ describe('benchmark network generator', () => {
 
   beforeAll(async () => {
     store = await testStore();
-    network = await generateNetwork(store.db, { scale: SCALE, seed: 7 });
+    network = await generateNetwork(store.db, { scale: SCALE, seed: 7, keys: testKeys(store.db) });
   });
   afterAll(() => store.drop());
 

@@ -64,7 +64,7 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     const w = await openWaveWithCodes(store.db, 4);
     const wave = await waveOf(w.waveId);
     const few = { answers: items.map((_, i) => (i === 0 ? 3 : null)), background: {}, comment: 'x' };
-    const many = { ...answers(3), background: { role: 'directie', seniority: 'over15' }, comment: 'Een heel lang verhaal met é, ü en 😀 '.repeat(50).slice(0, shipped.comment!.maxLength) };
+    const many = { ...answers(3), background: { role: 'directie', seniority: 'gt15' }, comment: 'Een heel lang verhaal met é, ü en 😀 '.repeat(50).slice(0, shipped.comment!.maxLength) };
     expect(await put(wave, w.codes[0]!, few)).toBe(true);
     expect(await put(wave, w.codes[1]!, many)).toBe(true);
     const lengths = async (table: 'encrypted_response' | 'encrypted_comment') =>

@@ -376,6 +376,27 @@ const COMMANDS: Record<string, Command> = {
       if (result.value.generatedPassword) process.stdout.write(`Password (shown once): ${result.value.generatedPassword}\n`);
     },
   },
+
+  'user:reset-2fa': {
+    summary: 'clear the two-step verification of an account (a lost phone)',
+    synopsis: 'user:reset-2fa --email EMAIL',
+    description: [
+      'Turns off two-step verification of the account and signs it out everywhere. The user then signs',
+      'in with the password alone; an admin is asked to enrol again before anything else.',
+    ],
+    options: { email: { type: 'string' } },
+    optionHelp: ['--email EMAIL        the sign-in e-mail address'],
+    run: async ({ values, config }) => {
+      if (!str(values['email'])) throw new UsageError('--email is required');
+      const { resetTwoFactor, userIdByEmail } = await import('./users.ts');
+      const done = await withStore(config, async (store) => {
+        const id = await userIdByEmail(store.db, str(values['email']));
+        return id && (await resetTwoFactor(store.db, id, CLI_ACTOR)) ? id : null;
+      });
+      if (!done) throw new UsageError(`no account with e-mail ${str(values['email']).trim()}`);
+      process.stdout.write(`Two-step verification cleared for ${str(values['email']).trim()}: ${done}\n`);
+    },
+  },
 };
 
 function usage(): string {

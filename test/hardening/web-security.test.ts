@@ -299,8 +299,12 @@ describe(`session cookies (${storeKind})`, () => {
   it('are Secure with the __Host- prefix behind a TLS proxy (TRUST_PROXY=true, x-forwarded-proto: https)', async () => {
     const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.40' };
     const page = await tls.inject({ method: 'GET', url: '/login', headers: { ...headers, accept: 'text/html' } });
-    const first = sessionCookie(page)!;
-    expect(first).toMatch(/^__Host-sp_session=/);
+    // The login form starts no session; its token is bound to a cookie of its own, with the same flags.
+    expect(sessionCookie(page)).toBeUndefined();
+    const first = [page.headers['set-cookie'] ?? []].flat().find((c) => /^__Host-sp_login=/.test(c))!;
+    expect(first).toMatch(/^__Host-sp_login=/);
+    for (const flag of [/;\s*Secure/i, /;\s*HttpOnly/i, /;\s*SameSite=Lax/i, /;\s*Path=\/(;|$)/]) expect(first).toMatch(flag);
+    expect(first).not.toMatch(/;\s*Domain=/i);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     const res = await tls.inject({
       method: 'POST',
@@ -324,6 +328,7 @@ describe(`session cookies (${storeKind})`, () => {
     const page = await tls.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
     expect(page.statusCode).toBe(200);
     expect(sessionCookie(page)).toBeUndefined();
+    expect([page.headers['set-cookie'] ?? []].flat().filter((c) => /sp_login=/.test(c))).toEqual([]);
   });
 });
 

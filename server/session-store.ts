@@ -3,23 +3,32 @@ import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Database } from './db/schema.ts';
 
-const DEFAULT_TTL_MS = 8 * 60 * 60 * 1000;
+/** A session ends after this long without a request (the cookie's max age, renewed on every request). */
+export const IDLE_LIFETIME_MS = 8 * 60 * 60 * 1000;
+/** … and this long after it was created at sign-in, however active it is (ASVS V3.3). */
+export const ABSOLUTE_LIFETIME_MS = 12 * 60 * 60 * 1000;
+
+const bornAfter = () => new Date(Date.now() - ABSOLUTE_LIFETIME_MS);
 
 /**
  * Staff sessions in the database, so that any instance behind a load balancer can serve any
- * request (design §7). Expired rows are ignored on read and removed now and then on write.
+ * request (design §7). A row knows its user (for the user's own session list) and its creation
+ * time (for the absolute lifetime). Expired rows are ignored on read and removed now and then on
+ * write. Only signed-in users and the second step of a 2FA sign-in have a row: the anonymous login
+ * form needs none (server/plugins/auth.ts).
  */
 export class DatabaseSessionStore implements SessionStore {
   private writes = 0;
   constructor(private readonly db: Kysely<Database>) {}
 
   set(sid: string, session: Session, callback: (err?: unknown) => void): void {
-    const expires = session.cookie?.expires ? new Date(session.cookie.expires) : new Date(Date.now() + DEFAULT_TTL_MS);
+    const expires = session.cookie?.expires ? new Date(session.cookie.expires) : new Date(Date.now() + IDLE_LIFETIME_MS);
     const data = JSON.stringify(session);
+    const userId = typeof session.userId === 'string' ? session.userId : null;
     this.db
       .insertInto('session')
-      .values({ sid, data, expires_at: expires })
-      .onConflict((oc) => oc.column('sid').doUpdateSet({ data, expires_at: expires }))
+      .values({ sid, data, expires_at: expires, user_id: userId })
+      .onConflict((oc) => oc.column('sid').doUpdateSet({ data, expires_at: expires, user_id: userId }))
       .execute()
       .then(() => this.sweep())
       .then(() => callback(), callback);
@@ -31,6 +40,7 @@ export class DatabaseSessionStore implements SessionStore {
       .select('data')
       .where('sid', '=', sid)
       .where('expires_at', '>', new Date())
+      .where('created_at', '>', bornAfter())
       .executeTakeFirst()
       .then((row) => callback(null, (row?.data as Session | undefined) ?? null), (err) => callback(err));
   }
@@ -45,6 +55,50 @@ export class DatabaseSessionStore implements SessionStore {
 
   private async sweep(): Promise<void> {
     if (++this.writes % 100 !== 0) return;
-    await this.db.deleteFrom('session').where('expires_at', '<=', new Date()).execute();
+    await this.db
+      .deleteFrom('session')
+      .where((eb) => eb.or([eb('expires_at', '<=', new Date()), eb('created_at', '<=', bornAfter())]))
+      .execute();
   }
+}
+
+export interface SessionSummary {
+  handle: string;
+  createdAt: Date;
+  /** The last request, to the quarter hour (coarse on purpose: the list is not an activity log). */
+  lastSeen: Date;
+  current: boolean;
+}
+
+const QUARTER_HOUR = 15 * 60_000;
+
+/** A user's live sessions, newest first; `currentSid` marks the one asking. No address, no user agent: none is stored. */
+export async function listSessions(db: Kysely<Database>, userId: string, currentSid: string): Promise<SessionSummary[]> {
+  const rows = await db
+    .selectFrom('session')
+    .select(['sid', 'handle', 'created_at', 'expires_at'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', new Date())
+    .where('created_at', '>', bornAfter())
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    handle: r.handle,
+    createdAt: r.created_at,
+    lastSeen: new Date(Math.floor((r.expires_at.getTime() - IDLE_LIFETIME_MS) / QUARTER_HOUR) * QUARTER_HOUR),
+    current: r.sid === currentSid,
+  }));
+}
+
+/** Ends one of the user's sessions by its handle (never another user's); false when there is none. */
+export async function revokeSession(db: Kysely<Database>, userId: string, handle: string): Promise<boolean> {
+  const rows = await db.deleteFrom('session').where('user_id', '=', userId).where('handle', '=', handle).returning('sid').execute();
+  return rows.length > 0;
+}
+
+/** Ends every session of the user but `keepSid` (after a password change, or on request); returns how many. */
+export async function endOtherSessions(db: Kysely<Database>, userId: string, keepSid: string | null): Promise<number> {
+  let q = db.deleteFrom('session').where('user_id', '=', userId);
+  if (keepSid) q = q.where('sid', '!=', keepSid);
+  return (await q.returning('sid').execute()).length;
 }

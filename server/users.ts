@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, Role } from './db/schema.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblems, verifyPassword } from './passwords.ts';
 import { recordAction, type Actor } from './audit-log.ts';
 import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 
@@ -12,6 +12,8 @@ export interface SessionUser {
   lang: 'nl' | 'en';
   /** Schools a rep is assigned to (empty for other roles). */
   schoolIds: string[];
+  /** TOTP two-factor authentication is on. */
+  twoFactor: boolean;
 }
 
 export async function createUser(
@@ -41,7 +43,7 @@ async function insertUser(
 export async function findLogin(db: Kysely<Database>, email: string) {
   return db
     .selectFrom('app_user')
-    .select(['id', 'password_hash', 'active'])
+    .select(['id', 'email', 'role', 'password_hash', 'active', 'failed_logins', 'locked_until', 'totp_secret', 'totp_last_step'])
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
     .executeTakeFirst();
 }
@@ -49,7 +51,7 @@ export async function findLogin(db: Kysely<Database>, email: string) {
 export async function loadSessionUser(db: Kysely<Database>, id: string): Promise<SessionUser | null> {
   const user = await db
     .selectFrom('app_user')
-    .select(['id', 'email', 'role', 'lang'])
+    .select(['id', 'email', 'role', 'lang', 'totp_secret'])
     .where('id', '=', id)
     .where('active', '=', true)
     .executeTakeFirst();
@@ -58,7 +60,8 @@ export async function loadSessionUser(db: Kysely<Database>, id: string): Promise
     user.role === 'rep'
       ? await db.selectFrom('rep_school').select('school_id').where('user_id', '=', id).execute()
       : [];
-  return { ...user, schoolIds: schools.map((s) => s.school_id) };
+  const { totp_secret, ...rest } = user;
+  return { ...rest, schoolIds: schools.map((s) => s.school_id), twoFactor: totp_secret !== null };
 }
 
 export async function setUserLang(db: Kysely<Database>, id: string, lang: 'nl' | 'en'): Promise<void> {
@@ -145,9 +148,8 @@ export async function addUser(
   if (!lang) problems.push(problem('lang', 'admin.users.error.lang'));
   const schoolIds = await checkSchoolIds(db, raw.schools, problems);
   if (schoolIds.length && raw.role !== 'rep') problems.push(problem('schools', 'admin.users.error.schoolsOnlyForReps'));
-  if (raw.password !== undefined && raw.password !== '' && raw.password.length < MIN_PASSWORD_LENGTH) {
-    problems.push(problem('password', 'admin.users.error.password', { min: MIN_PASSWORD_LENGTH }));
-  }
+  // The password policy (server/passwords.ts) for a chosen password; a generated one is random.
+  if (raw.password !== undefined && raw.password !== '') problems.push(...passwordProblems(raw.password, { email }));
   if (!problems.some((p) => p.field === 'email') && (await emailTaken(db, email))) problems.push(problem('email', 'admin.users.error.emailTaken'));
   if (problems.length) return { ok: false, problems };
   const generatedPassword = raw.password ? null : generatePassword();
@@ -223,4 +225,55 @@ export async function setRepSchools(db: Kysely<Database>, id: string, schools: s
     await recordAction(trx, actor, 'user.setSchools', `user:${id} count:${schoolIds.length}`);
     return { ok: true, value: undefined };
   });
+}
+
+// ---- The signed-in user's own account ---------------------------------------------------------
+
+export interface PasswordChange {
+  current: string;
+  next: string;
+  repeat: string;
+}
+
+/**
+ * A user changes their own password: the current one first (a wrong one counts as a failed
+ * sign-in, see server/login-throttle.ts, and is reported as `current`), then the policy. The
+ * caller ends the user's other sessions. Fields: `currentPassword`, `newPassword`, `repeatPassword`.
+ */
+export async function changeOwnPassword(
+  db: Kysely<Database>,
+  userId: string,
+  change: PasswordChange,
+): Promise<Checked<void> | { ok: false; wrongCurrent: true; problems: Problem[] }> {
+  const user = await db.selectFrom('app_user').select(['email', 'password_hash']).where('id', '=', userId).where('active', '=', true).executeTakeFirst();
+  if (!(await verifyPassword(user?.password_hash ?? null, change.current)) || !user) {
+    return { ok: false, wrongCurrent: true, problems: [problem('currentPassword', 'account.password.error.current')] };
+  }
+  const problems = passwordProblems(change.next, { email: user.email, field: 'newPassword' });
+  if (!problems.length && change.next === change.current) problems.push(problem('newPassword', 'account.password.error.same'));
+  if (change.repeat !== change.next) problems.push(problem('repeatPassword', 'account.password.error.repeat'));
+  if (problems.length) return { ok: false, problems };
+  const password_hash = await hashPassword(change.next);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('app_user').set({ password_hash }).where('id', '=', userId).execute();
+    await recordAction(trx, { userId }, 'account.password', `user:${userId}`);
+  });
+  return { ok: true, value: undefined };
+}
+
+/** Turns off an account's two-factor authentication (lost phone): admin console or command line. */
+export async function resetTwoFactor(db: Kysely<Database>, id: string, actor: Actor): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.updateTable('app_user').set({ totp_secret: null, totp_last_step: null }).where('id', '=', id).returning('id').executeTakeFirst();
+    if (!row) return false;
+    await endSessions(trx, id);
+    await recordAction(trx, actor, 'user.resetTwoFactor', `user:${id}`);
+    return true;
+  });
+}
+
+/** The account of an e-mail address (the command line names accounts by e-mail). */
+export async function userIdByEmail(db: Kysely<Database>, email: string): Promise<string | null> {
+  return (await findLogin(db, email))?.id ?? null;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
@@ -6,13 +6,15 @@ import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../db/schema.ts';
-import { DatabaseSessionStore } from '../session-store.ts';
+import { DatabaseSessionStore, IDLE_LIFETIME_MS } from '../session-store.ts';
 import { loadSessionUser, type SessionUser } from '../users.ts';
+import { deriveKey, mustEnrol } from '../two-factor.ts';
 
 /**
  * Who may call a route. Every route must say (a route without a rule refuses to register):
  * - `public`: teacher pages, static files, health — never a session, never a cookie;
- * - `guest`: the login page — a session may start here (CSRF token for the form);
+ * - `guest`: the sign-in pages — no session for an anonymous visitor of the form (its CSRF token
+ *   is a signed double-submit cookie); the password step starts one;
  * - a list of roles that may call it.
  */
 export type Access = 'public' | 'guest' | readonly Role[];
@@ -22,6 +24,10 @@ declare module 'fastify' {
     access?: Access;
     /** Teacher forms carry no CSRF token: there is no session, and the access code is the secret. */
     csrf?: boolean;
+    /** The login form: its token is checked against the login cookie (or, failing that, the session). */
+    loginForm?: boolean;
+    /** Open to an admin who still has to enrol in two-factor authentication (everything else is not). */
+    enrolment?: boolean;
   }
   interface FastifyRequest {
     user: SessionUser | null;
@@ -32,13 +38,18 @@ declare module 'fastify' {
      * it. `csrf` is false only for routes that declare `csrf: false` (public teacher forms).
      */
     routeTable: Array<{ method: string; url: string; access: Access; csrf: boolean }>;
+    /** Keys derived from the session secret: TOTP secrets are sealed with one, login-form tokens signed with the other. */
+    accountKeys: { totp: Buffer; loginForm: Buffer };
   }
   interface Session {
     userId?: string;
+    /** After the password step of a 2FA sign-in: who, and since when (ms). */
+    pendingUserId?: string;
+    pendingSince?: number;
+    /** A TOTP secret being enrolled, sealed like a stored one. */
+    enrolling?: string;
   }
 }
-
-const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 
 export default fp(
   async (app) => {
@@ -59,7 +70,11 @@ export default fp(
       if (request.routeOptions.config.access === 'public') delete request.raw.headers.cookie;
     });
 
-    const secret = app.config.SESSION_SECRET ?? (await storedSecret(app.store.db));
+    // `npm start` always sets one (server/startup.ts: from SESSION_SECRET, required on PostgreSQL, or
+    // the embedded store's 0600 file); an app built without one (tests, benchmarks) signs with a
+    // secret of its own process. Never one kept in the database beside the session ids.
+    const secret = app.config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
+    app.decorate('accountKeys', { totp: deriveKey(secret, 'totp-secret'), loginForm: deriveKey(secret, 'login-form') });
     await staffRoutesOnly(app, () => app.register(cookie));
     await staffRoutesOnly(app, () => app.register(session, {
       secret,
@@ -67,7 +82,7 @@ export default fp(
       // __Host- cookies must be Secure, which they are only behind TLS (TRUST_PROXY).
       cookieName: app.config.TRUST_PROXY ? '__Host-sp_session' : 'sp_session',
       saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY ? true : false, path: '/', maxAge: SESSION_TTL_MS },
+      cookie: { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY ? true : false, path: '/', maxAge: IDLE_LIFETIME_MS },
     }));
     await app.register(csrf, { sessionPlugin: '@fastify/session' });
     await app.register(rateLimit, { global: false });
@@ -98,12 +113,19 @@ export default fp(
         reply.code(403);
         throw Object.assign(new Error('You do not have access to this page.'), { statusCode: 403 });
       }
+      // An admin without two-factor authentication enrols before anything else.
+      if (!request.routeOptions.config.enrolment && (await mustEnrol(app.store.db, request.user))) {
+        if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/account/two-factor', 303);
+        reply.code(403);
+        throw Object.assign(new Error('Set up two-step verification first (/account/two-factor).'), { statusCode: 403 });
+      }
     });
     // The CSRF token travels in the body, so it is checked once the body is parsed, before validation.
     app.addHook('preValidation', async (request, reply) => {
       const access = request.routeOptions.config.access;
       if (access === 'public' || !access) return;
       if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.csrf !== false) {
+        if (request.routeOptions.config.loginForm && validLoginFormToken(request, (request.body as { _csrf?: unknown } | undefined)?._csrf)) return;
         await new Promise<void>((resolve, reject) => {
           app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
         });
@@ -163,6 +185,39 @@ async function staffRoutesOnly(app: FastifyInstance, register: () => PromiseLike
   }
 }
 
+// ---- The login form's CSRF token without a session -----------------------------------------------
+//
+// An anonymous visitor of /login gets no session row (issue 16): the form's token is a signed
+// double-submit cookie instead. The cookie holds a random nonce (HttpOnly, SameSite=Lax, host-only,
+// `__Host-` and Secure behind TLS); the form carries HMAC(key, nonce). Another site can neither
+// read the cookie nor compute the HMAC, and a token belongs to its own cookie only. The session is
+// created at POST /login, once the password is right.
+
+const loginCookieName = (app: FastifyInstance) => (app.config.TRUST_PROXY ? '__Host-sp_login' : 'sp_login');
+const NONCE = /^[A-Za-z0-9_-]{32}$/;
+const sign = (app: FastifyInstance, nonce: string) => createHmac('sha256', app.accountKeys.loginForm).update(`login-form:${nonce}`).digest('base64url');
+
+/** The token for the login form, setting the nonce cookie when the visitor has none yet. */
+export function loginFormToken(request: FastifyRequest, reply: FastifyReply): string {
+  const app = request.server;
+  let nonce = request.cookies?.[loginCookieName(app)];
+  if (!nonce || !NONCE.test(nonce)) {
+    nonce = randomBytes(24).toString('base64url');
+    // Like the session cookie: a Secure cookie is not sent over plain HTTP at all.
+    if (app.config.TRUST_PROXY && request.protocol !== 'https') return sign(app, nonce);
+    reply.setCookie(loginCookieName(app), nonce, { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY, path: '/', maxAge: 60 * 60 });
+  }
+  return sign(app, nonce);
+}
+
+export function validLoginFormToken(request: FastifyRequest, token: unknown): boolean {
+  const nonce = request.cookies?.[loginCookieName(request.server)];
+  if (typeof token !== 'string' || !nonce || !NONCE.test(nonce)) return false;
+  const expected = Buffer.from(sign(request.server, nonce));
+  const given = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
   if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
     return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
@@ -170,15 +225,4 @@ function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
   if (request.method === 'GET') return reply.redirect('/login', 303);
   reply.code(401);
   throw Object.assign(new Error('Sign in first.'), { statusCode: 401 });
-}
-
-/** Without SESSION_SECRET, one random secret is kept in the database, shared by all instances. */
-async function storedSecret(db: FastifyRequest['server']['store']['db']): Promise<string> {
-  await db
-    .insertInto('app_meta')
-    .values({ key: 'session_secret', value: randomBytes(32).toString('base64url') })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('app_meta').select('value').where('key', '=', 'session_secret').executeTakeFirstOrThrow();
-  return row.value;
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
 import { DEFAULT_LANG, formatNumber, isLang, translator, type Lang } from '../i18n.ts';
 import type { SessionUser } from '../users.ts';
@@ -6,6 +7,10 @@ import type { SessionUser } from '../users.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     lang: Lang;
+  }
+  interface FastifyInstance {
+    /** Whether pages carry the DEMO label: the store holds the labelled demo network. */
+    demoNetwork: { active: boolean };
   }
   interface FastifyReply {
     /** Renders a page with the model every template may use: t, lang, demo, formatNumber. */
@@ -26,14 +31,30 @@ export interface BaseModel {
   csrf: string | null;
 }
 
+/**
+ * A path that stays on this site when used as a link: a request for `//evil.example/x` (a 404)
+ * must not make its language link `//evil.example/x?lang=en`, which browsers read as another host
+ * (`/\` too; and browsers drop tabs and line breaks inside a URL, so `/<tab>/` would be one as well).
+ * Anything else that is not a plain absolute path of printable ASCII becomes the start page.
+ */
+export function samePath(path: string): string {
+  return /^\/(?![/\\])[\x21-\x7e]*$/.test(path) ? path : '/';
+}
+
 /** Only staff and login pages get a CSRF token: generating one starts a session (and a cookie). */
 function staffRoute(access: unknown): boolean {
   return access !== undefined && access !== 'public';
 }
 
+function sessionUnderWay(request: FastifyRequest): boolean {
+  return request.routeOptions.config.access !== 'guest' || request.user !== null || !!request.session?.get('pendingUserId');
+}
+
 export default fp(
   async (app) => {
-    const demo = (await app.store.db.selectFrom('app_meta').select('value').where('key', '=', 'demo').executeTakeFirst())?.value === 'true';
+    // Read once; removing the demo network from the admin console switches it off (server/demo-removal.ts).
+    const demoNetwork = { active: (await app.store.db.selectFrom('app_meta').select('value').where('key', '=', 'demo').executeTakeFirst())?.value === 'true' };
+    app.decorate('demoNetwork', demoNetwork);
 
     app.decorateRequest('lang', DEFAULT_LANG);
     // Teacher pages carry the language in the query or form (no cookie may be set for them).
@@ -51,11 +72,13 @@ export default fp(
         t: translator(lang),
         lang,
         otherLang: lang === 'nl' ? 'en' : 'nl',
-        demo,
+        demo: demoNetwork.active,
         num: (value, digits = 1) => formatNumber(lang, value, digits),
-        selfPath: this.request.method === 'GET' ? this.request.url.split('?')[0]! : '/',
+        selfPath: this.request.method === 'GET' ? samePath(this.request.url.split('?')[0]!) : '/',
         user: this.request.user,
-        csrf: staffRoute(this.request.routeOptions.config.access) ? this.generateCsrf() : null,
+        // A page that brings its own token (the login form) starts no session, nor does any other
+        // page of an anonymous visitor (an error on /login): only a sign-in under way has one.
+        csrf: 'csrf' in model ? (model['csrf'] as string | null) : staffRoute(this.request.routeOptions.config.access) && sessionUnderWay(this.request) ? this.generateCsrf() : null,
       };
       this.type('text/html; charset=utf-8');
       return this.viewAsync(template, { ...base, ...model });

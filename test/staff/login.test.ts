@@ -22,12 +22,15 @@ describe(`staff login (${storeKind})`, () => {
 
   it('signs in with a fresh session id, and signs out', async () => {
     const s = new Session(app, '10.0.0.1');
-    await s.get('/login');
+    // A first sign-in in this browser, then a second: each gets a session id of its own.
+    await s.login('rep@example.org', 'correct horse battery');
     const before = s.cookie;
     expect(before).toBeTruthy();
+    await s.get('/login');
     const res = await s.post('/login', { email: 'rep@example.org', password: 'correct horse battery' });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/home');
+    expect(s.cookie).toBeTruthy();
     expect(s.cookie).not.toBe(before);
     const cookie = [res.headers['set-cookie']].flat().join(';');
     expect(cookie).toMatch(/HttpOnly/i);

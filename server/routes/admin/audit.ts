@@ -19,7 +19,8 @@ export default async function auditRoutes(app: FastifyInstance) {
       entries: log.entries.map((e) => ({
         at: dateTime(request.lang, e.at),
         iso: e.at.toISOString(),
-        who: e.email ?? t('admin.audit.commandLine'),
+        // A failed sign-in has no known actor (the account tried is its target), not the command line.
+        who: e.email ?? t(e.action.startsWith('login') ? 'admin.audit.unknownActor' : 'admin.audit.commandLine'),
         action: t(`admin.audit.action.${e.action}`, { defaultValue: e.action }),
         target: e.target
           .map((tok) => (tok.kind ? `${t(`admin.audit.kind.${tok.kind}`, { defaultValue: tok.kind })}: ${tok.name ?? tok.value}` : tok.value))

@@ -113,8 +113,11 @@ const COMMANDS: Record<string, Command> = {
     description: ['Seed the demo network into an empty store.'],
     run: async ({ config }) => {
       const { isEmpty, seedDemo } = await import('./demo.ts');
+      const { storeState } = await import('./startup.ts');
       await withKeys(config, async (store, keys) => {
         if (!(await isEmpty(store.db))) throw new UsageError('the store already holds schools; the demo is only seeded into an empty store');
+        // Its admin's password is in the README: never beside a real account (issue 16).
+        if ((await storeState(store.db)).users > 0) throw new UsageError('the store already has users; the demo is only seeded into an empty store');
         await seedDemo(store.db, keys, config.DISCLOSURE_K);
       });
       process.stdout.write('Demo network seeded.\n');

@@ -26,6 +26,9 @@ const SCHOOLS: Array<{ name: string; group: string; municipality: string; staff:
   { name: 'Demo Middenschool Het Spoor', group: 'secundair', municipality: 'Sint-Niklaas', staff: 14 },
 ];
 
+/** The demo schools' names: how `removeDemo` (server/demo-removal.ts) recognises them. */
+export const DEMO_SCHOOL_NAMES: readonly string[] = SCHOOLS.map((s) => s.name);
+
 const DEMO_SEED = 20201;
 
 /** Demo accounts, printed at start and in the README; they exist only in the demo network. */

@@ -1,20 +1,21 @@
 import closeWithGrace from 'close-with-grace';
 import { loadConfig } from './config.ts';
-import { openConfiguredStore } from './store.ts';
 import { resolveMasterKey } from './encryption/master-key.ts';
+import { WaveKeys } from './encryption/wave-keys.ts';
 import { buildApp } from './app.ts';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoCodes, isDemo, isEmpty, seedDemo } from './demo.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoCodes, seedDemo } from './demo.ts';
+import { parseStartArgs, prepareStart } from './startup.ts';
 import { formatCode } from './access-codes.ts';
 
 async function main() {
-  const config = loadConfig();
-  const key = await resolveMasterKey(config);
-  const store = await openConfiguredStore(config);
+  const options = parseStartArgs(process.argv.slice(2));
+  const env = loadConfig();
+  const key = await resolveMasterKey(env);
+  // Secrets, PUBLIC_URL, file modes and whether the demo network is seeded (server/startup.ts). The
+  // demo is seeded before the app is built: the app decides its DEMO banner when it is built.
+  const start = await prepareStart(env, options, (s) => seedDemo(s.db, new WaveKeys(s.db, key.master), env.DISCLOSURE_K));
+  const { store, config } = start;
   const app = await buildApp({ config, store, master: key.master });
-  if (await isEmpty(store.db)) {
-    process.stdout.write('Empty store: seeding the demo network…\n');
-    await seedDemo(store.db, app.keys, config.DISCLOSURE_K);
-  }
   // Never accept an answer that could not be decrypted at sealing: such waves refuse answers, and
   // the admin is told here and on the wave's page.
   for (const problem of await app.keys.unavailable()) app.log.error({ wave: problem.waveId }, problem.message);
@@ -24,13 +25,16 @@ async function main() {
     await store.close();
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
-  const url = config.PUBLIC_URL ?? address.replace('127.0.0.1', 'localhost');
-  const lines = [``, `Schoolpols is running at ${url}  (store: ${store.kind})`];
+  const local = address.replace('127.0.0.1', 'localhost');
+  const url = config.PUBLIC_URL ?? local;
+  // The listening address first (scripts and the benchmark read it), then the public one slips carry.
+  const lines = [``, `Schoolpols is running at ${local}  (store: ${store.kind})${config.PUBLIC_URL ? `, public address ${config.PUBLIC_URL}` : ''}`];
   if (key.generated) {
     lines.push(`!! A new master key was written to ${key.source}, beside the data. It encrypts the answers of open waves.`);
     lines.push(`!! Fine for a demo or a trial; a production deployment keeps its own key elsewhere (KEY_FILE or SCHOOLPOLS_KEY, see docs/deploying.md).`);
   }
-  if (await isDemo(store.db)) {
+  lines.push(...start.lines);
+  if (start.demo) {
     const codes = await demoCodes(store.db, 5);
     lines.push(`DEMO network — all schools and answers are fictitious.`);
     lines.push(`Demo sign-in at ${url}/login (password for all: ${DEMO_PASSWORD}):`);

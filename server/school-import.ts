@@ -20,6 +20,11 @@ const COLUMNS: Record<keyof SchoolFields, string[]> = {
 };
 
 export const MAX_IMPORT_ROWS = 10_000;
+/**
+ * Lines a file may have (blank lines and quoted line breaks included): checked in one pass before
+ * anything is parsed, so a file of millions of empty lines costs a scan, not a record per line.
+ */
+export const MAX_IMPORT_LINES = 2 * MAX_IMPORT_ROWS;
 
 export interface ImportRow extends SchoolInput {
   line: number;
@@ -47,16 +52,21 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
   const firstLine = text.slice(0, text.indexOf('\n') < 0 ? undefined : text.indexOf('\n'));
   if (!text.trim()) return { ok: false, problems: [{ field: '', key: 'admin.import.error.empty', line: 1 }] };
   const delimiter = pickDelimiter(firstLine);
+  const tooLong = lineBeyond(text, MAX_IMPORT_LINES);
+  if (tooLong) return { ok: false, problems: [{ field: '', key: 'request.import.tooManyLines', params: { max: MAX_IMPORT_LINES, schools: MAX_IMPORT_ROWS }, line: tooLong }] };
 
-  // Each record with the line it starts on (a quoted field may span lines).
+  // Each record with the line it starts on (a quoted field may span lines). Line breaks are counted
+  // once each, from where the previous record started: one pass over the text in all.
   const records: Array<{ line: number; data: string[]; error: string | null }> = [];
   let start = 0;
+  let counted = 0;
+  let line = 1;
   Papa.parse<string[]>(text, {
     delimiter,
     newline: '\n',
     quoteChar: '"',
     step: (result) => {
-      const line = 1 + (text.slice(0, start).match(/\n/g)?.length ?? 0);
+      for (; counted < start; counted++) if (text.charCodeAt(counted) === 10) line++;
       records.push({ line, data: result.data, error: result.errors[0]?.code ?? null });
       start = result.meta.cursor + 1;
     },
@@ -119,6 +129,15 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
   if (rows.length > MAX_IMPORT_ROWS) problems.push({ field: '', key: 'admin.import.error.tooMany', params: { max: MAX_IMPORT_ROWS }, line: rows[MAX_IMPORT_ROWS]!.line });
   if (problems.length) return { ok: false, problems: problems.slice(0, 200) };
   return { ok: true, value: { delimiter, rows, nameColumn: { column: columnOf.get('name')! + 1, header: headerName('name') } } };
+}
+
+/** The first line number past `max` (1-based), or null when the text has at most `max` lines. */
+function lineBeyond(text: string, max: number): number | null {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) {
+    if (++lines > max) return lines;
+  }
+  return null;
 }
 
 async function checkAgainstStore(db: Kysely<Database>, text: string): Promise<Checked<ParsedImport>> {

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
@@ -46,12 +47,26 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // Loaded only when used: PGlite costs ~45 MB of memory that a PostgreSQL deployment never needs.
   const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   const dir = options.pgliteDir ?? 'memory://';
-  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
+  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create(dir, {
     parsers: { 20: (v: string) => Number.parseInt(v, 10), 1700: (v: string) => Number.parseFloat(v) },
   });
+  // PGlite creates its files with the process umask (usually world-readable); the store holds
+  // answers and session ids, so only this user may read it (files the store makes later are
+  // covered by the directory's 0700 and, for the server, by its umask: server/startup.ts).
+  if (!dir.startsWith('memory://')) await restrictTree(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+/** chmod 0700 on directories and 0600 on files, below and including `dir`. */
+export async function restrictTree(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await restrictTree(p);
+    else if (entry.isFile()) await chmod(p, 0o600);
+  }
 }
 
 /** The URL without its password, for messages. */

@@ -98,7 +98,7 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(new Set(codes).size).toBe(4);
     expect(slips.body).toContain('class="qr"');
     expect(slips.body).not.toMatch(/\sstyle=|<style/);
-    expect(slips.body).toContain(`http://localhost:80/c/${normaliseCode(codes[0]!)}`);
+    expect(slips.body).toContain(`http://localhost:3000/c/${normaliseCode(codes[0]!)}`); // PUBLIC_URL unset: this server, never the Host header
     expect(slips.body).toContain('alleen een hash');
     expect(slips.body).toContain('schud ze');
     const stored = await store.db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute();

@@ -7,7 +7,7 @@ import { createUser } from '../../server/users.ts';
 
 /**
  * Several instances (design §7, issue 9): two server processes on one PostgreSQL database, started
- * at the same moment (both migrate and both create the shared session secret). A session made on
+ * at the same moment (both migrate; they share SESSION_SECRET from the environment). A session made on
  * one works on the other; a code spent on one is refused on the other.
  */
 

@@ -39,14 +39,22 @@ export interface ServerProcess {
   kill(): Promise<Exit>;
 }
 
-/** Starts `server/main.ts` with `env` (on top of a clean environment) and waits until it is ready. */
-export function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
+/** What a production start on PostgreSQL must be given (server/startup.ts); one secret for every instance of a test run. */
+export const SERVER_SECRETS = { SESSION_SECRET: 'Fq3zR8wYc1LkV0pN5tHs7Jm2Xb9Dg4Ae6Ui8Oy1Tr', PUBLIC_URL: 'https://schoolpols.test' };
+
+/**
+ * Starts `server/main.ts` with `env` (on top of a clean environment) and waits until it is ready.
+ * On PostgreSQL, SESSION_SECRET and PUBLIC_URL default to SERVER_SECRETS (an `env` value, even
+ * '', overrides them; an empty value counts as unset). `args` go to `npm start` (e.g. `--demo`).
+ */
+export function spawnServer(env: Record<string, string>, args: readonly string[] = []): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
   const base: Record<string, string> = {};
   // Only what Node needs; no DATABASE_URL or other Schoolpols setting leaks in from the test run.
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[key]) base[key] = process.env[key]!;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const production = env['DATABASE_URL'] ? SERVER_SECRETS : {};
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...base, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+    env: { ...base, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...production, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -56,10 +64,10 @@ export function spawnServer(env: Record<string, string>): { child: ChildProcess;
   return { child, output: () => out, exited };
 }
 
-export async function startServer(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, options: { timeoutMs?: number; args?: readonly string[] } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const { child, output, exited } = spawnServer({ PORT: String(port), ...env });
+  const { child, output, exited } = spawnServer({ PORT: String(port), ...env }, options.args);
   let gone: Exit | null = null;
   void exited.then((e) => (gone = e));
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);

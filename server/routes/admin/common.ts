@@ -85,9 +85,17 @@ export function date(lang: Lang, d: Date): string {
 export const carry = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 export const uncarry = (data: string) => Buffer.from(data, 'base64url').toString('utf8');
 
-/** The base of answer URLs printed on slips: PUBLIC_URL, or the origin the admin used. */
+/**
+ * The base of answer URLs printed on slips and in QR codes: PUBLIC_URL (required on PostgreSQL,
+ * server/startup.ts), else — the embedded demo or trial — this server on localhost. Never the
+ * request's Host header: whoever sends the request (or a proxy that passes Host on) would choose
+ * where a whole school's printed codes point.
+ */
 export function publicBase(request: FastifyRequest): string {
-  return request.server.config.PUBLIC_URL ?? `${request.protocol}://${request.host}`;
+  const { config, server } = request.server;
+  if (config.PUBLIC_URL) return config.PUBLIC_URL;
+  const address = server.address();
+  return `http://localhost:${address && typeof address === 'object' ? address.port : config.PORT}`;
 }
 
 /** A notice after a redirect (`?done=…`): the key of a message, never free text from the URL. */

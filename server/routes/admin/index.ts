@@ -1,28 +1,50 @@
-import type { FastifyInstance } from 'fastify';
-import { acceptMultipart } from '../../upload.ts';
-import { ADMIN, NoQuery } from './common.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { DemoRemovalError, removeDemo } from '../../demo-removal.ts';
+import { ADMIN, actorOf, Csrf, Notice, refuse, tOf } from './common.ts';
 import schoolRoutes from './schools.ts';
 import questionnaireRoutes from './questionnaires.ts';
 import waveRoutes from './waves.ts';
 import userRoutes from './users.ts';
 import auditRoutes from './audit.ts';
 
+const HomeQuery = Notice(['demoRemoved']);
+const DemoBody = Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 10 })), _csrf: Csrf }, { additionalProperties: false });
+
 /** The admin console (`/admin/...`): COnneCt staff only. */
 export default async function adminRoutes(app: FastifyInstance) {
-  // File uploads (school CSV, questionnaire JSON) reach only admin routes.
-  acceptMultipart(app);
-
-  app.get('/admin', { config: ADMIN, schema: { querystring: NoQuery } }, async (_request, reply) => {
+  async function home(request: FastifyRequest, reply: FastifyReply, demo: { notice?: string; error?: string; status?: number } = {}) {
     const db = app.store.db;
     const count = async (table: 'school' | 'questionnaire' | 'wave' | 'app_user') =>
       Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const byStatus = await db.selectFrom('wave').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
     const waves = { draft: 0, open: 0, closed: 0 };
     for (const r of byStatus) waves[r.status] = Number(r.n);
-    return reply.page('admin/home', {
+    const model = {
       counts: { schools: await count('school'), questionnaires: await count('questionnaire'), waves: await count('wave'), users: await count('app_user') },
       waves,
-    });
+      demoNetwork: { active: app.demoNetwork.active, notice: demo.notice ?? null, error: demo.error ?? null },
+    };
+    return demo.status ? refuse(reply, 'admin/home', model, demo.status) : reply.page('admin/home', model);
+  }
+
+  app.get('/admin', { config: ADMIN, schema: { querystring: HomeQuery } }, async (request, reply) => {
+    const { done } = request.query as Static<typeof HomeQuery>;
+    return home(request, reply, done ? { notice: tOf(request)('demoNetwork.done') } : {});
+  });
+
+  // The labelled demo network (README password) out of a store that is going to hold real data.
+  app.post('/admin/demo/remove', { config: ADMIN, schema: { body: DemoBody } }, async (request, reply) => {
+    const t = tOf(request);
+    if ((request.body as Static<typeof DemoBody>).confirm !== 'yes') return home(request, reply, { error: t('demoNetwork.error.confirm'), status: 422 });
+    try {
+      await removeDemo(app.store.db, actorOf(request));
+    } catch (err) {
+      if (!(err instanceof DemoRemovalError)) throw err;
+      return home(request, reply, { error: t(`demoNetwork.error.${err.reason}`, err.params), status: 409 });
+    }
+    app.demoNetwork.active = false;
+    return reply.redirect('/admin?done=demoRemoved', 303);
   });
 
   await app.register(schoolRoutes);

@@ -49,7 +49,7 @@ export default async function questionnaireRoutes(app: FastifyInstance) {
   });
 
   // Step 1: upload and check (schema, JSON paths, lineage); nothing is stored.
-  app.post('/admin/questionnaires/check', { config: ADMIN, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } }, async (request, reply) => {
+  app.post('/admin/questionnaires/check', { config: { ...ADMIN, upload: true }, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } }, async (request, reply) => {
     const body = request.body as Static<typeof UploadBody>;
     const text = body.file?.trim() ? body.file : (body.text ?? '');
     if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);

@@ -56,7 +56,7 @@ export default async function schoolRoutes(app: FastifyInstance) {
 
   app.get('/admin/schools/import', { config: ADMIN, schema: { querystring: NoQuery } }, async (_request, reply) => reply.page('admin/school-import', { problems: noProblems }));
 
-  app.post('/admin/schools/import', { config: ADMIN, bodyLimit: UPLOAD_LIMIT, schema: { body: ImportBody } }, async (request, reply) => {
+  app.post('/admin/schools/import', { config: { ...ADMIN, upload: true }, bodyLimit: UPLOAD_LIMIT, schema: { body: ImportBody } }, async (request, reply) => {
     const body = request.body as Static<typeof ImportBody>;
     const text = body.file?.trim() ? body.file : (body.text ?? '');
     const t = tOf(request);

@@ -65,6 +65,15 @@ export function firstAdminLines(): string[] {
   ];
 }
 
+let zxcvbn: Promise<{ check(text: string, userInputs: string[]): { guessesLog10: number } }> | undefined;
+/** Loaded on first use only (its dictionaries take ~0.7 s and some MB): only a server start with SESSION_SECRET needs it. */
+function estimator() {
+  zxcvbn ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-nl-be')]).then(
+    ([{ ZxcvbnFactory }, common, dutch]) => new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs }),
+  );
+  return zxcvbn;
+}
+
 /** Guesses (log10) a SESSION_SECRET must need at least: 10^30 ≈ 2^100, whatever its length. */
 export const MIN_SECRET_GUESSES_LOG10 = 30;
 
@@ -76,9 +85,7 @@ export const MIN_SECRET_GUESSES_LOG10 = 30;
  */
 export async function secretProblem(secret: string): Promise<string | null> {
   if (secret.length < 32) return 'SESSION_SECRET must have at least 32 characters (make one with `openssl rand -base64 32`)';
-  const [{ ZxcvbnFactory }, common, dutch] = await Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-nl-be')]);
-  const zxcvbn = new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs });
-  const { guessesLog10 } = zxcvbn.check(secret.slice(0, 256), ['schoolpols', 'session', 'secret']);
+  const { guessesLog10 } = (await estimator()).check(secret.slice(0, 256), ['schoolpols', 'session', 'secret']);
   if (guessesLog10 < MIN_SECRET_GUESSES_LOG10) {
     return `SESSION_SECRET is too easy to guess (about 10^${Math.floor(guessesLog10)} guesses; at least 10^${MIN_SECRET_GUESSES_LOG10} are needed): use random bytes, e.g. \`openssl rand -base64 32\``;
   }

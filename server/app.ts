@@ -117,6 +117,7 @@ export async function buildApp({ config, store, master, logStream }: AppOptions)
       const reply = res as unknown as FastifyReply;
       for (const [name, value] of headers) reply.header(name, value);
       reply
+        .header('cache-control', 'no-store')
         .code(error.statusCode && error.statusCode < 500 ? error.statusCode : 400)
         .type('text/html; charset=utf-8')
         .send(

@@ -6,11 +6,15 @@ import { getQuestionnaire } from '../questionnaires.ts';
 import { BoxError, open, seal } from './boxes.ts';
 import type { MasterKey } from './master-key.ts';
 
-/** A wave that takes answers now: what they are checked against and the key they are sealed with. */
-export interface AnswerableWave {
+/** An open wave: what its answers are checked against. */
+export interface OpenWave {
   waveId: string;
   questionnaireId: string;
   questionnaire: Questionnaire;
+}
+
+/** A wave that takes answers now, with the key they are sealed with. */
+export interface AnswerableWave extends OpenWave {
   key: Buffer;
 }
 
@@ -37,8 +41,21 @@ export class WaveKeys {
     readonly master: MasterKey,
   ) {}
 
-  /** The wave if it is open, with its data key (made on first use); null if not open or unknown. */
+  /** The wave if it is open, with its data key (made at its first answer); null if not open or unknown. */
   async answerable(waveId: string): Promise<AnswerableWave | null> {
+    const wave = await this.load(waveId, { create: true });
+    return wave && 'key' in wave ? wave : null;
+  }
+
+  /**
+   * The wave if it is open, for showing its questionnaire: writes nothing (a GET changes nothing),
+   * but refuses, as `answerable` would, a wave whose key the master key cannot open.
+   */
+  async shown(waveId: string): Promise<OpenWave | null> {
+    return this.load(waveId, { create: false });
+  }
+
+  private async load(waveId: string, options: { create: boolean }): Promise<OpenWave | AnswerableWave | null> {
     const hit = this.cache.get(waveId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.wave;
     const row = await this.db.selectFrom('wave').select(['status', 'questionnaire_id']).where('id', '=', waveId).executeTakeFirst();
@@ -46,8 +63,10 @@ export class WaveKeys {
       this.cache.delete(waveId);
       return null;
     }
-    const key = (await this.dataKey(this.db, waveId, { create: true }))!;
-    const wave = { waveId, questionnaireId: row.questionnaire_id, questionnaire: await getQuestionnaire(this.db, row.questionnaire_id), key };
+    const open = { waveId, questionnaireId: row.questionnaire_id, questionnaire: await getQuestionnaire(this.db, row.questionnaire_id) };
+    const key = await this.dataKey(this.db, waveId, options);
+    if (!key) return open;
+    const wave = { ...open, key };
     if (this.cache.size > 200) this.cache.clear();
     this.cache.set(waveId, { at: Date.now(), wave });
     return wave;

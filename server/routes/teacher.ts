@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { formatCode, hashCode, normaliseCode } from '../access-codes.ts';
 import { lookUpCode, sealSubmission, storeSubmission, validateAnswers, type CodeProblem, type SubmissionFields, type ValidAnswers } from '../submissions.ts';
-import { WaveKeyUnavailable, type AnswerableWave } from '../encryption/wave-keys.ts';
+import { WaveKeyUnavailable, type AnswerableWave, type OpenWave } from '../encryption/wave-keys.ts';
 import { FailedCodeGuard } from '../teacher-guard.ts';
 import { questionnaireView } from '../views/questionnaire.ts';
 import { translator } from '../i18n.ts';
@@ -55,17 +55,19 @@ export default async function teacherRoutes(app: FastifyInstance) {
     return reply.page('message', { title: t('submit.unavailableTitle'), message: t('submit.unavailable') });
   };
 
-  /** The open wave of a looked-up code, or the reason there is none. */
-  async function answerableWave(waveId: string): Promise<AnswerableWave | null | WaveKeyUnavailable> {
+  /** The open wave of a looked-up code (with its key when `answering`), or the reason there is none. */
+  async function answerableWave(waveId: string): Promise<AnswerableWave | null | WaveKeyUnavailable>;
+  async function answerableWave(waveId: string, shown: 'shown'): Promise<OpenWave | null | WaveKeyUnavailable>;
+  async function answerableWave(waveId: string, shown?: 'shown') {
     try {
-      return await app.keys.answerable(waveId);
+      return await (shown ? app.keys.shown(waveId) : app.keys.answerable(waveId));
     } catch (err) {
       if (err instanceof WaveKeyUnavailable) return err;
       throw err;
     }
   }
 
-  const form = (reply: FastifyReply, wave: AnswerableWave, code: string, extra: Record<string, unknown> = {}, body: SubmissionFields = {}, errors = {}) => {
+  const form = (reply: FastifyReply, wave: OpenWave, code: string, extra: Record<string, unknown> = {}, body: SubmissionFields = {}, errors = {}) => {
     const t = translator(reply.request.lang);
     const view = questionnaireView(wave.questionnaire, reply.request.lang, t, formatCode(code), body, errors);
     return reply.page('questionnaire', { q: view, wave: wave.waveId, ...extra });
@@ -76,7 +78,7 @@ export default async function teacherRoutes(app: FastifyInstance) {
     if (guard.isBlocked(client(request))) return home(reply, 'tooMany');
     const found = await lookUpCode(app.store.db, input);
     if (!found.ok) return refuse(request, reply, found.problem);
-    const wave = await answerableWave(found.context.waveId);
+    const wave = await answerableWave(found.context.waveId, 'shown');
     if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
     if (!wave) return refuse(request, reply, 'unavailable');
     return form(reply, wave, normaliseCode(input)!);

@@ -218,6 +218,8 @@ describe(`security headers and CSP on every GET route (${storeKind})`, () => {
       const label = `${who} GET ${url} (${res.statusCode})`;
       expect(res.statusCode, label).toBeLessThan(400);
       expectSecurityHeaders(res, label);
+      // Issue 14: Back on a shared computer must not show the previous person's page from a cache.
+      if (!url.startsWith('/static/') && !url.startsWith('/vendor/')) expect(String(res.headers['cache-control']), label).toMatch(/\bno-store\b/);
       if (String(res.headers['content-type']).startsWith('text/html')) {
         pages += 1;
         expectNoInlineCode(res.body, label);
@@ -234,6 +236,7 @@ describe(`security headers and CSP on every GET route (${storeKind})`, () => {
     for (const res of errors) {
       expect(res.statusCode).toBeGreaterThanOrEqual(400);
       expectSecurityHeaders(res, `error ${res.statusCode}`);
+      expect(String(res.headers['cache-control']), `error ${res.statusCode}`).toMatch(/\bno-store\b/);
       if (String(res.headers['content-type']).startsWith('text/html')) expectNoInlineCode(res.body, `error ${res.statusCode}`);
     }
   });

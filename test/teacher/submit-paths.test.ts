@@ -1,14 +1,15 @@
 /**
- * POST /submit takes one of two paths: answers that fit the questionnaire the server expects are
- * stored in one round trip; anything else goes through the full path (look the code up, check the
- * answers against its own questionnaire, store). Both must answer exactly alike.
+ * POST /submit takes one of two paths: answers that fit the questionnaire of the wave the form was
+ * shown for (its hidden `wave` field) are sealed and stored in one statement; anything else goes
+ * through the full path (look the code up, check the answers against its own wave, store). Both
+ * must answer exactly alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
-import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
+import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -23,9 +24,9 @@ const form = (body: Record<string, string>) => ({
 async function refuseResponses(store: TestStore, refuse: boolean) {
   if (refuse) {
     await sql`create function sp_refuse() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(store.db);
-    await sql`create trigger sp_refuse before insert on response for each row execute function sp_refuse()`.execute(store.db);
+    await sql`create trigger sp_refuse before insert on encrypted_response for each row execute function sp_refuse()`.execute(store.db);
   } else {
-    await sql`drop trigger sp_refuse on response`.execute(store.db);
+    await sql`drop trigger sp_refuse on encrypted_response`.execute(store.db);
     await sql`drop function sp_refuse()`.execute(store.db);
   }
 }
@@ -54,23 +55,26 @@ describe(`which path a submission takes (${storeKind})`, () => {
     await store?.drop();
   });
 
-  it('stores a fitting submission with one statement once a form was shown, and otherwise looks the code up first', async () => {
-    const { codes } = await openWaveWithCodes(store.db, 4);
+  it("stores a fitting submission with one statement when the form names its wave, and otherwise looks the code up first", async () => {
+    const { codes, waveId } = await openWaveWithCodes(store.db, 6);
     const statements = async (body: Record<string, string>, status: number) => {
       counter.count = 0;
       const res = await app.inject(form(body));
       expect(res.statusCode).toBe(status);
       return counter.count;
     };
-    expect(await statements(fullAnswers(codes[0]!), 303), 'no form shown yet: look-up, questionnaire (first use), store').toBe(3);
-    expect(await statements(fullAnswers(codes[1]!), 303), 'expected now (the look-up above)').toBe(1);
-    await app.inject({ method: 'GET', url: `/c/${codes[3]}` });
-    expect(await statements({ ...fullAnswers(codes[2]!), comment: 'Met opmerking.' }, 303)).toBe(1);
-    // Spent, unknown: the one statement stores nothing, the full path says why.
-    expect(await statements(fullAnswers(codes[2]!), 409)).toBe(2);
-    expect(await statements(fullAnswers('ABCDEFGHJKMNP'), 404)).toBe(2);
+    // The wave's first answer makes its key (and the server caches the wave for a minute).
+    expect(await statements({ ...fullAnswers(codes[0]!), wave: waveId }, 303)).toBeGreaterThan(1);
+    expect(await statements({ ...fullAnswers(codes[1]!), wave: waveId }, 303), 'the form names its wave').toBe(1);
+    expect(await statements({ ...fullAnswers(codes[2]!), wave: waveId, comment: 'Met opmerking.' }, 303)).toBe(1);
+    expect(await statements(fullAnswers(codes[3]!), 303), 'no wave in the form: look-up, store').toBe(2);
+    // Spent, unknown: the one statement stores nothing, the look-up says why.
+    expect(await statements({ ...fullAnswers(codes[2]!), wave: waveId }, 404)).toBe(2);
+    expect(await statements({ ...fullAnswers('ABCDEFGHJKMNP'), wave: waveId }, 404)).toBe(2);
     // Answers that do not fit never reach the database before the code is looked up.
-    expect(await statements({ ...fullAnswers(codes[3]!), 'a.com_1': '9' }, 422)).toBe(1);
+    expect(await statements({ ...fullAnswers(codes[4]!), wave: waveId, 'a.com_1': '9' }, 422)).toBe(1);
+    // A forged wave field is checked by the statement itself: nothing stored there, the code's own wave is used.
+    expect(await statements({ ...fullAnswers(codes[5]!), wave: '00000000-0000-4000-8000-000000000000' }, 303)).toBe(3);
   });
 });
 
@@ -88,23 +92,24 @@ for (const path of ['full', 'one-statement'] as const) {
     });
 
     it('says nothing was saved (503), keeps the answers and the comment, stores nothing, and the code still works', async () => {
-      const { codes } = await openWaveWithCodes(store.db, 2);
-      // Showing a form is what makes the server expect its questionnaire.
-      if (path === 'one-statement') expect((await app.inject({ method: 'GET', url: `/c/${codes[1]}` })).statusCode).toBe(200);
+      const { codes, waveId } = await openWaveWithCodes(store.db, 2);
+      // The form's wave field is what sends a submission down the one-statement path.
+      const wave: Record<string, string> = path === 'one-statement' ? { wave: waveId } : {};
       const before = await counts(store.db);
       await refuseResponses(store, true);
       try {
-        const res = await app.inject(form({ ...fullAnswers(codes[0]!), comment: 'Blijft dit bewaard?' }));
+        const res = await app.inject(form({ ...fullAnswers(codes[0]!), ...wave, comment: 'Blijft dit bewaard?' }));
         expect(res.statusCode).toBe(503);
         expect(res.body).toContain('Er is niets bewaard');
         expect(res.body).toMatch(/name="a.com_1" value="\d" checked/);
         expect(res.body).toContain('Blijft dit bewaard?');
+        expect(res.body).toContain(`name="wave" value="${waveId}"`);
         expect(res.headers['set-cookie']).toBeUndefined();
       } finally {
         await refuseResponses(store, false);
       }
       expect(await counts(store.db)).toEqual(before);
-      const retry = await app.inject(form({ ...fullAnswers(codes[0]!), comment: 'Blijft dit bewaard?' }));
+      const retry = await app.inject(form({ ...fullAnswers(codes[0]!), ...wave, comment: 'Blijft dit bewaard?' }));
       expect(retry.statusCode).toBe(303);
       expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
     });
@@ -123,7 +128,7 @@ describe(`two questionnaires open at once (${storeKind})`, () => {
     await store?.drop();
   });
 
-  it("stores each response in its own code's questionnaire layout, whichever form the server saw last", async () => {
+  it("stores each response in its own code's questionnaire layout, whatever wave the form names", async () => {
     const v1 = await openWaveWithCodes(store.db, 3);
     const v2 = structuredClone(shipped);
     v2.version = 2;
@@ -132,18 +137,16 @@ describe(`two questionnaires open at once (${storeKind})`, () => {
     await openWave(store.db, v2Wave);
     const v2Codes = await issueCodes(store.db, v2Wave, v1.schoolId, 3);
     const layout = (q: typeof shipped) => itemsInOrder(q).map((it) => it.id);
-    const stored = async (waveId: string) =>
-      (await store.db.selectFrom('response').select('answers').where('wave_id', '=', waveId).execute()).map((r) => r.answers);
+    const stored = async (waveId: string) => (await openedSubmissions(store.db, waveId)).responses.map((r) => r.answers);
 
-    // The server last showed a version-1 form; a version-2 teacher answers only the shared items.
-    await app.inject({ method: 'GET', url: `/c/${v1.codes[2]}` });
-    expect((await app.inject(form(fullAnswers(v2Codes[0]!)))).statusCode).toBe(303);
-    // …and answers the extra item too, which version 1 does not know.
-    expect((await app.inject(form({ ...fullAnswers(v2Codes[1]!), 'a.com_extra': '4' }))).statusCode).toBe(303);
-    // The server now expects version 2; a version-1 teacher submits.
-    expect((await app.inject(form(fullAnswers(v1.codes[0]!)))).statusCode).toBe(303);
+    // A version-2 code in a form that names the version-1 wave (stale or forged), answering only the shared items.
+    expect((await app.inject(form({ ...fullAnswers(v2Codes[0]!), wave: v1.waveId }))).statusCode).toBe(303);
+    // …and answering the extra item too, which version 1 does not know.
+    expect((await app.inject(form({ ...fullAnswers(v2Codes[1]!), wave: v1.waveId, 'a.com_extra': '4' }))).statusCode).toBe(303);
+    // A version-1 code in a form naming the version-2 wave.
+    expect((await app.inject(form({ ...fullAnswers(v1.codes[0]!), wave: v2Wave }))).statusCode).toBe(303);
     // Answering an item of the other version is refused, naming it, on either side.
-    const wrong = await app.inject(form({ ...fullAnswers(v1.codes[1]!), 'a.com_extra': '4' }));
+    const wrong = await app.inject(form({ ...fullAnswers(v1.codes[1]!), wave: v2Wave, 'a.com_extra': '4' }));
     expect(wrong.statusCode).toBe(422);
     expect(wrong.body).toContain('a.com_extra');
 

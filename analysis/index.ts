@@ -17,12 +17,14 @@ export { tTwoSidedP } from './t-two-sided-p.ts';
 export { tQuantile } from './t-quantile.ts';
 export { welchTTest, type Sample, type WelchResult } from './welch-t-test.ts';
 export { compareWithBenchmark, type BenchmarkComparison } from './benchmark-comparison.ts';
-export { percentileRank, percentileRankSorted, sortedIncludes } from './percentile-rank.ts';
+export { MIN_RANKED_SCHOOLS, percentileRank, percentileRankSorted, rankAmongReleased, sortedIncludes } from './percentile-rank.ts';
 export { schoolSpread, type Spread } from './school-spread.ts';
 export { trend, type TrendPoint, type TrendStep } from './trend.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
 export { packResponseSums, packedLength, unpackResponseSums } from './packed-sums.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';
+export { measureCount, summaryOfAtLeast, validAnswers, withholdFewAnswers, withholdMeasures } from './few-answers.ts';
+export { aggregateAnswersR3, breakdownAnswersR3, type AnswerAggregate, type SchoolAnswers } from './disclosure/answers-r3.ts';
 export {
   DEFAULT_K,
   MIN_COMMENT_RESPONDENTS,

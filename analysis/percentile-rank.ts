@@ -66,3 +66,16 @@ function firstIndexAbove(sorted: readonly number[], value: number, from: number)
   }
   return lo;
 }
+
+/** Fewest released schools a percentile rank may be taken among (design §5: the benchmark rule). */
+export const MIN_RANKED_SCHOOLS = 5;
+
+/**
+ * A school's percentile rank among the released schools' values (sorted ascending, the school's
+ * own included), only when there are at least 5 of them: among 3, a rep who sees their school at
+ * 100 learns how the other two rank (issue 15). Otherwise `few-schools`.
+ */
+export function rankAmongReleased(value: number, sortedReleased: readonly number[]): Stat {
+  if (sortedReleased.length < MIN_RANKED_SCHOOLS) return unavailable('few-schools');
+  return percentileRankSorted(value, sortedReleased);
+}

@@ -12,7 +12,13 @@ export type UnavailableReason =
   /** Cronbach's alpha needs at least two items */
   | 'single-item'
   /** a trend step has no reported previous wave to compare with */
-  | 'no-previous';
+  | 'no-previous'
+  /** fewer than k valid answers (design §5, R1): withheld, not merely uncomputable */
+  | 'few-answers'
+  /** a percentile rank among fewer than 5 released schools (design §5, R3) */
+  | 'few-schools'
+  /** a change between waves whose respondents differ by 1..k−1 (design §5, issue 15) */
+  | 'small-change';
 
 export type Stat<T = number> =
   | { readonly ok: true; readonly value: T }

@@ -41,13 +41,16 @@ function reduce(basis: Basis, v: readonly number[]): number[] | 'dependent' | 'o
  * the director).
  *
  * `groups` lists, per released group, the atoms it contains; an atom is a set of respondents the
- * groups never split (one background combination in one school), `counts[a]` ≥ 1 its size. Counts,
+ * groups never split (one background combination in one school), `counts[a]` its size. Counts,
  * sums and answer distributions are linear in the atoms' own values with the groups' 0/1
  * coefficients, so what can be computed is exactly the row space of the group × atom matrix. A
  * vector of that row space vanishing outside a set T of atoms exists, non-zero, exactly when the
  * null-space coordinates z[a] of the atoms in T are linearly dependent (row space ⟂ null space).
  * Every person of a touched atom counts once, whatever their coefficient: at least as strict as
  * counting absolute weights.
+ *
+ * Counted in valid answers to one item (issue 15), an atom can count 0: what a combination says
+ * about it is nothing, so its coefficient is free — only the atoms with answers must stay out.
  *
  * 1. Fast sufficient test: atoms in exactly the same groups get the same coefficient in every
  *    combination; if every such class has ≥ k respondents, nothing touches fewer.
@@ -66,7 +69,7 @@ export function smallSetDerivable(groups: readonly (readonly number[])[], counts
     const key = sig.join(',');
     classes.set(key, (classes.get(key) ?? 0) + counts[a]!);
   });
-  if ([...classes.values()].every((c) => c >= k)) return false;
+  if ([...classes.values()].every((c) => c === 0 || c >= k)) return false;
 
   const matrix = groups.map((atoms) => {
     const row = new Array<number>(m).fill(0);
@@ -75,7 +78,15 @@ export function smallSetDerivable(groups: readonly (readonly number[])[], counts
   });
   const z = integerNullSpace(matrix, m);
   if (z === null) return true;
-  const small = [...Array(m).keys()].filter((a) => counts[a]! < k && signature[a]!.length > 0);
+  const small = [...Array(m).keys()].filter((a) => counts[a]! > 0 && counts[a]! < k && signature[a]!.length > 0);
+  // Atoms without answers may take any coefficient: start from the span of their coordinates.
+  const free: Array<{ pivot: number; row: readonly number[] }> = [];
+  for (let a = 0; a < m; a++) {
+    if (counts[a] !== 0 || signature[a]!.length === 0) continue;
+    const r = reduce(free, z[a]!);
+    if (r === 'overflow') return true;
+    if (r !== 'dependent') free.push({ pivot: r.findIndex((x) => x !== 0), row: r });
+  }
   let visited = 0;
   const search = (start: number, basis: Basis, size: number): boolean => {
     for (let i = start; i < small.length; i++) {
@@ -90,5 +101,5 @@ export function smallSetDerivable(groups: readonly (readonly number[])[], counts
     }
     return false;
   };
-  return search(0, [], 0);
+  return search(0, free, 0);
 }

@@ -17,7 +17,7 @@ export interface Column {
 
 /** Codes in `suppressed`: the disclosure rule that withheld the row's numbers (design §5). */
 export const SUPPRESSION_CODES = {
-  R1: 'fewer than k respondents in this scope (k is in the package description)',
+  R1: 'fewer than k respondents in this scope, or fewer than k valid answers to this item or theme (k is in the package description)',
   R2: 'withheld because a complementary group would be too small (breakdowns; not used for exported scopes today)',
   R3: 'withheld so that no small group can be computed by differencing (benchmark groups and the network)',
   R4: 'wave not sealed (never in an export: only sealed waves are exported)',

@@ -57,12 +57,13 @@ async function* trendRows(db: Kysely<Database>, data: LineageData): AsyncGenerat
         const theme: ThemeReport | null = report.kind === 'value' ? report.value.themes[ti]! : null;
         return [{ w, report, theme }];
       });
-      const steps = trend(points.map((p) => ({ waveId: p.w.wave.id, summary: p.theme })));
+      const steps = trend(points.map((p) => ({ waveId: p.w.wave.id, k: p.w.results.wave.k, summary: p.theme && !p.theme.fewAnswers ? p.theme : null })));
       for (const [i, p] of points.entries()) {
         const head: Cell[] = [data.lineage, p.w.wave.id, p.w.wave.name, p.w.order, p.w.wave.questionnaireVersion, scope.scope, scope.scopeId, scope.scopeLabel, themeId];
         const prev = i > 0 ? points[i - 1]!.w.wave.id : null;
-        if (p.report.kind === 'suppressed' || !p.theme) {
-          yield [...head, null, null, null, null, null, null, prev, null, null, null, null, null, p.report.kind === 'suppressed' ? p.report.rule : null];
+        if (p.report.kind === 'suppressed' || !p.theme || p.theme.fewAnswers) {
+          const rule = p.report.kind === 'suppressed' ? p.report.rule : p.theme?.fewAnswers ? 'R1' : null;
+          yield [...head, null, null, null, null, null, null, prev, null, null, null, null, null, rule];
           continue;
         }
         const t = p.theme;

@@ -60,6 +60,8 @@ export function themeRows(results: WaveResults, s: ScopeReport): Cell[][] {
   return results.layout.themes.map((theme, ti): Cell[] => {
     if (r.kind === 'suppressed') return [...head, theme.id, null, null, null, null, null, null, null, r.rule];
     const t = r.value.themes[ti]!;
+    // Fewer than k respondents with a theme score: the row is withheld like a small scope (R1).
+    if (t.fewAnswers) return [...head, theme.id, null, null, null, null, null, null, null, 'R1'];
     const ci = t.ci.ok ? t.ci.value : null;
     return [...head, theme.id, t.n, stat(t.mean), stat(t.sd), ci?.lower ?? null, ci?.upper ?? null, stat(t.favourable), stat(t.alpha.alpha), null];
   });
@@ -71,6 +73,7 @@ export function itemRows(results: WaveResults, s: ScopeReport): Cell[][] {
   return results.layout.items.map((item, i): Cell[] => {
     if (r.kind === 'suppressed') return [...head, item.id, item.themeId, null, null, null, null, null, null, null, null, null, r.rule];
     const it = r.value.items[i]!;
+    if (it.fewAnswers) return [...head, item.id, item.themeId, null, null, null, null, null, null, null, null, null, 'R1'];
     const pct = it.distribution.percents.ok ? it.distribution.percents.value : null;
     return [
       ...head,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { summarize, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
+import { summaryOfAtLeast, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
 import { groupResults, loadWaveResults, type WaveResults } from './wave-results.ts';
 
 /** What the admin's network view shows for one sealed wave, still as `Disclosed` values. */
@@ -39,7 +39,7 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
     .map((s) => {
       const group = d.school(s.id);
       const sums = s.sums!;
-      const themes = results.layout.themes.map((_, ti) => summarize(sums.themes[ti]!.scores));
+      const themes = results.layout.themes.map((_, ti) => summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k));
       return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, codesIssued: s.codesIssued, respondents: group.respondents, themes: d.release(group, themes) };
     });
 

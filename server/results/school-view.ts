@@ -4,9 +4,10 @@ import {
   combineDisclosed,
   compareWithBenchmark,
   mapDisclosed,
-  percentileRankSorted,
+  rankAmongReleased,
   sortedIncludes,
   summarize,
+  summaryOfAtLeast,
   trend,
   unavailable,
   type Disclosed,
@@ -58,7 +59,7 @@ function schoolThemeMeans(results: WaveResults): ReadonlyArray<readonly number[]
     const sums = school.sums;
     if (!sums || !results.disclosure.school(school.id).released) continue;
     results.layout.themes.forEach((_, ti) => {
-      const s = summarize(sums.themes[ti]!.scores);
+      const s = summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k);
       if (s.mean.ok) means[ti]!.push(s.mean.value);
     });
   }
@@ -89,9 +90,9 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     });
     const percentile = mapDisclosed(school, (s): Stat => {
       const m = s.themes[ti]!.mean;
-      return m.ok && sortedIncludes(means[ti]!, m.value) ? percentileRankSorted(m.value, means[ti]!) : unavailable('no-data');
+      return m.ok && sortedIncludes(means[ti]!, m.value) ? rankAmongReleased(m.value, means[ti]!) : unavailable(m.ok ? 'no-data' : m.reason);
     });
-    const points = history.map((h) => ({ waveId: h.id, summary: h.summaries.kind === 'value' ? h.summaries.value[ti]! : null }));
+    const points = history.map((h) => ({ waveId: h.id, k: h.k, summary: h.summaries.kind === 'value' ? h.summaries.value[ti]! : null }));
     return { themeId: theme.id, comparison, percentile, trend: trend(points), trendWaves: history.map(({ id, name }) => ({ id, name })) };
   });
 
@@ -136,7 +137,7 @@ async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolI
     .orderBy('wave.created_at')
     .orderBy('wave.id')
     .execute();
-  const out: Array<{ id: string; name: string; summaries: Disclosed<Summary[]> }> = [];
+  const out: Array<{ id: string; name: string; k: number; summaries: Disclosed<Summary[]> }> = [];
   // Earlier waves load together: after a restart their database reads overlap.
   const loaded = await Promise.all(waves.map((w) => (w.id === current.wave.id ? current : loadWaveResults(db, w.id))));
   for (const [i, w] of waves.entries()) {
@@ -146,9 +147,9 @@ async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolI
     // Themes are matched by id, so a later questionnaire version with the same themes continues the line.
     const summaries = current.layout.themes.map((t) => {
       const ti = r.layout.themes.findIndex((x) => x.id === t.id);
-      return ti < 0 || !sums ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summarize(sums.themes[ti]!.scores);
+      return ti < 0 || !sums ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(sums.themes[ti]!.scores, r.wave.k);
     });
-    out.push({ id: w.id, name: w.name, summaries: r.disclosure.release(group, summaries) });
+    out.push({ id: w.id, name: w.name, k: r.wave.k, summaries: r.disclosure.release(group, summaries) });
   }
   return out;
 }

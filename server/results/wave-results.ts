@@ -3,6 +3,7 @@ import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
 import { loadFrozenWave, type FrozenSchool } from './frozen-wave.ts';
+import { aggregateWithheld, breakdownWithheld } from './answer-withholding.ts';
 import {
   combineResponseSums,
   disclose,
@@ -11,6 +12,7 @@ import {
   packResponseSums,
   sumResponses,
   unpackResponseSums,
+  withholdMeasures,
   type Disclosed,
   type DisclosedGroup,
   type Disclosure,
@@ -249,17 +251,15 @@ export async function groupResults(db: Kysely<Database>, results: WaveResults, g
   // A suppressed group's report is never computed; `release` returns the suppression alone.
   if (!group.released) return results.disclosure.release(group, null as never);
   if (group.kind === 'school') {
-    return results.disclosure.release(group, groupReport(results.schools.get(group.schoolId!)!.sums!, results.layout));
+    return results.disclosure.release(group, groupReport(results.schools.get(group.schoolId!)!.sums!, results.layout, results.wave.k));
   }
   if (group.kind !== 'breakdown') {
     let cache = reportCache.get(results);
     if (!cache) reportCache.set(results, (cache = new Map()));
     const hit = cache.get(group.key);
     if (hit) return hit;
-    const report = results.disclosure.release(
-      group,
-      groupReport(combineResponseSums(group.schoolIds.map((id) => results.schools.get(id)!.sums!), results.layout), results.layout),
-    );
+    const sums = combineResponseSums(group.schoolIds.map((id) => results.schools.get(id)!.sums!), results.layout);
+    const report = results.disclosure.release(group, withholdMeasures(groupReport(sums, results.layout, results.wave.k), aggregateWithheld(results, group.key)));
     cache.set(group.key, report);
     return report;
   }
@@ -271,5 +271,6 @@ export async function groupResults(db: Kysely<Database>, results: WaveResults, g
     .execute();
   const wanted = new Set(group.categories ?? []);
   const sums = sumResponses(rows.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
-  return results.disclosure.release(group, groupReport(sums, results.layout));
+  const withheld = breakdownWithheld(results, group.schoolId!, rows);
+  return results.disclosure.release(group, withholdMeasures(groupReport(sums, results.layout, results.wave.k), withheld));
 }

@@ -77,16 +77,20 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
               ? t('dashboard.higher')
               : t('dashboard.lower');
     const networkAlpha = data.network.kind === 'value' ? data.network.value.themes[ti]!.alpha : null;
+    // A count of fewer than k answers reads "fewer than k answers", like every withheld number.
+    const answers = (d: Disclosed<GroupReport>, few: (r: GroupReport) => boolean, f: (r: GroupReport) => number) =>
+      of(d, (r) => (few(r) ? unavailable('few-answers') : f(r)), 0);
     const items = theme.itemIndices.map((i) => {
       const item = results.layout.items[i]!;
+      const few = (r: GroupReport) => r.items[i]!.fewAnswers;
       return {
         id: item.id,
         label: itemsById.get(item.id)!.label[lang],
         reverse: item.reverse,
-        n: mine((r) => r.items[i]!.n, 0),
+        n: answers(data.school, few, (r) => r.items[i]!.n),
         mean: mine((r) => r.items[i]!.mean),
         favourable: mine((r) => r.items[i]!.favourable, 0, ' %'),
-        notApplicable: mine((r) => r.items[i]!.notApplicable, 0),
+        notApplicable: answers(data.school, few, (r) => r.items[i]!.notApplicable),
         percents: [0, 1, 2, 3, 4].map((v) =>
           mine((r) => {
             const p = r.items[i]!.distribution.percents;
@@ -97,17 +101,19 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     });
     const trendRows = extra.trend.map((step, wi) => ({
       waveName: extra.trendWaves[wi]!.name,
-      mean: step.summary === null ? t('dashboard.notReported') : step.summary.mean.ok ? fmt.plain(step.summary.mean.value) : t(`stat.${step.summary.mean.reason}`),
+      mean: step.summary === null ? t('dashboard.notReported') : step.summary.mean.ok ? fmt.plain(step.summary.mean.value) : t(`stat.${step.summary.mean.reason}`, { k: fmt.k }),
       ci: step.summary && step.summary.ci.ok ? `${fmt.plain(step.summary.ci.value.lower)} – ${fmt.plain(step.summary.ci.value.upper)}` : '',
       change: step.change.ok
         ? `${step.change.value.difference > 0 ? '+' : ''}${fmt.plain(step.change.value.difference)} (${t(step.change.value.significant ? 'dashboard.significant' : 'dashboard.notSignificant')})`
-        : '',
+        : step.change.reason === 'small-change'
+          ? t('stat.small-change', { k: fmt.k })
+          : '',
       significant: step.change.ok && step.change.value.significant,
     }));
     return {
       id: theme.id,
       label: themeLabels.get(theme.id)!,
-      n: mine((r) => r.themes[ti]!.n, 0),
+      n: answers(data.school, (r) => r.themes[ti]!.fewAnswers, (r) => r.themes[ti]!.n),
       mean: mine((r) => r.themes[ti]!.mean),
       ci: ciText,
       favourable: mine((r) => r.themes[ti]!.favourable, 0, ' %'),

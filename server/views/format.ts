@@ -35,7 +35,7 @@ export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
     if (d.kind === 'suppressed') return { text: reason(d.rule), value: null, rule: d.rule };
     const v = d.value;
     if (typeof v === 'number') return { text: formatNumber(lang, v, digits) + suffix, value: v, rule: null };
-    if (!v.ok) return { text: t(`stat.${v.reason}`), value: null, rule: null };
+    if (!v.ok) return { text: t(`stat.${v.reason}`, { k }), value: null, rule: null };
     return { text: formatNumber(lang, v.value, digits) + suffix, value: v.value, rule: null };
   };
   const plain = (value: number, digits = 2) => formatNumber(lang, value, digits);
@@ -47,7 +47,7 @@ export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
     count: (d) => number(d, 0),
     interval: (d, digits = 2) => {
       if (d.kind === 'suppressed') return reason(d.rule);
-      if (!d.value.ok) return t(`stat.${d.value.reason}`);
+      if (!d.value.ok) return t(`stat.${d.value.reason}`, { k });
       return `${plain(d.value.value.lower, digits)} – ${plain(d.value.value.upper, digits)}`;
     },
     rate: (respondents, codesIssued) => number(mapDisclosed(respondents, (n) => (codesIssued ? (100 * n) / codesIssued : 0)), 0, ' %'),

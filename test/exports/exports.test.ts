@@ -19,7 +19,20 @@ import { loadWaveResults } from '../../server/results/wave-results.ts';
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
-import { groupReport, layoutOf, sumResponses, welchTTest, type DisclosedGroup, type GroupReport, type Stat, type Summary } from '../../analysis/index.ts';
+import {
+  aggregateAnswersR3,
+  groupReport,
+  layoutOf,
+  measureCount,
+  sumResponses,
+  validAnswers,
+  welchTTest,
+  withholdMeasures,
+  type DisclosedGroup,
+  type GroupReport,
+  type Stat,
+  type Summary,
+} from '../../analysis/index.ts';
 
 /**
  * Issue 7: the researcher exports. Expected numbers are computed here, independently of
@@ -119,7 +132,7 @@ const MINI: Questionnaire = {
 /**
  * The mini wave (k = 5): alpha = S1..S5 (6 each) + S6 (2: R1, left out of every aggregate, R3);
  * beta = T1..T3 (6 each: a benchmark group of 3 schools, suppressed by R3). In S1 item c has one
- * valid answer (sd unavailable while the school is released); theme "een" has no alpha anywhere.
+ * valid answer (withheld, issue 15 — and so in alpha and the network); theme "een" has no alpha anywhere.
  */
 async function seedMini(db: Kysely<Database>) {
   const questionnaireId = await publishQuestionnaire(db, MINI);
@@ -169,10 +182,19 @@ async function expectedScopes(db: Kysely<Database>, waveId: string) {
   const responses = await db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).execute();
   const names = new Map((await db.selectFrom('school').select(['id', 'name']).execute()).map((s) => [s.id, s.name]));
   const scopes = new Map<string, ExpectedScope>();
+  // Issue 15: items and themes with 1..k−1 valid answers are withheld (groupReport with k), and so
+  // is whatever of them a benchmark group or the network would give away (aggregateAnswersR3) —
+  // its inputs counted here from the stored responses.
+  const k = results.disclosure.k;
+  const d = results.disclosure;
+  const answers = new Map([...results.schools.keys()].map((id) => [id, { released: d.school(id).released, valid: validAnswers(sumResponses(responses.filter((r) => r.school_id === id), layout)) }]));
+  const aggregates = d.groups.filter((g) => (g.kind === 'benchmark' || g.kind === 'network') && g.released);
+  const withheld = aggregateAnswersR3(aggregates.map((g) => ({ key: g.key, kind: g.kind as 'benchmark' | 'network', schoolIds: g.schoolIds })), answers, measureCount(layout), k);
   for (const g of results.disclosure.groups) {
     if (g.kind === 'breakdown') continue;
     const members = new Set(g.schoolIds);
-    const report = g.released ? groupReport(sumResponses(responses.filter((r) => members.has(r.school_id)), layout), layout) : null;
+    const full = g.released ? groupReport(sumResponses(responses.filter((r) => members.has(r.school_id)), layout), layout, k) : null;
+    const report = full && withholdMeasures(full, withheld.get(g.key) ?? new Set());
     const scope = g.kind === 'network' ? 'network' : g.kind === 'benchmark' ? 'group' : 'school';
     const scopeId = g.kind === 'network' ? 'network' : g.kind === 'benchmark' ? g.benchmarkId! : g.schoolId!;
     scopes.set(`${scope}:${scopeId}`, { scope, scopeId, label: g.kind === 'school' ? names.get(scopeId)! : scopeId, group: g, report });
@@ -245,8 +267,13 @@ describe(`research exports (${storeKind})`, () => {
           expect(row.suppressed, label).toBe(e.group.rule);
           continue;
         }
-        expect(row.suppressed, label).toBe('');
         const t = e.report.themes.find((x) => x.themeId === row.theme_id)!;
+        if (t.fewAnswers) {
+          for (const c of THEME_COLUMNS.slice(5, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          expect(row.suppressed, label).toBe('R1');
+          continue;
+        }
+        expect(row.suppressed, label).toBe('');
         expect(Number(row.n), label).toBe(t.n);
         expectStat(row.mean, t.mean, `${label} mean`);
         expectStat(row.sd, t.sd, `${label} sd`);
@@ -264,8 +291,13 @@ describe(`research exports (${storeKind})`, () => {
           expect(row.suppressed, label).toBe(e.group.rule);
           continue;
         }
-        expect(row.suppressed, label).toBe('');
         const it = e.report.items.find((x) => x.itemId === row.item_id)!;
+        if (it.fewAnswers) {
+          for (const c of ITEM_COLUMNS.slice(6, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          expect(row.suppressed, label).toBe('R1');
+          continue;
+        }
+        expect(row.suppressed, label).toBe('');
         expect(Number(row.n), label).toBe(it.n);
         expectStat(row.mean, it.mean, `${label} mean`);
         expectStat(row.sd, it.sd, `${label} sd`);
@@ -280,7 +312,7 @@ describe(`research exports (${storeKind})`, () => {
 
   it('computes the network and benchmark groups over exactly group.schoolIds (R3 can leave small schools out)', async () => {
     const exp = await expectedScopes(store.db, mini.waveId);
-    const [s1, , , , , s6] = mini.schools;
+    const [s1, s2, , , , s6] = mini.schools;
     const network = exp.results.disclosure.network();
     const alpha = exp.results.disclosure.benchmarkGroup('alpha');
     const beta = exp.results.disclosure.benchmarkGroup('beta');
@@ -298,9 +330,15 @@ describe(`research exports (${storeKind})`, () => {
     expect(n('group', 'alpha', 'twee')).toBe(sum(alpha.schoolIds));
     // Unavailable statistics are empty with `suppressed` empty; suppressed ones carry the rule.
     const row = (scope: string, id: string, theme: string) => themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!;
-    expect(row('school', s1!.id, 'een')).toMatchObject({ n: '1', sd: '', ci_low: '', ci_high: '', alpha: '', suppressed: '' });
-    expect(row('school', s1!.id, 'een').mean).not.toBe('');
-    expect(row('network', 'network', 'een')).toMatchObject({ alpha: '', suppressed: '' });
+    // Issue 15: S1's one-item theme "een" rests on one valid answer — withheld (R1 for answers),
+    // where it used to show that one person's answer as a mean.
+    expect(row('school', s1!.id, 'een')).toMatchObject({ n: '', mean: '', sd: '', ci_low: '', ci_high: '', alpha: '', suppressed: 'R1' });
+    expect(row('school', s1!.id, 'twee')).toMatchObject({ n: '6', suppressed: '' });
+    // …and so is "een" of alpha and the network: minus the released schools, it is that answer.
+    expect(row('group', 'alpha', 'een')).toMatchObject({ mean: '', suppressed: 'R1' });
+    expect(row('network', 'network', 'een')).toMatchObject({ mean: '', suppressed: 'R1' });
+    expect(row('school', s2!.id, 'een')).toMatchObject({ n: '6', alpha: '', suppressed: '' });
+    expect(row('school', s2!.id, 'een').mean).not.toBe('');
     expect(row('group', 'beta', 'twee')).toMatchObject({ n: '', mean: '', suppressed: 'R3' });
     expect(row('school', s6!.id, 'twee')).toMatchObject({ n: '', mean: '', suppressed: 'R1' });
   });
@@ -317,44 +355,51 @@ describe(`research exports (${storeKind})`, () => {
       const index = new Map(atoms.map((id, i) => [id, i]));
       const members = (scope: string, id: string): string[] =>
         scope === 'school' ? [id] : pkg.schoolpols.scopes.find((s) => s.scope === scope && s.scope_id === id)!.school_ids;
-      // Per released scope: for every item n, the sum of recoded answers and the count of each value.
-      const released = new Map<string, { atoms: number[]; values: number[] }>();
-      for (const r of items) {
-        if (r.suppressed) continue;
-        const key = `${r.scope}:${r.scope_id}`;
-        const entry = released.get(key) ?? { atoms: members(r.scope!, r.scope_id!).map((id) => index.get(id)!), values: [] };
-        const n = Number(r.n);
-        const pct = [1, 2, 3, 4, 5].map((v) => (r[`pct_${v}`] === '' ? 0 : Number(r[`pct_${v}`])));
-        entry.values.push(n, Math.round(n * (r.mean === '' ? 0 : Number(r.mean))), ...pct.map((p) => Math.round((n * p) / 100)));
-        released.set(key, entry);
-      }
-      // Every released number a group shows equals what disclosure released for that group.
-      for (const [key, r] of released) {
-        const e = exp.scopes.get(key)!;
-        expect(e.group.released).toBe(true);
-        expect([...r.atoms].sort((a, b) => a - b)).toEqual(e.group.schoolIds.map((id) => index.get(id)!).sort((a, b) => a - b));
-      }
-      const observations: Observation[] = [...released.values()];
-      const attacker = new Attacker(atoms.length, observations);
-      for (const o of observations) {
-        const solved = attacker.solve(o.atoms)!;
-        expect(solved.every((v, j) => Math.abs(v - o.values[j]!) < 1e-6)).toBe(true);
-      }
-      const hidden = atoms.filter((id) => !exp.results.disclosure.school(id).released);
-      expect(hidden.length).toBeLessThanOrEqual(12);
-      for (let mask = 1; mask < 1 << hidden.length; mask++) {
-        const subset = hidden.filter((_, i) => mask & (1 << i));
-        const n = subset.reduce((a, id) => a + (exp.perSchool.get(id) ?? 0), 0);
-        if (n > 0 && n < exp.k) {
-          expect(attacker.derivable(subset.map((id) => index.get(id)!)), `${waveId}: ${subset.join('+')} (${n})`).toBe(false);
-          checked++;
+      // Per item, per scope that shows it: n, the sum of recoded answers and the count of each value.
+      // Items are attacked one at a time: a scope can show one item and withhold another (issue 15).
+      const valid = new Map<string, number[]>();
+      const responses = await store.db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).execute();
+      for (const id of atoms) valid.set(id, exp.layout.items.map((_, i) => responses.filter((r) => r.school_id === id && (r.answers[i] ?? 0) > 0).length));
+      for (const [i, item] of exp.layout.items.entries()) {
+        const released = new Map<string, { atoms: number[]; values: number[] }>();
+        for (const r of items) {
+          if (r.item_id !== item.id || r.suppressed) continue;
+          const key = `${r.scope}:${r.scope_id}`;
+          const n = Number(r.n);
+          const pct = [1, 2, 3, 4, 5].map((v) => (r[`pct_${v}`] === '' ? 0 : Number(r[`pct_${v}`])));
+          const values = [n, Math.round(n * (r.mean === '' ? 0 : Number(r.mean))), ...pct.map((p) => Math.round((n * p) / 100))];
+          released.set(key, { atoms: members(r.scope!, r.scope_id!).map((id) => index.get(id)!), values });
         }
-      }
-      if (waveId === mini.waveId) {
-        // The attacker is not toothless: the R3-suppressed group "beta" is the sum of three released
-        // schools (harmless: no small group), and the attacker finds it.
-        const beta = exp.results.disclosure.benchmarkGroup('beta');
-        expect(attacker.derivable(beta.schoolIds.map((id) => index.get(id)!))).toBe(true);
+        // Every released number a group shows equals what disclosure released for that group.
+        for (const [key, r] of released) {
+          const e = exp.scopes.get(key)!;
+          expect(e.group.released).toBe(true);
+          expect([...r.atoms].sort((a, b) => a - b)).toEqual(e.group.schoolIds.map((id) => index.get(id)!).sort((a, b) => a - b));
+        }
+        const observations: Observation[] = [...released.values()];
+        const attacker = new Attacker(atoms.length, observations);
+        for (const o of observations) {
+          const solved = attacker.solve(o.atoms)!;
+          expect(solved.every((v, j) => Math.abs(v - o.values[j]!) < 1e-6)).toBe(true);
+        }
+        // Hidden for this item: every school whose own row of it is withheld, for any reason.
+        const shownSchools = new Set(items.filter((r) => r.item_id === item.id && r.scope === 'school' && !r.suppressed).map((r) => r.scope_id));
+        const hidden = atoms.filter((id) => !shownSchools.has(id));
+        expect(hidden.length).toBeLessThanOrEqual(12);
+        for (let mask = 1; mask < 1 << hidden.length; mask++) {
+          const subset = hidden.filter((_, h) => mask & (1 << h));
+          const n = subset.reduce((a, id) => a + valid.get(id)![i]!, 0);
+          if (n > 0 && n < exp.k) {
+            expect(attacker.derivable(subset.map((id) => index.get(id)!)), `${waveId} ${item.id}: ${subset.join('+')} (${n} answers)`).toBe(false);
+            checked++;
+          }
+        }
+        if (waveId === mini.waveId && i === 0) {
+          // The attacker is not toothless: the R3-suppressed group "beta" is the sum of three released
+          // schools (harmless: no small group), and the attacker finds it.
+          const beta = exp.results.disclosure.benchmarkGroup('beta');
+          expect(attacker.derivable(beta.schoolIds.map((id) => index.get(id)!))).toBe(true);
+        }
       }
       // Every suppressed group has all numbers empty and its code set in every file.
       for (const e of exp.scopes.values()) {
@@ -485,8 +530,9 @@ describe(`research exports (${storeKind})`, () => {
       expect([rows[i]!.wave_order, rows[i + 1]!.wave_order]).toEqual(['1', '2']);
       expect(rows[i + 1]).toMatchObject({ scope: rows[i]!.scope, scope_id: rows[i]!.scope_id, theme_id: rows[i]!.theme_id, prev_wave_id: demoWaves[0] });
     }
-    const summary = (e: ExpectedScope | undefined, themeId: string): (Summary & { favourable: Stat }) | null =>
+    const summary = (e: ExpectedScope | undefined, themeId: string): (Summary & { favourable: Stat; fewAnswers: boolean }) | null =>
       e?.report ? e.report.themes.find((t) => t.themeId === themeId)! : null;
+    let smallChanges = 0;
     for (const row of rows) {
       const w = demoWaves.indexOf(row.wave_id!);
       const e = exps[w]!.scopes.get(`${row.scope}:${row.scope_id}`)!;
@@ -496,13 +542,24 @@ describe(`research exports (${storeKind})`, () => {
         expect(row, label).toMatchObject({ n: '', mean: '', change: '', suppressed: e.group.rule });
         continue;
       }
+      if (cur.fewAnswers) {
+        expect(row, label).toMatchObject({ n: '', mean: '', change: '', suppressed: 'R1' });
+        continue;
+      }
       expect(Number(row.n)).toBe(cur.n);
       expectStat(row.mean, cur.mean, `${label} mean`);
       expectStat(row.sd, cur.sd, `${label} sd`);
       expectStat(row.pct_favourable, cur.favourable, `${label} fav`);
       const prev = w > 0 ? summary(exps[w - 1]!.scopes.get(`${row.scope}:${row.scope_id}`), row.theme_id!) : null;
-      if (!prev || !prev.mean.ok || !prev.sd.ok || !cur.mean.ok || !cur.sd.ok) {
+      if (!prev || prev.fewAnswers || !prev.mean.ok || !prev.sd.ok || !cur.mean.ok || !cur.sd.ok) {
         expect(row.change, label).toBe('');
+        continue;
+      }
+      // Issue 15: no change between waves whose n differ by 1..k−1 (one person could be the difference).
+      const gap = Math.abs(cur.n - prev.n);
+      if (gap > 0 && gap < 5) {
+        expect(row, label).toMatchObject({ change: '', change_t: '', change_p: '', change_significant: '' });
+        smallChanges++;
         continue;
       }
       const welch = welchTTest({ n: cur.n, mean: cur.mean.value, sd: cur.sd.value }, { n: prev.n, mean: prev.mean.value, sd: prev.sd.value });
@@ -516,6 +573,7 @@ describe(`research exports (${storeKind})`, () => {
       expectStat(row.change_p, welch.value.p, `${label} p`);
       expect(row.change_significant).toBe(String(welch.value.significant));
     }
+    expect(smallChanges).toBeGreaterThan(0);
     // A lineage with a single sealed wave has no changes; its suppressed rows keep their codes.
     const single = parse((await download(researcher, '/research/lineages/mini/trends.csv')).body).rows;
     expect(single.every((r) => r.change === '' && r.prev_wave_id === '' && r.wave_id === mini.waveId)).toBe(true);

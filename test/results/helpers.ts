@@ -1,4 +1,5 @@
 import type { TestStore } from '../helpers/store.ts';
+import { testKeys } from '../helpers/app.ts';
 import { seedDemo } from '../../server/demo.ts';
 
 /**
@@ -8,7 +9,7 @@ import { seedDemo } from '../../server/demo.ts';
  */
 export async function seedSealedDemo(store: TestStore) {
   const db = store.db;
-  await seedDemo(db, 5);
+  await seedDemo(db, testKeys(db), 5);
   const waves = await db.selectFrom('wave').select('id').where('sealed', '=', true).orderBy('created_at').orderBy('id').execute();
   const sealedWaves = waves.map((w) => w.id);
   const schoolIds = (await db.selectFrom('school').select('id').orderBy('name').execute()).map((s) => s.id);

@@ -8,6 +8,7 @@ import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
 import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
 import { storeWaveSums } from '../../results/wave-results.ts';
+import { sealedParticipants } from '../../results/wave-participants.ts';
 
 const WaveParams = Type.Object({ waveId: Uuid }, { additionalProperties: false });
 const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
@@ -76,6 +77,10 @@ export default async function waveRoutes(app: FastifyInstance) {
     const lang = request.lang;
     const inWave = new Set(wave.participants.map((p) => p.id));
     const others = wave.status === 'closed' ? [] : (await listSchools(db, { activeOnly: true })).filter((s) => !inWave.has(s.id));
+    // A sealed wave: as frozen at sealing, counts below k as "fewer than k" (design §5, R1).
+    const sealed = wave.status === 'closed' && wave.sealed
+      ? await sealedParticipants(db, wave.id, { fewer: tOf(request)('disclosure.R1', { k: wave.k }), withheld: tOf(request)('disclosure.R3') })
+      : null;
     const model = {
       notice: options.notice ?? null,
       wave: {
@@ -88,8 +93,8 @@ export default async function waveRoutes(app: FastifyInstance) {
         questionnaire: wave.questionnaire,
         networkHref: wave.sealed ? `/admin/waves/${wave.id}/network` : null,
       },
-      participants: wave.participants,
-      totals: {
+      participants: sealed?.participants ?? wave.participants,
+      totals: sealed?.totals ?? {
         staff: wave.participants.reduce((a, p) => a + p.staffCount, 0),
         issued: wave.participants.reduce((a, p) => a + p.codesIssued, 0),
         spent: wave.participants.reduce((a, p) => a + p.codesSpent, 0),

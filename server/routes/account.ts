@@ -35,12 +35,14 @@ const PasswordBody = Type.Object(
     currentPassword: Type.String({ maxLength: 1000 }),
     newPassword: Type.String({ maxLength: 1000 }),
     repeatPassword: Type.String({ maxLength: 1000 }),
+    // The hidden e-mail field that lets password managers file the new password under the account.
+    username: Type.Optional(Type.String({ maxLength: 320 })),
     _csrf: Csrf,
   },
   { additionalProperties: false },
 );
 const EnrolBody = Type.Object({ code: Type.String({ maxLength: 20 }), _csrf: Csrf }, { additionalProperties: false });
-const DisableBody = Type.Object({ currentPassword: Type.String({ maxLength: 1000 }), _csrf: Csrf }, { additionalProperties: false });
+const DisableBody = Type.Object({ currentPassword: Type.String({ maxLength: 1000 }), username: Type.Optional(Type.String({ maxLength: 320 })), _csrf: Csrf }, { additionalProperties: false });
 const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 const RevokeBody = Type.Object({ session: Type.Union([Uuid, Type.Literal('others')]), _csrf: Csrf }, { additionalProperties: false });
 

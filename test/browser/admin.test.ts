@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
+import { generate } from 'otplib';
 import { createUser } from '../../server/users.ts';
 import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
 
@@ -40,7 +41,25 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
       await page.screenshot({ path: `${SHOTS}/admin-${label.replace(/[^a-z0-9]+/gi, '-')}.png`, fullPage: true });
     };
 
-    await signIn(page, 'beheer@example.org', PASSWORD, '/admin');
+    // An admin enrols in two-step verification before anything else (issue 16): QR code, key, a code.
+    await page.goto(`${f.base}/admin`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('E-mailadres').fill('beheer@example.org');
+    await page.getByLabel('Wachtwoord').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Aanmelden' }).click();
+    await page.waitForURL((u) => u.pathname === '/account/two-factor');
+    await check('two-step enrolment');
+    const secret = (await page.textContent('#totp-secret'))!.replace(/\s/g, '');
+    let usedStep = Math.floor(Date.now() / 30_000);
+    await page.getByLabel('Code (6 cijfers)').fill(await generate({ secret, epoch: usedStep * 30 }));
+    await page.getByRole('button', { name: 'Bevestigen en aanzetten' }).click();
+    await page.waitForURL((u) => u.pathname === '/account');
+    expect(await page.textContent('main')).toContain('Tweestapsverificatie staat aan');
+    await check('account');
+    await page.getByRole('link', { name: 'Aangemelde sessies bekijken' }).click();
+    await page.waitForURL((u) => u.pathname === '/account/sessions');
+    await check('sessions');
+    await page.goto(`${f.base}/admin`);
     expect(await page.textContent('h1')).toBe('Beheer');
     await check('home');
 
@@ -178,6 +197,22 @@ describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${st
     await signIn(repPage, 'rep.anker@example.org', password, '/home');
     expect(await repPage.textContent('main')).toContain('Basisschool Het Anker');
     await repContext.close();
+
+    // The admin again, elsewhere: the password, then a code (a later one: a code is accepted once).
+    const againContext = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const again = await againContext.newPage();
+    await again.goto(`${f.base}/admin`);
+    await again.waitForURL(/\/login\?next=/);
+    await again.getByLabel('E-mailadres').fill('beheer@example.org');
+    await again.getByLabel('Wachtwoord').fill(PASSWORD);
+    await again.getByRole('button', { name: 'Aanmelden' }).click();
+    await again.waitForURL((u) => u.pathname === '/login/code');
+    await expectAccessible(again, 'sign-in code');
+    usedStep = Math.max(usedStep + 1, Math.floor(Date.now() / 30_000));
+    await again.getByLabel('Code (6 cijfers)').fill(await generate({ secret, epoch: usedStep * 30 }));
+    await again.getByRole('button', { name: 'Aanmelden' }).click();
+    await again.waitForURL((u) => u.pathname === '/admin');
+    await againContext.close();
 
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);

@@ -90,7 +90,8 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
         n: answers(data.school, few, (r) => r.items[i]!.n),
         mean: mine((r) => r.items[i]!.mean),
         favourable: mine((r) => r.items[i]!.favourable, 0, ' %'),
-        notApplicable: answers(data.school, few, (r) => r.items[i]!.notApplicable),
+        // "n.v.t." is a count of people too: 1..k−1 of them read "fewer than k answers".
+        notApplicable: answers(data.school, (r) => few(r) || (r.items[i]!.notApplicable > 0 && r.items[i]!.notApplicable < fmt.k), (r) => r.items[i]!.notApplicable),
         percents: [0, 1, 2, 3, 4].map((v) =>
           mine((r) => {
             const p = r.items[i]!.distribution.percents;

@@ -84,11 +84,16 @@ export interface UserSummary {
   role: Role;
   lang: 'nl' | 'en';
   active: boolean;
+  /** Two-step verification is on. */
+  twoFactor: boolean;
   schools: Array<{ id: string; name: string }>;
 }
 
 export async function listUsers(db: Kysely<Database>, options: { id?: string } = {}): Promise<UserSummary[]> {
-  let q = db.selectFrom('app_user').select(['id', 'email', 'role', 'lang', 'active']).orderBy(sql`lower(email)`);
+  let q = db
+    .selectFrom('app_user')
+    .select(['id', 'email', 'role', 'lang', 'active', sql<boolean>`totp_secret is not null`.as('twoFactor')])
+    .orderBy(sql`lower(email)`);
   if (options.id) q = q.where('id', '=', options.id);
   const users = await q.execute();
   const links = users.length

@@ -246,6 +246,27 @@ describe(`staff accounts (${storeKind})`, () => {
     expect((await again.get('/admin')).statusCode).toBe(200);
   });
 
+  it('lets an admin clear the two-step verification of a user who lost the phone (and user:reset-2fa does the same)', async () => {
+    await user('lost-phone@example.org', 'rep');
+    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'lost-phone@example.org').executeTakeFirstOrThrow()).id;
+    const rep = await new Session(app, client()).login('lost-phone@example.org', PASSWORD);
+    await rep.enrol('lost-phone@example.org');
+    await user('helpdesk@example.org', 'admin');
+    const admin = await new Session(app, client()).login('helpdesk@example.org', PASSWORD);
+    const page = await admin.get(`/admin/users/${id}`);
+    expect(page.body).toContain(`action="/admin/users/${id}/two-factor"`);
+    const res = await admin.post(`/admin/users/${id}/two-factor`, {});
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/admin/users?done=twoFactor');
+    expect((await rep.get('/home')).statusCode).toBe(303); // signed out everywhere
+    const s = new Session(app, client());
+    await s.get('/login');
+    expect((await s.post('/login', { email: 'lost-phone@example.org', password: PASSWORD })).headers.location).toBe('/home'); // no code asked
+    expect(await auditOf('user.resetTwoFactor')).toEqual([expect.objectContaining({ target: `user:${id}` })]);
+    // A rep cannot do this to anyone.
+    expect((await rep.post(`/admin/users/${id}/two-factor`, {})).statusCode).toBeGreaterThanOrEqual(400);
+  });
+
   it('lets the labelled demo admin of a demo store in without two-step verification', async () => {
     await createUser(store.db, { email: 'admin@demo.schoolpols.be', role: 'admin', password: DEMO_PASSWORD });
     const s = new Session(app, client());

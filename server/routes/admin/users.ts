@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { addUser, getUser, listUsers, resetPassword, ROLES, setRepSchools, setUserActive, type UserSummary } from '../../users.ts';
+import { addUser, getUser, listUsers, resetPassword, resetTwoFactor, ROLES, setRepSchools, setUserActive, type UserSummary } from '../../users.ts';
 import { listSchools } from '../../schools.ts';
 import { MIN_PASSWORD_LENGTH } from '../../passwords.ts';
 import { HttpProblem, type Problem } from '../../problems.ts';
@@ -22,7 +22,7 @@ const NewUserBody = Type.Object(
 );
 const SchoolsBody = Type.Object({ schools: SchoolIds, _csrf: Csrf }, { additionalProperties: false });
 const ActiveBody = Type.Object({ active: Type.Union([Type.Literal('true'), Type.Literal('false')]), _csrf: Csrf }, { additionalProperties: false });
-const ListQuery = Notice(['created', 'activated', 'deactivated', 'schools']);
+const ListQuery = Notice(['created', 'activated', 'deactivated', 'schools', 'twoFactor']);
 
 export default async function userRoutes(app: FastifyInstance) {
   const db = app.store.db;
@@ -112,5 +112,12 @@ export default async function userRoutes(app: FastifyInstance) {
     const password = await resetPassword(db, user.id, actorOf(request));
     if (!password) throw notFound(request);
     return passwordPage(reply, user.email, password, 'reset');
+  });
+
+  // A lost phone: the user signs in with the password and enrols again (issue 16).
+  app.post('/admin/users/:userId/two-factor', { config: ADMIN, schema: { params: UserParams, body: CsrfBody } }, async (request, reply) => {
+    const user = await loadUser(request);
+    if (!(await resetTwoFactor(db, user.id, actorOf(request)))) throw notFound(request);
+    return reply.redirect('/admin/users?done=twoFactor', 303);
   });
 }

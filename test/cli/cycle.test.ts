@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testMasterText } from '../helpers/app.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
 import { Session } from '../helpers/session.ts';
 import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
@@ -35,7 +35,7 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
 
   it.runIf(storeKind === 'postgres')('imports schools, publishes, creates, opens, generates codes, closes and adds a rep', async () => {
     const db = store!.db;
-    const env = { DATABASE_URL: store!.url!, PUBLIC_URL: 'https://schoolpols.example' };
+    const env = { DATABASE_URL: store!.url!, PUBLIC_URL: 'https://schoolpols.example', SCHOOLPOLS_KEY: testMasterText };
     const run = async (args: string[], expectCode = 0): Promise<CliResult> => {
       const r = await cli(args, env);
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(expectCode);
@@ -102,12 +102,22 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     expect(home.statusCode).toBe(200);
     expect(home.body).toContain('CLI Basisschool');
     expect((await run(['user:add', '--role', 'rep', '--email', 'REP.cli@example.org'], 1)).stderr).toContain('--email: An account with this e-mail address already exists.');
+    // A chosen password meets the policy (issue 16); the refusal names the option.
+    expect((await run(['user:add', '--role', 'researcher', '--email', 'weak.cli@example.org', '--password', 'welkom123456'], 1)).stderr).toContain('--password: This password is too easy to guess');
+    expect(await db.selectFrom('app_user').select('id').where('email', '=', 'weak.cli@example.org').executeTakeFirst()).toBeUndefined();
 
     // The audit log: every step, by the command line (no account), never a code.
     const audit = await db.selectFrom('audit_log').select(['user_id', 'action', 'target']).where('action', '!=', 'login').orderBy('at').execute();
     expect(audit.map((a) => a.action)).toEqual(['school.import', 'questionnaire.publish', 'wave.create', 'wave.open', 'codes.generate', 'codes.generate', 'wave.close', 'user.create']);
     expect(audit.every((a) => a.user_id === null)).toBe(true);
     for (const a of audit) for (const c of codes) expect(a.target).not.toContain(normaliseCode(c)!);
+
+    // A lost phone: the command line clears two-step verification and signs the account out.
+    await rep.enrol('rep.cli@example.org');
+    expect((await run(['user:reset-2fa', '--email', 'rep.cli@example.org'])).stdout).toMatch(/^Two-step verification cleared for rep\.cli@example\.org: [0-9a-f-]{36}\n$/);
+    expect((await rep.get('/home')).statusCode).toBe(303);
+    expect((await db.selectFrom('app_user').select('totp_secret').where('email', '=', 'rep.cli@example.org').executeTakeFirstOrThrow()).totp_secret).toBeNull();
+    expect((await run(['user:reset-2fa', '--email', 'nobody@example.org'], 1)).stderr).toBe('Error: no account with e-mail nobody@example.org\n');
 
     // A network-wide round: every school its staff count in one command and one CSV.
     const nextWave = (await run(['wave:create', '--name', 'CLI najaar', '--questionnaire', questionnaireId, '--schools', 'all'])).stdout.trim();

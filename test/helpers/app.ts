@@ -8,8 +8,9 @@ import type { Database } from '../../server/db/schema.ts';
 import { generateMasterKeyText, parseMasterKey } from '../../server/encryption/master-key.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 
-/** The master key of this test process: every app and every `testKeys` here share it, as instances of one deployment do. */
-export const testMaster = parseMasterKey(generateMasterKeyText());
+/** The master key of this test process: every app, every `testKeys` and every CLI child (as SCHOOLPOLS_KEY) share it, as instances of one deployment do. */
+export const testMasterText = generateMasterKeyText();
+export const testMaster = parseMasterKey(testMasterText);
 
 const keysByDb = new WeakMap<Kysely<Database>, WaveKeys>();
 /** Wave keys under the test master key, for tests that seal or store without an app (one per database handle). */

@@ -28,7 +28,7 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
   it('lists every command, and explains each with --help', async () => {
     const all = await cli(['--help'], env);
     expect(all.code).toBe(0);
-    const commands = ['migrate', 'demo', 'school:import', 'questionnaire:publish', 'wave:create', 'wave:open', 'wave:close', 'codes:generate', 'user:add'];
+    const commands = ['migrate', 'demo', 'school:import', 'questionnaire:publish', 'wave:create', 'wave:open', 'wave:close', 'codes:generate', 'user:add', 'user:reset-2fa'];
     for (const c of commands) expect(all.stdout).toContain(`  ${c}`);
     const helps = await Promise.all(commands.map((c) => cli([c, '--help'], env)));
     helps.forEach((h, i) => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from './hardening-http.ts';
+import { testMaster } from './app.ts';
 
 /**
  * The real server (`server/main.ts`) as a child process, for fault, load and multi-instance tests.
@@ -39,12 +40,20 @@ export interface ServerProcess {
   kill(): Promise<Exit>;
 }
 
-/** What a production start on PostgreSQL must be given (server/startup.ts); one secret for every instance of a test run. */
-export const SERVER_SECRETS = { SESSION_SECRET: 'Fq3zR8wYc1LkV0pN5tHs7Jm2Xb9Dg4Ae6Ui8Oy1Tr', PUBLIC_URL: 'https://schoolpols.test' };
+/**
+ * What a production start on PostgreSQL must be given (server/startup.ts, the master key of
+ * design §4): one session secret for every instance of a test run, and this test process's master
+ * key, so that waves a test seals itself (`testKeys`) and the servers it starts agree.
+ */
+export const SERVER_SECRETS = {
+  SESSION_SECRET: 'Fq3zR8wYc1LkV0pN5tHs7Jm2Xb9Dg4Ae6Ui8Oy1Tr',
+  PUBLIC_URL: 'https://schoolpols.test',
+  SCHOOLPOLS_KEY: `spk1_${testMaster.key.toString('base64url')}`,
+};
 
 /**
  * Starts `server/main.ts` with `env` (on top of a clean environment) and waits until it is ready.
- * On PostgreSQL, SESSION_SECRET and PUBLIC_URL default to SERVER_SECRETS (an `env` value, even
+ * On PostgreSQL, SESSION_SECRET, PUBLIC_URL and SCHOOLPOLS_KEY default to SERVER_SECRETS (an `env` value, even
  * '', overrides them; an empty value counts as unset). `args` go to `npm start` (e.g. `--demo`).
  */
 export function spawnServer(env: Record<string, string>, args: readonly string[] = []): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {

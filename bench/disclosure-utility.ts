@@ -69,7 +69,8 @@ for (const s of schools) {
   const themeShown = (r: { themes: Array<{ fewAnswers?: boolean; mean: { ok: boolean } }> }) => r.themes.map((x) => !x.fewAnswers && x.mean.ok);
   if (themeShown(report).every(Boolean)) t.allThemes++;
   t.itemsShown += report.items.filter((x: { fewAnswers?: boolean; n: number }) => !x.fewAnswers && x.n > 0).length;
-  const shownGroups = d.breakdowns(s.id).flatMap((b: { rule: string | null; groups: Array<{ released: boolean; backgroundId: string; categories: Array<string | null> }> }) => (b.rule === null ? b.groups.filter((g) => g.released) : []));
+  type Group = { released: boolean; backgroundId: string; categories: Array<string | null> };
+  const shownGroups: Group[] = d.breakdowns(s.id).flatMap((b: { rule: string | null; groups: Group[] }) => (b.rule === null ? b.groups.filter((g) => g.released) : []));
   if (shownGroups.length === 0) continue;
   t.breakdown++;
   if (d.breakdowns(s.id).every((b: { rule: string | null }) => b.rule === null)) t.both++;

@@ -1,13 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import type { Database } from './db/schema.ts';
+import type { StoreKind } from './db/connect.ts';
 
+/** What /privacy states, read from the running configuration so the page cannot drift from it. */
 export interface PrivacyFacts {
   k: number;
   commentMinimum: number;
-  /** Columns of the response table as the database reports them, so the page cannot drift. */
-  responseColumns: string[];
-  commentColumns: string[];
+  /** Who is responsible for the data and how to reach them (PRIVACY_CONTACT); null when not configured. */
+  contact: string | null;
+  store: StoreKind;
+  /** PostgreSQL copies its write-ahead log to an archive (`archive_mode`): said on the page. */
+  walArchived: boolean;
   /** Who might want to trace an answer, in the order the page explains them (docs/threat-model.md). */
   adversaries: readonly Adversary[];
 }
@@ -19,18 +23,14 @@ export type Adversary = (typeof ADVERSARIES)[number];
 /** R5's threshold for showing open comments (design §5). */
 export const COMMENT_MINIMUM = 10;
 
-export async function readPrivacyFacts(db: Kysely<Database>, config: Config): Promise<PrivacyFacts> {
-  const columns = async (table: string) =>
-    (
-      await sql<{ column_name: string }>`
-        select column_name from information_schema.columns
-        where table_schema = 'public' and table_name = ${table} order by ordinal_position`.execute(db)
-    ).rows.map((r) => r.column_name);
+export async function readPrivacyFacts(db: Kysely<Database>, config: Config, store: StoreKind): Promise<PrivacyFacts> {
+  const archive = await sql<{ archive_mode: string }>`show archive_mode`.execute(db).then((r) => r.rows[0]?.archive_mode ?? 'off', () => 'off');
   return {
     k: config.DISCLOSURE_K,
     commentMinimum: COMMENT_MINIMUM,
-    responseColumns: await columns('response'),
-    commentColumns: await columns('comment'),
+    contact: config.PRIVACY_CONTACT ?? null,
+    store,
+    walArchived: archive === 'on' || archive === 'always',
     adversaries: ADVERSARIES,
   };
 }

@@ -141,6 +141,6 @@ export default async function teacherRoutes(app: FastifyInstance) {
   app.get('/thanks', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => reply.page('thanks'));
 
   app.get('/privacy', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) =>
-    reply.page('privacy', { facts: await readPrivacyFacts(app.store.db, app.config) }),
+    reply.page('privacy', { facts: await readPrivacyFacts(app.store.db, app.config, app.store.kind) }),
   );
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { testApp, testKeys, testConfig } from '../helpers/app.ts';
 import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { formatCode } from '../../server/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -232,11 +232,25 @@ describe(`teacher flow (${storeKind})`, () => {
     expect(res.json()).toEqual({ status: 'ok', database: storeKind });
   });
 
-  it('states on /privacy what a response row really holds', async () => {
+  it('states on /privacy, in plain words and from the live configuration, what is stored, what the database log holds and whom to ask', async () => {
     const res = await app.inject({ method: 'GET', url: '/privacy?lang=en' });
     expect(res.statusCode).toBe(200);
-    for (const column of ['id', 'wave_id', 'school_id', 'answers', 'background']) expect(res.body).toContain(`<code>${column}</code>`);
     expect(res.body).toContain('fewer than 5 people');
+    expect(res.body).toContain('only in encrypted form');
+    expect(res.body).toContain('never your answers beside your code');
+    expect(res.body).toContain(storeKind === 'postgres' ? 'The database server keeps a log' : 'The database keeps a log of recent changes in its folder');
+    expect(res.body).toContain('has not (yet) named a contact');
+    // No column names on a teacher's page.
+    for (const column of ['wave_id', 'school_id', 'encrypted_response', 'background', '<code>']) expect(res.body).not.toContain(column);
     expect(res.headers['set-cookie']).toBeUndefined();
+
+    const configured = await testApp(store, { config: testConfig({ PRIVACY_CONTACT: 'COnneCt, privacy@connect.example' }) });
+    try {
+      const page = await configured.inject({ method: 'GET', url: '/privacy' });
+      expect(page.body).toContain('Verantwoordelijk voor deze gegevens');
+      expect(page.body).toContain('COnneCt, privacy@connect.example');
+    } finally {
+      await configured.close();
+    }
   });
 });

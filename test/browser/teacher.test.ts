@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
-import { openWaveWithCodes, counts, shipped } from '../helpers/fixtures.ts';
+import { openWaveWithCodes, openedSubmissions, counts, shipped } from '../helpers/fixtures.ts';
 import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
 import { formatCode } from '../../server/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -65,7 +65,7 @@ describe.runIf(browserAvailable)(`a teacher in Chromium (${storeKind})`, () => {
     expect(await context.cookies()).toEqual([]);
     expect(foreign).toEqual([]);
     expect(cspErrors).toEqual([]);
-    const stored = await f.store.db.selectFrom('response').select('answers').where('wave_id', '=', waveId).execute();
+    const stored = (await openedSubmissions(f.store.db, waveId)).responses;
     expect(stored).toHaveLength(1);
     expect(stored[0]!.answers.every((a) => a === 2)).toBe(true);
     expect((await counts(f.store.db)).spent).toBe(1);
@@ -78,7 +78,7 @@ describe.runIf(browserAvailable)(`a teacher in Chromium (${storeKind})`, () => {
     await page.getByLabel('Toegangscode').fill('AAAA-BBBB-CCCCC');
     await page.getByRole('button', { name: 'Start de vragenlijst' }).click();
     await page.waitForSelector('#code-error');
-    expect(await page.textContent('#code-error')).toContain('Deze code werkt niet');
+    expect(await page.textContent('#code-error')).toContain('Deze code kan niet gebruikt worden');
     await expectAccessible(page, 'home with error');
     await page.close();
   });

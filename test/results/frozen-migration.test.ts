@@ -1,0 +1,39 @@
+/**
+ * The frozen-waves migration freezes waves sealed before it existed, from the data as it stands —
+ * for an unedited wave exactly what sealing freezes — and its `down` removes the tables.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { migrateToLatest, migrator } from '../../server/db/migrate.ts';
+import { seedSealedDemo } from './helpers.ts';
+
+const BEFORE = '2026-11-29T1000-encrypted-until-sealed';
+
+describe(`frozen-waves migration (${storeKind})`, () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+    await seedSealedDemo(store);
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  const frozen = async () => ({
+    waves: (await sql`select wave_id, questionnaire_id, k from wave_frozen order by wave_id`.execute(store.db)).rows,
+    schools: (await sql`select * from wave_frozen_school order by wave_id, school_id`.execute(store.db)).rows,
+  });
+
+  it('down drops the tables; up freezes the sealed waves again, equal to what sealing froze', async () => {
+    const sealed = await frozen();
+    expect(sealed.waves).toHaveLength(2);
+    expect(sealed.schools).toHaveLength(24);
+    const down = await migrator(store.db).migrateTo(BEFORE);
+    expect(down.error).toBeUndefined();
+    const tables = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name like 'wave_frozen%'`.execute(store.db);
+    expect(tables.rows[0]!.n).toBe(0);
+    await migrateToLatest(store.db);
+    expect(await frozen()).toEqual(sealed);
+  });
+});

@@ -149,7 +149,8 @@ describe(`research access (${storeKind})`, () => {
         if (res.statusCode < 300) reachable.push(r.path);
       }
     }
-    const allowed = (p: string) => ['/', '/healthz', '/thanks', '/privacy'].includes(p) || p === '/research' || p.startsWith('/research/');
+    // Besides research: their own account (password, two-step verification, sessions; issue 16).
+    const allowed = (p: string) => ['/', '/healthz', '/thanks', '/privacy', '/account', '/account/two-factor', '/account/sessions'].includes(p) || p === '/research' || p.startsWith('/research/');
     expect([...new Set(reachable)].filter((p) => !allowed(p))).toEqual([]);
     expect(reachable).toContain('/research/waves/:waveId/items.csv');
     // The open wave is reachable through no research route.

@@ -14,7 +14,10 @@ const EnvSchema = Type.Object({
   ),
   /** Minimum group size k of disclosure rule R1 for new waves (design §5). */
   DISCLOSURE_K: Type.Integer({ default: 5, minimum: 3, maximum: 100 }),
-  /** Secret for session cookies; a fixed development value is refused when the store is PostgreSQL. */
+  /**
+   * Secret for staff session cookies. `npm start` requires it on PostgreSQL and refuses a guessable
+   * one (zxcvbn, server/startup.ts); the embedded store makes one in DATA_DIR. Never in the database.
+   */
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Set when behind a TLS-terminating proxy: cookies become Secure. */
   TRUST_PROXY: Type.Boolean({ default: false }),
@@ -26,7 +29,7 @@ const EnvSchema = Type.Object({
   KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   /** Who is responsible for the data and how to reach them, shown on the privacy page. */
   PRIVACY_CONTACT: Type.Optional(Type.String({ minLength: 3, maxLength: 300 })),
-  /** Public base URL printed on access-code slips and in QR codes. */
+  /** Public base URL printed on access-code slips and in QR codes; required on PostgreSQL outside the demo (server/startup.ts). */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 

@@ -46,7 +46,18 @@ type Row = { answers: (number | null)[]; background: Record<string, string> };
  * For every breakdown group of one released school, from the school's responses: atoms are its
  * background combinations, the released groups are the school and its shown breakdown groups.
  */
+const breakdowns = new WeakMap<WaveResults, Map<string, ReadonlySet<number>>>();
+
 export function breakdownWithheld(results: WaveResults, schoolId: string, rows: readonly Row[]): ReadonlySet<number> {
+  // A sealed wave's responses never change: decided once per school, whichever group asks first.
+  let bySchool = breakdowns.get(results);
+  if (!bySchool) breakdowns.set(results, (bySchool = new Map()));
+  let hit = bySchool.get(schoolId);
+  if (!hit) bySchool.set(schoolId, (hit = decideBreakdowns(results, schoolId, rows)));
+  return hit;
+}
+
+function decideBreakdowns(results: WaveResults, schoolId: string, rows: readonly Row[]): ReadonlySet<number> {
   const background = results.questionnaire.background.map((b) => b.id);
   const comboOf = (r: Row) => JSON.stringify(background.map((id) => r.background[id] ?? null));
   const byAtom = new Map<string, Row[]>();

@@ -70,7 +70,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
       comparison.kind === 'suppressed'
         ? fmt.reason(comparison.rule)
         : !comparison.value.distinguishable.ok
-          ? t(`stat.${comparison.value.distinguishable.reason}`)
+          ? t(`stat.${comparison.value.distinguishable.reason}`, { k: fmt.k })
           : !comparison.value.distinguishable.value
             ? t('dashboard.notDistinguishable')
             : (difference.value ?? 0) > 0

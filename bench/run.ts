@@ -243,7 +243,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     await subServer.stop();
     log(`submissions: HTTP ${http.perSecond.toFixed(0)}/s (${http.ok} stored, statuses ${JSON.stringify(http.statusCounts)}), direct ${direct.perSecond.toFixed(0)}/s; server RSS peak ${fmtMB(http.memory?.peak ?? NaN)}`);
     const stored = Number(
-      (await db.selectFrom('response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', codes.waveId).executeTakeFirstOrThrow()).n,
+      (await db.selectFrom('encrypted_response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', codes.waveId).executeTakeFirstOrThrow()).n,
     );
     if (stored < http.ok + direct.ok) throw new Error(`only ${stored} responses stored for ${http.ok + direct.ok} successful submissions`);
     const size = await sql<{ n: number }>`select pg_database_size(current_database())::bigint as n`.execute(db);

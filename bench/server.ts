@@ -4,6 +4,7 @@
  * signed-in staff client over real HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generate } from 'otplib';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
@@ -29,13 +30,17 @@ export function startArguments(): string[] {
   return args;
 }
 
+const SESSION_SECRET = randomBytes(32).toString('base64url');
+
 export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: string }): Promise<ServerChild> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    // One secret for every server of the run, as instances of one deployment share it (it also
+    // seals the TOTP secrets of staff accounts).
+    SESSION_SECRET,
   };
   delete childEnv['DATABASE_URL'];
   delete childEnv['DATA_DIR'];
@@ -81,30 +86,60 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
 }
 
 /** A signed-in staff member: the session cookie from the login form, as a browser would. */
-export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
-  const page = await fetch(`${baseUrl}/login`, { headers: { accept: 'text/html' }, redirect: 'manual' });
-  const html = await page.text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const first = cookieOf(page.headers);
-  if (!csrf || !first) throw new Error(`no login form at ${baseUrl}/login (status ${page.status})`);
-  const res = await fetch(`${baseUrl}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: first, accept: 'text/html' },
-    body: new URLSearchParams({ email, password, _csrf: csrf }).toString(),
-  });
-  await res.arrayBuffer();
-  const cookie = cookieOf(res.headers);
-  if (res.status !== 303 || !cookie) throw new Error(`login as ${email} failed: ${res.status}`);
-  return cookie;
+/** TOTP secrets of accounts this run enrolled, and the last time step each used (a code works once). */
+const totp = new Map<string, { secret: string; lastStep: number }>();
+
+async function nextCode(email: string): Promise<string> {
+  const entry = totp.get(email)!;
+  let now = Math.floor(Date.now() / 1000);
+  // The app accepts the current step and the next one; beyond that, wait.
+  if (entry.lastStep + 1 > Math.floor(now / 30) + 1) await new Promise((r) => setTimeout(r, (entry.lastStep * 30 - now) * 1000 + 100));
+  now = Math.floor(Date.now() / 1000);
+  const step = Math.max(Math.floor(now / 30), entry.lastStep + 1);
+  entry.lastStep = step;
+  return generate({ secret: entry.secret, epoch: step * 30 });
 }
 
-function cookieOf(headers: Headers): string | null {
-  for (const c of headers.getSetCookie()) {
-    const [pair] = c.split(';');
-    if (pair && /sp_session=/.test(pair)) return pair;
+/**
+ * Signs in as a person would, returning the session cookie: the login form (its CSRF token and
+ * form cookie), the password, then the two-step code — enrolling first, as an admin must, the first
+ * time (the secret is read off the enrolment page, as an authenticator app would scan it).
+ */
+export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const send = async (path: string, body?: Record<string, string>) => {
+    const headers: Record<string, string> = { accept: 'text/html', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
+    if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(`${baseUrl}${path}`, { method: body ? 'POST' : 'GET', redirect: 'manual', headers, ...(body ? { body: new URLSearchParams(body).toString() } : {}) });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return { status: res.status, location: res.headers.get('location') ?? '', html: await res.text() };
+  };
+  const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  const form = await send('/login');
+  const csrf = csrfIn(form.html);
+  if (!csrf) throw new Error(`no login form at ${baseUrl}/login (status ${form.status})`);
+  let res = await send('/login', { email, password, _csrf: csrf });
+  if (res.status !== 303) throw new Error(`login as ${email} failed: ${res.status}`);
+  if (res.location.startsWith('/login/code')) {
+    const page = await send(res.location);
+    res = await send('/login/code', { code: await nextCode(email), _csrf: csrfIn(page.html) ?? '' });
+    if (res.status !== 303) throw new Error(`login code for ${email} refused: ${res.status}`);
   }
-  return null;
+  if (res.location === '/account/two-factor') {
+    const page = await send('/account/two-factor');
+    const secret = /<code id="totp-secret"[^>]*>([A-Z2-7 ]+)<\/code>/.exec(page.html)?.[1]?.replace(/ /g, '');
+    if (!secret) throw new Error(`no enrolment page for ${email}: ${page.status}`);
+    totp.set(email, { secret, lastStep: 0 });
+    res = await send('/account/two-factor', { code: await nextCode(email), _csrf: csrfIn(page.html) ?? '' });
+    if (res.status !== 303) throw new Error(`enrolment of ${email} refused: ${res.status}`);
+  }
+  const session = [...jar].find(([name]) => /sp_session$/.test(name));
+  if (!session) throw new Error(`login as ${email} gave no session cookie`);
+  return `${session[0]}=${session[1]}`;
 }
 
 /** GET a page completely (all bytes read), returning its time and size. */

@@ -13,6 +13,10 @@ import { generateMasterKeyText, MasterKeyError, parseMasterKey, resolveMasterKey
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 import { closeWave, WaveError } from '../../server/waves.ts';
 import { hashCode } from '../../server/access-codes.ts';
+import { createUser } from '../../server/users.ts';
+import { Session } from '../helpers/session.ts';
+
+const PASSWORD = 'a long and unusual passphrase for keys';
 
 const form = (body: Record<string, string>) => ({
   method: 'POST' as const,
@@ -57,6 +61,14 @@ describe(`the master key (${storeKind})`, () => {
       expect(res.body).toContain('Er is niets bewaard en je code blijft geldig');
     }
     expect(await counts(store.db)).toEqual(before);
+    // The admin is told on the wave's page.
+    await createUser(store.db, { email: 'admin.keys@example.org', role: 'admin', password: PASSWORD });
+    const admin = await new Session(wrong, '192.0.2.90').login('admin.keys@example.org', PASSWORD);
+    const page = await admin.get(`/admin/waves/${w.waveId}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Deze bevraging neemt nu geen antwoorden aan');
+    const fine = await new Session(right, '192.0.2.91').login('admin.keys@example.org', PASSWORD);
+    expect((await fine.get(`/admin/waves/${w.waveId}`)).body).not.toContain('Deze bevraging neemt nu geen antwoorden aan');
     const code = await store.db.selectFrom('access_code').select('spent').where('hash', '=', hashCode(w.codes[1]!)).executeTakeFirstOrThrow();
     expect(code.spent).toBe(false);
     // Sealing with the wrong key changes nothing and says why.

@@ -9,6 +9,7 @@ import { translator } from '../../i18n.ts';
 import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
 import { storeWaveSums } from '../../results/wave-results.ts';
 import { sealedParticipants } from '../../results/wave-participants.ts';
+import { WaveKeyUnavailable } from '../../encryption/wave-keys.ts';
 
 const WaveParams = Type.Object({ waveId: Uuid }, { additionalProperties: false });
 const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
@@ -81,8 +82,14 @@ export default async function waveRoutes(app: FastifyInstance) {
     const sealed = wave.status === 'closed' && wave.sealed
       ? await sealedParticipants(db, wave.id, { fewer: tOf(request)('disclosure.R1', { k: wave.k }), withheld: tOf(request)('disclosure.R3') })
       : null;
+    // An open wave whose key the configured master key cannot open refuses every answer: say so here.
+    const keyUnavailable = wave.status === 'open' && (await app.keys.shown(wave.id).then(() => false, (err) => {
+      if (err instanceof WaveKeyUnavailable) return true;
+      throw err;
+    }));
     const model = {
       notice: options.notice ?? null,
+      keyUnavailable,
       wave: {
         id: wave.id,
         name: wave.name,

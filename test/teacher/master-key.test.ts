@@ -3,6 +3,7 @@
  * sealing; the right key brings everything back; rotation keeps every open wave answerable and
  * sealable, under the new key only.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
@@ -28,8 +29,10 @@ const form = (body: Record<string, string>) => ({
 describe(`the master key (${storeKind})`, () => {
   let store: TestStore;
   const apps: FastifyInstance[] = [];
+  // One deployment: every instance shares the session secret (it also seals staff TOTP secrets).
+  const config = testConfig({ SESSION_SECRET: randomBytes(32).toString('base64url') });
   const appWith = async (master: MasterKey) => {
-    const app = await buildApp({ config: testConfig(), store, master });
+    const app = await buildApp({ config, store, master });
     await app.ready();
     apps.push(app);
     return app;

@@ -129,13 +129,16 @@ describe(`npm start on PostgreSQL (${storeKind})`, () => {
     await server.stop();
   }, 120_000);
 
-  it.runIf(storeKind === 'postgres')('refuses to start without SESSION_SECRET, with a guessable one, or without PUBLIC_URL', async () => {
+  it.runIf(storeKind === 'postgres')('refuses to start without SESSION_SECRET, with a guessable one, without PUBLIC_URL or without a master key', async () => {
     const store = await fresh(true);
     const base = { DATABASE_URL: store.url!, SCHOOLPOLS_KEY: KEY, SESSION_SECRET: STRONG, PUBLIC_URL: 'https://schoolpols.example' };
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ ...base, SESSION_SECRET: '' }, /SESSION_SECRET is not set/],
       [{ ...base, SESSION_SECRET: 'development-session-secret-please-change' }, /SESSION_SECRET is too easy to guess/],
       [{ ...base, PUBLIC_URL: '' }, /PUBLIC_URL is not set/],
+      // Issue 14: answers of open waves are encrypted with a master key that is never in the database.
+      [{ ...base, SCHOOLPOLS_KEY: '' }, /No master key is configured.*key:generate/],
+      [{ ...base, SCHOOLPOLS_KEY: 'not-a-key' }, /not a Schoolpols master key/],
     ];
     for (const [env, message] of cases) {
       const r = await refusal(env);

@@ -120,9 +120,9 @@ describe(`deploy safety (${storeKind})`, () => {
   });
 
   it('sets a request timeout and keeps the connection timeout finite', () => {
-    expect(app.initialConfig.requestTimeout).toBe(60_000);
     expect(app.initialConfig.connectionTimeout).toBe(120_000);
     expect(app.server.requestTimeout).toBe(60_000);
+    expect(app.server.timeout).toBe(120_000);
     expect(app.server.headersTimeout).toBeLessThanOrEqual(60_000);
   });
 });

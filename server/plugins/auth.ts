@@ -205,7 +205,8 @@ export function loginFormToken(request: FastifyRequest, reply: FastifyReply): st
     nonce = randomBytes(24).toString('base64url');
     // Like the session cookie: a Secure cookie is not sent over plain HTTP at all.
     if (app.config.TRUST_PROXY && request.protocol !== 'https') return sign(app, nonce);
-    reply.setCookie(loginCookieName(app), nonce, { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY, path: '/', maxAge: 60 * 60 });
+    // As long as a session may last: a login page left open for hours still signs in.
+    reply.setCookie(loginCookieName(app), nonce, { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY, path: '/', maxAge: 12 * 60 * 60 });
   }
   return sign(app, nonce);
 }

@@ -143,7 +143,7 @@ export async function world(store: TestStore, options: { config?: Config; logs?:
   const signIn = async (who: Who) => {
     const s = new Session(app, nextAddress());
     if (who === 'anonymous') {
-      await s.get('/login'); // a guest session with a CSRF token, nobody signed in
+      await s.get('/login'); // the login form's cookie and token, nobody signed in (no session)
       return s;
     }
     return s.login(emails[who], DEMO_PASSWORD);

@@ -21,6 +21,8 @@ export interface StoreOptions {
   databaseUrl?: string | undefined;
   /** Directory of the file-backed PGlite store; `memory://` (the default) keeps it in memory. */
   pgliteDir?: string;
+  /** A PGlite data directory to start from (a `dumpDataDir` tarball): no initdb, and whatever it holds. */
+  pgliteDataDir?: Blob;
   poolSize?: number;
   /** Called when an idle pooled connection dies (server restart, admin kill); the pool replaces it. */
   onConnectionError?: (err: Error) => void;
@@ -49,6 +51,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const dir = options.pgliteDir ?? 'memory://';
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create(dir, {
+    ...(options.pgliteDataDir ? { loadDataDir: options.pgliteDataDir } : {}),
     parsers: { 20: (v: string) => Number.parseInt(v, 10), 1700: (v: string) => Number.parseFloat(v) },
   });
   // PGlite creates its files with the process umask (usually world-readable); the store holds

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
+import { migratedSnapshot } from './pglite-snapshot.ts';
 
 /**
  * A fresh, migrated store for one test file: in-memory PGlite by default, or — when
@@ -20,7 +21,9 @@ export const storeKind = serverUrl ? 'postgres' : 'pglite';
 export async function testStore(options: { migrate?: boolean } = {}): Promise<TestStore> {
   const migrate = options.migrate ?? true;
   if (!serverUrl) {
-    const store = await openStore({ pgliteDir: 'memory://' });
+    // From the migrated snapshot when there is one: no initdb, and migrating is then a no-op check.
+    const snapshot = migrate ? await migratedSnapshot() : null;
+    const store = await openStore({ pgliteDir: 'memory://', ...(snapshot ? { pgliteDataDir: snapshot } : {}) });
     if (migrate) await migrateToLatest(store.db);
     return { ...store, drop: () => store.close() };
   }

@@ -1,10 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { testStore, type TestStore } from '../helpers/store.ts';
 import { migrateDownAll, migrateToLatest, migrator } from '../../server/db/migrate.ts';
 import { partitionName } from '../../server/db/partitions.ts';
 
-const TABLES = ['access_code', 'app_meta', 'app_user', 'audit_log', 'comment', 'questionnaire', 'rep_school', 'response', 'school', 'session', 'wave', 'wave_school', 'wave_school_sums'];
+const TABLES = ['access_code', 'app_meta', 'app_user', 'audit_log', 'comment', 'encrypted_comment', 'encrypted_response', 'questionnaire', 'rep_school', 'response', 'school', 'session', 'wave', 'wave_key', 'wave_school', 'wave_school_sums'];
 
 async function tables(store: TestStore): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
@@ -14,17 +14,59 @@ async function tables(store: TestStore): Promise<string[]> {
 }
 
 describe('migrations', () => {
+  // Each test stands alone (any one can run by itself): a migrated store for the schema checks,
+  // fresh ones for the tests that migrate.
   let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+  });
   afterAll(async () => store?.drop());
 
   it('go up, down and up again', async () => {
-    store = await testStore({ migrate: false });
-    await migrateToLatest(store.db);
-    expect(await tables(store)).toEqual(expect.arrayContaining(TABLES));
-    await migrateDownAll(store.db);
-    expect(await tables(store)).toEqual([]);
-    await migrateToLatest(store.db);
-    expect(await tables(store)).toEqual(expect.arrayContaining(TABLES));
+    const fresh = await testStore({ migrate: false });
+    try {
+      await migrateToLatest(fresh.db);
+      expect(await tables(fresh)).toEqual(expect.arrayContaining(TABLES));
+      await migrateDownAll(fresh.db);
+      expect(await tables(fresh)).toEqual([]);
+      await migrateToLatest(fresh.db);
+      expect(await tables(fresh)).toEqual(expect.arrayContaining(TABLES));
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('give waves that are not sealed their encrypted partitions, and refuse to go down while they hold answers', async () => {
+    const fresh = await testStore({ migrate: false });
+    try {
+      const db = fresh.db;
+      const m = migrator(db);
+      expect((await m.migrateTo('2026-11-25T1410-wave-school-sums')).error).toBeUndefined();
+      await sql`insert into school (id, name, benchmark_group) values ('00000000-0000-4000-8000-000000000001', 'S', 'g')`.execute(db);
+      await sql`insert into questionnaire (id, key, version, definition) values ('00000000-0000-4000-8000-000000000002', 'q', 1, '{}')`.execute(db);
+      const open = '00000000-0000-4000-8000-0000000000b1';
+      const sealed = '00000000-0000-4000-8000-0000000000b2';
+      for (const [w, isSealed] of [[open, false], [sealed, true]] as const) {
+        await sql`insert into wave (id, name, questionnaire_id, k, status, sealed) values (${w}, ${w}, '00000000-0000-4000-8000-000000000002', 5, ${isSealed ? 'closed' : 'open'}, ${isSealed})`.execute(db);
+        await sql`create table ${sql.id(partitionName('response', w))} partition of response for values in (${sql.lit(w)})`.execute(db);
+        await sql`insert into wave_school (wave_id, school_id) values (${w}, '00000000-0000-4000-8000-000000000001')`.execute(db);
+      }
+      expect((await m.migrateTo('2026-11-29T1000-encrypted-until-sealed')).error).toBeUndefined();
+      const partitions = async (table: string) =>
+        (await sql<{ relname: string }>`select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${table}::regclass`.execute(db)).rows.map((r) => r.relname);
+      expect(await partitions('encrypted_response')).toEqual([partitionName('encrypted_response', open)]);
+      expect(await partitions('encrypted_comment')).toEqual([partitionName('encrypted_comment', open)]);
+
+      await sql`insert into encrypted_response (wave_id, school_id, box) values (${open}, '00000000-0000-4000-8000-000000000001', '\x01')`.execute(db);
+      const refused = await m.migrateTo('2026-11-25T1410-wave-school-sums');
+      expect(String(refused.error)).toMatch(/seal them before migrating down/);
+      expect(await partitions('encrypted_response')).toHaveLength(1);
+      await sql`delete from encrypted_response`.execute(db);
+      expect((await m.migrateTo('2026-11-25T1410-wave-school-sums')).error).toBeUndefined();
+      expect(await tables(fresh)).not.toContain('wave_key');
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('move the rows of existing waves into per-wave partitions and back, keeping their physical order', async () => {
@@ -74,7 +116,7 @@ describe('migrations', () => {
   it('give response and code tables no time, address or sequence column', async () => {
     const { rows } = await sql<{ table_name: string; column_name: string; data_type: string; column_default: string | null }>`
       select table_name, column_name, data_type, column_default from information_schema.columns
-      where table_schema = 'public' and table_name in ('response', 'comment', 'access_code')`.execute(store.db);
+      where table_schema = 'public' and table_name in ('response', 'comment', 'access_code', 'encrypted_response', 'encrypted_comment')`.execute(store.db);
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
       expect(r.data_type, `${r.table_name}.${r.column_name}`).not.toMatch(/time|date|inet|cidr|interval/);

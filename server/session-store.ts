@@ -85,7 +85,8 @@ export async function listSessions(db: Kysely<Database>, userId: string, current
   return rows.map((r) => ({
     handle: r.handle,
     createdAt: r.created_at,
-    lastSeen: new Date(Math.floor((r.expires_at.getTime() - IDLE_LIFETIME_MS) / QUARTER_HOUR) * QUARTER_HOUR),
+    // Never shown before the sign-in itself.
+    lastSeen: new Date(Math.max(r.created_at.getTime(), Math.floor((r.expires_at.getTime() - IDLE_LIFETIME_MS) / QUARTER_HOUR) * QUARTER_HOUR)),
     current: r.sid === currentSid,
   }));
 }

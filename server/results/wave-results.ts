@@ -112,11 +112,12 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   if (!wave) throw Object.assign(new Error('wave not found'), { statusCode: 404 });
   const sealed = wave.status === 'closed' && wave.sealed;
   // A sealed wave is made only from what was frozen at sealing: later edits of schools change nothing.
-  const frozen = sealed ? await loadFrozenWave(db, waveId) : null;
+  // (Read beside the questionnaire: a wave's questionnaire cannot change, so the frozen one is the same.)
+  const [frozen, current] = await Promise.all([sealed ? loadFrozenWave(db, waveId) : null, getQuestionnaire(db, wave.questionnaire_id)]);
   if (sealed && !frozen) throw new Error(`sealed wave ${waveId} has no frozen disclosure inputs`);
   const k = frozen?.k ?? wave.k;
   const questionnaireId = frozen?.questionnaireId ?? wave.questionnaire_id;
-  const questionnaire = await getQuestionnaire(db, questionnaireId);
+  const questionnaire = questionnaireId === wave.questionnaire_id ? current : await getQuestionnaire(db, questionnaireId);
   const layout = layoutOf(questionnaire);
   // Independent reads, in parallel on the pool: a cold network wave is read in one round of waits.
   const [participants, sums] = await Promise.all([frozen?.schools ?? liveParticipants(db, waveId), sealed ? schoolSums(db, waveId, layout) : new Map<string, Float64Array>()]);

@@ -111,6 +111,34 @@ describe('R3 in valid answers between schools', () => {
     // {a} in (g, network) has 2: g goes; then {a, d} in the network alone has 6 — the network stays.
     expect([[...out.get('benchmark:g')!], [...out.get('network')!]]).toEqual([[0], []]);
   });
+  it('property: no signed combination of shown schools and aggregates touches 1..k−1 answers of one item', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 6 }),
+        fc.array(fc.record({ released: fc.boolean(), valid: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 9 }),
+        fc.array(fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }), { minLength: 0, maxLength: 3 }),
+        (k, list, masks) => {
+          const ids = list.map((_, i) => `s${i}`);
+          const schools = new Map(ids.map((id, i) => [id, { released: list[i]!.released, valid: [list[i]!.valid] }]));
+          const aggregates = [
+            ...masks.map((m, g) => ({ key: `benchmark:${g}`, kind: 'benchmark' as const, schoolIds: ids.filter((_, i) => m[i]) })),
+            { key: 'network', kind: 'network' as const, schoolIds: ids },
+          ];
+          const withheld = aggregateAnswersR3(aggregates, schools, 1, k);
+          // What shows the item: schools released with ≥ k answers, aggregates that keep it.
+          const counted = ids.map((_, i) => i).filter((i) => list[i]!.valid > 0);
+          const index = new Map(counted.map((a, j) => [a, j]));
+          const rows = [
+            ...counted.filter((i) => list[i]!.released && list[i]!.valid >= k).map((i) => [i]),
+            ...aggregates.filter((a) => !withheld.get(a.key)!.has(0)).map((a) => a.schoolIds.map((id) => ids.indexOf(id))),
+          ].map((r) => r.filter((i) => index.has(i)).map((i) => index.get(i)!));
+          const attacker = new Attacker(counted.length, rows.map((atoms) => ({ atoms, values: [0] })));
+          expect(attacker.smallCombination(counted.map((i) => list[i]!.valid), k, 1_000_000)).toBeNull();
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('R3 in valid answers inside a school', () => {

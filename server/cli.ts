@@ -124,6 +124,25 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'demo:remove': {
+    summary: 'remove the labelled demo network (schools, their waves, the demo accounts)',
+    synopsis: 'demo:remove',
+    description: [
+      'Remove the labelled demo network from the store, as the admin console does: the twelve demo schools, every wave',
+      'they take part in (responses, comments, codes and keys), and the demo accounts, whose password is in the README.',
+      'Published questionnaires stay. Refused while a wave mixes demo and other schools. Audited.',
+    ],
+    run: async ({ config }) => {
+      const { DemoRemovalError, removeDemo } = await import('./demo-removal.ts');
+      const removed = await withStore(config, (store) =>
+        removeDemo(store.db, CLI_ACTOR).catch((err: unknown) => {
+          throw err instanceof DemoRemovalError ? new UsageError(err.message) : err;
+        }),
+      );
+      process.stdout.write(`Demo network removed: ${removed.schools} schools, ${removed.waves} waves, ${removed.users} accounts.\n`);
+    },
+  },
+
   'school:import': {
     summary: 'import schools from a CSV file (all or nothing)',
     synopsis: 'school:import FILE',

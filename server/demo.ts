@@ -58,7 +58,9 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   if (!(await isEmpty(db))) throw new Error('The store already holds schools; the demo network is only seeded into an empty store.');
   const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
   const random = rng(DEMO_SEED);
-  const questionnaireId = await publishQuestionnaire(db, q);
+  // A store the demo was removed from keeps the shipped questionnaire (published versions are immutable).
+  const published = await db.selectFrom('questionnaire').select('id').where('key', '=', q.id).where('version', '=', q.version).executeTakeFirst();
+  const questionnaireId = published?.id ?? (await publishQuestionnaire(db, q));
   const schools: Array<(typeof SCHOOLS)[number] & { id: string; effect: ReturnType<typeof schoolEffect> }> = [];
   for (const s of SCHOOLS) {
     const id = await createSchool(db, { name: s.name, benchmark_group: s.group, municipality: s.municipality, staff_count: s.staff });

@@ -185,6 +185,11 @@ export async function prepareStart(config: Config, options: StartOptions, seed: 
     }
     const demo = await isDemo(store.db);
     if (!demo && state.users === 0) lines.push(...firstAdminLines());
+    if (demo && !embedded) {
+      // Earlier versions seeded it into any empty database, production included.
+      lines.push('!! This PostgreSQL database holds the labelled demo network: its admin password is in the README.');
+      lines.push('!! Before real use: `npm run cli -- demo:remove`, or "Remove the demo network" on /admin.');
+    }
     if (!embedded && !demo && !config.PUBLIC_URL) {
       throw new Error(
         'PUBLIC_URL is not set. Access-code slips and QR codes point to it (never to whatever Host a request names): ' +

@@ -165,6 +165,7 @@ describe(`npm start on PostgreSQL (${storeKind})`, () => {
     const b = await startServer({ DATABASE_URL: empty.url!, SCHOOLPOLS_KEY: KEY, PUBLIC_URL: '' }, { args: ['--demo'], timeoutMs: 180_000 });
     servers.push(b);
     expect(b.output()).toContain('DEMO network');
+    expect(b.output()).toContain('npm run cli -- demo:remove');
     expect(await count(empty)).toEqual({ users: DEMO_ACCOUNTS.length, schools: DEMO_SCHOOL_NAMES.length, demo: 1, sessionSecret: 0 });
     await b.stop();
   }, 300_000);

@@ -15,6 +15,7 @@ const SECURITY = [
   'cross-origin-opener-policy',
   'cross-origin-resource-policy',
   'origin-agent-cluster',
+  'permissions-policy',
   'referrer-policy',
   'x-content-type-options',
   'x-dns-prefetch-control',

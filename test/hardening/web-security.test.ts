@@ -172,7 +172,9 @@ function expectSecurityHeaders(res: LightMyRequestResponse, label: string) {
   }
   expect(res.headers['x-content-type-options'], label).toBe('nosniff');
   expect(res.headers['referrer-policy'], label).toBe('no-referrer');
-  expect(res.headers['x-frame-options'], label).toBeDefined();
+  // Beside frame-ancestors, for browsers that ignore it; and no powerful feature for any page (issue 16).
+  expect(res.headers['x-frame-options'], label).toBe('DENY');
+  expect(String(res.headers['permissions-policy']), label).toMatch(/(^|, )camera=\(\)(, |$)/);
   expect(res.headers['x-powered-by'], label).toBeUndefined();
 }
 

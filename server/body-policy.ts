@@ -8,9 +8,10 @@ import { decodeText, UPLOAD_LIMIT } from './upload.ts';
 /**
  * What a request body may be, decided per route before any byte of it is parsed (issue 16: no
  * request may freeze the event loop):
- * - teacher routes (`access: 'public'`) take only `application/x-www-form-urlencoded` — the one
- *   encoding their forms send, which @fastify/formbody parses flat and fast; a JSON body there (a
- *   200 KB nested document costs 100–250 ms to parse) or any other type is a 415;
+ * - every route takes `application/x-www-form-urlencoded` — the one encoding the app's forms send,
+ *   which @fastify/formbody parses flat and fast — and nothing else: a JSON body (a 200 KB nested
+ *   document costs 100–250 ms to parse; teacher routes and /login are open to anyone) or any other
+ *   type is a 415. The app has no JSON API;
  * - only routes that declare `upload: true` (the admin's CSV and questionnaire uploads) take
  *   `multipart/form-data`, read by @fastify/multipart (busboy, streaming) with small limits on parts,
  *   fields, files and sizes, each refused with a 4xx that names the limit or the field, in the
@@ -72,22 +73,19 @@ type AnyHook = (this: unknown, request: FastifyRequest, reply: FastifyReply, ...
 export default fp(
   async (app: FastifyInstance) => {
     app.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || !hasBody(request)) return payload;
       const config = request.routeOptions.config;
       const type = mediaType(request);
-      if (config.access === 'public') {
-        if (request.method !== 'GET' && request.method !== 'HEAD' && hasBody(request) && type !== FORM) {
-          throw refuse(request, 415, 'request.formOnly');
-        }
-        return payload;
-      }
-      if (type === MULTIPART) {
-        if (!config.upload) throw refuse(request, 415, 'request.noUpload');
+      if (type === FORM) return payload;
+      if (type === MULTIPART && config.upload) {
         // busboy's limits bound what is read per part; this bounds the whole body when its length is declared.
         const declared = Number(request.headers['content-length'] ?? 0);
         const limit = request.routeOptions.bodyLimit ?? UPLOAD_LIMIT;
         if (declared > limit) throw refuse(request, 413, 'request.upload.bodyTooLarge', { max: megabytes(limit) });
+        return payload;
       }
-      return payload;
+      if (type === MULTIPART && config.access !== 'public') throw refuse(request, 415, 'request.noUpload');
+      throw refuse(request, 415, 'request.formOnly');
     });
 
     // @fastify/multipart's own onRequest/onResponse hooks (clean-up of files saved to disk, which

@@ -82,6 +82,8 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: `/admin/users/${repId}/password`, body: {}, admin: 200 },
       { method: 'POST', url: `/admin/users/${victimId}/active`, body: { active: 'false' }, admin: 303 },
       { method: 'GET', url: '/admin/audit', admin: 200 },
+      // No demo network in this store: the admin's answer is a refusal (409) that changes nothing.
+      { method: 'POST', url: '/admin/demo/remove', body: { confirm: 'yes' }, admin: 409 },
     ];
   });
   afterAll(async () => {

@@ -93,8 +93,13 @@ describe(`deploy safety (${storeKind})`, () => {
     expect(ok.statusCode).toBe(303);
   });
 
-  it('refuses multipart bodies on staff routes that take no upload', async () => {
+  it('refuses multipart bodies on staff routes that take no upload, and JSON everywhere', async () => {
     const { session } = await signedIn(app, store.db, 'admin');
+    for (const url of ['/login', '/admin/schools', '/account/lang']) {
+      const json = await app.inject({ method: 'POST', url, payload: JSON.stringify({ _csrf: session.csrf, lang: 'en', next: '/home' }), headers: { cookie: session.cookie!, accept: 'text/html', 'content-type': 'application/json' } });
+      expect(json.statusCode, url).toBe(415);
+      expect(json.body).toContain('aanvaardt alleen gewone formuliergegevens');
+    }
     const res = await app.inject({
       method: 'POST',
       url: '/admin/schools',

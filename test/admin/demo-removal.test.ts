@@ -106,6 +106,10 @@ describe(`removing the demo network (${storeKind})`, () => {
     const audit = await store.db.selectFrom('audit_log').select(['user_id', 'target']).where('action', '=', 'demo.remove').execute();
     expect(audit).toEqual([{ user_id: admin.id, target: 'schools:12 waves:4 users:4' }]);
 
+    const log = await admin.session.get('/admin/audit');
+    expect(log.body).toContain('demonetwerk verwijderd');
+    expect(log.body).toContain('scholen: 12 · bevragingen: 4 · gebruikers: 4');
+
     const page = await admin.session.get('/admin?done=demoRemoved');
     expect(page.body).toContain('Het demonetwerk is verwijderd.');
     expect(page.body).not.toContain('action="/admin/demo/remove"');

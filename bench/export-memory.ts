@@ -161,7 +161,8 @@ async function generate(url: string, schools: number, responses: number): Promis
   const { migrateToLatest } = await import('../server/db/migrate.ts');
   const { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } = await import('../surveys/load.ts');
   const { publishQuestionnaire } = await import('../server/questionnaires.ts');
-  const { closeWave, createWave, openWave } = await import('../server/waves.ts');
+  const { createWave, openWave } = await import('../server/waves.ts');
+  const { closeWave } = await import('../server/sealing.ts');
   const { rng, schoolEffect, syntheticResponse } = await import('../server/synthetic.ts');
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
   try {

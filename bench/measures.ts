@@ -83,29 +83,30 @@ async function tableRows(db: Kysely<Database>): Promise<TableRows> {
 }
 
 /**
- * For `generateNetwork`'s `onSeal`: first the baseline — `CREATE TABLE … AS SELECT … ORDER BY
- * random()` of the wave's stored responses (then dropped) — then `closeWave` itself, which also
- * decrypts them (issue 14: ≤ 4×).
+ * For `generateNetwork`'s `onSeal`: `closeWave` itself — which reads the wave's sealed boxes,
+ * decrypts, shuffles and writes them (issue 14: ≤ 4×) — then the baseline: `CREATE TABLE … AS
+ * SELECT … ORDER BY random()` of the same wave's responses in plaintext (then dropped), the
+ * shuffled copy sealing produced before answers were encrypted.
  */
 export function sealingProbe(db: Kysely<Database>, out: { value?: Sealing }, databaseUrl?: string) {
   return async (wave: { id: string; responses: number }, seal: () => Promise<void>) => {
     const before = await tableRows(db);
     await sql`checkpoint`.execute(db).catch(() => {});
+    const close = await timedWithCpu(databaseUrl, seal);
+    const after = await tableRows(db);
+    await sql`checkpoint`.execute(db).catch(() => {});
     const baseline = await timedWithCpu(databaseUrl, () =>
-      // The wave's rows as they are stored while it is open (sealed boxes): the same rows sealing must read and rewrite.
       sql`create table bench_seal_baseline as
-          select wave_id, school_id, box from encrypted_response where wave_id = ${wave.id} order by random()`.execute(db),
+          select wave_id, school_id, answers, background from response where wave_id = ${wave.id} order by random()`.execute(db),
     );
     await sql`drop table bench_seal_baseline`.execute(db);
-    await sql`checkpoint`.execute(db).catch(() => {});
-    const close = await timedWithCpu(databaseUrl, seal);
     out.value = {
       responses: wave.responses,
       closeWaveMs: close.ms,
       baselineMs: baseline.ms,
       cpu: close.cpu && baseline.cpu ? { closeWaveMs: close.cpu.databaseMs, baselineMs: baseline.cpu.databaseMs } : null,
       tableRowsBefore: before,
-      tableRows: await tableRows(db),
+      tableRows: after,
     };
   };
 }

@@ -20,7 +20,8 @@ import type { Database } from '../server/db/schema.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
 import { publishQuestionnaire } from '../server/questionnaires.ts';
-import { closeWave, createWave, openWave } from '../server/waves.ts';
+import { createWave, openWave } from '../server/waves.ts';
+import { closeWave } from '../server/sealing.ts';
 import { storeWaveSums } from '../server/results/wave-results.ts';
 import { rng, schoolEffect, syntheticResponse, type SchoolEffect } from '../server/synthetic.ts';
 import { sealSubmission } from '../server/submissions.ts';
@@ -249,7 +250,7 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
       for (let i = 0; i < school.staff; i++) {
         const r = syntheticResponse(questionnaire, school.effect, random, (shifts[w] ?? 0) + drift);
         const comment = random() < commentRate ? COMMENTS[Math.floor(random() * COMMENTS.length)]! : null;
-        const sealed = sealSubmission(wave, { ...r, comment });
+        const sealed = sealSubmission(wave, school.id, { ...r, comment });
         batch.schoolIds.push(school.id);
         batch.boxes.push(sealed.response.toString('hex'));
         if (sealed.comment) {

@@ -38,7 +38,7 @@ export function answerSets(q: Questionnaire, waveId: string, count = 400, seed =
       if (a !== null) params.append(`a.${items[j]!.id}`, String(a));
     });
     for (const [k, v] of Object.entries(r.background)) params.append(`b.${k}`, v);
-    sets.push({ form: params.toString(), box: seal(key, 'response', waveId, encodeResponse(q, r)) });
+    sets.push({ form: params.toString(), box: seal(key, { kind: 'response', waveId, schoolId: waveId }, encodeResponse(q, r)) });
   }
   return sets;
 }

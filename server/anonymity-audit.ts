@@ -84,14 +84,25 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     const plain = Number((await db.selectFrom('response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', wave.id).executeTakeFirstOrThrow()).n);
     const plainComments = Number((await db.selectFrom('comment').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', wave.id).executeTakeFirstOrThrow()).n);
     if (plain || plainComments) channel.findings.push(`wave "${wave.name}" (${wave.id}) is not sealed but holds ${plain} response(s) and ${plainComments} comment(s) in plaintext`);
-    const boxes = await db.selectFrom('encrypted_response').select('box').where('wave_id', '=', wave.id).execute();
-    const commentBoxes = await db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', wave.id).execute();
+    const boxes = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', wave.id).execute();
+    const commentBoxes = await db.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', wave.id).execute();
     const responseLength = BOX_OVERHEAD + itemsInOrder(q).length + q.background.length;
     const odd = boxes.filter((b) => b.box.byteLength !== responseLength).length;
     if (odd) channel.findings.push(`wave "${wave.name}": ${odd} encrypted response(s) do not have the fixed length ${responseLength}`);
     const commentLength = q.comment ? BOX_OVERHEAD + commentBoxLength(q.comment.maxLength) : null;
     const oddComments = commentBoxes.filter((b) => b.box.byteLength !== commentLength).length;
     if (oddComments) channel.findings.push(`wave "${wave.name}": ${oddComments} encrypted comment(s) do not have the fixed length ${commentLength ?? '(no comment in this questionnaire)'}`);
+    // Every box was written by a submission that spent a code (or by the demo's seeding, counted in
+    // codes_spent): more boxes than that, or a box twice, is a copy made in the database to tag one.
+    const nonces = new Set(boxes.map((b) => Buffer.from(b.box).subarray(1, 25).toString('latin1')));
+    if (nonces.size < boxes.length) channel.findings.push(`wave "${wave.name}": ${boxes.length - nonces.size} response box(es) are copies of another (the database was altered)`);
+    const { rows: excess } = await sql<{ school_id: string; boxes: number; spent: number }>`
+      select ws.school_id, coalesce(b.n, 0)::int as boxes, (ws.codes_spent + coalesce(c.n, 0))::int as spent
+      from wave_school ws
+      left join (select school_id, count(*) as n from encrypted_response where wave_id = ${wave.id} group by school_id) b on b.school_id = ws.school_id
+      left join (select school_id, count(*) as n from access_code where wave_id = ${wave.id} and spent group by school_id) c on c.school_id = ws.school_id
+      where ws.wave_id = ${wave.id} and coalesce(b.n, 0) > ws.codes_spent + coalesce(c.n, 0)`.execute(db);
+    for (const e of excess) channel.findings.push(`wave "${wave.name}": a school holds ${e.boxes} response box(es) for ${e.spent} spent code(s) (boxes were added in the database)`);
     if (!boxes.length && !commentBoxes.length) continue;
     let key: Buffer | null;
     try {
@@ -115,7 +126,7 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     let unreadable = 0;
     for (const b of boxes) {
       try {
-        const r = decodeResponse(q, open(key, 'response', wave.id, b.box));
+        const r = decodeResponse(q, open(key, { kind: 'response', waveId: wave.id, schoolId: b.school_id }, b.box));
         if (!sealedAnswers.has(`{${r.answers.map((a) => (a === null ? 'NULL' : a)).join(',')}}`) && r.answers.filter((a) => a !== null).length >= 8) markers.push(answersMarker(r.answers));
       } catch {
         unreadable++;
@@ -123,7 +134,7 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     }
     for (const b of commentBoxes) {
       try {
-        const text = decodeComment(open(key, 'comment', wave.id, b.box));
+        const text = decodeComment(open(key, { kind: 'comment', waveId: wave.id, schoolId: b.school_id }, b.box));
         if (Buffer.byteLength(text) >= 12 && !sealedComments.has(text)) markers.push(Buffer.from(text, 'utf8'));
       } catch {
         unreadable++;
@@ -131,7 +142,7 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     }
     if (unreadable) channel.findings.push(`wave "${wave.name}": ${unreadable} stored box(es) are not ciphertext of this wave (altered, or written by something else)`);
   }
-  channel.checked.push(`${waves.length} unsealed wave(s): no plaintext rows, every box of fixed length, every box opens only with its wave's key`);
+  channel.checked.push(`${waves.length} unsealed wave(s): no plaintext rows, every box of fixed length, no box copied or added, every box opens only with its wave's key and school`);
   return { channel, markers };
 }
 

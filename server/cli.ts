@@ -303,7 +303,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async ({ positionals, config }) => {
       const id = requireId(positionals[0]!, 'the wave id');
-      const { closeWave } = await waves();
+      const { closeWave } = await import('./sealing.ts');
       await withKeys(config, async (store, keys) => {
         const wave = await store.db.selectFrom('wave').select('status').where('id', '=', id).executeTakeFirst();
         if (!wave) return waveRefusal('not-found');

@@ -7,10 +7,12 @@ import { encodeComment, encodeResponse, seal } from './encryption/boxes.ts';
 import type { AnswerableWave } from './encryption/wave-keys.ts';
 
 /**
- * Why a code cannot be used. `unavailable` is one answer for a code that is unknown, already used,
- * or whose wave has closed: whoever holds a noted slip learns nothing about whether its holder
- * answered (design §4). Only a wave that has not started yet is said as such — no code of a draft
- * wave can have been used.
+ * Why a code cannot be used. `unavailable` is one answer for a code that is unknown or whose wave
+ * has closed (a sealed wave keeps no codes at all). A used code of an open wave is NOT refused here:
+ * it shows the questionnaire exactly as an unused one does, and only the final, spending store tells
+ * them apart — so whoever holds a noted slip cannot learn whether its holder answered without using
+ * the slip up (design §4). Only a wave that has not started yet is said as such: none of its codes
+ * can have been used.
  */
 export type CodeProblem = 'unavailable' | 'not-open';
 
@@ -29,10 +31,10 @@ export async function lookUpCode(db: Kysely<Database>, input: string): Promise<C
   const row = await db
     .selectFrom('access_code')
     .innerJoin('wave', 'wave.id', 'access_code.wave_id')
-    .select(['access_code.wave_id', 'access_code.school_id', 'access_code.spent', 'wave.status'])
+    .select(['access_code.wave_id', 'access_code.school_id', 'wave.status'])
     .where('access_code.hash', '=', hash)
     .executeTakeFirst();
-  if (!row || row.spent || row.status === 'closed') return { ok: false, problem: 'unavailable' };
+  if (!row || row.status === 'closed') return { ok: false, problem: 'unavailable' };
   if (row.status === 'draft') return { ok: false, problem: 'not-open' };
   return { ok: true, context: { hash, waveId: row.wave_id, schoolId: row.school_id } };
 }
@@ -49,8 +51,8 @@ export interface ValidAnswers {
 /** Field name → message key; the field name is the form field, so errors name the item. */
 export type FieldErrors = Record<string, string>;
 
-/** Fields of the form that are not answers: the code, the wave it was shown for, the language. */
-const CONTROL_FIELDS = new Set(['code', 'wave', 'lang']);
+/** Fields of the form that are not answers: the code, the wave and school it was shown for, the language. */
+const CONTROL_FIELDS = new Set(['code', 'wave', 'school', 'lang']);
 
 /** What `validateAnswers` needs of a questionnaire, derived once per questionnaire object. */
 interface AnswerShape {
@@ -128,11 +130,12 @@ export interface SealedSubmission {
   comment: Buffer | null;
 }
 
-export function sealSubmission(wave: AnswerableWave, value: ValidAnswers): SealedSubmission {
+/** Seals a submission for its wave and school (the school is bound into the boxes: `BoxLabel`). */
+export function sealSubmission(wave: AnswerableWave, schoolId: string, value: ValidAnswers): SealedSubmission {
   const { questionnaire: q, key, waveId } = wave;
   return {
-    response: seal(key, 'response', waveId, encodeResponse(q, value)),
-    comment: value.comment !== null && q.comment ? seal(key, 'comment', waveId, encodeComment(q.comment.maxLength, value.comment)) : null,
+    response: seal(key, { kind: 'response', waveId, schoolId }, encodeResponse(q, value)),
+    comment: value.comment !== null && q.comment ? seal(key, { kind: 'comment', waveId, schoolId }, encodeComment(q.comment.maxLength, value.comment)) : null,
   };
 }
 
@@ -145,14 +148,16 @@ export function sealSubmission(wave: AnswerableWave, value: ValidAnswers): Seale
  * transaction's code hash beside ciphertext only (design §4).
  *
  * True when stored; false when nothing was written: the code is unknown or spent, or not a code of
- * this wave, or the wave is no longer open.
+ * this wave and school (the boxes were sealed for them), or the wave is no longer open.
  */
-export async function storeSubmission(db: Kysely<Database>, waveId: string, hash: string, sealed: SealedSubmission): Promise<boolean> {
+export async function storeSubmission(db: Kysely<Database>, code: { hash: string; waveId: string; schoolId: string }, sealed: SealedSubmission): Promise<boolean> {
+  const { hash, waveId, schoolId } = code;
   const { rows } = await sql<{ n: number }>`
     with spent as (
       update access_code set spent = true
       where hash = ${hash}
         and wave_id = ${waveId}
+        and school_id = ${schoolId}
         and spent = false
         and exists (select 1 from wave where wave.id = ${waveId} and wave.status = 'open')
       returning wave_id, school_id
@@ -176,7 +181,7 @@ export async function storeSubmission(db: Kysely<Database>, waveId: string, hash
  * stored exactly as a teacher's are: sealed with the wave's key, for `closeWave` to open.
  */
 export async function storeWithoutCodes(db: Kysely<Database>, wave: AnswerableWave, schoolId: string, values: ValidAnswers[]): Promise<void> {
-  const sealed = values.map((v) => sealSubmission(wave, v));
+  const sealed = values.map((v) => sealSubmission(wave, schoolId, v));
   const comments = sealed.flatMap((s) => (s.comment ? [s.comment] : []));
   for (const [table, boxes] of [['encrypted_response', sealed.map((s) => s.response)], ['encrypted_comment', comments]] as const) {
     for (let i = 0; i < boxes.length; i += 5000) {

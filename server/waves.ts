@@ -1,19 +1,13 @@
-import { randomInt } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { createWavePartitions, partitionName } from './db/partitions.ts';
+import { sql, type Kysely } from 'kysely';
+import { createWavePartitions } from './db/partitions.ts';
 import type { Database, WaveStatus } from './db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 import { generateCode, hashCode } from './access-codes.ts';
 import { recordAction, type Actor } from './audit-log.ts';
-import { freezeWave } from './results/frozen-wave.ts';
-import { getQuestionnaire } from './questionnaires.ts';
-import { decodeComment, decodeResponse, open } from './encryption/boxes.ts';
-import { WaveKeyUnavailable, type WaveKeys } from './encryption/wave-keys.ts';
-import type { Questionnaire } from '../surveys/schema.ts';
 
 export class WaveError extends Error {
   constructor(
-    readonly reason: 'not-found' | 'not-draft' | 'not-open' | 'no-schools' | 'already-closed' | 'unknown-school' | 'key-unavailable',
+    readonly reason: 'not-found' | 'not-draft' | 'not-open' | 'no-schools' | 'already-closed' | 'unknown-school' | 'key-unavailable' | 'tampered',
     message: string,
   ) {
     super(message);
@@ -126,124 +120,6 @@ export async function issueCodesForWave(
     await recordAction(trx, actor, 'codes.generate', detail);
   });
   return bySchool;
-}
-
-/**
- * Closes and seals a wave (design §4) in one transaction. While the wave was open its answers and
- * comments were stored only as ciphertext (`encrypted_response`, `encrypted_comment`); sealing
- * opens them with the wave's data key, shuffles them (a cryptographic Fisher–Yates shuffle) and
- * writes them in that order, with fresh random ids, into new partitions of `response` and `comment`
- * (all with one xmin, nothing keeps the submission order). Every code of the wave goes: spent ones
- * become a count per school, and unused ones could no longer be used anyway (keeping them would tell
- * a slip's holder whether it was used). The encrypted partitions are dropped and the wrapped data
- * key deleted, so what the WAL and old backups hold of the open wave is ciphertext whose key is gone
- * once the master key is rotated. The old partitions' files are unlinked at commit, which VACUUM FULL
- * cannot promise. Other waves' rows are not touched. Retrying after a crash is safe: before commit
- * nothing changed; after commit the wave is sealed and closing again is a no-op. If the master key
- * cannot open the wave's key, nothing changes and the error says so.
- */
-export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
-  const alreadyClosed = await db.transaction().execute(async (trx) => {
-    const wave = await trx.selectFrom('wave').select(['status', 'sealed', 'questionnaire_id']).where('id', '=', waveId).forUpdate().executeTakeFirst();
-    if (!wave) throw new WaveError('not-found', 'wave not found');
-    if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
-    if (wave.sealed) return true;
-    // No submission may slip in between reading and swapping, and detaching needs the parents anyway.
-    // Lock order matches a submission's (access_code, then the encrypted tables): no deadlock.
-    await sql`lock table access_code, encrypted_response, encrypted_comment, response, comment in access exclusive mode`.execute(trx);
-    await sql`
-      update wave_school ws set codes_spent = ws.codes_spent + c.n
-      from (select school_id, count(*)::int as n from access_code
-            where wave_id = ${waveId} and spent group by school_id) c
-      where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-    const opened = await openedSubmissions(trx, keys, waveId, await getQuestionnaire(trx, wave.questionnaire_id)).catch((err) => {
-      throw err instanceof WaveKeyUnavailable ? new WaveError('key-unavailable', err.message) : err;
-    });
-    await replacePartition(trx, 'access_code', waveId, async () => {});
-    await replacePartition(trx, 'response', waveId, (fresh) => insertShuffled(trx, fresh, waveId, opened.responses, (r) => [r.schoolId, pgArray(r.answers), JSON.stringify(r.background)], ['school_id', 'answers', 'background'], ['uuid', 'smallint[]', 'jsonb']));
-    await replacePartition(trx, 'comment', waveId, (fresh) => insertShuffled(trx, fresh, waveId, opened.comments, (c) => [c.schoolId, c.text], ['school_id', 'text'], ['uuid', 'text']));
-    for (const table of ['encrypted_response', 'encrypted_comment'] as const) await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
-    await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
-    await freezeWave(trx, waveId);
-    await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
-    await recordAction(trx, actor, 'wave.close', `wave:${waveId}`);
-    return false;
-  });
-  keys.forget(waveId);
-  return { alreadyClosed };
-}
-
-interface OpenedResponse {
-  schoolId: string;
-  answers: (number | null)[];
-  background: Record<string, string>;
-}
-
-/**
- * Everything the wave received, decrypted: the boxes, plus any plaintext rows a wave opened before
- * encryption existed still holds (the anonymity audit reports those).
- */
-async function openedSubmissions(trx: Kysely<Database>, keys: WaveKeys, waveId: string, q: Questionnaire) {
-  const boxes = await trx.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
-  const commentBoxes = await trx.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
-  const key = boxes.length || commentBoxes.length ? await keys.dataKey(trx, waveId, { create: false }) : null;
-  if ((boxes.length || commentBoxes.length) && !key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
-  const responses: OpenedResponse[] = boxes.map((b) => ({ schoolId: b.school_id, ...decodeResponse(q, open(key!, 'response', waveId, b.box)) }));
-  const comments = commentBoxes.map((b) => ({ schoolId: b.school_id, text: decodeComment(open(key!, 'comment', waveId, b.box)) }));
-  const legacy = await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute();
-  for (const r of legacy) responses.push({ schoolId: r.school_id, answers: r.answers, background: r.background });
-  const legacyComments = await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute();
-  for (const c of legacyComments) comments.push({ schoolId: c.school_id, text: c.text });
-  return { responses, comments };
-}
-
-const pgArray = (values: ReadonlyArray<number | null>) => `{${values.map((v) => (v === null ? 'NULL' : v)).join(',')}}`;
-
-/** Rows per INSERT: bounded parameters, and PGlite's memory stays small. */
-const SEAL_BATCH = 20_000;
-
-/** Inserts `rows` in a uniformly random order (Fisher–Yates with a cryptographic generator). */
-async function insertShuffled<T>(
-  trx: Kysely<Database>,
-  table: RawBuilder<unknown>,
-  waveId: string,
-  rows: T[],
-  fields: (row: T) => string[],
-  columns: string[],
-  types: string[],
-): Promise<void> {
-  for (let i = rows.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-  }
-  for (let start = 0; start < rows.length; start += SEAL_BATCH) {
-    const batch = rows.slice(start, start + SEAL_BATCH).map(fields);
-    const arrays = columns.map((_, c) => batch.map((r) => r[c]!));
-    const names = columns.map((c, i) => sql.id(`c${i}`));
-    // Arrays travel as text[] and are cast per row: `unnest` of a smallint[][] would flatten it.
-    await sql`
-      insert into ${table} (wave_id, ${sql.join(columns.map((c) => sql.id(c)))})
-      select ${waveId}::uuid, ${sql.join(names.map((n, i) => sql`${n}::${sql.raw(types[i]!)}`))}
-      from unnest(${sql.join(arrays.map((a) => sql`${a}::text[]`))}) as t(${sql.join(names)})`.execute(trx);
-  }
-}
-
-/**
- * Swaps in a new table for the wave's partition of `table`, filled by `fill` before it is attached:
- * its indexes are then built in one pass rather than row by row. The old partition's file — with its
- * row versions, ids and order of arrival — is unlinked at commit.
- */
-async function replacePartition(trx: Kysely<Database>, table: 'access_code' | 'response' | 'comment', waveId: string, fill: (fresh: RawBuilder<unknown>) => Promise<void>): Promise<void> {
-  const name = partitionName(table, waveId);
-  const fresh = sql.id(`${name}_new`);
-  const old = sql.id(name);
-  // LIKE copies the columns, their NOT NULL constraints (attaching needs them) and defaults (fresh ids).
-  await sql`create table ${fresh} (like ${sql.table(table)} including defaults)`.execute(trx);
-  await fill(fresh);
-  await sql`alter table ${sql.table(table)} detach partition ${old}`.execute(trx);
-  await sql`drop table ${old}`.execute(trx);
-  await sql`alter table ${fresh} rename to ${old}`.execute(trx);
-  await sql`alter table ${sql.table(table)} attach partition ${old} for values in (${sql.lit(waveId)})`.execute(trx);
 }
 
 // ---- Admin: checking, listing and describing waves ----------------------------------------------
@@ -389,12 +265,12 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
     .where('spent', '=', true)
     .groupBy('school_id')
     .execute();
-  const responses = await db
-    .selectFrom('response')
-    .select(['school_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('wave_id', '=', waveId)
-    .groupBy('school_id')
-    .execute();
+  // An open wave's responses are still sealed boxes; a sealed wave's are rows of `response`.
+  const { rows: responses } = await sql<{ school_id: string; n: number }>`
+    select school_id, count(*)::int as n from (
+      select school_id from encrypted_response where wave_id = ${waveId}
+      union all select school_id from response where wave_id = ${waveId}) r
+    group by school_id`.execute(db);
   const spentBy = new Map(spent.map((r) => [r.school_id, Number(r.n)]));
   const responsesBy = new Map(responses.map((r) => [r.school_id, Number(r.n)]));
   return {

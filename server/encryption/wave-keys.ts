@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
@@ -28,18 +28,41 @@ export class WaveKeyUnavailable extends Error {
 /** How long a process trusts what it read about an open wave; sealing elsewhere is caught by the SQL guard anyway. */
 const TTL_MS = 60_000;
 
+/** `app_meta` key of the fingerprint of the master key in use: instances configured otherwise make no keys. */
+const IN_USE = 'master_key_in_use';
+
 /**
  * Each wave's data key, wrapped by the master key, in `wave_key` while the wave is open; sealing
  * deletes it. Data keys are made when first needed (the first answer, or `openWave` need not know),
- * so waves opened before encryption existed get one too.
+ * so waves opened before encryption existed get one too. The database records which master key is
+ * in use (its fingerprint, in `app_meta`): an instance configured with another one — a mistyped key,
+ * or one still running with the old key after `key:rotate` — makes no data key, so no answer is ever
+ * sealed with a key that the deployment will not have.
  */
 export class WaveKeys {
   private readonly cache = new Map<string, { at: number; wave: AnswerableWave }>();
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly master: MasterKey,
-  ) {}
+    private readonly ttlMs = TTL_MS,
+  ) {
+    // Expired entries go even when nobody asks for their wave again (a wave sealed elsewhere).
+    this.sweeper = setInterval(() => this.sweep(), ttlMs);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [waveId, entry] of this.cache) if (now - entry.at >= this.ttlMs) this.cache.delete(waveId);
+  }
+
+  /** Stops the sweeper (a process that holds several instances, such as a test, closes them). */
+  close(): void {
+    clearInterval(this.sweeper);
+    this.cache.clear();
+  }
 
   /** The wave if it is open, with its data key (made at its first answer); null if not open or unknown. */
   async answerable(waveId: string): Promise<AnswerableWave | null> {
@@ -56,8 +79,9 @@ export class WaveKeys {
   }
 
   private async load(waveId: string, options: { create: boolean }): Promise<OpenWave | AnswerableWave | null> {
+    this.sweep();
     const hit = this.cache.get(waveId);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.wave;
+    if (hit) return hit.wave;
     const row = await this.db.selectFrom('wave').select(['status', 'questionnaire_id']).where('id', '=', waveId).executeTakeFirst();
     if (row?.status !== 'open') {
       this.cache.delete(waveId);
@@ -72,8 +96,9 @@ export class WaveKeys {
     return wave;
   }
 
-  /** Sealing is done with the wave: nothing here keeps its key. */
+  /** Sealing is done with the wave: nothing here keeps its key (overwritten, not merely dropped). */
   forget(waveId: string): void {
+    this.cache.get(waveId)?.wave.key.fill(0);
     this.cache.delete(waveId);
   }
 
@@ -85,19 +110,35 @@ export class WaveKeys {
   async dataKey(db: Kysely<Database>, waveId: string, options: { create: boolean }): Promise<Buffer | null> {
     let row = await db.selectFrom('wave_key').select(['wrapped', 'master_key_id']).where('wave_id', '=', waveId).executeTakeFirst();
     if (!row && options.create) {
-      await db
-        .insertInto('wave_key')
-        .values({ wave_id: waveId, wrapped: this.wrap(waveId, randomBytes(32)), master_key_id: this.master.id })
-        .onConflict((oc) => oc.column('wave_id').doNothing())
-        .execute();
-      row = await db.selectFrom('wave_key').select(['wrapped', 'master_key_id']).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
+      await this.claimInUse(db, waveId);
+      // Only for a wave still open (sealing may have committed since it was read), and only one key
+      // however many instances race: the first insert wins and everyone unwraps what was stored.
+      await sql`
+        insert into wave_key (wave_id, wrapped, master_key_id)
+        select ${waveId}::uuid, ${this.wrap(waveId, randomBytes(32))}::bytea, ${this.master.id}
+        where exists (select 1 from wave where id = ${waveId} and status = 'open')
+        on conflict (wave_id) do nothing`.execute(db);
+      row = await db.selectFrom('wave_key').select(['wrapped', 'master_key_id']).where('wave_id', '=', waveId).executeTakeFirst();
     }
     if (!row) return null;
     return this.unwrap(waveId, row);
   }
 
+  /**
+   * The master key in use is this one, or no data key is made with it. The first key recorded, or a
+   * new key once no wave key depends on the old one (every wave sealed), becomes the key in use.
+   */
+  private async claimInUse(db: Kysely<Database>, waveId: string): Promise<void> {
+    await db.insertInto('app_meta').values({ key: IN_USE, value: this.master.id }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await sql`update app_meta set value = ${this.master.id} where key = ${IN_USE} and value <> ${this.master.id} and not exists (select 1 from wave_key)`.execute(db);
+    const inUse = await db.selectFrom('app_meta').select('value').where('key', '=', IN_USE).executeTakeFirstOrThrow();
+    if (inUse.value !== this.master.id) {
+      throw new WaveKeyUnavailable(waveId, `open waves depend on master key ${inUse.value} and the configured one is ${this.master.id} (was the key rotated without this instance restarting?)`);
+    }
+  }
+
   private wrap(waveId: string, dataKey: Buffer, master = this.master): Buffer {
-    return seal(master.key, 'wave-key', waveId, dataKey);
+    return seal(master.key, { kind: 'wave-key', waveId }, dataKey);
   }
 
   private unwrap(waveId: string, row: { wrapped: Uint8Array; master_key_id: string }, master = this.master): Buffer {
@@ -105,7 +146,7 @@ export class WaveKeys {
       throw new WaveKeyUnavailable(waveId, `it was wrapped by master key ${row.master_key_id}, and the configured one is ${master.id}`);
     }
     try {
-      return open(master.key, 'wave-key', waveId, row.wrapped);
+      return open(master.key, { kind: 'wave-key', waveId }, row.wrapped);
     } catch (err) {
       if (err instanceof BoxError) throw new WaveKeyUnavailable(waveId, err.message);
       throw err;
@@ -139,7 +180,10 @@ export class WaveKeys {
    */
   async rotate(next: MasterKey): Promise<number> {
     const count = await this.db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('wave_key').select(['wave_id', 'wrapped', 'master_key_id']).forUpdate().execute();
+      // Serialises with every key creation (which reads it) and records the new key as the one in use.
+      await trx.insertInto('app_meta').values({ key: IN_USE, value: next.id }).onConflict((oc) => oc.column('key').doUpdateSet({ value: next.id })).execute();
+      // Rows already under the new key (a rotation interrupted and run again) are left as they are.
+      const rows = await trx.selectFrom('wave_key').select(['wave_id', 'wrapped', 'master_key_id']).where('master_key_id', '!=', next.id).forUpdate().execute();
       for (const row of rows) {
         const dataKey = this.unwrap(row.wave_id, row);
         await trx

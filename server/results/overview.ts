@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Disclosed } from '../../analysis/index.ts';
 import { loadWaveResults } from './wave-results.ts';
@@ -40,14 +40,14 @@ export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly 
     .orderBy('wave.created_at', 'desc')
     .orderBy('wave.id')
     .execute();
-  const running = await db
-    .selectFrom('response')
-    .innerJoin('wave', 'wave.id', 'response.wave_id')
-    .select(['response.wave_id', 'response.school_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('wave.status', '=', 'open')
-    .where('response.school_id', 'in', [...schoolIds])
-    .groupBy(['response.wave_id', 'response.school_id'])
-    .execute();
+  // While a wave is open its responses are sealed boxes (design §4): counted, never opened.
+  const { rows: running } = await sql<{ wave_id: string; school_id: string; n: number }>`
+    select r.wave_id, r.school_id, count(*)::int as n from (
+      select wave_id, school_id from encrypted_response where school_id in (${sql.join([...schoolIds])})
+      union all select wave_id, school_id from response where school_id in (${sql.join([...schoolIds])})) r
+    join wave on wave.id = r.wave_id
+    where wave.status = 'open'
+    group by r.wave_id, r.school_id`.execute(db);
   const runningOf = new Map(running.map((r) => [`${r.wave_id}/${r.school_id}`, Number(r.n)]));
   const out: SchoolOverview[] = [];
   for (const s of schools) {

@@ -14,10 +14,11 @@ const LangQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }), lang: Lang }, { additionalProperties: false });
 const CodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) });
 // Item fields are checked against the questionnaire itself (validateAnswers), which names each one.
-// `wave` is the wave the form was shown for: the answers are checked against its questionnaire and
-// sealed with its key before the one statement that spends the code (which also checks the wave).
+// `wave` and `school` are those of the code the form was shown for: the answers are checked against
+// the wave's questionnaire and sealed for that wave and school before the one statement that spends
+// the code (which checks both again).
 const SubmitBody = Type.Object(
-  { code: Type.String({ maxLength: 64 }), wave: Type.Optional(Type.String({ maxLength: 64 })), lang: Lang },
+  { code: Type.String({ maxLength: 64 }), wave: Type.Optional(Type.String({ maxLength: 64 })), school: Type.Optional(Type.String({ maxLength: 64 })), lang: Lang },
   { additionalProperties: Type.String({ maxLength: 5000 }), maxProperties: 300 },
 );
 
@@ -67,10 +68,10 @@ export default async function teacherRoutes(app: FastifyInstance) {
     }
   }
 
-  const form = (reply: FastifyReply, wave: OpenWave, code: string, extra: Record<string, unknown> = {}, body: SubmissionFields = {}, errors = {}) => {
+  const form = (reply: FastifyReply, wave: OpenWave, schoolId: string, code: string, extra: Record<string, unknown> = {}, body: SubmissionFields = {}, errors = {}) => {
     const t = translator(reply.request.lang);
     const view = questionnaireView(wave.questionnaire, reply.request.lang, t, formatCode(code), body, errors);
-    return reply.page('questionnaire', { q: view, wave: wave.waveId, ...extra });
+    return reply.page('questionnaire', { q: view, wave: wave.waveId, school: schoolId, ...extra });
   };
 
   /** Shows the questionnaire for a code, or the home page saying why not. */
@@ -81,7 +82,7 @@ export default async function teacherRoutes(app: FastifyInstance) {
     const wave = await answerableWave(found.context.waveId, 'shown');
     if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
     if (!wave) return refuse(request, reply, 'unavailable');
-    return form(reply, wave, normaliseCode(input)!);
+    return form(reply, wave, found.context.schoolId, normaliseCode(input)!);
   }
 
   app.get('/', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => home(reply));
@@ -104,12 +105,12 @@ export default async function teacherRoutes(app: FastifyInstance) {
     // Nearly every submission: the form's own wave is open and the answers fit it, so they are
     // sealed and stored in one statement. Anything else — a stale or forged wave field, a spent or
     // unknown code, answers to correct — is settled by looking the code up.
-    const formWave = body.wave && isUuid(body.wave) ? await answerableWave(body.wave) : null;
+    const formWave = body.wave && isUuid(body.wave) && body.school && isUuid(body.school) ? await answerableWave(body.wave) : null;
     if (formWave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, formWave);
     if (formWave) {
       const checked = validateAnswers(formWave.questionnaire, body);
       if (checked.ok) {
-        const stored = await store(request, reply, formWave, code, body, checked.value);
+        const stored = await store(request, reply, formWave, body.school!, code, body, checked.value);
         if (stored !== false) return stored;
       }
     }
@@ -120,20 +121,20 @@ export default async function teacherRoutes(app: FastifyInstance) {
     if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
     if (!wave) return refuse(request, reply, 'unavailable');
     const checked = validateAnswers(wave.questionnaire, body);
-    if (!checked.ok) return form(reply.status(422), wave, code, {}, body, checked.errors);
-    const stored = await store(request, reply, wave, code, body, checked.value);
+    if (!checked.ok) return form(reply.status(422), wave, found.context.schoolId, code, {}, body, checked.errors);
+    const stored = await store(request, reply, wave, found.context.schoolId, code, body, checked.value);
     return stored === false ? refuse(request, reply, 'unavailable') : stored;
   });
 
   /** Seals and stores; the reply when stored or failed, false when nothing matched (the code was not usable in this wave). */
-  async function store(request: FastifyRequest, reply: FastifyReply, wave: AnswerableWave, code: string, body: SubmissionFields, value: ValidAnswers) {
+  async function store(request: FastifyRequest, reply: FastifyReply, wave: AnswerableWave, schoolId: string, code: string, body: SubmissionFields, value: ValidAnswers) {
     let stored;
     try {
-      stored = await storeSubmission(app.store.db, wave.waveId, hashCode(code), sealSubmission(wave, value));
+      stored = await storeSubmission(app.store.db, { hash: hashCode(code), waveId: wave.waveId, schoolId }, sealSubmission(wave, schoolId, value));
     } catch (err) {
       // Nothing was stored (one statement fails as a whole): the form again, answers kept, code unspent.
       request.log.error({ err }, 'storing a response failed');
-      return form(reply.status(503), wave, code, { failure: translator(request.lang)('submit.nothingSaved') }, body);
+      return form(reply.status(503), wave, schoolId, code, { failure: translator(request.lang)('submit.nothingSaved') }, body);
     }
     return stored ? reply.redirect(`/thanks?lang=${request.lang}`, 303) : false;
   }

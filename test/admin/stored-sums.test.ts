@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
-import { closeWave } from '../../server/waves.ts';
+import { closeWave } from '../../server/sealing.ts';
 import { loadWaveResults, storeWaveSums, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { layoutOf, packResponseSums, sumResponses, unpackResponseSums } from '../../analysis/index.ts';

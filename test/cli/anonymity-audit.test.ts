@@ -62,7 +62,7 @@ describe(`audit:anonymity (${storeKind})`, { timeout: 300_000 }, () => {
       for (const code of await issueCodes(store.db, waveId, schoolId, 3)) {
         const comment = `AuditCanary ${code} over de werkdruk`;
         const value = { answers: itemsInOrder(wave.questionnaire).map((_, i) => ((i * 7 + code.charCodeAt(0)) % 5) + 1), background: { role: 'leraar' }, comment };
-        expect(await storeSubmission(store.db, waveId, hashCode(code), sealSubmission(wave, value))).toBe(true);
+        expect(await storeSubmission(store.db, { hash: hashCode(code), waveId, schoolId }, sealSubmission(wave, schoolId, value))).toBe(true);
         answers.push({ code, comment });
       }
     });
@@ -82,7 +82,7 @@ describe(`audit:anonymity (${storeKind})`, { timeout: 300_000 }, () => {
       // What a careless change would do: the answers of one submission written in plaintext too.
       const box = await store.db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
       const { decodeResponse, open } = await import('../../server/encryption/boxes.ts');
-      const plain = decodeResponse(wave.questionnaire, open(wave.key, 'response', waveId, box.box));
+      const plain = decodeResponse(wave.questionnaire, open(wave.key, { kind: 'response', waveId, schoolId: box.school_id }, box.box));
       await sql`insert into ${sql.id(partitionName('response', waveId))} (wave_id, school_id, answers, background)
         values (${waveId}, ${box.school_id}, ${plain.answers}::smallint[], ${JSON.stringify(plain.background)}::jsonb)`.execute(store.db);
       if (storeKind === 'pglite') await sql`checkpoint`.execute(store.db);

@@ -4,12 +4,13 @@ import type { Kysely } from 'kysely';
 import Papa from 'papaparse';
 import yauzl from 'yauzl';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { seedDemo } from '../../server/demo.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/schools.ts';
-import { closeWave, createWave, openWave } from '../../server/waves.ts';
+import { createWave, openWave } from '../../server/waves.ts';
+import { closeWave } from '../../server/sealing.ts';
 import { createUser } from '../../server/users.ts';
 import { escapeFormula, formatCell } from '../../server/exports/csv.ts';
 import type { Column } from '../../server/exports/columns.ts';
@@ -84,7 +85,7 @@ async function seed(db: Kysely<Database>) {
       });
       await db.insertInto('response').values(rows).execute();
     }
-    await closeWave(db, waveId);
+    await closeWave(db, testKeys(db), waveId);
     waveIds.push(waveId);
   }
   return { waveIds, schoolIds };
@@ -137,7 +138,7 @@ describe(`CSV formula injection over every export (${storeKind})`, () => {
 
   beforeAll(async () => {
     store = await testStore();
-    await seedDemo(store.db, 5);
+    await seedDemo(store.db, testKeys(store.db), 5);
     seeded = await seed(store.db);
     await createUser(store.db, { email: 'formula.researcher@example.org', role: 'researcher', password: 'Vq7#tLm2!pXr9$Kd4&Wz' });
     app = await testApp(store);

@@ -17,7 +17,7 @@ import { testApp, testKeys } from '../helpers/app.ts';
 import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { closeWave } from '../../server/waves.ts';
+import { closeWave } from '../../server/sealing.ts';
 import { partitionName } from '../../server/db/partitions.ts';
 import { open } from '../../server/encryption/boxes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -118,11 +118,12 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
       store = { ...s, drop: () => s.close() };
     }
     app = await testApp(store);
-    ({ waveId, codes } = await openWaveWithCodes(store.db, 6));
+    let schoolId: string;
+    ({ waveId, codes, schoolId } = await openWaveWithCodes(store.db, 6));
     const since = storeKind === 'postgres' ? (await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(store.db)).rows[0]!.lsn : '';
     files = storeKind === 'postgres' ? postgresFiles(store, since) : pgliteFiles(store, dir!);
 
-    const body = new URLSearchParams({ code: codes[0]!, wave: waveId, comment: markerComment, 'b.role': 'leraar', 'b.seniority': 'gt15' });
+    const body = new URLSearchParams({ code: codes[0]!, wave: waveId, school: schoolId, comment: markerComment, 'b.role': 'leraar', 'b.seniority': 'gt15' });
     items.forEach((it, i) => body.append(`a.${it.id}`, String(markerAnswers[i])));
     const res = await app.inject({ method: 'POST', url: '/submit', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
     expect(res.statusCode).toBe(303);
@@ -158,8 +159,8 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
   });
 
   it('a copy of the database and its WAL joins a spent code to ciphertext only, which no key in the database opens', async () => {
-    const { rows } = await sql<{ hash: string; box: Uint8Array }>`
-      select a.hash, e.box from access_code a join encrypted_response e on e.xmin = a.xmin
+    const { rows } = await sql<{ hash: string; box: Uint8Array; school_id: string }>`
+      select a.hash, e.box, e.school_id from access_code a join encrypted_response e on e.xmin = a.xmin
       where a.wave_id = ${waveId} and a.spent`.execute(store.db);
     // The join an administrator would try does link the code to its row: that row is ciphertext.
     expect(rows).toHaveLength(1);
@@ -168,11 +169,12 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
     // What the database holds of keys: the wrapped data key. It is not the data key, and without the
     // master key (outside the database) nothing opens the box.
     const wrapped = await store.db.selectFrom('wave_key').select('wrapped').where('wave_id', '=', waveId).executeTakeFirstOrThrow();
-    for (const candidate of [Buffer.from(wrapped.wrapped).subarray(13, 45), randomBytes(32)]) {
-      expect(() => open(candidate, 'response', waveId, box)).toThrow();
+    const w = Buffer.from(wrapped.wrapped);
+    for (const candidate of [w.subarray(w.length - 16 - 32, w.length - 16), randomBytes(32)]) {
+      expect(() => open(candidate, { kind: 'response', waveId, schoolId: rows[0]!.school_id }, box)).toThrow();
     }
     // The master key does open it: the key, not the schema, is what protects the answers.
-    expect(open((await testKeys(store.db).dataKey(store.db, waveId, { create: false }))!, 'response', waveId, box).length).toBe(items.length + shipped.background.length);
+    expect(open((await testKeys(store.db).dataKey(store.db, waveId, { create: false }))!, { kind: 'response', waveId, schoolId: rows[0]!.school_id }, box).length).toBe(items.length + shipped.background.length);
   });
 
   it('after sealing, the markers are in the sealed partitions alone, and the wave key is gone', async () => {

@@ -41,17 +41,17 @@ export async function submit(db: Kysely<Database>, code: string, value: ValidAns
   if (!found.ok) return false;
   const wave = await testKeys(db).answerable(found.context.waveId);
   if (!wave) return false;
-  return storeSubmission(db, wave.waveId, found.context.hash, sealSubmission(wave, value));
+  return storeSubmission(db, found.context, sealSubmission(wave, found.context.schoolId, value));
 }
 
 /** What an open wave holds, opened with the test master key: the boxes as a teacher's answers and comments. */
 export async function openedSubmissions(db: Kysely<Database>, waveId: string) {
   const wave = (await testKeys(db).answerable(waveId))!;
   const responses = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
-  const comments = await db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', waveId).execute();
+  const comments = await db.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
   return {
-    responses: responses.map((r) => ({ school_id: r.school_id, ...decodeResponse(wave.questionnaire, open(wave.key, 'response', waveId, r.box)) })),
-    comments: comments.map((c) => decodeComment(open(wave.key, 'comment', waveId, c.box))),
+    responses: responses.map((r) => ({ school_id: r.school_id, ...decodeResponse(wave.questionnaire, open(wave.key, { kind: 'response', waveId, schoolId: r.school_id }, r.box)) })),
+    comments: comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId, schoolId: c.school_id }, c.box))),
   };
 }
 

@@ -11,7 +11,8 @@ import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD } from '../../server/demo.ts';
 import { createSchool } from '../../server/schools.ts';
-import { closeWave, createWave, openWave } from '../../server/waves.ts';
+import { createWave, openWave } from '../../server/waves.ts';
+import { closeWave } from '../../server/sealing.ts';
 import { storeWithoutCodes } from '../../server/submissions.ts';
 import { seedSealedDemo } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import { testApp, testKeys, testConfig } from '../helpers/app.ts';
 import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { formatCode } from '../../server/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
-import { closeWave } from '../../server/waves.ts';
+import { closeWave } from '../../server/sealing.ts';
 
 const form = (body: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },

@@ -30,11 +30,19 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
   });
 
   const waveOf = async (waveId: string) => (await testKeys(store.db).answerable(waveId))!;
-  const put = async (wave: AnswerableWave, code: string, value: ValidAnswers) => storeSubmission(store.db, wave.waveId, hashCode(code), sealSubmission(wave, value));
+  const schoolOf = new Map<string, string>();
+  const put = async (wave: AnswerableWave, code: string, value: ValidAnswers) => {
+    const schoolId = schoolOf.get(wave.waveId)!;
+    return storeSubmission(store.db, { hash: hashCode(code), waveId: wave.waveId, schoolId }, sealSubmission(wave, schoolId, value));
+  };
+  const waveOfFixture = async (w: { waveId: string; schoolId: string }) => {
+    schoolOf.set(w.waveId, w.schoolId);
+    return waveOf(w.waveId);
+  };
 
   it('spends the code and stores only ciphertext that opens to exactly what was given, the comment only when there is one', async () => {
     const w = await openWaveWithCodes(store.db, 2);
-    const wave = await waveOf(w.waveId);
+    const wave = await waveOfFixture(w);
     const before = await counts(store.db);
     const first = answers(1);
     expect(await put(wave, w.codes[0]!, first)).toBe(true);
@@ -50,19 +58,21 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     expect(await store.db.selectFrom('comment').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
     const boxes = await store.db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', w.waveId).execute();
     expect(boxes.map((b) => b.school_id)).toEqual([w.schoolId, w.schoolId]);
-    const opened = boxes.map((b) => decodeResponse(shipped, open(wave.key, 'response', w.waveId, b.box)));
+    const opened = boxes.map((b) => decodeResponse(shipped, open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: w.schoolId }, b.box)));
     expect(opened).toContainEqual({ answers: first.answers, background: { role: 'leraar' } });
     expect(opened).toContainEqual({ answers: second.answers, background: {} });
     const comments = await store.db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', w.waveId).execute();
-    expect(comments.map((c) => decodeComment(open(wave.key, 'comment', w.waveId, c.box)))).toEqual(['Meer overleg graag.']);
+    expect(comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, c.box)))).toEqual(['Meer overleg graag.']);
     // The ciphertext holds none of it in the clear, and cannot be opened as another wave's or another kind of box.
-    expect(() => open(wave.key, 'comment', w.waveId, boxes[0]!.box)).toThrow();
-    expect(() => open(wave.key, 'response', w.schoolId, boxes[0]!.box)).toThrow();
+    expect(() => open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
+    expect(() => open(wave.key, { kind: 'response', waveId: w.schoolId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
+    // Bound to its school: copied into another school of the wave, it no longer opens.
+    expect(() => open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: crypto.randomUUID() }, boxes[0]!.box)).toThrow();
   });
 
   it('gives every response box of a questionnaire one length and every comment box one length, whatever was answered', async () => {
     const w = await openWaveWithCodes(store.db, 4);
-    const wave = await waveOf(w.waveId);
+    const wave = await waveOfFixture(w);
     const few = { answers: items.map((_, i) => (i === 0 ? 3 : null)), background: {}, comment: 'x' };
     const many = { ...answers(3), background: { role: 'directie', seniority: 'gt15' }, comment: 'Een heel lang verhaal met é, ü en 😀 '.repeat(50).slice(0, shipped.comment!.maxLength) };
     expect(await put(wave, w.codes[0]!, few)).toBe(true);
@@ -74,17 +84,19 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
   });
 
   it('stores nothing for a spent code, a draft wave, an unknown code, or a code of another wave', async () => {
-    const openW = await openWaveWithCodes(store.db, 1);
+    const openW = await openWaveWithCodes(store.db, 2);
     const other = await openWaveWithCodes(store.db, 1);
     const draft = await openWaveWithCodes(store.db, 1, { open: false });
-    const wave = await waveOf(openW.waveId);
+    const wave = await waveOfFixture(openW);
     expect(await put(wave, openW.codes[0]!, answers(1))).toBe(true);
     const before = await counts(store.db);
     const withComment = { ...answers(3), comment: 'Mag niet bewaard worden.' };
     expect(await put(wave, openW.codes[0]!, withComment)).toBe(false);
-    expect(await storeSubmission(store.db, draft.waveId, hashCode(draft.codes[0]!), sealSubmission(wave, withComment))).toBe(false);
+    expect(await storeSubmission(store.db, { hash: hashCode(draft.codes[0]!), waveId: draft.waveId, schoolId: draft.schoolId }, sealSubmission(wave, draft.schoolId, withComment))).toBe(false);
     expect(await put(wave, 'ZZZZZZZZZZZZZ', withComment)).toBe(false);
     expect(await put(wave, other.codes[0]!, withComment)).toBe(false);
+    // A code of this wave, stored as if it were another school's (a forged form): nothing.
+    expect(await storeSubmission(store.db, { hash: hashCode(openW.codes[1]!), waveId: openW.waveId, schoolId: other.schoolId }, sealSubmission(wave, other.schoolId, withComment))).toBe(false);
     expect(await counts(store.db)).toEqual(before);
     expect(await spentOf(store, draft.codes[0]!)).toBe(false);
     expect(await spentOf(store, other.codes[0]!)).toBe(false);
@@ -92,7 +104,7 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
 
   it('stores exactly one of 25 simultaneous submissions of one code', async () => {
     const w = await openWaveWithCodes(store.db, 1);
-    const wave = await waveOf(w.waveId);
+    const wave = await waveOfFixture(w);
     const before = await counts(store.db);
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => put(wave, w.codes[0]!, { ...answers(i), comment: `opmerking ${i}` })));
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -101,7 +113,7 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
 
   it('writes nothing at all when any part fails: the comment insert failing leaves the code unspent and no response', async () => {
     const w = await openWaveWithCodes(store.db, 1);
-    const wave = await waveOf(w.waveId);
+    const wave = await waveOfFixture(w);
     const before = await counts(store.db);
     await sql`create function sp_refuse_comment() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(store.db);
     await sql`create trigger sp_refuse_comment before insert on encrypted_comment for each row execute function sp_refuse_comment()`.execute(store.db);

@@ -56,7 +56,8 @@ describe(`which path a submission takes (${storeKind})`, () => {
   });
 
   it("stores a fitting submission with one statement when the form names its wave, and otherwise looks the code up first", async () => {
-    const { codes, waveId } = await openWaveWithCodes(store.db, 6);
+    const { codes, waveId, schoolId } = await openWaveWithCodes(store.db, 6);
+    const shown = { wave: waveId, school: schoolId };
     const statements = async (body: Record<string, string>, status: number) => {
       counter.count = 0;
       const res = await app.inject(form(body));
@@ -64,17 +65,19 @@ describe(`which path a submission takes (${storeKind})`, () => {
       return counter.count;
     };
     // The wave's first answer makes its key (and the server caches the wave for a minute).
-    expect(await statements({ ...fullAnswers(codes[0]!), wave: waveId }, 303)).toBeGreaterThan(1);
-    expect(await statements({ ...fullAnswers(codes[1]!), wave: waveId }, 303), 'the form names its wave').toBe(1);
-    expect(await statements({ ...fullAnswers(codes[2]!), wave: waveId, comment: 'Met opmerking.' }, 303)).toBe(1);
-    expect(await statements(fullAnswers(codes[3]!), 303), 'no wave in the form: look-up, store').toBe(2);
-    // Spent, unknown: the one statement stores nothing, the look-up says why.
-    expect(await statements({ ...fullAnswers(codes[2]!), wave: waveId }, 404)).toBe(2);
-    expect(await statements({ ...fullAnswers('ABCDEFGHJKMNP'), wave: waveId }, 404)).toBe(2);
+    expect(await statements({ ...fullAnswers(codes[0]!), ...shown }, 303)).toBeGreaterThan(1);
+    expect(await statements({ ...fullAnswers(codes[1]!), ...shown }, 303), 'the form names its wave and school').toBe(1);
+    expect(await statements({ ...fullAnswers(codes[2]!), ...shown, comment: 'Met opmerking.' }, 303)).toBe(1);
+    expect(await statements(fullAnswers(codes[3]!), 303), 'neither in the form: look-up, store').toBe(2);
+    // Unknown: the one statement stores nothing, the look-up finds no code.
+    expect(await statements({ ...fullAnswers('ABCDEFGHJKMNP'), ...shown }, 404)).toBe(2);
+    // Spent: the look-up does not tell a used code from an unused one (no participation oracle),
+    // so the store is tried once more and refuses.
+    expect(await statements({ ...fullAnswers(codes[2]!), ...shown }, 404)).toBe(3);
     // Answers that do not fit never reach the database before the code is looked up.
-    expect(await statements({ ...fullAnswers(codes[4]!), wave: waveId, 'a.com_1': '9' }, 422)).toBe(1);
-    // A forged wave field is checked by the statement itself: nothing stored there, the code's own wave is used.
-    expect(await statements({ ...fullAnswers(codes[5]!), wave: '00000000-0000-4000-8000-000000000000' }, 303)).toBe(3);
+    expect(await statements({ ...fullAnswers(codes[4]!), ...shown, 'a.com_1': '9' }, 422)).toBe(1);
+    // A forged wave or school is checked by the statement itself: nothing stored there, the code's own are used.
+    expect(await statements({ ...fullAnswers(codes[5]!), wave: '00000000-0000-4000-8000-000000000000', school: schoolId }, 303)).toBe(3);
   });
 });
 
@@ -92,9 +95,9 @@ for (const path of ['full', 'one-statement'] as const) {
     });
 
     it('says nothing was saved (503), keeps the answers and the comment, stores nothing, and the code still works', async () => {
-      const { codes, waveId } = await openWaveWithCodes(store.db, 2);
-      // The form's wave field is what sends a submission down the one-statement path.
-      const wave: Record<string, string> = path === 'one-statement' ? { wave: waveId } : {};
+      const { codes, waveId, schoolId } = await openWaveWithCodes(store.db, 2);
+      // The form's wave and school fields are what send a submission down the one-statement path.
+      const wave: Record<string, string> = path === 'one-statement' ? { wave: waveId, school: schoolId } : {};
       const before = await counts(store.db);
       await refuseResponses(store, true);
       try {
@@ -104,6 +107,7 @@ for (const path of ['full', 'one-statement'] as const) {
         expect(res.body).toMatch(/name="a.com_1" value="\d" checked/);
         expect(res.body).toContain('Blijft dit bewaard?');
         expect(res.body).toContain(`name="wave" value="${waveId}"`);
+        expect(res.body).toContain(`name="school" value="${schoolId}"`);
         expect(res.headers['set-cookie']).toBeUndefined();
       } finally {
         await refuseResponses(store, false);
@@ -140,13 +144,14 @@ describe(`two questionnaires open at once (${storeKind})`, () => {
     const stored = async (waveId: string) => (await openedSubmissions(store.db, waveId)).responses.map((r) => r.answers);
 
     // A version-2 code in a form that names the version-1 wave (stale or forged), answering only the shared items.
-    expect((await app.inject(form({ ...fullAnswers(v2Codes[0]!), wave: v1.waveId }))).statusCode).toBe(303);
+    const school = v1.schoolId;
+    expect((await app.inject(form({ ...fullAnswers(v2Codes[0]!), wave: v1.waveId, school }))).statusCode).toBe(303);
     // …and answering the extra item too, which version 1 does not know.
-    expect((await app.inject(form({ ...fullAnswers(v2Codes[1]!), wave: v1.waveId, 'a.com_extra': '4' }))).statusCode).toBe(303);
+    expect((await app.inject(form({ ...fullAnswers(v2Codes[1]!), wave: v1.waveId, school, 'a.com_extra': '4' }))).statusCode).toBe(303);
     // A version-1 code in a form naming the version-2 wave.
-    expect((await app.inject(form({ ...fullAnswers(v1.codes[0]!), wave: v2Wave }))).statusCode).toBe(303);
+    expect((await app.inject(form({ ...fullAnswers(v1.codes[0]!), wave: v2Wave, school }))).statusCode).toBe(303);
     // Answering an item of the other version is refused, naming it, on either side.
-    const wrong = await app.inject(form({ ...fullAnswers(v1.codes[1]!), wave: v2Wave, 'a.com_extra': '4' }));
+    const wrong = await app.inject(form({ ...fullAnswers(v1.codes[1]!), wave: v2Wave, school, 'a.com_extra': '4' }));
     expect(wrong.statusCode).toBe(422);
     expect(wrong.body).toContain('a.com_extra');
 

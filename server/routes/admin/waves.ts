@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { addSchoolsToWave, checkNewWave, closeWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
+import { addSchoolsToWave, checkNewWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
+import { closeWave } from '../../sealing.ts';
 import { listQuestionnaires } from '../../questionnaires.ts';
 import { listSchools } from '../../schools.ts';
 import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';

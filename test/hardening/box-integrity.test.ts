@@ -1,0 +1,132 @@
+/**
+ * Issue 14, tried as a database administrator with write access and as an operator rotating keys
+ * (found by an adversarial review): a box copied to tag one teacher's answers, a box moved to a
+ * school where it would stand alone, an instance still running on the old master key after a
+ * rotation, and a sealed wave's key left in an instance's memory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { testKeys, testMaster } from '../helpers/app.ts';
+import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
+import { closeWave } from '../../server/sealing.ts';
+import { WaveError } from '../../server/waves.ts';
+import { createSchool } from '../../server/schools.ts';
+import { auditAnonymity } from '../../server/anonymity-audit.ts';
+import { generateMasterKeyText, parseMasterKey } from '../../server/encryption/master-key.ts';
+import { WaveKeys, WaveKeyUnavailable } from '../../server/encryption/wave-keys.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+
+const items = itemsInOrder(shipped);
+const answersOf = (i: number) => items.map((_, j) => ((i * 7 + j * 3 + ((i * j) % 4)) % 5) + 1);
+
+describe(`boxes an administrator copies or moves (${storeKind})`, () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  /** An open wave with three answered codes; the third code's box is the target. */
+  async function answered() {
+    const w = await openWaveWithCodes(store.db, 3);
+    for (let i = 0; i < 3; i++) expect(await submit(store.db, w.codes[i]!, { answers: answersOf(i), background: {}, comment: null })).toBe(true);
+    return w;
+  }
+
+  it('a copied box does not tag its writer: sealing keeps it once, says so in the audit log, and the self-audit finds it', async () => {
+    const w = await answered();
+    // The join an administrator would use, then a copy of that one box.
+    await sql`
+      insert into encrypted_response (wave_id, school_id, box)
+      select e.wave_id, e.school_id, e.box from encrypted_response e
+      join access_code a on a.xmin = e.xmin
+      where a.wave_id = ${w.waveId} and a.hash = encode(sha256(convert_to(${w.codes[2]!}, 'UTF8')), 'hex')`.execute(store.db);
+    expect((await store.db.selectFrom('encrypted_response').select('box').where('wave_id', '=', w.waveId).execute()).length).toBe(4);
+    const report = await auditAnonymity(store, testKeys(store.db));
+    const findings = report.channels.flatMap((c) => c.findings).join('\n');
+    expect(findings).toMatch(/1 response box\(es\) are copies of another/);
+    expect(findings).toMatch(/holds 4 response box\(es\) for 3 spent code\(s\)/);
+
+    await closeWave(store.db, testKeys(store.db), w.waveId, { userId: null });
+    const sealed = (await store.db.selectFrom('response').select('answers').where('wave_id', '=', w.waveId).execute()).map((r) => r.answers.join(','));
+    expect(sealed.sort()).toEqual([0, 1, 2].map((i) => answersOf(i).join(',')).sort());
+    const audit = await store.db.selectFrom('audit_log').select('target').where('action', '=', 'wave.close').where('target', 'like', `wave:${w.waveId}%`).executeTakeFirstOrThrow();
+    expect(audit.target).toBe(`wave:${w.waveId} copies-dropped:1`);
+  });
+
+  it('a box moved to another school does not open there: sealing refuses and changes nothing', async () => {
+    const w = await answered();
+    const lonely = await createSchool(store.db, { name: `Lege school ${Math.random()}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 5 });
+    await store.db.insertInto('wave_school').values({ wave_id: w.waveId, school_id: lonely }).execute();
+    await sql`update encrypted_response set school_id = ${lonely} where ctid = (select ctid from encrypted_response where wave_id = ${w.waveId} limit 1)`.execute(store.db);
+    const err = await closeWave(store.db, testKeys(store.db), w.waveId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaveError);
+    expect((err as WaveError).reason).toBe('tampered');
+    expect((await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', w.waveId).executeTakeFirstOrThrow())).toEqual({ status: 'open', sealed: false });
+    expect(await store.db.selectFrom('response').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
+    const report = await auditAnonymity(store, testKeys(store.db));
+    expect(report.channels.flatMap((c) => c.findings).join('\n')).toMatch(/are not ciphertext of this wave/);
+  });
+});
+
+describe(`the master key in use (${storeKind})`, () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await testStore();
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  it('after key:rotate, an instance still on the old key makes no wave key, so every answer stays sealable with the new one', async () => {
+    const before = await openWaveWithCodes(store.db, 2);
+    expect(await submit(store.db, before.codes[0]!, { answers: answersOf(0), background: {}, comment: null })).toBe(true);
+    const next = parseMasterKey(generateMasterKeyText());
+    await new WaveKeys(store.db, testMaster).rotate(next);
+
+    // A wave whose first answer reaches the instance that has not restarted yet.
+    const after = await openWaveWithCodes(store.db, 2);
+    const stale = new WaveKeys(store.db, testMaster);
+    await expect(stale.answerable(after.waveId)).rejects.toBeInstanceOf(WaveKeyUnavailable);
+    expect(await store.db.selectFrom('wave_key').select('wave_id').where('wave_id', '=', after.waveId).execute()).toEqual([]);
+    // The restarted instance takes it, and seals both waves.
+    const fresh = new WaveKeys(store.db, next);
+    expect(await fresh.answerable(after.waveId)).not.toBeNull();
+    for (const w of [before, after]) await closeWave(store.db, fresh, w.waveId);
+    // A rotation interrupted and run again skips what it already did.
+    expect(await fresh.rotate(next)).toBe(0);
+  });
+
+  it('a new master key takes over only when no open wave depends on the old one', async () => {
+    const w = await openWaveWithCodes(store.db, 2);
+    const current = (await store.db.selectFrom('app_meta').select('value').where('key', '=', 'master_key_in_use').executeTakeFirstOrThrow()).value;
+    const inUse = current === testMaster.id ? testMaster : null;
+    // Whatever key is in use, a stranger may take over now: no wave key exists.
+    expect(await store.db.selectFrom('wave_key').select('wave_id').execute()).toEqual([]);
+    const stranger = parseMasterKey(generateMasterKeyText());
+    expect(await new WaveKeys(store.db, stranger).answerable(w.waveId)).not.toBeNull();
+    // Now one depends on the stranger's key: the earlier key may not make another.
+    const other = await openWaveWithCodes(store.db, 1);
+    await expect(new WaveKeys(store.db, inUse ?? testMaster).answerable(other.waveId)).rejects.toBeInstanceOf(WaveKeyUnavailable);
+  });
+
+  it("forgets a wave's key: expired entries go even unasked, and sealing overwrites the key", async () => {
+    const w = await openWaveWithCodes(store.db, 1);
+    const keys = new WaveKeys(store.db, parseMasterKey(generateMasterKeyText()), 40);
+    await store.db.deleteFrom('wave_key').execute();
+    const cache = (keys as unknown as { cache: Map<string, unknown> }).cache;
+    const wave = (await keys.answerable(w.waveId))!;
+    expect(cache.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(cache.size, 'swept without being asked again').toBe(0);
+    const again = (await keys.answerable(w.waveId))!;
+    expect(again.key.equals(wave.key)).toBe(true);
+    keys.forget(w.waveId);
+    expect(again.key.every((b) => b === 0)).toBe(true);
+    expect(cache.size).toBe(0);
+    keys.close();
+  });
+});

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import closeWithGrace from 'close-with-grace';
 import { loadConfig } from './config.ts';
 import { resolveMasterKey } from './encryption/master-key.ts';
@@ -16,6 +17,14 @@ async function main() {
   const start = await prepareStart(env, options, (s) => seedDemo(s.db, new WaveKeys(s.db, key.master), env.DISCLOSURE_K));
   const { store, config } = start;
   const app = await buildApp({ config, store, master: key.master });
+  // The embedded store's key file went missing while answers depend on the key it held: a new key
+  // would open none of them. Refuse (and take the new file away), rather than run on it.
+  if (key.generated && (await app.keys.wrappedByOthers()) > 0) {
+    await rm(key.source, { force: true });
+    await app.close();
+    await store.close();
+    throw new Error(`the master key file ${key.source} is missing, and open waves of this store were encrypted with the key it held: restore that file (or point KEY_FILE or SCHOOLPOLS_KEY to that key)`);
+  }
   // Never accept an answer that could not be decrypted at sealing: such waves refuse answers, and
   // the admin is told here and on the wave's page.
   for (const problem of await app.keys.unavailable()) app.log.error({ wave: problem.waveId }, problem.message);

@@ -153,6 +153,12 @@ export class WaveKeys {
     }
   }
 
+  /** How many stored wave keys another master key wrapped (answers this key could never open). */
+  async wrappedByOthers(): Promise<number> {
+    const row = await this.db.selectFrom('wave_key').select((eb) => eb.fn.countAll<number>().as('n')).where('master_key_id', '!=', this.master.id).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Open waves whose data key the configured master key cannot open (checked at start-up). */
   async unavailable(): Promise<WaveKeyUnavailable[]> {
     const rows = await this.db

@@ -81,6 +81,7 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'GET', url: `/admin/users/${repId}`, admin: 200 },
       { method: 'POST', url: `/admin/users/${repId}/schools`, body: { schools: other }, admin: 303 },
       { method: 'POST', url: `/admin/users/${repId}/password`, body: {}, admin: 200 },
+      { method: 'POST', url: `/admin/users/${repId}/two-factor`, body: {}, admin: 303 },
       { method: 'POST', url: `/admin/users/${victimId}/active`, body: { active: 'false' }, admin: 303 },
       { method: 'GET', url: '/admin/audit', admin: 200 },
       // No demo network in this store: the admin's answer is a refusal (409) that changes nothing.

@@ -159,8 +159,10 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(more.statusCode).toBe(409);
     expect(more.body).toContain('Deze bevraging is al afgesloten');
     expect(await snapshot(store.db)).toEqual(before);
+    // A sealed wave keeps no codes: an unused one now answers like any unknown code (issue 14).
     const late = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(codes[1]!)) });
-    expect(late.statusCode).toBe(409);
+    expect(late.statusCode).toBe(404);
+    expect(late.body).toContain('Deze code kan niet gebruikt worden');
     expect(await store.db.selectFrom('wave_school').select(['school_id', 'codes_issued', 'codes_spent']).where('wave_id', '=', waveId).orderBy('codes_issued', 'desc').execute()).toEqual([
       { school_id: schoolA, codes_issued: 4, codes_spent: 1 },
       { school_id: schoolB, codes_issued: 2, codes_spent: 1 },

@@ -5,13 +5,15 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { counts, fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
+import { counts, fullAnswers, openWaveWithCodes, openedSubmissions } from '../helpers/fixtures.ts';
 import { indexedAnswers, indexOf } from '../helpers/hardening-db.ts';
 import { agent, pool, postForm, request } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { openStore } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { hashCode } from '../../server/access-codes.ts';
+import { resolveMasterKey } from '../../server/encryption/master-key.ts';
+import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 
 /**
  * Faults (issue 9): the database connection dies inside a submission; the server is killed in the
@@ -39,7 +41,7 @@ describe(`a database connection killed inside a submission (${storeKind})`, () =
     const before = await counts(store.db);
     // A trigger that holds the insert (after the code was spent, inside the transaction) long enough to kill its connection.
     await sql`create function sp_stall() returns trigger language plpgsql as $$ begin perform pg_sleep(60); return new; end $$`.execute(store.db);
-    await sql`create trigger sp_stall before insert on response for each row execute function sp_stall()`.execute(store.db);
+    await sql`create trigger sp_stall before insert on encrypted_response for each row execute function sp_stall()`.execute(store.db);
     const killer = new pg.Client({ connectionString: store.url! });
     await killer.connect();
     try {
@@ -62,7 +64,7 @@ describe(`a database connection killed inside a submission (${storeKind})`, () =
       expect(res.body).toContain('Blijft dit bewaard?');
       expect(res.headers['set-cookie']).toBeUndefined();
     } finally {
-      await killer.query('drop trigger if exists sp_stall on response; drop function if exists sp_stall()');
+      await killer.query('drop trigger if exists sp_stall on encrypted_response; drop function if exists sp_stall()');
       await killer.end();
     }
     expect(await counts(store.db)).toEqual(before);
@@ -78,7 +80,7 @@ describe(`a database connection killed inside a submission (${storeKind})`, () =
     expect(retry.status, 'the code still works').toBe(303);
     const after = await counts(store.db);
     expect({ responses: after.responses - before.responses, spent: after.spent - before.spent, comments: after.comments - before.comments }).toEqual({ responses: 1, spent: 1, comments: 0 });
-    expect(await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).toHaveLength(1);
+    expect((await openedSubmissions(store.db, waveId)).responses).toHaveLength(1);
   }, 180_000);
 });
 
@@ -118,7 +120,7 @@ describe(`the server killed (SIGKILL) during a load of 1,000 submissions (${stor
     expect(acked.length).toBeGreaterThanOrEqual(300);
     expect(outcome.filter((s) => s === 'no answer').length, 'some submissions were cut off').toBeGreaterThan(0);
     // What an acknowledged (303) submission promised: it is stored. And nothing is half-stored.
-    const stored = (await store.db.selectFrom('response').select('answers').where('wave_id', '=', waveId).execute()).map((r) => indexOf(r.answers));
+    const stored = (await openedSubmissions(store.db, waveId)).responses.map((r) => indexOf(r.answers));
     const spent = new Set(
       (await store.db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).where('spent', '=', true).execute()).map((r) => r.hash),
     );
@@ -133,7 +135,7 @@ describe(`the server killed (SIGKILL) during a load of 1,000 submissions (${stor
     servers.push(again);
     const unused = codes.findIndex((c) => !spent.has(hashCode(c)));
     expect((await postForm(again.url, '/submit', indexedAnswers(codes[unused]!, unused))).status).toBe(303);
-    expect((await postForm(again.url, '/submit', indexedAnswers(codes[acked[0]!]!, acked[0]!))).status).toBe(409);
+    expect((await postForm(again.url, '/submit', indexedAnswers(codes[acked[0]!]!, acked[0]!))).status).toBe(404);
   }, 300_000);
 });
 
@@ -148,7 +150,7 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
     const pgliteDir = path.join(dir, 'pglite');
     const seed = await openStore({ pgliteDir });
     await migrateToLatest(seed.db);
-    const { codes } = await openWaveWithCodes(seed.db, 3);
+    const { codes, waveId } = await openWaveWithCodes(seed.db, 3);
     await seed.close();
     const env = { DATA_DIR: dir };
 
@@ -160,18 +162,20 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
 
     const second = await startServer(env);
     servers.push(second);
-    expect((await postForm(second.url, '/submit', fullAnswers(codes[0]!))).status, 'spent before the restart').toBe(409);
+    expect((await postForm(second.url, '/submit', fullAnswers(codes[0]!))).status, 'spent before the restart').toBe(404);
     expect((await postForm(second.url, '/submit', indexedAnswers(codes[1]!, 1))).status).toBe(303);
     await second.kill();
 
     const third = await startServer(env);
     servers.push(third);
-    expect((await postForm(third.url, '/submit', fullAnswers(codes[1]!))).status, 'spent before the kill').toBe(409);
+    expect((await postForm(third.url, '/submit', fullAnswers(codes[1]!))).status, 'spent before the kill').toBe(404);
     expect((await request(third.url, { path: `/c/${codes[2]}` })).status).toBe(200);
     await third.stop();
 
+    // Opened with the key file the server made beside the data.
     const check = await openStore({ pgliteDir });
-    const rows = await check.db.selectFrom('response').select('answers').execute();
+    const { master } = await resolveMasterKey({ dataDir: dir });
+    const rows = (await openedSubmissions(check.db, waveId, new WaveKeys(check.db, master))).responses;
     expect(rows.map((r) => indexOf(r.answers)).sort()).toEqual([0, 1]);
     await check.close();
   }, 300_000);

@@ -20,7 +20,8 @@ describe(`load on the real server (${storeKind})`, () => {
 
   const count = async (waveId: string) => {
     const n = async (spentOnly: boolean) => {
-      let q = store.db.selectFrom(spentOnly ? 'access_code' : 'response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId);
+      // While the wave is open its responses are sealed boxes.
+      let q = store.db.selectFrom(spentOnly ? 'access_code' : 'encrypted_response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId);
       if (spentOnly) q = q.where('spent', '=', true);
       return Number((await q.executeTakeFirstOrThrow()).n);
     };
@@ -47,7 +48,10 @@ describe(`load on the real server (${storeKind})`, () => {
     const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => postForm(server!.url, '/submit', fullAnswers(codes[0]!, i), { agent: http }).then((r) => r.status)));
     http.destroy();
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(199);
+    // Refused as an unknown code would be (404) — and, a used code counting as a failed try, one
+    // client soon throttled (429).
+    expect(statuses.filter((s) => s === 404 || s === 429)).toHaveLength(199);
+    expect(statuses.filter((s) => s === 404).length).toBeGreaterThanOrEqual(10);
     expect(await count(waveId)).toEqual({ responses: 1, spent: 1 });
   }, 180_000);
 });

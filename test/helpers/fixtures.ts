@@ -8,6 +8,7 @@ import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { lookUpCode, sealSubmission, storeSubmission, type ValidAnswers } from '../../server/submissions.ts';
 import { testKeys } from './app.ts';
 import { decodeComment, decodeResponse, open } from '../../server/encryption/boxes.ts';
+import type { WaveKeys } from '../../server/encryption/wave-keys.ts';
 
 export const shipped: Questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
 
@@ -44,9 +45,9 @@ export async function submit(db: Kysely<Database>, code: string, value: ValidAns
   return storeSubmission(db, found.context, sealSubmission(wave, found.context.schoolId, value));
 }
 
-/** What an open wave holds, opened with the test master key: the boxes as a teacher's answers and comments. */
-export async function openedSubmissions(db: Kysely<Database>, waveId: string) {
-  const wave = (await testKeys(db).answerable(waveId))!;
+/** What an open wave holds, opened (with the test master key unless given): the boxes as a teacher's answers and comments. */
+export async function openedSubmissions(db: Kysely<Database>, waveId: string, keys: WaveKeys = testKeys(db)) {
+  const wave = (await keys.answerable(waveId))!;
   const responses = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
   const comments = await db.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
   return {

@@ -152,8 +152,9 @@ const SEAL_BATCH = 20_000;
 /**
  * Opens and inserts the responses in the given order. A batch travels as ONE text parameter, a line
  * per row (school index, smallint[] literal, JSON background), split and cast by PostgreSQL: as
- * arrays, every element would be quoted and escaped in JavaScript. While PostgreSQL inserts a batch,
- * the next one is opened and written out here: the two share the work of sealing between them.
+ * arrays, every element would be quoted and escaped in JavaScript. Lines are written as bytes into
+ * one buffer per batch. While PostgreSQL inserts a batch, the next one is opened and written here:
+ * the two share the work of sealing between them.
  */
 async function insertResponses(
   trx: Kysely<Database>,
@@ -164,15 +165,20 @@ async function insertResponses(
   rows: Array<Received<{ answers: (number | null)[]; background: Record<string, string> }>>,
 ): Promise<void> {
   const schools = [...new Set(rows.map((r) => r.schoolId))];
-  const schoolIndex = new Map(schools.map((s, i) => [s, i + 1]));
-  const line = lineWriter(q);
+  const schoolIndex = new Map(schools.map((s, i) => [s, Buffer.from(`${i + 1}\t`)]));
+  const writer = lineWriter(q);
+  const plain = Buffer.alloc(itemsInOrder(q).length + q.background.length);
   let pending: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < rows.length; start += SEAL_BATCH) {
-    let text = '';
-    for (const r of rows.slice(start, start + SEAL_BATCH)) {
-      const prefix = `${text ? '\n' : ''}${schoolIndex.get(r.schoolId)}\t`;
-      text += prefix + ('box' in r ? line.fromBox(open(key!, { kind: 'response', waveId, schoolId: r.schoolId }, r.box)) : line.fromValues(r.answers, r.background));
+    const batch = rows.slice(start, start + SEAL_BATCH);
+    const out = new ByteWriter(batch.length * 256);
+    for (const r of batch) {
+      if (out.at) out.byte(NEWLINE);
+      out.bytes(schoolIndex.get(r.schoolId)!);
+      if ('box' in r) writer.fromBox(out, open(key!, { kind: 'response', waveId, schoolId: r.schoolId }, r.box, plain));
+      else out.bytes(Buffer.from(writer.fromValues(r.answers, r.background)));
     }
+    const text = out.text();
     await pending;
     pending = sql`
       insert into ${table} (wave_id, school_id, answers, background)
@@ -182,24 +188,62 @@ async function insertResponses(
   await pending;
 }
 
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+
+/** A growing byte buffer of UTF-8 text. */
+class ByteWriter {
+  private buf: Buffer;
+  at = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(size, 64));
+  }
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(bigger, 0, 0, this.at);
+    this.buf = bigger;
+  }
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.at++] = b;
+  }
+  bytes(b: Buffer): void {
+    this.room(b.length);
+    b.copy(this.buf, this.at);
+    this.at += b.length;
+  }
+  text(): string {
+    return this.buf.toString('utf8', 0, this.at);
+  }
+}
+
 /**
  * Writes a response as `smallint[] literal \t JSON background`, straight from a box's bytes (one
- * byte per item, one per background item: `encodeResponse`) — the few distinct backgrounds of a
- * questionnaire are written once each.
+ * byte per item, one per background item: `encodeResponse`) — each of the few distinct backgrounds
+ * of a questionnaire is made once.
  */
 function lineWriter(q: Questionnaire) {
   const items = itemsInOrder(q).length;
-  const value = Array.from({ length: 256 }, (_, b) => (b === 0xff ? 'NULL' : String(b)));
-  const backgrounds = new Map<string, string>();
+  const width = items + q.background.length;
+  const value = Array.from({ length: 256 }, (_, b) => Buffer.from(b === 0xff ? 'NULL' : String(b)));
+  const backgrounds = new Map<string, Buffer>();
   return {
-    fromBox(plain: Buffer): string {
-      if (plain.length !== items + q.background.length) throw new Error('a response box does not fit its questionnaire');
-      let out = '{';
-      for (let i = 0; i < items; i++) out += (i ? ',' : '') + value[plain[i]!];
-      const bytes = plain.subarray(items).toString('latin1');
+    fromBox(out: ByteWriter, plain: Buffer): void {
+      if (plain.length !== width) throw new Error('a response box does not fit its questionnaire');
+      out.byte(0x7b); // {
+      for (let i = 0; i < items; i++) {
+        if (i) out.byte(COMMA);
+        const v = plain[i]!;
+        if (v <= 9) out.byte(0x30 + v);
+        else out.bytes(value[v]!);
+      }
+      out.byte(0x7d); // }
+      out.byte(0x09);
+      const bytes = plain.toString('latin1', items, width);
       let background = backgrounds.get(bytes);
-      if (background === undefined) backgrounds.set(bytes, (background = JSON.stringify(decodeResponse(q, plain).background)));
-      return `${out}}\t${background}`;
+      if (background === undefined) backgrounds.set(bytes, (background = Buffer.from(JSON.stringify(decodeResponse(q, Buffer.from(plain)).background))));
+      out.bytes(background);
     },
     fromValues(answers: (number | null)[], background: Record<string, string>): string {
       return `{${answers.map((a) => (a === null ? 'NULL' : a)).join(',')}}\t${JSON.stringify(background)}`;

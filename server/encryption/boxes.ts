@@ -23,9 +23,17 @@ export const BOX_OVERHEAD = 1 + NONCE + TAG;
  */
 export type BoxLabel = { kind: 'response' | 'comment'; waveId: string; schoolId: string } | { kind: 'wave-key'; waveId: string };
 
+// Sealing opens a wave's boxes school by school: each label's bytes are made once.
+const contexts = new Map<string, Buffer>();
 function context(label: BoxLabel): Buffer {
   const school = 'schoolId' in label ? `/${label.schoolId.toLowerCase()}` : '';
-  return Buffer.from(`schoolpols/${label.kind}/${label.waveId.toLowerCase()}${school}`);
+  const text = `schoolpols/${label.kind}/${label.waveId.toLowerCase()}${school}`;
+  let bytes = contexts.get(text);
+  if (!bytes) {
+    if (contexts.size > 50_000) contexts.clear();
+    contexts.set(text, (bytes = Buffer.from(text)));
+  }
+  return bytes;
 }
 
 export function seal(key: Buffer, label: BoxLabel, plain: Buffer): Buffer {
@@ -37,11 +45,14 @@ export function seal(key: Buffer, label: BoxLabel, plain: Buffer): Buffer {
   return box;
 }
 
-/** Throws when the key is wrong or the box was altered. */
-export function open(key: Buffer, label: BoxLabel, box: Uint8Array): Buffer {
+/**
+ * Throws when the key is wrong or the box was altered. `into`, when given and large enough, receives
+ * the plaintext (sealing reuses one buffer for a wave's boxes); the result is a view of it.
+ */
+export function open(key: Buffer, label: BoxLabel, box: Uint8Array, into?: Buffer): Buffer {
   const b = Buffer.from(box.buffer, box.byteOffset, box.byteLength);
   if (b.length < BOX_OVERHEAD || b[0] !== VERSION || key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new BoxError('not a Schoolpols box');
-  const plain = Buffer.alloc(b.length - BOX_OVERHEAD);
+  const plain = into && into.length >= b.length - BOX_OVERHEAD ? into.subarray(0, b.length - BOX_OVERHEAD) : Buffer.alloc(b.length - BOX_OVERHEAD);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plain, null, b.subarray(1 + NONCE), context(label), b.subarray(1, 1 + NONCE), key);
   } catch {

@@ -116,6 +116,11 @@ function codePool(codes: CodeGeneration, seed: number): string[] {
   return shuffle([...codes.codesBySchool.values()].flat(), rng(seed));
 }
 
+/** Each code's school, as the form shown for it carries. */
+function schoolsOf(codes: CodeGeneration): Map<string, string> {
+  return new Map([...codes.codesBySchool].flatMap(([school, list]) => list.map((code) => [code, school] as const)));
+}
+
 async function ensureCodes(db: Kysely<Database>, codes: CodeGeneration, network: Network, needed: number): Promise<void> {
   let have = codes.codes;
   for (let i = 0; have < needed; i++) {
@@ -232,14 +237,15 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     const pool = codePool(codes, 99);
     let at = 0;
     const take = (n: number) => pool.slice(at, (at += n));
-    await directSubmissions(url, codes.waveId, take(P.submissionWarmup), sets);
-    const direct = await directSubmissions(url, codes.waveId, take(P.submissions), sets);
+    const schoolOf = schoolsOf(codes);
+    await directSubmissions(url, codes.waveId, take(P.submissionWarmup), sets, schoolOf);
+    const direct = await directSubmissions(url, codes.waveId, take(P.submissions), sets, schoolOf);
     const subServer = await startServer({ DATABASE_URL: url });
     servers.push(subServer);
-    await httpSubmissions(subServer.url, take(P.submissionWarmup + 2 * CONNECTIONS), sets, P.submissionWarmup);
+    await httpSubmissions(subServer.url, take(P.submissionWarmup + 2 * CONNECTIONS), sets, P.submissionWarmup, { schoolOf });
     await new Promise((r) => setTimeout(r, 1000));
     const rssIdle = procMemory(subServer.pid)?.rss ?? NaN;
-    const http = await httpSubmissions(subServer.url, take(P.submissions + 2 * CONNECTIONS), sets, P.submissions, { pid: subServer.pid, databaseUrl: url });
+    const http = await httpSubmissions(subServer.url, take(P.submissions + 2 * CONNECTIONS), sets, P.submissions, { pid: subServer.pid, databaseUrl: url, schoolOf });
     await subServer.stop();
     log(`submissions: HTTP ${http.perSecond.toFixed(0)}/s (${http.ok} stored, statuses ${JSON.stringify(http.statusCounts)}), direct ${direct.perSecond.toFixed(0)}/s; server RSS peak ${fmtMB(http.memory?.peak ?? NaN)}`);
     const stored = Number(
@@ -306,8 +312,8 @@ async function runPglite(): Promise<PgliteResults> {
     const pool = codePool(codes, 98);
     let at = 0;
     const take = (n: number) => pool.slice(at, (at += n));
-    await directSubmissionsKysely(store.db, codes.waveId, take(100), sets);
-    direct = await directSubmissionsKysely(store.db, codes.waveId, take(P.pgliteSubmissions), sets);
+    await directSubmissionsKysely(store.db, codes.waveId, take(100), sets, schoolsOf(codes));
+    direct = await directSubmissionsKysely(store.db, codes.waveId, take(P.pgliteSubmissions), sets, schoolsOf(codes));
     await store.close();
 
     // PGlite admits one process: the server opens the same directory once the benchmark has closed it.
@@ -315,9 +321,10 @@ async function runPglite(): Promise<PgliteResults> {
     servers.push(server);
     const cookie = await signIn(server.url, ADMIN.email, ADMIN.password);
     const dashboard = await dashboards(server, cookie, network, P.dashboardSamples);
-    await httpSubmissions(server.url, take(100 + 2 * CONNECTIONS), sets, 100);
+    const schoolOf = schoolsOf(codes);
+    await httpSubmissions(server.url, take(100 + 2 * CONNECTIONS), sets, 100, { schoolOf });
     const rssIdle = procMemory(server.pid)?.rss ?? NaN;
-    const http = await httpSubmissions(server.url, take(P.pgliteSubmissions + 2 * CONNECTIONS), sets, P.pgliteSubmissions, { pid: server.pid });
+    const http = await httpSubmissions(server.url, take(P.pgliteSubmissions + 2 * CONNECTIONS), sets, P.pgliteSubmissions, { pid: server.pid, schoolOf });
     await server.stop();
     log(`PGlite: dashboard cold ${fmtMs(dashboard.coldMs)}, p50 ${fmtMs(dashboard.p50)}, p95 ${fmtMs(dashboard.p95)}; submissions HTTP ${http.perSecond.toFixed(0)}/s, direct ${direct.perSecond.toFixed(0)}/s`);
     store = await openStore({ pgliteDir: path.join(dataDir, 'pglite') });

@@ -53,6 +53,7 @@ const STORE = `with spent as (
     update access_code set spent = true
     where hash = $1
       and wave_id = $2
+      and school_id = $5
       and spent = false
       and exists (select 1 from wave where wave.id = $2 and wave.status = 'open')
     returning wave_id, school_id),
@@ -85,7 +86,7 @@ async function databaseCpu(url: string | undefined) {
 }
 
 /** `codes.length` transactions through a pool of `connections`, each worker taking the next code. */
-export async function directSubmissions(url: string, waveId: string, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
+export async function directSubmissions(url: string, waveId: string, codes: string[], sets: Answers[], schoolOf: ReadonlyMap<string, string>, connections = CONNECTIONS): Promise<Throughput> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   pool.on('error', () => {});
   // Open all connections first: the app's pool is warm too.
@@ -102,7 +103,7 @@ export async function directSubmissions(url: string, waveId: string, codes: stri
       for (let i = next++; i < codes.length; i = next++) {
         const set = sets[i % sets.length]!;
         try {
-          const stored = await pool.query(STORE, [hashCode(codes[i]!), waveId, set.box, null]);
+          const stored = await pool.query(STORE, [hashCode(codes[i]!), waveId, set.box, null, schoolOf.get(codes[i]!)]);
           if ((stored.rows[0] as { n: number }).n === 1) ok++;
           else failed++;
         } catch (err) {
@@ -121,7 +122,7 @@ export async function directSubmissions(url: string, waveId: string, codes: stri
 }
 
 /** The same, serialized through Kysely on PGlite (one connection, as the app has there). */
-export async function directSubmissionsKysely(db: Kysely<Database>, waveId: string, codes: string[], sets: Answers[], connections = CONNECTIONS): Promise<Throughput> {
+export async function directSubmissionsKysely(db: Kysely<Database>, waveId: string, codes: string[], sets: Answers[], schoolOf: ReadonlyMap<string, string>, connections = CONNECTIONS): Promise<Throughput> {
   let next = 0;
   let ok = 0;
   let failed = 0;
@@ -131,7 +132,7 @@ export async function directSubmissionsKysely(db: Kysely<Database>, waveId: stri
       for (let i = next++; i < codes.length; i = next++) {
         const set = sets[i % sets.length]!;
         const done = await db
-          .executeQuery<{ n: number }>(CompiledQuery.raw(STORE, [hashCode(codes[i]!), waveId, set.box, null]))
+          .executeQuery<{ n: number }>(CompiledQuery.raw(STORE, [hashCode(codes[i]!), waveId, set.box, null, schoolOf.get(codes[i]!)]))
           .then((r) => r.rows[0]?.n === 1)
           .catch(() => false);
         if (done) ok++;
@@ -152,7 +153,7 @@ export async function httpSubmissions(
   codes: string[],
   sets: Answers[],
   amount: number,
-  options: { connections?: number; pid?: number; databaseUrl?: string } = {},
+  options: { connections?: number; pid?: number; databaseUrl?: string; schoolOf?: ReadonlyMap<string, string> } = {},
 ): Promise<Throughput & { memory?: ReturnType<ReturnType<typeof sampleMemory>['stop']> }> {
   let next = 0;
   const dbCpu = await databaseCpu(options.databaseUrl);
@@ -173,7 +174,9 @@ export async function httpSubmissions(
           const i = next++;
           const code = codes[i];
           if (code === undefined) throw new Error('the benchmark ran out of access codes');
-          return { ...request, body: `code=${code}&lang=nl&${sets[i % sets.length]!.form}` };
+          // The form a teacher is shown names the wave and school of their code: the one-statement path.
+          const school = options.schoolOf?.get(code);
+          return { ...request, body: `code=${code}${school ? `&school=${school}` : ''}&lang=nl&${sets[i % sets.length]!.form}` };
         },
       },
     ],

@@ -229,7 +229,7 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
     const t0 = performance.now();
     const name = `${label} bevraging ${w + 1}`;
     const waveId = await createWave(db, { name, questionnaireId, schoolIds: schools.map((s) => s.id), k });
-    await openWave(db, waveId);
+    await openWave(db, waveId, undefined, options.keys);
     await insertSpentCodes(db, waveId, schools);
     const wave: AnswerableWave = (await options.keys.answerable(waveId))!;
     let batch = { schoolIds: [] as string[], boxes: [] as string[] };

@@ -194,7 +194,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     log(`issueCodesForWave ${fmtMs(codes.issueCodesMs)} vs bulk insert ${fmtMs(codes.baselineMs)}`);
     const needed = 2 * (P.submissions + P.submissionWarmup) + 4 * CONNECTIONS;
     await ensureCodes(db, codes, full, needed);
-    await openWave(db, codes.waveId);
+    await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
     await sql`analyze`.execute(db);
 
     // -- dashboards (a server that has served nothing yet)
@@ -302,7 +302,7 @@ async function runPglite(): Promise<PgliteResults> {
       naive = await naiveAggregation(db, network.waves[2]!.id, P.naiveRuns);
       codes = await codeGeneration(db, network.questionnaireId, network.schools, 'Bench');
       await ensureCodes(db, codes, network, 2 * (P.pgliteSubmissions + 100) + 4 * CONNECTIONS);
-      await openWave(db, codes.waveId);
+      await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
       sets = answerSets(network.questionnaire, codes.waveId);
       log(`PGlite: sealing ${fmtMs(sealing.closeWaveMs)} vs ${fmtMs(sealing.baselineMs)}; naive p50 ${fmtMs(naive.p50)}; issueCodes ${fmtMs(codes.issueCodesMs)} vs ${fmtMs(codes.baselineMs)}`);
     } catch (err) {

@@ -219,7 +219,7 @@ const COMMANDS: Record<string, Command> = {
     run: async ({ positionals, config }) => {
       const id = requireId(positionals[0]!, 'the wave id');
       const { openWave } = await waves();
-      await withStore(config, (store) => openWave(store.db, id, CLI_ACTOR).catch(waveMessage));
+      await withKeys(config, (store, keys) => openWave(store.db, id, CLI_ACTOR, keys).catch(waveMessage));
       process.stdout.write(`Wave ${id} is open.\n`);
     },
   },

@@ -75,7 +75,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   ];
   for (const w of waves) {
     const waveId = await createWave(db, { name: w.name, questionnaireId, schoolIds, k });
-    await openWave(db, waveId);
+    await openWave(db, waveId, undefined, keys);
     const wave = (await keys.answerable(waveId))!;
     for (const s of schools) {
       const rate = 0.55 + random() * 0.35;
@@ -98,7 +98,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   }
 
   const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });
-  await openWave(db, openWaveId);
+  await openWave(db, openWaveId, undefined, keys);
   for (const s of schools) await issueCodes(db, openWaveId, s.id, s.staff);
   for (const a of DEMO_ACCOUNTS) {
     await createUser(db, { email: a.email, role: a.role, password: DEMO_PASSWORD, schoolIds: a.schools.map((i) => schools[i]!.id) });

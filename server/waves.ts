@@ -4,6 +4,7 @@ import type { Database, WaveStatus } from './db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from './problems.ts';
 import { generateCode, hashCode } from './access-codes.ts';
 import { recordAction, type Actor } from './audit-log.ts';
+import type { WaveKeys } from './encryption/wave-keys.ts';
 
 export class WaveError extends Error {
   constructor(
@@ -41,7 +42,12 @@ export async function createWave(db: Kysely<Database>, wave: NewWave, actor?: Ac
   });
 }
 
-export async function openWave(db: Kysely<Database>, waveId: string, actor?: Actor): Promise<void> {
+/**
+ * Opens a draft wave. With `keys`, the wave's data key is made in the same transaction, so no
+ * teacher's request ever has to write one (a refused request then changes nothing); without, the
+ * first answer makes it.
+ */
+export async function openWave(db: Kysely<Database>, waveId: string, actor?: Actor, keys?: WaveKeys): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const wave = await trx.selectFrom('wave').select('status').where('id', '=', waveId).forUpdate().executeTakeFirst();
     if (!wave) throw new WaveError('not-found', 'wave not found');
@@ -53,6 +59,7 @@ export async function openWave(db: Kysely<Database>, waveId: string, actor?: Act
       .executeTakeFirstOrThrow();
     if (Number(schools.n) === 0) throw new WaveError('no-schools', 'a wave needs at least one participating school');
     await trx.updateTable('wave').set({ status: 'open' }).where('id', '=', waveId).execute();
+    await keys?.dataKey(trx, waveId, { create: true });
     await recordAction(trx, actor, 'wave.open', `wave:${waveId}`);
   });
 }

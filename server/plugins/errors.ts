@@ -53,8 +53,29 @@ function validationText(context: string, message: string): string {
   return text === context || text.startsWith(`${context} `) ? text : `${context} ${text}`;
 }
 
-/** Where a NUL character is in parsed input (`body/name`, `body/schools/2`), without recursion (bodies may nest deeply). */
+/** Whether parsed input holds a NUL character anywhere (keys included), without recursion and without building paths. */
+function hasNul(input: unknown): boolean {
+  const stack: unknown[] = [input];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      for (const key in value) {
+        if (key.includes('\u0000')) return true;
+        stack.push((value as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Where a NUL character is in parsed input (`body/name`, `body/schools/2`), without recursion
+ * (bodies may nest deeply). Paths are only built for input that has one: every submission passes here.
+ */
 function nulPath(input: unknown, root: string): string | null {
+  if (!hasNul(input)) return null;
   const stack: Array<[unknown, string]> = [[input, root]];
   while (stack.length) {
     const [value, path] = stack.pop()!;

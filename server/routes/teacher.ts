@@ -105,23 +105,29 @@ export default async function teacherRoutes(app: FastifyInstance) {
     // Nearly every submission: the form's own wave is open and the answers fit it, so they are
     // sealed and stored in one statement. Anything else — a stale or forged wave field, a spent or
     // unknown code, answers to correct — is settled by looking the code up.
-    const formWave = body.wave && isUuid(body.wave) && body.school && isUuid(body.school) ? await answerableWave(body.wave) : null;
+    // Checked against the wave as shown (which writes nothing); its key is fetched only to store.
+    const formWave = body.wave && isUuid(body.wave) && body.school && isUuid(body.school) ? await answerableWave(body.wave, 'shown') : null;
     if (formWave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, formWave);
     if (formWave) {
       const checked = validateAnswers(formWave.questionnaire, body);
-      if (checked.ok) {
-        const stored = await store(request, reply, formWave, body.school!, code, body, checked.value);
+      const wave = checked.ok ? await answerableWave(formWave.waveId) : null;
+      if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
+      if (wave && checked.ok) {
+        const stored = await store(request, reply, wave, body.school!, code, body, checked.value);
         if (stored !== false) return stored;
       }
     }
 
     const found = await lookUpCode(app.store.db, code);
     if (!found.ok) return refuse(request, reply, found.problem);
+    const shown = await answerableWave(found.context.waveId, 'shown');
+    if (shown instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, shown);
+    if (!shown) return refuse(request, reply, 'unavailable');
+    const checked = validateAnswers(shown.questionnaire, body);
+    if (!checked.ok) return form(reply.status(422), shown, found.context.schoolId, code, {}, body, checked.errors);
     const wave = await answerableWave(found.context.waveId);
     if (wave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, wave);
     if (!wave) return refuse(request, reply, 'unavailable');
-    const checked = validateAnswers(wave.questionnaire, body);
-    if (!checked.ok) return form(reply.status(422), wave, found.context.schoolId, code, {}, body, checked.errors);
     const stored = await store(request, reply, wave, found.context.schoolId, code, body, checked.value);
     return stored === false ? refuse(request, reply, 'unavailable') : stored;
   });

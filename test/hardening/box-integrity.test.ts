@@ -10,7 +10,7 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testKeys, testMaster } from '../helpers/app.ts';
 import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/sealing.ts';
-import { WaveError } from '../../server/waves.ts';
+import { openWave, WaveError } from '../../server/waves.ts';
 import { createSchool } from '../../server/schools.ts';
 import { auditAnonymity } from '../../server/anonymity-audit.ts';
 import { generateMasterKeyText, parseMasterKey } from '../../server/encryption/master-key.ts';
@@ -87,8 +87,9 @@ describe(`the master key in use (${storeKind})`, () => {
     const next = parseMasterKey(generateMasterKeyText());
     await new WaveKeys(store.db, testMaster).rotate(next);
 
-    // A wave whose first answer reaches the instance that has not restarted yet.
-    const after = await openWaveWithCodes(store.db, 2);
+    // A wave opened (without making its key) whose first answer reaches the instance that has not restarted yet.
+    const after = await openWaveWithCodes(store.db, 2, { open: false });
+    await openWave(store.db, after.waveId);
     const stale = new WaveKeys(store.db, testMaster);
     await expect(stale.answerable(after.waveId)).rejects.toBeInstanceOf(WaveKeyUnavailable);
     expect(await store.db.selectFrom('wave_key').select('wave_id').where('wave_id', '=', after.waveId).execute()).toEqual([]);
@@ -101,7 +102,8 @@ describe(`the master key in use (${storeKind})`, () => {
   });
 
   it('a new master key takes over only when no open wave depends on the old one', async () => {
-    const w = await openWaveWithCodes(store.db, 2);
+    const w = await openWaveWithCodes(store.db, 2, { open: false });
+    await openWave(store.db, w.waveId);
     const current = (await store.db.selectFrom('app_meta').select('value').where('key', '=', 'master_key_in_use').executeTakeFirstOrThrow()).value;
     const inUse = current === testMaster.id ? testMaster : null;
     // Whatever key is in use, a stranger may take over now: no wave key exists.
@@ -109,14 +111,16 @@ describe(`the master key in use (${storeKind})`, () => {
     const stranger = parseMasterKey(generateMasterKeyText());
     expect(await new WaveKeys(store.db, stranger).answerable(w.waveId)).not.toBeNull();
     // Now one depends on the stranger's key: the earlier key may not make another.
-    const other = await openWaveWithCodes(store.db, 1);
+    const other = await openWaveWithCodes(store.db, 1, { open: false });
+    await openWave(store.db, other.waveId);
     await expect(new WaveKeys(store.db, inUse ?? testMaster).answerable(other.waveId)).rejects.toBeInstanceOf(WaveKeyUnavailable);
   });
 
   it("forgets a wave's key: expired entries go even unasked, and sealing overwrites the key", async () => {
-    const w = await openWaveWithCodes(store.db, 1);
-    const keys = new WaveKeys(store.db, parseMasterKey(generateMasterKeyText()), 40);
     await store.db.deleteFrom('wave_key').execute();
+    const w = await openWaveWithCodes(store.db, 1, { open: false });
+    await openWave(store.db, w.waveId);
+    const keys = new WaveKeys(store.db, parseMasterKey(generateMasterKeyText()), 40);
     const cache = (keys as unknown as { cache: Map<string, unknown> }).cache;
     const wave = (await keys.answerable(w.waveId))!;
     expect(cache.size).toBe(1);

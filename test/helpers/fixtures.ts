@@ -21,7 +21,7 @@ export async function openWaveWithCodes(db: Kysely<Database>, codes: number, opt
   const questionnaireId = existing?.id ?? (await publishQuestionnaire(db, shipped));
   const schoolId = await createSchool(db, { name: `Testschool ${counter}-${Math.random()}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: codes });
   const waveId = await createWave(db, { name: `Testbevraging ${counter}`, questionnaireId, schoolIds: [schoolId], k: 5 });
-  if (options.open ?? true) await openWave(db, waveId);
+  if (options.open ?? true) await openWave(db, waveId, undefined, testKeys(db));
   const plain = await issueCodes(db, waveId, schoolId, codes);
   return { questionnaireId, schoolId, waveId, codes: plain };
 }

@@ -155,7 +155,7 @@ export default async function waveRoutes(app: FastifyInstance) {
 
   app.post('/admin/waves/:waveId/open', { config: ADMIN, schema: { params: WaveParams, body: CsrfBody } }, async (request, reply) => {
     const { waveId } = request.params as Static<typeof WaveParams>;
-    await openWave(db, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
+    await openWave(db, waveId, actorOf(request), app.keys).catch((err) => waveRefusal(request, err));
     return reply.redirect(`/admin/waves/${waveId}?done=opened`, 303);
   });
 

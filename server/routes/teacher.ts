@@ -56,7 +56,7 @@ export default async function teacherRoutes(app: FastifyInstance) {
     return reply.page('message', { title: t('submit.unavailableTitle'), message: t('submit.unavailable') });
   };
 
-  /** The open wave of a looked-up code (with its key when `answering`), or the reason there is none. */
+  /** An open wave, as shown (writes nothing) or to store an answer in (with its key), or the reason there is none. */
   async function answerableWave(waveId: string): Promise<AnswerableWave | null | WaveKeyUnavailable>;
   async function answerableWave(waveId: string, shown: 'shown'): Promise<OpenWave | null | WaveKeyUnavailable>;
   async function answerableWave(waveId: string, shown?: 'shown') {
@@ -103,9 +103,9 @@ export default async function teacherRoutes(app: FastifyInstance) {
     if (!code) return refuse(request, reply, 'unavailable');
 
     // Nearly every submission: the form's own wave is open and the answers fit it, so they are
-    // sealed and stored in one statement. Anything else — a stale or forged wave field, a spent or
-    // unknown code, answers to correct — is settled by looking the code up.
-    // Checked against the wave as shown (which writes nothing); its key is fetched only to store.
+    // sealed and stored in one statement. Anything else — a stale or forged wave or school field, a
+    // spent or unknown code, answers to correct — is settled by looking the code up. Answers are
+    // checked against the wave as shown (which writes nothing); its key is fetched only to store.
     const formWave = body.wave && isUuid(body.wave) && body.school && isUuid(body.school) ? await answerableWave(body.wave, 'shown') : null;
     if (formWave instanceof WaveKeyUnavailable) return keyUnavailable(request, reply, formWave);
     if (formWave) {

@@ -12,8 +12,8 @@ import { freePort, spawnServer, startServer, type ServerProcess } from '../helpe
 import { openStore } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { hashCode } from '../../server/access-codes.ts';
-import { resolveMasterKey } from '../../server/encryption/master-key.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
+import { testMaster, testMasterText } from '../helpers/app.ts';
 
 /**
  * Faults (issue 9): the database connection dies inside a submission; the server is killed in the
@@ -152,7 +152,8 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
     await migrateToLatest(seed.db);
     const { codes, waveId } = await openWaveWithCodes(seed.db, 3);
     await seed.close();
-    const env = { DATA_DIR: dir };
+    // The wave was opened (its key made) under the test master key: the server runs with it.
+    const env = { DATA_DIR: dir, SCHOOLPOLS_KEY: testMasterText };
 
     const first = await startServer(env);
     servers.push(first);
@@ -172,10 +173,8 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
     expect((await request(third.url, { path: `/c/${codes[2]}` })).status).toBe(200);
     await third.stop();
 
-    // Opened with the key file the server made beside the data.
     const check = await openStore({ pgliteDir });
-    const { master } = await resolveMasterKey({ dataDir: dir });
-    const rows = (await openedSubmissions(check.db, waveId, new WaveKeys(check.db, master))).responses;
+    const rows = (await openedSubmissions(check.db, waveId, new WaveKeys(check.db, testMaster))).responses;
     expect(rows.map((r) => indexOf(r.answers)).sort()).toEqual([0, 1]);
     await check.close();
   }, 300_000);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
 import { cli } from './run.ts';
+import { testMasterText } from '../helpers/app.ts';
 
 /** Help and clear refusals, on either store (PGlite: a file store of its own under a temporary DATA_DIR). */
 // Each case starts a process (npx, tsx): allow for a busy machine.
@@ -15,7 +16,8 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
     dir = mkdtempSync(path.join(tmpdir(), 'sp-cli-'));
     if (storeKind === 'postgres') {
       store = await testStore();
-      env = { DATABASE_URL: store.url! };
+      // On PostgreSQL the command line, like the server, needs the master key (wave:open makes a wave's key).
+      env = { DATABASE_URL: store.url!, SCHOOLPOLS_KEY: testMasterText };
     } else {
       env = { DATA_DIR: path.join(dir, 'data') };
     }

@@ -79,9 +79,10 @@ export class WaveKeys {
   }
 
   private async load(waveId: string, options: { create: boolean }): Promise<OpenWave | AnswerableWave | null> {
-    this.sweep();
+    // Only this wave's entry is checked here (every submission passes); the sweeper clears the rest.
     const hit = this.cache.get(waveId);
-    if (hit) return hit.wave;
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.wave;
+    if (hit) this.cache.delete(waveId);
     const row = await this.db.selectFrom('wave').select(['status', 'questionnaire_id']).where('id', '=', waveId).executeTakeFirst();
     if (row?.status !== 'open') {
       this.cache.delete(waveId);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { registerPgliteCopy, registerPostgresCopy } from './copy.ts';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -44,6 +45,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
     client.release();
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    registerPostgresCopy(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   // Loaded only when used: PGlite costs ~45 MB of memory that a PostgreSQL deployment never needs.
@@ -59,6 +61,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // covered by the directory's 0700 and, for the server, by its umask: server/startup.ts).
   if (!dir.startsWith('memory://')) await restrictTree(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  registerPgliteCopy(db, pglite);
   return { db, kind: 'pglite', close: () => db.destroy() };
 }
 

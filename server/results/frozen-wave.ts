@@ -31,28 +31,40 @@ export interface FrozenWave {
   schools: FrozenSchool[];
 }
 
+/** A school's respondents, counted per background as sealing writes them. */
+export interface SchoolTally {
+  respondents: number;
+  cells: Array<{ background: Record<string, string>; count: number }>;
+}
+
 /**
  * Copies what the wave's disclosure depends on. Call inside the sealing transaction, after the
- * wave's responses and code counts are final and before the wave is marked sealed; a second call
- * for the same wave changes nothing.
+ * wave's code counts are final and before the wave is marked sealed, with the tallies of the
+ * responses sealing wrote (schools without one have none); a second call for the same wave changes
+ * nothing. Cells are kept in one order (by their background's JSON), though `disclose` does not
+ * depend on it.
  */
-export async function freezeWave(trx: Kysely<Database>, waveId: string): Promise<void> {
+export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies: ReadonlyMap<string, SchoolTally>): Promise<void> {
   const done = await sql`
     insert into wave_frozen (wave_id, questionnaire_id, k) select id, questionnaire_id, k from wave where id = ${waveId}
     on conflict (wave_id) do nothing returning wave_id`.execute(trx);
   if (done.rows.length === 0) return;
+  const counted = [...tallies].map(([schoolId, t]) => ({
+    school_id: schoolId,
+    respondents: t.respondents,
+    cells: t.cells
+      .map((c) => ({ key: JSON.stringify(c.background), cell: { background: c.background, count: c.count } }))
+      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      .map((c) => c.cell),
+  }));
+  // One json document (not jsonb: each school's cells are parsed once, as they are stored).
   await sql`
     insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_spent, respondents, cells)
     select ws.wave_id, ws.school_id, s.name, s.benchmark_group, s.staff_count, ws.codes_issued, ws.codes_spent,
-           coalesce(c.respondents, 0), coalesce(c.cells, '[]'::jsonb)
+           coalesce(t.respondents, 0), coalesce(t.cells::jsonb, '[]'::jsonb)
     from wave_school ws
     join school s on s.id = ws.school_id
-    left join (
-      select school_id, sum(n)::int as respondents,
-             jsonb_agg(jsonb_build_object('background', background, 'count', n) order by background::text) as cells
-      from (select school_id, background, count(*)::int as n from response where wave_id = ${waveId} group by school_id, background) x
-      group by school_id
-    ) c on c.school_id = ws.school_id
+    left join json_to_recordset(${JSON.stringify(counted)}::json) as t(school_id uuid, respondents int, cells text) on t.school_id = ws.school_id
     where ws.wave_id = ${waveId}`.execute(trx);
 }
 

@@ -87,7 +87,8 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     for (let i = 0; i < N; i++) {
       const answers = answersFor(i, itemCount);
       const background = { role: i % 3 === 0 ? 'leraar' : 'directie' };
-      const comment = i % 10 === 0 ? `opmerking ${i}` : null;
+      // Any character survives: quotes, backslashes, tabs, newlines, accents, emoji (binary COPY, no escaping).
+      const comment = i % 10 === 0 ? `opmerking ${i}: "té\\st"\t\n✓ 😀` : null;
       expect(await submit(db, codeFor(i), { answers, background, comment })).toBe(true);
       submitted.push({ school_id: schools[i % 2]!, answers, background });
       if (comment) submittedComments.push(`${schools[i % 2]} ${comment}`);
@@ -108,8 +109,9 @@ describe(`sealing a wave at close (${storeKind})`, () => {
 
     const after = await read();
     expect(after).toHaveLength(N);
-    // 1. Every id is fresh and distinct.
+    // 1. Every id is fresh, distinct and a random (version 4) UUID.
     expect(new Set(after.map((r) => r.id)).size).toBe(N);
+    for (const r of after) expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // 2. Physical order (ctid) unrelated to the submission order.
     const submissionOrder = after.map((r) => patternOf(r.answers));
     expect(new Set(submissionOrder).size).toBe(N);
@@ -130,6 +132,16 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     // Comments: same texts per school.
     const commentsAfter = await db.selectFrom('comment').select(['id', 'text', 'school_id']).where('wave_id', '=', waveId).execute();
     expect(commentsAfter.map((c) => `${c.school_id} ${c.text}`).sort()).toEqual(submittedComments.sort());
+    // The disclosure inputs frozen at sealing count exactly the sealed responses, per school and background.
+    const frozen = await db.selectFrom('wave_frozen_school').select(['school_id', 'respondents', 'cells']).where('wave_id', '=', waveId).execute();
+    for (const f of frozen) {
+      const mine = after.filter((r) => r.school_id === f.school_id);
+      expect(f.respondents).toBe(mine.length);
+      const counted = new Map<string, number>();
+      for (const r of mine) counted.set(JSON.stringify(r.background), (counted.get(JSON.stringify(r.background)) ?? 0) + 1);
+      expect(Object.fromEntries(f.cells.map((c) => [JSON.stringify(c.background), c.count]))).toEqual(Object.fromEntries(counted));
+    }
+    expect(frozen).toHaveLength(2);
     // Every code is gone: spent ones became counts, unused ones could only tell whether a slip was used.
     expect(await db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute()).toEqual([]);
     expect(await db.selectFrom('wave_school').select(['school_id', 'codes_issued', 'codes_spent']).where('wave_id', '=', waveId).orderBy('school_id').execute()).toEqual(

@@ -1,0 +1,48 @@
+/**
+ * Sealing alone, repeatable: `gen` loads one full network wave (3,700 schools, 165,000 sealed
+ * responses) into the database `seal_src`, unsealed; `run` copies it (a template database) and
+ * times closeWave against the benchmark's baseline, CREATE TABLE AS … ORDER BY random(). Both need
+ * the same SCHOOLPOLS_KEY. For working on sealing; `npm run bench` is the measurement of record.
+ *
+ *   SCHOOLPOLS_KEY=$(npm run -s cli -- key:generate) tsx bench/seal-probe.ts gen
+ *   SCHOOLPOLS_KEY=… tsx bench/seal-probe.ts run
+ */
+import { sql } from 'kysely';
+import { openStore } from '../server/db/connect.ts';
+import { migrateToLatest } from '../server/db/migrate.ts';
+import { generateNetwork } from './network.ts';
+import { parseMasterKey } from '../server/encryption/master-key.ts';
+import { WaveKeys } from '../server/encryption/wave-keys.ts';
+import { closeWave } from '../server/sealing.ts';
+import { adminQuery, recreateDatabase, withDatabase, timedWithCpu } from './util.ts';
+
+const server = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const master = parseMasterKey(process.env['SCHOOLPOLS_KEY'] ?? '');
+
+if (process.argv[2] === 'gen') {
+  const url = await recreateDatabase(server, 'seal_src');
+  const store = await openStore({ databaseUrl: url, poolSize: 4 });
+  await migrateToLatest(store.db);
+  const stop = new Error('loaded');
+  await generateNetwork(store.db, { keys: new WaveKeys(store.db, master), scale: 1, waves: 1, label: 'Probe', seed: 1, log: console.log, onSeal: () => Promise.reject(stop) }).catch((err: unknown) => {
+    if (err !== stop) throw err;
+  });
+  await sql`checkpoint`.execute(store.db);
+  await store.close();
+} else {
+  await adminQuery(server, 'drop database if exists seal_run');
+  await adminQuery(server, 'create database seal_run template seal_src');
+  const url = withDatabase(server, 'seal_run');
+  const store = await openStore({ databaseUrl: url, poolSize: 4 });
+  const { rows } = await sql<{ id: string }>`select id from wave where status = 'open'`.execute(store.db);
+  const waveId = rows[0]!.id;
+  await sql`checkpoint`.execute(store.db);
+  const keys = new WaveKeys(store.db, master);
+  const close = await timedWithCpu(url, () => closeWave(store.db, keys, waveId));
+  await sql`checkpoint`.execute(store.db);
+  const baseline = await timedWithCpu(url, () => sql`create table probe_baseline as select wave_id, school_id, answers, background from response where wave_id = ${waveId} order by random()`.execute(store.db));
+  const cpu = (t: { cpu: { appMs: number; databaseMs: number } | null }) => (t.cpu ? ` (CPU: app ${Math.round(t.cpu.appMs)} ms, PostgreSQL ${Math.round(t.cpu.databaseMs)} ms)` : '');
+  console.log(`closeWave ${Math.round(close.ms)} ms${cpu(close)}; baseline ${Math.round(baseline.ms)} ms${cpu(baseline)}; ratio ${(close.ms / baseline.ms).toFixed(2)} (target ≤ 4)`);
+  keys.close();
+  await store.close();
+}

@@ -1,0 +1,275 @@
+import { randomFillSync } from 'node:crypto';
+import { COPY_HEADER, CopyWriter, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText } from './db/copy.ts';
+import { BOX_OVERHEAD, boxContext, BoxError, boxOpener, commentText, decodeResponse, encodeResponse, type ResponsePlain } from './encryption/boxes.ts';
+import type { SchoolTally } from './results/frozen-wave.ts';
+import type { Questionnaire } from '../surveys/schema.ts';
+import { itemsInOrder } from '../surveys/load.ts';
+
+/**
+ * The rows sealing moves (design §4): a wave's boxes as read from the database in binary COPY
+ * format, opened one at a time and written — in the order sealing chose — as binary COPY rows of
+ * the sealed partitions. A network wave has 165,000 responses, so nothing here makes an object per
+ * row: boxes stay where they were read (offsets into one buffer), each is copied into one scratch
+ * buffer to be opened, and rows are written as bytes.
+ */
+
+/** Boxes as read: `select school_id, box` in binary COPY format, with each box's school and place. */
+export interface Boxes {
+  data: Buffer;
+  /** school ids, indexed by `school` */
+  schools: string[];
+  school: Uint32Array<ArrayBuffer>;
+  start: Uint32Array<ArrayBuffer>;
+  end: Uint32Array<ArrayBuffer>;
+  count: number;
+}
+
+export function readBoxes(data: Buffer): Boxes {
+  const schools: string[] = [];
+  const known = new Map<string, number>();
+  let size = 1024;
+  let school = new Uint32Array(size);
+  let start = new Uint32Array(size);
+  let end = new Uint32Array(size);
+  const count = forEachCopyRow(data, (s, e, row) => {
+    if (row === size) {
+      size *= 2;
+      [school, start, end] = [grow(school, size), grow(start, size), grow(end, size)];
+    }
+    const bytes = data.toString('latin1', s[0]!, e[0]!);
+    let index = known.get(bytes);
+    if (index === undefined) {
+      known.set(bytes, (index = schools.length));
+      schools.push(uuidText(data.subarray(s[0]!, e[0]!)));
+    }
+    school[row] = index;
+    start[row] = s[1]!;
+    end[row] = e[1]!;
+  });
+  return { data, schools, school, start, end, count };
+}
+
+function grow(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(size);
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * Removes boxes whose nonce (bytes 1–24) an earlier box already has, and returns how many: a box
+ * stored twice is a copy someone made in the database (each submission draws a fresh nonce), kept
+ * once, or it would stand out among the sealed answers and tag its writer. Nonces are compared by
+ * their first 48 bits, and in full only when those match.
+ */
+export function dropCopies(boxes: Boxes): number {
+  const { data, school, start, end } = boxes;
+  const first = new Map<number, number>();
+  const more = new Set<string>();
+  const nonce = (i: number) => data.toString('latin1', start[i]! + 1, start[i]! + 25);
+  let kept = 0;
+  for (let i = 0; i < boxes.count; i++) {
+    if (end[i]! - start[i]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
+    const prefix = data.readUIntLE(start[i]! + 1, 6);
+    const earlier = first.get(prefix);
+    if (earlier === undefined) first.set(prefix, kept);
+    else {
+      const full = nonce(i);
+      if (full === nonce(earlier) || more.has(full)) continue;
+      more.add(full);
+    }
+    school[kept] = school[i]!;
+    start[kept] = start[i]!;
+    end[kept] = end[i]!;
+    kept++;
+  }
+  const dropped = boxes.count - kept;
+  boxes.count = kept;
+  return dropped;
+}
+
+/** Opens box i of `boxes`; the result is overwritten by the next call. */
+function opener(key: Buffer | null, boxes: Boxes, context: (school: string) => Buffer) {
+  const contexts = boxes.schools.map(context);
+  const open = key ? boxOpener(key) : null;
+  return (i: number): Buffer => open!(contexts[boxes.school[i]!]!, boxes.data, boxes.start[i]!, boxes.end[i]!);
+}
+
+const UNANSWERED = 0xff;
+
+/**
+ * A wave's responses — its boxes, then any plaintext rows (`legacy`, a wave opened before
+ * encryption existed) — opened in the order they were read (`open`), then written as binary COPY
+ * rows of `response (wave_id, school_id, id, answers, background)` in the order sealing chose
+ * (`chunks`). Fresh random ids are made here from a pool the system's generator refills
+ * (PostgreSQL's gen_random_uuid() makes a call per row: a third of sealing's time in the database,
+ * measured). Opening counts each school's respondents per background: the inputs of disclosure
+ * frozen at sealing, without reading the wave back.
+ */
+export class ResponseRows {
+  static readonly columns = '(wave_id, school_id, id, answers, background)';
+  private readonly items: number;
+  private readonly width: number;
+  /** every response's plaintext (`encodeResponse`), `width` bytes each, in the order read */
+  private readonly plain: Buffer;
+  /** each response's school, as an index of `schools` */
+  private readonly school: Uint32Array;
+  private readonly schools: string[];
+  /** each distinct background (a questionnaire has few), by its bytes read as a number */
+  private readonly backgrounds = new Map<number, { field: Buffer; value: Record<string, string> }>();
+  /** per school: background → respondents */
+  private readonly counts: Array<Map<number, number>>;
+
+  constructor(
+    private readonly q: Questionnaire,
+    private readonly waveId: string,
+    key: Buffer | null,
+    boxes: Boxes,
+    legacy: Array<{ schoolId: string } & ResponsePlain>,
+  ) {
+    this.items = itemsInOrder(q).length;
+    this.width = this.items + q.background.length;
+    this.schools = [...boxes.schools, ...legacy.map((r) => r.schoolId)];
+    this.counts = this.schools.map(() => new Map());
+    const count = boxes.count + legacy.length;
+    this.plain = Buffer.alloc(count * this.width);
+    this.school = new Uint32Array(count);
+    const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
+    for (let i = 0; i < boxes.count; i++) this.add(i, boxes.school[i]!, open(i));
+    legacy.forEach((r, j) => this.add(boxes.count + j, boxes.schools.length + j, encodeResponse(q, r)));
+  }
+
+  get count(): number {
+    return this.school.length;
+  }
+
+  private add(i: number, school: number, plain: Buffer): void {
+    if (plain.length !== this.width) throw new BoxError('a response box does not fit its questionnaire');
+    plain.copy(this.plain, i * this.width);
+    this.school[i] = school;
+    let key = 0;
+    for (let b = this.items; b < this.width; b++) key = key * 256 + plain[b]!;
+    if (!this.backgrounds.has(key)) {
+      const value = decodeResponse(this.q, Buffer.from(plain)).background;
+      const json = Buffer.from(JSON.stringify(value));
+      const field = Buffer.alloc(4 + 1 + json.length);
+      field.writeInt32BE(1 + json.length, 0);
+      field[4] = 1; // jsonb version
+      json.copy(field, 5);
+      this.backgrounds.set(key, { value, field });
+    }
+    const cells = this.counts[school]!;
+    cells.set(key, (cells.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * The rows in the given order, in chunks of about 1 MB. Written inline, byte by byte: a network
+   * wave is 7 million answers, and a helper call per field costs more than the writing.
+   */
+  *chunks(order: Uint32Array): Generator<Buffer> {
+    const { items, width, plain } = this;
+    // Each row starts with its field count, wave and school, and the id's length: made once per school.
+    const wave = uuidBytes(this.waveId);
+    const starts = this.schools.map((schoolId) => {
+      const start = Buffer.alloc(46);
+      start.writeInt16BE(5, 0);
+      start.writeInt32BE(16, 2);
+      wave.copy(start, 6);
+      start.writeInt32BE(16, 22);
+      uuidBytes(schoolId).copy(start, 26);
+      start.writeInt32BE(16, 42);
+      return start;
+    });
+    const fields = [...this.backgrounds.values()].map((b) => b.field);
+    const backgroundOf = new Map([...this.backgrounds].map(([key, b]) => [key, b.field]));
+    const rowMax = 46 + 16 + 24 + 6 * items + Math.max(0, ...fields.map((f) => f.length));
+    const CHUNK = 1 << 20;
+    const random = Buffer.alloc(16 * 4096);
+    let buf = Buffer.allocUnsafe(CHUNK + rowMax);
+    let at = put(buf, 0, COPY_HEADER, 0, COPY_HEADER.length);
+    for (let n = 0; n < order.length; n++) {
+      const i = order[n]!;
+      at = put(buf, at, starts[this.school[i]!]!, 0, 46);
+      // id: 16 random bytes with the UUID version (4) and variant bits set
+      const r = (n & 4095) * 16;
+      if (r === 0) randomFillSync(random);
+      at = put(buf, at, random, r, r + 16);
+      buf[at - 10] = (buf[at - 10]! & 0x0f) | 0x40;
+      buf[at - 8] = (buf[at - 8]! & 0x3f) | 0x80;
+      // answers: a one-dimensional smallint[], NULL for unanswered
+      const begin = at + 4;
+      buf.writeInt32BE(1, begin);
+      buf.writeInt32BE(0, begin + 4);
+      buf.writeInt32BE(INT2_OID, begin + 8);
+      buf.writeInt32BE(items, begin + 12);
+      buf.writeInt32BE(1, begin + 16);
+      at = begin + 20;
+      const p = i * width;
+      let key = 0;
+      for (let b = p; b < p + items; b++) {
+        const v = plain[b]!;
+        if (v === UNANSWERED) {
+          buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 3] = 0xff;
+          at += 4;
+        } else {
+          buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 4] = 0;
+          buf[at + 3] = 2;
+          buf[at + 5] = v;
+          at += 6;
+        }
+      }
+      buf.writeInt32BE(at - begin, begin - 4);
+      for (let b = p + items; b < p + width; b++) key = key * 256 + plain[b]!;
+      const background = backgroundOf.get(key)!;
+      at = put(buf, at, background, 0, background.length);
+      if (at >= CHUNK) {
+        yield buf.subarray(0, at);
+        buf = Buffer.allocUnsafe(CHUNK + rowMax);
+        at = 0;
+      }
+    }
+    buf.writeInt16BE(-1, at);
+    yield buf.subarray(0, at + 2);
+  }
+
+  /** Respondents per school and per background, for `freezeWave`. */
+  tallies(): Map<string, SchoolTally> {
+    const result = new Map<string, SchoolTally>();
+    this.counts.forEach((cells, school) => {
+      if (cells.size === 0) return;
+      const schoolId = this.schools[school]!;
+      const tally = result.get(schoolId) ?? { respondents: 0, cells: [] };
+      for (const [key, count] of cells) {
+        tally.respondents += count;
+        const background = this.backgrounds.get(key)!.value;
+        const same = tally.cells.find((c) => c.background === background);
+        if (same) same.count += count;
+        else tally.cells.push({ background, count });
+      }
+      result.set(schoolId, tally);
+    });
+    return result;
+  }
+}
+
+/** A wave's comments — boxes, then plaintext rows — as binary COPY rows of `comment (wave_id, school_id, text)`. */
+export function* commentChunks(waveId: string, key: Buffer | null, boxes: Boxes, legacy: Array<{ schoolId: string; text: string }>, order: Uint32Array): Generator<Buffer> {
+  const out = new CopyWriter();
+  const wave = uuidBytes(waveId);
+  const schoolBytes = boxes.schools.map(uuidBytes);
+  const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'comment', waveId, schoolId }));
+  for (const i of order) {
+    out.row(3);
+    out.bytes(wave);
+    if (i < boxes.count) {
+      out.bytes(schoolBytes[boxes.school[i]!]!);
+      out.bytes(commentText(open(i)));
+    } else {
+      const row = legacy[i - boxes.count]!;
+      out.bytes(uuidBytes(row.schoolId));
+      out.bytes(Buffer.from(row.text));
+    }
+    const chunk = out.take();
+    if (chunk) yield chunk;
+  }
+  yield out.end();
+}

@@ -8,11 +8,11 @@
  * wraps a group's statistics as a value when the group is released, or as suppressed with its rule.
  * Comments go through `Disclosure.comments` (R5).
  */
-import { NETWORK_KEY, benchmarkKey, plan, schoolKey } from './disclosure/plan.ts';
-import type { DisclosureConfig, DisclosureInput, GroupKind, PlannedGroup, Rule, WaveStatus } from './disclosure/types.ts';
+import { NETWORK_KEY, benchmarkKey, decisionsOf, plan, planOf, schoolKey } from './disclosure/plan.ts';
+import type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Plan, PlannedGroup, Rule, WaveStatus } from './disclosure/types.ts';
 import { seededShuffle } from './seeded-shuffle.ts';
 
-export type { DisclosureConfig, DisclosureInput, GroupKind, Rule, SchoolInput, WaveStatus } from './disclosure/types.ts';
+export type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Rule, SchoolInput, WaveStatus } from './disclosure/types.ts';
 export { DEFAULT_K } from './disclosure/validate.ts';
 
 const BRAND: unique symbol = Symbol('schoolpols.disclosed');
@@ -136,7 +136,23 @@ function toGroup(g: PlannedGroup): DisclosedGroup {
  * Same input (in any order) and config → same decisions. Throws on invalid input or k < 3.
  */
 export function disclose(wave: DisclosureInput, config?: DisclosureConfig): Disclosure {
-  const p = plan(wave, config);
+  return fromPlan(plan(wave, config));
+}
+
+/**
+ * Every decision `disclose` would make about the wave, each school's breakdowns included, as plain
+ * data: what a sealed wave stores, so that what it releases never changes (issue 15).
+ */
+export function decide(wave: DisclosureInput, config?: DisclosureConfig): Decisions {
+  return decisionsOf(plan(wave, config));
+}
+
+/** The disclosure that stored decisions describe: the very groups and decisions `decide` made. */
+export function discloseDecided(decisions: Decisions): Disclosure {
+  return fromPlan(planOf(decisions));
+}
+
+function fromPlan(p: Plan): Disclosure {
   const { waveId, status, k } = p;
   // Groups are frozen: the decision each carries cannot be edited after it is handed out, so
   // `release` can read it from the group once it has checked the group is its own.

@@ -212,8 +212,8 @@ async function generate(url: string, schools: number, responses: number): Promis
     // this bench measures exports, and sealing opens these as it opens boxes.
     await closeWave(store.db, new WaveKeys(store.db, parseMasterKey(generateMasterKeyText())), waveId);
     // As the admin's close does: the per-school sums are stored once, right after sealing.
-    const { storeWaveSums } = await import('../server/results/wave-results.ts');
-    await storeWaveSums(store.db, waveId);
+    const { storeSealedResults } = await import('../server/results/wave-results.ts');
+    await storeSealedResults(store.db, waveId);
     return waveId;
   } finally {
     await store.close();

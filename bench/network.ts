@@ -22,7 +22,7 @@ import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts
 import { publishQuestionnaire } from '../server/questionnaires.ts';
 import { createWave, openWave } from '../server/waves.ts';
 import { closeWave } from '../server/sealing.ts';
-import { storeWaveSums } from '../server/results/wave-results.ts';
+import { storeSealedResults } from '../server/results/wave-results.ts';
 import { rng, schoolEffect, syntheticResponse, type SchoolEffect } from '../server/synthetic.ts';
 import { sealSubmission } from '../server/submissions.ts';
 import type { AnswerableWave, WaveKeys } from '../server/encryption/wave-keys.ts';
@@ -90,7 +90,7 @@ export interface NetworkWave {
   comments: number;
   loadMs: number;
   sealMs: number;
-  /** storing the per-school sums after sealing (`storeWaveSums`), as the admin's close does */
+  /** storing the per-school sums and decisions after sealing (`storeSealedResults`), as the admin's close does */
   sumsMs: number;
 }
 
@@ -277,7 +277,7 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
     else await seal();
     const sealMs = performance.now() - t1;
     const t2 = performance.now();
-    await storeWaveSums(db, waveId);
+    await storeSealedResults(db, waveId);
     const sumsMs = performance.now() - t2;
     log(`${name}: ${responses} responses, ${comments} comments loaded in ${(loadMs / 1000).toFixed(1)} s, sealed in ${(sealMs / 1000).toFixed(1)} s, sums stored in ${(sumsMs / 1000).toFixed(1)} s`);
     waves.push({ id: waveId, name, responses, comments, loadMs, sealMs, sumsMs });

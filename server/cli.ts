@@ -310,8 +310,8 @@ const COMMANDS: Record<string, Command> = {
         if (wave.status === 'closed') return waveRefusal('already-closed');
         const { alreadyClosed } = await closeWave(store.db, keys, id, CLI_ACTOR).catch(waveMessage);
         if (alreadyClosed) waveRefusal('already-closed');
-        const { storeWaveSums } = await import('./results/wave-results.ts');
-        await storeWaveSums(store.db, id);
+        const { storeSealedResults } = await import('./results/wave-results.ts');
+        await storeSealedResults(store.db, id);
       });
       process.stdout.write(`Wave ${id} is closed and sealed.\n`);
     },

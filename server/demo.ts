@@ -7,7 +7,7 @@ import { createWave, issueCodes, openWave } from './waves.ts';
 import { closeWave } from './sealing.ts';
 import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
 import { createUser } from './users.ts';
-import { storeWaveSums } from './results/wave-results.ts';
+import { storeSealedResults } from './results/wave-results.ts';
 import { storeWithoutCodes } from './submissions.ts';
 import type { WaveKeys } from './encryption/wave-keys.ts';
 
@@ -94,7 +94,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
         .execute();
     }
     await closeWave(db, keys, waveId);
-    await storeWaveSums(db, waveId);
+    await storeSealedResults(db, waveId);
   }
 
   const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });

@@ -33,6 +33,8 @@ async function main() {
     await app.close();
     await store.close();
   });
+  // Made before listening: once the server answers, everything it prints is already out.
+  const codes = start.demo ? await demoCodes(store.db, 5) : [];
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   const local = address.replace('127.0.0.1', 'localhost');
   const url = config.PUBLIC_URL ?? local;
@@ -44,7 +46,6 @@ async function main() {
   }
   lines.push(...start.lines);
   if (start.demo) {
-    const codes = await demoCodes(store.db, 5);
     lines.push(`DEMO network — all schools and answers are fictitious.`);
     lines.push(`Demo sign-in at ${url}/login (password for all: ${DEMO_PASSWORD}):`);
     for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.role.padEnd(10)} ${a.email}`);

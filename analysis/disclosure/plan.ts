@@ -1,6 +1,6 @@
 import { aggregatesR3, type Aggregate } from './aggregates-r3.ts';
 import { schoolBreakdowns } from './school-breakdowns.ts';
-import type { DisclosureConfig, DisclosureInput, Plan, PlannedBreakdown, PlannedGroup, Rule, SchoolPlan } from './types.ts';
+import type { Decisions, DisclosureConfig, DisclosureInput, Plan, PlannedBreakdown, PlannedGroup, Rule, SchoolPlan, StoredBreakdown, StoredSchool } from './types.ts';
 import { normalize, validK, type Normalized, type NormalizedSchool } from './validate.ts';
 
 const enc = (s: string) => encodeURIComponent(s);
@@ -67,6 +67,75 @@ export function plan(input: DisclosureInput, config?: DisclosureConfig): Plan {
     return planSchool(wave.schools[i]!, wave.background, k, sealed);
   };
   return { waveId: wave.waveId, status: wave.status, k, groups, schoolIds: wave.schools.map((s) => s.id), schoolBreakdownsOf };
+}
+
+/** Every decision of a plan, each school's breakdowns included, as data to store. */
+export function decisionsOf(p: Plan): Decisions {
+  const index = new Map(p.schoolIds.map((id, i) => [id, i]));
+  const schools = new Map(p.groups.filter((g) => g.kind === 'school').map((g) => [g.schoolId!, g]));
+  const byKey = (plan: SchoolPlan) => new Map(plan.groups.map((g) => [g.key, g]));
+  return {
+    version: 1,
+    waveId: p.waveId,
+    status: p.status,
+    k: p.k,
+    schools: p.schoolIds.map((id): StoredSchool => {
+      const g = schools.get(id)!;
+      const own = p.schoolBreakdownsOf(id);
+      const groups = byKey(own);
+      const breakdowns = own.breakdowns.map((b): StoredBreakdown => [
+        b.backgroundId,
+        b.rule,
+        b.groupKeys.map((key) => {
+          const x = groups.get(key)!;
+          return [[...x.categories!], x.other, x.respondents, x.rule];
+        }),
+      ]);
+      return [id, g.respondents, g.rule, g.countReleased, breakdowns];
+    }),
+    aggregates: p.groups
+      .filter((g) => g.kind === 'benchmark' || g.kind === 'network')
+      .map((g) => [g.benchmarkId, g.schoolIds.map((id) => index.get(id)!), g.respondents, g.rule, g.countReleased]),
+  };
+}
+
+/** The plan that stored decisions describe, group for group; refuses anything it cannot read as such. */
+export function planOf(d: Decisions): Plan {
+  if (d.version !== 1) throw new RangeError(`stored decisions of version ${String(d.version)} cannot be read`);
+  if (!Array.isArray(d.schools) || !Array.isArray(d.aggregates)) throw new RangeError(`stored decisions of wave "${d.waveId}" are incomplete`);
+  const schoolIds = d.schools.map((s) => s[0]);
+  const groups: PlannedGroup[] = d.schools.map(([id, respondents, rule, countReleased]) =>
+    group({ key: schoolKey(id), kind: 'school', schoolId: id, schoolIds: [id], respondents, rule, countReleased }),
+  );
+  for (const [id, members, respondents, rule, countReleased] of d.aggregates) {
+    const schoolIdsOf = members.map((i) => {
+      if (schoolIds[i] === undefined) throw new RangeError(`stored decisions of wave "${d.waveId}" are incomplete`);
+      return schoolIds[i];
+    });
+    groups.push(group({ key: id === null ? NETWORK_KEY : benchmarkKey(id), kind: id === null ? 'network' : 'benchmark', benchmarkId: id, schoolIds: schoolIdsOf, respondents, rule, countReleased }));
+  }
+  const index = new Map(schoolIds.map((id, i) => [id, i]));
+  return {
+    waveId: d.waveId,
+    status: d.status,
+    k: d.k,
+    groups,
+    schoolIds,
+    schoolBreakdownsOf: (schoolId) => {
+      const i = index.get(schoolId);
+      if (i === undefined) throw new RangeError(`unknown school "${schoolId}"`);
+      const plan: SchoolPlan = { groups: [], breakdowns: [] };
+      for (const [backgroundId, rule, parts] of d.schools[i]![4]) {
+        const groupKeys = parts.map(([categories, other, respondents, partRule]) => {
+          const key = breakdownKey(schoolId, backgroundId, categories[0]!, other);
+          plan.groups.push(group({ key, kind: 'breakdown', schoolId, backgroundId, categories, other, schoolIds: [schoolId], respondents, rule: partRule, countReleased: partRule === null }));
+          return key;
+        });
+        plan.breakdowns.push({ schoolId, backgroundId, rule, groupKeys });
+      }
+      return plan;
+    },
+  };
 }
 
 /** The breakdown groups and breakdowns of one school. */

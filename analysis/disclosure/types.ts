@@ -82,3 +82,25 @@ export interface Plan {
   /** a school's breakdown groups and breakdowns (computed on each call) */
   schoolBreakdownsOf(schoolId: string): SchoolPlan;
 }
+
+/**
+ * A sealed wave's decisions, whole — every school's breakdowns decided — as plain data to store.
+ * Outputs made from stored decisions later do not depend on the rules, or the code, in force then:
+ * a sealed wave releases what it released when it was sealed (issue 15). Compact, as a network wave
+ * has ~40,000 groups: what a group's key, kind and school follow from is not repeated.
+ */
+export interface Decisions {
+  version: 1;
+  waveId: string;
+  status: WaveStatus;
+  k: number;
+  /** every school, in `Plan.schoolIds` order, with its own group's decision and its breakdowns */
+  schools: StoredSchool[];
+  /** benchmark groups, then the network (id null): the schools (indexes into `schools`) their numbers are computed over */
+  aggregates: Array<[id: string | null, schools: number[], respondents: number, rule: Rule | null, countReleased: boolean]>;
+}
+
+export type StoredSchool = [id: string, respondents: number, rule: Rule | null, countReleased: boolean, breakdowns: StoredBreakdown[]];
+
+/** A breakdown: its groups' categories, whether one is "other", respondents and rule (released when null). */
+export type StoredBreakdown = [backgroundId: string, rule: Rule | null, groups: Array<[categories: Array<string | null>, other: boolean, respondents: number, rule: Rule | null]>];

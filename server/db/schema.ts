@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable } from 'kysely';
+import type { Decisions } from '../../analysis/disclosure.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 
 /**
@@ -141,6 +142,8 @@ export interface WaveFrozenTable {
   wave_id: string;
   questionnaire_id: string;
   k: number;
+  /** every disclosure decision of the wave (`decide`), stored once after sealing; null until then */
+  decisions: ColumnType<Decisions | null, string | null, string | null>;
 }
 
 export interface WaveFrozenSchoolTable {

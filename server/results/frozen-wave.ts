@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import type { Decisions } from '../../analysis/disclosure.ts';
 
 /**
  * Disclosure frozen at sealing (design §5, issue 15). A sealed wave's decisions depend on which
@@ -8,9 +9,9 @@ import type { Database } from '../db/schema.ts';
  * 3-respondent school to another group would make the same sealed wave release the group before
  * and after — their difference is that school. So `freezeWave` copies all of it inside the sealing
  * transaction, and every output of a sealed wave is made from the copy: names and groups as they
- * were at sealing, whatever is edited later. The decisions themselves are recomputed from these
- * inputs by the deterministic `disclose`: the same inputs give the same decisions on every request,
- * in every process.
+ * were at sealing, whatever is edited later. The decisions made from these inputs are stored too
+ * (`storeDecisions`), right after sealing: later outputs are made from them, so not even a change
+ * of the rules changes what a sealed wave releases.
  */
 
 export interface FrozenSchool {
@@ -27,6 +28,8 @@ export interface FrozenSchool {
 export interface FrozenWave {
   k: number;
   questionnaireId: string;
+  /** the stored decisions; null until the wave's first results are made after sealing */
+  decisions: Decisions | null;
   /** by school id */
   schools: FrozenSchool[];
 }
@@ -71,13 +74,14 @@ export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies:
 /** The frozen inputs of a sealed wave, or null when the wave was never frozen (not sealed). */
 export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Promise<FrozenWave | null> {
   const [wave, schools] = await Promise.all([
-    db.selectFrom('wave_frozen').select(['k', 'questionnaire_id']).where('wave_id', '=', waveId).executeTakeFirst(),
+    db.selectFrom('wave_frozen').select(['k', 'questionnaire_id', 'decisions']).where('wave_id', '=', waveId).executeTakeFirst(),
     db.selectFrom('wave_frozen_school').selectAll().where('wave_id', '=', waveId).orderBy('school_id').execute(),
   ]);
   if (!wave) return null;
   return {
     k: wave.k,
     questionnaireId: wave.questionnaire_id,
+    decisions: wave.decisions,
     schools: schools.map((s) => ({
       id: s.school_id,
       name: s.name,
@@ -89,4 +93,16 @@ export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Prom
       cells: s.cells,
     })),
   };
+}
+
+/**
+ * Stores a sealed wave's decisions unless some process already has, and returns the stored ones:
+ * the first made are kept for good, and everyone uses those.
+ */
+export async function storeDecisions(db: Kysely<Database>, waveId: string, decisions: Decisions): Promise<Decisions> {
+  const { rows } = await sql<{ decisions: Decisions }>`
+    update wave_frozen set decisions = coalesce(decisions, ${JSON.stringify(decisions)}::jsonb)
+    where wave_id = ${waveId} returning decisions`.execute(db);
+  if (!rows[0]) throw new Error(`wave ${waveId} is not frozen`);
+  return rows[0].decisions;
 }

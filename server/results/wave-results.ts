@@ -2,19 +2,23 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
-import { loadFrozenWave, type FrozenSchool } from './frozen-wave.ts';
+import { loadFrozenWave, storeDecisions, type FrozenSchool } from './frozen-wave.ts';
 import { aggregateWithheld, breakdownWithheld } from './answer-withholding.ts';
 import {
   combineResponseSums,
+  decide,
   disclose,
+  discloseDecided,
   groupReport,
   layoutOf,
   packResponseSums,
   sumResponses,
   unpackResponseSums,
   withholdMeasures,
+  type Decisions,
   type Disclosed,
   type DisclosedGroup,
+  type DisclosureInput,
   type Disclosure,
   type GroupReport,
   type Layout,
@@ -128,16 +132,15 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   }
   const groups = new Map<string, string[]>();
   for (const p of participants) groups.set(p.benchmarkGroup, [...(groups.get(p.benchmarkGroup) ?? []), p.id]);
-  const disclosure = disclose(
-    {
-      waveId,
-      status: sealed ? 'closed' : wave.status === 'closed' ? 'open' : wave.status,
-      background: questionnaire.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })),
-      schools: participants.map((p) => ({ id: p.id, respondents: p.respondents, cells: p.cells })),
-      benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
-    },
-    { k },
-  );
+  const input: DisclosureInput = {
+    waveId,
+    status: sealed ? 'closed' : wave.status === 'closed' ? 'open' : wave.status,
+    background: questionnaire.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })),
+    schools: participants.map((p) => ({ id: p.id, respondents: p.respondents, cells: p.cells })),
+    benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
+  };
+  // A sealed wave is shown as it was decided once, right after sealing, whatever the rules are now.
+  const disclosure = sealed ? discloseDecided(checked(frozen!.decisions ?? (await storeDecisions(db, waveId, decide(input, { k }))), waveId, participants)) : disclose(input, { k });
   return {
     wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k, questionnaireId, createdAt: wave.created_at },
     questionnaire,
@@ -145,6 +148,15 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     schools,
     disclosure,
   };
+}
+
+/** Stored decisions, if they are this wave's and about its frozen schools (else the store is corrupt). */
+function checked(decisions: Decisions, waveId: string, participants: readonly FrozenSchool[]): Decisions {
+  const ids = new Set(participants.map((p) => p.id));
+  if (decisions.waveId !== waveId || decisions.schools.length !== ids.size || !decisions.schools.every(([id]) => ids.has(id))) {
+    throw new Error(`the stored decisions of wave ${waveId} are not about its frozen schools`);
+  }
+  return decisions;
 }
 
 /** Participants of a wave that is not sealed, as they are now (its results are all suppressed, R4). */
@@ -186,7 +198,7 @@ async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<F
 /**
  * The per-school sums of a sealed wave, packed: read from `wave_school_sums`, and computed from the
  * responses (and stored) for any school that has none yet — normally once, right after sealing
- * (`storeWaveSums`). A sealed wave never changes, so stored sums never go stale; concurrent fills
+ * (`storeSealedResults`). A sealed wave never changes, so stored sums never go stale; concurrent fills
  * by two processes write identical rows, and the second one's are ignored.
  */
 async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout): Promise<Map<string, Float64Array>> {
@@ -230,11 +242,14 @@ export function sumsFromBytes(bytes: Uint8Array): Float64Array {
   return Float64Array.from({ length: bytes.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
 }
 
-/** Computes and stores the per-school sums of a just-sealed wave, so no dashboard has to. */
-export async function storeWaveSums(db: Kysely<Database>, waveId: string): Promise<void> {
-  const wave = await db.selectFrom('wave').select(['status', 'sealed', 'questionnaire_id']).where('id', '=', waveId).executeTakeFirst();
-  if (!wave || wave.status !== 'closed' || !wave.sealed) throw new RangeError('only a sealed wave has stored sums');
-  await schoolSums(db, waveId, layoutOf(await getQuestionnaire(db, wave.questionnaire_id)));
+/**
+ * Stores what a just-sealed wave's outputs are made from — its per-school sums and its disclosure
+ * decisions — so no dashboard has to compute them, and the decisions are made as the wave is sealed.
+ */
+export async function storeSealedResults(db: Kysely<Database>, waveId: string): Promise<void> {
+  const wave = await db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirst();
+  if (!wave || wave.status !== 'closed' || !wave.sealed) throw new RangeError('only a sealed wave has stored results');
+  await loadWaveResults(db, waveId);
 }
 
 /**

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/sealing.ts';
-import { loadWaveResults, storeWaveSums, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
+import { forgetCachedResults, loadWaveResults, storeSealedResults, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { layoutOf, packResponseSums, sumResponses, unpackResponseSums } from '../../analysis/index.ts';
 import { testKeys } from '../helpers/app.ts';
@@ -41,14 +41,14 @@ describe(`per-school sums stored after sealing (${storeKind})`, () => {
   it('are exactly the sums of the sealed responses, and are what the results are made from', async () => {
     const { waveId, schoolId } = await sealedWave(store, 12, 1);
     expect(await store.db.selectFrom('wave_school_sums').selectAll().where('wave_id', '=', waveId).execute()).toEqual([]);
-    await storeWaveSums(store.db, waveId);
+    await storeSealedResults(store.db, waveId);
     const rows = await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
     const expected = sumResponses(await responsesOf(store, waveId), layout);
     expect(rows.map((r) => r.school_id)).toEqual([schoolId]);
     expect(sumsFromBytes(rows[0]!.sums)).toEqual(packResponseSums(expected, layout));
     expect(unpackResponseSums(sumsFromBytes(rows[0]!.sums), layout)).toEqual(expected);
     // Storing again changes nothing.
-    await storeWaveSums(store.db, waveId);
+    await storeSealedResults(store.db, waveId);
     const again = await store.db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
     expect(again.map((r) => [r.school_id, [...r.sums]])).toEqual(rows.map((r) => [r.school_id, [...r.sums]]));
 
@@ -56,6 +56,7 @@ describe(`per-school sums stored after sealing (${storeKind})`, () => {
     const doctored = packResponseSums(expected, layout);
     doctored[0] = 999;
     await sql`update wave_school_sums set sums = ${sumsToBytes(doctored)} where wave_id = ${waveId}`.execute(store.db);
+    forgetCachedResults(); // storing made the results once already; a restart reads the rows again
     const results = await loadWaveResults(store.db, waveId);
     expect(results.schools.get(schoolId)!.sums!.respondents).toBe(999);
   });
@@ -83,7 +84,7 @@ describe(`per-school sums stored after sealing (${storeKind})`, () => {
 
   it('exist only for sealed waves', async () => {
     const { waveId, schoolId } = await openWaveWithCodes(store.db, 3);
-    await expect(storeWaveSums(store.db, waveId)).rejects.toThrow(/sealed/);
+    await expect(storeSealedResults(store.db, waveId)).rejects.toThrow(/sealed/);
     const results = await loadWaveResults(store.db, waveId);
     expect(results.schools.get(schoolId)!.sums).toBeNull();
     expect(await store.db.selectFrom('wave_school_sums').selectAll().where('wave_id', '=', waveId).execute()).toEqual([]);

@@ -1,7 +1,7 @@
 /** Same data and view → same suppression, whatever the input order, on every call. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { disclose, type DisclosureInput, type Disclosure } from '../../analysis/index.ts';
+import { decide, disclose, discloseDecided, type DisclosureInput, type Disclosure } from '../../analysis/index.ts';
 import { arbWaveSpec, inputOf } from './helpers/synthetic-wave.ts';
 
 function snapshot(d: Disclosure) {
@@ -36,5 +36,29 @@ describe('determinism', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('stored decisions (through JSON, as the database keeps them) give the very same disclosure', () => {
+    fc.assert(
+      fc.property(arbWaveSpec, (spec) => {
+        const input = inputOf(spec);
+        const stored = JSON.parse(JSON.stringify(decide(input, { k: spec.k })));
+        expect(snapshot(discloseDecided(stored))).toEqual(snapshot(disclose(input, { k: spec.k })));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses stored decisions it cannot read: another version, or a school without its breakdowns', () => {
+    const input: DisclosureInput = {
+      waveId: 'w',
+      status: 'closed',
+      background: [],
+      schools: [{ id: 'a', respondents: 7 }, { id: 'b', respondents: 9 }],
+      benchmarkGroups: [],
+    };
+    const stored = decide(input, { k: 5 });
+    expect(() => discloseDecided({ ...stored, version: 2 as never })).toThrow(/version 2/);
+    expect(() => discloseDecided({ ...stored, aggregates: [[null, [0, 7], 16, null, true]] })).toThrow(/incomplete/);
   });
 });

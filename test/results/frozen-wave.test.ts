@@ -81,6 +81,46 @@ describe(`sealed waves are frozen (${storeKind})`, () => {
     expect([...before.values()].some((b) => b.includes('Hernoemd'))).toBe(false);
   });
 
+  it('shows the decisions stored at sealing, not ones made again: a rule changed later changes nothing', async () => {
+    const w = sealedWaves[0]!;
+    // Stored as the demo sealed the wave (storeSealedResults), before anything was shown.
+    const { decisions } = await store.db.selectFrom('wave_frozen').select('decisions').where('wave_id', '=', w).executeTakeFirstOrThrow();
+    expect(decisions).not.toBeNull();
+    forgetCachedResults();
+    const results = await loadWaveResults(store.db, w);
+    const shown = [...results.schools.keys()].find((id) => results.disclosure.school(id).released)!;
+    const api = `/api/schools/${shown}/waves/${w}`;
+    const dashboard = async () => {
+      forgetCachedResults();
+      const app = await testApp(store);
+      try {
+        const admin = await new Session(app, '10.2.0.3').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
+        return (await admin.get(api)).body;
+      } finally {
+        await app.close();
+      }
+    };
+    const before = await dashboard();
+    // A stricter rule, as a later version might bring: the stored decision now withholds the school.
+    // Were decisions made again on each load, the change would not show; as they are read, it does.
+    const stricter = structuredClone(decisions!);
+    const school = stricter.schools.find(([id]) => id === shown)!;
+    school[2] = 'R3';
+    school[3] = false;
+    await store.db.updateTable('wave_frozen').set({ decisions: JSON.stringify(stricter) }).where('wave_id', '=', w).execute();
+    forgetCachedResults();
+    expect((await loadWaveResults(store.db, w)).disclosure.school(shown).rule).toBe('R3');
+    expect(await dashboard()).not.toEqual(before);
+    // Decisions about other schools than the frozen ones are refused, never used.
+    const foreign = { ...stricter, schools: stricter.schools.slice(1) };
+    await store.db.updateTable('wave_frozen').set({ decisions: JSON.stringify(foreign) }).where('wave_id', '=', w).execute();
+    forgetCachedResults();
+    await expect(loadWaveResults(store.db, w)).rejects.toThrow(/not about its frozen schools/);
+    await store.db.updateTable('wave_frozen').set({ decisions: JSON.stringify(decisions) }).where('wave_id', '=', w).execute();
+    forgetCachedResults();
+    expect(await dashboard()).toEqual(before);
+  });
+
   it('a sealed wave without its frozen copy is refused, never computed from the schools as they are now', async () => {
     // Drop the frozen copy of the newest wave: computing it must then refuse rather than use edited data.
     const w = sealedWaves[1]!;

@@ -8,7 +8,7 @@ import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_
 import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
 import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
-import { storeWaveSums } from '../../results/wave-results.ts';
+import { storeSealedResults } from '../../results/wave-results.ts';
 import { sealedParticipants } from '../../results/wave-participants.ts';
 import { WaveKeyUnavailable } from '../../encryption/wave-keys.ts';
 
@@ -171,7 +171,7 @@ export default async function waveRoutes(app: FastifyInstance) {
     // Closed meanwhile by someone else: nothing changed by this request.
     if (alreadyClosed) waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
     // The wave is sealed whatever happens here; sums that fail to be stored now are made at first use.
-    await storeWaveSums(db, waveId).catch((err) => request.log.warn({ err }, 'per-school sums not stored after sealing'));
+    await storeSealedResults(db, waveId).catch((err) => request.log.warn({ err }, 'sums and decisions not stored after sealing (the first view will)'));
     return reply.redirect(`/admin/waves/${waveId}?done=closed`, 303);
   });
 

@@ -1,0 +1,63 @@
+/**
+ * Submissions alone, repeatable: a store with one open wave of 20 schools and enough codes, the
+ * server started as `npm start` does (optionally profiled: PROFILE=dir), then the benchmark's HTTP
+ * load and its direct baseline. For working on the submission path; `npm run bench` is the
+ * measurement of record.
+ *
+ *   SCHOOLPOLS_KEY=… [PROFILE=/tmp/prof] tsx bench/submit-probe.ts [submissions]
+ */
+import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
+import { openStore } from '../server/db/connect.ts';
+import { migrateToLatest } from '../server/db/migrate.ts';
+import { parseMasterKey } from '../server/encryption/master-key.ts';
+import { WaveKeys } from '../server/encryption/wave-keys.ts';
+import { createSchool } from '../server/schools.ts';
+import { createWave, issueCodes, openWave } from '../server/waves.ts';
+import { publishQuestionnaire } from '../server/questionnaires.ts';
+import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
+import { answerSets, directSubmissions, httpSubmissions } from './submissions.ts';
+import { recreateDatabase } from './util.ts';
+import { startArguments } from './server.ts';
+
+const server = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const master = parseMasterKey(process.env['SCHOOLPOLS_KEY'] ?? '');
+const amount = Number(process.argv[2] ?? 10_000);
+const url = await recreateDatabase(server, 'submit_probe');
+const store = await openStore({ databaseUrl: url, poolSize: 4 });
+await migrateToLatest(store.db);
+const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+const questionnaireId = await publishQuestionnaire(store.db, q);
+const schools = [];
+for (let i = 0; i < 20; i++) schools.push(await createSchool(store.db, { name: `Probe ${i}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 5000 }));
+const waveId = await createWave(store.db, { name: 'Probe', questionnaireId, schoolIds: schools, k: 5 });
+await openWave(store.db, waveId, undefined, new WaveKeys(store.db, master));
+const schoolOf = new Map<string, string>();
+const codes: string[] = [];
+const per = Math.ceil((2 * amount + 2000) / schools.length);
+for (const s of schools) for (const c of await issueCodes(store.db, waveId, s, per)) (codes.push(c), schoolOf.set(c, s));
+await sql`analyze`.execute(store.db);
+const sets = answerSets(q, waveId);
+
+const profile = process.env['PROFILE'];
+const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...startArguments()];
+const child = spawn(process.execPath, args, {
+  env: { ...process.env, DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SESSION_SECRET: 'probe-'.padEnd(48, 'x'), PUBLIC_URL: 'https://probe.invalid' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const base = await new Promise<string>((resolve) => {
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    const m = /running at (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
+  });
+});
+await httpSubmissions(base, codes.slice(0, 1000), sets, 1000, { schoolOf });
+const http = await httpSubmissions(base, codes.slice(1000, 1000 + amount), sets, amount, { pid: child.pid!, databaseUrl: url, schoolOf });
+child.kill('SIGINT');
+await new Promise((r) => child.on('exit', r));
+const direct = await directSubmissions(url, waveId, codes.slice(1000 + amount, 1000 + 2 * amount), sets, schoolOf);
+const f = (n: number) => n.toFixed(3);
+console.log(`HTTP ${Math.round(http.perSecond)}/s (app ${f(http.cpu?.appMs ?? NaN)} ms + PostgreSQL ${f(http.cpu?.databaseMs ?? NaN)} ms per response; ${JSON.stringify(http.statusCounts)}); direct ${Math.round(direct.perSecond)}/s; ratio ${(http.perSecond / direct.perSecond).toFixed(2)} (target ≥ 0.6)`);
+await store.close();

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_LANG, isLang, translator, type Lang } from './i18n.ts';
+import { DEFAULT_LANG, isLang, type Lang } from './i18n.ts';
 import { HttpProblem } from './problems.ts';
 import { decodeText, UPLOAD_LIMIT } from './upload.ts';
 
@@ -58,11 +58,10 @@ function langOf(request: FastifyRequest): Lang {
   return request.user?.lang ?? DEFAULT_LANG;
 }
 
-function refuse(request: FastifyRequest, status: number, key: string, params: Record<string, unknown> = {}): HttpProblem {
-  const lang = langOf(request);
+function refuse(request: FastifyRequest, status: number, key: string, params: Record<string, string | number> = {}): HttpProblem {
   // The error page is rendered in this language (the preHandler that normally sets it has not run).
-  request.lang = lang;
-  return new HttpProblem(status, translator(lang)(key, params));
+  request.lang = langOf(request);
+  return new HttpProblem(status, key, params);
 }
 
 const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;

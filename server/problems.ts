@@ -42,12 +42,17 @@ export function problemLines(t: TFunction, problems: Problem[], labels: Record<s
   return problems.map((p) => `  ${locateProblem(t, p, labels)}: ${describeProblem(t, p)}`).join('\n');
 }
 
-/** A refusal with an HTTP status and a message for people (the error handler shows 4xx messages). */
+/**
+ * A refusal: an HTTP status and a message key of the catalogue, with its parameters. The error
+ * handler translates it into the language of the request, so nobody reads a refusal in a language
+ * they did not choose; the key itself is the error's message (logs stay in one language).
+ */
 export class HttpProblem extends Error {
   constructor(
     readonly statusCode: number,
-    message: string,
+    readonly key: string,
+    readonly params: Record<string, string | number> = {},
   ) {
-    super(message);
+    super(key);
   }
 }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import { translator, isLang, DEFAULT_LANG } from '../i18n.ts';
+import { HttpProblem } from '../problems.ts';
 
 /**
  * One error handler: 4xx answers carry a clear message (naming the field for validation errors),
@@ -18,7 +19,12 @@ export default fp(
         message = t('error.server');
       } else {
         request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');
-        message = error.validation ? `${t('error.invalidRequest')}: ${validationText(error.validationContext ?? 'request', error.message)}` : error.message;
+        message =
+          error instanceof HttpProblem
+            ? (t(error.key, error.params) as string)
+            : error.validation
+              ? `${t('error.invalidRequest')}: ${validationText(error.validationContext ?? 'request', error.message)}`
+              : error.message;
       }
       reply.status(status);
       if (wantsHtml(request.headers.accept) && reply.page) {

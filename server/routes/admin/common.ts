@@ -20,7 +20,7 @@ export const actorOf = (request: FastifyRequest): Actor => ({ userId: request.us
 export const tOf = (request: FastifyRequest): TFunction => translator(request.lang);
 
 export function notFound(request: FastifyRequest): HttpProblem {
-  return new HttpProblem(404, tOf(request)('admin.error.notFound'));
+  return new HttpProblem(404, 'admin.error.notFound');
 }
 
 /** The id a field has in its form, so an error summary can link to it. */

@@ -103,7 +103,7 @@ export default async function userRoutes(app: FastifyInstance) {
     const active = (request.body as Static<typeof ActiveBody>).active === 'true';
     const outcome = await setUserActive(db, userId, active, actorOf(request));
     if (outcome === 'not-found') throw notFound(request);
-    if (outcome !== 'ok') throw new HttpProblem(409, tOf(request)(`admin.users.error.${outcome}`));
+    if (outcome !== 'ok') throw new HttpProblem(409, `admin.users.error.${outcome}`);
     return reply.redirect(`/admin/users?done=${active ? 'activated' : 'deactivated'}`, 303);
   });
 

@@ -37,7 +37,7 @@ const DetailQuery = Notice(['created', 'opened', 'closed', 'schoolsAdded']);
 /** A refused wave action: 404 for an unknown wave, 409 for a state that does not allow it. */
 function waveRefusal(request: FastifyRequest, err: unknown): never {
   if (err instanceof WaveError) {
-    throw new HttpProblem(err.reason === 'not-found' ? 404 : 409, tOf(request)(`admin.waves.error.${err.reason}`));
+    throw new HttpProblem(err.reason === 'not-found' ? 404 : 409, `admin.waves.error.${err.reason}`);
   }
   throw err;
 }

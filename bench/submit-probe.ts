@@ -7,6 +7,7 @@
  *   SCHOOLPOLS_KEY=… [PROFILE=/tmp/prof] tsx bench/submit-probe.ts [submissions]
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openStore } from '../server/db/connect.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
@@ -41,8 +42,9 @@ const sets = answerSets(q, waveId);
 
 const profile = process.env['PROFILE'];
 const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...startArguments()];
-const child = spawn(process.execPath, args, {
-  env: { ...process.env, DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SESSION_SECRET: 'probe-'.padEnd(48, 'x'), PUBLIC_URL: 'https://probe.invalid' },
+const strace = process.env['STRACE'];
+const child = spawn(strace ? 'strace' : process.execPath, strace ? ['-c', '-f', '-o', strace, process.execPath, ...args] : args, {
+  env: { ...process.env, DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SESSION_SECRET: randomBytes(32).toString('base64url'), PUBLIC_URL: 'https://probe.invalid' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const base = await new Promise<string>((resolve) => {

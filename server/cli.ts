@@ -303,15 +303,14 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async ({ positionals, config }) => {
       const id = requireId(positionals[0]!, 'the wave id');
-      const { closeWave } = await import('./sealing.ts');
+      const { sealWave } = await import('./sealing.ts');
       await withKeys(config, async (store, keys) => {
         const wave = await store.db.selectFrom('wave').select('status').where('id', '=', id).executeTakeFirst();
         if (!wave) return waveRefusal('not-found');
         if (wave.status === 'closed') return waveRefusal('already-closed');
-        const { alreadyClosed } = await closeWave(store.db, keys, id, CLI_ACTOR).catch(waveMessage);
+        const { alreadyClosed, unstored } = await sealWave(store.db, keys, id, CLI_ACTOR).catch(waveMessage);
         if (alreadyClosed) waveRefusal('already-closed');
-        const { storeSealedResults } = await import('./results/wave-results.ts');
-        await storeSealedResults(store.db, id);
+        if (unstored) process.stderr.write(`Sums and disclosure decisions were not stored (${unstored.message}); the first view of the wave makes them.\n`);
       });
       process.stdout.write(`Wave ${id} is closed and sealed.\n`);
     },

@@ -4,10 +4,9 @@ import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts
 import { publishQuestionnaire } from './questionnaires.ts';
 import { createSchool } from './schools.ts';
 import { createWave, issueCodes, openWave } from './waves.ts';
-import { closeWave } from './sealing.ts';
+import { sealWave } from './sealing.ts';
 import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
 import { createUser } from './users.ts';
-import { storeSealedResults } from './results/wave-results.ts';
 import { storeWithoutCodes } from './submissions.ts';
 import type { WaveKeys } from './encryption/wave-keys.ts';
 
@@ -93,8 +92,8 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
         .where('school_id', '=', s.id)
         .execute();
     }
-    await closeWave(db, keys, waveId);
-    await storeSealedResults(db, waveId);
+    const { unstored } = await sealWave(db, keys, waveId);
+    if (unstored) throw unstored;
   }
 
   const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });

@@ -6,11 +6,28 @@ import { commentChunks, dropCopies, readBoxes, ResponseRows } from './sealed-row
 import type { Database } from './db/schema.ts';
 import { recordAction, type Actor } from './audit-log.ts';
 import { freezeWave } from './results/frozen-wave.ts';
+import { storeSealedResults } from './results/wave-results.ts';
 import { getQuestionnaire } from './questionnaires.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
 import { BoxError } from './encryption/boxes.ts';
 import { WaveKeyUnavailable, type WaveKeys } from './encryption/wave-keys.ts';
 import { WaveError } from './waves.ts';
+
+/**
+ * The one way to seal a wave (the admin's close, the CLI, the demo): `closeWave`, then what every
+ * output of the wave is made from is stored — per-school sums and the disclosure decisions
+ * (`storeSealedResults`). The wave is sealed once `closeWave` commits; should storing fail after
+ * that, the first view of the wave makes them, and `unstored` says why they are not there yet.
+ */
+export async function sealWave(db: Kysely<Database>, keys: WaveKeys, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean; unstored: Error | null }> {
+  const { alreadyClosed } = await closeWave(db, keys, waveId, actor);
+  if (alreadyClosed) return { alreadyClosed, unstored: null };
+  const unstored = await storeSealedResults(db, waveId).then(
+    () => null,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  return { alreadyClosed, unstored };
+}
 
 /**
  * Closes and seals a wave (design §4) in one transaction. While the wave was open its answers and

@@ -1,12 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, all run by `npm test`: `unit` (analysis, questionnaires, messages: no store),
+ * `app` (routes and storage on a store of its own per file), `slow` (child processes, Chromium, the
+ * command line). The inner loop is `npm run test:quick` (unit and app).
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Test files share one PostgreSQL server; each file makes its own database, so files may run in parallel.
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/analysis/**/*.test.ts', 'test/surveys/**/*.test.ts', 'test/*.test.ts'] } },
+      { extends: true, test: { name: 'app', include: ['test/{admin,bench,db,exports,results,staff,teacher}/**/*.test.ts'] } },
+      { extends: true, test: { name: 'slow', include: ['test/{hardening,browser,cli}/**/*.test.ts'] } },
+    ],
   },
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
+import { itOn, storeKind, testStore, type TestStore } from '../helpers/store.ts';
 import { testApp, testMasterText } from '../helpers/app.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
 import { Session } from '../helpers/session.ts';
@@ -33,7 +33,7 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.runIf(storeKind === 'postgres')('imports schools, publishes, creates, opens, generates codes, closes and adds a rep', async () => {
+  itOn('postgres', 'imports schools, publishes, creates, opens, generates codes, closes and adds a rep', async () => {
     const db = store!.db;
     const env = { DATABASE_URL: store!.url!, PUBLIC_URL: 'https://schoolpols.example', SCHOOLPOLS_KEY: testMasterText };
     const run = async (args: string[], expectCode = 0): Promise<CliResult> => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { counts, fullAnswers, openWaveWithCodes, openedSubmissions } from '../helpers/fixtures.ts';
 import { indexedAnswers, indexOf } from '../helpers/hardening-db.ts';
 import { agent, pool, postForm, request } from '../helpers/hardening-http.ts';
@@ -33,7 +33,7 @@ describe(`a database connection killed inside a submission (${storeKind})`, () =
 
   // On the real server (a child process): a connection that dies while a request holds it must
   // cost that request only — not the process, which serves everyone else.
-  it.runIf(storeKind === 'postgres')('says nothing was saved (503), keeps the answers, writes nothing, keeps serving, and the code still works', async () => {
+  itOn('postgres', 'says nothing was saved (503), keeps the answers, writes nothing, keeps serving, and the code still works', async () => {
     store = await testStore();
     const { codes, waveId } = await openWaveWithCodes(store.db, 2);
     let server = await startServer({ DATABASE_URL: store.url! });
@@ -90,7 +90,7 @@ describe(`the server killed (SIGKILL) during a load of 1,000 submissions (${stor
     await store?.drop();
   });
 
-  it.runIf(storeKind === 'postgres')('has stored every acknowledged submission, and spent exactly the codes of stored responses', async () => {
+  itOn('postgres', 'has stored every acknowledged submission, and spent exactly the codes of stored responses', async () => {
     store = await testStore();
     const { codes, waveId } = await openWaveWithCodes(store.db, 1000);
     const server = await startServer({ DATABASE_URL: store.url! });
@@ -145,7 +145,7 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.runIf(storeKind === 'pglite')('keeps a response after a stop and after a kill, and its code stays spent', async () => {
+  itOn('pglite', 'keeps a response after a stop and after a kill, and its code stays spent', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'schoolpols-restart-'));
     const pgliteDir = path.join(dir, 'pglite');
     const seed = await openStore({ pgliteDir });
@@ -181,7 +181,7 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
 });
 
 describe('the database unreachable at start', () => {
-  it.runIf(storeKind === 'postgres')('prints one clear line, without the password, and exits non-zero', async () => {
+  itOn('postgres', 'prints one clear line, without the password, and exits non-zero', async () => {
     const { exited, output } = spawnServer({ DATABASE_URL: 'postgres://postgres:s3cretpw@127.0.0.1:1/nowhere', PORT: String(await freePort()) });
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${output()}`)), 60_000));
     const exit = await Promise.race([exited, timeout]);

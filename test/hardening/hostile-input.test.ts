@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { describeOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { tableCounts } from '../helpers/hardening-db.ts';
 import { world, type World } from '../helpers/hardening-routes.ts';
 import { hasMessage, prototypesClean, request, type Fuzzed, type Mode, type Seeds } from '../helpers/hardening-fuzz.ts';
@@ -37,7 +37,7 @@ const { routeList } = storeKind !== 'postgres' ? { routeList: [] } : await (asyn
   return { routeList: list };
 })();
 
-describe.runIf(storeKind === 'postgres')(`hostile input on every route (${storeKind})`, () => {
+describeOn('postgres', `hostile input on every route (${storeKind})`, () => {
   let store: TestStore;
   let w: World;
   let admin: Session;

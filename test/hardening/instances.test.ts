@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { cookieFrom, csrfIn, postForm, request } from '../helpers/hardening-http.ts';
 import { startServer, type ServerProcess } from '../helpers/hardening-server.ts';
@@ -21,7 +21,7 @@ describe(`two instances on one database (${storeKind})`, () => {
     await store?.drop();
   });
 
-  it.runIf(storeKind === 'postgres')('share sessions, CSRF tokens and spent codes', async () => {
+  itOn('postgres', 'share sessions, CSRF tokens and spent codes', async () => {
     store = await testStore({ migrate: false });
     // Both instances migrate the empty database at once; the second sees the first's work.
     const [a, b] = await Promise.all([startServer({ DATABASE_URL: store.url! }), startServer({ DATABASE_URL: store.url! })]);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { agent, pool, postForm } from '../helpers/hardening-http.ts';
 import { startServer, type ServerProcess } from '../helpers/hardening-server.ts';
@@ -28,7 +28,7 @@ describe(`load on the real server (${storeKind})`, () => {
     return { responses: await n(false), spent: await n(true) };
   };
 
-  it.runIf(storeKind === 'postgres')('stores 2,000 submissions over 50 connections: 2,000 responses, 2,000 spent codes', async () => {
+  itOn('postgres', 'stores 2,000 submissions over 50 connections: 2,000 responses, 2,000 spent codes', async () => {
     store = await testStore();
     const { codes, waveId } = await openWaveWithCodes(store.db, 2000);
     server = await startServer({ DATABASE_URL: store.url! });
@@ -41,7 +41,7 @@ describe(`load on the real server (${storeKind})`, () => {
     expect(await count(waveId)).toEqual({ responses: 2000, spent: 2000 });
   }, 300_000);
 
-  it.runIf(storeKind === 'postgres')('stores exactly one of 200 simultaneous submissions of one code', async () => {
+  itOn('postgres', 'stores exactly one of 200 simultaneous submissions of one code', async () => {
     const { codes, waveId } = await openWaveWithCodes(store.db, 1);
     const http = agent(200);
     // All 200 requests are written before any answer is read: they race inside the server.

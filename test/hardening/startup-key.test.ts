@@ -8,12 +8,12 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeKind } from '../helpers/store.ts';
+import { describeOn, storeKind } from '../helpers/store.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
 import { postForm } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer } from '../helpers/hardening-server.ts';
 
-describe.runIf(storeKind === 'pglite')('npm start and the embedded key file', () => {
+describeOn('pglite', 'npm start and the embedded key file', () => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });

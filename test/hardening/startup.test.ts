@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { cookieFrom, csrfIn, postForm, request } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { openStore } from '../../server/db/connect.ts';
@@ -115,7 +115,7 @@ describe(`npm start on PostgreSQL (${storeKind})`, () => {
     sessionSecret: (await s.db.selectFrom('app_meta').select('key').where('key', '=', 'session_secret').execute()).length,
   });
 
-  it.runIf(storeKind === 'postgres')('an empty database: no user, no demo school, and how to create the first admin', async () => {
+  itOn('postgres', 'an empty database: no user, no demo school, and how to create the first admin', async () => {
     const store = await fresh(false);
     const server = await startServer({ DATABASE_URL: store.url!, SCHOOLPOLS_KEY: KEY, SESSION_SECRET: STRONG, PUBLIC_URL: 'https://schoolpols.example' });
     servers.push(server);
@@ -129,7 +129,7 @@ describe(`npm start on PostgreSQL (${storeKind})`, () => {
     await server.stop();
   }, 120_000);
 
-  it.runIf(storeKind === 'postgres')('refuses to start without SESSION_SECRET, with a guessable one, without PUBLIC_URL or without a master key', async () => {
+  itOn('postgres', 'refuses to start without SESSION_SECRET, with a guessable one, without PUBLIC_URL or without a master key', async () => {
     const store = await fresh(true);
     const base = { DATABASE_URL: store.url!, SCHOOLPOLS_KEY: KEY, SESSION_SECRET: STRONG, PUBLIC_URL: 'https://schoolpols.example' };
     const cases: Array<[Record<string, string>, RegExp]> = [
@@ -151,7 +151,7 @@ describe(`npm start on PostgreSQL (${storeKind})`, () => {
     expect(await count(store)).toEqual({ users: 0, schools: 0, demo: 0, sessionSecret: 0 });
   }, 240_000);
 
-  it.runIf(storeKind === 'postgres')('--demo seeds the labelled demo into an empty database (no PUBLIC_URL needed), never beside a user', async () => {
+  itOn('postgres', '--demo seeds the labelled demo into an empty database (no PUBLIC_URL needed), never beside a user', async () => {
     const withUser = await fresh(true);
     await createUser(withUser.db, { email: 'eerste.beheerder@example.org', role: 'admin', password: 'Vq7#tLm2!pXr9$Kd4&Wz' });
     const a = await startServer({ DATABASE_URL: withUser.url!, SCHOOLPOLS_KEY: KEY }, { args: ['--demo'] });
@@ -195,7 +195,7 @@ describe(`npm start on the embedded store (${storeKind})`, () => {
     return d;
   };
 
-  it.runIf(storeKind === 'pglite')('a first start creates the store with the labelled demo, readable by its owner only', async () => {
+  itOn('pglite', 'a first start creates the store with the labelled demo, readable by its owner only', async () => {
     const dataDir = path.join(await tempDir(), 'data');
     const server = await startServer({ DATA_DIR: dataDir }, { timeoutMs: 180_000 });
     servers.push(server);
@@ -223,7 +223,7 @@ describe(`npm start on the embedded store (${storeKind})`, () => {
     }
   }, 300_000);
 
-  it.runIf(storeKind === 'pglite')('a store that existed before (prepared with migrate): no demo, how to create the first admin; with a user, not even --demo', async () => {
+  itOn('pglite', 'a store that existed before (prepared with migrate): no demo, how to create the first admin; with a user, not even --demo', async () => {
     const dataDir = await tempDir();
     const pgliteDir = path.join(dataDir, 'pglite');
     const prepared = await openStore({ pgliteDir });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { describe, it } from 'vitest';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { migratedSnapshot } from './pglite-snapshot.ts';
@@ -16,7 +17,24 @@ export interface TestStore extends Store {
 }
 
 export const serverUrl = process.env.TEST_DATABASE_URL || undefined;
-export const storeKind = serverUrl ? 'postgres' : 'pglite';
+export const storeKind: 'postgres' | 'pglite' = serverUrl ? 'postgres' : 'pglite';
+
+const storeLabel = { postgres: 'PostgreSQL', pglite: 'PGlite' } as const;
+function announceSkip(kind: 'postgres' | 'pglite', name: string): void {
+  process.stderr.write(`!!! SKIPPED on ${storeLabel[storeKind]}: "${name}" runs on ${storeLabel[kind]} only (npm test${kind === 'postgres' ? ' with TEST_DATABASE_URL' : ''}; CI runs both) !!!\n`);
+}
+
+/** A test that needs one kind of store: on the other it is skipped, and says so in the run's output. */
+export function itOn(kind: 'postgres' | 'pglite', name: string, fn: () => Promise<void> | void, timeout?: number): void {
+  if (storeKind !== kind) announceSkip(kind, name);
+  it.runIf(storeKind === kind)(name, fn, timeout);
+}
+
+/** A group of tests that needs one kind of store (skipped on the other, loudly). */
+export function describeOn(kind: 'postgres' | 'pglite', name: string, fn: () => void): void {
+  if (storeKind !== kind) announceSkip(kind, name);
+  describe.runIf(storeKind === kind)(name, fn);
+}
 
 export async function testStore(options: { migrate?: boolean } = {}): Promise<TestStore> {
   const migrate = options.migrate ?? true;

@@ -56,7 +56,3 @@ export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
   };
 }
 
-/** A field of a released report, still under disclosure. */
-export function pick<T, U>(d: Disclosed<T>, f: (value: T) => U): Disclosed<U> {
-  return mapDisclosed(d, f);
-}

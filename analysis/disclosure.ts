@@ -9,10 +9,10 @@
  * Comments go through `Disclosure.comments` (R5).
  */
 import { NETWORK_KEY, benchmarkKey, decisionsOf, plan, planOf, schoolKey } from './disclosure/plan.ts';
-import type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Plan, PlannedGroup, Rule, WaveStatus } from './disclosure/types.ts';
+import type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Plan, PlannedGroup, Rule, DisclosureStatus } from './disclosure/types.ts';
 import { seededShuffle } from './seeded-shuffle.ts';
 
-export type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Rule, SchoolInput, WaveStatus } from './disclosure/types.ts';
+export type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Rule, SchoolInput, DisclosureStatus } from './disclosure/types.ts';
 export { DEFAULT_K } from './disclosure/validate.ts';
 
 const BRAND: unique symbol = Symbol('schoolpols.disclosed');
@@ -94,7 +94,7 @@ export interface DisclosedBreakdown {
 
 export interface Disclosure {
   readonly waveId: string;
-  readonly status: WaveStatus;
+  readonly status: DisclosureStatus;
   readonly k: number;
   /** every group of the wave, in a deterministic order (schools, benchmark groups, the network, then
    * each school's breakdown groups). Deciding every breakdown of a large wave takes time and memory:

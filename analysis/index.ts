@@ -44,5 +44,5 @@ export {
   type GroupKind,
   type Rule,
   type SchoolInput,
-  type WaveStatus,
+  type DisclosureStatus,
 } from './disclosure.ts';

@@ -75,7 +75,7 @@ const itemStatsOf = (counts: ValueCounts[]) => counts.map((c, i) => itemStats(c,
 
 const wave: DisclosureInput = {
   waveId: 'network-2025',
-  status: 'closed',
+  status: 'sealed',
   background: [
     { id: 'role', options: ['leraar', 'ondersteunend', 'directie'] },
     { id: 'seniority', options: ['lt5', '5to15', 'gt15'] },

@@ -34,7 +34,7 @@ function group(f: GroupFields): PlannedGroup {
 export function plan(input: DisclosureInput, config?: DisclosureConfig): Plan {
   const k = validK(config);
   const wave = normalize(input);
-  const sealed = wave.status === 'closed';
+  const sealed = wave.status === 'sealed';
   const groups: PlannedGroup[] = [];
   const nOf = new Map(wave.schools.map((s) => [s.id, s.respondents]));
   const sumOf = (ids: readonly string[]) => ids.reduce((s, id) => s + (nOf.get(id) ?? 0), 0);

@@ -2,8 +2,8 @@
 
 export type Rule = 'R1' | 'R2' | 'R3' | 'R4' | 'R5';
 
-/** draft → open → closed (= sealed). Only a closed wave is reported (R4). */
-export type WaveStatus = 'draft' | 'open' | 'closed';
+/** Where a wave is, as disclosure sees it: draft → open → sealed. Only a sealed wave is reported (R4). */
+export type DisclosureStatus = 'draft' | 'open' | 'sealed';
 
 export interface DisclosureConfig {
   /** minimum group size k (design §5): default 5, an integer ≥ 3; fixed once a wave opens */
@@ -17,7 +17,7 @@ export interface DisclosureConfig {
  */
 export interface DisclosureInput {
   waveId: string;
-  status: WaveStatus;
+  status: DisclosureStatus;
   /** background items that may be broken down by, in questionnaire order (earlier = preferred when
    * two breakdowns of one school cannot both be shown), each with its option ids in order */
   background: ReadonlyArray<{ id: string; options: readonly string[] }>;
@@ -73,7 +73,7 @@ export interface SchoolPlan {
 
 export interface Plan {
   waveId: string;
-  status: WaveStatus;
+  status: DisclosureStatus;
   k: number;
   /** schools, then benchmark groups and the network */
   groups: PlannedGroup[];
@@ -92,7 +92,7 @@ export interface Plan {
 export interface Decisions {
   version: 1;
   waveId: string;
-  status: WaveStatus;
+  status: DisclosureStatus;
   k: number;
   /** every school, in `Plan.schoolIds` order, with its own group's decision and its breakdowns */
   schools: StoredSchool[];

@@ -44,7 +44,7 @@ function uniqueIds(ids: readonly string[], what: string): void {
 /** Checks the input and puts it in a canonical order, so the input order never changes a decision. */
 export function normalize(input: DisclosureInput): Normalized {
   if (typeof input.waveId !== 'string' || input.waveId === '') throw new TypeError('waveId must be a non-empty string');
-  if (!['draft', 'open', 'closed'].includes(input.status)) throw new RangeError(`unknown wave status "${String(input.status)}"`);
+  if (!['draft', 'open', 'sealed'].includes(input.status)) throw new RangeError(`unknown wave status "${String(input.status)}"`);
   uniqueIds(input.background.map((b) => b.id), 'background item');
   const background = input.background.map((b) => {
     uniqueIds(b.options, `option of background item "${b.id}"`);

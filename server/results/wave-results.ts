@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
+import { HttpProblem } from '../problems.ts';
 import { loadFrozenWave, storeDecisions, type FrozenSchool } from './frozen-wave.ts';
 import { aggregateWithheld, breakdownWithheld } from './answer-withholding.ts';
 import {
@@ -113,7 +114,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     .select(['id', 'name', 'status', 'sealed', 'k', 'questionnaire_id', 'created_at'])
     .where('id', '=', waveId)
     .executeTakeFirst();
-  if (!wave) throw Object.assign(new Error('wave not found'), { statusCode: 404 });
+  if (!wave) throw new HttpProblem(404, 'error.waveNotFound');
   const sealed = wave.status === 'closed' && wave.sealed;
   // A sealed wave is made only from what was frozen at sealing: later edits of schools change nothing.
   // (Read beside the questionnaire: a wave's questionnaire cannot change, so the frozen one is the same.)
@@ -134,7 +135,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   for (const p of participants) groups.set(p.benchmarkGroup, [...(groups.get(p.benchmarkGroup) ?? []), p.id]);
   const input: DisclosureInput = {
     waveId,
-    status: sealed ? 'closed' : wave.status === 'closed' ? 'open' : wave.status,
+    status: sealed ? 'sealed' : wave.status === 'closed' ? 'open' : wave.status,
     background: questionnaire.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })),
     schools: participants.map((p) => ({ id: p.id, respondents: p.respondents, cells: p.cells })),
     benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),

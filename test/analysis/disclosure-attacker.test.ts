@@ -198,7 +198,7 @@ describe('attacker against disclose()', () => {
     const d = disclose(inputOf(spec), { k: 5 });
     const school = d.school('s00');
     // What the rules before issue 15 released: the school, leraar 5 / other 5, gt15 5 / other 5.
-    const tiny = disclose({ waveId: 'x', status: 'closed', background: [], schools: [{ id: 'x', respondents: 1 }], benchmarkGroups: [] });
+    const tiny = disclose({ waveId: 'x', status: 'sealed', background: [], schools: [{ id: 'x', respondents: 1 }], benchmarkGroups: [] });
     const old = (_: DisclosedGroup, v: Released) => (v.n >= 5 ? d.release(school, v) : tiny.release(tiny.school('x'), v));
     const naive = d.groups.filter((g) => g.kind === 'school' || g.released || g.backgroundId === 'seniority');
     expect(attack(spec, old, naive)).toMatch(/leak: signed combination .*\(2 respondents\): sum of answers = (4|-4), truth \1/);

@@ -52,7 +52,7 @@ describe('determinism', () => {
   it('refuses stored decisions it cannot read: another version, or a school without its breakdowns', () => {
     const input: DisclosureInput = {
       waveId: 'w',
-      status: 'closed',
+      status: 'sealed',
       background: [],
       schools: [{ id: 'a', respondents: 7 }, { id: 'b', respondents: 9 }],
       benchmarkGroups: [],

@@ -21,7 +21,7 @@ const school = (id: string, cells: Cells) => ({
 });
 const plain = (id: string, respondents: number) => ({ id, respondents });
 
-function wave(schools: DisclosureInput['schools'], benchmarkGroups: DisclosureInput['benchmarkGroups'] = [], status: DisclosureInput['status'] = 'closed'): DisclosureInput {
+function wave(schools: DisclosureInput['schools'], benchmarkGroups: DisclosureInput['benchmarkGroups'] = [], status: DisclosureInput['status'] = 'sealed'): DisclosureInput {
   return { waveId: 'w', status, background: [ROLE, SENIORITY], schools, benchmarkGroups };
 }
 
@@ -40,7 +40,7 @@ describe('configuration', () => {
     expect(() => disclose(wave([{ id: 'a', respondents: 5, cells: [{ background: { role: 'leraar' }, count: 4 }] }]))).toThrow(/add up to 4/);
     expect(() => disclose(wave([{ id: 'a', respondents: 1, cells: [{ background: { role: 'boss' }, count: 1 }] }]))).toThrow(/not an option/);
     expect(() => disclose(wave([{ id: 'a', respondents: 1, cells: [{ background: { age: 'x' }, count: 1 }] }]))).toThrow(/unknown background item/);
-    expect(() => disclose({ ...wave([]), status: 'sealed' as never })).toThrow(/status/);
+    expect(() => disclose({ ...wave([]), status: 'closed' as never })).toThrow(/status/);
   });
 });
 
@@ -105,7 +105,7 @@ describe('R2 complementary', () => {
   it('an option called "other" is not confused with the merged "other" group', () => {
     const input: DisclosureInput = {
       waveId: 'w',
-      status: 'closed',
+      status: 'sealed',
       background: [{ id: 'role', options: ['leraar', 'other', 'directie'] }],
       schools: [{ id: 'a', respondents: 25, cells: [{ background: { role: 'leraar' }, count: 10 }, { background: { role: 'other' }, count: 10 }, { background: { role: 'directie' }, count: 2 }, { background: { role: null }, count: 3 }] }],
       benchmarkGroups: [],

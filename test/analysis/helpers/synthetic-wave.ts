@@ -64,7 +64,7 @@ export const arbWaveSpec: fc.Arbitrary<WaveSpec> = fc
   });
 
 /** The disclosure input a server would build from the wave (counts only). */
-export function inputOf(spec: WaveSpec, status: DisclosureInput['status'] = 'closed'): DisclosureInput {
+export function inputOf(spec: WaveSpec, status: DisclosureInput['status'] = 'sealed'): DisclosureInput {
   return {
     waveId: 'wave-1',
     status,

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
-import { translator, isLang, DEFAULT_LANG } from '../i18n.ts';
+import type { FastifyRequest } from 'fastify';
+import { translator, isLang, DEFAULT_LANG, type Lang } from '../i18n.ts';
 import { HttpProblem } from '../problems.ts';
 
 /**
@@ -11,6 +12,8 @@ export default fp(
   async (app) => {
     app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown[]; validationContext?: string }, request, reply) => {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+      // Validation comes before render's preHandler, which sets the page's language: set it as that would have.
+      if (error.validation) request.lang = languageOf(request);
       const lang = isLang(request.lang) ? request.lang : DEFAULT_LANG;
       const t = translator(lang);
       let message: string;
@@ -38,8 +41,8 @@ export default fp(
     app.addHook('preValidation', async (request) => {
       const where = nulPath(request.params, 'params') ?? nulPath(request.query, 'querystring') ?? nulPath(request.body, 'body');
       if (where) {
-        const t = translator(isLang(request.lang) ? request.lang : DEFAULT_LANG);
-        throw Object.assign(new Error(`${t('error.invalidRequest')}: ${where} contains a NUL character (U+0000)`), { statusCode: 400 });
+        request.lang = languageOf(request);
+        throw new HttpProblem(400, 'error.nul', { where });
       }
     });
 
@@ -52,6 +55,20 @@ export default fp(
   },
   { name: 'errors' },
 );
+
+/**
+ * The language of the page a request would have had, for a refusal before render's preHandler has
+ * set it (a NUL character, a validation error): the same order as there, `?lang=`, the form's
+ * `lang`, the signed-in user's, else what it is now.
+ */
+function languageOf(request: FastifyRequest): Lang {
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.['lang'];
+  if (isLang(fromQuery)) return fromQuery;
+  const fromBody = (request.body as Record<string, unknown> | undefined)?.['lang'];
+  if (isLang(fromBody)) return fromBody;
+  if (request.user) return request.user.lang;
+  return isLang(request.lang) ? request.lang : DEFAULT_LANG;
+}
 
 /** Ajv's message with its context once: `body must have …`, `body name must …` (not `body body must …`). */
 function validationText(context: string, message: string): string {

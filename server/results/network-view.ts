@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { summaryOfAtLeast, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
+import { HttpProblem } from '../problems.ts';
 import { groupResults, loadWaveResults, type WaveResults } from './wave-results.ts';
 
 /** What the admin's network view shows for one sealed wave, still as `Disclosed` values. */
@@ -23,9 +24,7 @@ export interface NetworkResults {
 
 export async function networkResults(db: Kysely<Database>, waveId: string): Promise<NetworkResults> {
   const results = await loadWaveResults(db, waveId);
-  if (!(results.wave.status === 'closed' && results.wave.sealed)) {
-    throw Object.assign(new Error('Results appear when the wave closes.'), { statusCode: 409 });
-  }
+  if (!(results.wave.status === 'closed' && results.wave.sealed)) throw new HttpProblem(409, 'network.notSealed');
   const d = results.disclosure;
   const network = await groupResults(db, results, d.network());
   const groupIds = [...new Set([...results.schools.values()].map((s) => s.benchmarkGroup))].sort();

@@ -17,6 +17,7 @@ import {
   type Summary,
   type TrendStep,
 } from '../../analysis/index.ts';
+import { HttpProblem } from '../problems.ts';
 import { groupResults, loadWaveResults, type WaveResults } from './wave-results.ts';
 
 /**
@@ -71,7 +72,7 @@ function schoolThemeMeans(results: WaveResults): ReadonlyArray<readonly number[]
 export async function schoolWaveResults(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolWaveResults> {
   const results = await loadWaveResults(db, waveId);
   const info = results.schools.get(schoolId);
-  if (!info) throw Object.assign(new Error('This school does not take part in this wave.'), { statusCode: 404 });
+  if (!info) throw new HttpProblem(404, 'dashboard.error.notInWave');
   const d = results.disclosure;
   const schoolGroup = d.school(schoolId);
   const benchGroup = d.benchmarkGroup(info.benchmarkGroup);

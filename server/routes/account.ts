@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { changeOwnPassword, findLogin, loadSessionUser, setUserLang } from '../users.ts';
 import { MIN_PASSWORD_LENGTH, verifyPassword } from '../passwords.ts';
 import { translator } from '../i18n.ts';
@@ -8,28 +9,25 @@ import { loginFormToken } from '../plugins/auth.ts';
 import { lockedForMs, recordFailure, recordSuccess } from '../login-throttle.ts';
 import { ABSOLUTE_LIFETIME_MS, endOtherSessions, listSessions, revokeSession } from '../session-store.ts';
 import { claimStep, codeStep, disableTwoFactor, enableTwoFactor, groupedSecret, mustEnrol, newSecret, openSecret, otpauthUri, qrSvg, sealSecret } from '../two-factor.ts';
-import type { Problem } from '../problems.ts';
+import { HttpProblem, type Problem } from '../problems.ts';
+import { Csrf, CsrfBody, LangField, Language, NoQuery, Uuid } from '../http-schemas.ts';
 import { dateTime, noProblems, noStore, problemsView } from './admin/common.ts';
 
-const Lang = Type.Union([Type.Literal('nl'), Type.Literal('en')]);
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const Next = Type.Optional(Type.String({ maxLength: 500 }));
-const LoginQuery = Type.Object({ next: Next, lang: Type.Optional(Lang) }, { additionalProperties: false });
+const LoginQuery = Type.Object({ next: Next, lang: LangField }, { additionalProperties: false });
 const LoginBody = Type.Object(
   {
     email: Type.String({ maxLength: 320 }),
     password: Type.String({ maxLength: 1000 }),
     next: Next,
-    lang: Type.Optional(Lang),
+    lang: LangField,
     _csrf: Csrf,
   },
   { additionalProperties: false },
 );
-const CodeBody = Type.Object({ code: Type.String({ maxLength: 20 }), next: Next, lang: Type.Optional(Lang), _csrf: Csrf }, { additionalProperties: false });
-const LangBody = Type.Object({ lang: Lang, next: Next, _csrf: Csrf }, { additionalProperties: false });
-const CsrfBody = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
+const CodeBody = Type.Object({ code: Type.String({ maxLength: 20 }), next: Next, lang: LangField, _csrf: Csrf }, { additionalProperties: false });
+const LangBody = Type.Object({ lang: Language, next: Next, _csrf: Csrf }, { additionalProperties: false });
 const AccountQuery = Type.Object({ done: Type.Optional(Type.Union(['password', 'twoFactorOn', 'twoFactorOff', 'revoked', 'revokedOthers'].map((k) => Type.Literal(k)))) }, { additionalProperties: false });
-const NoQuery = Type.Object({}, { additionalProperties: false });
 const PasswordBody = Type.Object(
   {
     currentPassword: Type.String({ maxLength: 1000 }),
@@ -43,7 +41,6 @@ const PasswordBody = Type.Object(
 );
 const EnrolBody = Type.Object({ code: Type.String({ maxLength: 20 }), _csrf: Csrf }, { additionalProperties: false });
 const DisableBody = Type.Object({ currentPassword: Type.String({ maxLength: 1000 }), username: Type.Optional(Type.String({ maxLength: 320 })), _csrf: Csrf }, { additionalProperties: false });
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 const RevokeBody = Type.Object({ session: Type.Union([Uuid, Type.Literal('others')]), _csrf: Csrf }, { additionalProperties: false });
 
 const STAFF = ['admin', 'rep', 'researcher'] as const;
@@ -65,7 +62,7 @@ function safeNext(next: string | undefined): string {
 
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
-export default async function accountRoutes(app: FastifyInstance) {
+const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
   const t = (request: FastifyRequest) => translator(request.lang);
 
@@ -101,14 +98,14 @@ export default async function accountRoutes(app: FastifyInstance) {
 
   app.get('/login', { config: { access: 'guest' }, schema: { querystring: LoginQuery } }, async (request, reply) => {
     if (request.user) return reply.redirect('/home', 303);
-    return loginPage(request, reply, { next: safeNext((request.query as Static<typeof LoginQuery>).next), error: null });
+    return loginPage(request, reply, { next: safeNext(request.query.next), error: null });
   });
 
   app.post(
     '/login',
     { config: { access: 'guest', loginForm: true, rateLimit: SIGN_IN_RATE }, schema: { body: LoginBody } },
     async (request, reply) => {
-      const body = request.body as Static<typeof LoginBody>;
+      const { body } = request;
       const next = safeNext(body.next);
       const found = await findLogin(db, body.email);
       const user = found?.active ? found : undefined;
@@ -154,14 +151,14 @@ export default async function accountRoutes(app: FastifyInstance) {
 
   app.get('/login/code', { config: { access: 'guest' }, schema: { querystring: LoginQuery } }, async (request, reply) => {
     if (request.user) return reply.redirect('/home', 303);
-    const next = safeNext((request.query as Static<typeof LoginQuery>).next);
+    const next = safeNext(request.query.next);
     // No sign-in waiting for its code (expired, or never started): the login form, saying so.
     if (!(await pending(request))) return loginPage(request, reply, { next, error: t(request)('account.signIn.expired') });
     return codePage(request, reply, next, null);
   });
 
   app.post('/login/code', { config: { access: 'guest', loginForm: true, rateLimit: SIGN_IN_RATE }, schema: { body: CodeBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof CodeBody>;
+    const { body } = request;
     const next = safeNext(body.next);
     const user = await pending(request);
     if (!user) {
@@ -189,7 +186,7 @@ export default async function accountRoutes(app: FastifyInstance) {
   });
 
   app.post('/account/lang', { config: { access: [...STAFF], enrolment: true }, schema: { body: LangBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof LangBody>;
+    const { body } = request;
     await setUserLang(db, request.user!.id, body.lang);
     return reply.redirect(safeNext(body.next), 303);
   });
@@ -223,12 +220,12 @@ export default async function accountRoutes(app: FastifyInstance) {
   }
 
   app.get('/account', { config: { access: [...STAFF] }, schema: { querystring: AccountQuery } }, async (request, reply) => {
-    const { done } = request.query as Static<typeof AccountQuery>;
+    const { done } = request.query;
     return accountPage(request, reply, [], done ? t(request)(`account.done.${done}`) : null);
   });
 
   app.post('/account/password', { config: { access: [...STAFF] }, schema: { body: PasswordBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof PasswordBody>;
+    const { body } = request;
     const user = request.user!;
     const account = await db.selectFrom('app_user').select('locked_until').where('id', '=', user.id).executeTakeFirstOrThrow();
     const wait = lockedForMs(account);
@@ -282,7 +279,7 @@ export default async function accountRoutes(app: FastifyInstance) {
     const sealed = request.session.get('enrolling');
     const secret = sealed ? openSecret(app.accountKeys.totp, user.id, sealed) : null;
     if (!secret) return reply.redirect('/account/two-factor', 303);
-    const step = await codeStep(secret, (request.body as Static<typeof EnrolBody>).code, null);
+    const step = await codeStep(secret, request.body.code, null);
     if (step === null) {
       reply.code(422);
       return twoFactorPage(request, reply, t(request)('account.twoFactor.codeWrong'));
@@ -307,7 +304,7 @@ export default async function accountRoutes(app: FastifyInstance) {
       reply.code(429);
       return twoFactorPage(request, reply, t(request)('account.signIn.locked', { count: minutes(wait) }));
     }
-    if (!(await verifyPassword(account.password_hash, (request.body as Static<typeof DisableBody>).currentPassword))) {
+    if (!(await verifyPassword(account.password_hash, request.body.currentPassword))) {
       await failed(user.id, 'password');
       reply.code(422);
       return twoFactorPage(request, reply, t(request)('account.password.error.current'));
@@ -318,7 +315,7 @@ export default async function accountRoutes(app: FastifyInstance) {
   });
 
   app.get('/account/sessions', { config: { access: [...STAFF] }, schema: { querystring: AccountQuery } }, async (request, reply) => {
-    const { done } = request.query as Static<typeof AccountQuery>;
+    const { done } = request.query;
     const sessions = await listSessions(db, request.user!.id, request.session.sessionId);
     noStore(reply);
     return reply.page('account/sessions', {
@@ -332,17 +329,16 @@ export default async function accountRoutes(app: FastifyInstance) {
 
   app.post('/account/sessions/revoke', { config: { access: [...STAFF] }, schema: { body: RevokeBody } }, async (request, reply) => {
     const user = request.user!;
-    const which = (request.body as Static<typeof RevokeBody>).session;
+    const which = request.body.session;
     if (which === 'others') {
       const n = await endOtherSessions(db, user.id, request.session.sessionId);
       await audit(db, user.id, 'account.sessionsRevoked', `user:${user.id} count:${n}`);
       return reply.redirect('/account/sessions?done=revokedOthers', 303);
     }
-    if (!(await revokeSession(db, user.id, which.toLowerCase()))) {
-      reply.code(404);
-      throw Object.assign(new Error(t(request)('account.sessions.notFound')), { statusCode: 404 });
-    }
+    if (!(await revokeSession(db, user.id, which.toLowerCase()))) throw new HttpProblem(404, 'account.sessions.notFound');
     await audit(db, user.id, 'account.sessionsRevoked', `user:${user.id} count:1`);
     return reply.redirect('/account/sessions?done=revoked', 303);
   });
-}
+};
+
+export default accountRoutes;

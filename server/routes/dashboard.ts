@@ -1,31 +1,102 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { schoolOverviews } from '../results/overview.ts';
 import { schoolWaveResults } from '../results/school-view.ts';
 import { dashboardView } from '../views/dashboard.ts';
 import { overviewView } from '../views/overview.ts';
 import { translator } from '../i18n.ts';
 import { audit } from '../audit.ts';
-
-const Uuid = Type.String({ format: 'uuid' });
-const SchoolParams = Type.Object({ schoolId: Uuid }, { additionalProperties: false });
-const WaveParams = Type.Object({ schoolId: Uuid, waveId: Uuid }, { additionalProperties: false });
-const LangQuery = Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')])) }, { additionalProperties: false });
+import { HttpProblem } from '../problems.ts';
+import { LangQuery, SchoolParams, SchoolWaveParams } from '../http-schemas.ts';
 
 const REPS_AND_ADMINS = { access: ['rep', 'admin'] } as const;
 
-function forbidden(): Error {
-  return Object.assign(new Error('You do not have access to this school.'), { statusCode: 403 });
-}
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** A number as shown (server/views/format.ts `Shown`). */
+const Shown = Type.Object({ text: Type.String(), value: Nullable(Type.Number()), rule: Nullable(Type.String()) });
+const Numbers = Type.Array(Nullable(Type.Number()));
+/**
+ * The JSON of a school's dashboard: the dashboard's view-model (server/views/dashboard.ts) with its
+ * chart data as JSON. Properties in the view-model's order: the bytes are those of JSON.stringify.
+ */
+const DashboardJson = Type.Object({
+  schoolId: Type.String(),
+  schoolName: Type.String(),
+  waveId: Type.String(),
+  waveName: Type.String(),
+  benchmarkLabel: Type.String(),
+  networkLabel: Type.String(),
+  respondents: Shown,
+  codesIssued: Type.Number(),
+  rate: Shown,
+  k: Type.Number(),
+  scaleLabels: Type.Array(Type.String()),
+  suppressedSchool: Nullable(Type.String()),
+  themes: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      label: Type.String(),
+      n: Shown,
+      mean: Shown,
+      ci: Type.String(),
+      favourable: Shown,
+      benchmarkMean: Shown,
+      benchmarkFavourable: Shown,
+      networkMean: Shown,
+      networkFavourable: Shown,
+      difference: Shown,
+      verdict: Type.String(),
+      percentile: Shown,
+      reliability: Nullable(Type.String()),
+      items: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          label: Type.String(),
+          reverse: Type.Boolean(),
+          n: Shown,
+          mean: Shown,
+          favourable: Shown,
+          notApplicable: Shown,
+          percents: Type.Array(Shown),
+        }),
+      ),
+      trend: Type.Array(Type.Object({ waveName: Type.String(), mean: Type.String(), ci: Type.String(), change: Type.String(), significant: Type.Boolean() })),
+    }),
+  ),
+  breakdowns: Type.Array(
+    Type.Object({
+      label: Type.String(),
+      withheld: Nullable(Type.String()),
+      groups: Type.Array(Type.Object({ label: Type.String(), n: Shown, means: Type.Array(Shown) })),
+    }),
+  ),
+  // The list is a readonly array in the view-model: the same schema, typed so.
+  comments: Type.Object({ list: Type.Unsafe<readonly string[]>(Type.Array(Type.String())), reason: Nullable(Type.String()) }),
+  chart: Type.Object({
+    labels: Type.Array(Type.String()),
+    school: Numbers,
+    ciLow: Numbers,
+    ciHigh: Numbers,
+    benchmark: Numbers,
+    network: Numbers,
+    legend: Type.Object({ school: Type.String(), benchmark: Type.String(), network: Type.String(), ci: Type.String() }),
+    scale: Type.Array(Type.String()),
+    items: Type.Array(Type.Object({ theme: Type.String(), labels: Type.Array(Type.String()), percents: Type.Array(Numbers) })),
+    trends: Type.Array(
+      Type.Object({ theme: Type.String(), waves: Type.Array(Type.String()), mean: Numbers, low: Numbers, high: Numbers, significant: Type.Array(Type.Boolean()) }),
+    ),
+  }),
+});
 
 /** A rep sees only the schools assigned to them; an id typed into the URL changes nothing. */
 function assertSchool(request: FastifyRequest, schoolId: string): void {
   const user = request.user!;
   if (user.role === 'admin') return;
-  if (user.role !== 'rep' || !user.schoolIds.includes(schoolId)) throw forbidden();
+  if (user.role !== 'rep' || !user.schoolIds.includes(schoolId)) throw new HttpProblem(403, 'dashboard.error.noAccess');
 }
 
-export default async function dashboardRoutes(app: FastifyInstance) {
+const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
   app.get('/home', { config: { access: ['rep', 'admin', 'researcher'] }, schema: { querystring: LangQuery } }, async (request, reply) => {
@@ -40,26 +111,25 @@ export default async function dashboardRoutes(app: FastifyInstance) {
   });
 
   app.get('/schools/:schoolId', { config: REPS_AND_ADMINS, schema: { params: SchoolParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId } = request.params as Static<typeof SchoolParams>;
+    const { schoolId } = request.params;
     assertSchool(request, schoolId);
     const [school] = await schoolOverviews(db, [schoolId]);
-    if (!school) throw Object.assign(new Error('School not found.'), { statusCode: 404 });
+    if (!school) throw new HttpProblem(404, 'dashboard.error.schoolNotFound');
     const view = overviewView([school], request.lang, translator(request.lang));
     return reply.page('school', { school: view.schools[0], wide: true });
   });
 
   /** Dashboard, printable report and JSON share one model, so they can never disagree. */
-  async function model(request: FastifyRequest) {
-    const { schoolId, waveId } = request.params as Static<typeof WaveParams>;
+  async function model(request: FastifyRequest, { schoolId, waveId }: Static<typeof SchoolWaveParams>) {
     assertSchool(request, schoolId);
     const wave = await db.selectFrom('wave').select(['status', 'sealed', 'name']).where('id', '=', waveId).executeTakeFirst();
     const participates = await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).where('school_id', '=', schoolId).executeTakeFirst();
-    if (!wave || !participates || wave.status === 'draft') throw Object.assign(new Error('This wave has no results for this school.'), { statusCode: 404 });
+    if (!wave || !participates || wave.status === 'draft') throw new HttpProblem(404, 'dashboard.error.noResults');
     return { schoolId, waveId, wave };
   }
 
-  app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: WaveParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId, waveId, wave } = await model(request);
+  app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
     if (!(wave.status === 'closed' && wave.sealed)) {
       const [school] = await schoolOverviews(db, [schoolId]);
       const line = school!.waves.find((w) => w.waveId === waveId)!;
@@ -70,19 +140,25 @@ export default async function dashboardRoutes(app: FastifyInstance) {
     return reply.page('dashboard', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
   });
 
-  app.get('/schools/:schoolId/waves/:waveId/report', { config: REPS_AND_ADMINS, schema: { params: WaveParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId, waveId, wave } = await model(request);
-    if (!(wave.status === 'closed' && wave.sealed)) throw Object.assign(new Error(translator(request.lang)('dashboard.openWave')), { statusCode: 409 });
+  app.get('/schools/:schoolId/waves/:waveId/report', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!(wave.status === 'closed' && wave.sealed)) throw new HttpProblem(409, 'dashboard.openWave');
     await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
     const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
     return reply.page('report', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/report.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
   });
 
-  app.get('/api/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: WaveParams, querystring: LangQuery } }, async (request) => {
-    const { schoolId, waveId, wave } = await model(request);
-    if (!(wave.status === 'closed' && wave.sealed)) throw Object.assign(new Error('Results appear when the wave closes.'), { statusCode: 409 });
-    const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
-    const { chartJson, ...rest } = view;
-    return { ...rest, chart: JSON.parse(chartJson) };
-  });
-}
+  app.get(
+    '/api/schools/:schoolId/waves/:waveId',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery, response: { 200: DashboardJson } } },
+    async (request) => {
+      const { schoolId, waveId, wave } = await model(request, request.params);
+      if (!(wave.status === 'closed' && wave.sealed)) throw new HttpProblem(409, 'dashboard.openWave');
+      const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
+      const { chartJson, ...rest } = view;
+      return { ...rest, chart: JSON.parse(chartJson) };
+    },
+  );
+};
+
+export default dashboardRoutes;

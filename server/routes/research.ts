@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { loadWaveResults } from '../results/wave-results.ts';
 import { audit } from '../audit.ts';
 import { translator } from '../i18n.ts';
@@ -10,16 +11,15 @@ import { dataPackageJson } from '../exports/datapackage.ts';
 import { lineageTrends, trendsCsv } from '../exports/trends.ts';
 import { CSV_FILES, waveCsv, type CsvFile } from '../exports/wave-export.ts';
 import { textStream, waveZip } from '../exports/zip.ts';
+import { HttpProblem } from '../problems.ts';
+import { LangField, LangQuery, WaveParams } from '../http-schemas.ts';
 
 const ACCESS = { access: ['researcher', 'admin'] } as const;
 
-const Lang = Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')]));
-const PageQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
 const DialectQuery = Type.Object(
-  { dialect: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('excel-nl')])), lang: Lang },
+  { dialect: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('excel-nl')])), lang: LangField },
   { additionalProperties: false },
 );
-const WaveParams = Type.Object({ waveId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 const LineageParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
 
 export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip'] as const;
@@ -58,11 +58,11 @@ function attachment(reply: FastifyReply, filename: string, contentType: string):
  * Only sealed waves exist here: an open or draft wave's id gives the same 404 as an unknown id, so
  * a researcher cannot even tell that it exists (R4; researchers never see open waves).
  */
-export default async function researchRoutes(app: FastifyInstance) {
+const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
-  const notFound = (lang: 'nl' | 'en') => Object.assign(new Error(translator(lang)('research.notFound')), { statusCode: 404 });
+  const notFound = () => new HttpProblem(404, 'research.notFound');
 
-  app.get('/research', { config: ACCESS, schema: { querystring: PageQuery } }, async (request, reply) => {
+  app.get('/research', { config: ACCESS, schema: { querystring: LangQuery } }, async (request, reply) => {
     const t = translator(request.lang);
     const waves = await sealedWaves(db);
     const lineages = new Map<string, { key: string; title: string; waves: SealedWave[] }>();
@@ -93,10 +93,10 @@ export default async function researchRoutes(app: FastifyInstance) {
 
   for (const file of WAVE_DOWNLOADS) {
     app.get(`/research/waves/:waveId/${file}`, { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
-      const { waveId } = request.params as Static<typeof WaveParams>;
-      const dialect: Dialect = (request.query as Static<typeof DialectQuery>).dialect ?? 'standard';
+      const { waveId } = request.params;
+      const dialect: Dialect = request.query.dialect ?? 'standard';
       const wave = await findSealedWave(db, waveId);
-      if (!wave) throw notFound(request.lang);
+      if (!wave) throw notFound();
       const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
       const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
       // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).
@@ -115,10 +115,10 @@ export default async function researchRoutes(app: FastifyInstance) {
   }
 
   app.get('/research/lineages/:key/trends.csv', { config: ACCESS, schema: { params: LineageParams, querystring: DialectQuery } }, async (request, reply) => {
-    const { key } = request.params as Static<typeof LineageParams>;
-    const dialect: Dialect = (request.query as Static<typeof DialectQuery>).dialect ?? 'standard';
+    const { key } = request.params;
+    const dialect: Dialect = request.query.dialect ?? 'standard';
     const waves = await lineageWaves(db, key);
-    if (!waves.length) throw notFound(request.lang);
+    if (!waves.length) throw notFound();
     const download = () => attachment(reply, `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`, 'text/csv; charset=utf-8; header=present');
     if (request.method === 'HEAD') {
       download();
@@ -129,4 +129,6 @@ export default async function researchRoutes(app: FastifyInstance) {
     download();
     return reply.send(textStream(trendsCsv(db, data, dialect)));
   });
-}
+};
+
+export default researchRoutes;

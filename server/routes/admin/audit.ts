@@ -1,15 +1,15 @@
-import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { listAuditLog } from '../../audit-log.ts';
 import { ADMIN, dateTime, tOf } from './common.ts';
 
 const AuditQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }, { additionalProperties: false });
 export const AUDIT_PAGE_SIZE = 50;
 
-export default async function auditRoutes(app: FastifyInstance) {
+const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/admin/audit', { config: ADMIN, schema: { querystring: AuditQuery } }, async (request, reply) => {
     const t = tOf(request);
-    const log = await listAuditLog(app.store.db, (request.query as Static<typeof AuditQuery>).page ?? 1, AUDIT_PAGE_SIZE);
+    const log = await listAuditLog(app.store.db, request.query.page ?? 1, AUDIT_PAGE_SIZE);
     return reply.page('admin/audit', {
       page: log.page,
       pages: log.pages,
@@ -28,4 +28,6 @@ export default async function auditRoutes(app: FastifyInstance) {
       })),
     });
   });
-}
+};
+
+export default auditRoutes;

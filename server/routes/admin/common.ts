@@ -9,17 +9,11 @@ import { describeProblem, HttpProblem, locateProblem, type Problem } from '../..
 /** Every admin route: admins only (the auth plugin also checks the CSRF token of every non-GET). */
 export const ADMIN = { access: ['admin'] as Role[] };
 
-export const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
-export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-/** Pages that take no query parameters. */
-export const NoQuery = Type.Object({}, { additionalProperties: false });
-/** Only the CSRF token: forms whose button is the whole request. */
-export const CsrfBody = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
-
 export const actorOf = (request: FastifyRequest): Actor => ({ userId: request.user!.id });
 export const tOf = (request: FastifyRequest): TFunction => translator(request.lang);
 
-export function notFound(request: FastifyRequest): HttpProblem {
+/** An id in the path that names nothing (any more). */
+export function notFound(): HttpProblem {
   return new HttpProblem(404, 'admin.error.notFound');
 }
 

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { DemoRemovalError, removeDemo } from '../../demo-removal.ts';
-import { ADMIN, actorOf, Csrf, Notice, refuse, tOf } from './common.ts';
+import { Csrf } from '../../http-schemas.ts';
+import { ADMIN, actorOf, Notice, refuse, tOf } from './common.ts';
 import schoolRoutes from './schools.ts';
 import questionnaireRoutes from './questionnaires.ts';
 import waveRoutes from './waves.ts';
@@ -12,7 +14,7 @@ const HomeQuery = Notice(['demoRemoved']);
 const DemoBody = Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 10 })), _csrf: Csrf }, { additionalProperties: false });
 
 /** The admin console (`/admin/...`): COnneCt staff only. */
-export default async function adminRoutes(app: FastifyInstance) {
+const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function home(request: FastifyRequest, reply: FastifyReply, demo: { notice?: string; error?: string; status?: number } = {}) {
     const db = app.store.db;
     const count = async (table: 'school' | 'questionnaire' | 'wave' | 'app_user') =>
@@ -29,14 +31,14 @@ export default async function adminRoutes(app: FastifyInstance) {
   }
 
   app.get('/admin', { config: ADMIN, schema: { querystring: HomeQuery } }, async (request, reply) => {
-    const { done } = request.query as Static<typeof HomeQuery>;
+    const { done } = request.query;
     return home(request, reply, done ? { notice: tOf(request)('demoNetwork.done') } : {});
   });
 
   // The labelled demo network (README password) out of a store that is going to hold real data.
   app.post('/admin/demo/remove', { config: ADMIN, schema: { body: DemoBody } }, async (request, reply) => {
     const t = tOf(request);
-    if ((request.body as Static<typeof DemoBody>).confirm !== 'yes') return home(request, reply, { error: t('demoNetwork.error.confirm'), status: 422 });
+    if (request.body.confirm !== 'yes') return home(request, reply, { error: t('demoNetwork.error.confirm'), status: 422 });
     try {
       await removeDemo(app.store.db, actorOf(request));
     } catch (err) {
@@ -52,4 +54,6 @@ export default async function adminRoutes(app: FastifyInstance) {
   await app.register(waveRoutes);
   await app.register(userRoutes);
   await app.register(auditRoutes);
-}
+};
+
+export default adminRoutes;

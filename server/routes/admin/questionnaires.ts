@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Questionnaire } from '../../../surveys/schema.ts';
 import { itemsInOrder } from '../../../surveys/load.ts';
 import { checkQuestionnaireText, getQuestionnaireRecord, listQuestionnaires, publishQuestionnaireText, type LineageSummary } from '../../questionnaires.ts';
@@ -7,9 +8,9 @@ import { questionnaireView } from '../../views/questionnaire.ts';
 import { translator, type Lang } from '../../i18n.ts';
 import { UPLOAD_LIMIT } from '../../upload.ts';
 import type { Problem } from '../../problems.ts';
-import { ADMIN, actorOf, carry, Csrf, noProblems, notFound, Notice, problemsView, refuse, tOf, uncarry, Uuid } from './common.ts';
+import { Csrf, LangField, Language, Uuid } from '../../http-schemas.ts';
+import { ADMIN, actorOf, carry, noProblems, notFound, Notice, problemsView, refuse, tOf, uncarry } from './common.ts';
 
-const LangField = Type.Union([Type.Literal('nl'), Type.Literal('en')]);
 const QuestionnaireParams = Type.Object({ questionnaireId: Uuid }, { additionalProperties: false });
 const UploadBody = Type.Object(
   { file: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })), text: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })), _csrf: Csrf },
@@ -17,11 +18,11 @@ const UploadBody = Type.Object(
 );
 /** The checked JSON text, carried unchanged to the preview and to publishing. */
 const CarriedBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), _csrf: Csrf }, { additionalProperties: false });
-const PreviewBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), lang: LangField, _csrf: Csrf }, { additionalProperties: false });
-const PreviewQuery = Type.Object({ lang: Type.Optional(LangField) }, { additionalProperties: false });
+const PreviewBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), lang: Language, _csrf: Csrf }, { additionalProperties: false });
+const PreviewQuery = Type.Object({ lang: LangField }, { additionalProperties: false });
 const ListQuery = Notice(['published']);
 
-export default async function questionnaireRoutes(app: FastifyInstance) {
+const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
   async function listPage(request: FastifyRequest, reply: FastifyReply, problems: Problem[] = [], notice: string | null = null) {
@@ -44,13 +45,13 @@ export default async function questionnaireRoutes(app: FastifyInstance) {
   }
 
   app.get('/admin/questionnaires', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
-    const { done } = request.query as Static<typeof ListQuery>;
+    const { done } = request.query;
     return listPage(request, reply, [], done ? tOf(request)(`admin.questionnaires.done.${done}`) : null);
   });
 
   // Step 1: upload and check (schema, JSON paths, lineage); nothing is stored.
   app.post('/admin/questionnaires/check', { config: { ...ADMIN, upload: true }, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof UploadBody>;
+    const { body } = request;
     const text = body.file?.trim() ? body.file : (body.text ?? '');
     if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);
     const checked = await checkQuestionnaireText(db, text);
@@ -60,7 +61,7 @@ export default async function questionnaireRoutes(app: FastifyInstance) {
 
   // Step 2 (optional, any number of times): the teacher's view of the checked text, nl or en.
   app.post('/admin/questionnaires/preview', { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: PreviewBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof PreviewBody>;
+    const { body } = request;
     const checked = await checkQuestionnaireText(db, uncarry(body.data));
     if (!checked.ok) return listPage(request, reply, checked.problems);
     return preview(request, reply, checked.questionnaire, body.lang, { kind: 'draft', data: body.data });
@@ -68,16 +69,16 @@ export default async function questionnaireRoutes(app: FastifyInstance) {
 
   // Step 3: publish; checked again in the same transaction as the insert.
   app.post('/admin/questionnaires', { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: CarriedBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof CarriedBody>;
+    const { body } = request;
     const result = await publishQuestionnaireText(db, uncarry(body.data), actorOf(request));
     if (!result.ok) return listPage(request, reply, result.problems);
     return reply.redirect(`/admin/questionnaires/${result.value.id}?done=published`, 303);
   });
 
   app.get('/admin/questionnaires/:questionnaireId', { config: ADMIN, schema: { params: QuestionnaireParams, querystring: ListQuery } }, async (request, reply) => {
-    const record = await getQuestionnaireRecord(db, (request.params as Static<typeof QuestionnaireParams>).questionnaireId);
-    if (!record) throw notFound(request);
-    const { done } = request.query as Static<typeof ListQuery>;
+    const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
+    if (!record) throw notFound();
+    const { done } = request.query;
     const q = record.definition;
     const lang = request.lang;
     return reply.page('admin/questionnaire', {
@@ -94,12 +95,14 @@ export default async function questionnaireRoutes(app: FastifyInstance) {
   });
 
   app.get('/admin/questionnaires/:questionnaireId/preview', { config: ADMIN, schema: { params: QuestionnaireParams, querystring: PreviewQuery } }, async (request, reply) => {
-    const record = await getQuestionnaireRecord(db, (request.params as Static<typeof QuestionnaireParams>).questionnaireId);
-    if (!record) throw notFound(request);
-    const lang = (request.query as Static<typeof PreviewQuery>).lang ?? request.lang;
+    const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
+    if (!record) throw notFound();
+    const lang = request.query.lang ?? request.lang;
     return preview(request, reply, record.definition, lang, { kind: 'published', id: record.id });
   });
-}
+};
+
+export default questionnaireRoutes;
 
 function summary(q: Questionnaire, lang: Lang, lineage: LineageSummary | null) {
   return {

@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { addUser, getUser, listUsers, resetPassword, resetTwoFactor, ROLES, setRepSchools, setUserActive, type UserSummary } from '../../users.ts';
 import { listSchools } from '../../schools.ts';
 import { MIN_PASSWORD_LENGTH } from '../../passwords.ts';
 import { HttpProblem, type Problem } from '../../problems.ts';
-import { ADMIN, actorOf, Csrf, CsrfBody, noProblems, noStore, notFound, NoQuery, Notice, problemsView, refuse, tOf, Uuid } from './common.ts';
+import { Csrf, CsrfBody, NoQuery, Uuid } from '../../http-schemas.ts';
+import { ADMIN, actorOf, noProblems, noStore, notFound, Notice, problemsView, refuse, tOf } from './common.ts';
 
 const UserParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
 const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
@@ -24,7 +26,7 @@ const SchoolsBody = Type.Object({ schools: SchoolIds, _csrf: Csrf }, { additiona
 const ActiveBody = Type.Object({ active: Type.Union([Type.Literal('true'), Type.Literal('false')]), _csrf: Csrf }, { additionalProperties: false });
 const ListQuery = Notice(['created', 'activated', 'deactivated', 'schools', 'twoFactor']);
 
-export default async function userRoutes(app: FastifyInstance) {
+const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
   const labels = (request: FastifyRequest) => {
@@ -58,9 +60,9 @@ export default async function userRoutes(app: FastifyInstance) {
     });
   }
 
-  async function loadUser(request: FastifyRequest): Promise<UserSummary> {
-    const user = await getUser(db, (request.params as Static<typeof UserParams>).userId);
-    if (!user) throw notFound(request);
+  async function loadUser(userId: string): Promise<UserSummary> {
+    const user = await getUser(db, userId);
+    if (!user) throw notFound();
     return user;
   }
 
@@ -71,7 +73,7 @@ export default async function userRoutes(app: FastifyInstance) {
   }
 
   app.get('/admin/users', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
-    const { done } = request.query as Static<typeof ListQuery>;
+    const { done } = request.query;
     return reply.page('admin/users', {
       notice: done ? tOf(request)(`admin.users.done.${done}`) : null,
       users: (await listUsers(db)).map(view),
@@ -81,43 +83,45 @@ export default async function userRoutes(app: FastifyInstance) {
   app.get('/admin/users/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => formPage(request, reply, null));
 
   app.post('/admin/users', { config: ADMIN, schema: { body: NewUserBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof NewUserBody>;
+    const { body } = request;
     const result = await addUser(db, { email: body.email, role: body.role, lang: body.userLang, schools: body.schools ?? [], ...(body.password ? { password: body.password } : {}) }, actorOf(request));
     if (!result.ok) return formPage(request, reply, body, result.problems);
     if (result.value.generatedPassword) return passwordPage(reply, body.email.trim(), result.value.generatedPassword, 'created');
     return reply.redirect('/admin/users?done=created', 303);
   });
 
-  app.get('/admin/users/:userId', { config: ADMIN, schema: { params: UserParams, querystring: NoQuery } }, async (request, reply) => detailPage(request, reply, await loadUser(request)));
+  app.get('/admin/users/:userId', { config: ADMIN, schema: { params: UserParams, querystring: NoQuery } }, async (request, reply) => detailPage(request, reply, await loadUser(request.params.userId)));
 
   app.post('/admin/users/:userId/schools', { config: ADMIN, schema: { params: UserParams, body: SchoolsBody } }, async (request, reply) => {
-    const user = await loadUser(request);
-    const result = await setRepSchools(db, user.id, (request.body as Static<typeof SchoolsBody>).schools ?? [], actorOf(request));
-    if (!result) throw notFound(request);
+    const user = await loadUser(request.params.userId);
+    const result = await setRepSchools(db, user.id, request.body.schools ?? [], actorOf(request));
+    if (!result) throw notFound();
     if (!result.ok) return detailPage(request, reply, user, result.problems, 422);
     return reply.redirect('/admin/users?done=schools', 303);
   });
 
   app.post('/admin/users/:userId/active', { config: ADMIN, schema: { params: UserParams, body: ActiveBody } }, async (request, reply) => {
-    const { userId } = request.params as Static<typeof UserParams>;
-    const active = (request.body as Static<typeof ActiveBody>).active === 'true';
+    const { userId } = request.params;
+    const active = request.body.active === 'true';
     const outcome = await setUserActive(db, userId, active, actorOf(request));
-    if (outcome === 'not-found') throw notFound(request);
+    if (outcome === 'not-found') throw notFound();
     if (outcome !== 'ok') throw new HttpProblem(409, `admin.users.error.${outcome}`);
     return reply.redirect(`/admin/users?done=${active ? 'activated' : 'deactivated'}`, 303);
   });
 
   app.post('/admin/users/:userId/password', { config: ADMIN, schema: { params: UserParams, body: CsrfBody } }, async (request, reply) => {
-    const user = await loadUser(request);
+    const user = await loadUser(request.params.userId);
     const password = await resetPassword(db, user.id, actorOf(request));
-    if (!password) throw notFound(request);
+    if (!password) throw notFound();
     return passwordPage(reply, user.email, password, 'reset');
   });
 
   // A lost phone: the user signs in with the password and enrols again (issue 16).
   app.post('/admin/users/:userId/two-factor', { config: ADMIN, schema: { params: UserParams, body: CsrfBody } }, async (request, reply) => {
-    const user = await loadUser(request);
-    if (!(await resetTwoFactor(db, user.id, actorOf(request)))) throw notFound(request);
+    const user = await loadUser(request.params.userId);
+    if (!(await resetTwoFactor(db, user.id, actorOf(request)))) throw notFound();
     return reply.redirect('/admin/users?done=twoFactor', 303);
   });
-}
+};
+
+export default userRoutes;

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { addSchoolsToWave, checkNewWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
 import { closeWave } from '../../sealing.ts';
@@ -7,12 +8,12 @@ import { listSchools } from '../../schools.ts';
 import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';
 import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
-import { ADMIN, actorOf, Csrf, CsrfBody, date, noProblems, noStore, notFound, NoQuery, Notice, problemsView, publicBase, refuse, tOf, Uuid } from './common.ts';
+import { Csrf, CsrfBody, NoQuery, WaveParams } from '../../http-schemas.ts';
+import { ADMIN, actorOf, date, noProblems, noStore, notFound, Notice, problemsView, publicBase, refuse, tOf } from './common.ts';
 import { storeSealedResults } from '../../results/wave-results.ts';
 import { sealedParticipants } from '../../results/wave-participants.ts';
 import { WaveKeyUnavailable } from '../../encryption/wave-keys.ts';
 
-const WaveParams = Type.Object({ waveId: Uuid }, { additionalProperties: false });
 const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
 const AllSchools = Type.Optional(Type.Literal('all'));
 const NewWaveBody = Type.Object(
@@ -35,14 +36,14 @@ const CodesBody = Type.Object(
 const DetailQuery = Notice(['created', 'opened', 'closed', 'schoolsAdded']);
 
 /** A refused wave action: 404 for an unknown wave, 409 for a state that does not allow it. */
-function waveRefusal(request: FastifyRequest, err: unknown): never {
+function waveRefusal(err: unknown): never {
   if (err instanceof WaveError) {
     throw new HttpProblem(err.reason === 'not-found' ? 404 : 409, `admin.waves.error.${err.reason}`);
   }
   throw err;
 }
 
-export default async function waveRoutes(app: FastifyInstance) {
+const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
   const labels = (request: FastifyRequest) => {
@@ -116,9 +117,9 @@ export default async function waveRoutes(app: FastifyInstance) {
     return reply.page('admin/wave', model);
   }
 
-  async function loadWave(request: FastifyRequest): Promise<WaveDetail> {
-    const wave = await getWaveDetail(db, (request.params as Static<typeof WaveParams>).waveId);
-    if (!wave) throw notFound(request);
+  async function loadWave(waveId: string): Promise<WaveDetail> {
+    const wave = await getWaveDetail(db, waveId);
+    if (!wave) throw notFound();
     return wave;
   }
 
@@ -132,7 +133,7 @@ export default async function waveRoutes(app: FastifyInstance) {
   app.get('/admin/waves/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => formPage(request, reply, null));
 
   app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof NewWaveBody>;
+    const { body } = request;
     const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, schools: body.allSchools === 'all' ? 'all' : (body.schools ?? []) }, app.config.DISCLOSURE_K);
     if (!checked.ok) return formPage(request, reply, body, checked.problems);
     const id = await createWave(db, checked.value, actorOf(request));
@@ -140,36 +141,36 @@ export default async function waveRoutes(app: FastifyInstance) {
   });
 
   app.get('/admin/waves/:waveId', { config: ADMIN, schema: { params: WaveParams, querystring: DetailQuery } }, async (request, reply) => {
-    const wave = await loadWave(request);
-    const { done, n } = request.query as Static<typeof DetailQuery>;
+    const wave = await loadWave(request.params.waveId);
+    const { done, n } = request.query;
     return detailPage(request, reply, wave, { notice: done ? tOf(request)(`admin.waves.done.${done}`, { count: n ?? 0 }) : null });
   });
 
   app.post('/admin/waves/:waveId/schools', { config: ADMIN, schema: { params: WaveParams, body: AddSchoolsBody } }, async (request, reply) => {
-    const { waveId } = request.params as Static<typeof WaveParams>;
-    const body = request.body as Static<typeof AddSchoolsBody>;
-    const result = await addSchoolsToWave(db, waveId, body.allSchools === 'all' ? 'all' : (body.schools ?? []), actorOf(request)).catch((err) => waveRefusal(request, err));
-    if (!result.ok) return detailPage(request, reply, await loadWave(request), { problems: result.problems, status: 422 });
+    const { waveId } = request.params;
+    const { body } = request;
+    const result = await addSchoolsToWave(db, waveId, body.allSchools === 'all' ? 'all' : (body.schools ?? []), actorOf(request)).catch(waveRefusal);
+    if (!result.ok) return detailPage(request, reply, await loadWave(waveId), { problems: result.problems, status: 422 });
     return reply.redirect(`/admin/waves/${waveId}?done=schoolsAdded&n=${result.value.added}`, 303);
   });
 
   app.post('/admin/waves/:waveId/open', { config: ADMIN, schema: { params: WaveParams, body: CsrfBody } }, async (request, reply) => {
-    const { waveId } = request.params as Static<typeof WaveParams>;
-    await openWave(db, waveId, actorOf(request), app.keys).catch((err) => waveRefusal(request, err));
+    const { waveId } = request.params;
+    await openWave(db, waveId, actorOf(request), app.keys).catch(waveRefusal);
     return reply.redirect(`/admin/waves/${waveId}?done=opened`, 303);
   });
 
   // Closing seals the wave (design §4): final, so the form asks to confirm.
   app.post('/admin/waves/:waveId/close', { config: ADMIN, schema: { params: WaveParams, body: CloseBody } }, async (request, reply) => {
-    const { waveId } = request.params as Static<typeof WaveParams>;
-    const body = request.body as Static<typeof CloseBody>;
-    const wave = await loadWave(request);
-    if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
-    if (wave.status === 'draft') waveRefusal(request, new WaveError('not-open', 'a draft wave cannot be closed'));
+    const { waveId } = request.params;
+    const { body } = request;
+    const wave = await loadWave(waveId);
+    if (wave.status === 'closed') waveRefusal(new WaveError('already-closed', 'the wave is already closed'));
+    if (wave.status === 'draft') waveRefusal(new WaveError('not-open', 'a draft wave cannot be closed'));
     if (body.confirm !== 'yes') return detailPage(request, reply, wave, { problems: [{ field: 'confirm', key: 'admin.waves.error.confirm' }], status: 422 });
-    const { alreadyClosed } = await closeWave(db, app.keys, waveId, actorOf(request)).catch((err) => waveRefusal(request, err));
+    const { alreadyClosed } = await closeWave(db, app.keys, waveId, actorOf(request)).catch(waveRefusal);
     // Closed meanwhile by someone else: nothing changed by this request.
-    if (alreadyClosed) waveRefusal(request, new WaveError('already-closed', 'the wave is already closed'));
+    if (alreadyClosed) waveRefusal(new WaveError('already-closed', 'the wave is already closed'));
     // The wave is sealed whatever happens here; sums that fail to be stored now are made at first use.
     await storeSealedResults(db, waveId).catch((err) => request.log.warn({ err }, 'sums and decisions not stored after sealing (the first view will)'));
     return reply.redirect(`/admin/waves/${waveId}?done=closed`, 303);
@@ -177,13 +178,13 @@ export default async function waveRoutes(app: FastifyInstance) {
 
   // Codes are shown once, in the response to this POST (slips or CSV); only their hashes are stored.
   app.post('/admin/waves/:waveId/codes', { config: ADMIN, schema: { params: WaveParams, body: CodesBody } }, async (request, reply) => {
-    const wave = await loadWave(request);
-    if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is closed'));
-    const body = request.body as Static<typeof CodesBody>;
+    const wave = await loadWave(request.params.waveId);
+    if (wave.status === 'closed') waveRefusal(new WaveError('already-closed', 'the wave is closed'));
+    const { body } = request;
     const fields: CodeRequestFields = { schoolId: body.schoolId, count: body.count, format: body.format };
     const checked = await checkCodeRequest(db, wave.id, fields);
     if (!checked.ok) return detailPage(request, reply, wave, { problems: checked.problems, status: 422 });
-    const generated = await generateCodes(db, wave.id, checked.value, publicBase(request), actorOf(request)).catch((err) => waveRefusal(request, err));
+    const generated = await generateCodes(db, wave.id, checked.value, publicBase(request), actorOf(request)).catch(waveRefusal);
     noStore(reply);
     if (generated.format === 'csv') {
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${generated.fileName}"`);
@@ -194,11 +195,13 @@ export default async function waveRoutes(app: FastifyInstance) {
 
   // A network-wide round: every school its staff count, one transaction, one CSV (shown once).
   app.post('/admin/waves/:waveId/codes/all', { config: ADMIN, schema: { params: WaveParams, body: CsrfBody } }, async (request, reply) => {
-    const wave = await loadWave(request);
-    if (wave.status === 'closed') waveRefusal(request, new WaveError('already-closed', 'the wave is closed'));
-    const generated = await generateCodesForAllSchools(db, wave.id, publicBase(request), actorOf(request)).catch((err) => waveRefusal(request, err));
+    const wave = await loadWave(request.params.waveId);
+    if (wave.status === 'closed') waveRefusal(new WaveError('already-closed', 'the wave is closed'));
+    const generated = await generateCodesForAllSchools(db, wave.id, publicBase(request), actorOf(request)).catch(waveRefusal);
     noStore(reply);
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${generated.fileName}"`);
     return generated.csv;
   });
-}
+};
+
+export default waveRoutes;

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { formatCode, hashCode, normaliseCode } from '../access-codes.ts';
 import { lookUpCode, sealSubmission, storeSubmission, validateAnswers, type CodeProblem, type SubmissionFields, type ValidAnswers } from '../submissions.ts';
 import { WaveKeyUnavailable, type AnswerableWave, type OpenWave } from '../encryption/wave-keys.ts';
@@ -8,17 +9,16 @@ import { questionnaireView } from '../views/questionnaire.ts';
 import { translator } from '../i18n.ts';
 import { isUuid } from '../problems.ts';
 import { readPrivacyFacts } from '../privacy.ts';
+import { LangField, LangQuery } from '../http-schemas.ts';
 
-const Lang = Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')]));
-const LangQuery = Type.Object({ lang: Lang }, { additionalProperties: false });
-const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }), lang: Lang }, { additionalProperties: false });
+const CodeBody = Type.Object({ code: Type.String({ maxLength: 64 }), lang: LangField }, { additionalProperties: false });
 const CodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) });
 // Item fields are checked against the questionnaire itself (validateAnswers), which names each one.
 // `wave` and `school` are those of the code the form was shown for: the answers are checked against
 // the wave's questionnaire and sealed for that wave and school before the one statement that spends
 // the code (which checks both again).
 const SubmitBody = Type.Object(
-  { code: Type.String({ maxLength: 64 }), wave: Type.Optional(Type.String({ maxLength: 64 })), school: Type.Optional(Type.String({ maxLength: 64 })), lang: Lang },
+  { code: Type.String({ maxLength: 64 }), wave: Type.Optional(Type.String({ maxLength: 64 })), school: Type.Optional(Type.String({ maxLength: 64 })), lang: LangField },
   { additionalProperties: Type.String({ maxLength: 5000 }), maxProperties: 300 },
 );
 
@@ -31,7 +31,7 @@ const PROBLEM_STATUS: Record<CodeProblem | 'tooMany', number> = { unavailable: 4
  * The teacher flow (design §1, §3, §4): no account, no cookie, no JavaScript needed. The code
  * travels in the form (or in the QR link path) and is never logged.
  */
-export default async function teacherRoutes(app: FastifyInstance) {
+const teacherRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const guard = new FailedCodeGuard(10, 60_000);
   // The client address is a key of the in-memory guard only; it is not stored or logged.
   const client = (request: FastifyRequest) => request.ip;
@@ -88,16 +88,16 @@ export default async function teacherRoutes(app: FastifyInstance) {
   app.get('/', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => home(reply));
 
   app.post('/answer', { config: PUBLIC, schema: { body: CodeBody } }, async (request, reply) =>
-    start(request, reply, (request.body as Static<typeof CodeBody>).code),
+    start(request, reply, request.body.code),
   );
 
   // The URL printed as a QR code on a slip.
   app.get('/c/:code', { config: PUBLIC, schema: { params: CodeParams, querystring: LangQuery } }, async (request, reply) =>
-    start(request, reply, (request.params as Static<typeof CodeParams>).code),
+    start(request, reply, request.params.code),
   );
 
   app.post('/submit', { config: PUBLIC, schema: { body: SubmitBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof SubmitBody> & SubmissionFields;
+    const { body } = request;
     if (guard.isBlocked(client(request))) return home(reply, 'tooMany');
     const code = normaliseCode(body.code);
     if (!code) return refuse(request, reply, 'unavailable');
@@ -150,4 +150,6 @@ export default async function teacherRoutes(app: FastifyInstance) {
   app.get('/privacy', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) =>
     reply.page('privacy', { facts: await readPrivacyFacts(app.store.db, app.config, app.store.kind) }),
   );
-}
+};
+
+export default teacherRoutes;

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { addSchoolsToWave, checkNewWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
-import { closeWave } from '../../sealing.ts';
+import { sealWave } from '../../sealing.ts';
 import { listQuestionnaires } from '../../questionnaires.ts';
 import { listSchools } from '../../schools.ts';
 import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';
@@ -10,7 +10,6 @@ import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
 import { Csrf, CsrfBody, NoQuery, WaveParams } from '../../http-schemas.ts';
 import { ADMIN, actorOf, date, noProblems, noStore, notFound, Notice, problemsView, publicBase, refuse, tOf } from './common.ts';
-import { storeSealedResults } from '../../results/wave-results.ts';
 import { sealedParticipants } from '../../results/wave-participants.ts';
 import { WaveKeyUnavailable } from '../../encryption/wave-keys.ts';
 
@@ -168,11 +167,11 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (wave.status === 'closed') waveRefusal(new WaveError('already-closed', 'the wave is already closed'));
     if (wave.status === 'draft') waveRefusal(new WaveError('not-open', 'a draft wave cannot be closed'));
     if (body.confirm !== 'yes') return detailPage(request, reply, wave, { problems: [{ field: 'confirm', key: 'admin.waves.error.confirm' }], status: 422 });
-    const { alreadyClosed } = await closeWave(db, app.keys, waveId, actorOf(request)).catch(waveRefusal);
+    const { alreadyClosed, unstored } = await sealWave(db, app.keys, waveId, actorOf(request)).catch(waveRefusal);
     // Closed meanwhile by someone else: nothing changed by this request.
     if (alreadyClosed) waveRefusal(new WaveError('already-closed', 'the wave is already closed'));
     // The wave is sealed whatever happens here; sums that fail to be stored now are made at first use.
-    await storeSealedResults(db, waveId).catch((err) => request.log.warn({ err }, 'sums and decisions not stored after sealing (the first view will)'));
+    if (unstored) request.log.warn({ err: unstored }, 'sums and decisions not stored after sealing (the first view will)');
     return reply.redirect(`/admin/waves/${waveId}?done=closed`, 303);
   });
 

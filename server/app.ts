@@ -11,8 +11,8 @@ import type { Store } from './db/connect.ts';
 import { loggerOptions } from './logging.ts';
 import type { MasterKey } from './encryption/master-key.ts';
 import { WaveKeys } from './encryption/wave-keys.ts';
-import bodyPolicy from './body-policy.ts';
-import auth from './plugins/auth.ts';
+import bodyPolicy, { uploads } from './body-policy.ts';
+import staffAuth, { accessRules, publicRoutesOnly } from './plugins/auth.ts';
 import render from './plugins/render.ts';
 import errors from './plugins/errors.ts';
 import teacherRoutes from './routes/teacher.ts';
@@ -141,14 +141,11 @@ export async function buildApp({ config, store, master, logStream }: AppOptions)
     if (!request.url.startsWith('/static/') && !request.url.startsWith('/vendor/')) reply.raw.setHeader('cache-control', 'no-store');
     done();
   });
-  // Before any route (static files included), so every route passes its access rule check.
-  // Before auth: the body policy's multipart reader must run before auth's CSRF check reads the body.
+  // What every request and every route has, on the root. Before any route (static files
+  // included), so every route passes its access rule check.
+  await app.register(accessRules);
   await app.register(bodyPolicy);
-  await app.register(auth);
   await app.register(formbody);
-  await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });
-  // Chart.js from node_modules, never from a CDN.
-  await app.register(fastifyStatic, { root: root('node_modules/chart.js/dist'), prefix: '/vendor/chart.js/', decorateReply: false, allowedPath: (p) => p === '/chart.umd.js' });
   await app.register(view, {
     engine: { eta: new Eta({ views: root('web/views'), cache: true, autoEscape: true }) },
     root: root('web/views'),
@@ -156,12 +153,38 @@ export async function buildApp({ config, store, master, logStream }: AppOptions)
   });
   await app.register(render);
   await app.register(errors);
+  // Two contexts below the root, which never share a session hook: see publicSite and staffSite.
+  await app.register(publicSite);
+  await app.register(staffSite);
+  return app;
+}
+
+/**
+ * Teacher pages, static files and the health check. No cookie, session, CSRF or rate-limit plugin
+ * is registered in this context, so none of their hooks can run here: a staff cookie sent along
+ * to a teacher page is never read, and no session is made, re-sent or written (design §4).
+ */
+async function publicSite(app: FastifyInstance) {
+  app.addHook('onRoute', publicRoutesOnly);
+  await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });
+  // Chart.js from node_modules, never from a CDN.
+  await app.register(fastifyStatic, { root: root('node_modules/chart.js/dist'), prefix: '/vendor/chart.js/', decorateReply: false, allowedPath: (p) => p === '/chart.umd.js' });
   await app.register(healthRoutes);
   await app.register(teacherRoutes);
+}
+
+/** The sign-in pages and everything staff do: the only context with cookies, sessions, CSRF tokens and rate limits. */
+async function staffSite(app: FastifyInstance) {
+  await app.register(staffAuth);
   await app.register(accountRoutes);
   await app.register(dashboardRoutes);
   await app.register(networkRoutes);
-  await app.register(adminRoutes);
+  await app.register(adminConsole);
   await app.register(researchRoutes);
-  return app;
+}
+
+/** The admin console, the one place with file uploads (its multipart parser is nowhere else). */
+async function adminConsole(app: FastifyInstance) {
+  await app.register(uploads);
+  await app.register(adminRoutes);
 }

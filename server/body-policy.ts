@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_LANG, isLang, type Lang } from './i18n.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem } from './problems.ts';
+import { refuse } from './plugins/refusal.ts';
 import { decodeText, UPLOAD_LIMIT } from './upload.ts';
 
 /**
@@ -17,10 +17,14 @@ import { decodeText, UPLOAD_LIMIT } from './upload.ts';
  *   fields, files and sizes, each refused with a 4xx that names the limit or the field, in the
  *   user's language. Files are decoded to text (`decodeText`) and become fields like form values.
  *
- * Registered before the auth plugin: its CSRF check (a preValidation hook) reads `_csrf` from the
- * body, so the multipart body must be read by a preValidation hook that runs before it. Who may
- * call the route is still decided before that, in auth's onRequest hook: an anonymous client never
- * gets a body parsed.
+ * The policy (default export) is registered on the root, for every route. @fastify/multipart itself
+ * — its parser, `request.parts()` and its own hooks — is registered only where the uploads are
+ * (`uploads`, in the admin console's context); a route that declares `upload: true` anywhere else
+ * refuses to register. The upload is read here, on the root, so that it is read before the two
+ * preValidation hooks that need it: the NUL check (server/plugins/errors.ts, also on the root) and
+ * the staff context's CSRF check, which reads `_csrf` from the body. Who may call the route is still
+ * decided before that, in the staff context's onRequest hook: an anonymous client never gets a body
+ * parsed.
  */
 
 declare module 'fastify' {
@@ -51,59 +55,43 @@ function hasBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** The language of the page that will say what went wrong: the form's `?lang=`, else the user's, else Dutch. */
-function langOf(request: FastifyRequest): Lang {
-  const fromQuery = (request.query as Record<string, unknown> | undefined)?.['lang'];
-  if (isLang(fromQuery)) return fromQuery;
-  return request.user?.lang ?? DEFAULT_LANG;
-}
-
-function refuse(request: FastifyRequest, status: number, key: string, params: Record<string, string | number> = {}): HttpProblem {
-  // The error page is rendered in this language (the preHandler that normally sets it has not run).
-  request.lang = langOf(request);
-  return new HttpProblem(status, key, params);
-}
-
 const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
 
-/** Hook arguments, loosely: the hooks @fastify/multipart adds are wrapped to skip routes without uploads. */
-type AnyHook = (this: unknown, request: FastifyRequest, reply: FastifyReply, ...rest: unknown[]) => unknown;
+/** @fastify/multipart, for the context whose routes take uploads (the admin console). */
+export const uploads = fp(
+  async (app: FastifyInstance) => {
+    await app.register(multipart, { limits: UPLOAD_LIMITS, throwFileSizeLimit: true });
+  },
+  { name: 'uploads', dependencies: ['body-policy'] },
+);
 
 export default fp(
   async (app: FastifyInstance) => {
-    app.addHook('preParsing', async (request, _reply, payload) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || !hasBody(request)) return payload;
-      const config = request.routeOptions.config;
-      const type = mediaType(request);
-      if (type === FORM) return payload;
-      if (type === MULTIPART && config.upload) {
-        // busboy's limits bound what is read per part; this bounds the whole body when its length is declared.
-        const declared = Number(request.headers['content-length'] ?? 0);
-        const limit = request.routeOptions.bodyLimit ?? UPLOAD_LIMIT;
-        if (declared > limit) throw refuse(request, 413, 'request.upload.bodyTooLarge', { max: megabytes(limit) });
-        return payload;
+    app.addHook('onRoute', function (route) {
+      if (route.config?.upload && !this.hasRequestDecorator('parts')) {
+        throw new Error(`route ${String(route.method)} ${route.url} takes uploads outside the context that registers them (uploads, server/app.ts)`);
       }
-      if (type === MULTIPART && config.access !== 'public') throw refuse(request, 415, 'request.noUpload');
-      throw refuse(request, 415, 'request.formOnly');
     });
 
-    // @fastify/multipart's own onRequest/onResponse hooks (clean-up of files saved to disk, which
-    // this app never does) would otherwise run on every request, teacher submissions included.
-    const addHook = app.addHook;
-    app.addHook = function (this: FastifyInstance, name: string, hook: AnyHook) {
-      const wrapped =
-        (name === 'onRequest' || name === 'onResponse') && hook.length < 3
-          ? (async function (this: unknown, request: FastifyRequest, reply: FastifyReply) {
-              if (request.routeOptions.config.upload) await hook.call(this, request, reply);
-            } as AnyHook)
-          : hook;
-      return (addHook as (this: FastifyInstance, name: string, hook: AnyHook) => FastifyInstance).call(this, name, wrapped);
-    } as FastifyInstance['addHook'];
-    try {
-      await app.register(multipart, { limits: UPLOAD_LIMITS, throwFileSizeLimit: true });
-    } finally {
-      app.addHook = addHook;
-    }
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return payload;
+      const type = mediaType(request);
+      if (type === FORM) return payload;
+      const config = request.routeOptions.config;
+      if (type === MULTIPART) {
+        if (config.upload) {
+          // busboy's limits bound what is read per part; this bounds the whole body when its length is declared.
+          const declared = Number(request.headers['content-length'] ?? 0);
+          const limit = request.routeOptions.bodyLimit ?? UPLOAD_LIMIT;
+          if (declared > limit) throw refuse(request, 413, 'request.upload.bodyTooLarge', { max: megabytes(limit) });
+          return payload;
+        }
+        // Refused even when empty: outside the admin console there is no multipart parser to read it.
+        throw refuse(request, 415, config.access === 'public' ? 'request.formOnly' : 'request.noUpload');
+      }
+      if (!hasBody(request)) return payload;
+      throw refuse(request, 415, 'request.formOnly');
+    });
 
     app.addHook('preValidation', async (request) => {
       if (!request.routeOptions.config.upload || !request.isMultipart()) return;

@@ -6,6 +6,12 @@ import { generateCode, hashCode } from './access-codes.ts';
 import { recordAction, type Actor } from './audit-log.ts';
 import type { WaveKeys } from './encryption/wave-keys.ts';
 
+/**
+ * Whether a wave is sealed (design §4): closed, and its responses rewritten. Only a sealed wave has
+ * results; a closed wave that is not sealed (sealing failed half-way before it committed) has none.
+ */
+export const isSealed = (wave: { status: WaveStatus; sealed: boolean }): boolean => wave.status === 'closed' && wave.sealed;
+
 export class WaveError extends Error {
   constructor(
     readonly reason: 'not-found' | 'not-draft' | 'not-open' | 'no-schools' | 'already-closed' | 'unknown-school' | 'key-unavailable' | 'tampered',

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isSealed } from '../waves.ts';
 import type { Database } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -126,6 +127,6 @@ async function* rowsOf(db: Kysely<Database>, results: WaveResults, file: CsvFile
 
 /** One CSV file of a sealed wave, as a stream of text chunks. */
 export function waveCsv(db: Kysely<Database>, results: WaveResults, file: CsvFile, dialect: Dialect): AsyncGenerator<string> {
-  if (!(results.wave.status === 'closed' && results.wave.sealed)) throw new Error('only sealed waves are exported');
+  if (!isSealed(results.wave)) throw new Error('only sealed waves are exported');
   return csvChunks(columnsOf(results, file), rowsOf(db, results, file), dialect);
 }

@@ -4,11 +4,12 @@ import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Role } from '../db/schema.ts';
 import { DatabaseSessionStore, IDLE_LIFETIME_MS } from '../session-store.ts';
 import { loadSessionUser, type SessionUser } from '../users.ts';
 import { deriveKey, mustEnrol } from '../two-factor.ts';
+import { refuse } from './refusal.ts';
 
 /**
  * Who may call a route. Every route must say (a route without a rule refuses to register):
@@ -51,41 +52,25 @@ declare module 'fastify' {
   }
 }
 
-export default fp(
+/**
+ * On the root, before any route: the client address behind the proxy, the access rule every route
+ * must declare (the route table is made from them) and `request.user`, which stays null everywhere
+ * but in the staff context (`staffAuth` below).
+ */
+export const accessRules = fp(
   async (app) => {
-    // Registered before @fastify/cookie and @fastify/session, so it runs before they read anything.
-    app.addHook('onRequest', async (request) => {
-      // Behind our one TLS-terminating proxy, only the last X-Forwarded-For entry was written by
-      // that proxy; the ones before it are whatever the client sent. With `trustProxy: true`
-      // Fastify would take the first, so a client could pick its own address for every request
-      // and escape the failed-code guard and the login rate limit.
-      if (app.config.TRUST_PROXY) {
+    // Behind our one TLS-terminating proxy, only the last X-Forwarded-For entry was written by
+    // that proxy; the ones before it are whatever the client sent. With `trustProxy: true`
+    // Fastify would take the first, so a client could pick its own address for every request
+    // and escape the failed-code guard and the login rate limit.
+    if (app.config.TRUST_PROXY) {
+      app.addHook('onRequest', (request, _reply, done) => {
         const forwarded = request.raw.headers['x-forwarded-for'];
         const last = [forwarded ?? []].flat().join(',').split(',').map((s) => s.trim()).filter(Boolean).pop();
         if (last) request.raw.headers['x-forwarded-for'] = last;
-      }
-      // Teacher pages never see a staff session (design §4): with the cookie of a signed-in staff
-      // member in the same browser, the session would otherwise be re-sent (Set-Cookie) and
-      // re-written in the database at the very moment of a submission, next to the response.
-      if (request.routeOptions.config.access === 'public') delete request.raw.headers.cookie;
-    });
-
-    // `npm start` always sets one (server/startup.ts: from SESSION_SECRET, required on PostgreSQL, or
-    // the embedded store's 0600 file); an app built without one (tests, benchmarks) signs with a
-    // secret of its own process. Never one kept in the database beside the session ids.
-    const secret = app.config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
-    app.decorate('accountKeys', { totp: deriveKey(secret, 'totp-secret'), loginForm: deriveKey(secret, 'login-form') });
-    await staffRoutesOnly(app, () => app.register(cookie));
-    await staffRoutesOnly(app, () => app.register(session, {
-      secret,
-      store: new DatabaseSessionStore(app.store.db),
-      // __Host- cookies must be Secure, which they are only behind TLS (TRUST_PROXY).
-      cookieName: app.config.TRUST_PROXY ? '__Host-sp_session' : 'sp_session',
-      saveUninitialized: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY ? true : false, path: '/', maxAge: IDLE_LIFETIME_MS },
-    }));
-    await app.register(csrf, { sessionPlugin: '@fastify/session' });
-    await app.register(rateLimit, { global: false });
+        done();
+      });
+    }
 
     const routeTable: FastifyInstance['routeTable'] = [];
     app.decorate('routeTable', routeTable);
@@ -100,90 +85,75 @@ export default fp(
     });
 
     app.decorateRequest('user', null);
+  },
+  { name: 'access-rules' },
+);
+
+/**
+ * For the public context's onRoute hook: only `public` routes belong there. A staff route
+ * registered in it would have no session, and so nobody to check its access rule against.
+ */
+export function publicRoutesOnly(route: RouteOptions): void {
+  if (route.config?.access !== 'public') throw new Error(`route ${String(route.method)} ${route.url} is not public: it belongs in the staff context (server/app.ts)`);
+}
+
+/**
+ * The staff context (server/app.ts): cookies, sessions, CSRF tokens and the login rate limit exist
+ * here and nowhere else, so none of their hooks runs on a teacher page, a static file or the health
+ * check — there is no session to create, sign, re-send or write (design §4), and no share of a
+ * submission's CPU spent on one. Here every route is a staff or sign-in route: who may call it is
+ * decided before its body is read, and a state-changing request carries a CSRF token.
+ */
+export default fp(
+  async (app) => {
+    app.addHook('onRoute', (route) => {
+      if (route.config?.access === 'public') throw new Error(`route ${String(route.method)} ${route.url} is public: it belongs in the public context (server/app.ts)`);
+    });
+
+    // `npm start` always sets one (server/startup.ts: from SESSION_SECRET, required on PostgreSQL, or
+    // the embedded store's 0600 file); an app built without one (tests, benchmarks) signs with a
+    // secret of its own process. Never one kept in the database beside the session ids.
+    const secret = app.config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
+    app.decorate('accountKeys', { totp: deriveKey(secret, 'totp-secret'), loginForm: deriveKey(secret, 'login-form') });
+    await app.register(cookie);
+    await app.register(session, {
+      secret,
+      store: new DatabaseSessionStore(app.store.db),
+      // __Host- cookies must be Secure, which they are only behind TLS (TRUST_PROXY).
+      cookieName: app.config.TRUST_PROXY ? '__Host-sp_session' : 'sp_session',
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY ? true : false, path: '/', maxAge: IDLE_LIFETIME_MS },
+    });
+    await app.register(csrf, { sessionPlugin: '@fastify/session' });
+    await app.register(rateLimit, { global: false });
+
     // Who may call the route is decided before the body is read: an anonymous client or a wrong
     // role never gets a body parsed (uploads are up to 12 MB) or validated (schemas stay private).
     app.addHook('onRequest', async (request, reply) => {
-      const access = request.routeOptions.config.access;
-      if (access === 'public' || !access) return;
+      // Never `public` here (the onRoute hook above), and never missing (accessRules).
+      const access = request.routeOptions.config.access as Exclude<Access, 'public'>;
       const userId = request.session.get('userId');
       if (userId) request.user = await loadSessionUser(app.store.db, userId);
       if (access === 'guest') return;
       if (!request.user) return refuseAnonymous(request, reply);
-      if (!access.includes(request.user.role)) {
-        reply.code(403);
-        throw Object.assign(new Error('You do not have access to this page.'), { statusCode: 403 });
-      }
+      if (!access.includes(request.user.role)) throw refuse(request, 403, 'staffAccess.forbidden');
       // An admin without two-factor authentication enrols before anything else.
       if (!request.routeOptions.config.enrolment && (await mustEnrol(app.store.db, request.user))) {
         if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/account/two-factor', 303);
-        reply.code(403);
-        throw Object.assign(new Error('Set up two-step verification first (/account/two-factor).'), { statusCode: 403 });
+        throw refuse(request, 403, 'staffAccess.enrolFirst');
       }
     });
     // The CSRF token travels in the body, so it is checked once the body is parsed, before validation.
     app.addHook('preValidation', async (request, reply) => {
-      const access = request.routeOptions.config.access;
-      if (access === 'public' || !access) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.csrf !== false) {
-        if (request.routeOptions.config.loginForm && validLoginFormToken(request, (request.body as { _csrf?: unknown } | undefined)?._csrf)) return;
-        await new Promise<void>((resolve, reject) => {
-          app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
-        });
-      }
+      if (request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.csrf === false) return;
+      if (request.routeOptions.config.loginForm && validLoginFormToken(request, (request.body as { _csrf?: unknown } | undefined)?._csrf)) return;
+      await new Promise<void>((resolve, reject) => {
+        app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
+      });
     });
   },
-  { name: 'auth' },
+  { name: 'staff-auth', dependencies: ['access-rules'] },
 );
-
-type HookArgs = [request: FastifyRequest, reply: FastifyReply, ...rest: unknown[]];
-type AnyHook = (this: unknown, ...args: HookArgs) => unknown;
-
-/**
- * Registers a plugin (@fastify/cookie, @fastify/session) so that its request hooks do not run on
- * public routes. Their hooks are global; on a teacher page the session plugin would still create
- * and sign a throwaway session on every request — a share of every submission's CPU, for a session
- * nobody may use there (the cookie was removed above and `render` gives teacher pages no CSRF token).
- * Only `onRequest` and `onSend`, the two hooks these plugins add, are wrapped; others pass through.
- */
-async function staffRoutesOnly(app: FastifyInstance, register: () => PromiseLike<unknown>): Promise<void> {
-  const addHook = app.addHook;
-  const skipping = (name: string, hook: AnyHook): AnyHook => {
-    // Keep the hook's style: Fastify tells a promise hook from a callback hook by its arity.
-    const isPublic = (request: FastifyRequest) => request.routeOptions.config.access === 'public';
-    if (name === 'onRequest' && hook.length < 3) {
-      return async function (request, reply) {
-        if (!isPublic(request)) await hook.call(this, request, reply);
-      } as AnyHook;
-    }
-    if (name === 'onSend' && hook.length < 4) {
-      return async function (request, reply, payload) {
-        return isPublic(request) ? payload : hook.call(this, request, reply, payload);
-      } as AnyHook;
-    }
-    if (name === 'onRequest') {
-      return function (request, reply, done) {
-        if (request.routeOptions.config.access === 'public') return (done as () => void)();
-        return hook.call(this, request, reply, done);
-      };
-    }
-    if (name === 'onSend') {
-      return function (request, reply, payload, done) {
-        if (request.routeOptions.config.access === 'public') return (done as (err: null, payload: unknown) => void)(null, payload);
-        return hook.call(this, request, reply, payload, done);
-      };
-    }
-    return hook;
-  };
-  // A plugin wrapped with fastify-plugin is given this very instance, so this is the addHook it calls.
-  app.addHook = function (this: FastifyInstance, name: string, hook: AnyHook) {
-    return (addHook as (this: FastifyInstance, name: string, hook: AnyHook) => FastifyInstance).call(this, name, skipping(name, hook));
-  } as FastifyInstance['addHook'];
-  try {
-    await register();
-  } finally {
-    app.addHook = addHook;
-  }
-}
 
 // ---- The login form's CSRF token without a session -----------------------------------------------
 //
@@ -225,5 +195,5 @@ function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
   }
   if (request.method === 'GET') return reply.redirect('/login', 303);
   reply.code(401);
-  throw Object.assign(new Error('Sign in first.'), { statusCode: 401 });
+  throw refuse(request, 401, 'staffAccess.signInFirst');
 }

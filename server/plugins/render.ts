@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TFunction } from 'i18next';
 import { DEFAULT_LANG, formatNumber, isLang, translator, type Lang } from '../i18n.ts';
 import type { SessionUser } from '../users.ts';
@@ -41,9 +41,13 @@ export function samePath(path: string): string {
   return /^\/(?![/\\])[\x21-\x7e]*$/.test(path) ? path : '/';
 }
 
-/** Only staff and login pages get a CSRF token: generating one starts a session (and a cookie). */
-function staffRoute(access: unknown): boolean {
-  return access !== undefined && access !== 'public';
+/**
+ * Only staff and login pages get a CSRF token: @fastify/csrf-protection, and the session a token
+ * needs, exist in the staff context alone (server/app.ts), so a page of any other context (a
+ * teacher page, the not-found page) has no `generateCsrf` to call.
+ */
+function canGiveToken(reply: FastifyReply): boolean {
+  return typeof (reply as Partial<FastifyReply>).generateCsrf === 'function';
 }
 
 function sessionUnderWay(request: FastifyRequest): boolean {
@@ -78,7 +82,7 @@ export default fp(
         user: this.request.user,
         // A page that brings its own token (the login form) starts no session, nor does any other
         // page of an anonymous visitor (an error on /login): only a sign-in under way has one.
-        csrf: 'csrf' in model ? (model['csrf'] as string | null) : staffRoute(this.request.routeOptions.config.access) && sessionUnderWay(this.request) ? this.generateCsrf() : null,
+        csrf: 'csrf' in model ? (model['csrf'] as string | null) : canGiveToken(this) && sessionUnderWay(this.request) ? this.generateCsrf() : null,
       };
       this.type('text/html; charset=utf-8');
       return this.viewAsync(template, { ...base, ...model });

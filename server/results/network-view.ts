@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isSealed } from '../waves.ts';
 import type { Database } from '../db/schema.ts';
 import { summaryOfAtLeast, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
 import { HttpProblem } from '../problems.ts';
@@ -24,7 +25,7 @@ export interface NetworkResults {
 
 export async function networkResults(db: Kysely<Database>, waveId: string): Promise<NetworkResults> {
   const results = await loadWaveResults(db, waveId);
-  if (!(results.wave.status === 'closed' && results.wave.sealed)) throw new HttpProblem(409, 'network.notSealed');
+  if (!isSealed(results.wave)) throw new HttpProblem(409, 'network.notSealed');
   const d = results.disclosure;
   const network = await groupResults(db, results, d.network());
   const groupIds = [...new Set([...results.schools.values()].map((s) => s.benchmarkGroup))].sort();

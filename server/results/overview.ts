@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isSealed } from '../waves.ts';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Disclosed } from '../../analysis/index.ts';
 import { loadWaveResults } from './wave-results.ts';
@@ -53,7 +54,7 @@ export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly 
   for (const s of schools) {
     const waves: SchoolWaveLine[] = [];
     for (const l of lines.filter((x) => x.school_id === s.id)) {
-      const sealed = l.status === 'closed' && l.sealed;
+      const sealed = isSealed(l);
       waves.push({
         waveId: l.id,
         waveName: l.name,

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { isSealed } from '../waves.ts';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
@@ -115,7 +116,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     .where('id', '=', waveId)
     .executeTakeFirst();
   if (!wave) throw new HttpProblem(404, 'error.waveNotFound');
-  const sealed = wave.status === 'closed' && wave.sealed;
+  const sealed = isSealed(wave);
   // A sealed wave is made only from what was frozen at sealing: later edits of schools change nothing.
   // (Read beside the questionnaire: a wave's questionnaire cannot change, so the frozen one is the same.)
   const [frozen, current] = await Promise.all([sealed ? loadFrozenWave(db, waveId) : null, getQuestionnaire(db, wave.questionnaire_id)]);
@@ -249,7 +250,7 @@ export function sumsFromBytes(bytes: Uint8Array): Float64Array {
  */
 export async function storeSealedResults(db: Kysely<Database>, waveId: string): Promise<void> {
   const wave = await db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirst();
-  if (!wave || wave.status !== 'closed' || !wave.sealed) throw new RangeError('only a sealed wave has stored results');
+  if (!wave || !isSealed(wave)) throw new RangeError('only a sealed wave has stored results');
   await loadWaveResults(db, waveId);
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isSealed } from '../waves.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { schoolOverviews } from '../results/overview.ts';
@@ -130,7 +131,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
     const { schoolId, waveId, wave } = await model(request, request.params);
-    if (!(wave.status === 'closed' && wave.sealed)) {
+    if (!isSealed(wave)) {
       const [school] = await schoolOverviews(db, [schoolId]);
       const line = school!.waves.find((w) => w.waveId === waveId)!;
       return reply.page('open-wave', { schoolName: school!.name, waveName: wave.name, count: line.runningCount ?? 0, schoolId });
@@ -142,7 +143,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/schools/:schoolId/waves/:waveId/report', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
     const { schoolId, waveId, wave } = await model(request, request.params);
-    if (!(wave.status === 'closed' && wave.sealed)) throw new HttpProblem(409, 'dashboard.openWave');
+    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
     await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
     const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
     return reply.page('report', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/report.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
@@ -153,7 +154,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery, response: { 200: DashboardJson } } },
     async (request) => {
       const { schoolId, waveId, wave } = await model(request, request.params);
-      if (!(wave.status === 'closed' && wave.sealed)) throw new HttpProblem(409, 'dashboard.openWave');
+      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
       const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
       const { chartJson, ...rest } = view;
       return { ...rest, chart: JSON.parse(chartJson) };

@@ -113,7 +113,8 @@ describe(`admin: access control on every route (${storeKind})`, () => {
         expect(res.headers.location, c.url).toBe(`/login?next=${encodeURIComponent(c.url)}`);
       } else {
         expect(res.statusCode, `${c.method} ${c.url}`).toBe(401);
-        expect(res.body).toContain('Sign in first.');
+        // In the reader's language (Dutch by default), as every refusal.
+        expect(res.body).toContain('Meld je eerst aan.');
       }
       // Without any session (and so without a CSRF token) the same: who may call is decided first.
       const bare = await app.inject({ method: c.method, url: c.url, headers: { accept: 'text/html' }, ...(c.body ? { payload: c.body } : {}) });

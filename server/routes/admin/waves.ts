@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { addSchoolsToWave, checkNewWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail } from '../../waves.ts';
+import { addSchoolsToWave, checkNewWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail, isSealed } from '../../waves.ts';
 import { sealWave } from '../../sealing.ts';
 import { listQuestionnaires } from '../../questionnaires.ts';
 import { listSchools } from '../../schools.ts';
@@ -80,7 +80,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const inWave = new Set(wave.participants.map((p) => p.id));
     const others = wave.status === 'closed' ? [] : (await listSchools(db, { activeOnly: true })).filter((s) => !inWave.has(s.id));
     // A sealed wave: as frozen at sealing, counts below k as "fewer than k" (design §5, R1).
-    const sealed = wave.status === 'closed' && wave.sealed
+    const sealed = isSealed(wave)
       ? await sealedParticipants(db, wave.id, { fewer: tOf(request)('disclosure.R1', { k: wave.k }), withheld: tOf(request)('disclosure.R3') })
       : null;
     // An open wave whose key the configured master key cannot open refuses every answer: say so here.

@@ -182,9 +182,9 @@ const COMMANDS: Record<string, Command> = {
   },
 
   'wave:create': {
-    summary: 'create a survey round (draft)',
+    summary: 'create a wave (draft)',
     synopsis: 'wave:create --name NAME --questionnaire ID --schools ID,ID|all [--k K]',
-    description: ['Create a survey round (draft) for a questionnaire version and schools. k is fixed from then on.'],
+    description: ['Create a wave (draft) for a questionnaire version and schools. k is fixed from then on.'],
     options: { name: { type: 'string' }, questionnaire: { type: 'string' }, schools: { type: 'string', multiple: true }, k: { type: 'string' } },
     optionHelp: [
       '--name NAME          the name of the wave',
@@ -212,9 +212,9 @@ const COMMANDS: Record<string, Command> = {
   },
 
   'wave:open': {
-    summary: 'open a draft survey round',
+    summary: 'open a draft wave',
     synopsis: 'wave:open ID',
-    description: ['Open a draft survey round: its access codes start to work.'],
+    description: ['Open a draft wave: its access codes start to work.'],
     positionals: 1,
     run: async ({ positionals, config }) => {
       const id = requireId(positionals[0]!, 'the wave id');
@@ -297,9 +297,9 @@ const COMMANDS: Record<string, Command> = {
   },
 
   'wave:close': {
-    summary: 'close and seal an open survey round',
+    summary: 'close and seal an open wave',
     synopsis: 'wave:close ID',
-    description: ['Close and seal an open survey round (final): responses are rewritten in random order, codes stop working.'],
+    description: ['Close and seal an open wave (final): responses are rewritten in random order, codes stop working.'],
     positionals: 1,
     run: async ({ positionals, config }) => {
       const id = requireId(positionals[0]!, 'the wave id');

@@ -11,7 +11,7 @@ const OUT = 'test-results';
 const PASSWORD = 'correct horse battery staple';
 
 /** The whole admin cycle through the UI, keyboard-free but JavaScript-free (the pages have none), axe on every page. */
-describe.runIf(browserAvailable)(`an admin runs a survey round in Chromium (${storeKind})`, { timeout: 600_000 }, () => {
+describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind})`, { timeout: 600_000 }, () => {
   const f = browserFixture((store) => createUser(store.db, { email: 'beheer@example.org', role: 'admin', password: PASSWORD }));
 
   async function signIn(page: Page, email: string, password: string, next: string) {

@@ -78,7 +78,7 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
     expect(r2.stderr).toContain('themes: required');
     const r3 = await cli(['wave:open', '00000000-0000-4000-8000-000000000000'], env);
     expect(r3.code).toBe(1);
-    expect(r3.stderr).toContain('Error: This survey round does not exist.');
+    expect(r3.stderr).toContain('Error: This wave does not exist.');
     if (store) {
       expect(await store.db.selectFrom('school').select('id').execute()).toEqual([]);
       expect(await store.db.selectFrom('questionnaire').select('id').execute()).toEqual([]);

@@ -90,8 +90,8 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
       responses: (await db.selectFrom('response').select('id').orderBy('id').execute()).map((r) => r.id),
     });
     const before = await count();
-    expect((await run(['wave:close', waveId], 1)).stderr).toBe('Error: This survey round is already closed; nothing was changed.\n');
-    expect((await run(['codes:generate', '--wave', waveId, '--school', basis!.id, '--count', '2'], 1)).stderr).toBe('Error: This survey round is already closed; nothing was changed.\n');
+    expect((await run(['wave:close', waveId], 1)).stderr).toBe('Error: This wave is already closed; nothing was changed.\n');
+    expect((await run(['codes:generate', '--wave', waveId, '--school', basis!.id, '--count', '2'], 1)).stderr).toBe('Error: This wave is already closed; nothing was changed.\n');
     expect(await count()).toEqual(before);
 
     // A rep for the basisschool, with a generated password printed once.

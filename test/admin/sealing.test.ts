@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { useStore, storeKind } from '../helpers/store.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/schools.ts';
@@ -59,13 +59,7 @@ function expectClose(actual: unknown, expected: unknown, path = '$'): void {
 }
 
 describe(`sealing a wave at close (${storeKind})`, () => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  afterAll(async () => {
-    await store?.drop();
-  });
+  const store = useStore();
 
   it(`rewrites ${N} responses: new ids, physical order unrelated to submission order, one xmin, same results`, async () => {
     const db = store.db;

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { useStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/sealing.ts';
 import { forgetCachedResults, loadWaveResults, storeSealedResults, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
@@ -30,13 +30,7 @@ async function responsesOf(store: TestStore, waveId: string) {
 }
 
 describe(`per-school sums stored after sealing (${storeKind})`, () => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  afterAll(async () => {
-    await store?.drop();
-  });
+  const store = useStore();
 
   it('are exactly the sums of the sealed responses, and are what the results are made from', async () => {
     const { waveId, schoolId } = await sealedWave(store, 12, 1);

@@ -4,9 +4,9 @@
  * school where it would stand alone, an instance still running on the old master key after a
  * rotation, and a sealed wave's key left in an instance's memory.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { useStore, storeKind } from '../helpers/store.ts';
 import { testKeys, testMaster } from '../helpers/app.ts';
 import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/sealing.ts';
@@ -21,13 +21,7 @@ const items = itemsInOrder(shipped);
 const answersOf = (i: number) => items.map((_, j) => ((i * 7 + j * 3 + ((i * j) % 4)) % 5) + 1);
 
 describe(`boxes an administrator copies or moves (${storeKind})`, () => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  afterAll(async () => {
-    await store?.drop();
-  });
+  const store = useStore();
 
   /** An open wave with three answered codes; the third code's box is the target. */
   async function answered() {
@@ -73,13 +67,7 @@ describe(`boxes an administrator copies or moves (${storeKind})`, () => {
 });
 
 describe(`the master key in use (${storeKind})`, () => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  afterAll(async () => {
-    await store?.drop();
-  });
+  const store = useStore();
 
   it('after key:rotate, an instance still on the old key makes no wave key, so every answer stays sealable with the new one', async () => {
     const before = await openWaveWithCodes(store.db, 2);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { migratedSnapshot } from './pglite-snapshot.ts';
@@ -58,6 +58,26 @@ export async function testStore(options: { migrate?: boolean } = {}): Promise<Te
       await admin(serverUrl, `drop database if exists ${name} with (force)`);
     },
   };
+}
+
+/**
+ * A fresh store for the tests of one file or `describe`: made before they run, dropped after
+ * (vitest's beforeAll/afterAll). Read it from inside tests and hooks, not while they are collected.
+ */
+export function useStore(options: { migrate?: boolean } = {}): TestStore {
+  let store: TestStore | undefined;
+  beforeAll(async () => {
+    store = await testStore(options);
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+  return new Proxy({} as TestStore, {
+    get(_target, key) {
+      if (!store) throw new Error('useStore(): the store is made in beforeAll; read it from a test or a later hook');
+      return Reflect.get(store, key);
+    },
+  });
 }
 
 export function withDatabase(url: string, database: string): string {

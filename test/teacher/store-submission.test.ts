@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { useStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { testKeys } from '../helpers/app.ts';
 import { hashCode } from '../../server/access-codes.ts';
@@ -21,13 +21,7 @@ const spentOf = async (store: TestStore, code: string) =>
   (await store.db.selectFrom('access_code').select('spent').where('hash', '=', hashCode(code)).executeTakeFirstOrThrow()).spent;
 
 describe(`storeSubmission: spend and store sealed answers in one statement (${storeKind})`, () => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  afterAll(async () => {
-    await store?.drop();
-  });
+  const store = useStore();
 
   const waveOf = async (waveId: string) => (await testKeys(store.db).answerable(waveId))!;
   const schoolOf = new Map<string, string>();

@@ -141,11 +141,6 @@ export class CopyWriter {
     this.room(4 + value.length).writeInt32BE(value.length, this.at);
     this.at = put(this.buf, this.at + 4, value, 0, value.length);
   }
-  /** Bytes already in COPY form (fields with their lengths, or part of one). */
-  raw(source: Buffer, start = 0, end = source.length): void {
-    this.room(end - start);
-    this.at = put(this.buf, this.at, source, start, end);
-  }
   /** The chunk written so far, when it is full enough (`force`: whatever there is). */
   take(force = false): Buffer | null {
     if (!force && this.at < this.chunkSize) return null;

@@ -46,14 +46,11 @@ export function seal(key: Buffer, label: BoxLabel, plain: Buffer): Buffer {
   return box;
 }
 
-/**
- * Throws when the key is wrong or the box was altered. `into`, when given and large enough, receives
- * the plaintext (sealing reuses one buffer for a wave's boxes); the result is a view of it.
- */
-export function open(key: Buffer, label: BoxLabel, box: Uint8Array, into?: Buffer): Buffer {
+/** Throws when the key is wrong or the box was altered (sealing opens many with `boxOpener`). */
+export function open(key: Buffer, label: BoxLabel, box: Uint8Array): Buffer {
   const b = Buffer.from(box.buffer, box.byteOffset, box.byteLength);
   if (b.length < BOX_OVERHEAD || b[0] !== VERSION || key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new BoxError('not a Schoolpols box');
-  const plain = into && into.length >= b.length - BOX_OVERHEAD ? into.subarray(0, b.length - BOX_OVERHEAD) : Buffer.alloc(b.length - BOX_OVERHEAD);
+  const plain = Buffer.alloc(b.length - BOX_OVERHEAD);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plain, null, b.subarray(1 + NONCE), boxContext(label), b.subarray(1, 1 + NONCE), key);
   } catch {

@@ -26,7 +26,19 @@ export interface Boxes {
 
 export function readBoxes(data: Buffer): Boxes {
   const schools: string[] = [];
-  const known = new Map<string, number>();
+  // Schools by the first 48 bits of their id, checked in full (a network has a few thousand).
+  const known = new Map<number, number[]>();
+  const schoolOf = (at: number): number => {
+    const prefix = data.readUIntBE(at, 6);
+    const candidates = known.get(prefix) ?? [];
+    for (const index of candidates) if (data.compare(data, at, at + 16, boxStartOfSchool[index]!, boxStartOfSchool[index]! + 16) === 0) return index;
+    candidates.push(schools.length);
+    known.set(prefix, candidates);
+    boxStartOfSchool.push(at);
+    schools.push(uuidText(data.subarray(at, at + 16)));
+    return schools.length - 1;
+  };
+  const boxStartOfSchool: number[] = [];
   let size = 1024;
   let school = new Uint32Array(size);
   let start = new Uint32Array(size);
@@ -36,13 +48,8 @@ export function readBoxes(data: Buffer): Boxes {
       size *= 2;
       [school, start, end] = [grow(school, size), grow(start, size), grow(end, size)];
     }
-    const bytes = data.toString('latin1', s[0]!, e[0]!);
-    let index = known.get(bytes);
-    if (index === undefined) {
-      known.set(bytes, (index = schools.length));
-      schools.push(uuidText(data.subarray(s[0]!, e[0]!)));
-    }
-    school[row] = index;
+    if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
+    school[row] = schoolOf(s[0]!);
     start[row] = s[1]!;
     end[row] = e[1]!;
   });
@@ -63,19 +70,21 @@ function grow(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffe
  */
 export function dropCopies(boxes: Boxes): number {
   const { data, school, start, end } = boxes;
-  const first = new Map<number, number>();
-  const more = new Set<string>();
-  const nonce = (i: number) => data.toString('latin1', start[i]! + 1, start[i]! + 25);
+  for (let i = 0; i < boxes.count; i++) if (end[i]! - start[i]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
+  // Usually no two boxes share a prefix: sorting the prefixes shows that without a map of them all.
+  const prefixes = new Float64Array(boxes.count);
+  for (let i = 0; i < boxes.count; i++) prefixes[i] = data.readUIntLE(start[i]! + 1, 6);
+  prefixes.sort();
+  const repeated = new Set<number>();
+  for (let i = 1; i < prefixes.length; i++) if (prefixes[i] === prefixes[i - 1]) repeated.add(prefixes[i]!);
+  if (repeated.size === 0) return 0;
+  const seen = new Set<string>();
   let kept = 0;
   for (let i = 0; i < boxes.count; i++) {
-    if (end[i]! - start[i]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
-    const prefix = data.readUIntLE(start[i]! + 1, 6);
-    const earlier = first.get(prefix);
-    if (earlier === undefined) first.set(prefix, kept);
-    else {
-      const full = nonce(i);
-      if (full === nonce(earlier) || more.has(full)) continue;
-      more.add(full);
+    if (repeated.has(data.readUIntLE(start[i]! + 1, 6))) {
+      const nonce = data.toString('latin1', start[i]! + 1, start[i]! + 25);
+      if (seen.has(nonce)) continue;
+      seen.add(nonce);
     }
     school[kept] = school[i]!;
     start[kept] = start[i]!;
@@ -98,7 +107,7 @@ const UNANSWERED = 0xff;
 
 /**
  * A wave's responses — its boxes, then any plaintext rows (`legacy`, a wave opened before
- * encryption existed) — opened in the order they were read (`open`), then written as binary COPY
+ * encryption existed) — opened in the order they were read (`ResponseRows.open`), then written as binary COPY
  * rows of `response (wave_id, school_id, id, answers, background)` in the order sealing chose
  * (`chunks`). Fresh random ids are made here from a pool the system's generator refills
  * (PostgreSQL's gen_random_uuid() makes a call per row: a third of sealing's time in the database,
@@ -119,10 +128,26 @@ export class ResponseRows {
   /** per school: background → respondents */
   private readonly counts: Array<Map<number, number>>;
 
-  constructor(
+  /**
+   * Opens every box, a slice at a time with the event loop free in between: sealing has the
+   * database read the comments meanwhile, and their data is taken in between slices rather than
+   * left waiting in the socket.
+   */
+  static async open(q: Questionnaire, waveId: string, key: Buffer | null, boxes: Boxes, legacy: Array<{ schoolId: string } & ResponsePlain>): Promise<ResponseRows> {
+    const rows = new ResponseRows(q, waveId, boxes, legacy);
+    const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
+    const SLICE = 4096;
+    for (let from = 0; from < boxes.count; from += SLICE) {
+      if (from > 0) await new Promise(setImmediate);
+      for (let i = from; i < Math.min(boxes.count, from + SLICE); i++) rows.add(i, boxes.school[i]!, open(i));
+    }
+    legacy.forEach((r, j) => rows.add(boxes.count + j, boxes.schools.length + j, encodeResponse(q, r)));
+    return rows;
+  }
+
+  private constructor(
     private readonly q: Questionnaire,
     private readonly waveId: string,
-    key: Buffer | null,
     boxes: Boxes,
     legacy: Array<{ schoolId: string } & ResponsePlain>,
   ) {
@@ -133,9 +158,6 @@ export class ResponseRows {
     const count = boxes.count + legacy.length;
     this.plain = Buffer.alloc(count * this.width);
     this.school = new Uint32Array(count);
-    const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
-    for (let i = 0; i < boxes.count; i++) this.add(i, boxes.school[i]!, open(i));
-    legacy.forEach((r, j) => this.add(boxes.count + j, boxes.schools.length + j, encodeResponse(q, r)));
   }
 
   get count(): number {

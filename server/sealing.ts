@@ -108,17 +108,20 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
     background: r.background,
   }));
   const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map((c) => ({ schoolId: c.school_id, text: c.text }));
-  // PostgreSQL counts the spent codes while the responses are opened here.
+  // While Node opens the responses, PostgreSQL counts the spent codes and reads the comments (both
+  // queued on the connection now; their replies are taken in between slices of the opening).
   const counting = sql`
     update wave_school ws set codes_spent = ws.codes_spent + c.n
     from (select school_id, count(*)::int as n from access_code
           where wave_id = ${waveId} and spent group by school_id) c
     where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-  counting.catch(() => {}); // awaited below; this only keeps an early throw here from leaving it unobserved
-  await new Promise(setImmediate); // the statement goes out before the opening takes the thread
-  const responses = new ResponseRows(q, waveId, key, responseBoxes, legacyResponses);
+  const reading = read('encrypted_comment');
+  // Awaited below; these only keep an early failure from going unobserved while the opening runs.
+  counting.catch(() => {});
+  reading.catch(() => {});
+  const responses = await ResponseRows.open(q, waveId, key, responseBoxes, legacyResponses);
   await counting;
-  const comments = await read('encrypted_comment');
+  const comments = await reading;
   if (comments.count > 0) key ??= await dataKey();
   return { key, responses, comments, legacyComments, copies: copies + dropCopies(comments) };
 }

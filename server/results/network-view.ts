@@ -50,7 +50,9 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
     .where('questionnaire.key', '=', results.questionnaire.id)
     .where('wave.status', '=', 'closed')
     .where('wave.sealed', '=', true)
-    .where('wave.created_at', '<=', results.wave.createdAt)
+    // Compared in the database: a JavaScript Date keeps milliseconds of the column's microseconds,
+    // and the viewed wave fell out of its own history (issue 17).
+    .where('wave.created_at', '<=', (eb) => eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', waveId))
     .orderBy('wave.created_at')
     .orderBy('wave.id')
     .execute();

@@ -134,7 +134,9 @@ async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolI
     .where('wave.status', '=', 'closed')
     .where('wave.sealed', '=', true)
     .where('questionnaire.key', '=', current.questionnaire.id)
-    .where('wave.created_at', '<=', current.wave.createdAt)
+    // Compared in the database: a JavaScript Date keeps milliseconds of the column's microseconds,
+    // and the viewed wave fell out of its own history (issue 17).
+    .where('wave.created_at', '<=', (eb) => eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', current.wave.id))
     .orderBy('wave.created_at')
     .orderBy('wave.id')
     .execute();

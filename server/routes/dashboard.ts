@@ -60,6 +60,7 @@ const DashboardJson = Type.Object({
           favourable: Shown,
           notApplicable: Shown,
           percents: Type.Array(Shown),
+          favourableOptions: Type.Array(Type.Integer({ minimum: 0, maximum: 4 })),
         }),
       ),
       trend: Type.Array(Type.Object({ waveName: Type.String(), mean: Type.String(), ci: Type.String(), change: Type.String(), significant: Type.Boolean() })),

@@ -39,7 +39,19 @@ export interface ThemeView {
   verdict: string;
   percentile: Shown;
   reliability: string | null;
-  items: Array<{ id: string; label: string; reverse: boolean; n: Shown; mean: Shown; favourable: Shown; notApplicable: Shown; percents: Shown[] }>;
+  items: Array<{
+    id: string;
+    label: string;
+    reverse: boolean;
+    n: Shown;
+    mean: Shown;
+    favourable: Shown;
+    notApplicable: Shown;
+    /** share of each answer option as the teacher saw it, in the order of the scale's labels */
+    percents: Shown[];
+    /** the options (indexes of `percents`) that count as favourable */
+    favourableOptions: number[];
+  }>;
   trend: Array<{ waveName: string; mean: string; ci: string; change: string; significant: boolean }>;
 }
 
@@ -92,12 +104,15 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
         favourable: mine((r) => r.items[i]!.favourable, 0, ' %'),
         // "n.v.t." is a count of people too: 1..k−1 of them read "fewer than k answers".
         notApplicable: answers(data.school, (r) => few(r) || (r.items[i]!.notApplicable > 0 && r.items[i]!.notApplicable < fmt.k), (r) => r.items[i]!.notApplicable),
-        percents: [0, 1, 2, 3, 4].map((v) =>
+        // On the item's own wording: the distribution is of recoded values, and a negatively worded
+        // item's recoded value v is its answer option 6 − v. Mean and % favourable stay recoded.
+        percents: [0, 1, 2, 3, 4].map((option) =>
           mine((r) => {
             const p = r.items[i]!.distribution.percents;
-            return p.ok ? p.value[v]! : unavailable(p.reason);
+            return p.ok ? p.value[item.reverse ? 4 - option : option]! : unavailable(p.reason);
           }, 0, ' %'),
         ),
+        favourableOptions: item.reverse ? [0, 1] : [3, 4],
       };
     });
     const trendRows = extra.trend.map((step, wi) => ({
@@ -158,7 +173,11 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     network: themes.map((th) => th.networkMean.value),
     legend: { school: school.name, benchmark: t(`benchmark.${school.benchmarkGroup}`, { defaultValue: school.benchmarkGroup }), network: t('dashboard.network'), ci: t('dashboard.ci') },
     scale: q.scales[0]!.labels.map((l) => l[lang]),
-    items: themes.map((th) => ({ theme: th.id, labels: th.items.map((it) => it.label), percents: th.items.map((it) => it.percents.map((p) => p.value)) })),
+    items: themes.map((th) => ({
+      theme: th.id,
+      labels: th.items.map((it) => (it.reverse ? `${it.label} (${t('dashboard.reverse')})` : it.label)),
+      percents: th.items.map((it) => it.percents.map((p) => p.value)),
+    })),
     trends: themes.map((th, ti) => ({
       theme: th.id,
       waves: data.themes[ti]!.trendWaves.map((w) => w.name),

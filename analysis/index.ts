@@ -20,6 +20,7 @@ export { compareWithBenchmark, type BenchmarkComparison } from './benchmark-comp
 export { MIN_RANKED_SCHOOLS, percentileRank, percentileRankSorted, rankAmongReleased, sortedIncludes } from './percentile-rank.ts';
 export { schoolSpread, type Spread } from './school-spread.ts';
 export { trend, type TrendPoint, type TrendStep } from './trend.ts';
+export { glance, type Glance, type GlanceTheme, type Unsaid } from './glance.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
 export { packResponseSums, packedLength, unpackResponseSums } from './packed-sums.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';

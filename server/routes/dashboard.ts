@@ -34,6 +34,10 @@ const DashboardJson = Type.Object({
   k: Type.Number(),
   scaleLabels: Type.Array(Type.String()),
   suppressedSchool: Nullable(Type.String()),
+  glance: Type.Object({
+    sentences: Type.Array(Type.Object({ text: Type.String(), themes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), value: Nullable(Type.String()) })) })),
+    note: Nullable(Type.String()),
+  }),
   themes: Type.Array(
     Type.Object({
       id: Type.String(),

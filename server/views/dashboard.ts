@@ -3,6 +3,7 @@ import { mapDisclosed, unavailable, type Disclosed, type GroupReport, type Stat 
 import type { Lang } from '../i18n.ts';
 import type { SchoolWaveResults } from '../results/school-view.ts';
 import { formatter, type Shown } from './format.ts';
+import { glanceView, type GlanceView } from './glance.ts';
 
 /** The view-model of a school's dashboard and report: display text and chart data, nothing to compute in templates. */
 export interface DashboardView {
@@ -18,6 +19,8 @@ export interface DashboardView {
   k: number;
   scaleLabels: string[];
   suppressedSchool: string | null;
+  /** what a rep reads first: sentences about strengths, concerns, changes and participation */
+  glance: GlanceView;
   themes: ThemeView[];
   breakdowns: BreakdownView[];
   comments: { list: readonly string[]; reason: string | null };
@@ -164,6 +167,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     };
   });
 
+  const benchmarkLabel = t(`benchmark.${school.benchmarkGroup}`, { defaultValue: school.benchmarkGroup });
   const chart = {
     labels: themes.map((th) => th.label),
     school: themes.map((th) => th.mean.value),
@@ -171,11 +175,12 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     ciHigh: themes.map((th) => (th.mean.value === null ? null : ciBound(data, th.id, 'upper'))),
     benchmark: themes.map((th) => th.benchmarkMean.value),
     network: themes.map((th) => th.networkMean.value),
-    legend: { school: school.name, benchmark: t(`benchmark.${school.benchmarkGroup}`, { defaultValue: school.benchmarkGroup }), network: t('dashboard.network'), ci: t('dashboard.ci') },
+    legend: { school: school.name, benchmark: benchmarkLabel, network: t('dashboard.network'), ci: t('dashboard.ci') },
     scale: q.scales[0]!.labels.map((l) => l[lang]),
     items: themes.map((th) => ({
       theme: th.id,
-      labels: th.items.map((it) => (it.reverse ? `${it.label} (${t('dashboard.reverse')})` : it.label)),
+      // Shortened here, so that a negatively worded item keeps its mark when a long question is cut.
+      labels: th.items.map((it) => (it.reverse ? `${shorten(it.label, CHART_LABEL - 3 - t('dashboard.favourableSide').length)} (${t('dashboard.favourableSide')})` : shorten(it.label, CHART_LABEL))),
       percents: th.items.map((it) => it.percents.map((p) => p.value)),
     })),
     trends: themes.map((th, ti) => ({
@@ -193,7 +198,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     schoolName: school.name,
     waveId: results.wave.id,
     waveName: results.wave.name,
-    benchmarkLabel: t(`benchmark.${school.benchmarkGroup}`, { defaultValue: school.benchmarkGroup }),
+    benchmarkLabel,
     networkLabel: t('dashboard.network'),
     respondents,
     codesIssued: school.codesIssued,
@@ -201,6 +206,10 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     k: results.wave.k,
     scaleLabels: q.scales[0]!.labels.map((l) => l[lang]),
     suppressedSchool: data.school.kind === 'suppressed' ? fmt.reason(data.school.rule) : null,
+    glance: glanceView(data, t, fmt, themeLabels, benchmarkLabel, {
+      text: t('report.responseRate', { respondents: respondents.text, codes: school.codesIssued, rate: rate.text }),
+      rate: rate.value === null ? null : rate.value / 100,
+    }),
     themes,
     breakdowns,
     comments: data.comments.kind === 'value' ? { list: data.comments.value, reason: null } : { list: [], reason: fmt.reason(data.comments.rule) },
@@ -214,3 +223,7 @@ function ciBound(data: SchoolWaveResults, themeId: string, side: 'lower' | 'uppe
   const ci = data.school.value.themes[ti]!.ci;
   return ci.ok ? ci.value[side] : null;
 }
+
+/** The longest item label a chart shows (the browser script cuts longer ones at the same length). */
+const CHART_LABEL = 48;
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -15,6 +15,8 @@ import { issueCodes } from '../../server/waves.ts';
 import { sealWave } from '../../server/sealing.ts';
 import { schoolWaveResults } from '../../server/results/school-view.ts';
 import { networkResults } from '../../server/results/network-view.ts';
+import { dashboardView } from '../../server/views/dashboard.ts';
+import { translator } from '../../server/i18n.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 
 const items = itemsInOrder(shipped);
@@ -52,6 +54,23 @@ describe(`a wave's trend includes the wave itself (${storeKind})`, () => {
     // The second wave's own dashboard shows the first two, not the third.
     const second = await schoolWaveResults(db, sealedWaves[1]!, schoolId);
     expect(second.themes[0]!.trendWaves.map((w) => w.id)).toEqual(sealedWaves);
+
+    // "At a glance" names the changes since the second wave, each with its significance.
+    const glance = dashboardView(view, 'nl', translator('nl')).glance.sentences;
+    const { name: secondName } = await db.selectFrom('wave').select('name').where('id', '=', sealedWaves[1]!).executeTakeFirstOrThrow();
+    const changes = glance.find((s) => s.text === `Grootste veranderingen sinds ${secondName}:`);
+    expect(changes?.themes).toHaveLength(3);
+    for (const th of changes!.themes) expect(th.value).toMatch(/^\+\d,\d\d, significant$/);
+    // Twelve answers against the codes the demo handed out for the whole staff: below the 50 % target, and said so.
+    expect(glance[0]!.text).toMatch(/^Respons: 12 antwoorden van \d+ uitgedeelde codes \(\d+ %\)$/);
+    expect(glance[1]!.text).toMatch(/^Minder dan 50 % van de uitgedeelde codes werd gebruikt/);
+
+    // A school nobody answered for in the third wave: why nothing can be said is said once.
+    const silent = dashboardView(await schoolWaveResults(db, third, schoolIds[1]!), 'nl', translator('nl'));
+    expect(silent.respondents.rule).toBe('R1');
+    const texts = silent.glance.sentences.map((s) => s.text).join(' | ');
+    expect(texts.match(/minder dan 5 antwoorden/g)).toHaveLength(1);
+    expect(silent.glance.sentences.every((s) => s.themes.length === 0)).toBe(true);
 
     const network = await networkResults(db, third);
     expect(network.history.map((h) => h.id)).toEqual([...sealedWaves, third]);

@@ -146,6 +146,29 @@ describe(`rep dashboards (${storeKind})`, () => {
     }
   });
 
+  it('puts "at a glance" first: clear differences (CI, not rank), the changes since the previous wave, participation; each theme links to its detail', async () => {
+    for (const path of [`/schools/${schoolId}/waves/${sealedWaveId}`, `/schools/${schoolId}/waves/${sealedWaveId}/report`]) {
+      const page = await sessions.repOfSchool.get(path);
+      const body = page.body;
+      // Right after the page's heading, before any table or chart.
+      expect(body, path).toMatch(/<\/h1>\s*(<p class="sub">[^<]*<\/p>\s*)?<section class="glance"/);
+      const glance = /<section class="glance"[\s\S]*?<\/section>/.exec(body)![0];
+      expect(glance).toContain('Respons:');
+      for (const [, id] of glance.matchAll(/href="#(theme-[\w-]+)"/g)) expect(body, `${path} links to #${id}`).toContain(`id="${id}"`);
+      // The second demo wave follows the first: the changes since it are named.
+      expect(glance).toMatch(/Grootste veranderingen sinds Demo voorjaar 2025:/);
+    }
+    // The themes said to differ clearly are exactly those whose verdict says so.
+    const view = (await sessions.repOfSchool.get(`/api/schools/${schoolId}/waves/${sealedWaveId}`)).json();
+    const said = (lead: RegExp) => view.glance.sentences.filter((s: { text: string }) => lead.test(s.text)).flatMap((s: { themes: Array<{ id: string }> }) => s.themes.map((t) => t.id));
+    const verdict = (v: string) => view.themes.filter((th: { verdict: string }) => th.verdict === v).map((th: { id: string }) => th.id).sort();
+    expect(said(/^Duidelijk sterker/).sort()).toEqual(verdict('hoger dan de vergelijkingsgroep'));
+    expect(said(/^Duidelijk zwakker/).sort()).toEqual(verdict('lager dan de vergelijkingsgroep'));
+    const changes = view.glance.sentences.find((s: { text: string }) => s.text.startsWith('Grootste veranderingen'));
+    expect(changes.themes.length).toBeGreaterThan(0);
+    for (const th of changes.themes) expect(th.value).toMatch(/^[+−]?\d,\d\d, (significant|niet significant)$/);
+  });
+
   it('shows open waves only as a count so far', async () => {
     const res = await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${openWaveId}`);
     expect(res.statusCode).toBe(200);

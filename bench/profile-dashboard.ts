@@ -82,7 +82,7 @@ cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 const whole: number[] = [];
 // PROFILE=file.cpuprofile: a CPU profile of the warm requests only (the cold load would drown them).
 const profiler = process.env.PROFILE ? new inspector.Session() : null;
-const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => profiler!.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r))));
+const post = <T = object>(method: string, params?: object) => new Promise<T>((resolve, reject) => profiler!.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r as T))));
 if (profiler) {
   profiler.connect();
   await post('Profiler.enable');
@@ -95,7 +95,7 @@ for (let i = 0; i < N; i++) {
 }
 show('whole request (app.inject)', whole);
 if (profiler) {
-  const { profile } = await post('Profiler.stop');
+  const { profile } = await post<inspector.Profiler.StopReturnType>('Profiler.stop');
   writeFileSync(process.env.PROFILE!, JSON.stringify(profile));
   profiler.disconnect();
 }

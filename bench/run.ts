@@ -288,7 +288,6 @@ async function runPglite(): Promise<PgliteResults> {
     let sealing: Sealing;
     let naive: Naive;
     let codes: CodeGeneration;
-    let direct: Throughput;
     let sets;
     try {
       const db = store.db;
@@ -313,7 +312,7 @@ async function runPglite(): Promise<PgliteResults> {
     let at = 0;
     const take = (n: number) => pool.slice(at, (at += n));
     await directSubmissionsKysely(store.db, codes.waveId, take(100), sets, schoolsOf(codes));
-    direct = await directSubmissionsKysely(store.db, codes.waveId, take(P.pgliteSubmissions), sets, schoolsOf(codes));
+    const direct = await directSubmissionsKysely(store.db, codes.waveId, take(P.pgliteSubmissions), sets, schoolsOf(codes));
     await store.close();
 
     // PGlite admits one process: the server opens the same directory once the benchmark has closed it.

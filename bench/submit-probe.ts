@@ -36,7 +36,7 @@ await openWave(store.db, waveId, undefined, new WaveKeys(store.db, master));
 const schoolOf = new Map<string, string>();
 const codes: string[] = [];
 const per = Math.ceil((2 * amount + 2000) / schools.length);
-for (const s of schools) for (const c of await issueCodes(store.db, waveId, s, per)) (codes.push(c), schoolOf.set(c, s));
+for (const s of schools) for (const c of await issueCodes(store.db, waveId, s, per)) { codes.push(c); schoolOf.set(c, s); }
 await sql`analyze`.execute(store.db);
 const sets = answerSets(q, waveId);
 

@@ -20,7 +20,7 @@ const provider: MigrationProvider = {
   },
 };
 
-export function migrator(db: Kysely<any>): Migrator {
+export function migrator<DB>(db: Kysely<DB>): Migrator {
   return new Migrator({ db, provider });
 }
 
@@ -31,11 +31,11 @@ function check({ error, results }: MigrationResultSet): void {
   }
 }
 
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
   check(await migrator(db).migrateToLatest());
 }
 
-export async function migrateDownAll(db: Kysely<any>): Promise<void> {
+export async function migrateDownAll<DB>(db: Kysely<DB>): Promise<void> {
   const m = migrator(db);
   for (;;) {
     const result = await m.migrateDown();

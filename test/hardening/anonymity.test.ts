@@ -10,7 +10,6 @@ import { dumpText, indexedAnswers, indexOf, spearman, tables } from '../helpers/
 import { KNOWN_PUBLIC, TEACHER_FORMS } from '../helpers/hardening-routes.ts';
 import { formatCode, hashCode, normaliseCode } from '../../server/access-codes.ts';
 import { partitionName } from '../../server/db/partitions.ts';
-import { issueCodes } from '../../server/waves.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createUser } from '../../server/users.ts';
 import { ADVERSARIES } from '../../server/privacy.ts';

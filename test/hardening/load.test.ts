@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { agent, pool, postForm } from '../helpers/hardening-http.ts';

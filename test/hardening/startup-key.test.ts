@@ -7,8 +7,8 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { describeOn, storeKind } from '../helpers/store.ts';
+import { afterAll, expect, it } from 'vitest';
+import { describeOn } from '../helpers/store.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
 import { postForm } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer } from '../helpers/hardening-server.ts';

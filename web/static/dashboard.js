@@ -82,6 +82,23 @@
 
   var draw = { themes: themes, items: items, trend: trend };
   document.querySelectorAll('figure[data-chart]').forEach(function (figure) { draw[figure.dataset.chart](figure); });
-  // Charts take the printed page's width, so nothing is cut.
-  window.addEventListener('beforeprint', function () { charts.forEach(function (c) { c.resize(); }); });
+  // Printing lays the page out at the paper's width without telling the charts (Chart.js follows its
+  // box only on the next animation frame, which does not come before the page is printed), so a chart
+  // would keep its screen width and be cut. Give each its printed size first: `beforeprint` still sees
+  // the screen layout, hence the fixed width (A4 less report.css's @page margins, in CSS px); the
+  // print media query fires once the paper's layout is there, so its box may narrow that further.
+  // dashboard.css scales a chart down to its box in print should this not happen.
+  var PRINT_WIDTH = 182 * 96 / 25.4;
+  var printMedia = window.matchMedia('print');
+  function printSize() {
+    charts.forEach(function (c) {
+      var box = c.canvas.parentNode;
+      var width = printMedia.matches ? Math.min(PRINT_WIDTH, box.clientWidth || PRINT_WIDTH) : PRINT_WIDTH;
+      c.resize(Math.floor(width), box.clientHeight);
+    });
+  }
+  function screenSize() { charts.forEach(function (c) { c.resize(); }); }
+  window.addEventListener('beforeprint', printSize);
+  window.addEventListener('afterprint', screenSize);
+  printMedia.addEventListener('change', function (e) { (e.matches ? printSize : screenSize)(); });
 })();

@@ -87,7 +87,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
       // Demo responses are not made through codes; the counts say what the codes would have been.
       await db
         .updateTable('wave_school')
-        .set({ codes_issued: s.staff, codes_spent: n })
+        .set({ codes_issued: s.staff, codes_handed_out: s.staff, codes_spent: n })
         .where('wave_id', '=', waveId)
         .where('school_id', '=', s.id)
         .execute();

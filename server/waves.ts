@@ -26,6 +26,10 @@ export interface NewWave {
   questionnaireId: string;
   schoolIds: string[];
   k: number;
+  /** `YYYY-MM-DD`, or null when no date is planned */
+  plannedClose?: string | null;
+  /** percent; 50 when not given */
+  responseTarget?: number;
 }
 
 /** `actor`, when given, is recorded in the audit log inside the same transaction (also below). */
@@ -33,7 +37,7 @@ export async function createWave(db: Kysely<Database>, wave: NewWave, actor?: Ac
   return db.transaction().execute(async (trx) => {
     const { id } = await trx
       .insertInto('wave')
-      .values({ name: wave.name, questionnaire_id: wave.questionnaireId, k: wave.k })
+      .values({ name: wave.name, questionnaire_id: wave.questionnaireId, k: wave.k, planned_close: wave.plannedClose ?? null, response_target: wave.responseTarget ?? DEFAULT_RESPONSE_TARGET })
       .returning('id')
       .executeTakeFirstOrThrow();
     await createWavePartitions(trx, id);
@@ -149,7 +153,14 @@ export interface WaveFields {
   schools: string[] | 'all';
   /** empty = the configured default */
   k: string;
+  /** `YYYY-MM-DD` (a date input's value); empty = none */
+  plannedClose?: string;
+  /** percent; empty = 50 */
+  responseTarget?: string;
 }
+
+/** Below this response rate (percent) results are flagged as less representative, as 5Essentials does. */
+export const DEFAULT_RESPONSE_TARGET = 50;
 
 /** Checks a new wave; every problem names its field. `defaultK` comes from DISCLOSURE_K. */
 export async function checkNewWave(db: Kysely<Database>, raw: WaveFields, defaultK: number): Promise<Checked<NewWave>> {
@@ -163,9 +174,24 @@ export async function checkNewWave(db: Kysely<Database>, raw: WaveFields, defaul
   const kText = raw.k.trim();
   const k = kText === '' ? defaultK : Number(kText);
   if (!/^\d*$/.test(kText) || !Number.isInteger(k) || k < MIN_K || k > MAX_K) problems.push(problem('k', 'admin.waves.error.k', { min: MIN_K, max: MAX_K }));
+  const dateText = (raw.plannedClose ?? '').trim();
+  const plannedClose = dateText === '' ? null : isDay(dateText) ? dateText : undefined;
+  if (plannedClose === undefined) problems.push(problem('plannedClose', 'admin.waves.error.plannedClose'));
+  const targetText = (raw.responseTarget ?? '').trim();
+  const responseTarget = targetText === '' ? DEFAULT_RESPONSE_TARGET : Number(targetText);
+  if (!/^\d*$/.test(targetText) || !Number.isInteger(responseTarget) || responseTarget < 1 || responseTarget > 100) {
+    problems.push(problem('responseTarget', 'admin.waves.error.responseTarget', { min: 1, max: 100 }));
+  }
   const schoolIds = await resolveSchools(db, raw.schools, problems);
   if (problems.length) return { ok: false, problems };
-  return { ok: true, value: { name, questionnaireId: raw.questionnaireId, schoolIds, k } };
+  return { ok: true, value: { name, questionnaireId: raw.questionnaireId, schoolIds, k, plannedClose: plannedClose ?? null, responseTarget } };
+}
+
+/** A calendar day written `YYYY-MM-DD` that exists (not 2026-02-30). */
+function isDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
 
 async function resolveSchools(db: Kysely<Database>, schools: string[] | 'all', problems: Problem[]): Promise<string[]> {
@@ -210,6 +236,10 @@ export interface WaveSummary {
   sealed: boolean;
   k: number;
   createdAt: Date;
+  /** `YYYY-MM-DD` or null */
+  plannedClose: string | null;
+  /** percent */
+  responseTarget: number;
   questionnaire: { id: string; key: string; version: number };
   schools: number;
 }
@@ -225,6 +255,8 @@ export async function listWaves(db: Kysely<Database>, options: { id?: string } =
       'wave.sealed',
       'wave.k',
       'wave.created_at',
+      'wave.planned_close',
+      'wave.response_target',
       'questionnaire.id as qid',
       'questionnaire.key',
       'questionnaire.version',
@@ -241,6 +273,8 @@ export async function listWaves(db: Kysely<Database>, options: { id?: string } =
     sealed: r.sealed,
     k: r.k,
     createdAt: r.created_at,
+    plannedClose: r.planned_close,
+    responseTarget: r.response_target,
     questionnaire: { id: r.qid, key: r.key, version: r.version },
     schools: Number(r.schools ?? 0),
   }));
@@ -253,6 +287,8 @@ export interface WaveDetail extends WaveSummary {
     benchmarkGroup: string;
     staffCount: number;
     codesIssued: number;
+    /** slips handed out, as entered; null until entered */
+    codesHandedOut: number | null;
     /** codes used so far (open wave) or counted at sealing */
     codesSpent: number;
     responses: number;
@@ -267,7 +303,7 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
   const schools = await db
     .selectFrom('wave_school')
     .innerJoin('school', 'school.id', 'wave_school.school_id')
-    .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent'])
+    .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent', 'wave_school.codes_handed_out'])
     .where('wave_school.wave_id', '=', waveId)
     .orderBy(sql`lower(school.name)`)
     .execute();
@@ -294,6 +330,7 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
       benchmarkGroup: s.benchmark_group,
       staffCount: s.staff_count,
       codesIssued: s.codes_issued,
+      codesHandedOut: s.codes_handed_out,
       codesSpent: s.codes_spent + (spentBy.get(s.id) ?? 0),
       responses: responsesBy.get(s.id) ?? 0,
     })),

@@ -17,6 +17,9 @@ export interface Store {
 // no count here comes near 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
+// A date (a day, no time or zone) stays its ISO text: as a JavaScript Date it would be midnight in
+// the server's zone, and shift a day when read elsewhere.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export interface StoreOptions {
   databaseUrl?: string | undefined;
@@ -54,7 +57,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create(dir, {
     ...(options.pgliteDataDir ? { loadDataDir: options.pgliteDataDir } : {}),
-    parsers: { 20: (v: string) => Number.parseInt(v, 10), 1700: (v: string) => Number.parseFloat(v) },
+    parsers: { 20: (v: string) => Number.parseInt(v, 10), 1700: (v: string) => Number.parseFloat(v), 1082: (v: string) => v },
   });
   // PGlite creates its files with the process umask (usually world-readable); the store holds
   // answers and session ids, so only this user may read it (files the store makes later are

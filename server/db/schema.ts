@@ -63,6 +63,10 @@ export interface WaveTable {
   /** True once the close transaction has rewritten the wave's responses (design §4). */
   sealed: Generated<boolean>;
   created_at: Generated<Date>;
+  /** The day the wave is planned to close (`YYYY-MM-DD`), shown while it runs; closing stays the admin's act. */
+  planned_close: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Response rate (percent) below which results are flagged as less representative. */
+  response_target: ColumnType<number, number | undefined, number>;
 }
 
 export interface WaveSchoolTable {
@@ -72,6 +76,8 @@ export interface WaveSchoolTable {
   codes_issued: Generated<number>;
   /** Spent codes, counted at sealing when the spent-code rows are deleted. */
   codes_spent: Generated<number>;
+  /** Slips handed out, as entered by the admin or rep; null until entered (rates then use `codes_issued`). */
+  codes_handed_out: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /**
@@ -155,6 +161,7 @@ export interface WaveFrozenSchoolTable {
   staff_count: number;
   codes_issued: number;
   codes_spent: number;
+  codes_handed_out: number | null;
   respondents: number;
   /** joint counts of background answers: `[{ background: { role: 'leraar' }, count: 7 }]` */
   cells: JSONColumnType<Array<{ background: Record<string, string>; count: number }>>;

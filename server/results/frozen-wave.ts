@@ -20,6 +20,8 @@ export interface FrozenSchool {
   benchmarkGroup: string;
   staffCount: number;
   codesIssued: number;
+  /** slips handed out, as entered while the wave ran; null if never entered */
+  codesHandedOut: number | null;
   codesSpent: number;
   respondents: number;
   cells: Array<{ background: Record<string, string>; count: number }>;
@@ -62,8 +64,8 @@ export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies:
   }));
   // One json document (not jsonb: each school's cells are parsed once, as they are stored).
   await sql`
-    insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_spent, respondents, cells)
-    select ws.wave_id, ws.school_id, s.name, s.benchmark_group, s.staff_count, ws.codes_issued, ws.codes_spent,
+    insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_handed_out, codes_spent, respondents, cells)
+    select ws.wave_id, ws.school_id, s.name, s.benchmark_group, s.staff_count, ws.codes_issued, ws.codes_handed_out, ws.codes_spent,
            coalesce(t.respondents, 0), coalesce(t.cells::jsonb, '[]'::jsonb)
     from wave_school ws
     join school s on s.id = ws.school_id
@@ -88,6 +90,7 @@ export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Prom
       benchmarkGroup: s.benchmark_group,
       staffCount: s.staff_count,
       codesIssued: s.codes_issued,
+      codesHandedOut: s.codes_handed_out,
       codesSpent: s.codes_spent,
       respondents: s.respondents,
       cells: s.cells,

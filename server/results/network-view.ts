@@ -15,6 +15,7 @@ export interface NetworkResults {
     name: string;
     benchmarkGroup: string;
     codesIssued: number;
+    codesHandedOut: number | null;
     respondents: Disclosed<number>;
     /** theme summaries in layout order, released only for reportable schools */
     themes: Disclosed<Summary[]>;
@@ -40,7 +41,7 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
       const group = d.school(s.id);
       const sums = s.sums!;
       const themes = results.layout.themes.map((_, ti) => summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k));
-      return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, codesIssued: s.codesIssued, respondents: group.respondents, themes: d.release(group, themes) };
+      return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, codesIssued: s.codesIssued, codesHandedOut: s.codesHandedOut, respondents: group.respondents, themes: d.release(group, themes) };
     });
 
   const lineage = await db

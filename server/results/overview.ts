@@ -10,6 +10,8 @@ export interface SchoolWaveLine {
   status: WaveStatus;
   k: number;
   codesIssued: number;
+  /** slips handed out, as entered; null if never entered */
+  codesHandedOut: number | null;
   /** sealed waves: as disclosure allows; open waves: the running count, which R1 permits */
   respondents: Disclosed<number> | null;
   runningCount: number | null;
@@ -35,7 +37,7 @@ export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly 
   const lines = await db
     .selectFrom('wave_school')
     .innerJoin('wave', 'wave.id', 'wave_school.wave_id')
-    .select(['wave.id', 'wave.name', 'wave.status', 'wave.sealed', 'wave.k', 'wave.created_at', 'wave_school.school_id', 'wave_school.codes_issued'])
+    .select(['wave.id', 'wave.name', 'wave.status', 'wave.sealed', 'wave.k', 'wave.created_at', 'wave_school.school_id', 'wave_school.codes_issued', 'wave_school.codes_handed_out'])
     .where('wave_school.school_id', 'in', [...schoolIds])
     .where('wave.status', '!=', 'draft')
     .orderBy('wave.created_at', 'desc')
@@ -61,6 +63,7 @@ export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly 
         status: l.status,
         k: l.k,
         codesIssued: l.codes_issued,
+        codesHandedOut: l.codes_handed_out,
         respondents: sealed ? (await loadWaveResults(db, l.id)).disclosure.school(s.id).respondents : null,
         runningCount: l.status === 'open' ? runningOf.get(`${l.id}/${s.id}`) ?? 0 : null,
       });

@@ -12,6 +12,7 @@ export interface ParticipantLine {
   benchmarkGroup: string;
   staffCount: number;
   codesIssued: number;
+  codesHandedOut: number | null;
   codesSpent: ShownCount;
   responses: ShownCount;
 }
@@ -37,7 +38,7 @@ export async function sealedParticipants(
     const shown = results.disclosure.school(s.id).respondents.kind === 'value';
     if (!shown) hidden += s.respondents;
     const count = (n: number): ShownCount => (shown && n >= k ? n : n === 0 ? 0 : text.fewer);
-    return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, staffCount: s.staffCount, codesIssued: s.codesIssued, codesSpent: count(s.codesSpent), responses: count(s.respondents) };
+    return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, staffCount: s.staffCount, codesIssued: s.codesIssued, codesHandedOut: s.codesHandedOut, codesSpent: count(s.codesSpent), responses: count(s.respondents) };
   });
   participants.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id < b.id ? -1 : 1));
   const total = (f: (s: (typeof schools)[number]) => number): ShownCount => {

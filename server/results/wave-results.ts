@@ -32,6 +32,8 @@ export interface WaveSchool {
   name: string;
   benchmarkGroup: string;
   codesIssued: number;
+  /** slips handed out, as entered; null if never entered (rates then use `codesIssued`) */
+  codesHandedOut: number | null;
   respondents: number;
   /**
    * null while the wave is not sealed: nothing is aggregated before R4 allows it. Unpacked from a
@@ -48,6 +50,7 @@ class PackedWaveSchool implements WaveSchool {
     readonly name: string,
     readonly benchmarkGroup: string,
     readonly codesIssued: number,
+    readonly codesHandedOut: number | null,
     readonly respondents: number,
     private readonly packed: Float64Array | undefined,
     private readonly layout: Layout,
@@ -60,7 +63,8 @@ class PackedWaveSchool implements WaveSchool {
 
 /** Everything the views and exports of one wave are made from; one disclosure decision for all. */
 export interface WaveResults {
-  wave: { id: string; name: string; status: WaveStatus; sealed: boolean; k: number; questionnaireId: string; createdAt: Date };
+  /** `responseTarget`: percent, below which results are flagged as less representative (not a disclosure input) */
+  wave: { id: string; name: string; status: WaveStatus; sealed: boolean; k: number; questionnaireId: string; createdAt: Date; responseTarget: number };
   questionnaire: Questionnaire;
   layout: Layout;
   schools: ReadonlyMap<string, WaveSchool>;
@@ -112,7 +116,7 @@ export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<W
 async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
   const wave = await db
     .selectFrom('wave')
-    .select(['id', 'name', 'status', 'sealed', 'k', 'questionnaire_id', 'created_at'])
+    .select(['id', 'name', 'status', 'sealed', 'k', 'questionnaire_id', 'created_at', 'response_target'])
     .where('id', '=', waveId)
     .executeTakeFirst();
   if (!wave) throw new HttpProblem(404, 'error.waveNotFound');
@@ -130,7 +134,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
 
   const schools = new Map<string, WaveSchool>();
   for (const p of participants) {
-    schools.set(p.id, new PackedWaveSchool(p.id, p.name, p.benchmarkGroup, p.codesIssued, p.respondents, sums.get(p.id), layout));
+    schools.set(p.id, new PackedWaveSchool(p.id, p.name, p.benchmarkGroup, p.codesIssued, p.codesHandedOut, p.respondents, sums.get(p.id), layout));
   }
   const groups = new Map<string, string[]>();
   for (const p of participants) groups.set(p.benchmarkGroup, [...(groups.get(p.benchmarkGroup) ?? []), p.id]);
@@ -144,7 +148,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   // A sealed wave is shown as it was decided once, right after sealing, whatever the rules are now.
   const disclosure = sealed ? discloseDecided(checked(frozen!.decisions ?? (await storeDecisions(db, waveId, decide(input, { k }))), waveId, participants)) : disclose(input, { k });
   return {
-    wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k, questionnaireId, createdAt: wave.created_at },
+    wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k, questionnaireId, createdAt: wave.created_at, responseTarget: wave.response_target },
     questionnaire,
     layout,
     schools,
@@ -167,7 +171,7 @@ async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<F
     db
       .selectFrom('wave_school')
       .innerJoin('school', 'school.id', 'wave_school.school_id')
-      .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent'])
+      .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_handed_out', 'wave_school.codes_spent'])
       .where('wave_school.wave_id', '=', waveId)
       .orderBy('school.id')
       .execute(),
@@ -190,6 +194,7 @@ async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<F
       benchmarkGroup: p.benchmark_group,
       staffCount: p.staff_count,
       codesIssued: p.codes_issued,
+      codesHandedOut: p.codes_handed_out,
       codesSpent: p.codes_spent,
       respondents: own.reduce((a, c) => a + c.count, 0),
       cells: own,

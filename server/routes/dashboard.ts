@@ -5,18 +5,22 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { schoolOverviews } from '../results/overview.ts';
 import { schoolWaveResults } from '../results/school-view.ts';
 import { dashboardView } from '../views/dashboard.ts';
+import { PPTX_TYPE, slidesFilename, slidesFor } from '../views/slides.ts';
 import { overviewView } from '../views/overview.ts';
 import { translator } from '../i18n.ts';
 import { audit } from '../audit.ts';
 import { HttpProblem } from '../problems.ts';
-import { LangQuery, SchoolParams, SchoolWaveParams } from '../http-schemas.ts';
+import { LangField, LangQuery, SchoolParams, SchoolWaveParams } from '../http-schemas.ts';
+import { assertSchool, REPS_AND_ADMINS } from './school-access.ts';
+import { openWavePage } from './participation.ts';
 
-const REPS_AND_ADMINS = { access: ['rep', 'admin'] } as const;
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** A number as shown (server/views/format.ts `Shown`). */
 const Shown = Type.Object({ text: Type.String(), value: Nullable(Type.Number()), rule: Nullable(Type.String()) });
 const Numbers = Type.Array(Nullable(Type.Number()));
+/** A school's wave page; `done` says what was just saved (the handed-out count of a running wave). */
+const WavePageQuery = Type.Object({ lang: LangField, done: Type.Optional(Type.Literal('handedOut')) }, { additionalProperties: false });
 /**
  * The JSON of a school's dashboard: the dashboard's view-model (server/views/dashboard.ts) with its
  * chart data as JSON. Properties in the view-model's order: the bytes are those of JSON.stringify.
@@ -30,6 +34,7 @@ const DashboardJson = Type.Object({
   networkLabel: Type.String(),
   respondents: Shown,
   codesIssued: Type.Number(),
+  codesHandedOut: Nullable(Type.Number()),
   rate: Shown,
   k: Type.Number(),
   scaleLabels: Type.Array(Type.String()),
@@ -95,12 +100,6 @@ const DashboardJson = Type.Object({
   }),
 });
 
-/** A rep sees only the schools assigned to them; an id typed into the URL changes nothing. */
-function assertSchool(request: FastifyRequest, schoolId: string): void {
-  const user = request.user!;
-  if (user.role === 'admin') return;
-  if (user.role !== 'rep' || !user.schoolIds.includes(schoolId)) throw new HttpProblem(403, 'dashboard.error.noAccess');
-}
 
 const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
@@ -134,12 +133,12 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { schoolId, waveId, wave };
   }
 
-  app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+  app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: WavePageQuery } }, async (request, reply) => {
     const { schoolId, waveId, wave } = await model(request, request.params);
     if (!isSealed(wave)) {
-      const [school] = await schoolOverviews(db, [schoolId]);
-      const line = school!.waves.find((w) => w.waveId === waveId)!;
-      return reply.page('open-wave', { schoolName: school!.name, waveName: wave.name, count: line.runningCount ?? 0, schoolId });
+      const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
+      const notice = request.query.done ? translator(request.lang)(`participation.done.${request.query.done}`) : null;
+      return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { notice });
     }
     await audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`);
     const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
@@ -152,6 +151,18 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
     const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
     return reply.page('report', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/report.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+  });
+
+  /** The report as slides for the LOC (issue 17): same access, same sealed-only rule, same view-model. */
+  app.get('/schools/:schoolId/waves/:waveId/slides.pptx', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+    await audit(db, request.user!.id, 'slides.download', `school:${schoolId}:wave:${waveId}`);
+    const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
+    const file = await slidesFor(view, request.lang, translator(request.lang));
+    // Download headers only once the file exists: an error before answers as an ordinary error page.
+    // Cache-Control: no-store is already set for every staff response (onRequest hook, server/app.ts).
+    return reply.type(PPTX_TYPE).header('content-disposition', `attachment; filename="${slidesFilename(view)}"`).send(file);
   });
 
   app.get(

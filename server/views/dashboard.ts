@@ -15,6 +15,8 @@ export interface DashboardView {
   networkLabel: string;
   respondents: Shown;
   codesIssued: number;
+  /** slips handed out, as entered; null if never entered (the rate is then against `codesIssued`) */
+  codesHandedOut: number | null;
   rate: Shown;
   k: number;
   scaleLabels: string[];
@@ -72,7 +74,9 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
   const itemsById = new Map(q.themes.flatMap((th) => th.items.map((it) => [it.id, it])));
   const themeLabels = new Map(q.themes.map((th) => [th.id, th.label[lang]]));
   const respondents = fmt.count(data.respondents);
-  const rate = fmt.rate(data.respondents, school.codesIssued);
+  // Against the slips handed out once entered; until then against the slips printed.
+  const codes = school.codesHandedOut ?? school.codesIssued;
+  const rate = fmt.rate(data.respondents, codes);
   const of = (d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(mapDisclosed(d, f), digits, suffix);
 
   const themes: ThemeView[] = results.layout.themes.map((theme, ti) => {
@@ -202,13 +206,15 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     networkLabel: t('dashboard.network'),
     respondents,
     codesIssued: school.codesIssued,
+    codesHandedOut: school.codesHandedOut,
     rate,
     k: results.wave.k,
     scaleLabels: q.scales[0]!.labels.map((l) => l[lang]),
     suppressedSchool: data.school.kind === 'suppressed' ? fmt.reason(data.school.rule) : null,
     glance: glanceView(data, t, fmt, themeLabels, benchmarkLabel, {
-      text: t('report.responseRate', { respondents: respondents.text, codes: school.codesIssued, rate: rate.text }),
-      rate: rate.value === null ? null : rate.value / 100,
+      text: t(school.codesHandedOut === null ? 'report.responseRatePrinted' : 'report.responseRate', { respondents: respondents.text, codes, rate: rate.text }),
+      rate: rate.value,
+      target: results.wave.responseTarget,
     }),
     themes,
     breakdowns,

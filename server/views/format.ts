@@ -23,7 +23,8 @@ export interface Formatter {
   /** "3,12 – 3,58", or why there is none */
   interval(d: Disclosed<Stat<Interval>>, digits?: number): string;
   /** response rate: respondents / codes issued, in percent, suppressed with the count */
-  rate(respondents: Disclosed<number>, codesIssued: number): Shown;
+  /** `codes`: slips handed out, or printed while no handed-out count is entered */
+  rate(respondents: Disclosed<number>, codes: number): Shown;
   /** a number derived from released values only (e.g. a trend point), formatted */
   plain(value: number, digits?: number): string;
   reason(rule: Rule): string;
@@ -50,7 +51,7 @@ export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
       if (!d.value.ok) return t(`stat.${d.value.reason}`, { k });
       return `${plain(d.value.value.lower, digits)} – ${plain(d.value.value.upper, digits)}`;
     },
-    rate: (respondents, codesIssued) => number(mapDisclosed(respondents, (n) => (codesIssued ? (100 * n) / codesIssued : 0)), 0, ' %'),
+    rate: (respondents, codes) => number(mapDisclosed(respondents, (n) => (codes ? (100 * n) / codes : 0)), 0, ' %'),
     plain,
     reason,
   };

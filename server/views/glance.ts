@@ -3,9 +3,6 @@ import { glance, type Unsaid } from '../../analysis/index.ts';
 import type { SchoolWaveResults } from '../results/school-view.ts';
 import type { Formatter } from './format.ts';
 
-/** Below this response rate results are flagged as less representative (as 5Essentials does). */
-export const RESPONSE_TARGET = 0.5;
-
 /** One sentence of "at a glance": its words, then the themes it is about, each linking to its detail. */
 export interface GlanceSentence {
   text: string;
@@ -29,7 +26,8 @@ export function glanceView(
   fmt: Formatter,
   labels: ReadonlyMap<string, string>,
   benchmarkName: string,
-  participation: { text: string; rate: number | null },
+  /** `rate` and `target` in percent */
+  participation: { text: string; rate: number | null; target: number },
 ): GlanceView {
   const sentences: GlanceSentence[] = [];
   const say = (text: string, themes: GlanceSentence['themes'] = []) => sentences.push({ text, themes });
@@ -39,8 +37,8 @@ export function glanceView(
     return { sentences, note: null };
   }
   say(participation.text);
-  const rate = participation.rate;
-  if (rate !== null && rate < RESPONSE_TARGET) say(t('dashboard.glance.lowRate', { target: `${Math.round(RESPONSE_TARGET * 100)} %` }));
+  const { rate, target } = participation;
+  if (rate !== null && rate < target) say(t('dashboard.glance.lowRate', { target: `${target} %` }));
   const benchmark = t('dashboard.glance.group', { name: benchmarkName });
   const signed = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmt.plain(Math.abs(x))}`;
   const theme = (id: string, value: string | null = null) => ({ id, label: labels.get(id) ?? id, value });

@@ -57,7 +57,7 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
     name: s.name,
     group: t(`benchmark.${s.benchmarkGroup}`, { defaultValue: s.benchmarkGroup }),
     n: fmt.count(s.respondents),
-    rate: fmt.rate(s.respondents, s.codesIssued),
+    rate: fmt.rate(s.respondents, s.codesHandedOut ?? s.codesIssued),
     cells: themes.map((_, ti) => {
       const shown = fmt.number(mapDisclosed(s.themes, (ts) => ts[ti]!.mean), 2);
       return { text: shown.text, heat: heat(shown.value) };

@@ -24,7 +24,7 @@ export function overviewView(schools: SchoolOverview[], lang: Lang, t: TFunction
         const sealed = w.status === 'closed';
         const respondents = w.respondents ? fmt.count(w.respondents).text : t('overview.soFar', { count: w.runningCount ?? 0 });
         const rate = w.respondents
-          ? fmt.rate(w.respondents, w.codesIssued).text
+          ? fmt.rate(w.respondents, w.codesHandedOut ?? w.codesIssued).text
           : t('overview.afterClose');
         return {
           id: w.waveId,

@@ -130,7 +130,7 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     }
 
     const detail = await admin.get(`/admin/waves/${waveId}`);
-    expect(detail.body).toMatch(/School A<\/th><td>secundair<\/td><td class="num">4<\/td><td class="num">4<\/td><td class="num">1<\/td><td class="num">1<\/td>/);
+    expect(detail.body).toMatch(/School A<\/th><td>secundair<\/td><td class="num">4<\/td><td class="num">4<\/td><td class="num">niet ingevuld<\/td><td class="num">1<\/td><td class="num">1<\/td>/);
 
     // Closing asks for confirmation first.
     const unconfirmed = await admin.post(`/admin/waves/${waveId}/close`, {});

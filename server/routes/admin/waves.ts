@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { addSchoolsToWave, checkNewWave, createWave, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail, isSealed } from '../../waves.ts';
+import { addSchoolsToWave, checkNewWave, createWave, DEFAULT_RESPONSE_TARGET, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail, isSealed } from '../../waves.ts';
 import { sealWave } from '../../sealing.ts';
 import { listQuestionnaires } from '../../questionnaires.ts';
 import { listSchools } from '../../schools.ts';
@@ -20,6 +20,8 @@ const NewWaveBody = Type.Object(
     name: Type.String({ maxLength: 1000 }),
     questionnaireId: Type.String({ maxLength: 100 }),
     k: Type.String({ maxLength: 20 }),
+    plannedClose: Type.Optional(Type.String({ maxLength: 20 })),
+    responseTarget: Type.Optional(Type.String({ maxLength: 20 })),
     allSchools: AllSchools,
     schools: SchoolIds,
     _csrf: Csrf,
@@ -51,6 +53,8 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       name: t('admin.waves.field.name'),
       questionnaireId: t('admin.waves.field.questionnaire'),
       k: t('admin.waves.field.k'),
+      plannedClose: t('admin.waves.field.plannedClose'),
+      responseTarget: t('admin.waves.field.responseTarget'),
       schools: t('admin.waves.field.schools'),
       schoolId: t('admin.codes.field.school'),
       count: t('admin.codes.field.count'),
@@ -64,7 +68,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const schools = await listSchools(db, { activeOnly: true });
     const chosen = new Set(values?.schools ?? []);
     const model = {
-      values: { name: values?.name ?? '', questionnaireId: values?.questionnaireId ?? questionnaires[0]?.id ?? '', k: values?.k ?? String(app.config.DISCLOSURE_K), allSchools: values?.allSchools === 'all' },
+      values: { name: values?.name ?? '', questionnaireId: values?.questionnaireId ?? questionnaires[0]?.id ?? '', k: values?.k ?? String(app.config.DISCLOSURE_K), plannedClose: values?.plannedClose ?? '', responseTarget: values?.responseTarget ?? String(DEFAULT_RESPONSE_TARGET), allSchools: values?.allSchools === 'all' },
       defaultK: app.config.DISCLOSURE_K,
       minK: MIN_K,
       maxK: MAX_K,
@@ -98,6 +102,8 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
         sealed: wave.sealed,
         k: wave.k,
         created: date(lang, wave.createdAt),
+        plannedClose: wave.plannedClose ? date(lang, new Date(`${wave.plannedClose}T12:00:00Z`)) : null,
+        responseTarget: wave.responseTarget,
         questionnaire: wave.questionnaire,
         networkHref: wave.sealed ? `/admin/waves/${wave.id}/network` : null,
       },
@@ -133,7 +139,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
     const { body } = request;
-    const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, schools: body.allSchools === 'all' ? 'all' : (body.schools ?? []) }, app.config.DISCLOSURE_K);
+    const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, plannedClose: body.plannedClose ?? '', responseTarget: body.responseTarget ?? '', schools: body.allSchools === 'all' ? 'all' : (body.schools ?? []) }, app.config.DISCLOSURE_K);
     if (!checked.ok) return formPage(request, reply, body, checked.problems);
     const id = await createWave(db, checked.value, actorOf(request));
     return reply.redirect(`/admin/waves/${id}?done=created`, 303);

@@ -1,0 +1,533 @@
+/**
+ * Slides for the local negotiation committee (issue 17): a .pptx of the report, for the rep of the
+ * school and admins only, that opens (well-formed parts), speaks the request's language, and shows
+ * no number the dashboard's JSON withholds — checked against the JSON, place by place.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import yauzl from 'yauzl';
+import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { testApp, testKeys } from '../helpers/app.ts';
+import { Session } from '../helpers/session.ts';
+import { shipped, submit } from '../helpers/fixtures.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { issueCodes } from '../../server/waves.ts';
+import { sealWave } from '../../server/sealing.ts';
+import { formatNumber, translator, type Lang } from '../../server/i18n.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
+
+const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+
+// ---- reading the file back: unzip, and a small strict XML parser (none is installed) ----------
+
+function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const files = new Map<string, Buffer>();
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const parts: Buffer[] = [];
+          stream.on('data', (c: Buffer) => parts.push(c));
+          stream.on('end', () => {
+            files.set(entry.fileName, Buffer.concat(parts));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(files));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+interface El {
+  name: string;
+  attrs: Record<string, string>;
+  children: Array<El | string>;
+}
+
+const NAME = '[A-Za-z_][\\w.-]*(?::[A-Za-z_][\\w.-]*)?';
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Well-formed XML 1.0 or an error: a declaration first, only allowed characters, entity references
+ * that exist, matching tags, unique attributes, declared namespace prefixes, one root element.
+ * Returns the element tree (no DTDs: an Office part has none).
+ */
+function parseXml(xml: string, where: string): El {
+  if (!xml.startsWith('<?xml ')) throw new Error(`${where}: does not begin with an XML declaration`);
+  const bad = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.exec(xml);
+  if (bad) throw new Error(`${where}: U+${bad[0].codePointAt(0)!.toString(16)} is not allowed in XML (at ${bad.index})`);
+  let i = 0;
+  const fail = (message: string) => new Error(`${where} at ${i}: ${message}`);
+  const decode = (raw: string) =>
+    raw.replace(/&([^;&]*)(;?)/g, (_, ref: string, semi: string) => {
+      const num = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(ref);
+      if (!semi || (!(ref in ENTITIES) && !num)) throw fail(`bad reference &${ref}${semi}`);
+      return num ? String.fromCodePoint(parseInt(num[1] ?? num[2]!, num[1] ? 16 : 10)) : ENTITIES[ref]!;
+    });
+  const doc: El = { name: '#document', attrs: {}, children: [] };
+  const stack: Array<{ el: El; prefixes: Set<string> }> = [{ el: doc, prefixes: new Set(['xml', 'xmlns']) }];
+  const declared = (qname: string, prefixes: Set<string>) => !qname.includes(':') || prefixes.has(qname.split(':')[0]!);
+  while (i < xml.length) {
+    const lt = xml.indexOf('<', i);
+    const end = lt === -1 ? xml.length : lt;
+    if (end > i) {
+      const raw = xml.slice(i, end);
+      if (raw.includes(']]>')) throw fail(']]> in text');
+      if (stack.length === 1 && raw.trim()) throw fail('text outside the root element');
+      if (stack.length > 1) stack.at(-1)!.el.children.push(decode(raw));
+      i = end;
+      if (lt === -1) break;
+    }
+    const skip = (open: string, close: string) => {
+      if (!xml.startsWith(open, i)) return false;
+      const to = xml.indexOf(close, i + open.length);
+      if (to < 0) throw fail(`unclosed ${open}`);
+      if (open === '<![CDATA[') stack.at(-1)!.el.children.push(xml.slice(i + open.length, to));
+      i = to + close.length;
+      return true;
+    };
+    if (skip('<?', '?>') || skip('<!--', '-->')) continue;
+    if (xml.startsWith('<![CDATA[', i) && stack.length > 1 && skip('<![CDATA[', ']]>')) continue;
+    if (xml.startsWith('<!', i)) throw fail('DTD or unknown markup');
+    if (xml.startsWith('</', i)) {
+      const endTag = new RegExp(`</(${NAME})\\s*>`, 'y');
+      endTag.lastIndex = i;
+      const m = endTag.exec(xml);
+      if (!m) throw fail('malformed end tag');
+      const open = stack.pop()!;
+      if (stack.length === 0 || open.el.name !== m[1]) throw fail(`</${m[1]}> closes <${open.el.name}>`);
+      i = endTag.lastIndex;
+      continue;
+    }
+    const startTag = new RegExp(`<(${NAME})`, 'y');
+    startTag.lastIndex = i;
+    const s = startTag.exec(xml);
+    if (!s) throw fail('malformed start tag');
+    const el: El = { name: s[1]!, attrs: {}, children: [] };
+    const attr = new RegExp(`\\s+(${NAME})\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)')`, 'y');
+    let j = startTag.lastIndex;
+    attr.lastIndex = j;
+    for (let a = attr.exec(xml); a; a = attr.exec(xml)) {
+      if (a[1]! in el.attrs) throw fail(`attribute ${a[1]} twice on <${el.name}>`);
+      el.attrs[a[1]!] = decode(a[2] ?? a[3]!);
+      j = attr.lastIndex;
+    }
+    const close = /\s*(\/?)>/y;
+    close.lastIndex = j;
+    const c = close.exec(xml);
+    if (!c) throw fail(`malformed tag <${el.name}`);
+    const prefixes = new Set(stack.at(-1)!.prefixes);
+    for (const name of Object.keys(el.attrs)) if (name.startsWith('xmlns:')) prefixes.add(name.slice(6));
+    for (const qname of [el.name, ...Object.keys(el.attrs)]) if (!declared(qname, prefixes)) throw fail(`undeclared prefix in ${qname}`);
+    if (stack.length === 1 && doc.children.length) throw fail('a second root element');
+    stack.at(-1)!.el.children.push(el);
+    if (!c[1]) stack.push({ el, prefixes });
+    i = close.lastIndex;
+  }
+  if (stack.length !== 1) throw new Error(`${where}: <${stack.at(-1)!.el.name}> is never closed`);
+  const root = doc.children[0];
+  if (!root || typeof root === 'string') throw new Error(`${where}: no root element`);
+  return root;
+}
+
+const all = (el: El, name: string): El[] => el.children.flatMap((c) => (typeof c === 'string' ? [] : [...(c.name === name ? [c] : []), ...all(c, name)]));
+const first = (el: El, name: string): El | undefined => all(el, name)[0];
+const textOf = (el: El): string => el.children.map((c) => (typeof c === 'string' ? c : textOf(c))).join('');
+
+interface Deck {
+  /** every XML part, parsed; embedded workbooks' parts as `<workbook>!<part>` */
+  xml: Map<string, El>;
+  /** ppt/slides/slideN.xml in order */
+  slides: El[];
+  /** the chart part of each slide, if it has one */
+  chartOf: Array<El | undefined>;
+  charts: El[];
+}
+
+async function readDeck(buffer: Buffer, label: string): Promise<Deck> {
+  const xml = new Map<string, El>();
+  const read = async (files: Map<string, Buffer>, prefix: string) => {
+    for (const [name, data] of files) {
+      if (/\.(xml|rels)$/.test(name)) xml.set(prefix + name, parseXml(data.toString('utf8'), `${label}: ${prefix}${name}`));
+      else if (name.endsWith('.xlsx')) await read(await unzip(data), `${prefix}${name}!`);
+    }
+  };
+  const files = await unzip(buffer);
+  await read(files, '');
+  const numbered = (re: RegExp) => [...xml.keys()].filter((n) => re.test(n)).sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
+  const slideNames = numbered(/^ppt\/slides\/slide\d+\.xml$/);
+  const chartOf = slideNames.map((name) => {
+    const rels = xml.get(name.replace('slides/', 'slides/_rels/') + '.rels')!;
+    const target = all(rels, 'Relationship').map((r) => r.attrs['Target']!).find((t) => /charts\/chart\d+\.xml$/.test(t));
+    return target ? xml.get(`ppt/charts/${/chart\d+\.xml$/.exec(target)![0]}`) : undefined;
+  });
+  return { xml, slides: slideNames.map((n) => xml.get(n)!), chartOf, charts: numbered(/^ppt\/charts\/chart\d+\.xml$/).map((n) => xml.get(n)!) };
+}
+
+interface Series {
+  name: string;
+  categories: string[];
+  /** value by point index; a missing point or an empty one is a value left out */
+  values: Map<number, string>;
+}
+
+function seriesOf(chart: El): Series[] {
+  return all(chart, 'c:ser').map((ser) => ({
+    name: all(first(ser, 'c:tx')!, 'c:v').map(textOf).join(''),
+    categories: all(first(ser, 'c:cat')!, 'c:pt').map((pt) => textOf(first(pt, 'c:v')!)),
+    values: new Map(all(first(ser, 'c:val')!, 'c:pt').map((pt) => [Number(pt.attrs['idx']), textOf(first(pt, 'c:v')!)])),
+  }));
+}
+
+/** The words on a slide, one string a paragraph (`a:p`), as a person reads them. */
+const paragraphs = (el: El) => all(el, 'a:p').map((p) => all(p, 'a:t').map(textOf).join(''));
+const tableRows = (slide: El) => all(slide, 'a:tr').map((tr) => all(tr, 'a:tc').map((tc) => paragraphs(tc).join('\n')));
+
+// ---- what the JSON releases, and what the deck shows -------------------------------------------
+
+const NUMBER = /\d+(?:[.,]\d+)?/g;
+const tokens = (text: string) => text.match(NUMBER) ?? [];
+
+interface Released {
+  /** numbers as written in the JSON's strings ("3,45", "79", "2025") */
+  text: Set<string>;
+  /** the JSON's numbers, as JavaScript writes them (what a chart cache holds) */
+  values: Set<string>;
+}
+
+function released(json: unknown, lang: Lang): Released {
+  const text = new Set<string>();
+  const values = new Set<string>();
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') tokens(v).forEach((n) => text.add(n));
+    else if (typeof v === 'number') values.add(String(v));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(json);
+  // The catalogue's own words with numbers in them ("1 to 5", "95%", "at least k people").
+  const t = translator(lang);
+  const k = (json as { k: number }).k;
+  for (const words of [t('report.method'), t('dashboard.distributionNote'), t('report.privacy', { k }), t('dashboard.ci')]) tokens(words).forEach((n) => text.add(n));
+  return { text, values };
+}
+
+interface Shown {
+  numbersInText: string[];
+  cacheValues: string[];
+}
+
+/** Every number the deck shows: in text (slides, charts, workbooks' strings) and in chart caches and workbook cells. */
+function shownNumbers(deck: Deck): Shown {
+  const numbersInText: string[] = [];
+  const cacheValues: string[] = [];
+  for (const [name, el] of deck.xml) {
+    if (/^ppt\/slides\/slide\d+\.xml$/.test(name) || /^ppt\/charts\/chart\d+\.xml$/.test(name)) {
+      for (const t of all(el, 'a:t')) numbersInText.push(...tokens(textOf(t)));
+      for (const cache of [...all(el, 'c:strCache'), ...all(el, 'c:multiLvlStrCache')]) for (const v of all(cache, 'c:v')) numbersInText.push(...tokens(textOf(v)));
+      for (const cache of all(el, 'c:numCache')) for (const v of all(cache, 'c:v')) if (textOf(v) !== '') cacheValues.push(textOf(v));
+    } else if (name.endsWith('!xl/sharedStrings.xml')) {
+      for (const t of all(el, 't')) numbersInText.push(...tokens(textOf(t)));
+    } else if (name.endsWith('!xl/worksheets/sheet1.xml')) {
+      for (const c of all(el, 'c')) if (c.attrs['t'] !== 's' && first(c, 'v') && textOf(first(c, 'v')!) !== '') cacheValues.push(textOf(first(c, 'v')!));
+    }
+  }
+  return { numbersInText, cacheValues };
+}
+
+type Json = {
+  k: number;
+  schoolName: string;
+  scaleLabels: string[];
+  glance: { sentences: Array<{ text: string }> };
+  themes: Array<{
+    label: string;
+    mean: { text: string; value: number | null };
+    favourable: { text: string; value: number | null };
+    verdict: string;
+    difference: { text: string; value: number | null };
+    items: Array<{ label: string; reverse: boolean; percents: Array<{ text: string; value: number | null }> }>;
+    trend: Array<{ waveName: string; mean: string; ci: string; change: string }>;
+  }>;
+  chart: { labels: string[]; school: Array<number | null>; benchmark: Array<number | null>; network: Array<number | null>; legend: { school: string; benchmark: string; network: string } };
+  comments: { list: string[]; reason: string | null };
+};
+
+const same = (value: string | undefined, expected: number | null) => (expected === null ? value === undefined || value === '' : value === String(expected));
+
+/**
+ * The deck against the dashboard's JSON: every number it shows is one the JSON releases, and place
+ * by place the charts and tables hold the JSON's values — nothing where the JSON has null.
+ */
+function expectMatchesJson(deck: Deck, json: Json, lang: Lang, label: string): void {
+  const t = translator(lang);
+  const allowed = released(json, lang);
+  const shown = shownNumbers(deck);
+  expect(shown.numbersInText.filter((n) => !allowed.text.has(n)), `${label}: numbers in text the JSON does not release`).toEqual([]);
+  expect(shown.cacheValues.filter((v) => !allowed.values.has(v)), `${label}: chart values the JSON does not release`).toEqual([]);
+
+  // Title, themes compared, one slide a theme, the comments, the method.
+  const T = json.themes.length;
+  expect(deck.slides.length, label).toBeGreaterThanOrEqual(T + 4);
+  expect(paragraphs(deck.slides[0]!), label).toContain(json.schoolName);
+  for (const s of json.glance.sentences) expect(paragraphs(deck.slides[0]!).some((p) => p.startsWith(s.text)), `${label}: glance "${s.text}"`).toBe(true);
+  expect(paragraphs(deck.slides[1]!), label).toContain(t('dashboard.themesTitle'));
+  expect(paragraphs(deck.slides.at(-1)!).join(' '), label).toContain(t('report.privacy', { k: json.k }));
+
+  // The themes chart: the JSON's chart data, series by series, point by point; no chart if it has none.
+  const themesChart = deck.chartOf[1];
+  const data = [json.chart.school, json.chart.benchmark, json.chart.network];
+  expect(!!themesChart, `${label}: themes chart`).toBe(data.some((s) => s.some((v) => v !== null)));
+  if (themesChart) {
+    const series = seriesOf(themesChart);
+    expect(series.map((s) => s.name)).toEqual([json.chart.legend.school, json.chart.legend.benchmark, json.chart.legend.network]);
+    series.forEach((s, si) => {
+      expect(s.categories).toEqual(json.chart.labels);
+      data[si]!.forEach((v, i) => expect(same(s.values.get(i), v), `${label}: ${s.name} · ${json.chart.labels[i]} = ${s.values.get(i)}, JSON ${v}`).toBe(true));
+    });
+  }
+  // The table beside it: the JSON's texts (a withheld number reads as its reason).
+  const rows = tableRows(deck.slides[1]!);
+  expect(rows.slice(1).map((r) => r.slice(0, 3)), label).toEqual(json.themes.map((th) => [th.label, th.mean.text, th.favourable.text]));
+  rows.slice(1).forEach((r, i) => expect(r[3]!.startsWith(json.themes[i]!.verdict)).toBe(true));
+
+  json.themes.forEach((th, i) => {
+    const slide = deck.slides[2 + i]!;
+    const words = paragraphs(slide);
+    expect(words, label).toContain(t('report.themeSection', { theme: th.label }));
+    expect(words.join(' '), `${label}: ${th.label} figures`).toContain(`${t('dashboard.mean')}: ${th.mean.text}`);
+    expect(words.join(' '), `${label}: ${th.label} figures`).toContain(`${t('dashboard.favourable')}: ${th.favourable.text} · ${th.verdict}`);
+    const chart = deck.chartOf[2 + i];
+    const any = th.items.some((item) => item.percents.some((p) => p.value !== null));
+    expect(!!chart, `${label}: ${th.label} has a chart`).toBe(any);
+    if (chart) {
+      const series = seriesOf(chart);
+      expect(series.map((s) => s.name)).toEqual(json.scaleLabels);
+      series.forEach((s, option) => {
+        expect(s.categories).toHaveLength(th.items.length);
+        th.items.forEach((item, j) => {
+          expect(s.categories[j]!.startsWith(item.label), label).toBe(true);
+          // A negatively worded item says so, as on the dashboard.
+          expect(s.categories[j]!.includes(`(${t('dashboard.reverse')})`), `${label}: ${item.label}`).toBe(item.reverse);
+          const p = item.percents[option]!;
+          expect(same(s.values.get(j), p.value), `${label}: ${item.label} · ${s.name} = ${s.values.get(j)}, JSON ${p.value}`).toBe(true);
+        });
+      });
+    } else {
+      expect(words, label).toContain(t('slides.noDistribution', { reason: th.items[0]!.percents[0]!.text }));
+    }
+    // Its trend as a table, from two waves on.
+    const trend = tableRows(slide);
+    if (th.trend.length >= 2) expect(trend.slice(1), label).toEqual(th.trend.map((p) => [p.waveName, p.mean, p.ci, p.change]));
+    else expect(trend, label).toEqual([]);
+  });
+  expect(deck.charts.length, label).toBe(deck.chartOf.filter(Boolean).length);
+}
+
+// ---- the tests ---------------------------------------------------------------------------------
+
+type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
+
+describe(`slides for the LOC (${storeKind})`, () => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  const sessions = {} as Record<Role, Session>;
+  let schoolId: string; // assigned to rep.secundair
+  let otherSchoolId: string; // assigned to rep.basis only
+  let sealedWaveId: string;
+  let openWaveId: string;
+
+  const slides = (who: Role, school: string, wave: string, query = '') => sessions[who].get(`/schools/${school}/waves/${wave}/slides.pptx${query}`);
+  const json = async (who: Role, school: string, wave: string, query = '') => (await sessions[who].get(`/api/schools/${school}/waves/${wave}${query}`)).json() as Json;
+
+  beforeAll(async () => {
+    store = await testStore();
+    ({ openWaveId } = await seedDemo(store.db, testKeys(store.db), 5));
+    app = await testApp(store);
+    const school = (name: string) => store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+    schoolId = (await school('Demo Atheneum Scheldeland')).id;
+    otherSchoolId = (await school('Demo Basisschool De Regenboog')).id;
+    sealedWaveId = (await store.db.selectFrom('wave').select('id').where('name', '=', 'Demo najaar 2025').executeTakeFirstOrThrow()).id;
+    sessions.anonymous = new Session(app, '10.7.0.1');
+    sessions.repOfSchool = await new Session(app, '10.7.0.2').login('rep.secundair@demo.schoolpols.be', DEMO_PASSWORD);
+    sessions.repOfOther = await new Session(app, '10.7.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
+    sessions.researcher = await new Session(app, '10.7.0.4').login('onderzoek@demo.schoolpols.be', DEMO_PASSWORD);
+    sessions.admin = await new Session(app, '10.7.0.5').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  it('is for the rep of the school and admins, sealed waves only, as a download no cache keeps', async () => {
+    const expected: Record<Role, number> = { anonymous: 303, repOfSchool: 200, repOfOther: 403, researcher: 403, admin: 200 };
+    for (const role of Object.keys(expected) as Role[]) {
+      const res = await slides(role, schoolId, sealedWaveId);
+      expect(res.statusCode, role).toBe(expected[role]);
+      if (role === 'anonymous') expect(res.headers.location).toMatch(/^\/login/);
+      if (expected[role] !== 200) {
+        expect(res.headers['content-type'], role).not.toBe(PPTX);
+        expect(res.body, role).not.toContain('Demo Atheneum Scheldeland');
+        continue;
+      }
+      expect(res.headers['content-type'], role).toBe(PPTX);
+      expect(res.headers['content-disposition']).toBe('attachment; filename="Demo-Atheneum-Scheldeland_Demo-najaar-2025.pptx"');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.rawPayload.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'));
+    }
+    // Another school's id in the URL changes nothing for a rep; an open wave has no results yet.
+    expect((await slides('repOfSchool', otherSchoolId, sealedWaveId)).statusCode).toBe(403);
+    expect((await slides('repOfSchool', schoolId, openWaveId)).statusCode).toBe(409);
+    expect((await slides('repOfSchool', 'not-a-uuid', sealedWaveId)).statusCode).toBe(400);
+    // Each download is in the audit log, like viewing the report.
+    const logged = await store.db.selectFrom('audit_log').select('target').where('action', '=', 'slides.download').execute();
+    expect(logged.map((l) => l.target)).toContain(`school:${schoolId}:wave:${sealedWaveId}`);
+    // The dashboard and the report link to it.
+    for (const page of [`/schools/${schoolId}/waves/${sealedWaveId}`, `/schools/${schoolId}/waves/${sealedWaveId}/report`]) {
+      expect((await sessions.repOfSchool.get(page)).body).toContain(`href="/schools/${schoolId}/waves/${sealedWaveId}/slides.pptx?lang=nl"`);
+    }
+  });
+
+  it('reads XML strictly: the check below can fail', () => {
+    const ok = parseXml('<?xml version="1.0"?>\n<p:a xmlns:p="urn:x" b=\'&quot;1&#x41;\'>x &amp; y<![CDATA[<z>]]><!-- c --><p:b/></p:a>', 'good');
+    expect([ok.name, ok.attrs['b'], textOf(ok)]).toEqual(['p:a', '"1A', 'x & y<z>']);
+    for (const bad of [
+      '<a/>',
+      '<?xml version="1.0"?><a><b></a>',
+      '<?xml version="1.0"?><a>',
+      '<?xml version="1.0"?><a>&nbsp;</a>',
+      '<?xml version="1.0"?><a>AT&T</a>',
+      '<?xml version="1.0"?><a>\u0001</a>',
+      '<?xml version="1.0"?><a x="1" x="2"/>',
+      '<?xml version="1.0"?><a x="<"/>',
+      '<?xml version="1.0"?><p:a/>',
+      '<?xml version="1.0"?><a/><b/>',
+      '<?xml version="1.0"?><a/>text',
+    ]) {
+      expect(() => parseXml(bad, 'bad'), bad).toThrow();
+    }
+  });
+
+  it('opens: well-formed parts, a presentation, a slide a theme, a native chart a theme and one for all themes', async () => {
+    const res = await slides('repOfSchool', schoolId, sealedWaveId);
+    const deck = await readDeck(res.rawPayload, 'demo school');
+    const view = await json('repOfSchool', schoolId, sealedWaveId);
+    const T = view.themes.length;
+    expect(T).toBe(shipped.themes.length);
+    expect(deck.xml.has('ppt/presentation.xml')).toBe(true);
+    const types = deck.xml.get('[Content_Types].xml')!;
+    expect(all(types, 'Override').find((o) => o.attrs['PartName'] === '/ppt/presentation.xml')?.attrs['ContentType']).toBe(`${PPTX}.main+xml`);
+    // The presentation lists every slide part, in order.
+    expect(all(deck.xml.get('ppt/presentation.xml')!, 'p:sldId')).toHaveLength(deck.slides.length);
+    // The demo school: every theme charted, and the comments on one slide.
+    expect(deck.slides).toHaveLength(T + 4);
+    expect(deck.charts).toHaveLength(T + 1);
+    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false]);
+    // Native bar charts, each with the workbook PowerPoint edits them in.
+    for (const chart of deck.charts) expect(first(chart, 'c:barChart'), 'bar chart').toBeTruthy();
+    expect([...deck.xml.keys()].filter((n) => n.endsWith('!xl/worksheets/sheet1.xml'))).toHaveLength(T + 1);
+    expectMatchesJson(deck, view, 'nl', 'demo school');
+    // Comments: those the JSON releases, nothing else.
+    expect(paragraphs(deck.slides[T + 2]!).slice(2)).toEqual(view.comments.list);
+  });
+
+  it("is in Dutch by default, in English with ?lang=en or in the user's own language", async () => {
+    const labels = async (lang: Lang) => (await json('admin', schoolId, sealedWaveId, `?lang=${lang}`)).themes.map((th) => th.label);
+    const [nl, en] = [await labels('nl'), await labels('en')];
+    const words = async (res: { rawPayload: Buffer }) => {
+      const deck = await readDeck(res.rawPayload, 'language');
+      return [...deck.slides, ...deck.charts].flatMap((el) => [...paragraphs(el), ...all(el, 'c:v').map(textOf)]).join('\n');
+    };
+    const expectLanguage = (text: string, lang: Lang) => {
+      for (const label of lang === 'nl' ? nl : en) expect(text, lang).toContain(label);
+      for (const label of (lang === 'nl' ? en : nl).filter((l) => !(lang === 'nl' ? nl : en).includes(l))) expect(text, lang).not.toContain(label);
+      expect(text).toContain(translator(lang)('report.methodTitle'));
+    };
+    expectLanguage(await words(await slides('repOfSchool', schoolId, sealedWaveId)), 'nl');
+    const english = await slides('repOfSchool', schoolId, sealedWaveId, '?lang=en');
+    expectLanguage(await words(english), 'en');
+    expectMatchesJson(await readDeck(english.rawPayload, 'english'), await json('repOfSchool', schoolId, sealedWaveId, '?lang=en'), 'en', 'english');
+    // The admin chooses English for the account: the slides follow without ?lang=.
+    const admin = sessions.admin;
+    expect((await admin.post('/account/lang', { lang: 'en', next: '/home' })).statusCode).toBe(303);
+    expectLanguage(await words(await slides('admin', schoolId, sealedWaveId)), 'en');
+    expect((await admin.post('/account/lang', { lang: 'nl', next: '/home' })).statusCode).toBe(303);
+    expectLanguage(await words(await slides('admin', schoolId, sealedWaveId)), 'nl');
+  });
+
+  it('shows no number the dashboard withholds: a school with 3 answers says why, and none of its numbers', async () => {
+    const db = store.db;
+    const items = itemsInOrder(shipped);
+    // A third wave (the demo's open one): the rep's school answers, a second secondary school has 3 answers.
+    const silent = (await db.selectFrom('school').select('id').where('name', '=', 'Demo Lyceum Ter Duinen').executeTakeFirstOrThrow()).id;
+    const hostile = 'Te veel mails \u0001\u000b\ufffe<b>&amp; "vet"</b> — 12 per dag';
+    // In the rep's school only 2 of 12 answer the first question and the last theme: withheld amid released numbers.
+    const lastTheme = shipped.themes.at(-1)!.id;
+    for (const [i, code] of (await issueCodes(db, openWaveId, schoolId, 12)).entries()) {
+      const answers = items.map((it, j) => (i >= 2 && (j === 0 || it.themeId === lastTheme) ? null : it.reverse ? 2 : 4));
+      expect(await submit(db, code, { answers, background: {}, comment: i === 0 ? hostile : `Opmerking ${i + 1}` })).toBe(true);
+    }
+    // 1, 2, 2: means like 1,67 and 2,11 that nothing released shares.
+    const codes = await issueCodes(db, openWaveId, silent, 8);
+    for (const r of [0, 1, 2]) expect(await submit(db, codes[r]!, { answers: items.map(() => [1, 2, 2][r]!), background: {}, comment: null })).toBe(true);
+    expect((await sealWave(db, testKeys(db), openWaveId)).unstored).toBeNull();
+
+    // What the slides must not show: the silent school's statistics as they would read.
+    const layout = layoutOf(shipped);
+    const rows = await db.selectFrom('response').select('answers').where('wave_id', '=', openWaveId).where('school_id', '=', silent).execute();
+    expect(rows).toHaveLength(3);
+    const report = groupReport(sumResponses(rows, layout), layout);
+    const stats = [...report.themes.flatMap((th) => [th.mean, th.favourable]), ...report.items.flatMap((it) => [it.mean, it.favourable])].flatMap((s) => (s.ok ? [s.value] : []));
+    const percents = report.items.flatMap((it) => (it.distribution.percents.ok ? [...it.distribution.percents.value] : []));
+    expect(stats.length + percents.length).toBeGreaterThan(50);
+
+    for (const lang of ['nl', 'en'] as const) {
+      const view = await json('admin', silent, openWaveId, `?lang=${lang}`);
+      const reason = translator(lang)('disclosure.R1', { k: 5 });
+      expect(view.glance.sentences.map((s) => s.text).join(' ')).toContain(reason);
+      for (const th of view.themes) expect(th.mean.value).toBeNull();
+      const res = await slides('admin', silent, openWaveId, `?lang=${lang}`);
+      expect(res.statusCode).toBe(200);
+      const deck = await readDeck(res.rawPayload, `withheld ${lang}`);
+      expectMatchesJson(deck, view, lang, `withheld ${lang}`);
+      const text = [...deck.slides, ...deck.charts].flatMap(paragraphs).join('\n');
+      expect(text).toContain(reason);
+      if (lang === 'nl') expect(text).toContain('minder dan 5 antwoorden');
+      // None of the withheld numbers, written as the dashboard would, nor as a chart would hold them.
+      // (Chart values: expectMatchesJson allows only the JSON's numbers, and none of these is one.)
+      const allowed = released(view, lang);
+      const written = ['3', ...[...stats, ...percents].flatMap((v) => [formatNumber(lang, v, 2), formatNumber(lang, v, 0)])].filter((w) => !allowed.text.has(w));
+      const firstMean = report.themes[0]!.mean;
+      expect(written).toContain(formatNumber(lang, firstMean.ok ? firstMean.value : NaN, 2));
+      expect([...stats, ...percents].filter((v) => allowed.values.has(String(v)) && v % 1 !== 0)).toEqual([]);
+      expect(shownNumbers(deck).numbersInText.filter((n) => written.includes(n))).toEqual([]);
+      // The school's bars are left out of the themes chart, if there is one.
+      const themesChart = deck.chartOf[1];
+      if (themesChart) expect([...seriesOf(themesChart)[0]!.values.values()].filter((v) => v !== '')).toEqual([]);
+      expect(deck.charts.length).toBeLessThanOrEqual(1);
+    }
+
+    // The school that answered: a withheld question leaves its bars out and says why; a withheld
+    // theme has no bar and no chart; its comments (released: 12 respondents) keep the file well-formed.
+    const view = await json('repOfSchool', schoolId, openWaveId);
+    expect(view.themes[0]!.items[0]!.percents.every((p) => p.value === null)).toBe(true);
+    expect(view.themes[0]!.items[1]!.percents.some((p) => p.value !== null)).toBe(true);
+    expect(view.chart.school.at(-1)).toBeNull();
+    expect(view.chart.school[0]).not.toBeNull();
+    expect(view.comments.list).toHaveLength(12);
+    const deck = await readDeck((await slides('repOfSchool', schoolId, openWaveId)).rawPayload, 'third wave');
+    expectMatchesJson(deck, view, 'nl', 'third wave');
+    const firstChart = seriesOf(deck.chartOf[2]!);
+    expect(firstChart[0]!.categories[0]).toBe(`${view.themes[0]!.items[0]!.label} (${view.themes[0]!.items[0]!.percents[0]!.text})`);
+    expect(deck.chartOf[2 + view.themes.length - 1]).toBeUndefined();
+    const comments = deck.slides.slice(2 + view.themes.length, -1).flatMap(paragraphs).join('\n');
+    expect(comments).toContain('Te veel mails <b>&amp; "vet"</b> — 12 per dag');
+    for (let i = 2; i <= 12; i++) expect(comments).toContain(`Opmerking ${i}`);
+  });
+});

@@ -166,6 +166,13 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await check('wave closed');
     expect(await page.getAttribute('a[href$="/network"]', 'href')).toMatch(/^\/admin\/waves\/[0-9a-f-]{36}\/network$/);
     const waveId = /\/admin\/waves\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    // The network view, on a laptop and on a phone (its wide tables scroll, reachable by keyboard).
+    await page.goto(`${f.base}/admin/waves/${waveId}/network`);
+    await check('network');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('network at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${f.base}/admin/waves/${waveId}`);
     expect(await f.store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
     expect((await f.store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(3);
     await page.goto(`${f.base}/admin/waves`);

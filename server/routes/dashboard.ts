@@ -57,6 +57,7 @@ const DashboardJson = Type.Object({
       networkFavourable: Shown,
       difference: Shown,
       verdict: Type.String(),
+      verdictKind: Nullable(Type.Union([Type.Literal('higher'), Type.Literal('alike'), Type.Literal('lower')])),
       percentile: Shown,
       reliability: Nullable(Type.String()),
       items: Type.Array(
@@ -67,6 +68,7 @@ const DashboardJson = Type.Object({
           n: Shown,
           mean: Shown,
           favourable: Shown,
+          benchmarkFavourable: Shown,
           notApplicable: Shown,
           percents: Type.Array(Shown),
           favourableOptions: Type.Array(Type.Integer({ minimum: 0, maximum: 4 })),
@@ -92,6 +94,13 @@ const DashboardJson = Type.Object({
     benchmark: Numbers,
     network: Numbers,
     legend: Type.Object({ school: Type.String(), benchmark: Type.String(), network: Type.String(), ci: Type.String() }),
+    favourable: Type.Object({
+      school: Numbers,
+      benchmark: Numbers,
+      network: Numbers,
+      kind: Type.Array(Nullable(Type.Union([Type.Literal('higher'), Type.Literal('alike'), Type.Literal('lower')]))),
+      legend: Type.Object({ higher: Type.String(), alike: Type.String(), lower: Type.String() }),
+    }),
     scale: Type.Array(Type.String()),
     items: Type.Array(Type.Object({ theme: Type.String(), labels: Type.Array(Type.String()), percents: Type.Array(Numbers) })),
     trends: Type.Array(

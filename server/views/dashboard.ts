@@ -42,6 +42,8 @@ export interface ThemeView {
   networkFavourable: Shown;
   difference: Shown;
   verdict: string;
+  /** what the verdict says, for colour: null when no comparison can be made */
+  verdictKind: 'higher' | 'alike' | 'lower' | null;
   percentile: Shown;
   reliability: string | null;
   items: Array<{
@@ -51,6 +53,8 @@ export interface ThemeView {
     n: Shown;
     mean: Shown;
     favourable: Shown;
+    /** the benchmark group's % favourable on the same item */
+    benchmarkFavourable: Shown;
     notApplicable: Shown;
     /** share of each answer option as the teacher saw it, in the order of the scale's labels */
     percents: Shown[];
@@ -95,6 +99,14 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
             : (difference.value ?? 0) > 0
               ? t('dashboard.higher')
               : t('dashboard.lower');
+    const verdictKind =
+      comparison.kind === 'suppressed' || !comparison.value.distinguishable.ok
+        ? null
+        : !comparison.value.distinguishable.value
+          ? 'alike'
+          : (difference.value ?? 0) > 0
+            ? 'higher'
+            : 'lower';
     const networkAlpha = data.network.kind === 'value' ? data.network.value.themes[ti]!.alpha : null;
     // A count of fewer than k answers reads "fewer than k answers", like every withheld number.
     const answers = (d: Disclosed<GroupReport>, few: (r: GroupReport) => boolean, f: (r: GroupReport) => number) =>
@@ -109,6 +121,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
         n: answers(data.school, few, (r) => r.items[i]!.n),
         mean: mine((r) => r.items[i]!.mean),
         favourable: mine((r) => r.items[i]!.favourable, 0, ' %'),
+        benchmarkFavourable: of(data.benchmark.report, (r) => r.items[i]!.favourable, 0, ' %'),
         // "n.v.t." is a count of people too: 1..k−1 of them read "fewer than k answers".
         notApplicable: answers(data.school, (r) => few(r) || (r.items[i]!.notApplicable > 0 && r.items[i]!.notApplicable < fmt.k), (r) => r.items[i]!.notApplicable),
         // On the item's own wording: the distribution is of recoded values, and a negatively worded
@@ -146,6 +159,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
       networkFavourable: of(data.network, (r) => r.themes[ti]!.favourable, 0, ' %'),
       difference,
       verdict,
+      verdictKind,
       percentile: fmt.number(extra.percentile, 0),
       reliability: networkAlpha && networkAlpha.reliability === 'low' ? t('dashboard.lowReliability') : null,
       items,
@@ -180,6 +194,14 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     benchmark: themes.map((th) => th.benchmarkMean.value),
     network: themes.map((th) => th.networkMean.value),
     legend: { school: school.name, benchmark: benchmarkLabel, network: t('dashboard.network'), ci: t('dashboard.ci') },
+    // % favourable per theme, the school's bar coloured by what the comparison with the benchmark says.
+    favourable: {
+      school: themes.map((th) => th.favourable.value),
+      benchmark: themes.map((th) => th.benchmarkFavourable.value),
+      network: themes.map((th) => th.networkFavourable.value),
+      kind: themes.map((th) => th.verdictKind),
+      legend: { higher: t('dashboard.chartHigher', { benchmark: benchmarkLabel }), alike: t('dashboard.chartAlike'), lower: t('dashboard.chartLower', { benchmark: benchmarkLabel }) },
+    },
     scale: q.scales[0]!.labels.map((l) => l[lang]),
     items: themes.map((th) => ({
       theme: th.id,

@@ -42,6 +42,34 @@
     }));
   }
 
+  // % favourable per theme; the school's bar is coloured by what the comparison with the benchmark
+  // group says, one dataset per verdict so that the legend names each colour (Okabe–Ito, colour-blind safe).
+  function favourable(figure) {
+    var f = data.favourable;
+    var VERDICT = { higher: '#0072b2', alike: '#767676', lower: '#d55e00' };
+    var points = function (values) {
+      return values.map(function (v, i) { return v === null ? null : { x: v, y: data.labels[i] }; });
+    };
+    var bars = ['higher', 'alike', 'lower'].filter(function (kind) { return f.kind.indexOf(kind) >= 0; }).map(function (kind) {
+      return { type: 'bar', label: f.legend[kind], data: f.school.map(function (v, i) { return f.kind[i] === kind ? v : null; }), backgroundColor: VERDICT[kind], barPercentage: 0.6, grouped: false, order: 2 };
+    });
+    charts.push(new Chart(show(figure), {
+      type: 'bar',
+      data: {
+        labels: data.labels,
+        datasets: bars.concat([
+          { type: 'scatter', label: data.legend.benchmark, data: points(f.benchmark), pointStyle: 'line', rotation: 90, radius: 12, borderWidth: 3, borderColor: INK, backgroundColor: INK, order: 1 },
+          { type: 'scatter', label: data.legend.network, data: points(f.network), pointStyle: 'rectRot', radius: 6, borderColor: INK, backgroundColor: '#fff', borderWidth: 2, order: 0 }
+        ])
+      },
+      options: {
+        indexAxis: 'y', responsive: true, maintainAspectRatio: false,
+        scales: { x: { min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } }, y: { ticks: { autoSkip: false } } },
+        plugins: { legend: { position: 'bottom', labels: { usePointStyle: true } } }
+      }
+    }));
+  }
+
   function items(figure) {
     var set = data.items[Number(figure.dataset.index)];
     charts.push(new Chart(show(figure), {
@@ -80,7 +108,7 @@
     }));
   }
 
-  var draw = { themes: themes, items: items, trend: trend };
+  var draw = { favourable: favourable, themes: themes, items: items, trend: trend };
   document.querySelectorAll('figure[data-chart]').forEach(function (figure) { draw[figure.dataset.chart](figure); });
   // Printing lays the page out at the paper's width without telling the charts (Chart.js follows its
   // box only on the next animation frame, which does not come before the page is printed), so a chart

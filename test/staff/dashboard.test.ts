@@ -164,6 +164,12 @@ describe(`rep dashboards (${storeKind})`, () => {
     const verdict = (v: string) => view.themes.filter((th: { verdict: string }) => th.verdict === v).map((th: { id: string }) => th.id).sort();
     expect(said(/^Duidelijk sterker/).sort()).toEqual(verdict('hoger dan de vergelijkingsgroep'));
     expect(said(/^Duidelijk zwakker/).sort()).toEqual(verdict('lager dan de vergelijkingsgroep'));
+    // The colour of a theme's bar says the same as its verdict, and the chart draws the table's numbers.
+    const kinds: Record<string, string> = { higher: 'hoger dan de vergelijkingsgroep', lower: 'lager dan de vergelijkingsgroep', alike: 'niet te onderscheiden van de vergelijkingsgroep' };
+    for (const th of view.themes) expect(kinds[th.verdictKind], th.id).toBe(th.verdict);
+    expect(view.chart.favourable.kind).toEqual(view.themes.map((th: { verdictKind: string }) => th.verdictKind));
+    expect(view.chart.favourable.school).toEqual(view.themes.map((th: { favourable: { value: number } }) => th.favourable.value));
+    expect(view.chart.favourable.benchmark).toEqual(view.themes.map((th: { benchmarkFavourable: { value: number } }) => th.benchmarkFavourable.value));
     const changes = view.glance.sentences.find((s: { text: string }) => s.text.startsWith('Grootste veranderingen'));
     expect(changes.themes.length).toBeGreaterThan(0);
     for (const th of changes.themes) expect(th.value).toMatch(/^[+−]?\d,\d\d, (significant|niet significant)$/);

@@ -68,7 +68,8 @@ show('  groupResults(network)', parts.network);
 
 const email = `profile-${randomBytes(4).toString('hex')}@bench.invalid`;
 const password = randomBytes(12).toString('base64url');
-await createUser(db, { email, role: 'admin', password });
+// A rep of the sample schools: an admin must enrol in two-step verification before anything else.
+await createUser(db, { email, role: 'rep', password, schoolIds: schools });
 const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }), store, master: parseMasterKey(generateMasterKeyText()) });
 await app.ready();
 const login = await app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });

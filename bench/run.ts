@@ -54,6 +54,8 @@ const P = {
   naiveRuns: FAST ? 5 : 7,
   dashboardSamples: FAST ? 10 : 60,
   dashboardSchools: 20,
+  surgeReps: 50,
+  surgeRounds: FAST ? 2 : 5,
   submissions: FAST ? 500 : 20_000,
   submissionWarmup: FAST ? 100 : 1000,
   pgliteSubmissions: FAST ? 150 : 2000,
@@ -111,6 +113,41 @@ async function dashboards(server: ServerChild, cookie: string, network: Network,
   };
 }
 
+interface SurgeRun {
+  reps: number;
+  /** the first round, on a server that had served nothing: the wave is loaded by these requests */
+  cold: { p50: number; p95: number; max: number };
+  /** the rounds after it, each `reps` other schools at once */
+  warm: { samples: number; p50: number; p95: number };
+}
+
+/**
+ * Reps opening their school's dashboard at the same moment, as after a wave is released (issue 17):
+ * `reps` different schools at once, on a server that has served nothing yet (the first round loads
+ * the wave), then `rounds − 1` more rounds of other schools, each all at once.
+ */
+async function dashboardSurge(server: ServerChild, cookie: string, network: Network, reps: number, rounds: number): Promise<SurgeRun> {
+  const wave = network.waves.at(-1)!;
+  const url = (id: string) => `${server.url}/schools/${id}/waves/${wave.id}`;
+  const round = (list: Network['schools']) =>
+    Promise.all(
+      list.map(async (s) => {
+        const r = await timedGet(url(s.id), cookie);
+        if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
+        return r.ms;
+      }),
+    );
+  const schools = network.schools.slice(0, reps * rounds);
+  const cold = await round(schools.slice(0, reps));
+  const warm: number[] = [];
+  for (let i = 1; i < rounds; i++) warm.push(...(await round(schools.slice(i * reps, (i + 1) * reps))));
+  return {
+    reps,
+    cold: { p50: median(cold), p95: percentile(cold, 95), max: Math.max(...cold) },
+    warm: { samples: warm.length, p50: median(warm), p95: percentile(warm, 95) },
+  };
+}
+
 /** All plain codes of the codes wave, shuffled (codes of all schools mixed, as in a real surge). */
 function codePool(codes: CodeGeneration, seed: number): string[] {
   return shuffle([...codes.codesBySchool.values()].flat(), rng(seed));
@@ -152,6 +189,7 @@ interface PostgresResults {
   dashboard: DashboardRun;
   dashboardTenth: DashboardRun;
   dashboardServerRss: number;
+  surge: SurgeRun;
   exportRun: { cold: ExportRun; warm: ExportRun; copy: { ms: number; bytes: number } | { unavailable: string } } | { unavailable: string };
   direct: Throughput;
   http: Awaited<ReturnType<typeof httpSubmissions>>;
@@ -208,6 +246,14 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     log(`dashboard full: cold ${fmtMs(dashboard.coldMs)}, p50 ${fmtMs(dashboard.p50)}, p95 ${fmtMs(dashboard.p95)}; 1/10: p50 ${fmtMs(dashboardTenth.p50)}`);
     await dashServer.stop();
 
+    // -- 50 reps at once, right after release (a server that has served nothing yet)
+    log('50 dashboards at once, cold then warm');
+    const surgeServer = await startServer({ DATABASE_URL: url });
+    servers.push(surgeServer);
+    const surge = await dashboardSurge(surgeServer, await signIn(surgeServer.url, ADMIN.email, ADMIN.password), full, P.surgeReps, P.surgeRounds);
+    log(`surge of ${surge.reps}: cold p95 ${fmtMs(surge.cold.p95)} (max ${fmtMs(surge.cold.max)}); warm p50 ${fmtMs(surge.warm.p50)}, p95 ${fmtMs(surge.warm.p95)}`);
+    await surgeServer.stop();
+
     // -- export (a fresh server: the first download loads the wave, as after a restart)
     log('export zip of a full wave over HTTP');
     const exportServer = await startServer({ DATABASE_URL: url });
@@ -254,7 +300,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     if (stored < http.ok + direct.ok) throw new Error(`only ${stored} responses stored for ${http.ok + direct.ok} successful submissions`);
     const size = await sql<{ n: number }>`select pg_database_size(current_database())::bigint as n`.execute(db);
     return {
-      tenth, full, sealing, naive, naiveTenth, codes, dashboard, dashboardTenth, dashboardServerRss, exportRun, direct, http, rssIdle,
+      tenth, full, sealing, naive, naiveTenth, codes, dashboard, dashboardTenth, dashboardServerRss, surge, exportRun, direct, http, rssIdle,
       databaseBytes: Number(size.rows[0]!.n),
     };
   } finally {
@@ -379,6 +425,12 @@ function postgresRows(r: PostgresResults): Row[] {
       ratio: r.dashboard.coldMs / r.naive.p50, target: '', note: `1/10 scale: ${fmtMs(r.dashboardTenth.coldMs)}`,
     }),
     row({
+      id: '2e', store: 'postgres', figure: `${r.surge.reps} reps open their dashboards at once (warm), p95`,
+      measured: fmtMs(r.surge.warm.p95), baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
+      ratio: r.surge.warm.p95 / r.naive.p95, target: '≤ 0.1',
+      note: `${r.surge.warm.samples} requests in rounds of ${r.surge.reps} different schools at once; p50 ${fmtMs(r.surge.warm.p50)}. The first round, on a server that had served nothing (the wave just released): p95 ${fmtMs(r.surge.cold.p95)}, slowest ${fmtMs(r.surge.cold.max)}`,
+    }),
+    row({
       id: '3', store: 'postgres', figure: `Sealing a full wave (closeWave, ${r.sealing.responses} responses)`,
       measured: fmtMs(r.sealing.closeWaveMs), baseline: `${fmtMs(r.sealing.baselineMs)} CREATE TABLE AS … ORDER BY random()`,
       ratio: r.sealing.closeWaveMs / r.sealing.baselineMs, target: '≤ 4',
@@ -469,6 +521,7 @@ async function main() {
       dashboard: pgResults.dashboard,
       dashboardTenth: pgResults.dashboardTenth,
       dashboardServerRssAfterBothNetworks: pgResults.dashboardServerRss,
+      surge: pgResults.surge,
       export: pgResults.exportRun,
       codes: { ...pgResults.codes, codesBySchool: undefined },
       submissions: { direct: pgResults.direct, http: pgResults.http, rssIdle: pgResults.rssIdle },

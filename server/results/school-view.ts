@@ -18,7 +18,7 @@ import {
   type TrendStep,
 } from '../../analysis/index.ts';
 import { HttpProblem } from '../problems.ts';
-import { groupResults, loadWaveResults, type WaveResults } from './wave-results.ts';
+import { groupResults, loadWaveResults, schoolResponses, type WaveResults } from './wave-results.ts';
 
 /**
  * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
@@ -97,16 +97,21 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     return { themeId: theme.id, comparison, percentile, trend: trend(points), trendWaves: history.map(({ id, name }) => ({ id, name })) };
   });
 
+  // The school's responses (for all its breakdown groups) and comments, read together.
+  const shown = d.breakdowns(schoolId);
+  const [rows, commentRows] = await Promise.all([
+    shown.some((b) => b.groups.some((g) => g.released)) ? schoolResponses(db, waveId, schoolId) : [],
+    db.selectFrom('comment').select('text').where('wave_id', '=', waveId).where('school_id', '=', schoolId).orderBy('id').execute(),
+  ]);
   const breakdowns = [];
-  for (const b of d.breakdowns(schoolId)) {
+  for (const b of shown) {
     const groups = [];
     for (const g of b.groups) {
-      groups.push({ categories: g.categories ?? [], other: g.other, respondents: g.respondents, report: await groupResults(db, results, g) });
+      groups.push({ categories: g.categories ?? [], other: g.other, respondents: g.respondents, report: await groupResults(db, results, g, rows) });
     }
     breakdowns.push({ breakdown: b, groups });
   }
 
-  const commentRows = await db.selectFrom('comment').select('text').where('wave_id', '=', waveId).where('school_id', '=', schoolId).orderBy('id').execute();
   return {
     results,
     schoolId,

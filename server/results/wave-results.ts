@@ -86,7 +86,15 @@ const CACHE_SCHOOL_LIMIT = 15_000;
 /** Forgets every cached sealed wave, as a restart would (tests prove outputs do not depend on the cache). */
 export function forgetCachedResults(): void {
   sealedCache.clear();
+  computing.clear();
 }
+
+/**
+ * Waves being computed: everyone who asks meanwhile waits for the same computation. Without this,
+ * fifty reps opening their dashboards as a wave is released each computed the whole network wave
+ * (and its trend waves) at once: 55 s for the last of them instead of about one (measured, issue 17).
+ */
+const computing = new Map<string, Promise<WaveResults>>();
 
 export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
   const hit = sealedCache.get(waveId);
@@ -95,9 +103,13 @@ export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<W
     sealedCache.set(waveId, hit);
     return hit.results;
   }
+  const running = computing.get(waveId);
+  if (running) return running;
   const pending = compute(db, waveId);
+  computing.set(waveId, pending);
   pending.then(
     (r) => {
+      computing.delete(waveId);
       if (!r.wave.sealed) return;
       sealedCache.set(waveId, { results: pending, schools: r.schools.size });
       let schools = 0;
@@ -108,7 +120,7 @@ export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<W
         schools -= e.schools;
       }
     },
-    () => {},
+    () => computing.delete(waveId),
   );
   return pending;
 }
@@ -270,7 +282,13 @@ const reportCache = new WeakMap<WaveResults, Map<string, Disclosed<GroupReport>>
  * The statistics of one group, released or suppressed by the wave's disclosure. Breakdown groups
  * need the school's responses filtered by background; other groups combine per-school sums.
  */
-export async function groupResults(db: Kysely<Database>, results: WaveResults, group: DisclosedGroup): Promise<Disclosed<GroupReport>> {
+export async function groupResults(
+  db: Kysely<Database>,
+  results: WaveResults,
+  group: DisclosedGroup,
+  /** a breakdown's school's responses, when the caller has read them already (`schoolResponses`) */
+  rows?: readonly SchoolResponse[],
+): Promise<Disclosed<GroupReport>> {
   // A suppressed group's report is never computed; `release` returns the suppression alone.
   if (!group.released) return results.disclosure.release(group, null as never);
   if (group.kind === 'school') {
@@ -286,14 +304,23 @@ export async function groupResults(db: Kysely<Database>, results: WaveResults, g
     cache.set(group.key, report);
     return report;
   }
-  const rows = await db
-    .selectFrom('response')
-    .select(['answers', 'background'])
-    .where('wave_id', '=', results.wave.id)
-    .where('school_id', '=', group.schoolId!)
-    .execute();
+  const responses = rows ?? (await schoolResponses(db, results.wave.id, group.schoolId!));
   const wanted = new Set(group.categories ?? []);
-  const sums = sumResponses(rows.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
-  const withheld = breakdownWithheld(results, group.schoolId!, rows);
+  const sums = sumResponses(responses.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
+  const withheld = breakdownWithheld(results, group.schoolId!, responses);
   return results.disclosure.release(group, withholdMeasures(groupReport(sums, results.layout, results.wave.k), withheld));
+}
+
+export interface SchoolResponse {
+  answers: (number | null)[];
+  background: Record<string, string>;
+}
+
+/**
+ * One school's sealed responses, which its breakdowns are computed from: read once per dashboard
+ * for all its breakdown groups (read per group, parsing the same arrays again was the largest cost
+ * of a warm dashboard when many schools open theirs at once).
+ */
+export function schoolResponses(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolResponse[]> {
+  return db.selectFrom('response').select(['answers', 'background']).where('wave_id', '=', waveId).where('school_id', '=', schoolId).execute();
 }

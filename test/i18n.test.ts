@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasKey, LANGS } from '../server/i18n.ts';
+import { hasKey, LANGS, translator } from '../server/i18n.ts';
 
 function files(dir: string, ext: string[]): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -32,5 +32,17 @@ describe('message catalogues', () => {
     // A plural key exists as its forms (`key_one`, `key_other`), chosen by the `count` it is given.
     const missing = [...used].flatMap((key) => LANGS.filter((l) => !hasKey(l, key) && !hasKey(l, `${key}_other`)).map((l) => `${l}:${key}`));
     expect(missing).toEqual([]);
+  });
+
+  it('remembers messages by key and options: the same question gets the same answer, a different count or value a different one', () => {
+    const t = translator('nl');
+    expect(translator('nl')).toBe(t);
+    for (let i = 0; i < 2; i++) {
+      expect(t('dashboard.glance.alike', { count: 1, benchmark: 'X' })).toBe('Het andere thema verschilt niet duidelijk van X.');
+      expect(t('dashboard.glance.alike', { count: 3, benchmark: 'X' })).toBe("De andere 3 thema's verschillen niet duidelijk van X.");
+      expect(t('dashboard.glance.alike', { count: 3, benchmark: 'Y' })).toBe("De andere 3 thema's verschillen niet duidelijk van Y.");
+      expect(t('dashboard.mean')).toBe('Gemiddelde');
+      expect(translator('en')('dashboard.mean')).toBe('Mean');
+    }
   });
 });

@@ -37,10 +37,11 @@ const ANONYMOUS_TABLES: Record<string, Record<string, string>> = {
   encrypted_response: { wave_id: 'uuid', school_id: 'uuid', box: 'bytea' },
   encrypted_comment: { wave_id: 'uuid', school_id: 'uuid', box: 'bytea' },
   wave_key: { wave_id: 'uuid', wrapped: 'bytea', master_key_id: 'text' },
-  wave_school: { wave_id: 'uuid', school_id: 'uuid', codes_issued: 'integer', codes_spent: 'integer' },
+  // codes_handed_out: slips handed out, a count staff enter per school (issue 17; docs/storage.md).
+  wave_school: { wave_id: 'uuid', school_id: 'uuid', codes_issued: 'integer', codes_spent: 'integer', codes_handed_out: 'integer' },
 };
-/** The only time columns in the whole schema, none in a table above; each says when staff did something. */
-const TIME_COLUMNS = ['app_user.last_failed_login_at', 'app_user.locked_until', 'audit_log.at', 'session.created_at', 'session.expires_at', 'wave.created_at'];
+/** The only time columns in the whole schema, none in a table above; each says when staff did or plan something. */
+const TIME_COLUMNS = ['app_user.last_failed_login_at', 'app_user.locked_until', 'audit_log.at', 'session.created_at', 'session.expires_at', 'wave.created_at', 'wave.planned_close'];
 const TIME_OR_ADDRESS = /^(date|time|timestamp|interval|inet|cidr|macaddr|pg_lsn|xid|xid8|tid|txid_snapshot|pg_snapshot)/;
 
 const teacherHeaders = (i: number, extra: Record<string, string> = {}) => ({

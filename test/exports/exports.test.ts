@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Papa from 'papaparse';
-import yauzl from 'yauzl';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
@@ -20,6 +19,7 @@ import { loadWaveResults } from '../../server/results/wave-results.ts';
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
+import { unzip } from '../helpers/zip.ts';
 import {
   aggregateAnswersR3,
   groupReport,
@@ -72,29 +72,6 @@ function expectStat(cell: string | undefined, s: Stat | number, label: string): 
   }
   expect(cell, label).toMatch(/^-?\d+(\.\d{1,6})?$/);
   expect(Math.abs(Number(cell) - s.value), `${label}: ${cell} vs ${s.value}`).toBeLessThanOrEqual(TOL);
-}
-
-function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const files = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const parts: Buffer[] = [];
-          stream.on('data', (c: Buffer) => parts.push(c));
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(parts));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
 }
 
 /** A small questionnaire of its own lineage: a two-item theme (one reverse item) and a one-item theme. */

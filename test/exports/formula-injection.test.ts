@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Papa from 'papaparse';
-import yauzl from 'yauzl';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
@@ -16,6 +15,7 @@ import { escapeFormula, formatCell } from '../../server/exports/csv.ts';
 import type { Column } from '../../server/exports/columns.ts';
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
+import { unzip } from '../helpers/zip.ts';
 
 /**
  * Issue 16: CSV formula injection. A school named `=HYPERLINK("http://x","y")` (and a wave, a
@@ -89,29 +89,6 @@ async function seed(db: Kysely<Database>) {
     waveIds.push(waveId);
   }
   return { waveIds, schoolIds };
-}
-
-function unzip(buffer: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const files = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const parts: Buffer[] = [];
-          stream.on('data', (c: Buffer) => parts.push(c));
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(parts));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(files));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;

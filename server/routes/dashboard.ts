@@ -5,6 +5,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { schoolOverviews } from '../results/overview.ts';
 import { schoolWaveResults } from '../results/school-view.ts';
 import { dashboardView } from '../views/dashboard.ts';
+import { reportPageCss } from '../views/report-page.ts';
+import { loadWaveResults } from '../results/wave-results.ts';
 import { PPTX_TYPE, slidesFilename, slidesFor } from '../views/slides.ts';
 import { overviewView } from '../views/overview.ts';
 import { translator } from '../i18n.ts';
@@ -19,6 +21,7 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 /** A number as shown (server/views/format.ts `Shown`). */
 const Shown = Type.Object({ text: Type.String(), value: Nullable(Type.Number()), rule: Nullable(Type.String()) });
 const Numbers = Type.Array(Nullable(Type.Number()));
+
 /** A school's wave page; `done` says what was just saved (the handed-out count of a running wave). */
 const WavePageQuery = Type.Object({ lang: LangField, done: Type.Optional(Type.Literal('handedOut')) }, { additionalProperties: false });
 /**
@@ -159,7 +162,17 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
     await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
     const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
-    return reply.page('report', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/report.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+    const styles = ['/static/dashboard.css', '/static/report.css', `/schools/${schoolId}/waves/${waveId}/report-page.css`];
+    return reply.page('report', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles, scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+  });
+
+  /** The printed report's running header: school and wave on every page (server/views/report-page.ts). */
+  app.get('/schools/:schoolId/waves/:waveId/report-page.css', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+    const school = (await loadWaveResults(db, waveId)).schools.get(schoolId)!;
+    reply.type('text/css; charset=utf-8');
+    return reportPageCss(school.name, wave.name);
   });
 
   /** The report as slides for the LOC (issue 17): same access, same sealed-only rule, same view-model. */

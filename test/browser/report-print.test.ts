@@ -216,7 +216,8 @@ async function inspectPngs(context: BrowserContext, files: string[], margins: { 
                 const i = (y * width + x) * 4;
                 if (px[i]! >= near && px[i + 1]! >= near && px[i + 2]! >= near) continue;
                 ink++;
-                if (x < box.left || x >= box.right || y < box.top || y >= box.bottom) {
+                // The side margins only: the top and bottom ones hold the running header and the page number.
+                if (x < box.left || x >= box.right) {
                   inMargin++;
                   if (marginSpots.length < 5) marginSpots.push(`(${x},${y})`);
                 }
@@ -303,6 +304,12 @@ describe.runIf(browserAvailable)(`the printed report fits A4 whatever the window
         .sort()
         .map((n) => `${dir}/${n}`);
       expect(pngs.length, 'pages').toBeGreaterThan(1);
+      // Every page says whose report it is and which page of how many (the @page margin boxes).
+      pngs.forEach((_, i) => {
+        const text = execFileSync('pdftotext', ['-f', String(i + 1), '-l', String(i + 1), pdf, '-'], { encoding: 'utf8' });
+        expect(text, `page ${i + 1}: running header`).toContain('Demo Atheneum Scheldeland · Demo najaar 2025');
+        expect(text, `page ${i + 1}: page number`).toMatch(new RegExp(`(^|\\s)${i + 1}\\s*/\\s*${pngs.length}(\\s|$)`));
+      });
       const pages = await inspectPngs(context!, pngs, margins, dpi);
       pages.forEach((p, i) => {
         const file = pngs[i]!;

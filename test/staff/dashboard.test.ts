@@ -44,6 +44,7 @@ describe(`rep dashboards (${storeKind})`, () => {
       `/schools/${schoolId}`,
       `/schools/${schoolId}/waves/${sealedWaveId}`,
       `/schools/${schoolId}/waves/${sealedWaveId}/report`,
+      `/schools/${schoolId}/waves/${sealedWaveId}/report-page.css`,
       `/api/schools/${schoolId}/waves/${sealedWaveId}`,
       `/schools/${schoolId}/waves/${openWaveId}`,
     ];
@@ -170,6 +171,7 @@ describe(`rep dashboards (${storeKind})`, () => {
     expect(view.chart.favourable.kind).toEqual(view.themes.map((th: { verdictKind: string }) => th.verdictKind));
     expect(view.chart.favourable.school).toEqual(view.themes.map((th: { favourable: { value: number } }) => th.favourable.value));
     expect(view.chart.favourable.benchmark).toEqual(view.themes.map((th: { benchmarkFavourable: { value: number } }) => th.benchmarkFavourable.value));
+    expect(view.chart.favourable.network).toEqual(view.themes.map((th: { networkFavourable: { value: number } }) => th.networkFavourable.value));
     const changes = view.glance.sentences.find((s: { text: string }) => s.text.startsWith('Grootste veranderingen'));
     expect(changes.themes.length).toBeGreaterThan(0);
     for (const th of changes.themes) expect(th.value).toMatch(/^[+−]?\d,\d\d, (significant|niet significant)$/);

@@ -9,6 +9,7 @@ export function reportPageCss(schoolName: string, waveName: string): string {
 }
 
 export function cssString(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
   const escaped = text.replace(/["\\]/g, '\\$&').replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `);
   return `"${escaped}"`;
 }

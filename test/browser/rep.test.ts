@@ -28,6 +28,15 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     await page.getByRole('link', { name: 'Demo Atheneum Scheldeland' }).click();
     await page.getByRole('link', { name: 'Demo najaar 2025', exact: true }).click();
     await page.waitForSelector('figure[data-chart="themes"]:not([hidden]) canvas');
+    // "At a glance" comes first: right after the heading, and on a phone within the first screen.
+    const glanceFirst = () => page.evaluate(() => {
+      const h1 = document.querySelector('main h1')!;
+      const glance = document.querySelector('section.glance')!;
+      return { next: h1.nextElementSibling === glance, top: glance.getBoundingClientRect().top + window.scrollY, items: glance.querySelectorAll('li').length };
+    });
+    const wide = await glanceFirst();
+    expect(wide.next).toBe(true);
+    expect(wide.items).toBeGreaterThan(2);
     expect(await page.getAttribute('html', 'lang')).toBe('nl');
     expect(await page.textContent('table.themes')).toMatch(/\d,\d\d/); // decimal comma in Dutch
     await expectAccessible(page, 'dashboard (nl)');
@@ -40,6 +49,7 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     await expectAccessible(page, 'dashboard (en)');
 
     await page.setViewportSize({ width: 360, height: 740 });
+    expect((await glanceFirst()).top).toBeLessThan(740);
     await page.screenshot({ path: `${SHOTS}/dashboard-360.png`, fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     // On a phone the wide tables scroll sideways: each such region must be reachable by keyboard

@@ -50,6 +50,30 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
 
     await page.setViewportSize({ width: 360, height: 740 });
     expect((await glanceFirst()).top).toBeLessThan(740);
+    // No chart label drawn past the canvas's edge: each fits the room its axis has.
+    await page.waitForTimeout(300); // Chart.js follows its box on the next frames
+    const clipped = await page.evaluate(() => {
+      type Scale = { ticks: Array<{ label: string | string[] }>; width: number; left: number; options: { ticks: { font: unknown } } };
+      const chartjs = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { indexAxis?: string }; scales: Record<string, Scale>; ctx: CanvasRenderingContext2D } | undefined; helpers: { toFont(f: unknown): { string: string } } } }).Chart;
+      const out: string[] = [];
+      let checked = 0;
+      for (const canvas of document.querySelectorAll<HTMLCanvasElement>('figure[data-chart]:not([hidden]) canvas')) {
+        const chart = chartjs.getChart(canvas);
+        if (!chart || chart.options.indexAxis !== 'y') continue;
+        const y = chart.scales['y']!;
+        chart.ctx.save();
+        chart.ctx.font = chartjs.helpers.toFont(y.options.ticks.font).string;
+        for (const t of y.ticks) {
+          checked++;
+          const text = Array.isArray(t.label) ? t.label.join(' ') : t.label;
+          if (chart.ctx.measureText(text).width > y.width + y.left) out.push(text);
+        }
+        chart.ctx.restore();
+      }
+      return { out, checked };
+    });
+    expect(clipped.checked).toBeGreaterThan(40);
+    expect(clipped.out).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/dashboard-360.png`, fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     // On a phone the wide tables scroll sideways: each such region must be reachable by keyboard

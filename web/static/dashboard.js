@@ -14,6 +14,18 @@
   Chart.defaults.locale = document.documentElement.lang === 'nl' ? 'nl-BE' : 'en-GB';
   var charts = [];
 
+  // A label longer than the room beside the bars is shortened with an ellipsis rather than drawn
+  // past the canvas's edge (on a phone, a question takes more than the whole width). A closing
+  // "(…)" — the mark of a negatively worded question — is kept while there is room for some text.
+  function fitLabel(value) {
+    var label = this.getLabelForValue(value);
+    var room = Math.max(10, Math.min(48, Math.floor((this.chart.width * 0.45) / 6.5)));
+    if (label.length <= room) return label;
+    var mark = / \([^()]*\)$/.exec(label);
+    if (mark && room - mark[0].length >= 8) return label.slice(0, room - mark[0].length - 1) + '…' + mark[0];
+    return label.slice(0, room - 1) + '…';
+  }
+
   function show(figure) {
     figure.hidden = false;
     return figure.querySelector('canvas');
@@ -36,7 +48,7 @@
       },
       options: {
         indexAxis: 'y', responsive: true, maintainAspectRatio: false,
-        scales: { x: { min: 1, max: 5, ticks: { stepSize: 1 } }, y: { ticks: { autoSkip: false } } },
+        scales: { x: { min: 1, max: 5, ticks: { stepSize: 1 } }, y: { ticks: { autoSkip: false, callback: fitLabel } } },
         plugins: { legend: { position: 'bottom' } }
       }
     }));
@@ -64,7 +76,7 @@
       },
       options: {
         indexAxis: 'y', responsive: true, maintainAspectRatio: false,
-        scales: { x: { min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } }, y: { ticks: { autoSkip: false } } },
+        scales: { x: { min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } }, y: { ticks: { autoSkip: false, callback: fitLabel } } },
         plugins: { legend: { position: 'bottom', labels: { usePointStyle: true } } }
       }
     }));
@@ -82,7 +94,7 @@
       },
       options: {
         indexAxis: 'y', responsive: true, maintainAspectRatio: false,
-        scales: { x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } }, y: { stacked: true, ticks: { autoSkip: false, callback: function (v) { var l = this.getLabelForValue(v); return l.length > 48 ? l.slice(0, 46) + '…' : l; } } } },
+        scales: { x: { stacked: true, min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } } }, y: { stacked: true, ticks: { autoSkip: false, callback: fitLabel } } },
         plugins: { legend: { position: 'bottom' } }
       }
     }));

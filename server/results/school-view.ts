@@ -39,6 +39,8 @@ export interface SchoolWaveResults {
     /** per trend point: the wave's name, same order as `trend` */
     trendWaves: Array<{ id: string; name: string }>;
   }>;
+  /** the school's previous sealed wave of this lineage, with its % favourable per theme (this wave's themes), as that wave released them */
+  previous: { id: string; name: string; favourable: Disclosed<Stat[]> } | null;
   breakdowns: Array<{ breakdown: DisclosedBreakdown; groups: Array<{ categories: ReadonlyArray<string | null>; other: boolean; respondents: Disclosed<number>; report: Disclosed<GroupReport> }> }>;
   comments: Disclosed<readonly string[]>;
 }
@@ -80,6 +82,8 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
   const bench = await groupResults(db, results, benchGroup);
   const network = await groupResults(db, results, d.network());
   const history = await schoolHistory(db, results, schoolId);
+  const before = history.length >= 2 ? history[history.length - 2]! : null;
+  const previous = before ? { id: before.id, name: before.name, favourable: await favourableIn(db, before.id, schoolId, results) } : null;
   const means = schoolThemeMeans(results);
 
   const themes = results.layout.themes.map((theme, ti) => {
@@ -120,6 +124,7 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     benchmark: { id: info.benchmarkGroup, report: bench, schools: d.release(benchGroup, benchGroup.schoolIds.length) },
     network,
     themes,
+    previous,
     breakdowns,
     comments: d.comments(schoolId, commentRows.map((c) => c.text)),
   };
@@ -160,4 +165,19 @@ async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolI
     out.push({ id: w.id, name: w.name, k: r.wave.k, summaries: r.disclosure.release(group, summaries) });
   }
   return out;
+}
+
+/**
+ * A school's % favourable per theme in an earlier wave, on the themes of the wave viewed (matched by
+ * id; a theme that wave did not ask is no-data), released or withheld as that wave decided.
+ */
+async function favourableIn(db: Kysely<Database>, waveId: string, schoolId: string, current: WaveResults): Promise<Disclosed<Stat[]>> {
+  const earlier = await loadWaveResults(db, waveId);
+  const report = await groupResults(db, earlier, earlier.disclosure.school(schoolId));
+  return mapDisclosed(report, (r) =>
+    current.layout.themes.map((t) => {
+      const ti = earlier.layout.themes.findIndex((x) => x.id === t.id);
+      return ti < 0 ? unavailable('no-data') : r.themes[ti]!.favourable;
+    }),
+  );
 }

@@ -200,7 +200,18 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
       benchmark: themes.map((th) => th.benchmarkFavourable.value),
       network: themes.map((th) => th.networkFavourable.value),
       kind: themes.map((th) => th.verdictKind),
-      legend: { higher: t('dashboard.chartHigher', { benchmark: benchmarkLabel }), alike: t('dashboard.chartAlike'), lower: t('dashboard.chartLower', { benchmark: benchmarkLabel }) },
+      // The school in its previous wave: the change since then, on the same scale.
+      previous: themes.map((_, ti) => {
+        const p = data.previous?.favourable;
+        const stat = p && p.kind === 'value' ? p.value[ti]! : null;
+        return stat && stat.ok ? stat.value : null;
+      }),
+      legend: {
+        higher: t('dashboard.chartHigher', { benchmark: benchmarkLabel }),
+        alike: t('dashboard.chartAlike'),
+        lower: t('dashboard.chartLower', { benchmark: benchmarkLabel }),
+        previous: data.previous ? t('dashboard.chartPrevious', { wave: data.previous.name }) : '',
+      },
     },
     scale: q.scales[0]!.labels.map((l) => l[lang]),
     items: themes.map((th) => ({

@@ -66,6 +66,13 @@ describe(`a wave's trend includes the wave itself (${storeKind})`, () => {
     expect(glance[0]!.text).toMatch(/^Respons: 12 antwoorden van \d+ gedrukte codes \(\d+ %; hoeveel er uitgedeeld werden, is niet ingevuld\)$/);
     expect(glance[1]!.text).toMatch(/^Minder dan 50 % van de uitgedeelde codes werd gebruikt/);
 
+    // The % favourable chart shows the school in the previous wave, as that wave's own dashboard does.
+    const shownBefore = dashboardView(second, 'nl', translator('nl'));
+    const chart = JSON.parse(dashboardView(view, 'nl', translator('nl')).chartJson) as { favourable: { previous: Array<number | null>; legend: { previous: string } } };
+    expect(chart.favourable.previous).toEqual(shownBefore.themes.map((th) => th.favourable.value));
+    expect(chart.favourable.previous.every((v) => typeof v === 'number')).toBe(true);
+    expect(chart.favourable.legend.previous).toBe(`School in ${secondName}`);
+
     // A school nobody answered for in the third wave: why nothing can be said is said once.
     const silent = dashboardView(await schoolWaveResults(db, third, schoolIds[1]!), 'nl', translator('nl'));
     expect(silent.respondents.rule).toBe('R1');

@@ -72,7 +72,9 @@
         datasets: bars.concat([
           { type: 'scatter', label: data.legend.benchmark, data: points(f.benchmark), pointStyle: 'line', rotation: 90, radius: 12, borderWidth: 3, borderColor: INK, backgroundColor: INK, order: 1 },
           { type: 'scatter', label: data.legend.network, data: points(f.network), pointStyle: 'rectRot', radius: 6, borderColor: INK, backgroundColor: '#fff', borderWidth: 2, order: 0 }
-        ])
+        ]).concat(f.previous.some(function (v) { return v !== null; })
+          ? [{ type: 'scatter', label: f.legend.previous, data: points(f.previous), pointStyle: 'circle', radius: 5, borderColor: '#0b5cab', backgroundColor: '#fff', borderWidth: 2, order: 0 }]
+          : [])
       },
       options: {
         indexAxis: 'y', responsive: true, maintainAspectRatio: false,

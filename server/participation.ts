@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, WaveStatus } from './db/schema.ts';
 import { problem, type Checked } from './problems.ts';
 import { recordAction, type Actor } from './audit-log.ts';
-import { WaveError } from './waves.ts';
+import { responseCounts, WaveError } from './waves.ts';
 
 /**
  * How a school's wave is going while it runs (issue 17): counts only (R1 allows nothing else
@@ -32,14 +32,11 @@ export async function participation(db: Kysely<Database>, waveId: string, school
     .where('wave_school.school_id', '=', schoolId)
     .executeTakeFirst();
   if (!row) return null;
-  const { rows } = await sql<{ n: number }>`
-    select count(*)::int as n from (
-      select 1 from encrypted_response where wave_id = ${waveId} and school_id = ${schoolId}
-      union all select 1 from response where wave_id = ${waveId} and school_id = ${schoolId}) r`.execute(db);
+  const counted = await responseCounts(db, waveId, schoolId);
   return {
     waveName: row.name,
     status: row.status,
-    responses: Number(rows[0]?.n ?? 0),
+    responses: counted.get(schoolId) ?? 0,
     codesIssued: row.codes_issued,
     codesHandedOut: row.codes_handed_out,
     responseTarget: row.response_target,

@@ -314,14 +314,8 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
     .where('spent', '=', true)
     .groupBy('school_id')
     .execute();
-  // An open wave's responses are still sealed boxes; a sealed wave's are rows of `response`.
-  const { rows: responses } = await sql<{ school_id: string; n: number }>`
-    select school_id, count(*)::int as n from (
-      select school_id from encrypted_response where wave_id = ${waveId}
-      union all select school_id from response where wave_id = ${waveId}) r
-    group by school_id`.execute(db);
+  const responsesBy = await responseCounts(db, waveId);
   const spentBy = new Map(spent.map((r) => [r.school_id, Number(r.n)]));
-  const responsesBy = new Map(responses.map((r) => [r.school_id, Number(r.n)]));
   return {
     ...summary,
     participants: schools.map((s) => ({
@@ -335,4 +329,18 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
       responses: responsesBy.get(s.id) ?? 0,
     })),
   };
+}
+
+/**
+ * Responses a wave has received, per school (only `schoolId`'s when given): counted, never opened.
+ * An open wave's responses are still sealed boxes; a sealed wave's are rows of `response`.
+ */
+export async function responseCounts(db: Kysely<Database>, waveId: string, schoolId?: string): Promise<Map<string, number>> {
+  const school = schoolId === undefined ? sql`` : sql` and school_id = ${schoolId}`;
+  const { rows } = await sql<{ school_id: string; n: number }>`
+    select school_id, count(*)::int as n from (
+      select school_id from encrypted_response where wave_id = ${waveId}${school}
+      union all select school_id from response where wave_id = ${waveId}${school}) r
+    group by school_id`.execute(db);
+  return new Map(rows.map((r) => [r.school_id, Number(r.n)]));
 }

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { COPY_HEADER, CopyWriter, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText } from './db/copy.ts';
+import { COPY_HEADER, CopyWriter, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from './db/copy.ts';
 import { BOX_OVERHEAD, boxContext, BoxError, boxOpener, commentText, decodeResponse, encodeResponse, type ResponsePlain } from './encryption/boxes.ts';
 import type { SchoolTally } from './results/frozen-wave.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
@@ -24,36 +24,75 @@ export interface Boxes {
   count: number;
 }
 
-export function readBoxes(data: Buffer): Boxes {
-  const schools: string[] = [];
+/**
+ * Collects boxes row by row as `copyOut` visits them (`select school_id, box`): each box is copied
+ * into one buffer, `expectedBytes` long if the caller knows (fresh memory is dear: `copy-out.ts`).
+ */
+export class BoxReader {
+  private data: Buffer;
+  private used = 0;
+  private readonly schools: string[] = [];
+  /** the schools' ids, 16 bytes each, in `schools` order */
+  private schoolIds = Buffer.alloc(16 * 64);
   // Schools by the first 48 bits of their id, checked in full (a network has a few thousand).
-  const known = new Map<number, number[]>();
-  const schoolOf = (at: number): number => {
-    const prefix = data.readUIntBE(at, 6);
-    const candidates = known.get(prefix) ?? [];
-    for (const index of candidates) if (data.compare(data, at, at + 16, boxStartOfSchool[index]!, boxStartOfSchool[index]! + 16) === 0) return index;
-    candidates.push(schools.length);
-    known.set(prefix, candidates);
-    boxStartOfSchool.push(at);
-    schools.push(uuidText(data.subarray(at, at + 16)));
-    return schools.length - 1;
-  };
-  const boxStartOfSchool: number[] = [];
-  let size = 1024;
-  let school = new Uint32Array(size);
-  let start = new Uint32Array(size);
-  let end = new Uint32Array(size);
-  const count = forEachCopyRow(data, (s, e, row) => {
-    if (row === size) {
-      size *= 2;
-      [school, start, end] = [grow(school, size), grow(start, size), grow(end, size)];
-    }
+  private readonly known = new Map<number, number[]>();
+  private size = 1024;
+  private school = new Uint32Array(this.size);
+  private start = new Uint32Array(this.size);
+  private end = new Uint32Array(this.size);
+  private count = 0;
+
+  constructor(expectedBytes = 1 << 20) {
+    this.data = Buffer.allocUnsafe(Math.max(expectedBytes, 64));
+  }
+
+  readonly visit: CopyRowVisitor = (data, s, e) => {
     if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
-    school[row] = schoolOf(s[0]!);
-    start[row] = s[1]!;
-    end[row] = e[1]!;
-  });
-  return { data, schools, school, start, end, count };
+    if (s[1]! < 0) throw new BoxError('not a Schoolpols box');
+    const row = this.count++;
+    if (row === this.size) {
+      this.size *= 2;
+      [this.school, this.start, this.end] = [grow(this.school, this.size), grow(this.start, this.size), grow(this.end, this.size)];
+    }
+    this.school[row] = this.schoolOf(data, s[0]!);
+    const length = e[1]! - s[1]!;
+    if (this.used + length > this.data.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.data.length, this.used + length));
+      this.data.copy(bigger, 0, 0, this.used);
+      this.data = bigger;
+    }
+    this.start[row] = this.used;
+    this.used = put(this.data, this.used, data, s[1]!, e[1]!);
+    this.end[row] = this.used;
+  };
+
+  private schoolOf(data: Buffer, at: number): number {
+    const prefix = data.readUIntBE(at, 6);
+    const candidates = this.known.get(prefix) ?? [];
+    for (const index of candidates) if (data.compare(this.schoolIds, 16 * index, 16 * index + 16, at, at + 16) === 0) return index;
+    const index = this.schools.length;
+    if (16 * index + 16 > this.schoolIds.length) {
+      const bigger = Buffer.alloc(2 * this.schoolIds.length);
+      this.schoolIds.copy(bigger);
+      this.schoolIds = bigger;
+    }
+    data.copy(this.schoolIds, 16 * index, at, at + 16);
+    candidates.push(index);
+    this.known.set(prefix, candidates);
+    this.schools.push(uuidText(data.subarray(at, at + 16)));
+    return index;
+  }
+
+  boxes(): Boxes {
+    return { data: this.data, schools: this.schools, school: this.school, start: this.start, end: this.end, count: this.count };
+  }
+}
+
+/** The boxes of a whole binary COPY result. */
+export function readBoxes(data: Buffer): Boxes {
+  const reader = new BoxReader(data.length);
+  forEachCopyRow(data, reader.visit);
+  return reader.boxes();
 }
 
 function grow(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
@@ -206,7 +245,7 @@ export class ResponseRows {
     const rowMax = 46 + 16 + 24 + 6 * items + Math.max(0, ...fields.map((f) => f.length));
     const CHUNK = 1 << 20;
     const random = Buffer.alloc(16 * 4096);
-    let buf = Buffer.allocUnsafe(CHUNK + rowMax);
+    const buf = Buffer.allocUnsafe(CHUNK + rowMax);
     let at = put(buf, 0, COPY_HEADER, 0, COPY_HEADER.length);
     for (let n = 0; n < order.length; n++) {
       const i = order[n]!;
@@ -243,9 +282,9 @@ export class ResponseRows {
       for (let b = p + items; b < p + width; b++) key = key * 256 + plain[b]!;
       const background = backgroundOf.get(key)!;
       at = put(buf, at, background, 0, background.length);
+      // The buffer is reused: the copy sends a chunk before it asks for the next.
       if (at >= CHUNK) {
         yield buf.subarray(0, at);
-        buf = Buffer.allocUnsafe(CHUNK + rowMax);
         at = 0;
       }
     }
@@ -273,20 +312,62 @@ export class ResponseRows {
   }
 }
 
-/** A wave's comments — boxes, then plaintext rows — as binary COPY rows of `comment (wave_id, school_id, text)`. */
-export function* commentChunks(waveId: string, key: Buffer | null, boxes: Boxes, legacy: Array<{ schoolId: string; text: string }>, order: Uint32Array): Generator<Buffer> {
+/** A wave's comments as opened: each one's school (an index of `schools`) and text (UTF-8). */
+export interface OpenedComments {
+  schools: string[];
+  school: number[];
+  text: Buffer[];
+  /** boxes dropped because an earlier one had their nonce (see `dropCopies`) */
+  copies: number;
+}
+
+/**
+ * Opens comments row by row as `copyOut` visits them (`select school_id, box`), keeping only their
+ * text: a network wave's comment boxes are 80 MB of padding, never held at once. A box whose nonce
+ * an earlier one had is dropped and counted, as `dropCopies` does for responses.
+ */
+export function commentReader(waveId: string, key: Buffer | null): { visit: CopyRowVisitor; opened: OpenedComments } {
+  const opened: OpenedComments = { schools: [], school: [], text: [], copies: 0 };
+  const schoolIndex = new Map<string, { index: number; context: Buffer }>();
+  const nonces = new Set<string>();
+  const open = key ? boxOpener(key) : null;
+  const visit: CopyRowVisitor = (data, s, e) => {
+    if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
+    if (s[1]! < 0 || e[1]! - s[1]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
+    if (!open) throw new Error(`wave ${waveId} holds encrypted comments but no data key`);
+    const nonce = data.toString('latin1', s[1]! + 1, s[1]! + 25);
+    if (nonces.has(nonce)) {
+      opened.copies++;
+      return;
+    }
+    nonces.add(nonce);
+    const id = data.toString('hex', s[0]!, e[0]!);
+    let school = schoolIndex.get(id);
+    if (!school) {
+      const schoolId = uuidText(data.subarray(s[0]!, e[0]!));
+      school = { index: opened.schools.push(schoolId) - 1, context: boxContext({ kind: 'comment', waveId, schoolId }) };
+      schoolIndex.set(id, school);
+    }
+    opened.school.push(school.index);
+    opened.text.push(Buffer.from(commentText(open(school.context, data, s[1]!, e[1]!))));
+  };
+  return { visit, opened };
+}
+
+/** A wave's comments — opened, then plaintext rows — as binary COPY rows of `comment (wave_id, school_id, text)`. */
+export function* commentChunks(waveId: string, comments: OpenedComments, legacy: Array<{ schoolId: string; text: string }>, order: Uint32Array): Generator<Buffer> {
   const out = new CopyWriter();
   const wave = uuidBytes(waveId);
-  const schoolBytes = boxes.schools.map(uuidBytes);
-  const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'comment', waveId, schoolId }));
+  const schoolBytes = comments.schools.map(uuidBytes);
+  const count = comments.text.length;
   for (const i of order) {
     out.row(3);
     out.bytes(wave);
-    if (i < boxes.count) {
-      out.bytes(schoolBytes[boxes.school[i]!]!);
-      out.bytes(commentText(open(i)));
+    if (i < count) {
+      out.bytes(schoolBytes[comments.school[i]!]!);
+      out.bytes(comments.text[i]!);
     } else {
-      const row = legacy[i - boxes.count]!;
+      const row = legacy[i - count]!;
       out.bytes(uuidBytes(row.schoolId));
       out.bytes(Buffer.from(row.text));
     }

@@ -2,14 +2,14 @@ import { randomFillSync } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { partitionName } from './db/partitions.ts';
 import { withCopySession, type CopySession } from './db/copy.ts';
-import { commentChunks, dropCopies, readBoxes, ResponseRows } from './sealed-rows.ts';
+import { BoxReader, commentChunks, commentReader, dropCopies, ResponseRows } from './sealed-rows.ts';
 import type { Database } from './db/schema.ts';
 import { recordAction, type Actor } from './audit-log.ts';
 import { freezeWave } from './results/frozen-wave.ts';
 import { storeSealedResults } from './results/wave-results.ts';
 import { getQuestionnaire } from './questionnaires.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
-import { BoxError } from './encryption/boxes.ts';
+import { BOX_OVERHEAD, BoxError, responseLength } from './encryption/boxes.ts';
 import { WaveKeyUnavailable, type WaveKeys } from './encryption/wave-keys.ts';
 import { WaveError } from './waves.ts';
 
@@ -67,9 +67,9 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       await replacePartition(trx, 'response', waveId, (fresh) =>
         session.copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(shuffled(identity(responses.count)))).catch(refused),
       );
-      const comments = got.comments.count + got.legacyComments.length;
+      const comments = got.comments.text.length + got.legacyComments.length;
       await replacePartition(trx, 'comment', waveId, (fresh) =>
-        session.copyIn(`copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`, commentChunks(waveId, got.key, got.comments, got.legacyComments, shuffled(identity(comments)))).catch(refused),
+        session.copyIn(`copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`, commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments)))).catch(refused),
       );
       for (const table of ['encrypted_response', 'encrypted_comment'] as const) await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
       await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
@@ -85,45 +85,51 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
 }
 
 /**
- * Everything the wave received and the key that opens it: the boxes, read in binary COPY format,
- * plus any plaintext rows a wave opened before encryption existed still holds (the anonymity audit
- * reports those). Responses are opened here, comments as they are written. Boxes stored twice are
- * dropped (`dropCopies`) and counted. The wave's spent codes become a count per school meanwhile.
+ * Everything the wave received, opened: the boxes, read in binary COPY format, plus any plaintext
+ * rows a wave opened before encryption existed still holds (the anonymity audit reports those).
+ * Boxes stored twice are dropped (`dropCopies`) and counted. The wave's spent codes become a count
+ * per school meanwhile.
  */
 async function received(trx: Kysely<Database>, session: CopySession, keys: WaveKeys, q: Questionnaire, waveId: string) {
-  const read = async (table: 'encrypted_response' | 'encrypted_comment') =>
-    readBoxes(await session.copyOut(`copy (select school_id, box from "${partitionName(table, waveId)}") to stdout (format binary)`));
-  const responseBoxes = await read('encrypted_response');
+  const boxesOf = (table: 'encrypted_response' | 'encrypted_comment') => `select school_id, box from "${partitionName(table, waveId)}"`;
+  const { count } = await sql<{ count: number }>`select count(*)::int as count from ${sql.id(partitionName('encrypted_response', waveId))}`
+    .execute(trx)
+    .then((r) => r.rows[0]!);
+  // Every response box of a questionnaire has one length: the buffer is made once, to size.
+  const reader = new BoxReader(count * (BOX_OVERHEAD + responseLength(q)));
+  await session.copyOut(`copy (${boxesOf('encrypted_response')}) to stdout (format binary)`, reader.visit);
+  const responseBoxes = reader.boxes();
   const copies = dropCopies(responseBoxes);
   // The key is needed only when there are boxes to open (a wave nobody answered closes without it).
-  const dataKey = async () => {
-    const key = await keys.dataKey(trx, waveId, { create: false });
+  const commented = await sql<{ any: boolean }>`select exists (select 1 from ${sql.id(partitionName('encrypted_comment', waveId))}) as any`.execute(trx);
+  let key: Buffer | null = null;
+  if (responseBoxes.count > 0 || commented.rows[0]!.any) {
+    key = await keys.dataKey(trx, waveId, { create: false });
     if (!key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
-    return key;
-  };
-  let key = responseBoxes.count > 0 ? await dataKey() : null;
+  }
   const legacyResponses = (await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()).map((r) => ({
     schoolId: r.school_id,
     answers: r.answers,
     background: r.background,
   }));
   const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map((c) => ({ schoolId: c.school_id, text: c.text }));
-  // While Node opens the responses, PostgreSQL counts the spent codes and reads the comments (both
-  // queued on the connection now; their replies are taken in between slices of the opening).
+  // While Node opens the responses, PostgreSQL counts the spent codes and sends the comments (both
+  // queued on the connection now; comments are opened as they arrive, in between slices of the
+  // opening, and only their text is kept).
   const counting = sql`
     update wave_school ws set codes_spent = ws.codes_spent + c.n
     from (select school_id, count(*)::int as n from access_code
           where wave_id = ${waveId} and spent group by school_id) c
     where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-  const reading = read('encrypted_comment');
+  const comments = commentReader(waveId, key);
+  const reading = session.copyOut(`copy (${boxesOf('encrypted_comment')}) to stdout (format binary)`, comments.visit);
   // Awaited below; these only keep an early failure from going unobserved while the opening runs.
   counting.catch(() => {});
   reading.catch(() => {});
   const responses = await ResponseRows.open(q, waveId, key, responseBoxes, legacyResponses);
   await counting;
-  const comments = await reading;
-  if (comments.count > 0) key ??= await dataKey();
-  return { key, responses, comments, legacyComments, copies: copies + dropCopies(comments) };
+  await reading;
+  return { responses, comments: comments.opened, legacyComments, copies: copies + comments.opened.copies };
 }
 
 const identity = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);

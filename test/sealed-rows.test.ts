@@ -4,9 +4,10 @@
  * stored twice must be kept exactly once, in the place it was first read.
  */
 import { describe, expect, it } from 'vitest';
-import { CopyWriter, uuidBytes } from '../server/db/copy.ts';
-import { dropCopies, readBoxes } from '../server/sealed-rows.ts';
-import { BOX_OVERHEAD } from '../server/encryption/boxes.ts';
+import { randomBytes } from 'node:crypto';
+import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes } from '../server/db/copy.ts';
+import { commentReader, dropCopies, readBoxes } from '../server/sealed-rows.ts';
+import { BOX_OVERHEAD, BoxError, encodeComment, seal } from '../server/encryption/boxes.ts';
 
 const schoolA = '11111111-2222-4333-8444-555555555555';
 // The same first 48 bits as A; only the rest differs.
@@ -66,5 +67,81 @@ describe('reading a wave’s boxes for sealing', () => {
   it('refuses a box too short to be one', () => {
     const boxes = readBoxes(copyData([[schoolA, box(1, 1)], [schoolA, Buffer.alloc(BOX_OVERHEAD - 1)]]));
     expect(() => dropCopies(boxes)).toThrow(/not a Schoolpols box/);
+  });
+});
+
+describe('reading COPY data as it arrives, in pieces', () => {
+  // Rows of every shape the reader must put together: NULLs, empty fields, fields longer than a piece.
+  const rows: Array<Array<Buffer | null>> = [
+    [uuidBytes(schoolA), Buffer.alloc(300, 1)],
+    [uuidBytes(schoolB), null],
+    [Buffer.alloc(0), Buffer.alloc(7000, 2)],
+    [uuidBytes(schoolA), Buffer.from('x')],
+  ];
+  // Written by hand (the writer has no NULL): int16 field count, then int32 length (-1: NULL) and bytes.
+  const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+  const int32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  const data = Buffer.concat([
+    COPY_HEADER,
+    ...rows.flatMap((row) => [int16(row.length), ...row.flatMap((f) => (f ? [int32(f.length), f] : [int32(-1)]))]),
+    int16(-1),
+  ]);
+  const visitedIn = (pieces: number[]) => {
+    const seen: Array<Array<string | null>> = [];
+    const reader = new CopyRowReader((d, start, end) => seen.push(Array.from(start, (s, f) => (s < 0 ? null : d.toString('hex', s, end[f])))));
+    let at = 0;
+    for (const cut of [...pieces, data.length]) {
+      // Each piece is a view of a buffer that is overwritten afterwards, as a socket's would be.
+      const piece = Buffer.from(data.subarray(at, cut));
+      reader.push(piece, 0, piece.length);
+      piece.fill(0xee);
+      at = cut;
+    }
+    return { seen, count: reader.finish() };
+  };
+  const expected = rows.map((row) => row.map((f) => (f ? f.toString('hex') : null)));
+
+  it('visits every row whole, wherever the data is cut', () => {
+    for (let cut = 0; cut <= data.length; cut++) expect(visitedIn([cut])).toEqual({ seen: expected, count: rows.length });
+  });
+
+  it('visits every row whole when it comes a byte or a few at a time', () => {
+    for (const step of [1, 3, 17, 1000]) {
+      const cuts = Array.from({ length: Math.floor((data.length - 1) / step) }, (_, i) => (i + 1) * step);
+      expect(visitedIn(cuts)).toEqual({ seen: expected, count: rows.length });
+    }
+  });
+
+  it('says so when the data ends in the middle of a row', () => {
+    const reader = new CopyRowReader(() => {});
+    reader.push(data, 0, data.length - 5);
+    expect(() => reader.finish()).toThrow(/middle of a row/);
+  });
+});
+
+describe('opening a wave’s comments as they arrive', () => {
+  const waveId = '0f8e0000-0000-4000-8000-000000000001';
+  const key = randomBytes(32);
+  const comment = (schoolId: string, text: string) => seal(key, { kind: 'comment', waveId, schoolId }, encodeComment(100, text));
+
+  it('keeps only each comment’s text, drops a box stored twice and counts it', () => {
+    const first = comment(schoolA, 'te veel vergaderingen');
+    const rows: Array<[string, Buffer]> = [[schoolA, first], [schoolB, comment(schoolB, 'goede collega’s')], [schoolA, first]];
+    const { visit, opened } = commentReader(waveId, key);
+    forEachCopyRow(copyData(rows), visit);
+    expect(opened.text.map((t) => t.toString('utf8'))).toEqual(['te veel vergaderingen', 'goede collega’s']);
+    expect(opened.school.map((i) => opened.schools[i])).toEqual([schoolA, schoolB]);
+    expect(opened.copies).toBe(1);
+  });
+
+  it('refuses a comment moved to another school, and one under another key', () => {
+    const moved = commentReader(waveId, key);
+    expect(() => forEachCopyRow(copyData([[schoolB, comment(schoolA, 'verplaatst')]]), moved.visit)).toThrow(BoxError);
+    const other = commentReader(waveId, randomBytes(32));
+    expect(() => forEachCopyRow(copyData([[schoolA, comment(schoolA, 'andere sleutel')]]), other.visit)).toThrow(BoxError);
   });
 });

@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import copyStreams from 'pg-copy-streams';
 import type { Database } from './schema.ts';
+import { copyOut } from './copy-out.ts';
 
 /**
  * Bulk reads and writes in PostgreSQL's binary COPY format, inside a transaction, on both stores.
@@ -17,9 +17,15 @@ import type { Database } from './schema.ts';
 export interface CopySession {
   /** Every query of this Kysely runs on the session's connection (start its transaction here). */
   db: Kysely<Database>;
-  /** `COPY (…) TO STDOUT (FORMAT binary)`, the whole result. */
-  copyOut(statement: string): Promise<Buffer>;
-  /** `COPY … FROM STDIN (FORMAT binary)`, fed chunk by chunk (PostgreSQL stores while the next is made). */
+  /**
+   * `COPY (…) TO STDOUT (FORMAT binary)`, row by row as the data arrives: `visit` as for
+   * `forEachCopyRow`, but `data` is a buffer the next rows reuse. Resolves to the number of rows.
+   */
+  copyOut(statement: string, visit: CopyRowVisitor): Promise<number>;
+  /**
+   * `COPY … FROM STDIN (FORMAT binary)`, fed chunk by chunk (PostgreSQL stores while the next is
+   * made). A chunk is done with before the next is drawn, so a writer may reuse its buffer.
+   */
   copyIn(statement: string, chunks: Iterable<Buffer>): Promise<void>;
 }
 
@@ -46,13 +52,24 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
       });
       return await fn({
         db: pinned,
-        async copyOut(statement) {
-          const parts: Buffer[] = [];
-          for await (const part of client.query(copyStreams.to(statement))) parts.push(part as Buffer);
-          return Buffer.concat(parts);
+        async copyOut(statement, visit) {
+          const reader = new CopyRowReader(visit);
+          await copyOut(client, statement, (chunk, start, end) => reader.push(chunk, start, end));
+          return reader.finish();
         },
         async copyIn(statement, chunks) {
-          await pipeline(Readable.from(chunks), client.query(copyStreams.from(statement)));
+          const stream = client.query(copyStreams.from(statement));
+          const done = finished(stream);
+          // The next chunk is drawn only once this one has gone to the socket (its write callback):
+          // writers reuse one buffer, and fresh memory costs more to touch than to fill (issue 14).
+          const write = (chunk: Buffer) => new Promise<void>((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+          try {
+            for (const chunk of chunks) await Promise.race([write(chunk), done]);
+            stream.end();
+          } catch (err) {
+            stream.destroy(err as Error);
+          }
+          await done;
         },
       });
     } catch (err) {
@@ -70,12 +87,15 @@ export function registerPgliteCopy(db: Kysely<Database>, pglite: PGlite): void {
   openers.set(db, (fn) =>
     fn({
       db,
-      async copyOut(statement) {
+      async copyOut(statement, visit) {
         const result = await pglite.query(statement.replace(STDOUT, "to '/dev/blob'"));
-        return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+        return result.blob ? forEachCopyRow(Buffer.from(await result.blob.arrayBuffer()), visit) : 0;
       },
       async copyIn(statement, chunks) {
-        await pglite.query(statement.replace(STDIN, "from '/dev/blob'"), [], { blob: new Blob([...chunks] as Array<Uint8Array<ArrayBuffer>>) });
+        // Each chunk copied as it comes: writers reuse their buffer for the next.
+        const parts: Array<Uint8Array<ArrayBuffer>> = [];
+        for (const chunk of chunks) parts.push(Uint8Array.from(chunk));
+        await pglite.query(statement.replace(STDIN, "from '/dev/blob'"), [], { blob: new Blob(parts) });
       },
     }),
   );
@@ -89,11 +109,11 @@ export const COPY_HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]);
 /** smallint, the element type of a binary smallint[] */
 export const INT2_OID = 21;
 
-/**
- * Visits the rows of a binary COPY result without copying them: `start[f]`/`end[f]` are where
- * field f lies in `data` (start -1 for NULL). The arrays are reused from row to row.
- */
-export function forEachCopyRow(data: Buffer, visit: (start: Int32Array, end: Int32Array, row: number) => void): number {
+/** Where field f of a row lies: `data[start[f], end[f])` (start -1 for NULL); the arrays are reused from row to row. */
+export type CopyRowVisitor = (data: Buffer, start: Int32Array, end: Int32Array, row: number) => void;
+
+/** Visits the rows of a whole binary COPY result without copying them. */
+export function forEachCopyRow(data: Buffer, visit: CopyRowVisitor): number {
   if (data.length === 0) return 0;
   if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not binary COPY data');
   let at = SIGNATURE.length + 4;
@@ -112,7 +132,100 @@ export function forEachCopyRow(data: Buffer, visit: (start: Int32Array, end: Int
       end[f] = length < 0 ? -1 : at + length;
       if (length > 0) at += length;
     }
-    visit(start, end, row);
+    visit(data, start, end, row);
+  }
+}
+
+/**
+ * Visits the rows of binary COPY data that arrives in pieces. Rows that lie whole in a piece are
+ * visited where they lie; only a row split between pieces is put together, in a small buffer
+ * reused from row to row (nothing of the data is kept).
+ */
+export class CopyRowReader {
+  private pending = Buffer.allocUnsafe(1 << 14);
+  private size = 0;
+  private header = true;
+  private ended = false;
+  private rows = 0;
+  private start = new Int32Array(0);
+  private end = new Int32Array(0);
+  constructor(private readonly visit: CopyRowVisitor) {}
+
+  push(chunk: Buffer, from: number, to: number): void {
+    let at = from;
+    if (this.size > 0 || this.header) {
+      // Complete what an earlier piece began, taking from this one only the bytes it needs.
+      for (let need = this.unitEnd(this.pending, 0, this.size); need > this.size; need = this.unitEnd(this.pending, 0, this.size)) {
+        if (at === to) return;
+        const n = Math.min(need - this.size, to - at);
+        this.keep(chunk, at, at + n);
+        at += n;
+      }
+      this.consume(this.pending, 0);
+      this.size = 0;
+    }
+    while (!this.ended) {
+      const end = this.unitEnd(chunk, at, to);
+      if (end > to) break;
+      at = this.consume(chunk, at);
+    }
+    if (at < to && !this.ended) this.keep(chunk, at, to);
+    else if (at < to) throw new Error('binary COPY data goes on after its end');
+  }
+
+  /** The number of rows, once the data has ended (and an error if it ended early). */
+  finish(): number {
+    if (!this.ended) throw new Error('binary COPY data ended in the middle of a row');
+    return this.rows;
+  }
+
+  private keep(chunk: Buffer, from: number, to: number): void {
+    if (this.size + to - from > this.pending.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.pending.length, this.size + to - from));
+      this.pending.copy(bigger, 0, 0, this.size);
+      this.pending = bigger;
+    }
+    this.size = put(this.pending, this.size, chunk, from, to);
+  }
+
+  /** Where the header or row at `at` ends; beyond `limit` when it is not all there (then at least what must come next). */
+  private unitEnd(data: Buffer, at: number, limit: number): number {
+    if (this.header) return limit - at < SIGNATURE.length + 8 ? at + SIGNATURE.length + 8 : at + SIGNATURE.length + 8 + data.readUInt32BE(at + SIGNATURE.length + 4);
+    if (limit - at < 2) return at + 2;
+    const fields = data.readInt16BE(at);
+    let p = at + 2;
+    for (let f = 0; f < fields; f++) {
+      if (limit - p < 4) return p + 4;
+      const length = data.readInt32BE(p);
+      p += 4 + Math.max(0, length);
+    }
+    return p;
+  }
+
+  /** Takes the header or row at `at`, which lies whole in `data`; returns where it ends. */
+  private consume(data: Buffer, at: number): number {
+    if (this.header) {
+      if (!data.subarray(at, at + SIGNATURE.length).equals(SIGNATURE)) throw new Error('not binary COPY data');
+      const end = this.unitEnd(data, at, data.length);
+      this.header = false;
+      return end;
+    }
+    const fields = data.readInt16BE(at);
+    if (fields === -1) {
+      this.ended = true;
+      return at + 2;
+    }
+    if (this.start.length !== fields) [this.start, this.end] = [new Int32Array(fields), new Int32Array(fields)];
+    let p = at + 2;
+    for (let f = 0; f < fields; f++) {
+      const length = data.readInt32BE(p);
+      p += 4;
+      this.start[f] = length < 0 ? -1 : p;
+      this.end[f] = length < 0 ? -1 : p + length;
+      if (length > 0) p += length;
+    }
+    this.visit(data, this.start, this.end, this.rows++);
+    return p;
   }
 }
 
@@ -141,11 +254,13 @@ export class CopyWriter {
     this.room(4 + value.length).writeInt32BE(value.length, this.at);
     this.at = put(this.buf, this.at + 4, value, 0, value.length);
   }
-  /** The chunk written so far, when it is full enough (`force`: whatever there is). */
+  /**
+   * The chunk written so far, when it is full enough (`force`: whatever there is). It is a view of
+   * the writer's buffer, which the next rows overwrite: use it before writing more.
+   */
   take(force = false): Buffer | null {
     if (!force && this.at < this.chunkSize) return null;
     const chunk = this.buf.subarray(0, this.at);
-    this.buf = Buffer.allocUnsafe(this.chunkSize + 4096);
     this.at = 0;
     return chunk;
   }

@@ -115,6 +115,12 @@ function layout(q: Questionnaire): Layout {
   return l;
 }
 
+/** The length of every response's plaintext for the questionnaire (`encodeResponse`). */
+export function responseLength(q: Questionnaire): number {
+  const { items, background } = layout(q);
+  return items + background.length;
+}
+
 /** One byte per item and one per background item (option index + 1, 0 = none): fixed length per questionnaire. */
 export function encodeResponse(q: Questionnaire, value: ResponsePlain): Buffer {
   const { items, background } = layout(q);

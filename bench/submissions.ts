@@ -76,6 +76,38 @@ export interface Throughput {
   statusCounts?: Record<string, number>;
   /** CPU per stored response, in ms: the app (or the direct script), PostgreSQL's backends, the load generator */
   cpu?: { appMs: number; databaseMs: number; loadGeneratorMs?: number };
+  /** write-ahead log per stored response, and checkpoints that began while the phase ran */
+  wal?: { fullPageImages: number; kB: number; checkpoints: number };
+}
+
+/**
+ * The write-ahead log written while a phase ran (the whole cluster's: the benchmark is its only
+ * writer): full-page images are what a page costs the first time it changes after a checkpoint, so
+ * a checkpoint falling inside one phase and not the other shows here.
+ */
+async function walActivity(url: string | undefined) {
+  if (!url) return null;
+  const read = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const r = await client.query<{ fpi: string; bytes: string; checkpoints: string }>(
+        'select wal_fpi as fpi, wal_bytes as bytes, (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints from pg_stat_wal',
+      );
+      const row = r.rows[0]!;
+      return { fpi: Number(row.fpi), bytes: Number(row.bytes), checkpoints: Number(row.checkpoints) };
+    } catch {
+      return null; // pg_stat_wal is PostgreSQL 14+
+    } finally {
+      await client.end();
+    }
+  };
+  const before = await read();
+  return async (ok: number) => {
+    const after = await read();
+    if (!before || !after) return undefined;
+    return { fullPageImages: (after.fpi - before.fpi) / ok, kB: (after.bytes - before.bytes) / 1024 / ok, checkpoints: after.checkpoints - before.checkpoints };
+  };
 }
 
 /** PostgreSQL backends of the database: their CPU is what a request costs the database. */
@@ -93,6 +125,7 @@ export async function directSubmissions(url: string, waveId: string, codes: stri
   const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
   clients.forEach((c) => c.release());
   const dbCpu = await databaseCpu(url);
+  const wal = await walActivity(url);
   const cpu0 = process.cpuUsage();
   let next = 0;
   let ok = 0;
@@ -116,9 +149,10 @@ export async function directSubmissions(url: string, waveId: string, codes: stri
   const ms = performance.now() - t0;
   const used = process.cpuUsage(cpu0);
   const databaseMs = dbCpu ? await dbCpu() : NaN;
+  const walUsed = wal ? await wal(ok) : undefined;
   await pool.end();
   const cpu = { appMs: (used.user + used.system) / 1000 / ok, databaseMs: databaseMs / ok };
-  return { requests: codes.length, ok, failed, ms, perSecond: (ok / ms) * 1000, cpu };
+  return { requests: codes.length, ok, failed, ms, perSecond: (ok / ms) * 1000, cpu, ...(walUsed ? { wal: walUsed } : {}) };
 }
 
 /** The same, serialized through Kysely on PGlite (one connection, as the app has there). */
@@ -157,6 +191,7 @@ export async function httpSubmissions(
 ): Promise<Throughput & { memory?: ReturnType<ReturnType<typeof sampleMemory>['stop']> }> {
   let next = 0;
   const dbCpu = await databaseCpu(options.databaseUrl);
+  const wal = await walActivity(options.databaseUrl);
   const appCpu0 = options.pid ? procCpuMs(options.pid) : null;
   const cpu0 = process.cpuUsage();
   const memory = options.pid ? sampleMemory(options.pid) : null;
@@ -188,6 +223,7 @@ export async function httpSubmissions(
   const statusCounts: Record<string, number> = {};
   for (const [status, s] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = (s as { count: number }).count;
   const ok = statusCounts['303'] ?? 0;
+  const walUsed = wal ? await wal(ok) : undefined;
   const ms = result.duration * 1000;
   return {
     requests: result.requests.total,
@@ -204,5 +240,6 @@ export async function httpSubmissions(
       loadGeneratorMs: (generator.user + generator.system) / 1000 / ok,
     },
     ...(mem ? { memory: mem } : {}),
+    ...(walUsed ? { wal: walUsed } : {}),
   };
 }

@@ -8,6 +8,21 @@ export const IDLE_LIFETIME_MS = 8 * 60 * 60 * 1000;
 /** … and this long after it was created at sign-in, however active it is (ASVS V3.3). */
 export const ABSOLUTE_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
+/** How far a renewed idle expiry may run ahead of the stored one before it is written. */
+export const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * A session as compared before a write: keys in order (jsonb keeps its own order), without the
+ * cookie's expiry and the one before it, which every request renews.
+ */
+function essence(session: Record<string, unknown>): string {
+  const { cookie, ...rest } = session;
+  const { expires: _renewed, originalExpires: _previous, ...kept } = (cookie ?? {}) as Record<string, unknown>;
+  return JSON.stringify({ ...rest, cookie: kept }, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
+  );
+}
+
 const bornAfter = () => new Date(Date.now() - ABSOLUTE_LIFETIME_MS);
 
 /**
@@ -19,17 +34,29 @@ const bornAfter = () => new Date(Date.now() - ABSOLUTE_LIFETIME_MS);
  */
 export class DatabaseSessionStore implements SessionStore {
   private writes = 0;
+  /** per session id: what the database holds (`essence`), as last read or written by this process */
+  private readonly held = new Map<string, { data: string; expires: number }>();
   constructor(private readonly db: Kysely<Database>) {}
 
   set(sid: string, session: Session, callback: (err?: unknown) => void): void {
     const expires = session.cookie?.expires ? new Date(session.cookie.expires) : new Date(Date.now() + IDLE_LIFETIME_MS);
     const data = JSON.stringify(session);
+    // Every staff request renews the idle expiry; when only that changed, and by less than a
+    // minute, the row is left as it is: one write (and one commit) less per page view, and the
+    // idle lifetime ends at most a minute early.
+    const held = this.held.get(sid);
+    const same = essence(JSON.parse(data) as Record<string, unknown>);
+    if (held && held.data === same && expires.getTime() - held.expires < TOUCH_INTERVAL_MS) {
+      callback();
+      return;
+    }
     const userId = typeof session.userId === 'string' ? session.userId : null;
     this.db
       .insertInto('session')
       .values({ sid, data, expires_at: expires, user_id: userId })
       .onConflict((oc) => oc.column('sid').doUpdateSet({ data, expires_at: expires, user_id: userId }))
       .execute()
+      .then(() => this.hold(sid, same, expires.getTime()))
       .then(() => this.sweep())
       .then(() => callback(), callback);
   }
@@ -37,20 +64,31 @@ export class DatabaseSessionStore implements SessionStore {
   get(sid: string, callback: (err: unknown, result?: Session | null) => void): void {
     this.db
       .selectFrom('session')
-      .select('data')
+      .select(['data', 'expires_at'])
       .where('sid', '=', sid)
       .where('expires_at', '>', new Date())
       .where('created_at', '>', bornAfter())
       .executeTakeFirst()
-      .then((row) => callback(null, (row?.data as Session | undefined) ?? null), (err) => callback(err));
+      .then((row) => {
+        if (row) this.hold(sid, essence(row.data), row.expires_at.getTime());
+        else this.held.delete(sid);
+        callback(null, (row?.data as Session | undefined) ?? null);
+      }, (err) => callback(err));
   }
 
   destroy(sid: string, callback: (err?: unknown) => void): void {
+    this.held.delete(sid);
     this.db
       .deleteFrom('session')
       .where('sid', '=', sid)
       .execute()
       .then(() => callback(), callback);
+  }
+
+  private hold(sid: string, data: string, expires: number): void {
+    // A bound, not a cache policy: forgetting only costs the next request its write.
+    if (this.held.size >= 10_000 && !this.held.has(sid)) this.held.clear();
+    this.held.set(sid, { data, expires });
   }
 
   private async sweep(): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './db/schema.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
-import { itemsInOrder, parseQuestionnaireText } from '../surveys/load.ts';
+import { itemsInOrder, parseQuestionnaireText, type QuestionnaireError } from '../surveys/load.ts';
 import { recordAction, type Actor } from './audit-log.ts';
 import { problem, type Checked, type Problem } from './problems.ts';
 
@@ -75,7 +75,12 @@ export interface LineageSummary {
   /** item ids kept from earlier versions, and new ones */
   kept: string[];
   added: string[];
+  /** the latest published version itself, to show what the new one changes */
+  previous: Questionnaire | null;
 }
+
+/** Schema errors as problems, each at its JSON path, in the reader's language where shown. */
+export const schemaProblems = (errors: QuestionnaireError[]): Problem[] => errors.map((e) => problem(e.path, `questionnaireErrors.${e.code}`, e.params));
 
 export type QuestionnaireCheck =
   | { ok: true; questionnaire: Questionnaire; lineage: LineageSummary }
@@ -89,7 +94,7 @@ export type QuestionnaireCheck =
 export async function checkQuestionnaireText(db: Kysely<Database>, text: string): Promise<QuestionnaireCheck> {
   const parsed = parseQuestionnaireText(text);
   if (!parsed.ok) {
-    return { ok: false, problems: parsed.errors.map((e) => problem(e.path, 'admin.questionnaires.error.schema', { message: e.message })) };
+    return { ok: false, problems: schemaProblems(parsed.errors) };
   }
   const q = parsed.questionnaire;
   const earlier = await db.selectFrom('questionnaire').select(['version', 'definition']).where('key', '=', q.id).orderBy('version').execute();
@@ -114,7 +119,7 @@ export async function checkQuestionnaireText(db: Kysely<Database>, text: string)
   return {
     ok: true,
     questionnaire: q,
-    lineage: { previousVersion: latest, kept: ids.filter((id) => known.has(id)), added: ids.filter((id) => !known.has(id)) },
+    lineage: { previousVersion: latest, kept: ids.filter((id) => known.has(id)), added: ids.filter((id) => !known.has(id)), previous: earlier.at(-1)?.definition ?? null },
   };
 }
 

@@ -7,8 +7,17 @@ import { QuestionnaireSchema, type Item, type Questionnaire } from './schema.ts'
 export interface QuestionnaireError {
   /** JSON path in dot/bracket form, e.g. `themes[2].items[0].label.en` (empty for the root). */
   path: string;
+  /** in English, for the command line and logs */
   message: string;
+  /** what is wrong, for a message in the reader's language (`questionnaireErrors.<code>`) */
+  code: QuestionnaireErrorCode;
+  params?: Record<string, string | number>;
 }
+
+export type QuestionnaireErrorCode =
+  | 'json' | 'required' | 'unknownProperty' | 'typeString' | 'typeNumber' | 'typeInteger' | 'typeBoolean' | 'typeArray' | 'typeObject'
+  | 'empty' | 'minLength' | 'maxLength' | 'idPattern' | 'minItems' | 'maxItems' | 'minimum' | 'maximum' | 'invalid'
+  | 'duplicateId' | 'duplicateScale' | 'unknownScale' | 'duplicateOption';
 
 export type LoadResult =
   | { ok: true; questionnaire: Questionnaire }
@@ -23,58 +32,106 @@ export function pointerToPath(pointer: string): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
+const TYPE_CODES: Partial<Record<ValueErrorType, QuestionnaireErrorCode>> = {
+  [ValueErrorType.String]: 'typeString',
+  [ValueErrorType.Number]: 'typeNumber',
+  [ValueErrorType.Integer]: 'typeInteger',
+  [ValueErrorType.Boolean]: 'typeBoolean',
+  [ValueErrorType.Array]: 'typeArray',
+  [ValueErrorType.Object]: 'typeObject',
+};
+/** Limits, with the schema keyword that holds the limit. */
+const LIMIT_CODES: Partial<Record<ValueErrorType, [QuestionnaireErrorCode, string]>> = {
+  [ValueErrorType.StringMinLength]: ['minLength', 'minLength'],
+  [ValueErrorType.StringMaxLength]: ['maxLength', 'maxLength'],
+  [ValueErrorType.ArrayMinItems]: ['minItems', 'minItems'],
+  [ValueErrorType.ArrayMaxItems]: ['maxItems', 'maxItems'],
+  [ValueErrorType.IntegerMinimum]: ['minimum', 'minimum'],
+  [ValueErrorType.NumberMinimum]: ['minimum', 'minimum'],
+  [ValueErrorType.IntegerMaximum]: ['maximum', 'maximum'],
+  [ValueErrorType.NumberMaximum]: ['maximum', 'maximum'],
+};
+
 function describe(e: ValueError): QuestionnaireError {
-  if (e.type === ValueErrorType.ObjectRequiredProperty) return { path: pointerToPath(e.path), message: 'required' };
-  if (e.type === ValueErrorType.ObjectAdditionalProperties) {
-    return { path: pointerToPath(e.path), message: 'unknown property' };
+  const path = pointerToPath(e.path);
+  if (e.type === ValueErrorType.ObjectRequiredProperty) return { path, message: 'required', code: 'required' };
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) return { path, message: 'unknown property', code: 'unknownProperty' };
+  const message = e.message.toLowerCase();
+  const type = TYPE_CODES[e.type];
+  if (type) return { path, message, code: type };
+  const limit = LIMIT_CODES[e.type];
+  if (limit) {
+    const bound = Number((e.schema as Record<string, unknown>)[limit[1]]);
+    return limit[0] === 'minLength' && bound === 1 ? { path, message, code: 'empty' } : { path, message, code: limit[0], params: { limit: bound } };
   }
-  return { path: pointerToPath(e.path), message: e.message.toLowerCase() };
+  // The only pattern in the format is that of ids.
+  if (e.type === ValueErrorType.StringPattern) return { path, message, code: 'idPattern' };
+  return { path, message, code: 'invalid', params: { message } };
 }
 
-/** Checks that a schema cannot express: unique ids, and scale references that resolve. */
-function crossChecks(q: Questionnaire): QuestionnaireError[] {
+/** A list of objects as far as the data has one (the schema reports the rest). */
+const listOf = (value: unknown): Array<Record<string, unknown>> =>
+  Array.isArray(value) ? value.map((v) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {})) : [];
+const idOf = (value: Record<string, unknown>): string | null => (typeof value['id'] === 'string' ? value['id'] : null);
+
+/**
+ * Checks that a schema cannot express: unique ids, and scale references that resolve. They run on
+ * whatever the data holds even when the schema found problems too, so every problem is listed at once.
+ */
+function crossChecks(data: unknown): QuestionnaireError[] {
+  const q = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
   const errors: QuestionnaireError[] = [];
   const scaleIds = new Set<string>();
-  q.scales.forEach((s, i) => {
-    if (scaleIds.has(s.id)) errors.push({ path: `scales[${i}].id`, message: `duplicate scale id "${s.id}"` });
-    scaleIds.add(s.id);
+  listOf(q['scales']).forEach((s, i) => {
+    const id = idOf(s);
+    if (id === null) return;
+    if (scaleIds.has(id)) errors.push({ path: `scales[${i}].id`, message: `duplicate scale id "${id}"`, code: 'duplicateScale', params: { id } });
+    scaleIds.add(id);
   });
   const seen = new Set<string>();
-  const claim = (id: string, path: string) => {
-    if (seen.has(id)) errors.push({ path, message: `duplicate id "${id}"` });
+  const claim = (id: string | null, path: string) => {
+    if (id === null) return;
+    if (seen.has(id)) errors.push({ path, message: `duplicate id "${id}"`, code: 'duplicateId', params: { id } });
     seen.add(id);
   };
-  q.themes.forEach((t, ti) => {
-    claim(t.id, `themes[${ti}].id`);
-    t.items.forEach((it, ii) => {
-      claim(it.id, `themes[${ti}].items[${ii}].id`);
-      if (!scaleIds.has(it.scale)) {
-        errors.push({ path: `themes[${ti}].items[${ii}].scale`, message: `unknown scale "${it.scale}"` });
+  listOf(q['themes']).forEach((t, ti) => {
+    claim(idOf(t), `themes[${ti}].id`);
+    listOf(t['items']).forEach((it, ii) => {
+      claim(idOf(it), `themes[${ti}].items[${ii}].id`);
+      const scale = it['scale'];
+      if (typeof scale === 'string' && scale && !scaleIds.has(scale)) {
+        errors.push({ path: `themes[${ti}].items[${ii}].scale`, message: `unknown scale "${scale}"`, code: 'unknownScale', params: { id: scale } });
       }
     });
   });
-  q.background.forEach((b, bi) => {
-    claim(b.id, `background[${bi}].id`);
+  listOf(q['background']).forEach((b, bi) => {
+    claim(idOf(b), `background[${bi}].id`);
     const options = new Set<string>();
-    b.options.forEach((o, oi) => {
-      if (options.has(o.id)) errors.push({ path: `background[${bi}].options[${oi}].id`, message: `duplicate option id "${o.id}"` });
-      options.add(o.id);
+    listOf(b['options']).forEach((o, oi) => {
+      const id = idOf(o);
+      if (id === null) return;
+      if (options.has(id)) errors.push({ path: `background[${bi}].options[${oi}].id`, message: `duplicate option id "${id}"`, code: 'duplicateOption', params: { id } });
+      options.add(id);
     });
   });
-  if (q.comment) claim('comment', 'comment');
+  if (q['comment']) claim('comment', 'comment');
   return errors;
 }
 
+/** Every problem is listed (an upload is fixed in one go), up to a bound no real file reaches. */
+const MAX_ERRORS = 1000;
+
 /** Validates parsed JSON as a questionnaire; every error names its JSON path. */
 export function parseQuestionnaire(data: unknown): LoadResult {
+  const errors: QuestionnaireError[] = [];
   if (!Value.Check(QuestionnaireSchema, data)) {
-    const errors = [...Value.Errors(QuestionnaireSchema, data)].slice(0, 50).map(describe);
+    for (const e of Value.Errors(QuestionnaireSchema, data)) if (errors.push(describe(e)) >= MAX_ERRORS) break;
     // TypeBox also reports a missing property as a type error ("expected string") at the same path.
     const missing = new Set(errors.filter((e) => e.message === 'required').map((e) => e.path));
-    return { ok: false, errors: errors.filter((e) => e.message === 'required' || !missing.has(e.path)) };
+    errors.splice(0, errors.length, ...errors.filter((e) => e.message === 'required' || !missing.has(e.path)));
   }
-  const errors = crossChecks(data);
-  return errors.length ? { ok: false, errors } : { ok: true, questionnaire: data };
+  errors.push(...crossChecks(data));
+  return errors.length ? { ok: false, errors } : { ok: true, questionnaire: data as Questionnaire };
 }
 
 /** Parses questionnaire JSON text; a syntax error is reported at the root with its position. */
@@ -83,7 +140,8 @@ export function parseQuestionnaireText(text: string): LoadResult {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return { ok: false, errors: [{ path: '', message: `not valid JSON: ${(err as Error).message}` }] };
+    const message = (err as Error).message;
+    return { ok: false, errors: [{ path: '', message: `not valid JSON: ${message}`, code: 'json', params: { message } }] };
   }
   return parseQuestionnaire(data);
 }

@@ -85,17 +85,17 @@ describe(`admin: questionnaires (${storeKind})`, () => {
     const before = await snapshot(store.db);
     const res = await postMultipart(app, admin, '/admin/questionnaires/check', { file: { filename: 'bad.json', content: JSON.stringify(q) } });
     expect(res.statusCode).toBe(422);
-    expect(res.body).toContain('themes[2].items[0].label.en</a>: required');
+    expect(res.body).toContain('themes[2].items[0].label.en</a>: ontbreekt');
     expect(res.body).toContain('version</a>:');
     expect(res.body).toContain('href="#f-file"');
     const syntax = await admin.post('/admin/questionnaires/check', { text: '{"id": "x",' });
     expect(syntax.statusCode).toBe(422);
-    expect(syntax.body).toContain('het bestand</a>: not valid JSON');
+    expect(syntax.body).toContain('het bestand</a>: Dit is geen geldige JSON');
     const crossRef = copy();
     crossRef.themes[0]!.items[1]!.scale = 'agree7';
     const forged = await admin.post('/admin/questionnaires', { data: Buffer.from(JSON.stringify(crossRef)).toString('base64url') });
     expect(forged.statusCode).toBe(422);
-    expect(forged.body).toContain('themes[0].items[1].scale</a>: unknown scale');
+    expect(forged.body).toContain('themes[0].items[1].scale</a>: de schaal &quot;agree7&quot; bestaat niet in deze vragenlijst');
     expect(await snapshot(store.db)).toEqual(before);
   });
 

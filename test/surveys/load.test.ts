@@ -44,13 +44,13 @@ describe('parseQuestionnaire', () => {
   it('names the path of a missing property, once', () => {
     const q = valid();
     delete q.themes[2].items[0].label.en;
-    expect(errorsOf(q)).toEqual([{ path: 'themes[2].items[0].label.en', message: 'required' }]);
+    expect(errorsOf(q)).toEqual([{ path: 'themes[2].items[0].label.en', message: 'required', code: 'required' }]);
   });
 
   it('names the path of a missing object', () => {
     const q = valid();
     delete q.themes[1].label;
-    expect(errorsOf(q)).toEqual([{ path: 'themes[1].label', message: 'required' }]);
+    expect(errorsOf(q)).toEqual([{ path: 'themes[1].label', message: 'required', code: 'required' }]);
   });
 
   it('names an unknown property', () => {
@@ -58,8 +58,8 @@ describe('parseQuestionnaire', () => {
     q.themes[2].items[0].colour = 'red';
     q.extra = true;
     expect(errorsOf(q)).toEqual([
-      { path: 'extra', message: 'unknown property' },
-      { path: 'themes[2].items[0].colour', message: 'unknown property' },
+      { path: 'extra', message: 'unknown property', code: 'unknownProperty' },
+      { path: 'themes[2].items[0].colour', message: 'unknown property', code: 'unknownProperty' },
     ]);
   });
 
@@ -68,8 +68,8 @@ describe('parseQuestionnaire', () => {
     q.version = '1';
     q.themes[0].items[1].reverse = 'no';
     expect(errorsOf(q)).toEqual([
-      { path: 'version', message: 'expected integer' },
-      { path: 'themes[0].items[1].reverse', message: 'expected boolean' },
+      { path: 'version', message: 'expected integer', code: 'typeInteger' },
+      { path: 'themes[0].items[1].reverse', message: 'expected boolean', code: 'typeBoolean' },
     ]);
   });
 
@@ -77,7 +77,7 @@ describe('parseQuestionnaire', () => {
     const q = valid();
     q.background[1].options[1].id = '5to15';
     expect(errorsOf(q)).toEqual([
-      { path: 'background[1].options[1].id', message: expect.stringContaining('expected string to match') },
+      { path: 'background[1].options[1].id', message: expect.stringContaining('expected string to match'), code: 'idPattern' },
     ]);
   });
 
@@ -86,12 +86,32 @@ describe('parseQuestionnaire', () => {
     q.title.nl = '';
     q.scales[0].labels.pop();
     expect(errorsOf(q).map((e) => e.path)).toEqual(['title.nl', 'scales[0].labels']);
+    expect(errorsOf(q).map((e) => [e.code, e.params])).toEqual([
+      ['empty', undefined],
+      ['minItems', { limit: 5 }],
+    ]);
+  });
+
+  it('lists every problem of a file at once, not the first fifty', () => {
+    const q = valid();
+    let broken = 0;
+    for (const theme of q.themes) {
+      for (const item of theme.items) {
+        item.label.en = '';
+        item.label.nl = '';
+        broken += 2;
+      }
+    }
+    expect(broken).toBeGreaterThan(50);
+    const errors = errorsOf(q);
+    expect(errors).toHaveLength(broken);
+    expect(new Set(errors.map((e) => e.path)).size).toBe(broken);
   });
 
   it('rejects a duplicate item id across themes', () => {
     const q = valid();
     q.themes[3].items[0].id = 'com_1';
-    expect(errorsOf(q)).toEqual([{ path: 'themes[3].items[0].id', message: 'duplicate id "com_1"' }]);
+    expect(errorsOf(q)).toEqual([{ path: 'themes[3].items[0].id', message: 'duplicate id "com_1"', code: 'duplicateId', params: { id: 'com_1' } }]);
   });
 
   it('rejects an item id that repeats a theme id or a background id', () => {
@@ -99,15 +119,15 @@ describe('parseQuestionnaire', () => {
     q.themes[0].items[0].id = 'welzijn';
     q.themes[1].items[0].id = 'role';
     expect(errorsOf(q)).toEqual([
-      { path: 'themes[7].id', message: 'duplicate id "welzijn"' },
-      { path: 'background[0].id', message: 'duplicate id "role"' },
+      { path: 'themes[7].id', message: 'duplicate id "welzijn"', code: 'duplicateId', params: { id: 'welzijn' } },
+      { path: 'background[0].id', message: 'duplicate id "role"', code: 'duplicateId', params: { id: 'role' } },
     ]);
   });
 
   it('rejects an item referencing an unknown scale', () => {
     const q = valid();
     q.themes[0].items[1].scale = 'freq5';
-    expect(errorsOf(q)).toEqual([{ path: 'themes[0].items[1].scale', message: 'unknown scale "freq5"' }]);
+    expect(errorsOf(q)).toEqual([{ path: 'themes[0].items[1].scale', message: 'unknown scale "freq5"', code: 'unknownScale', params: { id: 'freq5' } }]);
   });
 
   it('rejects duplicate scale ids and duplicate option ids', () => {
@@ -115,13 +135,13 @@ describe('parseQuestionnaire', () => {
     q.scales.push(structuredClone(q.scales[0]));
     q.background[0].options[2].id = 'leraar';
     expect(errorsOf(q)).toEqual([
-      { path: 'scales[1].id', message: 'duplicate scale id "agree5"' },
-      { path: 'background[0].options[2].id', message: 'duplicate option id "leraar"' },
+      { path: 'scales[1].id', message: 'duplicate scale id "agree5"', code: 'duplicateScale', params: { id: 'agree5' } },
+      { path: 'background[0].options[2].id', message: 'duplicate option id "leraar"', code: 'duplicateOption', params: { id: 'leraar' } },
     ]);
   });
 
   it('rejects a non-object at the root', () => {
-    expect(errorsOf([])).toEqual([{ path: '', message: 'expected object' }]);
+    expect(errorsOf([])).toEqual([{ path: '', message: 'expected object', code: 'typeObject' }]);
   });
 });
 

@@ -3,13 +3,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Questionnaire } from '../../../surveys/schema.ts';
 import { itemsInOrder } from '../../../surveys/load.ts';
-import { checkQuestionnaireText, getQuestionnaireRecord, listQuestionnaires, publishQuestionnaireText, type LineageSummary } from '../../questionnaires.ts';
+import { checkQuestionnaireText, schemaProblems, getQuestionnaireRecord, listQuestionnaires, publishQuestionnaireText, type LineageSummary } from '../../questionnaires.ts';
 import { questionnaireView } from '../../views/questionnaire.ts';
 import { translator, type Lang } from '../../i18n.ts';
 import { UPLOAD_LIMIT } from '../../upload.ts';
-import type { Problem } from '../../problems.ts';
+import { HttpProblem, type Problem } from '../../problems.ts';
 import { Csrf, LangField, Language, Uuid } from '../../http-schemas.ts';
-import { ADMIN, actorOf, carry, noProblems, notFound, Notice, problemsView, refuse, tOf, uncarry } from './common.ts';
+import { ADMIN, actorOf, carry, fieldId, noProblems, notFound, Notice, problemsView, refuse, tOf, uncarry } from './common.ts';
+import { applyOp, DRAFT_FIELD, draftFromFields, draftOf, parseOp, questionnaireOf, type Draft } from '../../questionnaire-draft.ts';
+import { diffView, editorLabels, editorView } from '../../views/questionnaire-editor.ts';
+import { diffQuestionnaires } from '../../../surveys/diff.ts';
+import { parseQuestionnaire } from '../../../surveys/load.ts';
 
 const QuestionnaireParams = Type.Object({ questionnaireId: Uuid }, { additionalProperties: false });
 const UploadBody = Type.Object(
@@ -21,6 +25,8 @@ const CarriedBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMI
 const PreviewBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), lang: Language, _csrf: Csrf }, { additionalProperties: false });
 const PreviewQuery = Type.Object({ lang: LangField }, { additionalProperties: false });
 const ListQuery = Notice(['published']);
+/** The editing form: its fields are named by JSON path (`DRAFT_FIELD`), besides the button pressed and the token. */
+const EditBody = Type.Record(Type.String({ pattern: `^(_csrf|op)$|${DRAFT_FIELD.source}` }), Type.String({ maxLength: 20_000 }), { maxProperties: 4000, additionalProperties: false });
 
 const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
@@ -56,7 +62,46 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);
     const checked = await checkQuestionnaireText(db, text);
     if (!checked.ok) return listPage(request, reply, checked.problems);
-    return reply.page('admin/questionnaire-check', { data: carry(text), summary: summary(checked.questionnaire, request.lang, checked.lineage) });
+    return checkPage(request, reply, text, checked.questionnaire, checked.lineage);
+  });
+
+  function checkPage(request: FastifyRequest, reply: FastifyReply, text: string, q: Questionnaire, lineage: LineageSummary) {
+    const diff = lineage.previous ? diffView(diffQuestionnaires(lineage.previous, q), request.lang) : null;
+    return reply.page('admin/questionnaire-check', { data: carry(text), summary: summary(q, request.lang, lineage), diff });
+  }
+
+  /** The editing form, with the problems a check found beside their fields. */
+  function editorPage(request: FastifyRequest, reply: FastifyReply, draft: Draft, problems: Problem[] = []) {
+    const t = tOf(request);
+    const view = problemsView(t, problems, editorLabels(draft, t), '');
+    const model = { form: editorView(draft, t, view.byField, fieldId), problems: view };
+    return problems.length ? refuse(reply, 'admin/questionnaire-editor', model) : reply.page('admin/questionnaire-editor', model);
+  }
+
+  // A new version in a form, starting from a published one (issue 18): no JSON by hand.
+  app.get('/admin/questionnaires/:questionnaireId/edit', { config: ADMIN, schema: { params: QuestionnaireParams } }, async (request, reply) => {
+    const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
+    if (!record) throw notFound();
+    return editorPage(request, reply, draftOf(record.definition, record.version + 1));
+  });
+
+  // Every button of the form posts here: add or remove a row, download the JSON, or check it.
+  app.post('/admin/questionnaires/edit', { config: ADMIN, bodyLimit: UPLOAD_LIMIT, schema: { body: EditBody } }, async (request, reply) => {
+    const { _csrf: _token, op: pressed, ...fields } = request.body;
+    const op = parseOp(pressed);
+    if (!op) throw new HttpProblem(400, 'questionnaireEditor.error.unknownButton');
+    const draft = draftFromFields(fields);
+    if (op.kind === 'download') {
+      const name = `${draft.id.replace(/[^a-z0-9_-]/g, '') || 'questionnaire'}-v${draft.version.replace(/\D/g, '') || 'x'}.json`;
+      return reply.header('content-disposition', `attachment; filename="${name}"`).type('application/json; charset=utf-8').send(`${JSON.stringify(questionnaireOf(draft), null, 2)}\n`);
+    }
+    if (op.kind !== 'check') return editorPage(request, reply, applyOp(draft, op));
+    const parsed = parseQuestionnaire(questionnaireOf(draft));
+    if (!parsed.ok) return editorPage(request, reply, draft, schemaProblems(parsed.errors));
+    const text = JSON.stringify(parsed.questionnaire, null, 2);
+    const checked = await checkQuestionnaireText(db, text);
+    if (!checked.ok) return editorPage(request, reply, draft, checked.problems);
+    return checkPage(request, reply, text, checked.questionnaire, checked.lineage);
   });
 
   // Step 2 (optional, any number of times): the teacher's view of the checked text, nl or en.

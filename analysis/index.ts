@@ -12,6 +12,19 @@ export { meanConfidenceInterval, type Interval } from './confidence-interval.ts'
 export { themeFavourable } from './theme-favourable.ts';
 export { alphaSums, combineAlphaSums, emptyAlphaSums, type AlphaSums } from './alpha-sums.ts';
 export { ALPHA_THRESHOLD, cronbachAlpha, type AlphaResult } from './cronbach-alpha.ts';
+export {
+  ITEM_REST_THRESHOLD,
+  combineReliabilitySums,
+  emptyReliabilitySums,
+  reliability,
+  reliabilitySums,
+  type ItemReliability,
+  type Omega,
+  type OmegaReason,
+  type ReliabilitySums,
+  type ThemeReliability,
+} from './reliability.ts';
+export { cfa, type CfaFit, type CfaReason, type CfaResult } from './cfa.ts';
 export { regularizedIncompleteBeta } from './incomplete-beta.ts';
 export { tTwoSidedP } from './t-two-sided-p.ts';
 export { tQuantile } from './t-quantile.ts';
@@ -21,6 +34,26 @@ export { MIN_RANKED_SCHOOLS, percentileRank, percentileRankSorted, rankAmongRele
 export { schoolSpread, type Spread } from './school-spread.ts';
 export { trend, type TrendPoint, type TrendStep } from './trend.ts';
 export { glance, type Glance, type GlanceTheme, type Unsaid } from './glance.ts';
+export {
+  MAX_BOOTSTRAP_UNITS,
+  MAX_DRIVER_PREDICTORS,
+  MAX_FAILED_DRAWS,
+  MIN_DRIVER_RESPONDENTS,
+  bootstrapDraw,
+  bootstrapPlan,
+  driverData,
+  driverIntervals,
+  keyDriverAnalysis,
+  keyDrivers,
+  type BootstrapPlan,
+  type DriverData,
+  type DriverIntervals,
+  type DriverReason,
+  type DriverRefusal,
+  type DriverRow,
+  type KeyDriverAnalysis,
+  type KeyDrivers,
+} from './key-drivers.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
 export { packResponseSums, packedLength, unpackResponseSums } from './packed-sums.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';

@@ -10,6 +10,28 @@ const OUT = 'test-results';
 describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
   const f = browserFixture((store) => seedDemo(store.db, testKeys(store.db), 5));
 
+  it('draws every sealed wave’s charts without a script error, the first wave (no earlier one to compare) included', async () => {
+    const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${f.base}/login`);
+    await page.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
+    await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Aanmelden' }).click();
+    await page.waitForURL(/\/home$/);
+    for (const wave of ['Demo voorjaar 2025', 'Demo najaar 2025']) {
+      await page.getByRole('link', { name: 'Demo Atheneum Scheldeland' }).first().click();
+      await page.getByRole('link', { name: wave, exact: true }).click();
+      await page.waitForSelector('figure[data-chart="favourable"]:not([hidden]) canvas');
+      await page.waitForTimeout(200);
+      const drawn = await page.evaluate(() => [...document.querySelectorAll<HTMLCanvasElement>('figure[data-chart]:not([hidden]) canvas')].filter((c) => c.width > 0).length);
+      expect(drawn, wave).toBeGreaterThan(2);
+      expect(errors, wave).toEqual([]);
+      await page.goto(`${f.base}/home`);
+    }
+    await context.close();
+  });
+
   it('signs in, opens a school dashboard, switches to English, and prints the report to PDF', async () => {
     const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();

@@ -32,8 +32,10 @@
   }
 
   function themes(figure) {
+    // A withheld value has no point at all: a null among a scatter's points stops Chart.js (every
+    // point names its theme, so none needs a placeholder).
     var points = function (values) {
-      return values.map(function (v, i) { return v === null ? null : { x: v, y: data.labels[i] }; });
+      return values.map(function (v, i) { return v === null ? null : { x: v, y: data.labels[i] }; }).filter(function (p) { return p !== null; });
     };
     charts.push(new Chart(show(figure), {
       type: 'bar',
@@ -59,8 +61,10 @@
   function favourable(figure) {
     var f = data.favourable;
     var VERDICT = { higher: '#0072b2', alike: '#767676', lower: '#d55e00' };
+    // A withheld value has no point at all: a null among a scatter's points stops Chart.js (every
+    // point names its theme, so none needs a placeholder).
     var points = function (values) {
-      return values.map(function (v, i) { return v === null ? null : { x: v, y: data.labels[i] }; });
+      return values.map(function (v, i) { return v === null ? null : { x: v, y: data.labels[i] }; }).filter(function (p) { return p !== null; });
     };
     var bars = ['higher', 'alike', 'lower'].filter(function (kind) { return f.kind.indexOf(kind) >= 0; }).map(function (kind) {
       return { type: 'bar', label: f.legend[kind], data: f.school.map(function (v, i) { return f.kind[i] === kind ? v : null; }), backgroundColor: VERDICT[kind], barPercentage: 0.6, grouped: false, order: 2 };

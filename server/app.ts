@@ -20,6 +20,7 @@ import healthRoutes from './routes/health.ts';
 import accountRoutes from './routes/account.ts';
 import dashboardRoutes from './routes/dashboard.ts';
 import participationRoutes from './routes/participation.ts';
+import actionPlanRoutes from './routes/action-plans.ts';
 import networkRoutes from './routes/network.ts';
 import adminRoutes from './routes/admin/index.ts';
 import researchRoutes from './routes/research.ts';
@@ -180,6 +181,7 @@ async function staffSite(app: FastifyInstance) {
   await app.register(accountRoutes);
   await app.register(dashboardRoutes);
   await app.register(participationRoutes);
+  await app.register(actionPlanRoutes);
   await app.register(networkRoutes);
   await app.register(adminConsole);
   await app.register(researchRoutes);

@@ -25,6 +25,8 @@ export interface Database {
   rep_school: RepSchoolTable;
   session: SessionTable;
   audit_log: AuditLogTable;
+  action_plan_item: ActionPlanItemTable;
+  action_plan_note: ActionPlanNoteTable;
 }
 
 export interface AppMetaTable {
@@ -214,6 +216,42 @@ export interface AuditLogTable {
   user_id: string | null;
   action: string;
   target: string;
+}
+
+export type ActionStatus = 'proposed' | 'agreed' | 'in_progress' | 'done' | 'dropped';
+/** Who carries an action: a role, never a person (`andere` takes a short label). */
+export type ActionCarrier = 'directie' | 'werkgroep' | 'loc' | 'leerkrachten' | 'andere';
+
+/**
+ * A point of a school's action plan for a sealed wave (issue 19), written by its rep or an admin:
+ * staff text, never an answer; in no researcher export (`server/action-plans.ts`).
+ */
+export interface ActionPlanItemTable {
+  id: Generated<string>;
+  wave_id: string;
+  school_id: string;
+  /** a theme id of the wave's questionnaire */
+  theme_id: string;
+  /** one item of that theme, or null for the theme as a whole */
+  item_id: string | null;
+  action: string;
+  carrier: ActionCarrier;
+  /** a short label of the role (`werkgroep onthaal`); required for `andere` */
+  carrier_label: string | null;
+  /** `YYYY-MM-DD` */
+  due: string;
+  /** the latest status (the history is in `action_plan_note`) */
+  status: ActionStatus;
+  created_at: Generated<Date>;
+}
+
+/** The dated history of an action: one row per status change or note, never who wrote it (that is the audit log's). */
+export interface ActionPlanNoteTable {
+  id: Generated<string>;
+  item_id: string;
+  status: ActionStatus;
+  note: string | null;
+  at: Generated<Date>;
 }
 
 export type School = Selectable<SchoolTable>;

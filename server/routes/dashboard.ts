@@ -14,6 +14,8 @@ import { audit } from '../audit.ts';
 import { HttpProblem } from '../problems.ts';
 import { LangField, LangQuery, SchoolParams, SchoolWaveParams } from '../http-schemas.ts';
 import { assertSchool, REPS_AND_ADMINS } from './school-access.ts';
+import { listActions } from '../action-plans.ts';
+import { actionsOnDashboard } from '../views/action-plans.ts';
 import { openWavePage } from './participation.ts';
 
 
@@ -146,6 +148,19 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { schoolId, waveId, wave };
   }
 
+  /**
+   * A sealed wave's view-model with its actions (issue 19): this wave's plan, and the actions of the
+   * school's earlier waves in its trend, each beside the view-model's own trend texts.
+   */
+  async function withActions(request: FastifyRequest, schoolId: string, waveId: string) {
+    const t = translator(request.lang);
+    const data = await schoolWaveResults(db, waveId, schoolId);
+    const view = dashboardView(data, request.lang, t);
+    const waves = data.themes[0]?.trendWaves.map((w) => w.id) ?? [waveId];
+    const actions = actionsOnDashboard(data, view, await listActions(db, schoolId, waves), request.lang, t);
+    return { view, actions };
+  }
+
   app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: WavePageQuery } }, async (request, reply) => {
     const { schoolId, waveId, wave } = await model(request, request.params);
     if (!isSealed(wave)) {
@@ -154,17 +169,17 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { notice });
     }
     await audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`);
-    const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
-    return reply.page('dashboard', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+    const { view, actions } = await withActions(request, schoolId, waveId);
+    return reply.page('dashboard', { view, actions, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/actions.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
   });
 
   app.get('/schools/:schoolId/waves/:waveId/report', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
     const { schoolId, waveId, wave } = await model(request, request.params);
     if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
     await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
-    const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
-    const styles = ['/static/dashboard.css', '/static/report.css', `/schools/${schoolId}/waves/${waveId}/report-page.css`];
-    return reply.page('report', { view, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles, scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+    const { view, actions } = await withActions(request, schoolId, waveId);
+    const styles = ['/static/dashboard.css', '/static/actions.css', '/static/report.css', `/schools/${schoolId}/waves/${waveId}/report-page.css`];
+    return reply.page('report', { view, actions, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles, scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
   });
 
   /** The printed report's running header: school and wave on every page (server/views/report-page.ts). */
@@ -181,8 +196,8 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { schoolId, waveId, wave } = await model(request, request.params);
     if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
     await audit(db, request.user!.id, 'slides.download', `school:${schoolId}:wave:${waveId}`);
-    const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
-    const file = await slidesFor(view, request.lang, translator(request.lang));
+    const { view, actions } = await withActions(request, schoolId, waveId);
+    const file = await slidesFor(view, request.lang, translator(request.lang), actions);
     // Download headers only once the file exists: an error before answers as an ordinary error page.
     // Cache-Control: no-store is already set for every staff response (onRequest hook, server/app.ts).
     return reply.type(PPTX_TYPE).header('content-disposition', `attachment; filename="${slidesFilename(view)}"`).send(file);

@@ -2,6 +2,7 @@ import pptxgenjs from 'pptxgenjs';
 import type { TFunction } from 'i18next';
 import type { Lang } from '../i18n.ts';
 import type { DashboardView, ThemeView } from './dashboard.ts';
+import type { ActionsOnDashboard } from './action-plans.ts';
 
 /**
  * Slides for the local negotiation committee (issue 17): the printable report as a PowerPoint file
@@ -41,7 +42,11 @@ const FULL = W - 2 * M;
 
 export const PPTX_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
 
-export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction): Promise<Buffer> {
+/**
+ * `plan`: the school's actions (server/views/action-plans.ts), on slides of their own before the
+ * method when there are any: staff text, written as plain text like every other string here.
+ */
+export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, plan?: ActionsOnDashboard): Promise<Buffer> {
   // Parsed before cleaning: JSON escapes control characters, and parsing would bring them back.
   const chart = xmlSafe(JSON.parse(input.chartJson) as ChartData);
   const view = xmlSafe(input);
@@ -177,7 +182,47 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction):
     );
   });
 
-  // 5. How to read it, and what is never shown: the report's own words.
+  // 5. The actions: earlier ones beside their theme's change ("you said, we did"), then this wave's plan.
+  const actions = plan ? xmlSafe(plan) : null;
+  const themeCell = (a: ActionsOnDashboard['current'][number]) => (a.itemLabel ? `${a.themeLabel} — ${a.itemLabel}` : a.themeLabel);
+  const actionSlides = (title: string, intro: string | null, header: string[], rows: Array<{ cost: number; cells: string[] }>, columns: number[]) => {
+    actionPages(rows).forEach((page, i) => {
+      const slide = pptx.addSlide();
+      heading(slide, i === 0 ? title : `${title} (${t('slides.continued')})`);
+      if (intro && i === 0) slide.addText(intro, { ...text, x: M, y: 1.0, w: FULL, h: 0.5, fontSize: 11, color: MUTED, valign: 'top' });
+      slide.addTable(table([header, ...page.map((r) => r.cells)]), { ...tableOptions(M, 1.6, columns), fontSize: 9 });
+    });
+  };
+  if (actions?.earlier.length) {
+    actionSlides(
+      t('actions.followUpTitle'),
+      t('actions.followUpIntro'),
+      [t('actions.theme'), t('actions.action'), t('actions.who'), t('actions.field.status'), `${t('actions.then', { wave: '…' })} → ${t('actions.now')}`, t('actions.change')],
+      actions.earlier.map((a) => ({
+        cost: Math.max(a.action.length, 120),
+        cells: [
+          `${themeCell(a)}\n${t('actions.fromWave', { wave: a.fromWave })}`,
+          a.action,
+          `${a.carrier}\n${t('actions.dueLabel')}: ${a.due}`,
+          a.statusLabel,
+          a.then === null ? t('actions.themeNotAsked') : `${a.then} → ${a.now}`,
+          a.then === null ? '' : a.changes.map((c) => `${c.waveName}: ${c.change}`).join('\n'),
+        ],
+      })),
+      [2.1, 3.9, 1.8, 1.1, 1.5, 1.933],
+    );
+  }
+  if (actions?.current.length) {
+    actionSlides(
+      t('actions.currentTitle'),
+      null,
+      [t('actions.theme'), t('actions.action'), t('actions.who'), t('actions.dueLabel'), t('actions.field.status')],
+      actions.current.map((a) => ({ cost: Math.max(a.action.length, 120), cells: [themeCell(a), a.action, a.carrier, a.due, a.statusLabel] })),
+      [2.6, 5.2, 1.9, 1.5, 1.133],
+    );
+  }
+
+  // 6. How to read it, and what is never shown: the report's own words.
   const method = pptx.addSlide();
   heading(method, t('report.methodTitle'));
   method.addText(
@@ -225,6 +270,22 @@ function commentPages(list: readonly string[], budget = 1400): string[][] {
     }
     pages[pages.length - 1]!.push(c);
     used += cost;
+  }
+  return pages;
+}
+
+/** Actions in slide-sized pages, like the comments: never more than five, never split within one. */
+function actionPages<T extends { cost: number }>(rows: readonly T[], budget = 1300): T[][] {
+  const pages: T[][] = [[]];
+  let used = 0;
+  for (const r of rows) {
+    const last = pages[pages.length - 1]!;
+    if ((used + r.cost > budget || last.length >= 5) && last.length) {
+      pages.push([]);
+      used = 0;
+    }
+    pages[pages.length - 1]!.push(r);
+    used += r.cost;
   }
   return pages;
 }

@@ -40,8 +40,23 @@ const ANONYMOUS_TABLES: Record<string, Record<string, string>> = {
   // codes_handed_out: slips handed out, a count staff enter per school (issue 17; docs/storage.md).
   wave_school: { wave_id: 'uuid', school_id: 'uuid', codes_issued: 'integer', codes_spent: 'integer', codes_handed_out: 'integer' },
 };
-/** The only time columns in the whole schema, none in a table above; each says when staff did or plan something. */
-const TIME_COLUMNS = ['app_user.last_failed_login_at', 'app_user.locked_until', 'audit_log.at', 'session.created_at', 'session.expires_at', 'wave.created_at', 'wave.planned_close'];
+/**
+ * The only time columns in the whole schema, none in a table above; each says when staff did or plan
+ * something. `action_plan_*`: a school's action plan (issue 19), staff text with no answer in it:
+ * when a point was written, its due date and the date of each status change or note.
+ */
+const TIME_COLUMNS = [
+  'action_plan_item.created_at',
+  'action_plan_item.due',
+  'action_plan_note.at',
+  'app_user.last_failed_login_at',
+  'app_user.locked_until',
+  'audit_log.at',
+  'session.created_at',
+  'session.expires_at',
+  'wave.created_at',
+  'wave.planned_close',
+];
 const TIME_OR_ADDRESS = /^(date|time|timestamp|interval|inet|cidr|macaddr|pg_lsn|xid|xid8|tid|txid_snapshot|pg_snapshot)/;
 
 const teacherHeaders = (i: number, extra: Record<string, string> = {}) => ({

@@ -47,6 +47,8 @@ describe(`rep dashboards (${storeKind})`, () => {
       `/schools/${schoolId}/waves/${sealedWaveId}/report-page.css`,
       `/api/schools/${schoolId}/waves/${sealedWaveId}`,
       `/schools/${schoolId}/waves/${openWaveId}`,
+      // The school's action plan (issue 19; its POST routes: test/staff/action-plans.test.ts).
+      `/schools/${schoolId}/waves/${sealedWaveId}/actions`,
     ];
     const expected: Record<Role, number> = { anonymous: 303, repOfSchool: 200, repOfOther: 403, researcher: 403, admin: 200 };
     const seen: string[] = [];
@@ -73,6 +75,7 @@ describe(`rep dashboards (${storeKind})`, () => {
       `/schools/${otherSchoolId}/waves/${sealedWaveId}/report`,
       `/api/schools/${otherSchoolId}/waves/${sealedWaveId}`,
       `/api/schools/${schoolId}/waves/${sealedWaveId}?schoolId=${otherSchoolId}`,
+      `/schools/${otherSchoolId}/waves/${sealedWaveId}/actions`,
       `/schools/${schoolId}/waves/${sealedWaveId}?school=${otherSchoolId}`,
     ]) {
       const res = await rep.get(url);

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
-import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
+import { browserAvailable, browserFixture, signInAsDemoRep, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
 import { testKeys } from '../helpers/app.ts';
 
@@ -14,11 +14,7 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = pageErrors(page);
-    await page.goto(`${f.base}/login`);
-    await page.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
-    await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Aanmelden' }).click();
-    await page.waitForURL(/\/home$/);
+    await signInAsDemoRep(page, f.base);
     for (const wave of ['Demo voorjaar 2025', 'Demo najaar 2025']) {
       await page.getByRole('link', { name: 'Demo Atheneum Scheldeland' }).first().click();
       await page.getByRole('link', { name: wave, exact: true }).click();
@@ -119,11 +115,7 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     // The language choice persists for this user in a new session.
     const second = await f.browser.newContext();
     const p2 = await second.newPage();
-    await p2.goto(`${f.base}/login`);
-    await p2.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
-    await p2.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
-    await p2.getByRole('button', { name: 'Aanmelden' }).click();
-    await p2.waitForURL(/\/home$/);
+    await signInAsDemoRep(p2, f.base);
     expect(await p2.getAttribute('html', 'lang')).toBe('en');
     await second.close();
     await context.close();

@@ -3,8 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
-import { browserAvailable, browserFixture, pageErrors } from '../helpers/browser.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { browserAvailable, browserFixture, signInAsDemoRep, pageErrors } from '../helpers/browser.ts';
+import { seedDemo } from '../../server/demo.ts';
 import { testKeys } from '../helpers/app.ts';
 
 /**
@@ -251,11 +251,7 @@ describe.runIf(browserAvailable)(`the printed report fits A4 whatever the window
     if (reportPath) return reportPath;
     context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${f.base}/login`);
-    await page.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
-    await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Aanmelden' }).click();
-    await page.waitForURL(/\/home$/);
+    await signInAsDemoRep(page, f.base);
     await page.getByRole('link', { name: 'Demo Atheneum Scheldeland' }).click();
     await page.getByRole('link', { name: 'Demo najaar 2025', exact: true }).click();
     reportPath = (await page.getByRole('link', { name: 'Afdrukbaar rapport' }).getAttribute('href'))!;

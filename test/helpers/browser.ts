@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { testStore, type TestStore } from './store.ts';
 import { testApp } from './app.ts';
+import { DEMO_PASSWORD } from '../../server/demo.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const required = process.env.REQUIRE_BROWSER === '1';
@@ -79,4 +80,13 @@ export function pageErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
+}
+
+/** Signs in on the login page as the demo network's secondary-school rep, and waits for their home page. */
+export async function signInAsDemoRep(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('E-mailadres').fill('rep.secundair@demo.schoolpols.be');
+  await page.getByLabel('Wachtwoord').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Aanmelden' }).click();
+  await page.waitForURL(/\/home$/);
 }

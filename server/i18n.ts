@@ -78,15 +78,28 @@ export function hasKey(lang: Lang, key: string): boolean {
   return instance.exists(key, { lng: lang });
 }
 
-const numberFormats = new Map<string, Intl.NumberFormat>();
+/**
+ * Per language and number of digits: the formatter, and the numbers it already wrote. A dashboard
+ * writes some 600 numbers, most of them again and again (percentages, means to two decimals), and
+ * Intl formatting costs a microsecond or more a call: remembered, a page's numbers cost a lookup.
+ */
+const numberFormats = new Map<string, { format: Intl.NumberFormat; written: Map<number, string> }>();
 
 /** Numbers as people read them: decimal comma in Dutch, point in English. */
 export function formatNumber(lang: Lang, value: number, digits = 1): string {
   const key = `${lang}:${digits}`;
   let f = numberFormats.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    f = { format: new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }), written: new Map() };
     numberFormats.set(key, f);
   }
-  return f.format(value);
+  // -0 and 0 are one key of a Map, but not one text.
+  if (Object.is(value, -0)) return f.format.format(value);
+  let text = f.written.get(value);
+  if (text === undefined) {
+    // A bound, not a policy: forgetting costs only the formatting again.
+    if (f.written.size >= 20_000) f.written.clear();
+    f.written.set(value, (text = f.format.format(value)));
+  }
+  return text;
 }

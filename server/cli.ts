@@ -96,6 +96,62 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+// ---- Listing (school:list, wave:list, user:list): the admin console's lists, for scripts -------------
+
+const lists = () => import('./admin-lists.ts');
+const SCHOOL_SORT_NAMES = ['name', 'number', 'group', 'municipality', 'staff'] as const;
+const WAVE_SORT_NAMES = ['created', 'name', 'status'] as const;
+const USER_SORT_NAMES = ['email', 'role'] as const;
+const LIST_OPTIONS: Options = { search: { type: 'string' }, sort: { type: 'string' }, desc: { type: 'boolean' }, limit: { type: 'string' }, page: { type: 'string' }, json: { type: 'boolean' } };
+const LIST_HELP = [
+  '--desc               sort descending (waves by creation: always newest first)',
+  '--limit N            at most N rows (default: all, up to 10000)',
+  '--page P             with --limit: the P-th page of N rows',
+  '--json               JSON ({ total, page, pages, rows }) instead of a table',
+];
+
+function positiveInt(v: unknown, option: string): number | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  if (!/^\d{1,6}$/.test(s) || Number(s) < 1) throw new UsageError(`${option} must be a whole number of at least 1, not "${s}"`);
+  return Number(s);
+}
+
+function yesNo(v: unknown, option: string, key: 'active'): { active?: 'yes' | 'no' } {
+  const s = str(v);
+  if (!s) return {};
+  if (s !== 'yes' && s !== 'no') throw new UsageError(`${option} must be yes or no, not "${s}"`);
+  return { [key]: s };
+}
+
+function listFilter<S extends string>(values: Record<string, unknown>, sorts: readonly S[]): { q?: string; sort?: S; dir?: 'asc' | 'desc'; page?: number; pageSize: number } {
+  const sort = str(values['sort']);
+  if (sort && !(sorts as readonly string[]).includes(sort)) throw new UsageError(`--sort must be one of ${sorts.join(', ')}, not "${sort}"`);
+  const limit = positiveInt(values['limit'], '--limit');
+  const page = positiveInt(values['page'], '--page');
+  if (page && !limit) throw new UsageError('--page needs --limit');
+  return {
+    ...(str(values['search']) ? { q: str(values['search']) } : {}),
+    ...(sort ? { sort: sort as S } : {}),
+    ...(values['desc'] === true ? { dir: 'desc' as const } : {}),
+    ...(page ? { page } : {}),
+    pageSize: Math.min(limit ?? 10_000, 10_000),
+  };
+}
+
+/** A list as a table (columns padded) or as JSON; a line on stderr says when rows were left out. */
+function printList(values: Record<string, unknown>, found: { rows: object[]; total: number; page: number; pages: number }, columns: string[]) {
+  if (values['json'] === true) {
+    process.stdout.write(`${JSON.stringify({ total: found.total, page: found.page, pages: found.pages, rows: found.rows }, null, 2)}\n`);
+    return;
+  }
+  const cell = (v: unknown) => (v === null || v === undefined ? '-' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v).replace(/\s+/g, ' '));
+  const table = [columns, ...found.rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])))];
+  const widths = columns.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  process.stdout.write(table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
+  if (found.rows.length < found.total) process.stderr.write(`${found.rows.length} of ${found.total} shown (page ${found.page} of ${found.pages}); use --limit and --page for more.\n`);
+}
+
 const COMMANDS: Record<string, Command> = {
   migrate: {
     summary: 'bring the database schema up to date',
@@ -147,8 +203,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'import schools from a CSV file (all or nothing)',
     synopsis: 'school:import FILE',
     description: [
-      'Import schools from a CSV file (header line; columns name, school level, municipality, staff count;',
-      'Dutch names naam, niveau, gemeente, personeel work too; ";" or "," as delimiter).',
+      'Import schools from a CSV file (header line; columns name, school level, municipality, staff count and',
+      'optionally school number; Dutch names naam, niveau, gemeente, personeel, instellingsnummer work too;',
+      '";" or "," as delimiter). `school:list` then shows their ids.',
       'All or nothing: any problem is reported with its line and column and nothing is imported.',
     ],
     positionals: 1,
@@ -395,6 +452,98 @@ const COMMANDS: Record<string, Command> = {
       if (!result.ok) refuse('no account was created:', result.problems, { email: '--email', role: '--role', schools: '--school', password: '--password', lang: '--lang' });
       process.stdout.write(`Created ${str(values['role'])} ${str(values['email']).trim()}: ${result.value.id}\n`);
       if (result.value.generatedPassword) process.stdout.write(`Password (shown once): ${result.value.generatedPassword}\n`);
+    },
+  },
+
+  'school:list': {
+    summary: 'list schools (search, filters; table or --json)',
+    synopsis: 'school:list [--search TEXT] [--group G] [--municipality M] [--wave ID] [--active yes|no] [--sort S] [--desc] [--json]',
+    description: ['List schools with their ids and school numbers, as the admin console does: searched, filtered and sorted in the database.'],
+    options: { ...LIST_OPTIONS, group: { type: 'string' }, municipality: { type: 'string' }, wave: { type: 'string' }, active: { type: 'string' } },
+    optionHelp: [
+      '--search TEXT        in the name or municipality, or an exact school number',
+      '--group G            one benchmark group',
+      '--municipality M     one municipality',
+      '--wave ID            schools taking part in this wave',
+      '--active yes|no      active or inactive schools only',
+      `--sort S             ${SCHOOL_SORT_NAMES.join('|')} (default name)`,
+      ...LIST_HELP,
+    ],
+    run: async ({ values, config }) => {
+      const { findSchools } = await lists();
+      const wave = str(values['wave']);
+      if (wave) requireId(wave, '--wave');
+      const filter = {
+        ...listFilter(values, SCHOOL_SORT_NAMES),
+        ...(str(values['group']) ? { group: str(values['group']).trim().toLowerCase() } : {}),
+        ...(str(values['municipality']) ? { municipality: str(values['municipality']) } : {}),
+        ...(wave ? { wave } : {}),
+        ...yesNo(values['active'], '--active', 'active'),
+      };
+      const found = await withStore(config, (store) => findSchools(store.db, filter));
+      printList(values, found, ['id', 'number', 'name', 'benchmarkGroup', 'municipality', 'staffCount', 'active']);
+    },
+  },
+
+  'wave:list': {
+    summary: 'list waves (search, filters; table or --json)',
+    synopsis: 'wave:list [--search TEXT] [--status draft|open|closed] [--school ID] [--sort S] [--desc] [--json]',
+    description: ['List waves with their ids, status, questionnaire and number of schools, newest first.'],
+    options: { ...LIST_OPTIONS, status: { type: 'string' }, school: { type: 'string' } },
+    optionHelp: [
+      '--search TEXT        in the name',
+      '--status S           draft, open or closed',
+      '--school ID          waves this school takes part in',
+      `--sort S             ${WAVE_SORT_NAMES.join('|')} (default created, newest first)`,
+      ...LIST_HELP,
+    ],
+    run: async ({ values, config }) => {
+      const { findWaves } = await lists();
+      const status = str(values['status']);
+      if (status && !['draft', 'open', 'closed'].includes(status)) throw new UsageError(`--status must be draft, open or closed, not "${status}"`);
+      const school = str(values['school']);
+      if (school) requireId(school, '--school');
+      const filter = {
+        ...listFilter(values, WAVE_SORT_NAMES),
+        ...(status ? { status: status as 'draft' | 'open' | 'closed' } : {}),
+        ...(school ? { school } : {}),
+      };
+      const found = await withStore(config, (store) => findWaves(store.db, filter));
+      printList(values, { ...found, rows: found.rows.map((w) => ({ id: w.id, name: w.name, status: w.status, sealed: w.sealed, k: w.k, created: w.createdAt.toISOString(), questionnaire: `${w.questionnaire.key} v${w.questionnaire.version}`, questionnaireId: w.questionnaire.id, schools: w.schools })) }, ['id', 'name', 'status', 'k', 'schools', 'questionnaire', 'created']);
+    },
+  },
+
+  'user:list': {
+    summary: 'list staff accounts (search, filters; table or --json)',
+    synopsis: 'user:list [--search TEXT] [--role admin|rep|researcher] [--active yes|no] [--two-factor on|off] [--school ID] [--sort S] [--desc] [--json]',
+    description: ['List staff accounts with their ids, role, status, two-step verification and (reps) number of schools. Never a password or secret.'],
+    options: { ...LIST_OPTIONS, role: { type: 'string' }, active: { type: 'string' }, 'two-factor': { type: 'string' }, school: { type: 'string' } },
+    optionHelp: [
+      '--search TEXT        in the e-mail address',
+      '--role R             admin, rep or researcher',
+      '--active yes|no      active or inactive accounts only',
+      '--two-factor on|off  with or without two-step verification',
+      '--school ID          reps of this school',
+      `--sort S             ${USER_SORT_NAMES.join('|')} (default email)`,
+      ...LIST_HELP,
+    ],
+    run: async ({ values, config }) => {
+      const { findUsers } = await lists();
+      const role = str(values['role']);
+      if (role && !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not "${role}"`);
+      const twoFactor = str(values['two-factor']);
+      if (twoFactor && twoFactor !== 'on' && twoFactor !== 'off') throw new UsageError(`--two-factor must be on or off, not "${twoFactor}"`);
+      const school = str(values['school']);
+      if (school) requireId(school, '--school');
+      const filter = {
+        ...listFilter(values, USER_SORT_NAMES),
+        ...(role ? { role: role as Role } : {}),
+        ...yesNo(values['active'], '--active', 'active'),
+        ...(twoFactor ? { twoFactor: twoFactor as 'on' | 'off' } : {}),
+        ...(school ? { school } : {}),
+      };
+      const found = await withStore(config, (store) => findUsers(store.db, filter));
+      printList(values, { ...found, rows: found.rows.map((u) => ({ id: u.id, email: u.email, role: u.role, active: u.active, twoFactor: u.twoFactor, schools: u.schoolCount })) }, ['id', 'email', 'role', 'active', 'twoFactor', 'schools']);
     },
   },
 

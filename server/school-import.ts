@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.ts';
 import { recordAction, type Actor } from './audit-log.ts';
-import { checkSchool, lockSchools, takenNames, toRow, type SchoolFields, type SchoolInput } from './schools.ts';
+import { checkSchool, lockSchools, takenNames, takenNumbers, toRow, type SchoolFields, type SchoolInput } from './schools.ts';
 import type { Checked, Problem } from './problems.ts';
 
 /**
@@ -17,6 +17,7 @@ const COLUMNS: Record<keyof SchoolFields, string[]> = {
   benchmarkGroup: ['benchmarkgroup', 'benchmarkgroep', 'schoollevel', 'level', 'schoolniveau', 'niveau', 'onderwijsniveau'],
   municipality: ['municipality', 'gemeente', 'city'],
   staffCount: ['staffcount', 'staff', 'personeel', 'personeelsleden', 'aantalpersoneelsleden'],
+  number: ['instellingsnummer', 'instnr', 'schoolnummer', 'schoolnumber', 'number', 'nummer'],
 };
 
 export const MAX_IMPORT_ROWS = 10_000;
@@ -35,6 +36,8 @@ export interface ParsedImport {
   rows: ImportRow[];
   /** where names are, for problems found against the store */
   nameColumn: { column: number; header: string };
+  /** where school numbers are, when the file has them */
+  numberColumn: { column: number; header: string } | null;
 }
 
 const normalise = (header: string) => header.trim().toLowerCase().replace(/[\s_-]+/g, '');
@@ -89,6 +92,7 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
   const headerName = (field: keyof SchoolFields) => header!.data[columnOf.get(field)!]!.trim();
   const rows: ImportRow[] = [];
   const seen = new Map<string, number>();
+  const seenNumbers = new Map<string, number>();
   for (const record of body) {
     if (record.data.length === 1 && record.data[0]!.trim() === '') continue; // an empty line
     if (record.error) {
@@ -107,6 +111,7 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
       benchmarkGroup: record.data[columnOf.get('benchmarkGroup')!]!,
       municipality: columnOf.has('municipality') ? record.data[columnOf.get('municipality')!]! : '',
       staffCount: record.data[columnOf.get('staffCount')!]!,
+      ...(columnOf.has('number') ? { number: record.data[columnOf.get('number')!]! } : {}),
     };
     const checked = checkSchool(raw);
     if (!checked.ok) {
@@ -123,12 +128,21 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
       continue;
     }
     seen.set(key, record.line);
+    const number = checked.value.number;
+    if (number) {
+      const earlierNumber = seenNumbers.get(number);
+      if (earlierNumber !== undefined) {
+        problems.push({ field: headerName('number'), key: 'admin.import.error.duplicateNumberInFile', params: { line: earlierNumber }, line: record.line, column: columnOf.get('number')! + 1 });
+        continue;
+      }
+      seenNumbers.set(number, record.line);
+    }
     rows.push({ ...checked.value, line: record.line });
   }
   if (!problems.length && !rows.length) problems.push({ field: '', key: 'admin.import.error.noRows', line: 2 });
   if (rows.length > MAX_IMPORT_ROWS) problems.push({ field: '', key: 'admin.import.error.tooMany', params: { max: MAX_IMPORT_ROWS }, line: rows[MAX_IMPORT_ROWS]!.line });
   if (problems.length) return { ok: false, problems: problems.slice(0, 200) };
-  return { ok: true, value: { delimiter, rows, nameColumn: { column: columnOf.get('name')! + 1, header: headerName('name') } } };
+  return { ok: true, value: { delimiter, rows, nameColumn: { column: columnOf.get('name')! + 1, header: headerName('name') }, numberColumn: columnOf.has('number') ? { column: columnOf.get('number')! + 1, header: headerName('number') } : null } };
 }
 
 /** The first line number past `max` (1-based), or null when the text has at most `max` lines. */
@@ -147,6 +161,14 @@ async function checkAgainstStore(db: Kysely<Database>, text: string): Promise<Ch
   const problems: Problem[] = parsed.value.rows
     .filter((r) => taken.has(r.name.toLowerCase()))
     .map((r) => ({ field: parsed.value.nameColumn.header, key: 'admin.import.error.nameTaken', params: { name: r.name }, line: r.line, column: parsed.value.nameColumn.column }));
+  const numberColumn = parsed.value.numberColumn;
+  if (numberColumn) {
+    const takenNos = await takenNumbers(db, parsed.value.rows.flatMap((r) => (r.number ? [r.number] : [])));
+    for (const r of parsed.value.rows) {
+      if (r.number && takenNos.has(r.number)) problems.push({ field: numberColumn.header, key: 'admin.import.error.numberTaken', params: { number: r.number }, line: r.line, column: numberColumn.column });
+    }
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  }
   return problems.length ? { ok: false, problems: problems.slice(0, 200) } : parsed;
 }
 

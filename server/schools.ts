@@ -15,10 +15,21 @@ export interface SchoolInput {
   benchmarkGroup: string;
   municipality: string;
   staffCount: number;
+  /** the official school number (instellingsnummer): digits; null = none; undefined = leave as it is */
+  number?: string | null;
 }
 
-export type SchoolFields = Record<keyof SchoolInput, string>;
-export const SCHOOL_FIELDS = ['name', 'benchmarkGroup', 'municipality', 'staffCount'] as const;
+/** The form's fields; `number` absent = leave the school number as it is. */
+export interface SchoolFields {
+  name: string;
+  benchmarkGroup: string;
+  municipality: string;
+  staffCount: string;
+  number?: string | undefined;
+}
+export const SCHOOL_FIELDS = ['name', 'benchmarkGroup', 'municipality', 'staffCount', 'number'] as const;
+/** An instellingsnummer: digits only (1 to 12). */
+export const SCHOOL_NUMBER_FORMAT = /^\d{1,12}$/;
 
 export const MAX_STAFF = 100_000;
 
@@ -36,8 +47,10 @@ export function checkSchool(raw: SchoolFields): Checked<SchoolInput> {
   if (municipality.length > 100) problems.push(problem('municipality', 'admin.schools.error.tooLong', { max: 100 }));
   if (!staff) problems.push(problem('staffCount', 'admin.schools.error.staffRequired'));
   else if (!/^\d{1,6}$/.test(staff) || Number(staff) > MAX_STAFF) problems.push(problem('staffCount', 'admin.schools.error.staffFormat', { max: MAX_STAFF }));
+  const number = raw.number === undefined ? undefined : raw.number.replace(/\s+/g, '');
+  if (number && !SCHOOL_NUMBER_FORMAT.test(number)) problems.push(problem('number', 'admin.schools.error.numberFormat'));
   if (problems.length) return { ok: false, problems };
-  return { ok: true, value: { name, benchmarkGroup, municipality, staffCount: Number(staff) } };
+  return { ok: true, value: { name, benchmarkGroup, municipality, staffCount: Number(staff), ...(number === undefined ? {} : { number: number || null }) } };
 }
 
 export const toRow = (s: SchoolInput): Insertable<SchoolTable> => ({
@@ -45,6 +58,7 @@ export const toRow = (s: SchoolInput): Insertable<SchoolTable> => ({
   benchmark_group: s.benchmarkGroup,
   municipality: s.municipality,
   staff_count: s.staffCount,
+  ...(s.number === undefined ? {} : { instellingsnummer: s.number }),
 });
 
 export async function listSchools(db: Kysely<Database>, options: { activeOnly?: boolean } = {}): Promise<School[]> {
@@ -74,12 +88,21 @@ export async function takenNames(db: Kysely<Database>, names: string[], except?:
   return new Set((await q.execute()).map((r) => r.n));
 }
 
+/** School numbers already taken, among `numbers`, optionally ignoring one school. */
+export async function takenNumbers(db: Kysely<Database>, numbers: string[], except?: string): Promise<Set<string>> {
+  if (!numbers.length) return new Set();
+  let q = db.selectFrom('school').select('instellingsnummer').where('instellingsnummer', 'in', numbers);
+  if (except) q = q.where('id', '!=', except);
+  return new Set((await q.execute()).map((r) => r.instellingsnummer!));
+}
+
 export async function addSchool(db: Kysely<Database>, raw: SchoolFields, actor: Actor): Promise<Checked<string>> {
   const checked = checkSchool(raw);
   if (!checked.ok) return checked;
   return db.transaction().execute(async (trx) => {
     await lockSchools(trx);
     if ((await takenNames(trx, [checked.value.name])).size) return { ok: false, problems: [problem('name', 'admin.schools.error.nameTaken')] };
+    if (checked.value.number && (await takenNumbers(trx, [checked.value.number])).size) return { ok: false, problems: [problem('number', 'admin.schools.error.numberTaken')] };
     const id = await createSchool(trx, toRow(checked.value));
     await recordAction(trx, actor, 'school.create', `school:${id}`);
     return { ok: true, value: id };
@@ -94,6 +117,7 @@ export async function updateSchool(db: Kysely<Database>, id: string, raw: School
     if (!checked.ok) return checked;
     await lockSchools(trx);
     if ((await takenNames(trx, [checked.value.name], id)).size) return { ok: false, problems: [problem('name', 'admin.schools.error.nameTaken')] };
+    if (checked.value.number && (await takenNumbers(trx, [checked.value.number], id)).size) return { ok: false, problems: [problem('number', 'admin.schools.error.numberTaken')] };
     await trx.updateTable('school').set(toRow(checked.value)).where('id', '=', id).execute();
     await recordAction(trx, actor, 'school.update', `school:${id}`);
     return { ok: true, value: undefined };

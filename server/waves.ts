@@ -284,6 +284,8 @@ export interface WaveDetail extends WaveSummary {
   participants: Array<{
     id: string;
     name: string;
+    /** the school number (instellingsnummer), null when not known */
+    number: string | null;
     benchmarkGroup: string;
     staffCount: number;
     codesIssued: number;
@@ -303,7 +305,7 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
   const schools = await db
     .selectFrom('wave_school')
     .innerJoin('school', 'school.id', 'wave_school.school_id')
-    .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent', 'wave_school.codes_handed_out'])
+    .select(['school.id', 'school.name', 'school.instellingsnummer', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent', 'wave_school.codes_handed_out'])
     .where('wave_school.wave_id', '=', waveId)
     .orderBy(sql`lower(school.name)`)
     .execute();
@@ -321,6 +323,7 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
     participants: schools.map((s) => ({
       id: s.id,
       name: s.name,
+      number: s.instellingsnummer,
       benchmarkGroup: s.benchmark_group,
       staffCount: s.staff_count,
       codesIssued: s.codes_issued,

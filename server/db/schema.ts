@@ -42,6 +42,8 @@ export interface SchoolTable {
   municipality: string;
   staff_count: number;
   active: Generated<boolean>;
+  /** The official school number (digits), unique when present; null when not known. */
+  instellingsnummer: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface QuestionnaireTable {

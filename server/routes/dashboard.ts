@@ -17,6 +17,7 @@ import { assertSchool, REPS_AND_ADMINS } from './school-access.ts';
 import { listActions } from '../action-plans.ts';
 import { actionsOnDashboard } from '../views/action-plans.ts';
 import { openWavePage } from './participation.ts';
+import { adminHome } from './admin/home.ts';
 
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -122,10 +123,9 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/home', { config: { access: ['rep', 'admin', 'researcher'] }, schema: { querystring: LangQuery } }, async (request, reply) => {
     const user = request.user!;
     if (user.role === 'researcher') return reply.redirect('/research', 303);
-    const ids =
-      user.role === 'rep'
-        ? user.schoolIds
-        : (await db.selectFrom('school').select('id').where('active', '=', true).orderBy('name').execute()).map((s) => s.id);
+    // An admin's home is the state of the network, not every school's card (issue 18).
+    if (user.role === 'admin') return adminHome(request, reply);
+    const ids = user.schoolIds;
     const view = overviewView(await schoolOverviews(db, ids), request.lang, translator(request.lang));
     return reply.page('staff-home', { view, wide: true });
   });

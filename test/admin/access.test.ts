@@ -50,6 +50,7 @@ describe(`admin: access control on every route (${storeKind})`, () => {
     cases = [
       { method: 'GET', url: '/admin', admin: 200 },
       { method: 'GET', url: '/admin/schools', admin: 200 },
+      { method: 'GET', url: '/admin/schools.csv?group=secundair', admin: 200 },
       { method: 'GET', url: '/admin/schools/new', admin: 200 },
       { method: 'POST', url: '/admin/schools', body: { name: 'School Z', benchmarkGroup: 'secundair', municipality: '', staffCount: '3' }, admin: 303 },
       { method: 'GET', url: '/admin/schools/import', admin: 200 },
@@ -64,6 +65,8 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: '/admin/questionnaires', body: { data }, admin: 303 },
       { method: 'GET', url: `/admin/questionnaires/${q}`, admin: 200 },
       { method: 'GET', url: `/admin/questionnaires/${q}/preview?lang=nl`, admin: 200 },
+      { method: 'GET', url: `/admin/questionnaires/${q}/edit`, admin: 200 },
+      { method: 'POST', url: '/admin/questionnaires/edit', body: { op: 'add-theme' }, admin: 200 },
       { method: 'GET', url: '/admin/waves', admin: 200 },
       { method: 'GET', url: '/admin/waves/new', admin: 200 },
       { method: 'POST', url: '/admin/waves', body: { name: 'Nieuw', questionnaireId: q, k: '', schools: school }, admin: 303 },
@@ -84,6 +87,7 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: `/admin/users/${repId}/two-factor`, body: {}, admin: 303 },
       { method: 'POST', url: `/admin/users/${victimId}/active`, body: { active: 'false' }, admin: 303 },
       { method: 'GET', url: '/admin/audit', admin: 200 },
+      { method: 'GET', url: '/admin/audit.csv?action=wave.open', admin: 200 },
       // No demo network in this store: the admin's answer is a refusal (409) that changes nothing.
       { method: 'POST', url: '/admin/demo/remove', body: { confirm: 'yes' }, admin: 409 },
     ];

@@ -62,6 +62,9 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await page.goto(`${f.base}/admin`);
     expect(await page.textContent('h1')).toBe('Beheer');
     await check('home');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('home at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Schools: a CSV with an error first (nothing imported), then the right one.
     await page.getByRole('link', { name: 'Scholen', exact: true }).first().click();
@@ -72,7 +75,7 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await page.waitForSelector('#error-summary');
     expect(await page.textContent('#error-summary')).toContain('regel 2, kolom 4 (personeel)');
     await check('school import errors');
-    const csv = 'naam;niveau;gemeente;personeel\nBasisschool Het Anker;basisonderwijs;Gent;20\nAtheneum De Brug;secundair;Genk;64\n';
+    const csv = 'naam;niveau;gemeente;personeel;instellingsnummer\nBasisschool Het Anker;basisonderwijs;Gent;20;123456\nAtheneum De Brug;secundair;Genk;64;234567\n';
     await page.getByLabel('CSV-bestand').setInputFiles({ name: 'scholen.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Controleren' }).click();
     await page.waitForSelector('text=Controleer de import');
@@ -80,6 +83,16 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await page.getByRole('button', { name: 'Importeer deze 2 scholen' }).click();
     await page.waitForSelector('text=Geïmporteerd: 2 scholen.');
     await check('schools');
+    // Search and filters are a plain GET form: the view is in the URL.
+    await page.getByLabel('Benchmarkgroep (schoolniveau)').selectOption('secundair');
+    await page.getByRole('button', { name: 'Toepassen' }).click();
+    await page.waitForURL((u) => u.searchParams.get('group') === 'secundair');
+    expect(await page.locator('tbody th[scope=row]').allTextContents()).toEqual(['Atheneum De Brug']);
+    await check('schools filtered');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('schools at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${f.base}/admin/schools`);
     await page.getByRole('link', { name: 'Basisschool Het Anker' }).click();
     await check('school edit');
     await page.goto(`${f.base}/admin/schools/new`);
@@ -177,15 +190,33 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     expect((await f.store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(3);
     await page.goto(`${f.base}/admin/waves`);
     await check('waves');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('waves at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // A rep for the basisschool.
     await page.goto(`${f.base}/admin/users`);
     await check('users');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('users at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('link', { name: 'Nieuwe gebruiker' }).click();
     await check('user new');
     await page.getByLabel('E-mailadres').fill('rep.anker@example.org');
     await page.getByRole('radio', { name: /vakbondsafgevaardigde/ }).check();
-    await page.getByRole('checkbox', { name: /Basisschool Het Anker/ }).check();
+    // The rep's school by its school number (no list of every school); a preview counts the choice.
+    await page.getByLabel('Instellingsnummers').fill('123456 999999');
+    await page.getByRole('button', { name: 'Toon de keuze' }).click();
+    await page.waitForSelector('#error-summary');
+    expect(await page.textContent('#error-summary')).toContain('999999');
+    await check('user new with unknown number');
+    await page.getByLabel('Instellingsnummers').fill('123456');
+    await page.getByRole('button', { name: 'Toon de keuze' }).click();
+    await page.waitForSelector('text=Deze keuze telt 1 scholen.');
+    await check('user new with choice');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('user new at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole('button', { name: 'Gebruiker aanmaken' }).click();
     await page.waitForSelector('#password');
     const password = (await page.textContent('#password'))!;
@@ -195,6 +226,9 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await check('user');
     await page.goto(`${f.base}/admin/audit`);
     await check('audit');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await check('audit at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
     const actions = await page.locator('tbody th[scope=row]').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['scholen geïmporteerd', 'vragenlijst gepubliceerd', 'bevraging aangemaakt', 'bevraging geopend', 'toegangscodes aangemaakt', 'bevraging afgesloten en verzegeld', 'gebruiker aangemaakt']));
 

@@ -74,8 +74,8 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
     writeFileSync(json, JSON.stringify({ id: 'x', version: 1, title: { nl: 'x' } }));
     const r2 = await cli(['questionnaire:publish', json], env);
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toContain('title.en: required');
-    expect(r2.stderr).toContain('themes: required');
+    expect(r2.stderr).toContain('title.en: is missing');
+    expect(r2.stderr).toContain('themes: is missing');
     const r3 = await cli(['wave:open', '00000000-0000-4000-8000-000000000000'], env);
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('Error: This wave does not exist.');

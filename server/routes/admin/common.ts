@@ -98,3 +98,64 @@ export const Notice = <T extends string>(keys: readonly T[]) =>
     { done: Type.Optional(Type.Union(keys.map((k) => Type.Literal(k)))), n: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) },
     { additionalProperties: false },
   );
+
+// ---- Lists at network scale (issue 18): search, filters, sorting and pages in the query string ----
+
+/** `''` is what an empty filter field of a GET form sends: "any". */
+export const Choice = <T extends string>(values: readonly T[]) => Type.Optional(Type.Union([Type.Literal(''), ...values.map((v) => Type.Literal(v))]));
+export const Search = Type.Optional(Type.String({ maxLength: 200 }));
+export const PageNumber = Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 }));
+export const SortDirection = Choice(['asc', 'desc'] as const);
+
+type QueryValues = Record<string, string | number | undefined | null>;
+
+/** A list's URL with its query (empty values left out), so a view can be bookmarked. */
+export function listUrl(base: string, query: QueryValues, change: QueryValues = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...query, ...change })) {
+    if (v === undefined || v === null || v === '' || k === 'done' || k === 'n') continue;
+    params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `${base}?${s}` : base;
+}
+
+export interface PagerView {
+  page: number;
+  pages: number;
+  total: number;
+  first: number;
+  last: number;
+  prev: string | null;
+  next: string | null;
+  firstHref: string | null;
+  lastHref: string | null;
+}
+
+export function pager(base: string, query: QueryValues, p: { page: number; pages: number; total: number; pageSize: number; rows: unknown[] }): PagerView {
+  const at = (page: number) => listUrl(base, query, { page });
+  return {
+    page: p.page,
+    pages: p.pages,
+    total: p.total,
+    first: p.total ? (p.page - 1) * p.pageSize + 1 : 0,
+    last: (p.page - 1) * p.pageSize + p.rows.length,
+    prev: p.page > 1 ? at(p.page - 1) : null,
+    next: p.page < p.pages ? at(p.page + 1) : null,
+    firstHref: p.page > 2 ? at(1) : null,
+    lastHref: p.page < p.pages - 1 ? at(p.pages) : null,
+  };
+}
+
+/** Column headers that sort: each links to the list sorted by it (again: the other way). */
+export function sortLinks<S extends string>(base: string, query: QueryValues & { sort?: string; dir?: string }, sorts: readonly S[], current: S, dir: 'asc' | 'desc') {
+  const out = {} as Record<S, { href: string; aria: 'ascending' | 'descending' | null }>;
+  for (const s of sorts) {
+    const active = s === current;
+    out[s] = { href: listUrl(base, query, { sort: s, dir: active && dir === 'asc' ? 'desc' : 'asc', page: undefined }), aria: active ? (dir === 'asc' ? 'ascending' : 'descending') : null };
+  }
+  return out;
+}
+
+/** A query value that is `''` (any) becomes undefined. */
+export const orUndefined = <T extends string>(v: T | '' | undefined): T | undefined => (v ? v : undefined);

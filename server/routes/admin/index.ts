@@ -1,34 +1,21 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DemoRemovalError, removeDemo } from '../../demo-removal.ts';
 import { Csrf } from '../../http-schemas.ts';
-import { ADMIN, actorOf, Notice, refuse, tOf } from './common.ts';
+import { ADMIN, actorOf, Notice, tOf } from './common.ts';
 import schoolRoutes from './schools.ts';
 import questionnaireRoutes from './questionnaires.ts';
 import waveRoutes from './waves.ts';
 import userRoutes from './users.ts';
 import auditRoutes from './audit.ts';
+import { adminHome } from './home.ts';
 
 const HomeQuery = Notice(['demoRemoved']);
 const DemoBody = Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 10 })), _csrf: Csrf }, { additionalProperties: false });
 
 /** The admin console (`/admin/...`): COnneCt staff only. */
 const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  async function home(request: FastifyRequest, reply: FastifyReply, demo: { notice?: string; error?: string; status?: number } = {}) {
-    const db = app.store.db;
-    const count = async (table: 'school' | 'questionnaire' | 'wave' | 'app_user') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    const byStatus = await db.selectFrom('wave').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-    const waves = { draft: 0, open: 0, closed: 0 };
-    for (const r of byStatus) waves[r.status] = Number(r.n);
-    const model = {
-      counts: { schools: await count('school'), questionnaires: await count('questionnaire'), waves: await count('wave'), users: await count('app_user') },
-      waves,
-      demoNetwork: { active: app.demoNetwork.active, notice: demo.notice ?? null, error: demo.error ?? null },
-    };
-    return demo.status ? refuse(reply, 'admin/home', model, demo.status) : reply.page('admin/home', model);
-  }
+  const home = adminHome;
 
   app.get('/admin', { config: ADMIN, schema: { querystring: HomeQuery } }, async (request, reply) => {
     const { done } = request.query;

@@ -1,15 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { addSchoolsToWave, checkNewWave, createWave, DEFAULT_RESPONSE_TARGET, getWaveDetail, listWaves, MAX_K, MIN_K, openWave, WaveError, type WaveDetail, isSealed } from '../../waves.ts';
+import { addSchoolsToWave, checkNewWave, createWave, DEFAULT_RESPONSE_TARGET, getWaveDetail, MAX_K, MIN_K, openWave, WaveError, type WaveDetail, isSealed } from '../../waves.ts';
 import { sealWave } from '../../sealing.ts';
 import { listQuestionnaires } from '../../questionnaires.ts';
-import { listSchools } from '../../schools.ts';
+import { findWaves, WAVE_SORTS, type WaveFilter } from '../../admin-lists.ts';
+import { chooseSchools, choiceProblems, type SchoolChoice } from '../../school-choice.ts';
+import { ChoiceFields, choiceValues, schoolChoiceModel } from './school-choice.ts';
 import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../../code-slips.ts';
 import { HttpProblem, type Problem } from '../../problems.ts';
 import { translator } from '../../i18n.ts';
 import { Csrf, CsrfBody, NoQuery, WaveParams } from '../../http-schemas.ts';
-import { ADMIN, actorOf, date, noProblems, noStore, notFound, Notice, problemsView, publicBase, refuse, tOf } from './common.ts';
+import { ADMIN, actorOf, Choice, date, noProblems, noStore, notFound, Notice, orUndefined, PageNumber, pager, problemsView, publicBase, refuse, Search, SortDirection, sortLinks, tOf } from './common.ts';
 import { sealedParticipants } from '../../results/wave-participants.ts';
 import { WaveKeyUnavailable } from '../../encryption/wave-keys.ts';
 
@@ -24,17 +26,25 @@ const NewWaveBody = Type.Object(
     responseTarget: Type.Optional(Type.String({ maxLength: 20 })),
     allSchools: AllSchools,
     schools: SchoolIds,
+    ...ChoiceFields,
     _csrf: Csrf,
   },
   { additionalProperties: false },
 );
-const AddSchoolsBody = Type.Object({ allSchools: AllSchools, schools: SchoolIds, _csrf: Csrf }, { additionalProperties: false });
+const AddSchoolsBody = Type.Object({ allSchools: AllSchools, schools: SchoolIds, ...ChoiceFields, _csrf: Csrf }, { additionalProperties: false });
+const ListQuery = Type.Object(
+  { q: Search, status: Choice(['draft', 'open', 'closed'] as const), sort: Choice(WAVE_SORTS), dir: SortDirection, page: PageNumber },
+  { additionalProperties: false },
+);
 const CloseBody = Type.Object({ confirm: Type.Optional(Type.Literal('yes')), _csrf: Csrf }, { additionalProperties: false });
 const CodesBody = Type.Object(
   { schoolId: Type.String({ maxLength: 100 }), count: Type.String({ maxLength: 20 }), format: Type.String({ maxLength: 10 }), _csrf: Csrf },
   { additionalProperties: false },
 );
-const DetailQuery = Notice(['created', 'opened', 'closed', 'schoolsAdded']);
+const DetailQuery = Type.Object({ ...Notice(['created', 'opened', 'closed', 'schoolsAdded']).properties, q: Search, page: PageNumber }, { additionalProperties: false });
+/** Up to this many participants the codes form offers a list of schools; beyond, the school number is typed. */
+const SCHOOL_SELECT_MAX = 200;
+const PARTICIPANTS_PAGE = 50;
 
 /** A refused wave action: 404 for an unknown wave, 409 for a state that does not allow it. */
 function waveRefusal(err: unknown): never {
@@ -56,6 +66,9 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       plannedClose: t('admin.waves.field.plannedClose'),
       responseTarget: t('admin.waves.field.responseTarget'),
       schools: t('admin.waves.field.schools'),
+      group: t('admin.choice.group'),
+      municipalities: t('admin.choice.municipalities'),
+      numbers: t('admin.choice.numbers'),
       schoolId: t('admin.codes.field.school'),
       count: t('admin.codes.field.count'),
       format: t('admin.codes.field.format'),
@@ -63,26 +76,27 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   };
 
-  async function formPage(request: FastifyRequest, reply: FastifyReply, values: Static<typeof NewWaveBody> | null, problems: Problem[] = []) {
+  async function formPage(request: FastifyRequest, reply: FastifyReply, values: Static<typeof NewWaveBody> | null, problems: Problem[] = [], preview: SchoolChoice | null = null) {
     const questionnaires = await listQuestionnaires(db);
-    const schools = await listSchools(db, { activeOnly: true });
-    const chosen = new Set(values?.schools ?? []);
     const model = {
       values: { name: values?.name ?? '', questionnaireId: values?.questionnaireId ?? questionnaires[0]?.id ?? '', k: values?.k ?? String(app.config.DISCLOSURE_K), plannedClose: values?.plannedClose ?? '', responseTarget: values?.responseTarget ?? String(DEFAULT_RESPONSE_TARGET), allSchools: values?.allSchools === 'all' },
       defaultK: app.config.DISCLOSURE_K,
       minK: MIN_K,
       maxK: MAX_K,
       questionnaires: questionnaires.map((q) => ({ id: q.id, label: `${q.title[request.lang]} — ${q.key} v${q.version}` })),
-      schools: schools.map((s) => ({ id: s.id, name: s.name, benchmarkGroup: s.benchmark_group, checked: chosen.has(s.id) })),
+      choice: await schoolChoiceModel(db, { kept: values?.schools ?? [], values: choiceValues(values), preview }),
       problems: problems.length ? problemsView(tOf(request), problems, labels(request)) : noProblems,
     };
     return problems.length ? refuse(reply, 'admin/wave-form', model) : reply.page('admin/wave-form', model);
   }
 
-  async function detailPage(request: FastifyRequest, reply: FastifyReply, wave: WaveDetail, options: { problems?: Problem[]; status?: number; notice?: string | null } = {}) {
+  async function detailPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    wave: WaveDetail,
+    options: { problems?: Problem[]; status?: number; notice?: string | null; preview?: SchoolChoice; values?: Static<typeof AddSchoolsBody>; q?: string; page?: number } = {},
+  ) {
     const lang = request.lang;
-    const inWave = new Set(wave.participants.map((p) => p.id));
-    const others = wave.status === 'closed' ? [] : (await listSchools(db, { activeOnly: true })).filter((s) => !inWave.has(s.id));
     // A sealed wave: as frozen at sealing, counts below k as "fewer than k" (design §5, R1).
     const sealed = isSealed(wave)
       ? await sealedParticipants(db, wave.id, { fewer: tOf(request)('disclosure.R1', { k: wave.k }), withheld: tOf(request)('disclosure.R3') })
@@ -92,6 +106,15 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof WaveKeyUnavailable) return true;
       throw err;
     }));
+    // Participants a page at a time (a network wave has thousands), searched by name or school number.
+    const all: Array<{ id: string; name: string }> = sealed?.participants ?? wave.participants;
+    const numbers = new Map(wave.participants.map((p) => [p.id, p.number]));
+    const term = options.q?.trim().toLowerCase();
+    const shown = term ? all.filter((p) => p.name.toLowerCase().includes(term) || numbers.get(p.id) === term) : all;
+    const pages = Math.max(1, Math.ceil(shown.length / PARTICIPANTS_PAGE));
+    const current = Math.min(Math.max(1, options.page ?? 1), pages);
+    const pageRows = shown.slice((current - 1) * PARTICIPANTS_PAGE, current * PARTICIPANTS_PAGE);
+    const participantPage = pager(`/admin/waves/${wave.id}`, { q: options.q ?? '' }, { page: current, pages, total: shown.length, pageSize: PARTICIPANTS_PAGE, rows: pageRows });
     const model = {
       notice: options.notice ?? null,
       keyUnavailable,
@@ -107,14 +130,19 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
         questionnaire: wave.questionnaire,
         networkHref: wave.sealed ? `/admin/waves/${wave.id}/network` : null,
       },
-      participants: sealed?.participants ?? wave.participants,
+      participantCount: all.length,
+      participants: pageRows,
+      participantPager: participantPage,
+      participantQuery: options.q ?? '',
+      schoolOptions: wave.participants.length <= SCHOOL_SELECT_MAX ? wave.participants.map((p) => ({ id: p.id, name: p.name, staffCount: p.staffCount })) : null,
       totals: sealed?.totals ?? {
         staff: wave.participants.reduce((a, p) => a + p.staffCount, 0),
         issued: wave.participants.reduce((a, p) => a + p.codesIssued, 0),
         spent: wave.participants.reduce((a, p) => a + p.codesSpent, 0),
         responses: wave.participants.reduce((a, p) => a + p.responses, 0),
       },
-      others: others.map((s) => ({ id: s.id, name: s.name, benchmarkGroup: s.benchmark_group })),
+      canAdd: wave.status !== 'closed',
+      choice: wave.status === 'closed' ? null : await schoolChoiceModel(db, { kept: options.values?.schools ?? [], values: choiceValues(options.values ?? null), preview: options.preview ?? null }),
       maxCodes: MAX_CODES_PER_REQUEST,
       problems: options.problems?.length ? problemsView(tOf(request), options.problems, labels(request)) : noProblems,
     };
@@ -128,10 +156,24 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return wave;
   }
 
-  app.get('/admin/waves', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => {
-    const waves = await listWaves(db);
+  app.get('/admin/waves', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
+    const { query } = request;
+    const values = { q: query.q ?? '', status: query.status ?? '', sort: query.sort ?? '', dir: query.dir ?? '' };
+    const filter: WaveFilter = {
+      ...(query.q ? { q: query.q } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.sort ? { sort: query.sort } : {}),
+      ...(query.dir ? { dir: query.dir } : {}),
+      ...(query.page ? { page: query.page } : {}),
+    };
+    const found = await findWaves(db, filter);
+    const sort = orUndefined(query.sort) ?? 'created';
     return reply.page('admin/waves', {
-      waves: waves.map((w) => ({ ...w, created: date(request.lang, w.createdAt) })),
+      values,
+      filtered: !!(query.q || query.status),
+      pager: pager('/admin/waves', values, found),
+      sorts: sortLinks('/admin/waves', values, WAVE_SORTS, sort, orUndefined(query.dir) ?? (sort === 'created' ? 'desc' : 'asc')),
+      waves: found.rows.map((w) => ({ ...w, created: date(request.lang, w.createdAt) })),
     });
   });
 
@@ -139,7 +181,12 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
     const { body } = request;
-    const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, plannedClose: body.plannedClose ?? '', responseTarget: body.responseTarget ?? '', schools: body.allSchools === 'all' ? 'all' : (body.schools ?? []) }, app.config.DISCLOSURE_K);
+    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const refused = choice ? choiceProblems(choice) : [];
+    if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
+    // Ids that name no active school stay in the list, so the check names them.
+    const schools = choice ? [...new Set([...choice.ids, ...(body.schools ?? [])])] : 'all';
+    const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, plannedClose: body.plannedClose ?? '', responseTarget: body.responseTarget ?? '', schools }, app.config.DISCLOSURE_K);
     if (!checked.ok) return formPage(request, reply, body, checked.problems);
     const id = await createWave(db, checked.value, actorOf(request));
     return reply.redirect(`/admin/waves/${id}?done=created`, 303);
@@ -147,15 +194,20 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/admin/waves/:waveId', { config: ADMIN, schema: { params: WaveParams, querystring: DetailQuery } }, async (request, reply) => {
     const wave = await loadWave(request.params.waveId);
-    const { done, n } = request.query;
-    return detailPage(request, reply, wave, { notice: done ? tOf(request)(`admin.waves.done.${done}`, { count: n ?? 0 }) : null });
+    const { done, n, q, page } = request.query;
+    return detailPage(request, reply, wave, { notice: done ? tOf(request)(`admin.waves.done.${done}`, { count: n ?? 0 }) : null, ...(q ? { q } : {}), ...(page ? { page } : {}) });
   });
 
   app.post('/admin/waves/:waveId/schools', { config: ADMIN, schema: { params: WaveParams, body: AddSchoolsBody } }, async (request, reply) => {
     const { waveId } = request.params;
     const { body } = request;
-    const result = await addSchoolsToWave(db, waveId, body.allSchools === 'all' ? 'all' : (body.schools ?? []), actorOf(request)).catch(waveRefusal);
-    if (!result.ok) return detailPage(request, reply, await loadWave(waveId), { problems: result.problems, status: 422 });
+    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const refused = choice ? choiceProblems(choice) : [];
+    if (refused.length) return detailPage(request, reply, await loadWave(waveId), { problems: refused, status: 422, ...(choice ? { preview: choice } : {}), values: body });
+    if (body.preview) return detailPage(request, reply, await loadWave(waveId), { ...(choice ? { preview: choice } : {}), values: body });
+    const schools = choice ? [...new Set([...choice.ids, ...(body.schools ?? [])])] : 'all';
+    const result = await addSchoolsToWave(db, waveId, schools, actorOf(request)).catch(waveRefusal);
+    if (!result.ok) return detailPage(request, reply, await loadWave(waveId), { problems: result.problems, status: 422, values: body });
     return reply.redirect(`/admin/waves/${waveId}?done=schoolsAdded&n=${result.value.added}`, 303);
   });
 
@@ -186,7 +238,10 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const wave = await loadWave(request.params.waveId);
     if (wave.status === 'closed') waveRefusal(new WaveError('already-closed', 'the wave is closed'));
     const { body } = request;
-    const fields: CodeRequestFields = { schoolId: body.schoolId, count: body.count, format: body.format };
+    // A network wave's form asks for the school number rather than listing thousands of schools.
+    const typed = body.schoolId.trim();
+    const byNumber = /^\d{1,12}$/.test(typed) ? wave.participants.find((p) => p.number === typed) : undefined;
+    const fields: CodeRequestFields = { schoolId: byNumber?.id ?? typed, count: body.count, format: body.format };
     const checked = await checkCodeRequest(db, wave.id, fields);
     if (!checked.ok) return detailPage(request, reply, wave, { problems: checked.problems, status: 422 });
     const generated = await generateCodes(db, wave.id, checked.value, publicBase(request), actorOf(request)).catch(waveRefusal);

@@ -21,6 +21,7 @@ import accountRoutes from './routes/account.ts';
 import dashboardRoutes from './routes/dashboard.ts';
 import participationRoutes from './routes/participation.ts';
 import actionPlanRoutes from './routes/action-plans.ts';
+import { publicSummaryRoutes, staffSummaryRoutes } from './routes/staff-summary.ts';
 import networkRoutes from './routes/network.ts';
 import adminRoutes from './routes/admin/index.ts';
 import researchRoutes from './routes/research.ts';
@@ -173,6 +174,8 @@ async function publicSite(app: FastifyInstance) {
   await app.register(fastifyStatic, { root: root('node_modules/chart.js/dist'), prefix: '/vendor/chart.js/', decorateReply: false, allowedPath: (p) => p === '/chart.umd.js' });
   await app.register(healthRoutes);
   await app.register(teacherRoutes);
+  // The staff summary's public page (issue 19): whoever holds the link, no session, no cookie.
+  await app.register(publicSummaryRoutes);
 }
 
 /** The sign-in pages and everything staff do: the only context with cookies, sessions, CSRF tokens and rate limits. */
@@ -182,6 +185,7 @@ async function staffSite(app: FastifyInstance) {
   await app.register(dashboardRoutes);
   await app.register(participationRoutes);
   await app.register(actionPlanRoutes);
+  await app.register(staffSummaryRoutes);
   await app.register(networkRoutes);
   await app.register(adminConsole);
   await app.register(researchRoutes);

@@ -58,6 +58,8 @@ export const AUDIT_ACTIONS = [
   'actionPlan.update',
   'actionPlan.status',
   'actionPlan.note',
+  'staffSummary.publish',
+  'staffSummary.revoke',
 ] as const;
 
 export interface AuditEntry {

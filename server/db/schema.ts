@@ -27,6 +27,7 @@ export interface Database {
   audit_log: AuditLogTable;
   action_plan_item: ActionPlanItemTable;
   action_plan_note: ActionPlanNoteTable;
+  staff_summary: StaffSummaryTable;
 }
 
 export interface AppMetaTable {
@@ -254,6 +255,21 @@ export interface ActionPlanNoteTable {
   status: ActionStatus;
   note: string | null;
   at: Generated<Date>;
+}
+
+/**
+ * A school's staff summary of a sealed wave (issue 19), shared at an unguessable link: only the
+ * SHA-256 of the link's token is stored (`server/staff-summary.ts`). At most one live row (no
+ * `revoked_at`) per school and wave.
+ */
+export interface StaffSummaryTable {
+  id: Generated<string>;
+  wave_id: string;
+  school_id: string;
+  /** hex SHA-256 of the token; never the token */
+  token_hash: string;
+  published_at: Generated<Date>;
+  revoked_at: Date | null;
 }
 
 export type School = Selectable<SchoolTable>;

@@ -44,6 +44,7 @@ const ANONYMOUS_TABLES: Record<string, Record<string, string>> = {
  * The only time columns in the whole schema, none in a table above; each says when staff did or plan
  * something. `action_plan_*`: a school's action plan (issue 19), staff text with no answer in it:
  * when a point was written, its due date and the date of each status change or note.
+ * `staff_summary`: when a school's staff summary was published and revoked (issue 19).
  */
 const TIME_COLUMNS = [
   'action_plan_item.created_at',
@@ -54,6 +55,8 @@ const TIME_COLUMNS = [
   'audit_log.at',
   'session.created_at',
   'session.expires_at',
+  'staff_summary.published_at',
+  'staff_summary.revoked_at',
   'wave.created_at',
   'wave.planned_close',
 ];

@@ -82,6 +82,8 @@ describe(`request pipeline (${storeKind})`, () => {
       { method: 'POST' as const, url: '/answer', payload: new URLSearchParams({ code }).toString(), headers: FORM, status: 200 },
       { method: 'POST' as const, url: '/submit', payload: new URLSearchParams(fullAnswers(code)).toString(), headers: FORM, status: 303 },
       { method: 'GET' as const, url: '/thanks', status: 200 },
+      // The staff summary's public page (issue 19): an unknown link, answered in the public context.
+      { method: 'GET' as const, url: `/s/${'A'.repeat(32)}`, status: 404 },
       { method: 'GET' as const, url: '/healthz', status: 200 },
       { method: 'GET' as const, url: '/static/app.css', status: 200 },
       { method: 'GET' as const, url: '/vendor/chart.js/chart.umd.js', status: 200 },

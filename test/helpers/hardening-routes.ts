@@ -9,6 +9,7 @@ import { Session } from './session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
 import { createUser } from '../../server/users.ts';
 import { createWave, issueCodes } from '../../server/waves.ts';
+import { publishSummary } from '../../server/staff-summary.ts';
 
 /**
  * The routes the hardening tests walk: generated from `app.routeTable`, so a new route is covered
@@ -30,6 +31,8 @@ export const KNOWN_PUBLIC: Record<string, string> = {
   'HEAD /thanks': 'teacher: after submitting',
   'GET /privacy': 'teacher: what is stored and who sees what',
   'HEAD /privacy': 'teacher: what is stored and who sees what',
+  'GET /s/:token': "the staff summary's page, for whoever holds its unguessable link (issue 19)",
+  'HEAD /s/:token': "the staff summary's page",
   'GET /healthz': 'load balancer health check (says only ok and the store kind)',
   'HEAD /healthz': 'load balancer health check',
   'GET /static/*': 'styles, scripts, icon',
@@ -157,6 +160,7 @@ export async function world(store: TestStore, options: { config?: Config; logs?:
     questionnaireId: questionnaire,
     userId: victim,
     key: 'schoolklimaat',
+    token: (await publishSummary(store.db, { schoolId: repSchool, waveId: sealedWave })).token,
     '*/static/': 'app.css',
     '*/vendor/chart.js/': 'chart.umd.js',
   };

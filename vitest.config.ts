@@ -12,6 +12,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Test files share one PostgreSQL server; each file makes its own database, so files may run in parallel.
     pool: 'forks',
+    // Two at a time even on two cores (the default there is one): most files wait on a child process,
+    // Chromium or the database, and one at a time the whole suite took over 28 minutes in CI.
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/analysis/**/*.test.ts', 'test/surveys/**/*.test.ts', 'test/*.test.ts'] } },
       { extends: true, test: { name: 'app', include: ['test/{admin,bench,db,exports,results,staff,teacher}/**/*.test.ts'] } },

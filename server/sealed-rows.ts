@@ -146,88 +146,86 @@ const UNANSWERED = 0xff;
 
 /**
  * A wave's responses — its boxes, then any plaintext rows (`legacy`, a wave opened before
- * encryption existed) — opened in the order they were read (`ResponseRows.open`), then written as binary COPY
- * rows of `response (wave_id, school_id, id, answers, background)` in the order sealing chose
- * (`chunks`). Fresh random ids are made here from a pool the system's generator refills
- * (PostgreSQL's gen_random_uuid() makes a call per row: a third of sealing's time in the database,
- * measured). Opening counts each school's respondents per background: the inputs of disclosure
- * frozen at sealing, without reading the wave back.
+ * encryption existed) — written as binary COPY rows of `response (wave_id, school_id, id, answers,
+ * background)` in the order sealing chose (`chunks`). Each box is opened as its row is written: the
+ * order is chosen before any box is opened, so Node opens while PostgreSQL stores what it was sent
+ * (opening first, then writing, kept the two apart: issue 14). Fresh random ids are made here from
+ * a pool the system's generator refills (PostgreSQL's gen_random_uuid() makes a call per row: a
+ * third of sealing's time in the database, measured). Writing counts each school's respondents per
+ * background: the inputs of disclosure frozen at sealing (`tallies`), without reading the wave back.
  */
 export class ResponseRows {
   static readonly columns = '(wave_id, school_id, id, answers, background)';
   private readonly items: number;
   private readonly width: number;
-  /** every response's plaintext (`encodeResponse`), `width` bytes each, in the order read */
-  private readonly plain: Buffer;
   /** each response's school, as an index of `schools` */
-  private readonly school: Uint32Array;
   private readonly schools: string[];
   /** each distinct background (a questionnaire has few), by its bytes read as a number */
-  private readonly backgrounds = new Map<number, { field: Buffer; value: Record<string, string> }>();
-  /** per school: background → respondents */
-  private readonly counts: Array<Map<number, number>>;
+  private readonly backgrounds = new Map<number, { index: number; field: Buffer; value: Record<string, string> }>();
+  /** per background (its `index`): respondents per school */
+  private readonly counts: Uint32Array[] = [];
+  private written = false;
 
-  /**
-   * Opens every box, a slice at a time with the event loop free in between: sealing has the
-   * database read the comments meanwhile, and their data is taken in between slices rather than
-   * left waiting in the socket.
-   */
-  static async open(q: Questionnaire, waveId: string, key: Buffer | null, boxes: Boxes, legacy: Array<{ schoolId: string } & ResponsePlain>): Promise<ResponseRows> {
-    const rows = new ResponseRows(q, waveId, boxes, legacy);
-    const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
-    const SLICE = 4096;
-    for (let from = 0; from < boxes.count; from += SLICE) {
-      if (from > 0) await new Promise(setImmediate);
-      for (let i = from; i < Math.min(boxes.count, from + SLICE); i++) rows.add(i, boxes.school[i]!, open(i));
-    }
-    legacy.forEach((r, j) => rows.add(boxes.count + j, boxes.schools.length + j, encodeResponse(q, r)));
-    return rows;
-  }
-
-  private constructor(
+  constructor(
     private readonly q: Questionnaire,
     private readonly waveId: string,
-    boxes: Boxes,
-    legacy: Array<{ schoolId: string } & ResponsePlain>,
+    private readonly key: Buffer | null,
+    private readonly boxes: Boxes,
+    private readonly legacy: Array<{ schoolId: string } & ResponsePlain>,
   ) {
     this.items = itemsInOrder(q).length;
     this.width = this.items + q.background.length;
     this.schools = [...boxes.schools, ...legacy.map((r) => r.schoolId)];
-    this.counts = this.schools.map(() => new Map());
-    const count = boxes.count + legacy.length;
-    this.plain = Buffer.alloc(count * this.width);
-    this.school = new Uint32Array(count);
   }
 
   get count(): number {
-    return this.school.length;
+    return this.boxes.count + this.legacy.length;
   }
 
-  private add(i: number, school: number, plain: Buffer): void {
-    if (plain.length !== this.width) throw new BoxError('a response box does not fit its questionnaire');
-    plain.copy(this.plain, i * this.width);
-    this.school[i] = school;
-    let key = 0;
-    for (let b = this.items; b < this.width; b++) key = key * 256 + plain[b]!;
-    if (!this.backgrounds.has(key)) {
+  /** Response i (boxes first, then legacy rows) as `encodeResponse` bytes, and its school. */
+  private reader(): (i: number) => { plain: Buffer; school: number } {
+    const { boxes, legacy, q, waveId } = this;
+    const open = opener(this.key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
+    const found: { plain: Buffer; school: number } = { plain: Buffer.alloc(0), school: 0 };
+    return (i) => {
+      if (i < boxes.count) {
+        found.plain = open(i);
+        found.school = boxes.school[i]!;
+      } else {
+        found.plain = encodeResponse(q, legacy[i - boxes.count]!);
+        found.school = boxes.schools.length + i - boxes.count;
+      }
+      if (found.plain.length !== this.width) throw new BoxError('a response box does not fit its questionnaire');
+      return found;
+    };
+  }
+
+  /** The binary COPY field of a background (its `encodeResponse` bytes read as a number), made once. */
+  private background(key: number, plain: Buffer): { index: number; field: Buffer } {
+    let b = this.backgrounds.get(key);
+    if (!b) {
       const value = decodeResponse(this.q, Buffer.from(plain)).background;
       const json = Buffer.from(JSON.stringify(value));
       const field = Buffer.alloc(4 + 1 + json.length);
       field.writeInt32BE(1 + json.length, 0);
       field[4] = 1; // jsonb version
       json.copy(field, 5);
-      this.backgrounds.set(key, { value, field });
+      b = { index: this.counts.length, field, value };
+      this.backgrounds.set(key, b);
+      this.counts.push(new Uint32Array(this.schools.length));
     }
-    const cells = this.counts[school]!;
-    cells.set(key, (cells.get(key) ?? 0) + 1);
+    return b;
   }
 
   /**
-   * The rows in the given order, in chunks of about 1 MB. Written inline, byte by byte: a network
-   * wave is 7 million answers, and a helper call per field costs more than the writing.
+   * The rows in the given order (every response once), in chunks of about 1 MB. Written inline,
+   * byte by byte: a network wave is 7 million answers, and a helper call per field costs more than
+   * the writing. Throws `BoxError` at a box that does not open.
    */
   *chunks(order: Uint32Array): Generator<Buffer> {
-    const { items, width, plain } = this;
+    if (order.length !== this.count) throw new RangeError('every response is written once');
+    const { items, width } = this;
+    const read = this.reader();
     // Each row starts with its field count, wave and school, and the id's length: made once per school.
     const wave = uuidBytes(this.waveId);
     const starts = this.schools.map((schoolId) => {
@@ -240,16 +238,16 @@ export class ResponseRows {
       start.writeInt32BE(16, 42);
       return start;
     });
-    const fields = [...this.backgrounds.values()].map((b) => b.field);
-    const backgroundOf = new Map([...this.backgrounds].map(([key, b]) => [key, b.field]));
-    const rowMax = 46 + 16 + 24 + 6 * items + Math.max(0, ...fields.map((f) => f.length));
+    // Longest row: every item answered, and the longest background the questionnaire allows.
+    const longestBackground = this.q.background.reduce((sum, b) => sum + Math.max(...b.options.map((o) => Buffer.byteLength(JSON.stringify({ [b.id]: o.id })))), 2);
+    const rowMax = 46 + 16 + 24 + 6 * items + 5 + longestBackground;
     const CHUNK = 1 << 20;
     const random = Buffer.alloc(16 * 4096);
     const buf = Buffer.allocUnsafe(CHUNK + rowMax);
     let at = put(buf, 0, COPY_HEADER, 0, COPY_HEADER.length);
     for (let n = 0; n < order.length; n++) {
-      const i = order[n]!;
-      at = put(buf, at, starts[this.school[i]!]!, 0, 46);
+      const { plain, school } = read(order[n]!);
+      at = put(buf, at, starts[school]!, 0, 46);
       // id: 16 random bytes with the UUID version (4) and variant bits set
       const r = (n & 4095) * 16;
       if (r === 0) randomFillSync(random);
@@ -264,9 +262,7 @@ export class ResponseRows {
       buf.writeInt32BE(items, begin + 12);
       buf.writeInt32BE(1, begin + 16);
       at = begin + 20;
-      const p = i * width;
-      let key = 0;
-      for (let b = p; b < p + items; b++) {
+      for (let b = 0; b < items; b++) {
         const v = plain[b]!;
         if (v === UNANSWERED) {
           buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 3] = 0xff;
@@ -279,9 +275,11 @@ export class ResponseRows {
         }
       }
       buf.writeInt32BE(at - begin, begin - 4);
-      for (let b = p + items; b < p + width; b++) key = key * 256 + plain[b]!;
-      const background = backgroundOf.get(key)!;
-      at = put(buf, at, background, 0, background.length);
+      let key = 0;
+      for (let b = items; b < width; b++) key = key * 256 + plain[b]!;
+      const background = this.background(key, plain);
+      at = put(buf, at, background.field, 0, background.field.length);
+      this.counts[background.index]![school]!++;
       // The buffer is reused: the copy sends a chunk before it asks for the next.
       if (at >= CHUNK) {
         yield buf.subarray(0, at);
@@ -289,25 +287,27 @@ export class ResponseRows {
       }
     }
     buf.writeInt16BE(-1, at);
+    this.written = true;
     yield buf.subarray(0, at + 2);
   }
 
-  /** Respondents per school and per background, for `freezeWave`. */
+  /** Respondents per school and per background, for `freezeWave`; once `chunks` has written every row. */
   tallies(): Map<string, SchoolTally> {
+    if (!this.written) throw new Error('the responses are counted as they are written');
     const result = new Map<string, SchoolTally>();
-    this.counts.forEach((cells, school) => {
-      if (cells.size === 0) return;
-      const schoolId = this.schools[school]!;
-      const tally = result.get(schoolId) ?? { respondents: 0, cells: [] };
-      for (const [key, count] of cells) {
+    for (const b of this.backgrounds.values()) {
+      const counts = this.counts[b.index]!;
+      counts.forEach((count, school) => {
+        if (count === 0) return;
+        const schoolId = this.schools[school]!;
+        let tally = result.get(schoolId);
+        if (!tally) result.set(schoolId, (tally = { respondents: 0, cells: [] }));
         tally.respondents += count;
-        const background = this.backgrounds.get(key)!.value;
-        const same = tally.cells.find((c) => c.background === background);
+        const same = tally.cells.find((c) => c.background === b.value);
         if (same) same.count += count;
-        else tally.cells.push({ background, count });
-      }
-      result.set(schoolId, tally);
-    });
+        else tally.cells.push({ background: b.value, count });
+      });
+    }
     return result;
   }
 }

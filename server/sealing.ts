@@ -53,6 +53,11 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       // No submission may slip in between reading and swapping, and detaching needs the parents anyway.
       // Lock order matches a submission's (access_code, then the encrypted tables): no deadlock.
       await sql`lock table access_code, encrypted_response, encrypted_comment, response, comment in access exclusive mode`.execute(trx);
+      // Counting the spent codes groups a wave's codes (165,000 in a network wave) by school. A wave
+      // sealed soon after its codes were issued has no statistics yet, and the planner then sorts
+      // them, on disk with the default work_mem (4 MB): measured 190 ms against 110 by hashing.
+      await sql`set local work_mem = '64MB'`.execute(trx);
+      await sql`set local enable_sort = off`.execute(trx);
       // A key the master key cannot open, or a box that does not open for its wave and school (moved or
       // altered in the database): nothing changes, and the admin is told which.
       const refused = (err: unknown) => {
@@ -85,7 +90,7 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
 }
 
 /**
- * Everything the wave received, opened: the boxes, read in binary COPY format, plus any plaintext
+ * Everything the wave received: the boxes, read in binary COPY format, plus any plaintext
  * rows a wave opened before encryption existed still holds (the anonymity audit reports those).
  * Boxes stored twice are dropped (`dropCopies`) and counted. The wave's spent codes become a count
  * per school meanwhile.
@@ -113,9 +118,9 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
     background: r.background,
   }));
   const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map((c) => ({ schoolId: c.school_id, text: c.text }));
-  // While Node opens the responses, PostgreSQL counts the spent codes and sends the comments (both
-  // queued on the connection now; comments are opened as they arrive, in between slices of the
-  // opening, and only their text is kept).
+  // PostgreSQL counts the spent codes, then sends the comments (both queued on the connection now),
+  // which are opened as they arrive, keeping only their text. The responses are opened later, as
+  // their rows are written.
   const counting = sql`
     update wave_school ws set codes_spent = ws.codes_spent + c.n
     from (select school_id, count(*)::int as n from access_code
@@ -123,12 +128,8 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
     where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
   const comments = commentReader(waveId, key);
   const reading = session.copyOut(`copy (${boxesOf('encrypted_comment')}) to stdout (format binary)`, comments.visit);
-  // Awaited below; these only keep an early failure from going unobserved while the opening runs.
-  counting.catch(() => {});
-  reading.catch(() => {});
-  const responses = await ResponseRows.open(q, waveId, key, responseBoxes, legacyResponses);
-  await counting;
-  await reading;
+  await Promise.all([counting, reading]);
+  const responses = new ResponseRows(q, waveId, key, responseBoxes, legacyResponses);
   return { responses, comments: comments.opened, legacyComments, copies: copies + comments.opened.copies };
 }
 

@@ -6,8 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes } from '../server/db/copy.ts';
-import { commentReader, dropCopies, readBoxes } from '../server/sealed-rows.ts';
-import { BOX_OVERHEAD, BoxError, encodeComment, seal } from '../server/encryption/boxes.ts';
+import { commentReader, dropCopies, readBoxes, ResponseRows } from '../server/sealed-rows.ts';
+import { BOX_OVERHEAD, BoxError, encodeComment, encodeResponse, seal } from '../server/encryption/boxes.ts';
+import { itemsInOrder } from '../surveys/load.ts';
+import { shipped } from './helpers/fixtures.ts';
 
 const schoolA = '11111111-2222-4333-8444-555555555555';
 // The same first 48 bits as A; only the rest differs.
@@ -143,5 +145,44 @@ describe('opening a wave’s comments as they arrive', () => {
     expect(() => forEachCopyRow(copyData([[schoolB, comment(schoolA, 'verplaatst')]]), moved.visit)).toThrow(BoxError);
     const other = commentReader(waveId, randomBytes(32));
     expect(() => forEachCopyRow(copyData([[schoolA, comment(schoolA, 'andere sleutel')]]), other.visit)).toThrow(BoxError);
+  });
+});
+
+describe('writing a wave’s responses, opening each box as its row is written', () => {
+  const waveId = '0f8e0000-0000-4000-8000-000000000002';
+  const key = randomBytes(32);
+  const items = itemsInOrder(shipped).length;
+  const answers = (i: number) => Array.from({ length: items }, (_, j) => (j === i % items ? null : ((i + j) % 5) + 1));
+  const response = (schoolId: string, i: number, label = schoolId) => seal(key, { kind: 'response', waveId, schoolId: label }, encodeResponse(shipped, { answers: answers(i), background: {} }));
+
+  it('writes every response once in the given order, and counts each school’s respondents', () => {
+    const rows: Array<[string, Buffer]> = Array.from({ length: 6 }, (_, i) => [i < 4 ? schoolA : schoolB, response(i < 4 ? schoolA : schoolB, i)]);
+    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), []);
+    expect(() => written.tallies()).toThrow(/as they are written/);
+    const seen: string[] = [];
+    forEachCopyRow(Buffer.concat([...written.chunks(Uint32Array.from([5, 3, 1, 0, 2, 4]))].map((c) => Buffer.from(c))), (data, s, e) => {
+      seen.push(`${data.toString('hex', s[1]!, e[1]!)}:${data.readInt32BE(s[3]! + 12)}`);
+    });
+    expect(seen.map((r) => r.split(':')[1])).toEqual(Array(6).fill(String(items)));
+    expect(new Set(seen.map((r) => r.split(':')[0]))).toEqual(new Set([schoolA, schoolB].map((id) => id.replaceAll('-', ''))));
+    expect([...written.tallies()].map(([id, t]) => [id, t.respondents])).toEqual(expect.arrayContaining([[schoolA, 4], [schoolB, 2]]));
+  });
+
+  it('stops at a box that does not open, after the rows before it went out in chunks', () => {
+    const rows: Array<[string, Buffer]> = Array.from({ length: 6000 }, (_, i) => [schoolA, response(schoolA, i)]);
+    // The last box was sealed for another school, then moved here.
+    rows.push([schoolA, response(schoolA, 6000, schoolB)]);
+    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), []);
+    let chunks = 0;
+    expect(() => {
+      for (const _ of written.chunks(Uint32Array.from(rows.keys()))) chunks++;
+    }).toThrow(BoxError);
+    expect(chunks).toBeGreaterThan(0);
+    expect(() => written.tallies()).toThrow();
+  });
+
+  it('refuses an order that does not have one place per response', () => {
+    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData([[schoolA, response(schoolA, 0)]])), []);
+    expect(() => [...written.chunks(Uint32Array.from([0, 0]))]).toThrow(RangeError);
   });
 });

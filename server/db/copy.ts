@@ -63,13 +63,20 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
           // The next chunk is drawn only once this one has gone to the socket (its write callback):
           // writers reuse one buffer, and fresh memory costs more to touch than to fill (issue 14).
           const write = (chunk: Buffer) => new Promise<void>((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+          // A writer that throws (sealing: a box that does not open) aborts the copy; its error, not
+          // the database's echo of it, is what the caller gets.
+          let refused: { err: unknown } | null = null;
           try {
             for (const chunk of chunks) await Promise.race([write(chunk), done]);
             stream.end();
           } catch (err) {
+            refused = { err };
             stream.destroy(err as Error);
           }
-          await done;
+          await done.catch((err: unknown) => {
+            throw refused ? refused.err : err;
+          });
+          if (refused) throw refused.err;
         },
       });
     } catch (err) {

@@ -62,14 +62,14 @@ export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies:
       .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
       .map((c) => c.cell),
   }));
-  // One json document (not jsonb: each school's cells are parsed once, as they are stored).
+  // One json document, and each school's cells kept as written (json, not jsonb: issue 14).
   await sql`
     insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_handed_out, codes_spent, respondents, cells)
     select ws.wave_id, ws.school_id, s.name, s.benchmark_group, s.staff_count, ws.codes_issued, ws.codes_handed_out, ws.codes_spent,
-           coalesce(t.respondents, 0), coalesce(t.cells::jsonb, '[]'::jsonb)
+           coalesce(t.respondents, 0), coalesce(t.cells, '[]'::json)
     from wave_school ws
     join school s on s.id = ws.school_id
-    left join json_to_recordset(${JSON.stringify(counted)}::json) as t(school_id uuid, respondents int, cells text) on t.school_id = ws.school_id
+    left join json_to_recordset(${JSON.stringify(counted)}::json) as t(school_id uuid, respondents int, cells json) on t.school_id = ws.school_id
     where ws.wave_id = ${waveId}`.execute(trx);
 }
 

@@ -28,7 +28,7 @@ export default defineConfig(
       '@typescript-eslint/no-misused-promises': 'error',
       // Awaiting what is never a promise, or Promise.all over values none of which is one (a map whose
       // callback forgot to return its promise). A mix is allowed: Promise.all over a value already
-      // at hand and promises still to come (server/results/school-view.ts, the viewed wave and the
+      // at hand and promises still to come (server/dashboards/school-view.ts, the viewed wave and the
       // earlier ones being loaded) waits for exactly what it should.
       '@typescript-eslint/await-thenable': ['error', { allowMixedPromiseArrays: true }],
       // A switch over a union (a question kind, a scope, a role) that misses a member; a switch with a

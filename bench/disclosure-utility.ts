@@ -9,12 +9,12 @@
  *
  * Schools and sizes come from the benchmark's `schoolPlan` (3,700 schools, their staff), a response
  * rate per school drawn from the range (the demo's is 55–90 %), answers and background from
- * `server/synthetic.ts`.
+ * `server/demo/synthetic.ts`.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
-import { rng, schoolEffect, syntheticResponse } from '../server/synthetic.ts';
+import { rng, schoolEffect, syntheticResponse } from '../server/demo/synthetic.ts';
 import { FULL_RESPONSES, FULL_SCHOOLS, schoolPlan } from './network.ts';
 
 const dir = path.resolve(process.argv[2] ?? 'analysis');

@@ -51,9 +51,9 @@ async function admin(url: string, statement: string): Promise<void> {
 
 async function measure(url: string, waveId: string): Promise<void> {
   const { loadWaveResults } = await import('../server/results/wave-results.ts');
-  const { waveZip, textStream } = await import('../server/exports/zip.ts');
-  const { csvChunks } = await import('../server/exports/csv.ts');
-  const { columnsOf, exportScopes, itemRows } = await import('../server/exports/wave-export.ts');
+  const { waveZip, textStream } = await import('../server/research/zip.ts');
+  const { csvChunks } = await import('../server/research/csv.ts');
+  const { columnsOf, exportScopes, itemRows } = await import('../server/research/wave-export.ts');
   const { groupResults } = await import('../server/results/wave-results.ts');
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -162,8 +162,8 @@ async function generate(url: string, schools: number, responses: number): Promis
   const { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } = await import('../surveys/load.ts');
   const { publishQuestionnaire } = await import('../server/questionnaires.ts');
   const { createWave, openWave } = await import('../server/waves.ts');
-  const { closeWave } = await import('../server/sealing.ts');
-  const { rng, schoolEffect, syntheticResponse } = await import('../server/synthetic.ts');
+  const { closeWave } = await import('../server/sealing/sealing.ts');
+  const { rng, schoolEffect, syntheticResponse } = await import('../server/demo/synthetic.ts');
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
   try {
     await migrateToLatest(store.db);

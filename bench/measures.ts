@@ -5,7 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../server/db/schema.ts';
 import { createWave, issueCodesForWave } from '../server/waves.ts';
-import { generateCode, hashCode } from '../server/access-codes.ts';
+import { generateCode, hashCode } from '../server/teacher/access-codes.ts';
 import type { NetworkSchool } from './network.ts';
 import { median, percentile, timed, timedWithCpu } from './util.ts';
 

@@ -12,7 +12,7 @@
  * - schools, spent access codes, responses and comments are bulk-loaded in batches of 5,000 rows
  *   with `INSERT … SELECT … FROM unnest(arrays)` (works on PostgreSQL and PGlite alike). The codes
  *   of a sealed wave are random hashes, all spent: sealing turns them into a count per school as it
- *   would after a real wave. Answers come from `server/synthetic.ts` (school effect per school, a
+ *   would after a real wave. Answers come from `server/demo/synthetic.ts` (school effect per school, a
  *   personal level per respondent, a wave shift), so statistics look like a real network.
  */
 import { sql, type Kysely } from 'kysely';
@@ -21,10 +21,10 @@ import type { Questionnaire } from '../surveys/schema.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
 import { publishQuestionnaire } from '../server/questionnaires.ts';
 import { createWave, openWave } from '../server/waves.ts';
-import { closeWave } from '../server/sealing.ts';
+import { closeWave } from '../server/sealing/sealing.ts';
 import { storeSealedResults } from '../server/results/wave-results.ts';
-import { rng, schoolEffect, syntheticResponse, type SchoolEffect } from '../server/synthetic.ts';
-import { sealSubmission } from '../server/submissions.ts';
+import { rng, schoolEffect, syntheticResponse, type SchoolEffect } from '../server/demo/synthetic.ts';
+import { sealSubmission } from '../server/teacher/submissions.ts';
 import type { AnswerableWave, WaveKeys } from '../server/encryption/wave-keys.ts';
 
 export const FULL_SCHOOLS = 3700;

@@ -14,13 +14,13 @@ import inspector from 'node:inspector';
 import { sql } from 'kysely';
 import { buildApp } from '../server/app.ts';
 import { generateMasterKeyText, parseMasterKey } from '../server/encryption/master-key.ts';
-import { loadConfig } from '../server/config.ts';
+import { loadConfig } from '../server/platform/config.ts';
 import { openStore } from '../server/db/connect.ts';
-import { createUser } from '../server/users.ts';
-import { schoolWaveResults } from '../server/results/school-view.ts';
+import { createUser } from '../server/staff/users.ts';
+import { schoolWaveResults } from '../server/dashboards/school-view.ts';
 import { groupResults, loadWaveResults } from '../server/results/wave-results.ts';
-import { dashboardView } from '../server/views/dashboard.ts';
-import { translator } from '../server/i18n.ts';
+import { dashboardView } from '../server/dashboards/dashboard-view.ts';
+import { translator } from '../server/platform/i18n.ts';
 import { median, percentile, timed } from './util.ts';
 
 const url = process.env.DATABASE_URL;

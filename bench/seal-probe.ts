@@ -13,7 +13,7 @@ import { migrateToLatest } from '../server/db/migrate.ts';
 import { generateNetwork } from './network.ts';
 import { parseMasterKey } from '../server/encryption/master-key.ts';
 import { WaveKeys } from '../server/encryption/wave-keys.ts';
-import { closeWave } from '../server/sealing.ts';
+import { closeWave } from '../server/sealing/sealing.ts';
 import { adminQuery, recreateDatabase, withDatabase, timedWithCpu } from './util.ts';
 
 const server = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';

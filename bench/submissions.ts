@@ -10,8 +10,8 @@ import pg from 'pg';
 import type { Database } from '../server/db/schema.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
 import { itemsInOrder } from '../surveys/load.ts';
-import { hashCode } from '../server/access-codes.ts';
-import { rng, schoolEffect, syntheticResponse } from '../server/synthetic.ts';
+import { hashCode } from '../server/teacher/access-codes.ts';
+import { rng, schoolEffect, syntheticResponse } from '../server/demo/synthetic.ts';
 import { encodeResponse, seal } from '../server/encryption/boxes.ts';
 import { backendPids, cpuSnapshot, cpuSpent, procCpuMs, sampleMemory } from './util.ts';
 
@@ -44,7 +44,7 @@ export function answerSets(q: Questionnaire, waveId: string, count = 400, seed =
 }
 
 /**
- * What the app's `/submit` runs for a submission (`storeSubmission` in server/submissions.ts, the
+ * What the app's `/submit` runs for a submission (`storeSubmission` in server/teacher/submissions.ts, the
  * path nearly every submission takes): ONE statement that spends the code in the form's wave and
  * stores the sealed response (and comment). The baseline issues exactly that, by hand, with boxes
  * sealed before the clock starts: the app's extra work is routing, validation and encryption.

@@ -13,7 +13,7 @@ import { openStore } from '../server/db/connect.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { parseMasterKey } from '../server/encryption/master-key.ts';
 import { WaveKeys } from '../server/encryption/wave-keys.ts';
-import { createSchool } from '../server/schools.ts';
+import { createSchool } from '../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../server/waves.ts';
 import { publishQuestionnaire } from '../server/questionnaires.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';

@@ -2,13 +2,13 @@
  * How much a change between two waves tells about one person (issue 15, hole 6; docs/analysis.md
  * §2.5). A school's n stable staff answer in both waves, one newcomer only in the second; an
  * attacker who assumes the stable staff "answered alike" takes the newcomer's theme score to be
- * sum(wave 2) − sum(wave 1). Answers follow `server/synthetic.ts` (a person's level, item noise
+ * sum(wave 2) − sum(wave 1). Answers follow `server/demo/synthetic.ts` (a person's level, item noise
  * sd 0.8, rounding onto 1..5, a theme of 5 items): each wave, a person's theme score varies around
  * their level. Prints the attacker's error against the naive guess (the network mean).
  *
  *   npx tsx bench/trend-risk.ts
  */
-import { rng } from '../server/synthetic.ts';
+import { rng } from '../server/demo/synthetic.ts';
 
 const random = rng(6);
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

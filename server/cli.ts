@@ -1,16 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, type Config } from './platform/config.ts';
 import type { Store } from './db/connect.ts';
 import type { Role } from './db/schema.ts';
-import { translator } from './i18n.ts';
-import type { Actor } from './audit-log.ts';
-import { decodeText } from './upload.ts';
-import { isUuid, problemLines, type Problem } from './problems.ts';
+import { translator } from './platform/i18n.ts';
+import type { Actor } from './platform/audit-log.ts';
+import { decodeText } from './platform/upload.ts';
+import { isUuid, problemLines, type Problem } from './platform/problems.ts';
 
 // The database and domain modules are loaded by the commands that need them, so that `--help`
 // and argument errors answer at once.
 const waves = () => import('./waves.ts');
+const adminWaves = () => import('./admin/waves.ts');
 
 /**
  * Command-line operations on the configured store (PGlite under DATA_DIR, or DATABASE_URL). The
@@ -45,7 +46,7 @@ interface Command {
 }
 
 async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const { openConfiguredStore } = await import('./store.ts');
+  const { openConfiguredStore } = await import('./platform/store.ts');
   const store = await openConfiguredStore(config);
   try {
     return await fn(store);
@@ -98,7 +99,7 @@ async function readText(file: string): Promise<string> {
 
 // ---- Listing (school:list, wave:list, user:list): the admin console's lists, for scripts -------------
 
-const lists = () => import('./admin-lists.ts');
+const lists = () => import('./admin/lists.ts');
 const SCHOOL_SORT_NAMES = ['name', 'number', 'group', 'municipality', 'staff'] as const;
 const WAVE_SORT_NAMES = ['created', 'name', 'status'] as const;
 const USER_SORT_NAMES = ['email', 'role'] as const;
@@ -168,8 +169,8 @@ const COMMANDS: Record<string, Command> = {
     synopsis: 'demo',
     description: ['Seed the demo network into an empty store.'],
     run: async ({ config }) => {
-      const { isEmpty, seedDemo } = await import('./demo.ts');
-      const { storeState } = await import('./startup.ts');
+      const { isEmpty, seedDemo } = await import('./demo/demo.ts');
+      const { storeState } = await import('./platform/startup.ts');
       await withKeys(config, async (store, keys) => {
         if (!(await isEmpty(store.db))) throw new UsageError('the store already holds schools; the demo is only seeded into an empty store');
         // Its admin's password is in the README: never beside a real account (issue 16).
@@ -189,7 +190,7 @@ const COMMANDS: Record<string, Command> = {
       'Published questionnaires stay. Refused while a wave mixes demo and other schools. Audited.',
     ],
     run: async ({ config }) => {
-      const { DemoRemovalError, removeDemo } = await import('./demo-removal.ts');
+      const { DemoRemovalError, removeDemo } = await import('./demo/demo-removal.ts');
       const removed = await withStore(config, (store) =>
         removeDemo(store.db, CLI_ACTOR).catch((err: unknown) => {
           throw err instanceof DemoRemovalError ? new UsageError(err.message) : err;
@@ -212,7 +213,7 @@ const COMMANDS: Record<string, Command> = {
     run: async ({ positionals, config }) => {
       const file = positionals[0]!;
       const text = await readText(file);
-      const { importSchools } = await import('./school-import.ts');
+      const { importSchools } = await import('./admin/school-import.ts');
       const result = await withStore(config, (store) => importSchools(store.db, text, CLI_ACTOR));
       if (!result.ok) refuse(`${file}: nothing was imported:`, result.problems);
       process.stdout.write(`Imported ${result.value.count} schools.\n`);
@@ -230,7 +231,7 @@ const COMMANDS: Record<string, Command> = {
     run: async ({ positionals, config }) => {
       const file = positionals[0]!;
       const text = await readText(file);
-      const { publishQuestionnaireText } = await import('./questionnaires.ts');
+      const { publishQuestionnaireText } = await import('./admin/questionnaires.ts');
       const result = await withStore(config, (store) => publishQuestionnaireText(store.db, text, CLI_ACTOR));
       if (!result.ok) refuse(`${file}: nothing was published:`, result.problems);
       const q = result.value.questionnaire;
@@ -254,7 +255,8 @@ const COMMANDS: Record<string, Command> = {
       if (!str(values['questionnaire'])) throw new UsageError('--questionnaire is required');
       const schools = list(values['schools']);
       if (!schools.length) throw new UsageError('--schools is required (ids, or "all")');
-      const { checkNewWave, createWave } = await waves();
+      const { createWave } = await waves();
+      const { checkNewWave } = await adminWaves();
       const id = await withStore(config, async (store) => {
         const checked = await checkNewWave(
           store.db,
@@ -346,7 +348,7 @@ const COMMANDS: Record<string, Command> = {
     options: { wal: { type: 'string' } },
     optionHelp: ['--wal DIR   a directory of write-ahead log files (or a data directory) to search'],
     run: async ({ values, config }) => {
-      const { auditAnonymity, formatAudit } = await import('./anonymity-audit.ts');
+      const { auditAnonymity, formatAudit } = await import('./sealing/anonymity-audit.ts');
       const report = await withKeys(config, (store, keys) => auditAnonymity(store, keys, { walDir: str(values.wal) || undefined }));
       process.stdout.write(formatAudit(report));
       if (report.findings > 0) process.exitCode = 1;
@@ -360,7 +362,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async ({ positionals, config }) => {
       const id = requireId(positionals[0]!, 'the wave id');
-      const { sealWave } = await import('./sealing.ts');
+      const { sealWave } = await import('./sealing/sealing.ts');
       await withKeys(config, async (store, keys) => {
         const wave = await store.db.selectFrom('wave').select('status').where('id', '=', id).executeTakeFirst();
         if (!wave) return waveRefusal('not-found');
@@ -402,7 +404,7 @@ const COMMANDS: Record<string, Command> = {
       const base = str(values['url']) || config.PUBLIC_URL || `http://localhost:${config.PORT}`;
       if (!/^https?:\/\/[^\s/]+/.test(base)) throw new UsageError(`--url must start with http:// or https://, not "${base}"`);
       if (!str(values['url']) && !config.PUBLIC_URL) process.stderr.write(`Note: PUBLIC_URL is not set; the slips point to ${base}\n`);
-      const { checkCodeRequest, generateCodes, generateCodesForAllSchools, slipsDocument } = await import('./code-slips.ts');
+      const { checkCodeRequest, generateCodes, generateCodesForAllSchools, slipsDocument } = await import('./admin/code-slips.ts');
       const output = await withStore(config, async (store) => {
         const wave = await store.db.selectFrom('wave').select('status').where('id', '=', waveId).executeTakeFirst();
         if (!wave) return waveRefusal('not-found');
@@ -435,7 +437,7 @@ const COMMANDS: Record<string, Command> = {
     run: async ({ values, config }) => {
       if (!str(values['role'])) throw new UsageError(`--role is required (${ROLES.join(', ')})`);
       if (!str(values['email'])) throw new UsageError('--email is required');
-      const { addUser } = await import('./users.ts');
+      const { addUser } = await import('./staff/users.ts');
       const result = await withStore(config, (store) =>
         addUser(
           store.db,
@@ -558,7 +560,7 @@ const COMMANDS: Record<string, Command> = {
     optionHelp: ['--email EMAIL        the sign-in e-mail address'],
     run: async ({ values, config }) => {
       if (!str(values['email'])) throw new UsageError('--email is required');
-      const { resetTwoFactor, userIdByEmail } = await import('./users.ts');
+      const { resetTwoFactor, userIdByEmail } = await import('./staff/users.ts');
       const done = await withStore(config, async (store) => {
         const id = await userIdByEmail(store.db, str(values['email']));
         return id && (await resetTwoFactor(store.db, id, CLI_ACTOR)) ? id : null;

@@ -1,18 +1,18 @@
 import { rm } from 'node:fs/promises';
 import closeWithGrace from 'close-with-grace';
-import { loadConfig } from './config.ts';
+import { loadConfig } from './platform/config.ts';
 import { resolveMasterKey } from './encryption/master-key.ts';
 import { WaveKeys } from './encryption/wave-keys.ts';
 import { buildApp } from './app.ts';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoCodes, seedDemo } from './demo.ts';
-import { parseStartArgs, prepareStart } from './startup.ts';
-import { formatCode } from './access-codes.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoCodes, seedDemo } from './demo/demo.ts';
+import { parseStartArgs, prepareStart } from './platform/startup.ts';
+import { formatCode } from './teacher/access-codes.ts';
 
 async function main() {
   const options = parseStartArgs(process.argv.slice(2));
   const env = loadConfig();
   const key = await resolveMasterKey(env);
-  // Secrets, PUBLIC_URL, file modes and whether the demo network is seeded (server/startup.ts). The
+  // Secrets, PUBLIC_URL, file modes and whether the demo network is seeded (server/platform/startup.ts). The
   // demo is seeded before the app is built: the app decides its DEMO banner when it is built.
   const start = await prepareStart(env, options, (s) => seedDemo(s.db, new WaveKeys(s.db, key.master), env.DISCLOSURE_K));
   const { store, config } = start;

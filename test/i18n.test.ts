@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasKey, LANGS, translator } from '../server/i18n.ts';
+import { hasKey, LANGS, translator } from '../server/platform/i18n.ts';
 
 function files(dir: string, ext: string[]): string[] {
   return readdirSync(dir).flatMap((f) => {

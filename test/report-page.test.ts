@@ -3,7 +3,7 @@
  * end the CSS string or the rule (a name is data, never style).
  */
 import { describe, expect, it } from 'vitest';
-import { cssString, reportPageCss } from '../server/views/report-page.ts';
+import { cssString, reportPageCss } from '../server/dashboards/report-page.ts';
 
 /** Reads a CSS string token from the start of `css` as a CSS tokenizer would; returns its value and the rest. */
 function readString(css: string): { value: string; rest: string } {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes } from '../server/db/copy.ts';
-import { commentReader, dropCopies, readBoxes, ResponseRows } from '../server/sealed-rows.ts';
+import { commentReader, dropCopies, readBoxes, ResponseRows } from '../server/sealing/sealed-rows.ts';
 import { BOX_OVERHEAD, BoxError, encodeComment, encodeResponse, seal } from '../server/encryption/boxes.ts';
 import { itemsInOrder } from '../surveys/load.ts';
 import { shipped } from './helpers/fixtures.ts';

@@ -61,7 +61,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   });
   // PGlite creates its files with the process umask (usually world-readable); the store holds
   // answers and session ids, so only this user may read it (files the store makes later are
-  // covered by the directory's 0700 and, for the server, by its umask: server/startup.ts).
+  // covered by the directory's 0700 and, for the server, by its umask: server/platform/startup.ts).
   if (!dir.startsWith('memory://')) await restrictTree(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   registerPgliteCopy(db, pglite);

@@ -179,16 +179,16 @@ export interface AppUserTable {
   id: Generated<string>;
   email: string;
   role: Role;
-  /** argon2id (OWASP parameters), see server/passwords.ts. */
+  /** argon2id (OWASP parameters), see server/staff/passwords.ts. */
   password_hash: string;
   lang: ColumnType<'nl' | 'en', 'nl' | 'en' | undefined, 'nl' | 'en'>;
   active: Generated<boolean>;
-  /** Consecutive failed sign-ins (password or code); reset by a successful one (server/login-throttle.ts). */
+  /** Consecutive failed sign-ins (password or code); reset by a successful one (server/staff/login-throttle.ts). */
   failed_logins: Generated<number>;
   last_failed_login_at: Date | null;
   /** No sign-in attempt is checked before this time (back-off after repeated failures). */
   locked_until: Date | null;
-  /** The TOTP secret sealed with a key derived from SESSION_SECRET (server/two-factor.ts); null = no 2FA. */
+  /** The TOTP secret sealed with a key derived from SESSION_SECRET (server/staff/two-factor.ts); null = no 2FA. */
   totp_secret: string | null;
   /** The last accepted TOTP time step: a code is never accepted twice. */
   totp_last_step: number | null;
@@ -209,7 +209,7 @@ export interface SessionTable {
   handle: Generated<string>;
   /** The signed-in user; null while only the password step of a 2FA sign-in is done. */
   user_id: string | null;
-  /** For the absolute lifetime (server/session-store.ts). */
+  /** For the absolute lifetime (server/staff/session-store.ts). */
   created_at: Generated<Date>;
 }
 
@@ -227,7 +227,7 @@ export type ActionCarrier = 'directie' | 'werkgroep' | 'loc' | 'leerkrachten' | 
 
 /**
  * A point of a school's action plan for a sealed wave (issue 19), written by its rep or an admin:
- * staff text, never an answer; in no researcher export (`server/action-plans.ts`).
+ * staff text, never an answer; in no researcher export (`server/advocacy/action-plans.ts`).
  */
 export interface ActionPlanItemTable {
   id: Generated<string>;
@@ -259,7 +259,7 @@ export interface ActionPlanNoteTable {
 
 /**
  * A school's staff summary of a sealed wave (issue 19), shared at an unguessable link: only the
- * SHA-256 of the link's token is stored (`server/staff-summary.ts`). At most one live row (no
+ * SHA-256 of the link's token is stored (`server/advocacy/staff-summary.ts`). At most one live row (no
  * `revoked_at`) per school and wave.
  */
 export interface StaffSummaryTable {

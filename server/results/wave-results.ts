@@ -3,7 +3,7 @@ import { isSealed } from '../waves.ts';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
-import { HttpProblem } from '../problems.ts';
+import { HttpProblem } from '../platform/problems.ts';
 import { loadFrozenWave, storeDecisions, type FrozenSchool } from './frozen-wave.ts';
 import { aggregateWithheld, breakdownWithheld } from './answer-withholding.ts';
 import {

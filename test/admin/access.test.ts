@@ -6,9 +6,9 @@ import { shipped } from '../helpers/fixtures.ts';
 import { Session } from '../helpers/session.ts';
 import { signedIn, snapshot } from './helpers.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createSchool } from '../../server/schools.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
-import { closeWave } from '../../server/sealing.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
 
 /** Every admin route, with a body an admin would send (so the admin's answer is a success). */
 interface Case {

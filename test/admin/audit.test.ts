@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
 import { signedIn } from './helpers.ts';
-import { audit } from '../../server/audit.ts';
-import { createSchool } from '../../server/schools.ts';
-import { hasKey, LANGS } from '../../server/i18n.ts';
+import { audit } from '../../server/platform/audit-log.ts';
+import { createSchool } from '../../server/admin/schools.ts';
+import { hasKey, LANGS } from '../../server/platform/i18n.ts';
 
 describe(`admin: audit log (${storeKind})`, () => {
   let store: TestStore;
@@ -58,7 +58,8 @@ describe(`admin: audit log (${storeKind})`, () => {
 
 describe('admin message keys', () => {
   it('exist in both languages for every key named in admin modules (problems carry keys, not text)', () => {
-    const files = ['server/problems.ts', 'server/schools.ts', 'server/school-import.ts', 'server/questionnaires.ts', 'server/waves.ts', 'server/users.ts', 'server/code-slips.ts', ...readdirSync('server/routes/admin').map((f) => `server/routes/admin/${f}`), ...readdirSync('web/views/admin').map((f) => `web/views/admin/${f}`)];
+    const adminModules = readdirSync('server/admin', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `server/admin/${f}`);
+    const files = ['server/platform/problems.ts', 'server/questionnaires.ts', 'server/waves.ts', 'server/staff/users.ts', ...adminModules, ...readdirSync('web/views/admin').map((f) => `web/views/admin/${f}`)];
     const keys = new Set<string>();
     for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/'(admin\.[a-zA-Z][\w.-]*[a-zA-Z])'/g)) keys.add(m[1]!);
     expect(keys.size).toBeGreaterThan(100);

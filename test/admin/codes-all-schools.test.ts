@@ -3,13 +3,13 @@ import Papa from 'papaparse';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createSchool } from '../../server/schools.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodesForWave, openWave, WaveError } from '../../server/waves.ts';
-import { closeWave } from '../../server/sealing.ts';
-import { generateCodesForAllSchools } from '../../server/code-slips.ts';
-import { hashCode, normaliseCode } from '../../server/access-codes.ts';
-import { lookUpCode } from '../../server/submissions.ts';
-import { CLI_ACTOR } from '../../server/audit-log.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
+import { generateCodesForAllSchools } from '../../server/admin/code-slips.ts';
+import { hashCode, normaliseCode } from '../../server/teacher/access-codes.ts';
+import { lookUpCode } from '../../server/teacher/submissions.ts';
+import { CLI_ACTOR } from '../../server/platform/audit-log.ts';
 import { testKeys } from '../helpers/app.ts';
 
 describe(`codes for every school of a wave at once (${storeKind})`, () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../../server/db/schema.ts';
-import { createUser } from '../../server/users.ts';
+import { createUser } from '../../server/staff/users.ts';
 import { Session } from '../helpers/session.ts';
 
 export const PASSWORD = 'correct horse battery staple';

@@ -9,9 +9,9 @@ import type { Session } from '../helpers/session.ts';
 import { signedIn, snapshot, uuidIn } from './helpers.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createWave, openWave } from '../../server/waves.ts';
-import { setUserLang } from '../../server/users.ts';
-import { AUDIT_ACTIONS } from '../../server/audit-log.ts';
-import { hasKey, LANGS } from '../../server/i18n.ts';
+import { setUserLang } from '../../server/staff/users.ts';
+import { AUDIT_ACTIONS } from '../../server/platform/audit-log.ts';
+import { hasKey, LANGS } from '../../server/platform/i18n.ts';
 
 /**
  * The admin console at network scale (issue 18): 3,700 schools and 5,000 staff accounts in the

@@ -14,10 +14,10 @@ import { hidden, signedIn, snapshot, uuidIn } from './helpers.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
-import { createSchool } from '../../server/schools.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
-import { sealWave } from '../../server/sealing.ts';
-import { schoolWaveResults } from '../../server/results/school-view.ts';
+import { sealWave } from '../../server/sealing/sealing.ts';
+import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
 
 const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 

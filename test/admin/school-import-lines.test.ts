@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import Papa from 'papaparse';
-import { MAX_IMPORT_LINES, parseSchoolCsv } from '../../server/school-import.ts';
+import { MAX_IMPORT_LINES, parseSchoolCsv } from '../../server/admin/school-import.ts';
 
 /**
  * Issue 16: the school import counts lines in one pass (it counted the newlines of everything

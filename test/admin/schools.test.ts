@@ -4,7 +4,7 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
 import type { Session } from '../helpers/session.ts';
 import { hidden, postMultipart, rowCount, signedIn, snapshot, uuidIn } from './helpers.ts';
-import { parseSchoolCsv } from '../../server/school-import.ts';
+import { parseSchoolCsv } from '../../server/admin/school-import.ts';
 
 describe(`admin: schools (${storeKind})`, () => {
   let store: TestStore;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { openWaveWithCodes, shipped, submit } from '../helpers/fixtures.ts';
-import { closeWave } from '../../server/sealing.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
 import { forgetCachedResults, loadWaveResults, storeSealedResults, sumsFromBytes, sumsToBytes } from '../../server/results/wave-results.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { layoutOf, packResponseSums, sumResponses, unpackResponseSums } from '../../analysis/index.ts';

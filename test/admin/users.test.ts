@@ -4,7 +4,7 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { signedIn, snapshot } from './helpers.ts';
-import { createSchool } from '../../server/schools.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 
 const shownPassword = (html: string) => /<code id="password">([^<]+)<\/code>/.exec(html)?.[1];
 

@@ -6,8 +6,8 @@ import { fullAnswers, shipped } from '../helpers/fixtures.ts';
 import type { Session } from '../helpers/session.ts';
 import { rowCount, signedIn, snapshot, uuidIn } from './helpers.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createSchool } from '../../server/schools.ts';
-import { hashCode, normaliseCode } from '../../server/access-codes.ts';
+import { createSchool } from '../../server/admin/schools.ts';
+import { hashCode, normaliseCode } from '../../server/teacher/access-codes.ts';
 
 const form = (body: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layoutOf, recode } from '../../analysis/index.ts';
-import { rng } from '../../server/synthetic.ts';
+import { rng } from '../../server/demo/synthetic.ts';
 import { GROUPS, generateNetwork, networkSize, schoolPlan, type Network } from '../../bench/network.ts';
 import { testStore, type TestStore } from '../helpers/store.ts';
 import { testKeys } from '../helpers/app.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, signInAsDemoRep, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
-import { seedDemo } from '../../server/demo.ts';
+import { seedDemo } from '../../server/demo/demo.ts';
 import { testKeys } from '../helpers/app.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
 import { generate } from 'otplib';
-import { createUser } from '../../server/users.ts';
+import { createUser } from '../../server/staff/users.ts';
 import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
 
 const OUT = 'test-results';

@@ -9,7 +9,7 @@ import { generate } from 'otplib';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
 import { shipped } from '../helpers/fixtures.ts';
-import { createUser } from '../../server/users.ts';
+import { createUser } from '../../server/staff/users.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 
 const PASSWORD = 'correct horse battery staple';

@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, signInAsDemoRep, pageErrors } from '../helpers/browser.ts';
-import { seedDemo } from '../../server/demo.ts';
+import { seedDemo } from '../../server/demo/demo.ts';
 import { testKeys } from '../helpers/app.ts';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, pageErrors, SHOTS } from '../helpers/browser.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { testKeys } from '../helpers/app.ts';
 
 describe.runIf(browserAvailable)(`a researcher in Chromium (${storeKind})`, () => {

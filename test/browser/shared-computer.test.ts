@@ -16,7 +16,7 @@ import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { browserAvailable, CHROMIUM } from '../helpers/browser.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 
 const COMMENT = 'StaffRoomCanary: de kopieermachine is altijd stuk';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { storeKind } from '../helpers/store.ts';
 import { browserAvailable, browserFixture, expectAccessible, pageErrors, signInAsDemoRep, SHOTS } from '../helpers/browser.ts';
-import { seedDemo } from '../../server/demo.ts';
+import { seedDemo } from '../../server/demo/demo.ts';
 import { testKeys } from '../helpers/app.ts';
 
 async function notWiderThan(page: Page, width: number, label: string) {

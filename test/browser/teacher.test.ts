@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
 import { openWaveWithCodes, openedSubmissions, counts, shipped } from '../helpers/fixtures.ts';
 import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
-import { formatCode } from '../../server/access-codes.ts';
+import { formatCode } from '../../server/teacher/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 
 describe.runIf(browserAvailable)(`a teacher in Chromium (${storeKind})`, () => {

@@ -8,7 +8,7 @@ import { testApp, testMasterText } from '../helpers/app.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
 import { Session } from '../helpers/session.ts';
 import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
-import { hashCode, normaliseCode } from '../../server/access-codes.ts';
+import { hashCode, normaliseCode } from '../../server/teacher/access-codes.ts';
 import { cli, type CliResult } from './run.ts';
 
 const form = (body: Record<string, string>) => ({

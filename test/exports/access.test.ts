@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
-import { seedDemo } from '../../server/demo.ts';
+import { seedDemo } from '../../server/demo/demo.ts';
 import { createWave } from '../../server/waves.ts';
 
 /** Who may fetch what under /research (issue 7): researchers and admins, sealed waves only. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
-import { BATCH_ROWS, csvChunks, csvText, formatCell, formatDecimal } from '../../server/exports/csv.ts';
-import type { Column } from '../../server/exports/columns.ts';
+import { BATCH_ROWS, csvChunks, csvText, formatCell, formatDecimal } from '../../server/research/csv.ts';
+import type { Column } from '../../server/research/columns.ts';
 
 const col = (name: string, type: Column['type']): Column => ({ name, type, description: name });
 

@@ -9,12 +9,12 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { Attacker, type Observation } from '../analysis/helpers/attacker.ts';
-import { seedDemo } from '../../server/demo.ts';
+import { seedDemo } from '../../server/demo/demo.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createSchool } from '../../server/schools.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, openWave } from '../../server/waves.ts';
-import { closeWave } from '../../server/sealing.ts';
-import { rng } from '../../server/synthetic.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
+import { rng } from '../../server/demo/synthetic.ts';
 import { loadWaveResults } from '../../server/results/wave-results.ts';
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
@@ -37,7 +37,7 @@ import {
 
 /**
  * Issue 7: the researcher exports. Expected numbers are computed here, independently of
- * `server/exports/`, from the stored responses (`sumResponses` over exactly `group.schoolIds`,
+ * `server/research/`, from the stored responses (`sumResponses` over exactly `group.schoolIds`,
  * `groupReport`) and the wave's one disclosure decision.
  */
 

@@ -8,12 +8,12 @@ import { Session } from '../helpers/session.ts';
 import { fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { dumpText, indexedAnswers, indexOf, spearman, tables } from '../helpers/hardening-db.ts';
 import { KNOWN_PUBLIC, TEACHER_FORMS } from '../helpers/hardening-routes.ts';
-import { formatCode, hashCode, normaliseCode } from '../../server/access-codes.ts';
+import { formatCode, hashCode, normaliseCode } from '../../server/teacher/access-codes.ts';
 import { partitionName } from '../../server/db/partitions.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createUser } from '../../server/users.ts';
-import { ADVERSARIES } from '../../server/privacy.ts';
-import { hasKey, LANGS, translator } from '../../server/i18n.ts';
+import { createUser } from '../../server/staff/users.ts';
+import { ADVERSARIES } from '../../server/teacher/privacy.ts';
+import { hasKey, LANGS, translator } from '../../server/platform/i18n.ts';
 import { readFileSync } from 'node:fs';
 
 /**

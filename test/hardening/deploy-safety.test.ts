@@ -4,7 +4,7 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { signedIn } from '../admin/helpers.ts';
-import { samePath } from '../../server/plugins/render.ts';
+import { samePath } from '../../server/platform/plugins/render.ts';
 
 /**
  * Issue 16, the small ones: the language link of a page stays on this site whatever path was

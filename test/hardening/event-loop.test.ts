@@ -6,9 +6,9 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { agent, cookieFrom, csrfIn, postForm, request, type HttpResult } from '../helpers/hardening-http.ts';
 import { startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { generateMasterKeyText } from '../../server/encryption/master-key.ts';
-import { DEMO_PASSWORD } from '../../server/demo.ts';
-import { MAX_IMPORT_LINES } from '../../server/school-import.ts';
-import { UPLOAD_LIMITS } from '../../server/body-policy.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.ts';
+import { MAX_IMPORT_LINES } from '../../server/admin/school-import.ts';
+import { UPLOAD_LIMITS } from '../../server/platform/body-policy.ts';
 
 /**
  * Issue 16: no request freezes the event loop. Each hostile body — a school CSV of 16,000 blank

@@ -11,7 +11,7 @@ import { agent, pool, postForm, request } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { openStore } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { hashCode } from '../../server/access-codes.ts';
+import { hashCode } from '../../server/teacher/access-codes.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 import { testMaster, testMasterText } from '../helpers/app.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { clientKey, FailedCodeGuard } from '../../server/teacher-guard.ts';
+import { clientKey, FailedCodeGuard } from '../../server/teacher/teacher-guard.ts';
 
 /**
  * Issue 16: the failed-code guard forgets expired clients in O(1) amortised per failure (it used to

@@ -3,7 +3,7 @@ import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts'
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { cookieFrom, csrfIn, postForm, request } from '../helpers/hardening-http.ts';
 import { startServer, type ServerProcess } from '../helpers/hardening-server.ts';
-import { createUser } from '../../server/users.ts';
+import { createUser } from '../../server/staff/users.ts';
 
 /**
  * Several instances (design §7, issue 9): two server processes on one PostgreSQL database, started

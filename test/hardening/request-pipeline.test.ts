@@ -12,8 +12,8 @@ import { testConfig, testMaster } from '../helpers/app.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { signedIn } from '../admin/helpers.ts';
 import { buildApp } from '../../server/app.ts';
-import staffAuth, { publicRoutesOnly } from '../../server/plugins/auth.ts';
-import { DatabaseSessionStore } from '../../server/session-store.ts';
+import staffAuth, { publicRoutesOnly } from '../../server/platform/plugins/auth.ts';
+import { DatabaseSessionStore } from '../../server/staff/session-store.ts';
 
 const SECURITY = [
   'content-security-policy',

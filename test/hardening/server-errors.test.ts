@@ -1,5 +1,5 @@
 /**
- * The one error handler (server/plugins/errors.ts), as fastify/demo tests its own: a route that
+ * The one error handler (server/platform/plugins/errors.ts), as fastify/demo tests its own: a route that
  * throws an error full of internals gets a 5xx that says nothing internal, as a page and as JSON,
  * in Dutch and English (the details go to the log only); a refusal (`HttpProblem`) is answered in
  * the language of the request; a NUL character is refused in it too; and route ids are UUIDs
@@ -10,9 +10,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { LogCapture, testConfig, testMaster } from '../helpers/app.ts';
 import { buildApp } from '../../server/app.ts';
-import { translator, LANGS } from '../../server/i18n.ts';
-import { HttpProblem, isUuid } from '../../server/problems.ts';
-import { WaveParams } from '../../server/http-schemas.ts';
+import { translator, LANGS } from '../../server/platform/i18n.ts';
+import { HttpProblem, isUuid } from '../../server/platform/problems.ts';
+import { WaveParams } from '../../server/platform/http-schemas.ts';
 
 const PUBLIC = { access: 'public', csrf: false } as const;
 const SQL = 'select password_hash from app_user where email = $1';

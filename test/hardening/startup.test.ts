@@ -7,10 +7,10 @@ import { cookieFrom, csrfIn, postForm, request } from '../helpers/hardening-http
 import { freePort, spawnServer, startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { openStore } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { createUser } from '../../server/users.ts';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SCHOOL_NAMES } from '../../server/demo.ts';
+import { createUser } from '../../server/staff/users.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SCHOOL_NAMES } from '../../server/demo/demo.ts';
 import { generateMasterKeyText } from '../../server/encryption/master-key.ts';
-import { decideDemo, embeddedSessionSecret, parseStartArgs, secretProblem, sessionSecretFile } from '../../server/startup.ts';
+import { decideDemo, embeddedSessionSecret, parseStartArgs, secretProblem, sessionSecretFile } from '../../server/platform/startup.ts';
 
 /**
  * Issue 16: `npm start` (server/main.ts, as a child process) seeds the demo network — whose admin

@@ -17,7 +17,7 @@ import { testApp, testKeys } from '../helpers/app.ts';
 import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { closeWave } from '../../server/sealing.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
 import { partitionName } from '../../server/db/partitions.ts';
 import { open } from '../../server/encryption/boxes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';

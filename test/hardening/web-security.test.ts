@@ -7,10 +7,10 @@ import { Session } from '../helpers/session.ts';
 import { tableCounts } from '../helpers/hardening-db.ts';
 import { allowed, fillUrl, KNOWN_PUBLIC, TEACHER_FORMS, WHO, world, type Who, type World } from '../helpers/hardening-routes.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
-import { CODE_LENGTH } from '../../server/access-codes.ts';
-import { FailedCodeGuard } from '../../server/teacher-guard.ts';
-import { DEMO_PASSWORD } from '../../server/demo.ts';
-import type { Access } from '../../server/plugins/auth.ts';
+import { CODE_LENGTH } from '../../server/teacher/access-codes.ts';
+import { FailedCodeGuard } from '../../server/teacher/teacher-guard.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.ts';
+import type { Access } from '../../server/platform/plugins/auth.ts';
 
 /**
  * Web security (issue 9): an access-control matrix generated from the route table, CSRF on every
@@ -277,7 +277,7 @@ describe(`session cookies (${storeKind})`, () => {
   let tls: FastifyInstance;
   beforeAll(async () => {
     store = await testStore();
-    await (await import('../../server/users.ts')).createUser(store.db, { email: 'rep@example.org', role: 'rep', password: DEMO_PASSWORD });
+    await (await import('../../server/staff/users.ts')).createUser(store.db, { email: 'rep@example.org', role: 'rep', password: DEMO_PASSWORD });
     app = await testApp(store);
     tls = await testApp(store, { config: testConfig({ TRUST_PROXY: 'true' }) });
   });

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.ts';
-import { loadConfig, type Config } from '../../server/config.ts';
+import { loadConfig, type Config } from '../../server/platform/config.ts';
 import type { Store } from '../../server/db/connect.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.ts';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { testStore, type TestStore } from './store.ts';
 import { testApp } from './app.ts';
-import { DEMO_PASSWORD } from '../../server/demo.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const required = process.env.REQUIRE_BROWSER === '1';

@@ -1,15 +1,15 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { FastifyInstance } from 'fastify';
-import type { Access } from '../../server/plugins/auth.ts';
+import type { Access } from '../../server/platform/plugins/auth.ts';
 import type { Role } from '../../server/db/schema.ts';
 import type { TestStore } from './store.ts';
 import { testApp, type LogCapture, testKeys } from './app.ts';
-import type { Config } from '../../server/config.ts';
+import type { Config } from '../../server/platform/config.ts';
 import { Session } from './session.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
-import { createUser } from '../../server/users.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
+import { createUser } from '../../server/staff/users.ts';
 import { createWave, issueCodes } from '../../server/waves.ts';
-import { publishSummary } from '../../server/staff-summary.ts';
+import { publishSummary } from '../../server/advocacy/staff-summary.ts';
 
 /**
  * The routes the hardening tests walk: generated from `app.routeTable`, so a new route is covered

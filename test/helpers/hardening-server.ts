@@ -41,7 +41,7 @@ export interface ServerProcess {
 }
 
 /**
- * What a production start on PostgreSQL must be given (server/startup.ts, the master key of
+ * What a production start on PostgreSQL must be given (server/platform/startup.ts, the master key of
  * design §4): one session secret for every instance of a test run, and this test process's master
  * key, so that waves a test seals itself (`testKeys`) and the servers it starts agree.
  */

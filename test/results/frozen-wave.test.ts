@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
-import { DEMO_PASSWORD } from '../../server/demo.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.ts';
 import { forgetCachedResults, loadWaveResults } from '../../server/results/wave-results.ts';
 import { seedSealedDemo } from './helpers.ts';
 

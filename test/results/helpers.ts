@@ -1,6 +1,6 @@
 import type { TestStore } from '../helpers/store.ts';
 import { testKeys } from '../helpers/app.ts';
-import { seedDemo } from '../../server/demo.ts';
+import { seedDemo } from '../../server/demo/demo.ts';
 
 /**
  * The demo network (k = 5): two sealed waves of twelve schools, one of them small enough for R1,

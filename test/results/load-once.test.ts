@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useStore, storeKind } from '../helpers/store.ts';
 import { seedSealedDemo } from './helpers.ts';
 import { forgetCachedResults, loadWaveResults } from '../../server/results/wave-results.ts';
-import { schoolWaveResults } from '../../server/results/school-view.ts';
+import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
 
 describe(`a released wave is computed once, however many ask at once (${storeKind})`, () => {
   const store = useStore();

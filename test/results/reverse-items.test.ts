@@ -14,10 +14,10 @@ import { testKeys } from '../helpers/app.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { seedSealedDemo } from './helpers.ts';
 import { issueCodes } from '../../server/waves.ts';
-import { sealWave } from '../../server/sealing.ts';
-import { schoolWaveResults } from '../../server/results/school-view.ts';
-import { dashboardView } from '../../server/views/dashboard.ts';
-import { translator } from '../../server/i18n.ts';
+import { sealWave } from '../../server/sealing/sealing.ts';
+import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
+import { dashboardView } from '../../server/dashboards/dashboard-view.ts';
+import { translator } from '../../server/platform/i18n.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 
 const items = itemsInOrder(shipped);

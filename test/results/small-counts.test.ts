@@ -9,11 +9,11 @@ import Papa from 'papaparse';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
-import { DEMO_PASSWORD } from '../../server/demo.ts';
-import { createSchool } from '../../server/schools.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, openWave } from '../../server/waves.ts';
-import { closeWave } from '../../server/sealing.ts';
-import { storeWithoutCodes } from '../../server/submissions.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
+import { storeWithoutCodes } from '../../server/teacher/submissions.ts';
 import { seedSealedDemo } from './helpers.ts';
 
 const K = 5;

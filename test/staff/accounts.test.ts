@@ -5,12 +5,12 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { LogCapture, testApp } from '../helpers/app.ts';
 import { nextCode, rememberTotp, secretIn, Session } from '../helpers/session.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
-import { addUser, createUser } from '../../server/users.ts';
-import { passwordProblems } from '../../server/passwords.ts';
-import { backoffMs, FREE_FAILURES, MAX_LOCK_MS } from '../../server/login-throttle.ts';
-import { ABSOLUTE_LIFETIME_MS } from '../../server/session-store.ts';
-import { CLI_ACTOR } from '../../server/audit-log.ts';
-import { DEMO_PASSWORD } from '../../server/demo.ts';
+import { addUser, createUser } from '../../server/staff/users.ts';
+import { passwordProblems } from '../../server/staff/passwords.ts';
+import { backoffMs, FREE_FAILURES, MAX_LOCK_MS } from '../../server/staff/login-throttle.ts';
+import { ABSOLUTE_LIFETIME_MS } from '../../server/staff/session-store.ts';
+import { CLI_ACTOR } from '../../server/platform/audit-log.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.ts';
 
 /**
  * Staff accounts to ASVS level 2 (issue 16): changing one's own password under the policy,

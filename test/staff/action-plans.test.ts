@@ -11,10 +11,10 @@ import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { unzip } from '../helpers/zip.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
-import { createAction, listActions, planWave } from '../../server/action-plans.ts';
-import { WAVE_DOWNLOADS } from '../../server/routes/research.ts';
-import { translator } from '../../server/i18n.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
+import { createAction, listActions, planWave } from '../../server/advocacy/action-plans.ts';
+import { WAVE_DOWNLOADS } from '../../server/research/routes.ts';
+import { translator } from '../../server/platform/i18n.ts';
 
 type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 
@@ -182,7 +182,7 @@ describe(`action plans (${storeKind})`, () => {
     expect(en.body).toContain('<a href="#f-due">Due by</a>: Give a real date as YYYY-MM-DD.');
     const long = await create('repOfSchool', { action: 'x'.repeat(501) });
     expect(long.body).toContain('<a href="#f-action">Afgesproken actie</a>: Hoogstens 500 tekens.');
-    // (A NUL byte is refused for every form before it gets here: server/plugins/errors.ts.)
+    // (A NUL byte is refused for every form before it gets here: server/platform/plugins/errors.ts.)
     const control = await create('repOfSchool', { note: 'a\u0007b', carrierLabel: 'twee\nregels' });
     expect(control.statusCode).toBe(422);
     expect(control.body).toContain('<a href="#f-note">Notitie (niet verplicht)</a>');

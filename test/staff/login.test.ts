@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
-import { createUser } from '../../server/users.ts';
+import { createUser } from '../../server/staff/users.ts';
 import { Session } from '../helpers/session.ts';
 
 describe(`staff login (${storeKind})`, () => {

@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
 import { loadWaveResults } from '../../server/results/wave-results.ts';
 import { shipped } from '../helpers/fixtures.ts';
-import { formatNumber } from '../../server/i18n.ts';
+import { formatNumber } from '../../server/platform/i18n.ts';
 
 describe(`network view (${storeKind})`, () => {
   let store: TestStore;

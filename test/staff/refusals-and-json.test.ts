@@ -9,10 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
-import { schoolWaveResults } from '../../server/results/school-view.ts';
-import { dashboardView } from '../../server/views/dashboard.ts';
-import { translator, LANGS } from '../../server/i18n.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
+import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
+import { dashboardView } from '../../server/dashboards/dashboard-view.ts';
+import { translator, LANGS } from '../../server/platform/i18n.ts';
 
 const UNKNOWN = '0f8fad5b-d9cb-469f-a165-70867728950e';
 

@@ -10,7 +10,7 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp } from '../helpers/app.ts';
 import { signedIn } from '../admin/helpers.ts';
 import type { Session } from '../helpers/session.ts';
-import { IDLE_LIFETIME_MS, TOUCH_INTERVAL_MS } from '../../server/session-store.ts';
+import { IDLE_LIFETIME_MS, TOUCH_INTERVAL_MS } from '../../server/staff/session-store.ts';
 
 describe(`a page view renews the session without a write per request (${storeKind})`, () => {
   let store: TestStore;

@@ -13,12 +13,12 @@ import { LogCapture, testApp, testKeys } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
-import { DEMO_PASSWORD, seedDemo } from '../../server/demo.ts';
-import { hashToken } from '../../server/staff-summary.ts';
-import { createSchool } from '../../server/schools.ts';
+import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
+import { hashToken } from '../../server/advocacy/staff-summary.ts';
+import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, openWave } from '../../server/waves.ts';
-import { closeWave } from '../../server/sealing.ts';
-import { storeWithoutCodes } from '../../server/submissions.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
+import { storeWithoutCodes } from '../../server/teacher/submissions.ts';
 
 type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 type Shown = { text: string; value: number | null; rule: string | null };

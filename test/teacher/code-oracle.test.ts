@@ -12,8 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { counts, fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
-import { closeWave } from '../../server/sealing.ts';
-import { formatCode } from '../../server/access-codes.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
+import { formatCode } from '../../server/teacher/access-codes.ts';
 
 const UNKNOWN = 'ZZZZ-ZZZZ-ZZZZZ';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys, testConfig } from '../helpers/app.ts';
 import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
-import { formatCode } from '../../server/access-codes.ts';
+import { formatCode } from '../../server/teacher/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
-import { closeWave } from '../../server/sealing.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
 
 const form = (body: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },

@@ -13,9 +13,9 @@ import { buildApp } from '../../server/app.ts';
 import { generateMasterKeyText, MasterKeyError, parseMasterKey, resolveMasterKey, type MasterKey } from '../../server/encryption/master-key.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 import { WaveError } from '../../server/waves.ts';
-import { closeWave } from '../../server/sealing.ts';
-import { hashCode } from '../../server/access-codes.ts';
-import { createUser } from '../../server/users.ts';
+import { closeWave } from '../../server/sealing/sealing.ts';
+import { hashCode } from '../../server/teacher/access-codes.ts';
+import { createUser } from '../../server/staff/users.ts';
 import { Session } from '../helpers/session.ts';
 
 const PASSWORD = 'a long and unusual passphrase for keys';

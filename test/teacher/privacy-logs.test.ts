@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { LogCapture, testApp } from '../helpers/app.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
-import { formatCode, hashCode } from '../../server/access-codes.ts';
+import { formatCode, hashCode } from '../../server/teacher/access-codes.ts';
 
 const AGENT = 'Mozilla/5.0 (SchoolpolsProbe; Android 14) LogCanary/9.9';
 const form = (body: Record<string, string>) => ({

@@ -1,0 +1,219 @@
+import type { FastifyRequest } from 'fastify';
+import { isSealed } from '../waves.ts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { schoolOverviews } from './overview.ts';
+import { schoolWaveResults } from './school-view.ts';
+import { dashboardView } from './dashboard-view.ts';
+import { reportPageCss } from './report-page.ts';
+import { loadWaveResults } from '../results/wave-results.ts';
+import { PPTX_TYPE, slidesFilename, slidesFor } from './slides.ts';
+import { overviewView } from './overview-view.ts';
+import { translator } from '../platform/i18n.ts';
+import { audit } from '../platform/audit-log.ts';
+import { HttpProblem } from '../platform/problems.ts';
+import { LangField, LangQuery, SchoolParams, SchoolWaveParams } from '../platform/http-schemas.ts';
+import { assertSchool, REPS_AND_ADMINS } from '../staff/school-access.ts';
+import { listActions } from '../advocacy/action-plans.ts';
+import { actionsOnDashboard } from '../advocacy/action-plans-view.ts';
+import { openWavePage } from './participation-routes.ts';
+import { adminHome } from '../admin/routes/home.ts';
+
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** A number as shown (server/results/format.ts `Shown`). */
+const Shown = Type.Object({ text: Type.String(), value: Nullable(Type.Number()), rule: Nullable(Type.String()) });
+const Numbers = Type.Array(Nullable(Type.Number()));
+
+/** A school's wave page; `done` says what was just saved (the handed-out count of a running wave). */
+const WavePageQuery = Type.Object({ lang: LangField, done: Type.Optional(Type.Literal('handedOut')) }, { additionalProperties: false });
+/**
+ * The JSON of a school's dashboard: the dashboard's view-model (server/dashboards/dashboard-view.ts) with its
+ * chart data as JSON. Properties in the view-model's order: the bytes are those of JSON.stringify.
+ */
+const DashboardJson = Type.Object({
+  schoolId: Type.String(),
+  schoolName: Type.String(),
+  waveId: Type.String(),
+  waveName: Type.String(),
+  benchmarkLabel: Type.String(),
+  networkLabel: Type.String(),
+  respondents: Shown,
+  codesIssued: Type.Number(),
+  codesHandedOut: Nullable(Type.Number()),
+  rate: Shown,
+  k: Type.Number(),
+  scaleLabels: Type.Array(Type.String()),
+  suppressedSchool: Nullable(Type.String()),
+  glance: Type.Object({
+    sentences: Type.Array(Type.Object({ text: Type.String(), themes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), value: Nullable(Type.String()) })) })),
+    note: Nullable(Type.String()),
+  }),
+  themes: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      label: Type.String(),
+      n: Shown,
+      mean: Shown,
+      ci: Type.String(),
+      favourable: Shown,
+      benchmarkMean: Shown,
+      benchmarkFavourable: Shown,
+      networkMean: Shown,
+      networkFavourable: Shown,
+      difference: Shown,
+      verdict: Type.String(),
+      verdictKind: Nullable(Type.Union([Type.Literal('higher'), Type.Literal('alike'), Type.Literal('lower')])),
+      percentile: Shown,
+      reliability: Nullable(Type.String()),
+      items: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          label: Type.String(),
+          reverse: Type.Boolean(),
+          n: Shown,
+          mean: Shown,
+          favourable: Shown,
+          benchmarkFavourable: Shown,
+          notApplicable: Shown,
+          percents: Type.Array(Shown),
+          favourableOptions: Type.Array(Type.Integer({ minimum: 0, maximum: 4 })),
+        }),
+      ),
+      trend: Type.Array(Type.Object({ waveName: Type.String(), mean: Type.String(), ci: Type.String(), change: Type.String(), significant: Type.Boolean() })),
+    }),
+  ),
+  breakdowns: Type.Array(
+    Type.Object({
+      label: Type.String(),
+      withheld: Nullable(Type.String()),
+      groups: Type.Array(Type.Object({ label: Type.String(), n: Shown, means: Type.Array(Shown) })),
+    }),
+  ),
+  // The list is a readonly array in the view-model: the same schema, typed so.
+  comments: Type.Object({ list: Type.Unsafe<readonly string[]>(Type.Array(Type.String())), reason: Nullable(Type.String()) }),
+  chart: Type.Object({
+    labels: Type.Array(Type.String()),
+    school: Numbers,
+    ciLow: Numbers,
+    ciHigh: Numbers,
+    benchmark: Numbers,
+    network: Numbers,
+    legend: Type.Object({ school: Type.String(), benchmark: Type.String(), network: Type.String(), ci: Type.String() }),
+    favourable: Type.Object({
+      school: Numbers,
+      benchmark: Numbers,
+      network: Numbers,
+      kind: Type.Array(Nullable(Type.Union([Type.Literal('higher'), Type.Literal('alike'), Type.Literal('lower')]))),
+      previous: Numbers,
+      legend: Type.Object({ higher: Type.String(), alike: Type.String(), lower: Type.String(), previous: Type.String() }),
+    }),
+    scale: Type.Array(Type.String()),
+    items: Type.Array(Type.Object({ theme: Type.String(), labels: Type.Array(Type.String()), percents: Type.Array(Numbers) })),
+    trends: Type.Array(
+      Type.Object({ theme: Type.String(), waves: Type.Array(Type.String()), mean: Numbers, low: Numbers, high: Numbers, significant: Type.Array(Type.Boolean()) }),
+    ),
+  }),
+});
+
+
+const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const db = app.store.db;
+
+  app.get('/home', { config: { access: ['rep', 'admin', 'researcher'] }, schema: { querystring: LangQuery } }, async (request, reply) => {
+    const user = request.user!;
+    if (user.role === 'researcher') return reply.redirect('/research', 303);
+    // An admin's home is the state of the network, not every school's card (issue 18).
+    if (user.role === 'admin') return adminHome(request, reply);
+    const ids = user.schoolIds;
+    const view = overviewView(await schoolOverviews(db, ids), request.lang, translator(request.lang));
+    return reply.page('staff-home', { view, wide: true });
+  });
+
+  app.get('/schools/:schoolId', { config: REPS_AND_ADMINS, schema: { params: SchoolParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId } = request.params;
+    assertSchool(request, schoolId);
+    const [school] = await schoolOverviews(db, [schoolId]);
+    if (!school) throw new HttpProblem(404, 'dashboard.error.schoolNotFound');
+    const view = overviewView([school], request.lang, translator(request.lang));
+    return reply.page('school', { school: view.schools[0], wide: true });
+  });
+
+  /** Dashboard, printable report and JSON share one model, so they can never disagree. */
+  async function model(request: FastifyRequest, { schoolId, waveId }: Static<typeof SchoolWaveParams>) {
+    assertSchool(request, schoolId);
+    const wave = await db.selectFrom('wave').select(['status', 'sealed', 'name']).where('id', '=', waveId).executeTakeFirst();
+    const participates = await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).where('school_id', '=', schoolId).executeTakeFirst();
+    if (!wave || !participates || wave.status === 'draft') throw new HttpProblem(404, 'dashboard.error.noResults');
+    return { schoolId, waveId, wave };
+  }
+
+  /**
+   * A sealed wave's view-model with its actions (issue 19): this wave's plan, and the actions of the
+   * school's earlier waves in its trend, each beside the view-model's own trend texts.
+   */
+  async function withActions(request: FastifyRequest, schoolId: string, waveId: string) {
+    const t = translator(request.lang);
+    const data = await schoolWaveResults(db, waveId, schoolId);
+    const view = dashboardView(data, request.lang, t);
+    const waves = data.themes[0]?.trendWaves.map((w) => w.id) ?? [waveId];
+    const actions = actionsOnDashboard(data, view, await listActions(db, schoolId, waves), request.lang, t);
+    return { view, actions };
+  }
+
+  app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: WavePageQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!isSealed(wave)) {
+      const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
+      const notice = request.query.done ? translator(request.lang)(`participation.done.${request.query.done}`) : null;
+      return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { notice });
+    }
+    await audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`);
+    const { view, actions } = await withActions(request, schoolId, waveId);
+    return reply.page('dashboard', { view, actions, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/actions.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+  });
+
+  app.get('/schools/:schoolId/waves/:waveId/report', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+    await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
+    const { view, actions } = await withActions(request, schoolId, waveId);
+    const styles = ['/static/dashboard.css', '/static/actions.css', '/static/report.css', `/schools/${schoolId}/waves/${waveId}/report-page.css`];
+    return reply.page('report', { view, actions, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles, scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
+  });
+
+  /** The printed report's running header: school and wave on every page (server/dashboards/report-page.ts). */
+  app.get('/schools/:schoolId/waves/:waveId/report-page.css', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+    const school = (await loadWaveResults(db, waveId)).schools.get(schoolId)!;
+    reply.type('text/css; charset=utf-8');
+    return reportPageCss(school.name, wave.name);
+  });
+
+  /** The report as slides for the LOC (issue 17): same access, same sealed-only rule, same view-model. */
+  app.get('/schools/:schoolId/waves/:waveId/slides.pptx', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
+    const { schoolId, waveId, wave } = await model(request, request.params);
+    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+    await audit(db, request.user!.id, 'slides.download', `school:${schoolId}:wave:${waveId}`);
+    const { view, actions } = await withActions(request, schoolId, waveId);
+    const file = await slidesFor(view, request.lang, translator(request.lang), actions);
+    // Download headers only once the file exists: an error before answers as an ordinary error page.
+    // Cache-Control: no-store is already set for every staff response (onRequest hook, server/app.ts).
+    return reply.type(PPTX_TYPE).header('content-disposition', `attachment; filename="${slidesFilename(view)}"`).send(file);
+  });
+
+  app.get(
+    '/api/schools/:schoolId/waves/:waveId',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery, response: { 200: DashboardJson } } },
+    async (request) => {
+      const { schoolId, waveId, wave } = await model(request, request.params);
+      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+      const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
+      const { chartJson, ...rest } = view;
+      return { ...rest, chart: JSON.parse(chartJson) };
+    },
+  );
+};
+
+export default dashboardRoutes;

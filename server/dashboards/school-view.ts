@@ -1,0 +1,183 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import {
+  combineDisclosed,
+  compareWithBenchmark,
+  mapDisclosed,
+  rankAmongReleased,
+  sortedIncludes,
+  summarize,
+  summaryOfAtLeast,
+  trend,
+  unavailable,
+  type Disclosed,
+  type DisclosedBreakdown,
+  type GroupReport,
+  type Stat,
+  type Summary,
+  type TrendStep,
+} from '../../analysis/index.ts';
+import { HttpProblem } from '../platform/problems.ts';
+import { groupResults, loadWaveResults, schoolResponses, type WaveResults } from '../results/wave-results.ts';
+
+/**
+ * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
+ * still as `Disclosed` values: formatting happens in the view-models (`dashboard-view.ts`, `results/format.ts`), numbers only here.
+ */
+export interface SchoolWaveResults {
+  results: WaveResults;
+  schoolId: string;
+  school: Disclosed<GroupReport>;
+  respondents: Disclosed<number>;
+  benchmark: { id: string; report: Disclosed<GroupReport>; schools: Disclosed<number> };
+  network: Disclosed<GroupReport>;
+  themes: Array<{
+    themeId: string;
+    comparison: Disclosed<ReturnType<typeof compareWithBenchmark>>;
+    percentile: Disclosed<Stat>;
+    trend: TrendStep[];
+    /** per trend point: the wave's name, same order as `trend` */
+    trendWaves: Array<{ id: string; name: string }>;
+  }>;
+  /** the school's previous sealed wave of this lineage, with its % favourable per theme (this wave's themes), as that wave released them */
+  previous: { id: string; name: string; favourable: Disclosed<Stat[]> } | null;
+  breakdowns: Array<{ breakdown: DisclosedBreakdown; groups: Array<{ categories: ReadonlyArray<string | null>; other: boolean; respondents: Disclosed<number>; report: Disclosed<GroupReport> }> }>;
+  comments: Disclosed<readonly string[]>;
+}
+
+/**
+ * Theme means of every released school, per wave, each list sorted ascending: what percentile
+ * ranks are taken among. Sorted once per wave, so a dashboard finds and ranks its school by binary
+ * search instead of copying and sorting every released school's mean (~3,700 in a network wave)
+ * for each theme on every request.
+ */
+const releasedMeans = new WeakMap<WaveResults, ReadonlyArray<readonly number[]>>();
+
+function schoolThemeMeans(results: WaveResults): ReadonlyArray<readonly number[]> {
+  const hit = releasedMeans.get(results);
+  if (hit) return hit;
+  const means = results.layout.themes.map(() => [] as number[]);
+  for (const school of results.schools.values()) {
+    // Unpacked on every read: once per school.
+    const sums = school.sums;
+    if (!sums || !results.disclosure.school(school.id).released) continue;
+    results.layout.themes.forEach((_, ti) => {
+      const s = summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k);
+      if (s.mean.ok) means[ti]!.push(s.mean.value);
+    });
+  }
+  for (const list of means) list.sort((a, b) => a - b);
+  releasedMeans.set(results, means);
+  return means;
+}
+
+export async function schoolWaveResults(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolWaveResults> {
+  const results = await loadWaveResults(db, waveId);
+  const info = results.schools.get(schoolId);
+  if (!info) throw new HttpProblem(404, 'dashboard.error.notInWave');
+  const d = results.disclosure;
+  const schoolGroup = d.school(schoolId);
+  const benchGroup = d.benchmarkGroup(info.benchmarkGroup);
+  const school = await groupResults(db, results, schoolGroup);
+  const bench = await groupResults(db, results, benchGroup);
+  const network = await groupResults(db, results, d.network());
+  const history = await schoolHistory(db, results, schoolId);
+  const before = history.length >= 2 ? history[history.length - 2]! : null;
+  const previous = before ? { id: before.id, name: before.name, favourable: await favourableIn(db, before.id, schoolId, results) } : null;
+  const means = schoolThemeMeans(results);
+
+  const themes = results.layout.themes.map((theme, ti) => {
+    const comparison = combineDisclosed([school, bench] as const, (s, b) => {
+      const bm = b.themes[ti]!.mean;
+      return bm.ok
+        ? compareWithBenchmark(s.themes[ti]!, bm.value)
+        : { difference: unavailable<number>(bm.reason), distinguishable: unavailable<boolean>(bm.reason) };
+    });
+    const percentile = mapDisclosed(school, (s): Stat => {
+      const m = s.themes[ti]!.mean;
+      return m.ok && sortedIncludes(means[ti]!, m.value) ? rankAmongReleased(m.value, means[ti]!) : unavailable(m.ok ? 'no-data' : m.reason);
+    });
+    const points = history.map((h) => ({ waveId: h.id, k: h.k, summary: h.summaries.kind === 'value' ? h.summaries.value[ti]! : null }));
+    return { themeId: theme.id, comparison, percentile, trend: trend(points), trendWaves: history.map(({ id, name }) => ({ id, name })) };
+  });
+
+  // The school's responses (for all its breakdown groups) and comments, read together.
+  const shown = d.breakdowns(schoolId);
+  const [rows, commentRows] = await Promise.all([
+    shown.some((b) => b.groups.some((g) => g.released)) ? schoolResponses(db, waveId, schoolId) : [],
+    db.selectFrom('comment').select('text').where('wave_id', '=', waveId).where('school_id', '=', schoolId).orderBy('id').execute(),
+  ]);
+  const breakdowns = [];
+  for (const b of shown) {
+    const groups = [];
+    for (const g of b.groups) {
+      groups.push({ categories: g.categories ?? [], other: g.other, respondents: g.respondents, report: await groupResults(db, results, g, rows) });
+    }
+    breakdowns.push({ breakdown: b, groups });
+  }
+
+  return {
+    results,
+    schoolId,
+    school,
+    respondents: schoolGroup.respondents,
+    benchmark: { id: info.benchmarkGroup, report: bench, schools: d.release(benchGroup, benchGroup.schoolIds.length) },
+    network,
+    themes,
+    previous,
+    breakdowns,
+    comments: d.comments(schoolId, commentRows.map((c) => c.text)),
+  };
+}
+
+/**
+ * The school's sealed waves of the same questionnaire lineage, oldest first, each with the theme
+ * summaries that its own disclosure released (null where the school was suppressed).
+ */
+async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolId: string) {
+  const waves = await db
+    .selectFrom('wave')
+    .innerJoin('wave_school', 'wave_school.wave_id', 'wave.id')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select(['wave.id', 'wave.name', 'wave.created_at'])
+    .where('wave_school.school_id', '=', schoolId)
+    .where('wave.status', '=', 'closed')
+    .where('wave.sealed', '=', true)
+    .where('questionnaire.key', '=', current.questionnaire.id)
+    // Compared in the database: a JavaScript Date keeps milliseconds of the column's microseconds,
+    // and the viewed wave fell out of its own history (issue 17).
+    .where('wave.created_at', '<=', (eb) => eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', current.wave.id))
+    .orderBy('wave.created_at')
+    .orderBy('wave.id')
+    .execute();
+  const out: Array<{ id: string; name: string; k: number; summaries: Disclosed<Summary[]> }> = [];
+  // Earlier waves load together: after a restart their database reads overlap.
+  const loaded = await Promise.all(waves.map((w) => (w.id === current.wave.id ? current : loadWaveResults(db, w.id))));
+  for (const [i, w] of waves.entries()) {
+    const r = loaded[i]!;
+    const group = r.disclosure.school(schoolId);
+    const sums = r.schools.get(schoolId)?.sums;
+    // Themes are matched by id, so a later questionnaire version with the same themes continues the line.
+    const summaries = current.layout.themes.map((t) => {
+      const ti = r.layout.themes.findIndex((x) => x.id === t.id);
+      return ti < 0 || !sums ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(sums.themes[ti]!.scores, r.wave.k);
+    });
+    out.push({ id: w.id, name: w.name, k: r.wave.k, summaries: r.disclosure.release(group, summaries) });
+  }
+  return out;
+}
+
+/**
+ * A school's % favourable per theme in an earlier wave, on the themes of the wave viewed (matched by
+ * id; a theme that wave did not ask is no-data), released or withheld as that wave decided.
+ */
+async function favourableIn(db: Kysely<Database>, waveId: string, schoolId: string, current: WaveResults): Promise<Disclosed<Stat[]>> {
+  const earlier = await loadWaveResults(db, waveId);
+  const report = await groupResults(db, earlier, earlier.disclosure.school(schoolId));
+  return mapDisclosed(report, (r) =>
+    current.layout.themes.map((t) => {
+      const ti = earlier.layout.themes.findIndex((x) => x.id === t.id);
+      return ti < 0 ? unavailable('no-data') : r.themes[ti]!.favourable;
+    }),
+  );
+}

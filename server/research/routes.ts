@@ -1,0 +1,134 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { loadWaveResults } from '../results/wave-results.ts';
+import { audit } from '../platform/audit-log.ts';
+import { translator } from '../platform/i18n.ts';
+import { getQuestionnaire } from '../questionnaires.ts';
+import { findSealedWave, lineageWaves, sealedWaves, type SealedWave } from './catalogue.ts';
+import type { Dialect } from './csv.ts';
+import { dataPackageJson } from './datapackage.ts';
+import { lineageTrends, trendsCsv } from './trends.ts';
+import { CSV_FILES, waveCsv, type CsvFile } from './wave-export.ts';
+import { textStream, waveZip } from './zip.ts';
+import { HttpProblem } from '../platform/problems.ts';
+import { LangField, LangQuery, WaveParams } from '../platform/http-schemas.ts';
+
+const ACCESS = { access: ['researcher', 'admin'] } as const;
+
+const DialectQuery = Type.Object(
+  { dialect: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('excel-nl')])), lang: LangField },
+  { additionalProperties: false },
+);
+const LineageParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
+
+export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip'] as const;
+export type WaveDownload = (typeof WAVE_DOWNLOADS)[number];
+
+const CONTENT_TYPES: Record<WaveDownload, string> = {
+  'themes.csv': 'text/csv; charset=utf-8; header=present',
+  'items.csv': 'text/csv; charset=utf-8; header=present',
+  'codebook.csv': 'text/csv; charset=utf-8; header=present',
+  'datapackage.json': 'application/json; charset=utf-8',
+  'export.zip': 'application/zip',
+};
+
+/** An ASCII file name part from a wave name: "Demo najaar 2025" → "demo-najaar-2025". */
+export function slug(text: string): string {
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'wave'
+  );
+}
+
+function attachment(reply: FastifyReply, filename: string, contentType: string): void {
+  reply.header('content-type', contentType);
+  reply.header('content-disposition', `attachment; filename="${filename}"`);
+  // Aggregates behind a login: no shared cache may keep them.
+  reply.header('cache-control', 'private, no-store');
+}
+
+/**
+ * Researcher pages and aggregate exports (`/research/...`, issue 7), for researchers and admins.
+ * Only sealed waves exist here: an open or draft wave's id gives the same 404 as an unknown id, so
+ * a researcher cannot even tell that it exists (R4; researchers never see open waves).
+ */
+const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const db = app.store.db;
+  const notFound = () => new HttpProblem(404, 'research.notFound');
+
+  app.get('/research', { config: ACCESS, schema: { querystring: LangQuery } }, async (request, reply) => {
+    const t = translator(request.lang);
+    const waves = await sealedWaves(db);
+    const lineages = new Map<string, { key: string; title: string; waves: SealedWave[] }>();
+    for (const w of waves) {
+      const q = await getQuestionnaire(db, w.questionnaireId);
+      const entry = lineages.get(w.lineage) ?? { key: w.lineage, title: q.title[request.lang], waves: [] };
+      entry.waves.push(w);
+      lineages.set(w.lineage, entry);
+    }
+    return reply.page('research/index', {
+      title: t('research.title'),
+      lineages: [...lineages.values()].map((l) => ({
+        ...l,
+        waves: l.waves.map((w) => ({
+          id: w.id,
+          name: w.name,
+          version: w.questionnaireVersion,
+          schools: w.schools,
+          k: w.k,
+          base: `/research/waves/${w.id}`,
+        })),
+        trends: `/research/lineages/${encodeURIComponent(l.key)}/trends.csv`,
+      })),
+      files: WAVE_DOWNLOADS,
+      styles: ['/static/research.css'],
+    });
+  });
+
+  for (const file of WAVE_DOWNLOADS) {
+    app.get(`/research/waves/:waveId/${file}`, { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
+      const { waveId } = request.params;
+      const dialect: Dialect = request.query.dialect ?? 'standard';
+      const wave = await findSealedWave(db, waveId);
+      if (!wave) throw notFound();
+      const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
+      const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
+      // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).
+      if (request.method === 'HEAD') {
+        download();
+        return reply.send();
+      }
+      const results = await loadWaveResults(db, waveId);
+      await audit(db, request.user!.id, 'export.download', `wave:${waveId}:${file}`);
+      // Download headers only now: an error before this point answers as an ordinary error page.
+      download();
+      if (file === 'datapackage.json') return dataPackageJson(results, dialect);
+      if (file === 'export.zip') return reply.send(waveZip(db, results, dialect));
+      return reply.send(textStream(waveCsv(db, results, file as CsvFile, dialect)));
+    });
+  }
+
+  app.get('/research/lineages/:key/trends.csv', { config: ACCESS, schema: { params: LineageParams, querystring: DialectQuery } }, async (request, reply) => {
+    const { key } = request.params;
+    const dialect: Dialect = request.query.dialect ?? 'standard';
+    const waves = await lineageWaves(db, key);
+    if (!waves.length) throw notFound();
+    const download = () => attachment(reply, `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`, 'text/csv; charset=utf-8; header=present');
+    if (request.method === 'HEAD') {
+      download();
+      return reply.send();
+    }
+    const data = await lineageTrends(db, key, waves);
+    await audit(db, request.user!.id, 'export.download', `lineage:${key}:trends.csv`);
+    download();
+    return reply.send(textStream(trendsCsv(db, data, dialect)));
+  });
+};
+
+export default researchRoutes;

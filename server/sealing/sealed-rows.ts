@@ -1,0 +1,378 @@
+import { randomFillSync } from 'node:crypto';
+import { COPY_HEADER, CopyWriter, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from '../db/copy.ts';
+import { BOX_OVERHEAD, boxContext, BoxError, boxOpener, commentText, decodeResponse, encodeResponse, type ResponsePlain } from '../encryption/boxes.ts';
+import type { SchoolTally } from '../results/frozen-wave.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { itemsInOrder } from '../../surveys/load.ts';
+
+/**
+ * The rows sealing moves (design §4): a wave's boxes as read from the database in binary COPY
+ * format, opened one at a time and written — in the order sealing chose — as binary COPY rows of
+ * the sealed partitions. A network wave has 165,000 responses, so nothing here makes an object per
+ * row: boxes stay where they were read (offsets into one buffer), each is copied into one scratch
+ * buffer to be opened, and rows are written as bytes.
+ */
+
+/** Boxes as read: `select school_id, box` in binary COPY format, with each box's school and place. */
+export interface Boxes {
+  data: Buffer;
+  /** school ids, indexed by `school` */
+  schools: string[];
+  school: Uint32Array<ArrayBuffer>;
+  start: Uint32Array<ArrayBuffer>;
+  end: Uint32Array<ArrayBuffer>;
+  count: number;
+}
+
+/**
+ * Collects boxes row by row as `copyOut` visits them (`select school_id, box`): each box is copied
+ * into one buffer, `expectedBytes` long if the caller knows (fresh memory is dear: `copy-out.ts`).
+ */
+export class BoxReader {
+  private data: Buffer;
+  private used = 0;
+  private readonly schools: string[] = [];
+  /** the schools' ids, 16 bytes each, in `schools` order */
+  private schoolIds = Buffer.alloc(16 * 64);
+  // Schools by the first 48 bits of their id, checked in full (a network has a few thousand).
+  private readonly known = new Map<number, number[]>();
+  private size = 1024;
+  private school = new Uint32Array(this.size);
+  private start = new Uint32Array(this.size);
+  private end = new Uint32Array(this.size);
+  private count = 0;
+
+  constructor(expectedBytes = 1 << 20) {
+    this.data = Buffer.allocUnsafe(Math.max(expectedBytes, 64));
+  }
+
+  readonly visit: CopyRowVisitor = (data, s, e) => {
+    if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
+    if (s[1]! < 0) throw new BoxError('not a Schoolpols box');
+    const row = this.count++;
+    if (row === this.size) {
+      this.size *= 2;
+      [this.school, this.start, this.end] = [grow(this.school, this.size), grow(this.start, this.size), grow(this.end, this.size)];
+    }
+    this.school[row] = this.schoolOf(data, s[0]!);
+    const length = e[1]! - s[1]!;
+    if (this.used + length > this.data.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.data.length, this.used + length));
+      this.data.copy(bigger, 0, 0, this.used);
+      this.data = bigger;
+    }
+    this.start[row] = this.used;
+    this.used = put(this.data, this.used, data, s[1]!, e[1]!);
+    this.end[row] = this.used;
+  };
+
+  private schoolOf(data: Buffer, at: number): number {
+    const prefix = data.readUIntBE(at, 6);
+    const candidates = this.known.get(prefix) ?? [];
+    for (const index of candidates) if (data.compare(this.schoolIds, 16 * index, 16 * index + 16, at, at + 16) === 0) return index;
+    const index = this.schools.length;
+    if (16 * index + 16 > this.schoolIds.length) {
+      const bigger = Buffer.alloc(2 * this.schoolIds.length);
+      this.schoolIds.copy(bigger);
+      this.schoolIds = bigger;
+    }
+    data.copy(this.schoolIds, 16 * index, at, at + 16);
+    candidates.push(index);
+    this.known.set(prefix, candidates);
+    this.schools.push(uuidText(data.subarray(at, at + 16)));
+    return index;
+  }
+
+  boxes(): Boxes {
+    return { data: this.data, schools: this.schools, school: this.school, start: this.start, end: this.end, count: this.count };
+  }
+}
+
+/** The boxes of a whole binary COPY result. */
+export function readBoxes(data: Buffer): Boxes {
+  const reader = new BoxReader(data.length);
+  forEachCopyRow(data, reader.visit);
+  return reader.boxes();
+}
+
+function grow(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(size);
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * Removes boxes whose nonce (bytes 1–24) an earlier box already has, and returns how many: a box
+ * stored twice is a copy someone made in the database (each submission draws a fresh nonce), kept
+ * once, or it would stand out among the sealed answers and tag its writer. Nonces are compared by
+ * their first 48 bits, and in full only when those match.
+ */
+export function dropCopies(boxes: Boxes): number {
+  const { data, school, start, end } = boxes;
+  for (let i = 0; i < boxes.count; i++) if (end[i]! - start[i]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
+  // Usually no two boxes share a prefix: sorting the prefixes shows that without a map of them all.
+  const prefixes = new Float64Array(boxes.count);
+  for (let i = 0; i < boxes.count; i++) prefixes[i] = data.readUIntLE(start[i]! + 1, 6);
+  prefixes.sort();
+  const repeated = new Set<number>();
+  for (let i = 1; i < prefixes.length; i++) if (prefixes[i] === prefixes[i - 1]) repeated.add(prefixes[i]!);
+  if (repeated.size === 0) return 0;
+  const seen = new Set<string>();
+  let kept = 0;
+  for (let i = 0; i < boxes.count; i++) {
+    if (repeated.has(data.readUIntLE(start[i]! + 1, 6))) {
+      const nonce = data.toString('latin1', start[i]! + 1, start[i]! + 25);
+      if (seen.has(nonce)) continue;
+      seen.add(nonce);
+    }
+    school[kept] = school[i]!;
+    start[kept] = start[i]!;
+    end[kept] = end[i]!;
+    kept++;
+  }
+  const dropped = boxes.count - kept;
+  boxes.count = kept;
+  return dropped;
+}
+
+/** Opens box i of `boxes`; the result is overwritten by the next call. */
+function opener(key: Buffer | null, boxes: Boxes, context: (school: string) => Buffer) {
+  const contexts = boxes.schools.map(context);
+  const open = key ? boxOpener(key) : null;
+  return (i: number): Buffer => open!(contexts[boxes.school[i]!]!, boxes.data, boxes.start[i]!, boxes.end[i]!);
+}
+
+const UNANSWERED = 0xff;
+
+/**
+ * A wave's responses — its boxes, then any plaintext rows (`legacy`, a wave opened before
+ * encryption existed) — written as binary COPY rows of `response (wave_id, school_id, id, answers,
+ * background)` in the order sealing chose (`chunks`). Each box is opened as its row is written: the
+ * order is chosen before any box is opened, so Node opens while PostgreSQL stores what it was sent
+ * (opening first, then writing, kept the two apart: issue 14). Fresh random ids are made here from
+ * a pool the system's generator refills (PostgreSQL's gen_random_uuid() makes a call per row: a
+ * third of sealing's time in the database, measured). Writing counts each school's respondents per
+ * background: the inputs of disclosure frozen at sealing (`tallies`), without reading the wave back.
+ */
+export class ResponseRows {
+  static readonly columns = '(wave_id, school_id, id, answers, background)';
+  private readonly items: number;
+  private readonly width: number;
+  /** each response's school, as an index of `schools` */
+  private readonly schools: string[];
+  /** each distinct background (a questionnaire has few), by its bytes read as a number */
+  private readonly backgrounds = new Map<number, { index: number; field: Buffer; value: Record<string, string> }>();
+  /** per background (its `index`): respondents per school */
+  private readonly counts: Uint32Array[] = [];
+  private written = false;
+
+  constructor(
+    private readonly q: Questionnaire,
+    private readonly waveId: string,
+    private readonly key: Buffer | null,
+    private readonly boxes: Boxes,
+    private readonly legacy: Array<{ schoolId: string } & ResponsePlain>,
+  ) {
+    this.items = itemsInOrder(q).length;
+    this.width = this.items + q.background.length;
+    this.schools = [...boxes.schools, ...legacy.map((r) => r.schoolId)];
+  }
+
+  get count(): number {
+    return this.boxes.count + this.legacy.length;
+  }
+
+  /** Response i (boxes first, then legacy rows) as `encodeResponse` bytes, and its school. */
+  private reader(): (i: number) => { plain: Buffer; school: number } {
+    const { boxes, legacy, q, waveId } = this;
+    const open = opener(this.key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
+    const found: { plain: Buffer; school: number } = { plain: Buffer.alloc(0), school: 0 };
+    return (i) => {
+      if (i < boxes.count) {
+        found.plain = open(i);
+        found.school = boxes.school[i]!;
+      } else {
+        found.plain = encodeResponse(q, legacy[i - boxes.count]!);
+        found.school = boxes.schools.length + i - boxes.count;
+      }
+      if (found.plain.length !== this.width) throw new BoxError('a response box does not fit its questionnaire');
+      return found;
+    };
+  }
+
+  /** The binary COPY field of a background (its `encodeResponse` bytes read as a number), made once. */
+  private background(key: number, plain: Buffer): { index: number; field: Buffer } {
+    let b = this.backgrounds.get(key);
+    if (!b) {
+      const value = decodeResponse(this.q, Buffer.from(plain)).background;
+      const json = Buffer.from(JSON.stringify(value));
+      const field = Buffer.alloc(4 + 1 + json.length);
+      field.writeInt32BE(1 + json.length, 0);
+      field[4] = 1; // jsonb version
+      json.copy(field, 5);
+      b = { index: this.counts.length, field, value };
+      this.backgrounds.set(key, b);
+      this.counts.push(new Uint32Array(this.schools.length));
+    }
+    return b;
+  }
+
+  /**
+   * The rows in the given order (every response once), in chunks of about 1 MB. Written inline,
+   * byte by byte: a network wave is 7 million answers, and a helper call per field costs more than
+   * the writing. Throws `BoxError` at a box that does not open.
+   */
+  *chunks(order: Uint32Array): Generator<Buffer> {
+    if (order.length !== this.count) throw new RangeError('every response is written once');
+    const { items, width } = this;
+    const read = this.reader();
+    // Each row starts with its field count, wave and school, and the id's length: made once per school.
+    const wave = uuidBytes(this.waveId);
+    const starts = this.schools.map((schoolId) => {
+      const start = Buffer.alloc(46);
+      start.writeInt16BE(5, 0);
+      start.writeInt32BE(16, 2);
+      wave.copy(start, 6);
+      start.writeInt32BE(16, 22);
+      uuidBytes(schoolId).copy(start, 26);
+      start.writeInt32BE(16, 42);
+      return start;
+    });
+    // Longest row: every item answered, and the longest background the questionnaire allows.
+    const longestBackground = this.q.background.reduce((sum, b) => sum + Math.max(...b.options.map((o) => Buffer.byteLength(JSON.stringify({ [b.id]: o.id })))), 2);
+    const rowMax = 46 + 16 + 24 + 6 * items + 5 + longestBackground;
+    const CHUNK = 1 << 20;
+    const random = Buffer.alloc(16 * 4096);
+    const buf = Buffer.allocUnsafe(CHUNK + rowMax);
+    let at = put(buf, 0, COPY_HEADER, 0, COPY_HEADER.length);
+    for (let n = 0; n < order.length; n++) {
+      const { plain, school } = read(order[n]!);
+      at = put(buf, at, starts[school]!, 0, 46);
+      // id: 16 random bytes with the UUID version (4) and variant bits set
+      const r = (n & 4095) * 16;
+      if (r === 0) randomFillSync(random);
+      at = put(buf, at, random, r, r + 16);
+      buf[at - 10] = (buf[at - 10]! & 0x0f) | 0x40;
+      buf[at - 8] = (buf[at - 8]! & 0x3f) | 0x80;
+      // answers: a one-dimensional smallint[], NULL for unanswered
+      const begin = at + 4;
+      buf.writeInt32BE(1, begin);
+      buf.writeInt32BE(0, begin + 4);
+      buf.writeInt32BE(INT2_OID, begin + 8);
+      buf.writeInt32BE(items, begin + 12);
+      buf.writeInt32BE(1, begin + 16);
+      at = begin + 20;
+      for (let b = 0; b < items; b++) {
+        const v = plain[b]!;
+        if (v === UNANSWERED) {
+          buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 3] = 0xff;
+          at += 4;
+        } else {
+          buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 4] = 0;
+          buf[at + 3] = 2;
+          buf[at + 5] = v;
+          at += 6;
+        }
+      }
+      buf.writeInt32BE(at - begin, begin - 4);
+      let key = 0;
+      for (let b = items; b < width; b++) key = key * 256 + plain[b]!;
+      const background = this.background(key, plain);
+      at = put(buf, at, background.field, 0, background.field.length);
+      this.counts[background.index]![school]!++;
+      // The buffer is reused: the copy sends a chunk before it asks for the next.
+      if (at >= CHUNK) {
+        yield buf.subarray(0, at);
+        at = 0;
+      }
+    }
+    buf.writeInt16BE(-1, at);
+    this.written = true;
+    yield buf.subarray(0, at + 2);
+  }
+
+  /** Respondents per school and per background, for `freezeWave`; once `chunks` has written every row. */
+  tallies(): Map<string, SchoolTally> {
+    if (!this.written) throw new Error('the responses are counted as they are written');
+    const result = new Map<string, SchoolTally>();
+    for (const b of this.backgrounds.values()) {
+      const counts = this.counts[b.index]!;
+      counts.forEach((count, school) => {
+        if (count === 0) return;
+        const schoolId = this.schools[school]!;
+        let tally = result.get(schoolId);
+        if (!tally) result.set(schoolId, (tally = { respondents: 0, cells: [] }));
+        tally.respondents += count;
+        const same = tally.cells.find((c) => c.background === b.value);
+        if (same) same.count += count;
+        else tally.cells.push({ background: b.value, count });
+      });
+    }
+    return result;
+  }
+}
+
+/** A wave's comments as opened: each one's school (an index of `schools`) and text (UTF-8). */
+export interface OpenedComments {
+  schools: string[];
+  school: number[];
+  text: Buffer[];
+  /** boxes dropped because an earlier one had their nonce (see `dropCopies`) */
+  copies: number;
+}
+
+/**
+ * Opens comments row by row as `copyOut` visits them (`select school_id, box`), keeping only their
+ * text: a network wave's comment boxes are 80 MB of padding, never held at once. A box whose nonce
+ * an earlier one had is dropped and counted, as `dropCopies` does for responses.
+ */
+export function commentReader(waveId: string, key: Buffer | null): { visit: CopyRowVisitor; opened: OpenedComments } {
+  const opened: OpenedComments = { schools: [], school: [], text: [], copies: 0 };
+  const schoolIndex = new Map<string, { index: number; context: Buffer }>();
+  const nonces = new Set<string>();
+  const open = key ? boxOpener(key) : null;
+  const visit: CopyRowVisitor = (data, s, e) => {
+    if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
+    if (s[1]! < 0 || e[1]! - s[1]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
+    if (!open) throw new Error(`wave ${waveId} holds encrypted comments but no data key`);
+    const nonce = data.toString('latin1', s[1]! + 1, s[1]! + 25);
+    if (nonces.has(nonce)) {
+      opened.copies++;
+      return;
+    }
+    nonces.add(nonce);
+    const id = data.toString('hex', s[0]!, e[0]!);
+    let school = schoolIndex.get(id);
+    if (!school) {
+      const schoolId = uuidText(data.subarray(s[0]!, e[0]!));
+      school = { index: opened.schools.push(schoolId) - 1, context: boxContext({ kind: 'comment', waveId, schoolId }) };
+      schoolIndex.set(id, school);
+    }
+    opened.school.push(school.index);
+    opened.text.push(Buffer.from(commentText(open(school.context, data, s[1]!, e[1]!))));
+  };
+  return { visit, opened };
+}
+
+/** A wave's comments — opened, then plaintext rows — as binary COPY rows of `comment (wave_id, school_id, text)`. */
+export function* commentChunks(waveId: string, comments: OpenedComments, legacy: Array<{ schoolId: string; text: string }>, order: Uint32Array): Generator<Buffer> {
+  const out = new CopyWriter();
+  const wave = uuidBytes(waveId);
+  const schoolBytes = comments.schools.map(uuidBytes);
+  const count = comments.text.length;
+  for (const i of order) {
+    out.row(3);
+    out.bytes(wave);
+    if (i < count) {
+      out.bytes(schoolBytes[comments.school[i]!]!);
+      out.bytes(comments.text[i]!);
+    } else {
+      const row = legacy[i - count]!;
+      out.bytes(uuidBytes(row.schoolId));
+      out.bytes(Buffer.from(row.text));
+    }
+    const chunk = out.take();
+    if (chunk) yield chunk;
+  }
+  yield out.end();
+}

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
-import { cli } from './run.ts';
+import { cli, cliProcess } from './run.ts';
 import { testMasterText } from '../helpers/app.ts';
 
 /** Help and clear refusals, on either store (PGlite: a file store of its own under a temporary DATA_DIR). */
-// Each case starts a process (npx, tsx): allow for a busy machine.
 describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, () => {
   let dir: string;
   let store: TestStore | undefined;
@@ -39,6 +38,17 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
     });
     expect(helps[4]!.stdout).toContain('--schools IDS|all');
     expect(helps[7]!.stdout).toContain('--format csv|html');
+  });
+
+  it('answers through the real entry point (npm run cli) with its exit status', async () => {
+    const [help, unknown, refused] = await Promise.all([cliProcess(['--help'], env), cliProcess(['wave:frobnicate'], env), cliProcess(['wave:open', 'twelve'], env)]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('  wave:close ID');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^Error: unknown command "wave:frobnicate"/);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^Error: the wave id "twelve" is not an id/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses bad arguments with a clear message and exit code 1', async () => {

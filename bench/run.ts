@@ -30,6 +30,7 @@ import { rng } from '../server/demo/synthetic.ts';
 import { generateNetwork, networkSize, type Network } from './network.ts';
 import { generateMasterKeyText, parseMasterKey } from '../server/encryption/master-key.ts';
 import { WaveKeys } from '../server/encryption/wave-keys.ts';
+import { adminPages, ADMIN_PAGES, type AdminPagesRun } from './admin-pages.ts';
 import { codeGeneration, naiveAggregation, sealingProbe, type CodeGeneration, type Naive, type Sealing } from './measures.ts';
 import { answerSets, directSubmissions, directSubmissionsKysely, httpSubmissions, CONNECTIONS, type Throughput } from './submissions.ts';
 import { copyBaseline, downloadExport, exportRouteExists, type ExportRun } from './export.ts';
@@ -53,6 +54,7 @@ const ADMIN = { email: 'bench-admin@bench.invalid', password: randomBytes(18).to
 const P = {
   naiveRuns: FAST ? 5 : 7,
   dashboardSamples: FAST ? 10 : 60,
+  adminSamples: FAST ? 10 : 40,
   dashboardSchools: 20,
   surgeReps: 50,
   surgeRounds: FAST ? 2 : 5,
@@ -189,6 +191,8 @@ interface PostgresResults {
   dashboard: DashboardRun;
   dashboardTenth: DashboardRun;
   dashboardServerRss: number;
+  adminTenth: AdminPagesRun;
+  adminFull: AdminPagesRun;
   surge: SurgeRun;
   exportRun: { cold: ExportRun; warm: ExportRun; copy: { ms: number; bytes: number } | { unavailable: string } } | { unavailable: string };
   direct: Throughput;
@@ -208,6 +212,9 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     await createUser(db, { email: ADMIN.email, role: 'admin', password: ADMIN.password });
 
     const tenth = await generateNetwork(db, { scale: SCALE / 10, minSchools: 10, label: 'Bench 1-10', seed: 10, log, keys: new WaveKeys(db, master) });
+    // The admin console while the store holds only the 1/10 network; again below with the full one.
+    await sql`analyze`.execute(db);
+    const adminTenth = await adminPages(url, ADMIN, P.adminSamples, tenth.schools.length);
     const sealingOut: { value?: Sealing } = {};
     const probe = sealingProbe(db, sealingOut, url);
     const full = await generateNetwork(db, {
@@ -234,6 +241,9 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     await ensureCodes(db, codes, full, needed);
     await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
     await sql`analyze`.execute(db);
+
+    const adminFull = await adminPages(url, ADMIN, P.adminSamples, tenth.schools.length + full.schools.length);
+    log(`admin pages: ${ADMIN_PAGES.map((p) => `${p} p95 ${fmtMs(adminFull[p].p95)} vs ${fmtMs(adminTenth[p].p95)} at 1/10`).join('; ')}`);
 
     // -- dashboards (a server that has served nothing yet)
     log('dashboards over HTTP (1/10 scale, then full scale)');
@@ -304,7 +314,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     if (stored < http.ok + direct.ok) throw new Error(`only ${stored} responses stored for ${http.ok + direct.ok} successful submissions`);
     const size = await sql<{ n: number }>`select pg_database_size(current_database())::bigint as n`.execute(db);
     return {
-      tenth, full, sealing, naive, naiveTenth, codes, dashboard, dashboardTenth, dashboardServerRss, surge, exportRun, direct, http, rssIdle,
+      tenth, full, sealing, naive, naiveTenth, codes, dashboard, dashboardTenth, dashboardServerRss, adminTenth, adminFull, surge, exportRun, direct, http, rssIdle,
       databaseBytes: Number(size.rows[0]!.n),
     };
   } finally {
@@ -436,6 +446,14 @@ function postgresRows(r: PostgresResults): Row[] {
       ratio: r.surge.warm.p95 / r.naive.p95, target: '≤ 0.1',
       note: `${r.surge.warm.samples} requests in rounds of ${r.surge.reps} different schools at once; p50 ${fmtMs(r.surge.warm.p50)}. The first round, on a server that had served nothing (the wave just released): p95 ${fmtMs(r.surge.cold.p95)}, slowest ${fmtMs(r.surge.cold.max)}`,
     }),
+    ...ADMIN_PAGES.map((page, i) =>
+      row({
+        id: `2f${'ab'[i]}`, store: 'postgres', figure: `Admin ${page} p95 with ${r.adminFull[page].schools} schools vs ${r.adminTenth[page].schools}`,
+        measured: fmtMs(r.adminFull[page].p95), baseline: `${fmtMs(r.adminTenth[page].p95)} with the 1/10 network only`,
+        ratio: r.adminFull[page].p95 / r.adminTenth[page].p95, target: '≤ 2',
+        note: `p50 ${fmtMs(r.adminFull[page].p50)} vs ${fmtMs(r.adminTenth[page].p50)}; ${Math.round(r.adminFull[page].bytes / 1024)} KiB of HTML vs ${Math.round(r.adminTenth[page].bytes / 1024)} KiB`,
+      }),
+    ),
     row({
       id: '3', store: 'postgres', figure: `Sealing a full wave (closeWave, ${r.sealing.responses} responses)`,
       measured: fmtMs(r.sealing.closeWaveMs), baseline: `${fmtMs(r.sealing.baselineMs)} CREATE TABLE AS … ORDER BY random()`,

@@ -142,9 +142,14 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Dashboard, printable report and JSON share one model, so they can never disagree. */
   async function model(request: FastifyRequest, { schoolId, waveId }: Static<typeof SchoolWaveParams>) {
     assertSchool(request, schoolId);
-    const wave = await db.selectFrom('wave').select(['status', 'sealed', 'name']).where('id', '=', waveId).executeTakeFirst();
-    const participates = await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).where('school_id', '=', schoolId).executeTakeFirst();
-    if (!wave || !participates || wave.status === 'draft') throw new HttpProblem(404, 'dashboard.error.noResults');
+    // One query: fifty reps opening their dashboards at once pay for every round trip (issue 17).
+    const found = await db
+      .selectFrom('wave')
+      .select((eb) => ['status', 'sealed', 'name', eb.exists(eb.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).where('school_id', '=', schoolId)).as('participates')])
+      .where('id', '=', waveId)
+      .executeTakeFirst();
+    if (!found || !found.participates || found.status === 'draft') throw new HttpProblem(404, 'dashboard.error.noResults');
+    const { participates: _, ...wave } = found;
     return { schoolId, waveId, wave };
   }
 

@@ -49,19 +49,17 @@ export async function findLogin(db: Kysely<Database>, email: string) {
 }
 
 export async function loadSessionUser(db: Kysely<Database>, id: string): Promise<SessionUser | null> {
+  // One query on every staff request, a rep's schools included (issue 17: round trips add up).
   const user = await db
     .selectFrom('app_user')
     .select(['id', 'email', 'role', 'lang', 'totp_secret'])
+    .select(sql<string[]>`array(select rs.school_id::text from rep_school rs where rs.user_id = app_user.id and app_user.role = 'rep')`.as('school_ids'))
     .where('id', '=', id)
     .where('active', '=', true)
     .executeTakeFirst();
   if (!user) return null;
-  const schools =
-    user.role === 'rep'
-      ? await db.selectFrom('rep_school').select('school_id').where('user_id', '=', id).execute()
-      : [];
-  const { totp_secret, ...rest } = user;
-  return { ...rest, schoolIds: schools.map((s) => s.school_id), twoFactor: totp_secret !== null };
+  const { totp_secret, school_ids, ...rest } = user;
+  return { ...rest, schoolIds: school_ids, twoFactor: totp_secret !== null };
 }
 
 export async function setUserLang(db: Kysely<Database>, id: string, lang: 'nl' | 'en'): Promise<void> {

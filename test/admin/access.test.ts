@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { Session } from '../helpers/session.ts';
 import { signedIn, snapshot } from './helpers.ts';
@@ -27,12 +27,9 @@ function adminRoutes(app: FastifyInstance): string[] {
 }
 
 describe(`admin: access control on every route (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let cases: Case[];
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     const q = await publishQuestionnaire(store.db, shipped);
     const school = await createSchool(store.db, { name: 'School M', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 3 });
     const other = await createSchool(store.db, { name: 'School N', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 3 });
@@ -91,10 +88,6 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       // No demo network in this store: the admin's answer is a refusal (409) that changes nothing.
       { method: 'POST', url: '/admin/demo/remove', body: { confirm: 'yes' }, admin: 409 },
     ];
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   const pattern = (url: string) => url.split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id');

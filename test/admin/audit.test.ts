@@ -1,24 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { useApp } from '../helpers/app.ts';
 import { signedIn } from './helpers.ts';
 import { audit } from '../../server/platform/audit-log.ts';
 import { createSchool } from '../../server/admin/schools.ts';
 import { hasKey, LANGS } from '../../server/platform/i18n.ts';
 
 describe(`admin: audit log (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp();
 
   it('lists staff actions newest first, 50 a page, with names instead of ids', async () => {
     const { session, email, id } = await signedIn(app, store.db, 'admin');

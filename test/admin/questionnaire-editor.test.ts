@@ -4,10 +4,9 @@
  * field in the admin's language, and shows exactly what changes against the version before it.
  * Published, the new version's waves trend with the old one's on the items it kept.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import type { Session } from '../helpers/session.ts';
 import { hidden, signedIn, snapshot, uuidIn } from './helpers.ts';
@@ -39,21 +38,14 @@ function formFields(html: string): Record<string, string> {
 }
 
 describe(`admin: a new questionnaire version in a form (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let admin: Session;
   let v1: string;
   const items = itemsInOrder(shipped);
 
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     admin = (await signedIn(app, store.db, 'admin')).session;
     v1 = await publishQuestionnaire(store.db, shipped);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   const edit = (fields: Record<string, string>, op: string) => admin.post('/admin/questionnaires/edit', { ...fields, op });

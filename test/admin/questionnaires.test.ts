@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { useApp } from '../helpers/app.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import type { Session } from '../helpers/session.ts';
 import { hidden, postMultipart, rowCount, signedIn, snapshot, uuidIn } from './helpers.ts';
@@ -13,17 +12,10 @@ const shippedText = readFileSync(SHIPPED_QUESTIONNAIRE, 'utf8');
 const copy = (): Questionnaire => JSON.parse(shippedText) as Questionnaire;
 
 describe(`admin: questionnaires (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let admin: Session;
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     admin = (await signedIn(app, store.db, 'admin')).session;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('uploads, checks, previews in nl and en exactly as a teacher sees it, and publishes an immutable version', async () => {

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { useApp } from '../helpers/app.ts';
 import type { Session } from '../helpers/session.ts';
 import { hidden, postMultipart, rowCount, signedIn, snapshot, uuidIn } from './helpers.ts';
 import { parseSchoolCsv } from '../../server/admin/school-import.ts';
 
 describe(`admin: schools (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let admin: Session;
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     admin = (await signedIn(app, store.db, 'admin')).session;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('creates, lists, edits and deactivates a school, each in the audit log', async () => {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { signedIn, snapshot } from './helpers.ts';
 import { createSchool } from '../../server/admin/schools.ts';
@@ -9,22 +8,15 @@ import { createSchool } from '../../server/admin/schools.ts';
 const shownPassword = (html: string) => /<code id="password">([^<]+)<\/code>/.exec(html)?.[1];
 
 describe(`admin: users (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let admin: Session;
   let adminId: string;
   let schoolA: string;
   let schoolB: string;
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     ({ session: admin, id: adminId } = await signedIn(app, store.db, 'admin'));
     schoolA = await createSchool(store.db, { name: 'School A', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 4 });
     schoolB = await createSchool(store.db, { name: 'School B', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 3 });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   const post = (url: string, body: Record<string, string | string[]>) => {

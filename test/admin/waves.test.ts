@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { LogCapture, testApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { LogCapture, testApp, useApp } from '../helpers/app.ts';
 import { fullAnswers, shipped } from '../helpers/fixtures.ts';
 import type { Session } from '../helpers/session.ts';
 import { rowCount, signedIn, snapshot, uuidIn } from './helpers.ts';
@@ -18,24 +17,17 @@ const form = (body: Record<string, string>) => ({
 const slipCodes = (html: string) => [...html.matchAll(/<strong>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5})<\/strong>/g)].map((m) => m[1]!);
 
 describe(`admin: waves and access codes (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let admin: Session;
   const logs = new LogCapture();
   let questionnaireId: string;
   let schoolA: string;
   let schoolB: string;
+  const { store, app } = useApp({ logs });
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store, { logs });
     admin = (await signedIn(app, store.db, 'admin')).session;
     questionnaireId = await publishQuestionnaire(store.db, shipped);
     schoolA = await createSchool(store.db, { name: 'School A', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 4 });
     schoolB = await createSchool(store.db, { name: 'School B', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 3 });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   async function newWave(body: Record<string, string | string[]>) {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { itOn, serverUrl, testStore, storeKind, withDatabase, type TestStore } from '../helpers/store.ts';
-import { LogCapture, testApp } from '../helpers/app.ts';
+import { LogCapture, testApp, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { dumpText, indexedAnswers, indexOf, spearman, tables } from '../helpers/hardening-db.ts';
@@ -301,16 +301,7 @@ describe(`anonymity audit of a whole wave (${storeKind})`, () => {
 // ---- Sealing on a busy server -------------------------------------------------------------------
 
 describe(`sealing while the PostgreSQL server is busy (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp();
 
   // VACUUM FULL copies every row version that some running transaction might still need — and a
   // transaction that has written anything, in *any* database of the server (another app, another
@@ -373,16 +364,9 @@ function expectSameOriginOnly(res: LightMyRequestResponse, label: string) {
 }
 
 describe(`teacher pages: no cookie, nothing from another origin (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     await createUser(store.db, { email: 'rep.teacher@example.org', role: 'rep', password: PASSWORD });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('set no cookie — also not for a signed-in rep answering in the same browser — and touch no session', async () => {

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/platform/config.ts';
@@ -7,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.ts';
 import { generateMasterKeyText, parseMasterKey } from '../../server/encryption/master-key.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
+import { testStore, type TestStore } from './store.ts';
 
 /** The master key of this test process: every app, every `testKeys` and every CLI child (as SCHOOLPOLS_KEY) share it, as instances of one deployment do. */
 export const testMasterText = generateMasterKeyText();
@@ -44,4 +46,34 @@ export async function testApp(
   const app = await buildApp({ config, store, master: testMaster, ...(options.logs ? { logStream: options.logs } : {}) });
   await app.ready();
   return app;
+}
+
+/** A stand-in for a value made in `beforeAll`: read it from tests and later hooks, not while they are collected. */
+function later<T extends object>(read: () => T | undefined, who: string): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const value = read();
+      if (!value) throw new Error(`${who}: made in beforeAll; read it from a test or a later hook`);
+      const got = Reflect.get(value, key) as unknown;
+      return typeof got === 'function' ? (got as (...args: unknown[]) => unknown).bind(value) : got;
+    },
+  });
+}
+
+/**
+ * A fresh store and an app on it for the tests of one file or `describe` (made in beforeAll, closed
+ * and dropped in afterAll): `const { store, app } = useApp();`.
+ */
+export function useApp(options: { config?: Config; logs?: LogCapture } = {}): { store: TestStore; app: FastifyInstance } {
+  let store: TestStore | undefined;
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    store = await testStore();
+    app = await testApp(store, options);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+  return { store: later(() => store, 'useApp()'), app: later(() => app, 'useApp()') };
 }

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { generate } from 'otplib';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { LogCapture, testApp } from '../helpers/app.ts';
+import { storeKind, type TestStore } from '../helpers/store.ts';
+import { LogCapture, useApp } from '../helpers/app.ts';
 import { nextCode, rememberTotp, secretIn, Session } from '../helpers/session.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
 import { addUser, createUser } from '../../server/staff/users.ts';
@@ -26,21 +25,12 @@ const errorOf = (html: string, field: string) => new RegExp(`id="f-${field}-erro
 const sessionRows = async (store: TestStore) => Number((await store.db.selectFrom('session').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
 
 describe(`staff accounts (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   const logs = new LogCapture();
   const user = async (email: string, role: 'admin' | 'rep' | 'researcher' = 'rep', lang: 'nl' | 'en' = 'nl') => createUser(store.db, { email, role, password: PASSWORD, lang });
   const auditOf = async (action: string) =>
     store.db.selectFrom('audit_log').select(['user_id', 'target', 'at']).where('action', '=', action).orderBy('at').orderBy('id').execute();
 
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store, { logs });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp({ logs });
 
   // ---- Sessions without a visitor ---------------------------------------------------------------
 

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { useApp } from '../helpers/app.ts';
 import { createUser } from '../../server/staff/users.ts';
 import { Session } from '../helpers/session.ts';
 
 describe(`staff login (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     await createUser(store.db, { email: 'Rep@Example.org', role: 'rep', password: 'correct horse battery' });
     await createUser(store.db, { email: 'gone@example.org', role: 'rep', password: 'correct horse battery' });
     await store.db.updateTable('app_user').set({ active: false }).where('email', '=', 'gone@example.org').execute();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('signs in with a fresh session id, and signs out', async () => {

@@ -7,10 +7,9 @@
  * left: used, unused and unknown look alike everywhere. (A code that never existed cannot show a
  * questionnaire; telling it from a real one tells a slip's holder nothing they did not know.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { counts, fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { closeWave } from '../../server/sealing/sealing.ts';
 import { formatCode } from '../../server/teacher/access-codes.ts';
@@ -19,8 +18,6 @@ const UNKNOWN = 'ZZZZ-ZZZZ-ZZZZZ';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describe(`no participation oracle (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   let n = 0;
   // Each probe from its own address: the failed-code guard counts refusals, which is the point,
   // but the comparison is about the answer, not the throttle.
@@ -44,14 +41,7 @@ describe(`no participation oracle (${storeKind})`, () => {
   ];
   const submitting = [...withoutSpending, (code: string) => app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams(fullAnswers(code)).toString() })];
 
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp();
 
   it('while the wave is open, a used code and an unused one answer alike until a submission would spend it', async () => {
     const w = await openWaveWithCodes(store.db, 3);

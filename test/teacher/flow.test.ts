@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys, testConfig } from '../helpers/app.ts';
+import { storeKind } from '../helpers/store.ts';
+import { testApp, testKeys, testConfig, useApp } from '../helpers/app.ts';
 import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { formatCode } from '../../server/teacher/access-codes.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -14,16 +13,7 @@ const form = (body: Record<string, string>) => ({
 });
 
 describe(`teacher flow (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp();
 
   it('answers the questionnaire with a code and stores the response without identity', async () => {
     const { codes, waveId, schoolId } = await openWaveWithCodes(store.db, 3);

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { LogCapture, testApp } from '../helpers/app.ts';
+import { describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { LogCapture, useApp } from '../helpers/app.ts';
 import { fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { formatCode, hashCode } from '../../server/teacher/access-codes.ts';
 
@@ -12,17 +11,8 @@ const form = (body: Record<string, string>) => ({
 });
 
 describe(`logs of the teacher flow (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   const logs = new LogCapture();
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store, { logs });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp({ logs });
 
   it('hold no address, user agent, code or answer, at debug level', async () => {
     const { codes } = await openWaveWithCodes(store.db, 3);

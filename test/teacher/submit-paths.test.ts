@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { testApp, useApp } from '../helpers/app.ts';
 import { counts, fullAnswers, openedSubmissions, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
@@ -83,16 +83,7 @@ describe(`which path a submission takes (${storeKind})`, () => {
 
 for (const path of ['full', 'one-statement'] as const) {
   describe(`a submission that fails in the database, ${path} path (${storeKind})`, () => {
-    let store: TestStore;
-    let app: FastifyInstance;
-    beforeAll(async () => {
-      store = await testStore();
-      app = await testApp(store);
-    });
-    afterAll(async () => {
-      await app?.close();
-      await store?.drop();
-    });
+    const { store, app } = useApp();
 
     it('says nothing was saved (503), keeps the answers and the comment, stores nothing, and the code still works', async () => {
       const { codes, waveId, schoolId } = await openWaveWithCodes(store.db, 2);
@@ -121,16 +112,7 @@ for (const path of ['full', 'one-statement'] as const) {
 }
 
 describe(`two questionnaires open at once (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  const { store, app } = useApp();
 
   it("stores each response in its own code's questionnaire layout, whatever wave the form names", async () => {
     const v1 = await openWaveWithCodes(store.db, 3);

@@ -4,7 +4,7 @@ import type { Config } from '../platform/config.ts';
 import type { Store } from '../db/connect.ts';
 import type { Role } from '../db/schema.ts';
 import { translator } from '../platform/i18n.ts';
-import type { Actor } from '../platform/audit-log.ts';
+import { CLI_ACTOR } from '../platform/audit-log.ts';
 import { decodeText } from '../platform/upload.ts';
 import { isUuid, problemLines, type Problem } from '../platform/problems.ts';
 
@@ -28,8 +28,7 @@ export const adminWaves = () => import('../admin/waves.ts');
 /** Messages in English on the command line. */
 export const t = translator('en');
 
-/** The command line has no account; the audit log names it "command line" (user_id null). */
-export const CLI_ACTOR: Actor = { userId: null };
+export { CLI_ACTOR };
 export const ROLES = ['admin', 'rep', 'researcher'] as const satisfies readonly Role[];
 
 /** A refusal the user can act on: printed without a stack, exit code 1. */

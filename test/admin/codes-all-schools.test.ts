@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { storeKind, useStore } from '../helpers/store.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';
@@ -13,20 +13,16 @@ import { CLI_ACTOR } from '../../server/platform/audit-log.ts';
 import { testKeys } from '../helpers/app.ts';
 
 describe(`codes for every school of a wave at once (${storeKind})`, () => {
-  let store: TestStore;
   let questionnaireId: string;
   let schools: string[];
+  const store = useStore();
   beforeAll(async () => {
-    store = await testStore();
     questionnaireId = await publishQuestionnaire(store.db, shipped);
     schools = [
       await createSchool(store.db, { name: 'Alle A', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 4 }),
       await createSchool(store.db, { name: 'Alle B', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 7 }),
       await createSchool(store.db, { name: 'Alle C (geen personeel)', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 0 }),
     ];
-  });
-  afterAll(async () => {
-    await store?.drop();
   });
 
   const codeRows = (waveId: string) => store.db.selectFrom('access_code').select(['hash', 'school_id']).where('wave_id', '=', waveId).execute();

@@ -2,22 +2,18 @@
  * The frozen-waves migration freezes waves sealed before it existed, from the data as it stands —
  * for an unedited wave exactly what sealing freezes — and its `down` removes the tables.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { storeKind, useStore } from '../helpers/store.ts';
 import { migrateToLatest, migrator } from '../../server/db/migrate.ts';
 import { seedSealedDemo } from './helpers.ts';
 
 const BEFORE = '2026-11-29T1000-encrypted-until-sealed';
 
 describe(`frozen-waves migration (${storeKind})`, () => {
-  let store: TestStore;
+  const store = useStore();
   beforeAll(async () => {
-    store = await testStore();
     await seedSealedDemo(store);
-  });
-  afterAll(async () => {
-    await store?.drop();
   });
 
   const frozen = async () => ({

@@ -75,9 +75,9 @@ export async function checkCodeRequest(db: Kysely<Database>, waveId: string, raw
 /** The names printed on slips and in the CSV file name. */
 async function names(db: Kysely<Database>, waveId: string, schoolId: string) {
   const wave = await db.selectFrom('wave').select('name').where('id', '=', waveId).executeTakeFirst();
-  const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirst();
+  const school = await db.selectFrom('school').select(['name', 'instellingsnummer']).where('id', '=', schoolId).executeTakeFirst();
   if (!wave) throw new WaveError('not-found', 'wave not found');
-  return { waveName: wave.name, schoolName: school?.name ?? '' };
+  return { waveName: wave.name, schoolName: school?.name ?? '', schoolNumber: school?.instellingsnummer ?? null };
 }
 
 /** A QR code as inline SVG that a strict CSP allows: no `style` attribute or element, hidden from screen readers (the URL is printed beside it). */
@@ -103,15 +103,18 @@ export async function slipSheet(codes: string[], info: { base: string; schoolNam
  * The codes as CSV the way Belgian Excel opens it directly: `;`-separated, UTF-8 with a byte-order
  * mark (so accented school names survive), one code per row.
  */
-export function codesCsv(codes: string[], info: { base: string; schoolName: string; waveName: string }): string {
-  return schoolsCodesCsv([{ schoolName: info.schoolName, codes }], info);
+export function codesCsv(codes: string[], info: { base: string; schoolName: string; schoolNumber: string | null; waveName: string }): string {
+  return schoolsCodesCsv([{ schoolName: info.schoolName, schoolNumber: info.schoolNumber, codes }], info);
 }
 
-/** Several schools' codes in one file, school by school. */
-export function schoolsCodesCsv(schools: ReadonlyArray<{ schoolName: string; codes: string[] }>, info: { base: string; waveName: string }): string {
-  const data = schools.flatMap(({ schoolName, codes }) => codes.map((c) => [schoolName, info.waveName, formatCode(c), answerUrl(info.base, c)]));
+/**
+ * Several schools' codes in one file, school by school, each with its official school number
+ * (instellingsnummer, empty when not known): what a mail merge per school matches on.
+ */
+export function schoolsCodesCsv(schools: ReadonlyArray<{ schoolName: string; schoolNumber: string | null; codes: string[] }>, info: { base: string; waveName: string }): string {
+  const data = schools.flatMap(({ schoolName, schoolNumber, codes }) => codes.map((c) => [schoolName, schoolNumber ?? '', info.waveName, formatCode(c), answerUrl(info.base, c)]));
   const body = Papa.unparse(
-    { fields: ['school', 'wave', 'code', 'url'], data },
+    { fields: ['school', 'school_number', 'wave', 'code', 'url'], data },
     // A school name such as "=HYPERLINK(…)" must stay text in a spreadsheet.
     { delimiter: ';', newline: '\r\n', escapeFormulae: true },
   );
@@ -155,13 +158,13 @@ export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: s
   const schools = await db
     .selectFrom('wave_school')
     .innerJoin('school', 'school.id', 'wave_school.school_id')
-    .select(['school.id', 'school.name', 'school.staff_count'])
+    .select(['school.id', 'school.name', 'school.instellingsnummer', 'school.staff_count'])
     .where('wave_school.wave_id', '=', waveId)
     .where('school.staff_count', '>', 0)
     .orderBy('school.name')
     .execute();
   const codes = await issueCodesForWave(db, waveId, schools.map((s) => ({ schoolId: s.id, count: s.staff_count })), actor);
-  const csv = schoolsCodesCsv(schools.map((s) => ({ schoolName: s.name, codes: codes.get(s.id)! })), { base, waveName: wave.name });
+  const csv = schoolsCodesCsv(schools.map((s) => ({ schoolName: s.name, schoolNumber: s.instellingsnummer, codes: codes.get(s.id)! })), { base, waveName: wave.name });
   return { csv, fileName: csvFileName('alle scholen', wave.name), count: schools.reduce((a, s) => a + s.staff_count, 0), schools: schools.length };
 }
 

@@ -19,7 +19,7 @@ describe(`codes for every school of a wave at once (${storeKind})`, () => {
   beforeAll(async () => {
     questionnaireId = await publishQuestionnaire(store.db, shipped);
     schools = [
-      await createSchool(store.db, { name: 'Alle A', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 4 }),
+      await createSchool(store.db, { name: 'Alle A', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 4, instellingsnummer: '123456' }),
       await createSchool(store.db, { name: 'Alle B', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 7 }),
       await createSchool(store.db, { name: 'Alle C (geen personeel)', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 0 }),
     ];
@@ -35,8 +35,10 @@ describe(`codes for every school of a wave at once (${storeKind})`, () => {
     const out = await generateCodesForAllSchools(store.db, waveId, 'https://schoolpols.example', CLI_ACTOR);
     expect(out).toMatchObject({ count: 11, schools: 2 });
     const parsed = Papa.parse<Record<string, string>>(out.csv.replace(/^\uFEFF/, ''), { header: true, delimiter: ';', skipEmptyLines: true });
-    expect(parsed.meta.fields).toEqual(['school', 'wave', 'code', 'url']);
+    expect(parsed.meta.fields).toEqual(['school', 'school_number', 'wave', 'code', 'url']);
     expect(parsed.data.filter((r) => r.school === 'Alle A')).toHaveLength(4);
+    // The official school number, for a mail merge per school; empty where the school has none.
+    expect(new Set(parsed.data.map((r) => `${r.school}:${r.school_number}`))).toEqual(new Set(['Alle A:123456', 'Alle B:']));
     expect(parsed.data.filter((r) => r.school === 'Alle B')).toHaveLength(7);
     const rows = await codeRows(waveId);
     expect(rows).toHaveLength(11);

@@ -103,9 +103,9 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe('attachment; filename="codes-school-b-najaar.csv"');
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('school;wave;code;url');
+    expect(lines[0]).toBe('school;school_number;wave;code;url');
     expect(lines).toHaveLength(3);
-    const csvCodes = lines.slice(1).map((l) => l.split(';')[2]!);
+    const csvCodes = lines.slice(1).map((l) => l.split(';')[3]!);
 
     // A teacher answers with a code from each.
     for (const code of [codes[0]!, csvCodes[0]!]) {
@@ -193,12 +193,12 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(all.headers['cache-control']).toBe('no-store');
     expect(all.headers['content-disposition']).toBe('attachment; filename="codes-alle-scholen-netwerkbreed.csv"');
     const lines = all.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('school;wave;code;url');
+    expect(lines[0]).toBe('school;school_number;wave;code;url');
     expect(lines.filter((l) => l.startsWith('School A;'))).toHaveLength(4);
     expect(lines.filter((l) => l.startsWith('School B;'))).toHaveLength(3);
     const hashes = (await store.db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute()).map((r) => r.hash).sort();
-    expect(hashes).toEqual(lines.slice(1).map((l) => hashCode(normaliseCode(l.split(';')[2]!)!)).sort());
-    for (const l of lines.slice(1)) expect(logs.text).not.toContain(normaliseCode(l.split(';')[2]!)!);
+    expect(hashes).toEqual(lines.slice(1).map((l) => hashCode(normaliseCode(l.split(';')[3]!)!)).sort());
+    for (const l of lines.slice(1)) expect(logs.text).not.toContain(normaliseCode(l.split(';')[3]!)!);
 
     expect((await admin.post(`/admin/waves/${waveId}/close`, { confirm: 'yes' })).statusCode).toBe(303);
     const before = await snapshot(store.db);

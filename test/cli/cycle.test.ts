@@ -62,8 +62,8 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
 
     const csvOut = await run(['codes:generate', '--wave', waveId, '--school', basis!.id, '--count', '3', '--format', 'csv']);
     const lines = csvOut.stdout.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('school;wave;code;url');
-    const codes = lines.slice(1).map((l) => l.split(';')[2]!);
+    expect(lines[0]).toBe('school;school_number;wave;code;url');
+    const codes = lines.slice(1).map((l) => l.split(';')[3]!);
     expect(codes).toHaveLength(3);
     expect(lines[1]).toContain(`https://schoolpols.example/c/${normaliseCode(codes[0]!)}`);
     const html = await run(['codes:generate', '--wave', waveId, '--school', atheneum!.id, '--format', 'html']);
@@ -123,7 +123,7 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     const nextWave = (await run(['wave:create', '--name', 'CLI najaar', '--questionnaire', questionnaireId, '--schools', 'all'])).stdout.trim();
     await run(['wave:open', nextWave]);
     const allOut = (await run(['codes:generate', '--wave', nextWave, '--all'])).stdout.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(allOut[0]).toBe('school;wave;code;url');
+    expect(allOut[0]).toBe('school;school_number;wave;code;url');
     expect(allOut.filter((l) => l.startsWith('CLI Basisschool;'))).toHaveLength(12);
     expect(allOut.filter((l) => l.startsWith('CLI Atheneum;'))).toHaveLength(40);
     expect((await db.selectFrom('access_code').select('hash').where('wave_id', '=', nextWave).execute()).length).toBe(52);

@@ -9,70 +9,22 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
-import { shipped } from '../helpers/fixtures.ts';
+import { testApp } from '../helpers/app.ts';
+import { expectedQuality, layout, names, once, seedQualitySchools, seedWave, themeIds } from '../helpers/quality-wave.ts';
 import { signedIn } from '../admin/helpers.ts';
-import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createSchool } from '../../server/admin/schools.ts';
-import { createWave, openWave } from '../../server/waves.ts';
-import { sealWave } from '../../server/sealing/sealing.ts';
-import { storeWithoutCodes } from '../../server/teacher/submissions.ts';
 import { formatNumber, translator } from '../../server/platform/i18n.ts';
-import { QualityAccumulator, instrumentQuality, layoutOf, type ThemeQuality } from '../../analysis/index.ts';
+import type { ThemeQuality } from '../../analysis/index.ts';
 import { loadWaveResults } from '../../server/results/wave-results.ts';
 import { qualityColumns, qualityRows } from '../../server/research/quality-csv.ts';
 import { csvText } from '../../server/research/csv.ts';
-import { QualityCache, type QualityReport } from '../../server/research/quality.ts';
-import type { Questionnaire } from '../../surveys/schema.ts';
+import { QualityCache, computeQuality, type QualityReport } from '../../server/research/quality.ts';
 
 const dir = new URL('../fixtures/analysis/', import.meta.url);
 const R = JSON.parse(readFileSync(new URL('quality-report.json', dir), 'utf8')) as {
   reliability: Array<{ theme: string; n: number; alpha: number; stdAlpha: number; itemRest: number[]; alphaIfDeleted: number[]; omega: number }>;
   cfa: { n: number; chiSquare: number; df: number; cfi: number; tli: number; rmsea: number; srmr: number };
 };
-const [header, ...lines] = readFileSync(new URL('items.csv', dir), 'utf8').trim().split(/\r?\n/);
-const names = header!.split(',');
-const once = lines.map((line) => line.split(',').map((v) => (v === '' ? null : Number(v))));
-const themeIds = [...new Set(names.map((n) => n.replace(/_[0-9]+$/, '')))];
 const TOL = 1e-6;
-
-/** items.csv as a questionnaire; every odd item negatively worded, so stored answers are 6 − x. */
-const questionnaire: Questionnaire = {
-  id: 'kwaliteit',
-  version: 1,
-  title: { nl: 'Kwaliteitstest', en: 'Quality test' },
-  intro: { nl: 'Test.', en: 'Test.' },
-  scales: shipped.scales,
-  themes: themeIds.map((t) => ({
-    id: t,
-    label: { nl: `Thema ${t}`, en: `Theme ${t}` },
-    items: names.filter((n) => n.startsWith(`${t}_`)).map((id) => ({ id, label: { nl: `Vraag ${id}`, en: `Item ${id}` }, scale: 'agree5', reverse: names.indexOf(id) % 2 === 1 })),
-  })),
-  background: [],
-};
-const layout = layoutOf(questionnaire);
-/** Stored answers: reverse items mirrored, missing alternately "n.v.t." (0) and unanswered. */
-const stored = (row: readonly (number | null)[]) => row.map((x, i) => (x === null ? (i % 3 === 0 ? 0 : null) : layout.items[i]!.reverse ? 6 - x : x));
-
-async function seedWave(db: TestStore['db'], questionnaireId: string, schools: string[], name: string, rows: ReadonlyArray<readonly (number | null)[]>) {
-  const keys = testKeys(db);
-  const waveId = await createWave(db, { name, questionnaireId, schoolIds: schools, k: 5 });
-  await openWave(db, waveId, undefined, keys);
-  const wave = (await keys.answerable(waveId))!;
-  for (const [s, school] of schools.entries()) {
-    const mine = rows.filter((_, i) => i % schools.length === s).map((r) => ({ answers: stored(r), background: {}, comment: null }));
-    if (mine.length) await storeWithoutCodes(db, wave, school, mine);
-  }
-  const { unstored } = await sealWave(db, keys, waveId);
-  if (unstored) throw unstored;
-  return waveId;
-}
-
-function expectedQuality(rows: ReadonlyArray<readonly (number | null)[]>) {
-  const acc = new QualityAccumulator(layout);
-  for (const r of rows) acc.add(stored(r));
-  return instrumentQuality(acc.sums(), layout, 5);
-}
 
 const released = (t: ThemeQuality) => {
   if (t.withheld) throw new Error('withheld');
@@ -97,10 +49,8 @@ describe(`instrument quality report (${storeKind})`, () => {
 
   beforeAll(async () => {
     store = await testStore();
-    const q = await publishQuestionnaire(store.db, questionnaire);
-    schoolNames = Array.from({ length: 8 }, (_, i) => `Kwaliteitsschool ${i + 1}`);
-    schoolIds = [];
-    for (const name of schoolNames) schoolIds.push(await createSchool(store.db, { name, benchmark_group: i(name) < 5 ? 'basisonderwijs' : 'secundair', municipality: 'Gent', staff_count: 500 }));
+    let q: string;
+    ({ questionnaireId: q, schoolNames, schoolIds } = await seedQualitySchools(store.db));
     big = await seedWave(store.db, q, schoolIds, 'Kwaliteit groot', four);
     small = await seedWave(store.db, q, schoolIds, 'Kwaliteit klein', once);
     tiny = await seedWave(store.db, q, schoolIds.slice(0, 1), 'Kwaliteit piepklein', once.slice(0, 3));
@@ -213,6 +163,22 @@ describe(`instrument quality report (${storeKind})`, () => {
     }
   });
 
+  it('computes from the network group’s responses, giving the event loop turns as it goes', async () => {
+    const results = await loadWaveResults(store.db, big);
+    let turns = 0;
+    let running = true;
+    const spin = () => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const report = await computeQuality(store.db, results);
+    running = false;
+    // at least one turn per slice of 1,000 responses
+    expect(turns).toBeGreaterThanOrEqual(four.length / 1000);
+    expect(report.quality).toEqual(expectedQuality(four));
+  });
+
   it('is reachable from the research page and the admin’s wave page; reps get 403', async () => {
     const researcher = (await signedIn(app, store.db, 'researcher')).session;
     expect((await researcher.get('/research')).body).toContain(`href="/research/waves/${big}/quality"`);
@@ -225,10 +191,6 @@ describe(`instrument quality report (${storeKind})`, () => {
     expect(logged.map((r) => r.target)).toContain(`wave:${big}:quality.csv`);
   });
 });
-
-function i(name: string): number {
-  return Number(name.replace(/\D/g, ''));
-}
 
 describe('the report cache', () => {
   const report = (n: number) => ({ respondents: { kind: 'value', value: n }, withheld: null, quality: null }) as unknown as QualityReport;

@@ -24,7 +24,7 @@ export {
   type ReliabilitySums,
   type ThemeReliability,
 } from './reliability.ts';
-export { cfa, type CfaFit, type CfaReason, type CfaResult } from './cfa.ts';
+export { cfa, cfaSteps, runSteps, type CfaFit, type CfaReason, type CfaResult } from './cfa.ts';
 export {
   CFA_MIN_RESPONDENTS,
   CFA_RESPONDENTS_PER_PARAMETER,
@@ -33,6 +33,7 @@ export {
   cfaMinimum,
   cfaParameters,
   instrumentQuality,
+  instrumentQualitySteps,
   type InstrumentQuality,
   type ModelQuality,
   type QualitySums,

@@ -1,4 +1,4 @@
-import { cfa, type CfaFit, type CfaReason } from './cfa.ts';
+import { cfaSteps, runSteps, type CfaFit, type CfaReason } from './cfa.ts';
 import type { Layout } from './layout.ts';
 import { recode } from './recode.ts';
 import { reliability, type ReliabilitySums, type ThemeReliability } from './reliability.ts';
@@ -131,6 +131,11 @@ export interface InstrumentQuality {
 }
 
 export function instrumentQuality(sums: QualitySums, layout: Layout, k: number): InstrumentQuality {
+  return runSteps(instrumentQualitySteps(sums, layout, k));
+}
+
+/** `instrumentQuality`, pausing between the CFA's iterations (`cfaSteps`). */
+export function* instrumentQualitySteps(sums: QualitySums, layout: Layout, k: number): Generator<void, InstrumentQuality, void> {
   const themes = sums.themes.map((s): ThemeQuality => (s.n < k ? { withheld: true, rule: 'R1' } : { withheld: false, reliability: reliability(s) }));
   const minimum = cfaMinimum(layout);
   const n = sums.all.n;
@@ -139,7 +144,7 @@ export function instrumentQuality(sums: QualitySums, layout: Layout, k: number):
     model = { ok: false, reason: 'below-minimum', n: n < k ? null : n, minimum };
   } else {
     const factorOf = layout.items.map((it) => layout.themes.findIndex((t) => t.id === it.themeId));
-    const result = cfa(sums.all, factorOf);
+    const result = yield* cfaSteps(sums.all, factorOf);
     model = result.ok ? { ok: true, fit: result.value, minimum } : { ok: false, reason: result.reason, n, minimum };
   }
   return { k, themes, model };

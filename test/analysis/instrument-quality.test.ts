@@ -12,6 +12,7 @@ import {
   cfaMinimum,
   cfaParameters,
   instrumentQuality,
+  instrumentQualitySteps,
   reliability,
   reliabilitySums,
   type Layout,
@@ -92,6 +93,15 @@ describe('instrumentQuality on items.csv × 4 against R', () => {
     expect(fit.df).toBe(R.cfa.df);
     expect(Math.abs(fit.chiSquare - R.cfa.chiSquare)).toBeLessThanOrEqual(FIT_TOL);
     for (const key of ['cfi', 'tli', 'rmsea', 'srmr'] as const) expect(Math.abs(fit[key] - R.cfa[key]), key).toBeLessThanOrEqual(FIT_TOL);
+  });
+
+  it('in steps: pauses after each CFA iteration and ends with the same result', () => {
+    const steps = instrumentQualitySteps(accumulate(rows), layout, 5);
+    let pauses = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) pauses++;
+    expect(r.value).toEqual(q);
+    expect(pauses).toBe(q.model.ok ? q.model.fit.iterations : NaN);
   });
 
   it('is reliability and cfa of analysis/ on the same sums, nothing else', () => {

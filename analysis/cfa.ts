@@ -115,6 +115,22 @@ function inverse(L: Float64Array, n: number): Float64Array {
  * @param factorOf  for each item, its factor 0..m−1; each factor's first item is its marker
  */
 export function cfa(sums: ReliabilitySums, factorOf: readonly number[]): CfaResult {
+  return runSteps(cfaSteps(sums, factorOf));
+}
+
+/** Runs a computation given as steps (`cfaSteps`) to its end, without pausing. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `cfa` one Fisher-scoring iteration at a time: it pauses (yields) after each, so a server can let
+ * other requests run between them (an iteration of a 41-item model is ~30 ms, the whole fit ~0.5 s).
+ */
+export function* cfaSteps(sums: ReliabilitySums, factorOf: readonly number[]): Generator<void, CfaResult, void> {
   const p = sums.items;
   const N = sums.n;
   if (factorOf.length !== p) throw new RangeError(`expected a factor for each of ${p} items, got ${factorOf.length}`);
@@ -295,6 +311,7 @@ export function cfa(sums: ReliabilitySums, factorOf: readonly number[]): CfaResu
     theta.set(trial);
     current = next;
     converged = moved < 1e-10;
+    yield;
   }
   if (!converged) return { ok: false, reason: 'no-convergence' };
 

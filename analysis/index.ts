@@ -24,7 +24,21 @@ export {
   type ReliabilitySums,
   type ThemeReliability,
 } from './reliability.ts';
-export { cfa, type CfaFit, type CfaReason, type CfaResult } from './cfa.ts';
+export { cfa, cfaSteps, runSteps, type CfaFit, type CfaReason, type CfaResult } from './cfa.ts';
+export {
+  CFA_MIN_RESPONDENTS,
+  CFA_RESPONDENTS_PER_PARAMETER,
+  FIT_CUTOFFS,
+  QualityAccumulator,
+  cfaMinimum,
+  cfaParameters,
+  instrumentQuality,
+  instrumentQualitySteps,
+  type InstrumentQuality,
+  type ModelQuality,
+  type QualitySums,
+  type ThemeQuality,
+} from './instrument-quality.ts';
 export { regularizedIncompleteBeta } from './incomplete-beta.ts';
 export { tTwoSidedP } from './t-two-sided-p.ts';
 export { tQuantile } from './t-quantile.ts';

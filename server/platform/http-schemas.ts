@@ -28,6 +28,12 @@ export const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 /** Only the CSRF token: forms whose button is the whole request. */
 export const CsrfBody = Type.Object({ _csrf: Csrf }, { additionalProperties: false });
 
+/** The CSV dialect of a researcher's download (server/research/csv.ts) and the page language. */
+export const DialectQuery = Type.Object(
+  { dialect: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('excel-nl')])), lang: LangField },
+  { additionalProperties: false },
+);
+
 export const WaveParams = Type.Object({ waveId: Uuid }, { additionalProperties: false });
 export const SchoolParams = Type.Object({ schoolId: Uuid }, { additionalProperties: false });
 export const SchoolWaveParams = Type.Object({ schoolId: Uuid, waveId: Uuid }, { additionalProperties: false });

@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { loadWaveResults } from '../results/wave-results.ts';
@@ -12,14 +11,12 @@ import { lineageTrends, trendsCsv } from './trends.ts';
 import { CSV_FILES, waveCsv, type CsvFile } from './wave-export.ts';
 import { textStream, waveZip } from './zip.ts';
 import { HttpProblem } from '../platform/problems.ts';
-import { LangField, LangQuery, WaveParams } from '../platform/http-schemas.ts';
+import { DialectQuery, LangQuery, WaveParams } from '../platform/http-schemas.ts';
+import { attachment, slug } from './download.ts';
+import qualityRoutes from './quality-routes.ts';
 
 const ACCESS = { access: ['researcher', 'admin'] } as const;
 
-const DialectQuery = Type.Object(
-  { dialect: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('excel-nl')])), lang: LangField },
-  { additionalProperties: false },
-);
 const LineageParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
 
 export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip'] as const;
@@ -33,26 +30,6 @@ const CONTENT_TYPES: Record<WaveDownload, string> = {
   'export.zip': 'application/zip',
 };
 
-/** An ASCII file name part from a wave name: "Demo najaar 2025" → "demo-najaar-2025". */
-export function slug(text: string): string {
-  return (
-    text
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 60) || 'wave'
-  );
-}
-
-function attachment(reply: FastifyReply, filename: string, contentType: string): void {
-  reply.header('content-type', contentType);
-  reply.header('content-disposition', `attachment; filename="${filename}"`);
-  // Aggregates behind a login: no shared cache may keep them.
-  reply.header('cache-control', 'private, no-store');
-}
-
 /**
  * Researcher pages and aggregate exports (`/research/...`, issue 7), for researchers and admins.
  * Only sealed waves exist here: an open or draft wave's id gives the same 404 as an unknown id, so
@@ -61,6 +38,7 @@ function attachment(reply: FastifyReply, filename: string, contentType: string):
 const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
   const notFound = () => new HttpProblem(404, 'research.notFound');
+  await app.register(qualityRoutes);
 
   app.get('/research', { config: ACCESS, schema: { querystring: LangQuery } }, async (request, reply) => {
     const t = translator(request.lang);

@@ -9,6 +9,8 @@ import { createWave } from '../../server/waves.ts';
 /** Who may fetch what under /research (issue 7): researchers and admins, sealed waves only. */
 
 const FILES = ['themes.csv', 'items.csv', 'codebook.csv', 'datapackage.json', 'export.zip'];
+/** The instrument quality report (issue 20): a page and its CSV, under the same rules. */
+const QUALITY = ['quality', 'quality.csv'];
 
 /** Every route of the app from `printRoutes()` (a tree; children append to their parent's path). */
 function routes(app: FastifyInstance): Array<{ path: string; methods: string[] }> {
@@ -59,12 +61,18 @@ describe(`research access (${storeKind})`, () => {
       expect(res.headers.location, url).toBe('/login');
       expect(res.body).toBe('');
     }
+    for (const f of QUALITY) {
+      const url = `/research/waves/${sealed[0]!.id}/${f}`;
+      const res = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+      expect(res.statusCode, url).toBe(303);
+      expect(res.headers.location, url).toMatch(/^\/login/);
+    }
   });
 
   it('refuses a rep (403): exports are for researchers and admins', async () => {
     const rep = await new Session(app, '10.8.0.1').login('rep.basis@demo.schoolpols.be', 'demo-wachtwoord');
     expect((await rep.get('/research')).statusCode).toBe(403);
-    for (const f of FILES) expect((await rep.get(`/research/waves/${sealed[0]!.id}/${f}`)).statusCode).toBe(403);
+    for (const f of [...FILES, ...QUALITY]) expect((await rep.get(`/research/waves/${sealed[0]!.id}/${f}`)).statusCode).toBe(403);
     expect((await rep.get('/research/lineages/schoolklimaat/trends.csv')).statusCode).toBe(403);
   });
 
@@ -77,6 +85,7 @@ describe(`research access (${storeKind})`, () => {
       for (const w of sealed) {
         expect(res.body).toContain(w.name);
         for (const f of FILES) expect(res.body).toContain(`href="/research/waves/${w.id}/${f}"`);
+        expect(res.body).toContain(`href="/research/waves/${w.id}/quality"`);
         expect(res.body).toContain(`href="/research/waves/${w.id}/export.zip?dialect=excel-nl"`);
       }
       expect(res.body).toContain('href="/research/lineages/schoolklimaat/trends.csv"');
@@ -101,6 +110,13 @@ describe(`research access (${storeKind})`, () => {
           expect(res.statusCode, `${id} ${f}`).toBe(404);
           bodies.add(res.body);
         }
+      }
+    }
+    for (const id of [openWaveId, draftWaveId, '00000000-0000-4000-8000-000000000000']) {
+      for (const f of QUALITY) {
+        const res = await app.inject({ method: 'GET', url: `/research/waves/${id}/${f}`, headers: { cookie: s.cookie! } });
+        expect(res.statusCode, `${id} ${f}`).toBe(404);
+        bodies.add(res.body);
       }
     }
     expect(bodies.size).toBe(1);
@@ -131,6 +147,9 @@ describe(`research access (${storeKind})`, () => {
     expect((await s.get(`/research/waves/${sealed[0]!.id}/themes.csv?school=x`)).statusCode).toBe(400);
     expect((await s.get('/research/lineages/Bad%20Key/trends.csv')).statusCode).toBe(400);
     expect((await s.get(`/research/waves/${sealed[0]!.id}/responses.csv`)).statusCode).toBe(404);
+    expect((await s.get(`/research/waves/${sealed[0]!.id}/quality?school=x`)).statusCode).toBe(400);
+    expect((await s.get(`/research/waves/${sealed[0]!.id}/quality.csv?dialect=excel`)).statusCode).toBe(400);
+    expect((await s.get('/research/waves/not-a-uuid/quality')).statusCode).toBe(400);
   });
 
   it('gives a researcher no other page than /research and the public ones: no dashboard, no raw answers, no admin', async () => {
@@ -153,6 +172,7 @@ describe(`research access (${storeKind})`, () => {
     const allowed = (p: string) => ['/', '/healthz', '/thanks', '/privacy', '/account', '/account/two-factor', '/account/sessions'].includes(p) || p === '/research' || p.startsWith('/research/');
     expect([...new Set(reachable)].filter((p) => !allowed(p))).toEqual([]);
     expect(reachable).toContain('/research/waves/:waveId/items.csv');
+    expect(reachable).toContain('/research/waves/:waveId/quality');
     // The open wave is reachable through no research route.
     for (const f of FILES) expect((await s.get(`/research/waves/${openWaveId}/${f}`)).statusCode).toBe(404);
   });

@@ -131,6 +131,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
         responseTarget: wave.responseTarget,
         questionnaire: wave.questionnaire,
         networkHref: wave.sealed ? `/admin/waves/${wave.id}/network` : null,
+        qualityHref: wave.sealed ? `/research/waves/${wave.id}/quality` : null,
       },
       participantCount: all.length,
       participants: pageRows,

@@ -1,10 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { isUuid, problem, type Problem } from '../platform/problems.ts';
+import { provinceOf } from './schools.ts';
 
 /**
  * Choosing schools for a wave or a rep at network scale (issue 18): not a checkbox per school, but
- * a benchmark group and/or municipalities, plus a pasted list of school numbers (instellingsnummers),
+ * a benchmark group, a province and/or municipalities (all that are given must hold), plus a pasted list of school numbers (instellingsnummers),
  * plus schools already chosen (a rep's current schools, kept as checkboxes). Only active schools are
  * chosen. A preview shows how many schools the choice makes and names every number it does not know.
  */
@@ -12,6 +13,8 @@ import { isUuid, problem, type Problem } from '../platform/problems.ts';
 export interface SchoolChoiceFields {
   /** a benchmark group, '' = any */
   group?: string | undefined;
+  /** a province (`PROVINCES`), '' = any */
+  province?: string | undefined;
   /** municipalities, one per line or separated by `,` or `;` */
   municipalities?: string | undefined;
   /** school numbers, separated by white space, `,` or `;` */
@@ -47,14 +50,17 @@ export function parseNumbers(text: string | undefined): { numbers: string[]; bad
 
 export async function chooseSchools(db: Kysely<Database>, fields: SchoolChoiceFields): Promise<SchoolChoice> {
   const group = fields.group?.trim() ?? '';
+  // An unknown province chooses nothing rather than everything.
+  const province = fields.province?.trim() ? (provinceOf(fields.province) ?? fields.province.trim()) : '';
   const municipalities = split(fields.municipalities, /[\n\r,;]+/).map((m) => m.toLowerCase());
   const { numbers, bad } = parseNumbers(fields.numbers);
   const givenIds = [...new Set((fields.ids ?? []).map((s) => s.trim()).filter(isUuid))];
   const chosen = new Set<string>();
   let unknownMunicipalities: string[] = [];
-  if (group || municipalities.length) {
+  if (group || province || municipalities.length) {
     let q = db.selectFrom('school').select(['id', sql<string>`lower(municipality)`.as('m')]).where('active', '=', true);
     if (group) q = q.where('benchmark_group', '=', group);
+    if (province) q = q.where('province', '=', province);
     if (municipalities.length) q = q.where(sql`lower(municipality)`, 'in', municipalities);
     const rows = await q.execute();
     for (const r of rows) chosen.add(r.id);
@@ -85,7 +91,7 @@ export async function chooseSchools(db: Kysely<Database>, fields: SchoolChoiceFi
           .execute()
       ).map((s) => ({ id: s.id, name: s.name, number: s.instellingsnummer, benchmarkGroup: s.benchmark_group, municipality: s.municipality }))
     : [];
-  return { ids, unknownNumbers, badNumbers: bad, unknownMunicipalities, sample, asked: !!(group || municipalities.length || numbers.length || bad.length || givenIds.length) };
+  return { ids, unknownNumbers, badNumbers: bad, unknownMunicipalities, sample, asked: !!(group || province || municipalities.length || numbers.length || bad.length || givenIds.length) };
 }
 
 /** What stops a choice from being used: numbers that are not school numbers, or name no active school. */

@@ -18,6 +18,7 @@ const COLUMNS: Record<keyof SchoolFields, string[]> = {
   municipality: ['municipality', 'gemeente', 'city'],
   staffCount: ['staffcount', 'staff', 'personeel', 'personeelsleden', 'aantalpersoneelsleden'],
   number: ['instellingsnummer', 'instnr', 'schoolnummer', 'schoolnumber', 'number', 'nummer'],
+  province: ['province', 'provincie'],
 };
 
 export const MAX_IMPORT_ROWS = 10_000;
@@ -112,6 +113,7 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
       municipality: columnOf.has('municipality') ? record.data[columnOf.get('municipality')!]! : '',
       staffCount: record.data[columnOf.get('staffCount')!]!,
       ...(columnOf.has('number') ? { number: record.data[columnOf.get('number')!]! } : {}),
+      ...(columnOf.has('province') ? { province: record.data[columnOf.get('province')!]! } : {}),
     };
     const checked = checkSchool(raw);
     if (!checked.ok) {

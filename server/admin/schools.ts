@@ -17,6 +17,8 @@ export interface SchoolInput {
   staffCount: number;
   /** the official school number (instellingsnummer): digits; null = none; undefined = leave as it is */
   number?: string | null;
+  /** one of `PROVINCES`; null = not known; undefined = leave as it is */
+  province?: string | null;
 }
 
 /** The form's fields; `number` absent = leave the school number as it is. */
@@ -26,8 +28,19 @@ export interface SchoolFields {
   municipality: string;
   staffCount: string;
   number?: string | undefined;
+  province?: string | undefined;
 }
-export const SCHOOL_FIELDS = ['name', 'benchmarkGroup', 'municipality', 'staffCount', 'number'] as const;
+export const SCHOOL_FIELDS = ['name', 'benchmarkGroup', 'municipality', 'staffCount', 'number', 'province'] as const;
+
+/** Flanders' five provinces and Brussels, as the database allows them (migration 2026-11-30T2000). */
+export const PROVINCES = ['Antwerpen', 'Limburg', 'Oost-Vlaanderen', 'Vlaams-Brabant', 'West-Vlaanderen', 'Brussel'] as const;
+const squeeze = (s: string) => s.toLowerCase().replace(/[^a-z]/g, '');
+const PROVINCE_NAMES = new Map<string, string>([...PROVINCES.map((p): [string, string] => [squeeze(p), p]), ['brussels', 'Brussel'], ['bruxelles', 'Brussel']]);
+
+/** A province as typed or imported ("oost vlaanderen", "LIMBURG") as stored; undefined when unknown. */
+export function provinceOf(text: string): string | undefined {
+  return PROVINCE_NAMES.get(squeeze(text));
+}
 /** An instellingsnummer: digits only (1 to 12). */
 export const SCHOOL_NUMBER_FORMAT = /^\d{1,12}$/;
 
@@ -49,8 +62,14 @@ export function checkSchool(raw: SchoolFields): Checked<SchoolInput> {
   else if (!/^\d{1,6}$/.test(staff) || Number(staff) > MAX_STAFF) problems.push(problem('staffCount', 'admin.schools.error.staffFormat', { max: MAX_STAFF }));
   const number = raw.number === undefined ? undefined : raw.number.replace(/\s+/g, '');
   if (number && !SCHOOL_NUMBER_FORMAT.test(number)) problems.push(problem('number', 'admin.schools.error.numberFormat'));
+  const provinceText = raw.province?.trim();
+  const province = provinceText ? provinceOf(provinceText) : provinceText === undefined ? undefined : null;
+  if (provinceText && !province) problems.push(problem('province', 'admin.schools.error.province', { provinces: PROVINCES.join(', ') }));
   if (problems.length) return { ok: false, problems };
-  return { ok: true, value: { name, benchmarkGroup, municipality, staffCount: Number(staff), ...(number === undefined ? {} : { number: number || null }) } };
+  return {
+    ok: true,
+    value: { name, benchmarkGroup, municipality, staffCount: Number(staff), ...(number === undefined ? {} : { number: number || null }), ...(province === undefined ? {} : { province }) },
+  };
 }
 
 export const toRow = (s: SchoolInput): Insertable<SchoolTable> => ({
@@ -59,6 +78,7 @@ export const toRow = (s: SchoolInput): Insertable<SchoolTable> => ({
   municipality: s.municipality,
   staff_count: s.staffCount,
   ...(s.number === undefined ? {} : { instellingsnummer: s.number }),
+  ...(s.province === undefined ? {} : { province: s.province }),
 });
 
 export async function listSchools(db: Kysely<Database>, options: { activeOnly?: boolean } = {}): Promise<School[]> {

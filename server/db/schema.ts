@@ -45,6 +45,8 @@ export interface SchoolTable {
   active: Generated<boolean>;
   /** The official school number (digits), unique when present; null when not known. */
   instellingsnummer: ColumnType<string | null, string | null | undefined, string | null>;
+  /** one of `PROVINCES` (server/admin/schools.ts), null when not known */
+  province: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface QuestionnaireTable {

@@ -22,6 +22,12 @@ const SCHOOLS = 3700;
 const USERS = 5000;
 const LIMIT = 100 * 1024;
 const GROUPS = ['basisonderwijs', 'secundair', 'buitengewoon'] as const;
+/** Each town's province (as the seed gives them; every eleventh school has none). */
+const PROVINCE: Record<string, string> = {
+  Gent: 'Oost-Vlaanderen', Antwerpen: 'Antwerpen', Brugge: 'West-Vlaanderen', Leuven: 'Vlaams-Brabant', Hasselt: 'Limburg', Genk: 'Limburg', Mechelen: 'Antwerpen',
+  Aalst: 'Oost-Vlaanderen', Kortrijk: 'West-Vlaanderen', Oostende: 'West-Vlaanderen', 'Sint-Niklaas': 'Oost-Vlaanderen', Roeselare: 'West-Vlaanderen', Turnhout: 'Antwerpen',
+  Lier: 'Antwerpen', Geel: 'Antwerpen', Mol: 'Antwerpen', Tienen: 'Vlaams-Brabant', Ieper: 'West-Vlaanderen', Lokeren: 'Oost-Vlaanderen', Dendermonde: 'Oost-Vlaanderen',
+};
 const TOWNS = ['Gent', 'Antwerpen', 'Brugge', 'Leuven', 'Hasselt', 'Genk', 'Mechelen', 'Aalst', 'Kortrijk', 'Oostende', 'Sint-Niklaas', 'Roeselare', 'Turnhout', 'Lier', 'Geel', 'Mol', 'Tienen', 'Ieper', 'Lokeren', 'Dendermonde'];
 const KINDS = ['Basisschool De Regenboog', 'Atheneum', 'Sint-Jozefscollege', 'Vrije Basisschool', 'GO! Campus', 'Lyceum', 'Technisch Instituut'];
 
@@ -74,6 +80,7 @@ describe(`admin console at network scale (${storeKind})`, { timeout: 600_000 }, 
       staff_count: 10 + (i % 90),
       active: i % 37 !== 0,
       instellingsnummer: i % 10 === 3 ? null : String(100000 + i),
+      province: i % 11 === 5 ? null : PROVINCE[TOWNS[(i * 7) % TOWNS.length]!]!,
     }));
     for (let i = 0; i < rows.length; i += 500) await db.insertInto('school').values(rows.slice(i, i + 500)).execute();
     schools = await db.selectFrom('school').select(['id', 'name', 'benchmark_group', 'municipality', 'staff_count', 'active', 'instellingsnummer']).execute();
@@ -311,6 +318,22 @@ describe(`admin console at network scale (${storeKind})`, { timeout: 600_000 }, 
     const added = await admin.post(`/admin/waves/${waveId}/schools`, { numbers: '100001 100002' });
     expect(added.statusCode).toBe(303);
     expect(added.headers.location).toContain('n=');
+  });
+
+  it('creates a wave for all secondary schools in one province with the form, without JavaScript', async () => {
+    const db = store.db;
+    const q = (await db.selectFrom('questionnaire').select('id').executeTakeFirstOrThrow()).id;
+    const fields = { name: 'Secundair provincie Limburg', questionnaireId: q, k: '5', group: 'secundair', province: 'Limburg' };
+    const expected = (await db.selectFrom('school').select('id').where('active', '=', true).where('benchmark_group', '=', 'secundair').where('province', '=', 'Limburg').execute()).map((r) => r.id).sort();
+    expect(expected.length).toBeGreaterThan(20);
+    const preview = await admin.post('/admin/waves', { ...fields, preview: '1' });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).toContain(`Deze keuze telt ${expected.length} scholen.`);
+    expect(preview.body).toContain('<option value="Limburg" selected>');
+    const created = await admin.post('/admin/waves', fields);
+    expect(created.statusCode).toBe(303);
+    const chosen = (await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', uuidIn(created.headers.location)!).execute()).map((r) => r.school_id).sort();
+    expect(chosen).toEqual(expected);
   });
 
   it('reads like a log: rep and researcher actions translated in both languages, names instead of ids, filters by actor, action and date', async () => {

@@ -89,6 +89,25 @@ describe(`admin: schools (${storeKind})`, () => {
     expect(await rowCount(store.db, 'school')).toBe(before + 2);
   });
 
+  it('imports each school\'s province as written in the CSV, and names a province it does not know', async () => {
+    const r = parseSchoolCsv('naam;niveau;gemeente;personeel;provincie\nA;secundair;Gent;3;oost vlaanderen\nB;secundair;Genk;4;LIMBURG\nC;secundair;Brussel;5;\n');
+    expect(r.ok && r.value.rows.map((s) => [s.name, s.province])).toEqual([['A', 'Oost-Vlaanderen'], ['B', 'Limburg'], ['C', null]]);
+    const bad = parseSchoolCsv('naam;niveau;personeel;provincie\nA;secundair;3;Atlantis\n');
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems).toEqual([expect.objectContaining({ field: 'provincie', key: 'admin.schools.error.province', line: 2, column: 4 })]);
+    // The form sets it, and an empty choice clears it.
+    const created = await admin.post('/admin/schools', { name: 'Provinciale School', benchmarkGroup: 'secundair', municipality: 'Brugge', staffCount: '9', number: '', province: 'West-Vlaanderen' });
+    expect(created.statusCode).toBe(303);
+    const row = await store.db.selectFrom('school').select(['id', 'province']).where('name', '=', 'Provinciale School').executeTakeFirstOrThrow();
+    expect(row.province).toBe('West-Vlaanderen');
+    expect((await admin.get(`/admin/schools/${row.id}`)).body).toContain('<option value="West-Vlaanderen" selected>');
+    expect((await admin.post(`/admin/schools/${row.id}`, { name: 'Provinciale School', benchmarkGroup: 'secundair', municipality: 'Brugge', staffCount: '9', number: '', province: '' })).statusCode).toBe(303);
+    expect((await store.db.selectFrom('school').select('province').where('id', '=', row.id).executeTakeFirstOrThrow()).province).toBeNull();
+    const refused = await admin.post(`/admin/schools/${row.id}`, { name: 'Provinciale School', benchmarkGroup: 'secundair', municipality: 'Brugge', staffCount: '9', number: '', province: 'Wallonië' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('Geen provincie die we kennen');
+  });
+
   it('imports a comma CSV with English headers pasted as text', async () => {
     const csv = 'Name,School level,Municipality,Staff count\nCampus Oost,secundair,Gent,80\n';
     const preview = await admin.post('/admin/schools/import', { text: csv });

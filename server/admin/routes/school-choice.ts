@@ -4,13 +4,15 @@ import type { Database } from '../../db/schema.ts';
 import { groupCounts } from '../lists.ts';
 import { isUuid } from '../../platform/problems.ts';
 import type { SchoolChoice } from '../school-choice.ts';
+import { PROVINCES } from '../schools.ts';
 
 /**
- * The form fields that choose schools (web/views/admin/_school-choice.eta): a benchmark group,
- * municipalities, pasted school numbers, and a button that previews the choice without saving.
+ * The form fields that choose schools (web/views/admin/_school-choice.eta): a benchmark group, a
+ * province, municipalities, pasted school numbers, and a button that previews the choice without saving.
  */
 export const ChoiceFields = {
   group: Type.Optional(Type.String({ maxLength: 100 })),
+  province: Type.Optional(Type.String({ maxLength: 100 })),
   municipalities: Type.Optional(Type.String({ maxLength: 20_000 })),
   numbers: Type.Optional(Type.String({ maxLength: 200_000 })),
   preview: Type.Optional(Type.Literal('1')),
@@ -18,12 +20,14 @@ export const ChoiceFields = {
 
 export interface ChoiceValues {
   group: string;
+  province: string;
   municipalities: string;
   numbers: string;
 }
 
-export const choiceValues = (v: { group?: string | undefined; municipalities?: string | undefined; numbers?: string | undefined } | null): ChoiceValues => ({
+export const choiceValues = (v: { group?: string | undefined; province?: string | undefined; municipalities?: string | undefined; numbers?: string | undefined } | null): ChoiceValues => ({
   group: v?.group ?? '',
+  province: v?.province ?? '',
   municipalities: v?.municipalities ?? '',
   numbers: v?.numbers ?? '',
 });
@@ -43,6 +47,7 @@ export async function schoolChoiceModel(db: Kysely<Database>, options: { kept: s
   const groups = await groupCounts(db);
   return {
     groups,
+    provinces: PROVINCES,
     activeCount: groups.reduce((a, g) => a + g.schools, 0),
     kept: kept.map((s) => ({ id: s.id, name: s.name, number: s.instellingsnummer, benchmarkGroup: s.benchmark_group })),
     values: options.values,

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import Papa from 'papaparse';
-import { addSchool, benchmarkGroups, getSchool, setSchoolActive, updateSchool, type SchoolFields } from '../schools.ts';
+import { addSchool, benchmarkGroups, getSchool, PROVINCES, setSchoolActive, updateSchool, type SchoolFields } from '../schools.ts';
 import { findSchools, MAX_PAGE_SIZE, SCHOOL_SORTS, type SchoolFilter } from '../lists.ts';
 import { escapeFormula } from '../../research/csv.ts';
 import { Uuid } from '../../platform/http-schemas.ts';
@@ -18,6 +18,7 @@ const SchoolBody = Type.Object(
     municipality: Type.String({ maxLength: 1000 }),
     staffCount: Type.String({ maxLength: 100 }),
     number: Type.Optional(Type.String({ maxLength: 100 })),
+    province: Type.Optional(Type.String({ maxLength: 100 })),
     _csrf: Csrf,
   },
   { additionalProperties: false },
@@ -57,10 +58,10 @@ const schoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const labels = (request: FastifyRequest) => {
     const t = tOf(request);
-    return { name: t('admin.schools.field.name'), number: t('admin.schools.field.number'), benchmarkGroup: t('admin.schools.field.benchmarkGroup'), municipality: t('admin.schools.field.municipality'), staffCount: t('admin.schools.field.staffCount') };
+    return { name: t('admin.schools.field.name'), number: t('admin.schools.field.number'), benchmarkGroup: t('admin.schools.field.benchmarkGroup'), municipality: t('admin.schools.field.municipality'), province: t('admin.schools.field.province'), staffCount: t('admin.schools.field.staffCount') };
   };
-  const formModel = async (values: SchoolFields, extra: Record<string, unknown> = {}) => ({ values, groups: await benchmarkGroups(db), problems: noProblems, ...extra });
-  const emptySchool: SchoolFields = { name: '', benchmarkGroup: '', municipality: '', staffCount: '', number: '' };
+  const formModel = async (values: SchoolFields, extra: Record<string, unknown> = {}) => ({ values, groups: await benchmarkGroups(db), provinces: PROVINCES, problems: noProblems, ...extra });
+  const emptySchool: SchoolFields = { name: '', benchmarkGroup: '', municipality: '', staffCount: '', number: '', province: '' };
 
   app.get('/admin/schools', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
     const { query } = request;
@@ -130,7 +131,7 @@ const schoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/admin/schools/:schoolId', { config: ADMIN, schema: { params: SchoolParams, querystring: NoQuery } }, async (request, reply) => {
     const school = await getSchool(db, request.params.schoolId);
     if (!school) throw notFound();
-    const values: SchoolFields = { name: school.name, benchmarkGroup: school.benchmark_group, municipality: school.municipality, staffCount: String(school.staff_count), number: school.instellingsnummer ?? '' };
+    const values: SchoolFields = { name: school.name, benchmarkGroup: school.benchmark_group, municipality: school.municipality, staffCount: String(school.staff_count), number: school.instellingsnummer ?? '', province: school.province ?? '' };
     return reply.page('admin/school-form', await formModel(values, { schoolId: school.id, active: school.active }));
   });
 

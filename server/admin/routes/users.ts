@@ -111,7 +111,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/users', { config: ADMIN, schema: { body: NewUserBody } }, async (request, reply) => {
     const { body } = request;
-    const choice = await chooseSchools(db, { group: body.group, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice = await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
     const refused = choiceProblems(choice);
     if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
     // Ids that name no active school stay in the list, so addUser names them.
@@ -127,7 +127,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/admin/users/:userId/schools', { config: ADMIN, schema: { params: UserParams, body: SchoolsBody } }, async (request, reply) => {
     const user = await loadUser(request.params.userId);
     const { body } = request;
-    const choice = await chooseSchools(db, { group: body.group, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice = await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
     const refused = choiceProblems(choice);
     if (refused.length) return detailPage(request, reply, user, refused, 422, { preview: choice, values: body });
     if (body.preview) return detailPage(request, reply, user, [], 200, { preview: choice, values: body });

@@ -184,7 +184,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
     const { body } = request;
-    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
     const refused = choice ? choiceProblems(choice) : [];
     if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
     // Ids that name no active school stay in the list, so the check names them.
@@ -204,7 +204,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/admin/waves/:waveId/schools', { config: ADMIN, schema: { params: WaveParams, body: AddSchoolsBody } }, async (request, reply) => {
     const { waveId } = request.params;
     const { body } = request;
-    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
     const refused = choice ? choiceProblems(choice) : [];
     if (refused.length) return detailPage(request, reply, await loadWave(waveId), { problems: refused, status: 422, ...(choice ? { preview: choice } : {}), values: body });
     if (body.preview) return detailPage(request, reply, await loadWave(waveId), { ...(choice ? { preview: choice } : {}), values: body });

@@ -1,43 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { networkAdvocacy, sealedWaves } from './network-advocacy.ts';
+import { networkAdvocacy, sealedWaves, type SealedWave } from './network-advocacy.ts';
 import { ADVOCACY_COLUMNS, advocacyRows, advocacyView } from './network-advocacy-view.ts';
 import { csvText } from '../research/csv.ts';
-import { HttpProblem } from '../platform/problems.ts';
-import { DialectQuery, LangField, Uuid } from '../platform/http-schemas.ts';
+import { DialectQuery, LangField, LangQuery, Uuid, WaveParams } from '../platform/http-schemas.ts';
 import { tOf } from '../admin/routes/common.ts';
 
-const PageQuery = Type.Object({ wave: Type.Optional(Uuid), lang: LangField }, { additionalProperties: false });
-const CsvQuery = Type.Object({ wave: Type.Optional(Uuid), ...DialectQuery.properties }, { additionalProperties: false });
+const PickQuery = Type.Object({ wave: Type.Optional(Uuid), lang: LangField }, { additionalProperties: false });
 const ADMIN_ONLY = { access: ['admin'] as const };
 
-/** The network's advocacy view (issue 19): per sealed wave, what reps agreed and how themes moved; admins only. */
+async function advocacyPage(request: FastifyRequest, reply: FastifyReply, waveId: string, waves: readonly SealedWave[]) {
+  const data = await networkAdvocacy(request.server.store.db, waveId);
+  return reply.page('admin/advocacy', { view: advocacyView(data, waves, request.lang, tOf(request)), csvHref: `/admin/advocacy/${waveId}/csv` });
+}
+
+/**
+ * The network's advocacy view (issue 19): per sealed wave, what reps agreed and how themes moved;
+ * admins only. The wave is in the path, so the language switch (which keeps the path, not the
+ * query) stays on it; the picker's GET form lands on `/admin/advocacy?wave=…` and is sent there.
+ */
 const networkAdvocacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
-  /** The wave asked for, or the latest sealed one; null when none is sealed yet. */
-  async function chosen(wave: string | undefined) {
+  app.get('/admin/advocacy', { config: ADMIN_ONLY, schema: { querystring: PickQuery } }, async (request, reply) => {
+    const { wave, lang } = request.query;
+    if (wave) return reply.redirect(`/admin/advocacy/${wave}${lang ? `?lang=${lang}` : ''}`, 303);
     const waves = await sealedWaves(db);
-    const id = wave ?? waves[0]?.id;
-    return { waves, data: id ? await networkAdvocacy(db, id) : null };
-  }
-
-  app.get('/admin/advocacy', { config: ADMIN_ONLY, schema: { querystring: PageQuery } }, async (request, reply) => {
-    const { waves, data } = await chosen(request.query.wave);
-    const t = tOf(request);
-    return reply.page('admin/advocacy', {
-      view: data && advocacyView(data, waves, request.lang, t),
-      csvHref: data ? `/admin/advocacy.csv?wave=${data.wave.id}&lang=${request.lang}` : null,
-    });
+    // The latest sealed wave, or a page that says there is none yet.
+    return waves.length ? advocacyPage(request, reply, waves[0]!.id, waves) : reply.page('admin/advocacy', { view: null, csvHref: null });
   });
 
-  app.get('/admin/advocacy.csv', { config: ADMIN_ONLY, schema: { querystring: CsvQuery } }, async (request, reply) => {
-    const { data } = await chosen(request.query.wave);
-    if (!data) throw new HttpProblem(404, 'advocacy.error.noWave');
-    const rows = advocacyRows(data, request.lang);
+  app.get('/admin/advocacy/:waveId', { config: ADMIN_ONLY, schema: { params: WaveParams, querystring: LangQuery } }, async (request, reply) => {
+    return advocacyPage(request, reply, request.params.waveId, await sealedWaves(db));
+  });
+
+  app.get('/admin/advocacy/:waveId/csv', { config: ADMIN_ONLY, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
+    const data = await networkAdvocacy(db, request.params.waveId);
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${tOf(request)('advocacy.file')}.csv"`);
     // One row per theme: small enough to write whole. Excel's Belgian dialect by default, as the audit log's file.
-    return csvText(ADVOCACY_COLUMNS, rows, request.query.dialect ?? 'excel-nl');
+    return csvText(ADVOCACY_COLUMNS, advocacyRows(data, request.lang), request.query.dialect ?? 'excel-nl');
   });
 };
 

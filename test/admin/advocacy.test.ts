@@ -116,7 +116,7 @@ describe(`the network's advocacy view (${storeKind})`, () => {
 
   it('counts actions per theme, done by the next wave, and means of released changes only', async () => {
     const { session } = await signedIn(app, store.db, 'admin');
-    const res = await session.get(`/admin/advocacy?wave=${first}`);
+    const res = await session.get(`/admin/advocacy/${first}`);
     expect(res.statusCode, res.body.slice(0, 500)).toBe(200);
     const html = res.body;
     const rows = (caption: string) => {
@@ -145,7 +145,7 @@ describe(`the network's advocacy view (${storeKind})`, () => {
 
   it('writes the same table as CSV, without any action text', async () => {
     const { session } = await signedIn(app, store.db, 'admin');
-    const res = await session.get(`/admin/advocacy.csv?wave=${first}&dialect=standard`);
+    const res = await session.get(`/admin/advocacy/${first}/csv?dialect=standard`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.body.trim().split('\r\n')).toEqual([
@@ -164,18 +164,22 @@ describe(`the network's advocacy view (${storeKind})`, () => {
     expect(res.body).toContain('There is no later sealed wave of the same questionnaire yet');
     expect(res.body).toContain('No action has been recorded after this wave yet.');
     expect(res.body).not.toContain('change-caption');
-    const csv = await session.get('/admin/advocacy.csv?dialect=standard');
+    const csv = await session.get(`/admin/advocacy/${second}/csv?dialect=standard`);
     expect(csv.body.trim().split('\r\n').slice(1)).toEqual(['A,Thema A,0,0,0,,,,,,', 'B,Thema B,0,0,0,,,,,,']);
   });
 
   it('refuses reps and researchers (403), and a wave that is not sealed (404)', async () => {
     for (const role of ['rep', 'researcher'] as const) {
       const { session } = await signedIn(app, store.db, role, role === 'rep' ? { schoolIds: [schools['S1']!] } : {});
-      for (const url of [`/admin/advocacy?wave=${first}`, `/admin/advocacy.csv?wave=${first}`]) expect((await session.get(url)).statusCode, `${role} ${url}`).toBe(403);
+      for (const url of ['/admin/advocacy', `/admin/advocacy/${first}`, `/admin/advocacy/${first}/csv`]) expect((await session.get(url)).statusCode, `${role} ${url}`).toBe(403);
     }
     const { session } = await signedIn(app, store.db, 'admin');
     const draft = await createWave(store.db, { name: 'Concept', questionnaireId: (await loadWaveResults(store.db, first)).wave.questionnaireId, schoolIds: [schools['S1']!], k: 5 });
-    const res = await session.get(`/admin/advocacy?wave=${draft}`);
+    // The picker's form lands on the query and is sent to the wave's own address.
+    const picked = await session.get(`/admin/advocacy?wave=${draft}`);
+    expect(picked.statusCode).toBe(303);
+    expect(picked.headers.location).toBe(`/admin/advocacy/${draft}`);
+    const res = await session.get(`/admin/advocacy/${draft}`);
     expect(res.statusCode).toBe(404);
     expect(res.body).toContain('Die bevraging bestaat niet of is nog niet afgesloten.');
   });

@@ -5,10 +5,9 @@ import { networkAdvocacy, sealedWaves, type SealedWave } from './network-advocac
 import { ADVOCACY_COLUMNS, advocacyRows, advocacyView } from './network-advocacy-view.ts';
 import { csvText } from '../research/csv.ts';
 import { DialectQuery, LangField, LangQuery, Uuid, WaveParams } from '../platform/http-schemas.ts';
-import { tOf } from '../admin/routes/common.ts';
+import { ADMIN, tOf } from '../admin/routes/common.ts';
 
 const PickQuery = Type.Object({ wave: Type.Optional(Uuid), lang: LangField }, { additionalProperties: false });
-const ADMIN_ONLY = { access: ['admin'] as const };
 
 async function advocacyPage(request: FastifyRequest, reply: FastifyReply, waveId: string, waves: readonly SealedWave[]) {
   const data = await networkAdvocacy(request.server.store.db, waveId);
@@ -23,7 +22,7 @@ async function advocacyPage(request: FastifyRequest, reply: FastifyReply, waveId
 const networkAdvocacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
-  app.get('/admin/advocacy', { config: ADMIN_ONLY, schema: { querystring: PickQuery } }, async (request, reply) => {
+  app.get('/admin/advocacy', { config: ADMIN, schema: { querystring: PickQuery } }, async (request, reply) => {
     const { wave, lang } = request.query;
     if (wave) return reply.redirect(`/admin/advocacy/${wave}${lang ? `?lang=${lang}` : ''}`, 303);
     const waves = await sealedWaves(db);
@@ -31,11 +30,11 @@ const networkAdvocacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return waves.length ? advocacyPage(request, reply, waves[0]!.id, waves) : reply.page('admin/advocacy', { view: null, csvHref: null });
   });
 
-  app.get('/admin/advocacy/:waveId', { config: ADMIN_ONLY, schema: { params: WaveParams, querystring: LangQuery } }, async (request, reply) => {
+  app.get('/admin/advocacy/:waveId', { config: ADMIN, schema: { params: WaveParams, querystring: LangQuery } }, async (request, reply) => {
     return advocacyPage(request, reply, request.params.waveId, await sealedWaves(db));
   });
 
-  app.get('/admin/advocacy/:waveId/csv', { config: ADMIN_ONLY, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
+  app.get('/admin/advocacy/:waveId/csv', { config: ADMIN, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
     const data = await networkAdvocacy(db, request.params.waveId);
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${tOf(request)('advocacy.file')}.csv"`);
     // One row per theme: small enough to write whole. Excel's Belgian dialect by default, as the audit log's file.

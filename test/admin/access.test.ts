@@ -75,6 +75,9 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: `/admin/waves/${open}/close`, body: { confirm: 'yes' }, admin: 303 },
       // The network view (the lead's route, linked from a sealed wave's page).
       { method: 'GET', url: `/admin/waves/${sealed}/network`, admin: 200 },
+      { method: 'GET', url: '/admin/advocacy', admin: 200 },
+      { method: 'GET', url: `/admin/advocacy/${sealed}`, admin: 200 },
+      { method: 'GET', url: `/admin/advocacy/${sealed}/csv`, admin: 200 },
       { method: 'GET', url: '/admin/users', admin: 200 },
       { method: 'GET', url: '/admin/users/new', admin: 200 },
       { method: 'POST', url: '/admin/users', body: { email: 'nieuw@example.org', role: 'researcher', userLang: 'nl' }, admin: 200 },

@@ -29,7 +29,8 @@ export interface AuditReport {
 /** Columns that may stand beside answers, codes or comments; anything else (a time, an address, a code) is a finding. */
 const ALLOWED_COLUMNS: Record<string, string[]> = {
   response: ['id', 'wave_id', 'school_id', 'answers', 'background'],
-  comment: ['id', 'wave_id', 'school_id', 'text'],
+  // A moderator's decision, tags and crisis flag (issue 19): no time, no moderator, nothing of a response.
+  comment: ['id', 'wave_id', 'school_id', 'text', 'moderation', 'themes', 'crisis'],
   encrypted_response: ['wave_id', 'school_id', 'box'],
   encrypted_comment: ['wave_id', 'school_id', 'box'],
   access_code: ['hash', 'wave_id', 'school_id', 'spent'],

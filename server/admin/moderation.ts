@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { CommentModeration, Database } from '../db/schema.ts';
+import { partitionName } from '../db/partitions.ts';
 import { MIN_COMMENT_RESPONDENTS } from '../../analysis/index.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import { HttpProblem, problem, type Checked, type Problem } from '../platform/problems.ts';
@@ -17,6 +18,7 @@ import type { Questionnaire } from '../../surveys/schema.ts';
 /** One comment as the moderator sees it. */
 export interface QueueItem {
   id: string;
+  waveId: string;
   text: string;
   waveName: string;
   themes: Questionnaire['themes'];
@@ -63,12 +65,12 @@ export async function nextComment(db: Kysely<Database>): Promise<QueueItem | nul
 export async function commentToModerate(db: Kysely<Database>, commentId: string): Promise<QueueItem | null> {
   const row = await pendingOfSealed(db)
     .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select(['comment.id', 'comment.text', 'wave.name', 'questionnaire.definition'])
+    .select(['comment.id', 'comment.wave_id', 'comment.text', 'wave.name', 'questionnaire.definition'])
     .where('comment.id', '=', commentId)
     .executeTakeFirst();
   if (!row) return null;
   const q = row.definition;
-  return { id: row.id, text: row.text, waveName: row.name, themes: q.themes, maxLength: q.comment?.maxLength ?? DEFAULT_MAX_LENGTH };
+  return { id: row.id, waveId: row.wave_id, text: row.text, waveName: row.name, themes: q.themes, maxLength: q.comment?.maxLength ?? DEFAULT_MAX_LENGTH };
 }
 
 /** Line breaks as a form sends them (CRLF) and surrounding spaces do not make a redaction. */
@@ -89,32 +91,52 @@ function problemsOf(item: QueueItem, d: Decision, text: string): Problem[] {
  * that is not there or not of a sealed wave (404) and one already decided (409); returns problems
  * with the moderator's input. A withheld comment loses its text — no one will read it — unless it is
  * flagged as a crisis, which the coaches read. Says what was done: shown, redacted (and shown) or withheld.
+ *
+ * No row lock: the update itself only changes a comment still pending, so of two moderators the
+ * second is refused, and a refused decision leaves the sealed row untouched (a lock would mark it).
+ * When the text changed, the partition is vacuumed afterwards, so the old row version with the
+ * original goes at once rather than whenever autovacuum comes by.
  */
 export async function decideComment(db: Kysely<Database>, commentId: string, d: Decision, actor: Actor): Promise<Checked<'shown' | 'redacted' | 'withheld'>> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('comment').select(['wave_id', 'text', 'moderation']).where('id', '=', commentId).forUpdate().executeTakeFirst();
-    const sealed = row && (await trx.selectFrom('wave').select('sealed').where('id', '=', row.wave_id).executeTakeFirst())?.sealed;
-    if (!row || !sealed) throw new HttpProblem(404, 'moderation.error.notFound');
-    if (row.moderation !== 'pending') throw new HttpProblem(409, 'moderation.error.decided');
-    const item = (await commentToModerate(trx, commentId))!;
-    const text = normalised(d.text);
-    const problems = problemsOf(item, d, text);
-    if (problems.length) return { ok: false, problems };
-    const redacted = d.show && text !== normalised(row.text);
-    const state: CommentModeration = d.show ? 'shown' : 'withheld';
-    const kept = d.show ? (redacted ? text : row.text) : d.crisis ? text : '';
-    await trx
+  const item = await commentToModerate(db, commentId);
+  if (!item) throw await refusal(db, commentId);
+  const text = normalised(d.text);
+  const problems = problemsOf(item, d, text);
+  if (problems.length) return { ok: false, problems };
+  const redacted = d.show && text !== normalised(item.text);
+  const state: CommentModeration = d.show ? 'shown' : 'withheld';
+  const kept = d.show ? (redacted ? text : item.text) : d.crisis ? text : '';
+  await db.transaction().execute(async (trx) => {
+    const done = await trx
       .updateTable('comment')
       .set({ moderation: state, text: kept, themes: sql<string[]>`${sql.val([...d.themes])}::text[]`, crisis: d.crisis })
       .where('id', '=', commentId)
-      .where('wave_id', '=', row.wave_id)
+      .where('wave_id', '=', item.waveId)
       .where('moderation', '=', 'pending')
-      .execute();
+      .returning('id')
+      .executeTakeFirst();
+    if (!done) throw new HttpProblem(409, 'moderation.error.decided');
     const action = !d.show ? 'comment.withhold' : redacted ? 'comment.redact' : 'comment.show';
-    await recordAction(trx, actor, action, `wave:${row.wave_id} themes:${d.themes.length}`);
-    if (d.crisis) await recordAction(trx, actor, 'comment.crisis', `wave:${row.wave_id}`);
-    return { ok: true, value: redacted ? 'redacted' : state };
+    await recordAction(trx, actor, action, `wave:${item.waveId} themes:${d.themes.length}`);
+    if (d.crisis) await recordAction(trx, actor, 'comment.crisis', `wave:${item.waveId}`);
   });
+  if (kept !== item.text) await vacuumComments(db, item.waveId);
+  return { ok: true, value: redacted ? 'redacted' : state };
+}
+
+/** Why a comment cannot be decided: decided already (409), or no comment of a sealed wave (404). */
+async function refusal(db: Kysely<Database>, commentId: string): Promise<HttpProblem> {
+  const row = await db.selectFrom('comment').innerJoin('wave', 'wave.id', 'comment.wave_id').select('comment.moderation').where('comment.id', '=', commentId).where('wave.sealed', '=', true).executeTakeFirst();
+  return row ? new HttpProblem(409, 'moderation.error.decided') : new HttpProblem(404, 'moderation.error.notFound');
+}
+
+/**
+ * Frees the old row versions of a wave's comments (a redacted original, a withheld text) now. Outside
+ * any transaction (VACUUM cannot run in one); the bytes may stay in the file's free space until
+ * overwritten, and in the WAL and backups (docs/storage.md).
+ */
+export async function vacuumComments(db: Kysely<Database>, waveId: string): Promise<void> {
+  await sql`vacuum ${sql.id(partitionName('comment', waveId))}`.execute(db);
 }
 
 export interface CrisisEntry {

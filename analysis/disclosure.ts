@@ -11,6 +11,7 @@
 import { NETWORK_KEY, benchmarkKey, decisionsOf, plan, planOf, schoolKey } from './disclosure/plan.ts';
 import type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Plan, PlannedGroup, Rule, DisclosureStatus } from './disclosure/types.ts';
 import { seededShuffle } from './seeded-shuffle.ts';
+import { countCommentThemes } from './comment-themes.ts';
 
 export type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Rule, SchoolInput, DisclosureStatus } from './disclosure/types.ts';
 export { DEFAULT_K } from './disclosure/validate.ts';
@@ -110,6 +111,13 @@ export interface Disclosure {
   /** R5: a school's comments, deterministically shuffled, when the school is released and has ≥ 10
    * respondents. Never show them beside other answers, never export them. */
   comments(schoolId: string, comments: readonly string[]): Disclosed<readonly string[]>;
+  /** How many of a school's shown comments concern each theme (`tags`: each comment's theme ids),
+   * when its comments pass R5 and are at least k (fewer: R1); in `themeIds` order. */
+  commentThemes(schoolId: string, tags: ReadonlyArray<readonly string[]>, themeIds: readonly string[]): Disclosed<number[]>;
+  /** The same over the network: the comments of every school whose comments pass R5, released when
+   * they are at least k. Schools whose comments no one may read are left out, so no difference with
+   * a school's counts says anything about comments that stayed hidden. */
+  networkCommentThemes(tagsBySchool: ReadonlyMap<string, ReadonlyArray<readonly string[]>>, themeIds: readonly string[]): Disclosed<number[]>;
 }
 
 /** Minimum respondents of a school for its comments to be shown (R5). */
@@ -179,6 +187,12 @@ function fromPlan(p: Plan): Disclosure {
     bySchool.set(schoolId, (hit = { groups, breakdowns: Object.freeze(breakdowns) }));
     return hit;
   };
+  /** R5: why a school's comments stay hidden, or null when they may be shown. */
+  const commentRule = (schoolId: string): Rule | null => {
+    const { rule, respondents } = get(schoolKey(schoolId), `school "${schoolId}"`);
+    if (rule !== null || respondents.kind !== 'value') return rule ?? 'R1';
+    return respondents.value < MIN_COMMENT_RESPONDENTS ? 'R5' : null;
+  };
   let all: readonly DisclosedGroup[] | null = null;
   const disclosure: Disclosure = {
     waveId,
@@ -204,10 +218,16 @@ function fromPlan(p: Plan): Disclosure {
       return group.rule === null ? released(value) : suppressed(group.rule);
     },
     comments: (schoolId, comments) => {
-      const { rule, respondents } = get(schoolKey(schoolId), `school "${schoolId}"`);
-      if (rule !== null || respondents.kind !== 'value') return suppressed(rule ?? 'R1');
-      if (respondents.value < MIN_COMMENT_RESPONDENTS) return suppressed('R5');
-      return released(Object.freeze(seededShuffle(comments, `${waveId}\u0000${schoolId}`)));
+      const rule = commentRule(schoolId);
+      return rule ? suppressed(rule) : released(Object.freeze(seededShuffle(comments, `${waveId}\u0000${schoolId}`)));
+    },
+    commentThemes: (schoolId, tags, themeIds) => {
+      const rule = commentRule(schoolId) ?? (tags.length < k ? 'R1' : null);
+      return rule ? suppressed(rule) : released(countCommentThemes(tags, themeIds));
+    },
+    networkCommentThemes: (tagsBySchool, themeIds) => {
+      const readable = [...tagsBySchool].filter(([schoolId]) => commentRule(schoolId) === null).flatMap(([, tags]) => tags);
+      return readable.length < k ? suppressed('R1') : released(countCommentThemes(readable, themeIds));
     },
   };
   return Object.freeze(disclosure);

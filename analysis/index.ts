@@ -70,6 +70,7 @@ export {
 } from './key-drivers.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
 export { packResponseSums, packedLength, unpackResponseSums } from './packed-sums.ts';
+export { countCommentThemes } from './comment-themes.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';
 export { measureCount, summaryOfAtLeast, validAnswers, withholdFewAnswers, withholdMeasures } from './few-answers.ts';
 export { aggregateAnswersR3, breakdownAnswersR3, type AnswerAggregate, type SchoolAnswers } from './disclosure/answers-r3.ts';

@@ -14,6 +14,8 @@ export interface NetworkView {
   heatmap: { page: number; pages: number; rows: Array<{ name: string; group: string; n: Shown; rate: Shown; cells: Array<{ text: string; heat: string }> }> };
   trend: Array<{ wave: string; means: Shown[] }>;
   heatLegend: Array<{ heat: string; label: string }>;
+  /** themes by how many shown comments concern them, most first; or why not shown */
+  commentThemes: { rows: Array<{ label: string; count: number }>; reason: string | null };
   chartJson: string;
 }
 
@@ -89,5 +91,11 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
       { heat: 'heat-5', label: `≥ ${fmt.plain(4, 1)}` },
     ],
     chartJson: JSON.stringify(chart).replace(/</g, '\\u003c'),
+    commentThemes: commentThemesView(data.commentThemes, themes, t, results.wave.k),
   };
+}
+
+function commentThemesView(counts: Disclosed<number[]>, themes: Array<{ label: string }>, t: TFunction, k: number): NetworkView['commentThemes'] {
+  if (counts.kind !== 'value') return { rows: [], reason: t('moderation.network.tooFew', { k }) };
+  return { rows: themes.map((th, ti) => ({ label: th.label, count: counts.value[ti]! })).sort((a, b) => b.count - a.count), reason: null };
 }

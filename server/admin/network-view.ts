@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.ts';
 import { summaryOfAtLeast, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
 import { groupResults, loadWaveResults, type WaveResults } from '../results/wave-results.ts';
+import { shownCommentThemes } from './moderation.ts';
 
 /** What the admin's network view shows for one sealed wave, still as `Disclosed` values. */
 export interface NetworkResults {
@@ -22,6 +23,8 @@ export interface NetworkResults {
   }>;
   /** the network per theme over the sealed waves of this questionnaire lineage, oldest first */
   history: Array<{ id: string; name: string; network: Disclosed<GroupReport> }>;
+  /** per theme (layout order), how many shown comments concern it across the network (issue 19) */
+  commentThemes: Disclosed<number[]>;
 }
 
 export async function networkResults(db: Kysely<Database>, waveId: string): Promise<NetworkResults> {
@@ -62,7 +65,8 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
     const r = w.id === waveId ? results : await loadWaveResults(db, w.id);
     history.push({ id: w.id, name: w.name, network: w.id === waveId ? network : await groupResults(db, r, r.disclosure.network()) });
   }
-  return { results, network, groups, schools, history };
+  const commentThemes = d.networkCommentThemes(await shownCommentThemes(db, waveId), results.layout.themes.map((t) => t.id));
+  return { results, network, groups, schools, history, commentThemes };
 }
 
 /** Theme means of reportable schools: what the spread per theme is taken over. */

@@ -26,6 +26,8 @@ export interface DashboardView {
   themes: ThemeView[];
   breakdowns: BreakdownView[];
   comments: { list: readonly string[]; reason: string | null };
+  /** how many shown comments concern each theme: counts, or why there are none (null: the comments themselves are withheld) */
+  commentThemes: { counts: Array<{ label: string; count: number }>; reason: string | null } | null;
   chartJson: string;
 }
 
@@ -252,6 +254,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     themes,
     breakdowns,
     comments: data.comments.kind === 'value' ? { list: data.comments.value, reason: null } : { list: [], reason: fmt.reason(data.comments.rule) },
+    commentThemes: commentThemesView(data, lang, t),
     chartJson: JSON.stringify(chart).replace(/</g, '\\u003c'),
   };
 }
@@ -266,3 +269,12 @@ function ciBound(data: SchoolWaveResults, themeId: string, side: 'lower' | 'uppe
 /** The longest item label a chart shows (the browser script cuts longer ones at the same length). */
 const CHART_LABEL = 48;
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Tag counts beside the comments; none at all when the comments are withheld (their reason says why). */
+function commentThemesView(data: SchoolWaveResults, lang: Lang, t: TFunction): DashboardView['commentThemes'] {
+  if (data.comments.kind !== 'value' || !data.comments.value.length) return null;
+  const c = data.commentThemes;
+  if (c.kind !== 'value') return { counts: [], reason: t('moderation.dashboard.tooFew', { k: data.results.wave.k }) };
+  const labels = data.results.questionnaire.themes.map((th) => th.label[lang]);
+  return { counts: c.value.map((count, i) => ({ label: labels[i]!, count })).filter((x) => x.count > 0), reason: null };
+}

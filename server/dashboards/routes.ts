@@ -92,6 +92,7 @@ const DashboardJson = Type.Object({
   ),
   // The list is a readonly array in the view-model: the same schema, typed so.
   comments: Type.Object({ list: Type.Unsafe<readonly string[]>(Type.Array(Type.String())), reason: Nullable(Type.String()) }),
+  commentThemes: Nullable(Type.Object({ counts: Type.Array(Type.Object({ label: Type.String(), count: Type.Integer({ minimum: 0 }) })), reason: Nullable(Type.String()) })),
   chart: Type.Object({
     labels: Type.Array(Type.String()),
     school: Numbers,

@@ -42,7 +42,10 @@ export interface SchoolWaveResults {
   /** the school's previous sealed wave of this lineage, with its % favourable per theme (this wave's themes), as that wave released them */
   previous: { id: string; name: string; favourable: Disclosed<Stat[]> } | null;
   breakdowns: Array<{ breakdown: DisclosedBreakdown; groups: Array<{ categories: ReadonlyArray<string | null>; other: boolean; respondents: Disclosed<number>; report: Disclosed<GroupReport> }> }>;
+  /** the comments a moderator showed (issue 19), under R5 */
   comments: Disclosed<readonly string[]>;
+  /** per theme (layout order), how many of those comments concern it; only from k comments on */
+  commentThemes: Disclosed<number[]>;
 }
 
 /**
@@ -105,7 +108,8 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
   const shown = d.breakdowns(schoolId);
   const [rows, commentRows] = await Promise.all([
     shown.some((b) => b.groups.some((g) => g.released)) ? schoolResponses(db, waveId, schoolId) : [],
-    db.selectFrom('comment').select('text').where('wave_id', '=', waveId).where('school_id', '=', schoolId).orderBy('id').execute(),
+    // Only what a moderator showed: pending and withheld comments never leave the database here.
+    db.selectFrom('comment').select(['text', 'themes']).where('wave_id', '=', waveId).where('school_id', '=', schoolId).where('moderation', '=', 'shown').orderBy('id').execute(),
   ]);
   const breakdowns = [];
   for (const b of shown) {
@@ -127,6 +131,7 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     previous,
     breakdowns,
     comments: d.comments(schoolId, commentRows.map((c) => c.text)),
+    commentThemes: d.commentThemes(schoolId, commentRows.map((c) => c.themes), results.layout.themes.map((t) => t.id)),
   };
 }
 

@@ -114,8 +114,17 @@ export interface CommentTable {
   id: Generated<string>;
   wave_id: string;
   school_id: string;
+  /** as written, or as redacted by the moderator (the original is not kept); '' once withheld, unless flagged as a crisis */
   text: string;
+  /** written `pending` by sealing; reps see `shown` ones only; decided once (`server/admin/moderation.ts`) */
+  moderation: Generated<CommentModeration>;
+  /** theme ids of the wave's questionnaire, chosen during moderation */
+  themes: Generated<string[]>;
+  /** describes violence, harassment or a crisis: on the coaches' list */
+  crisis: Generated<boolean>;
 }
+
+export type CommentModeration = 'pending' | 'shown' | 'withheld';
 
 /**
  * While a wave is open, what teachers send is stored only here, as authenticated ciphertext of

@@ -5,6 +5,7 @@ import { publishQuestionnaire } from '../questionnaires.ts';
 import { createSchool } from '../admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../waves.ts';
 import { sealWave } from '../sealing/sealing.ts';
+import { vacuumComments } from '../admin/moderation.ts';
 import { rng, schoolEffect, syntheticResponse } from './synthetic.ts';
 import { createUser } from '../staff/users.ts';
 import { storeWithoutCodes } from '../teacher/submissions.ts';
@@ -80,7 +81,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
       const rate = 0.55 + random() * 0.35;
       const n = Math.round(s.staff * rate);
       const rows = Array.from({ length: n }, () => syntheticResponse(q, s.effect, random, w.shift));
-      const comments = DEMO_COMMENTS.filter(() => random() < 0.3).slice(0, Math.floor(n / 6));
+      const comments = Object.keys(DEMO_COMMENTS).filter(() => random() < 0.3).slice(0, Math.floor(n / 6));
       // Comments live apart from answers once sealed: which response "wrote" one does not matter.
       const values = rows.map((r, i) => ({ ...r, comment: comments[i] ?? null }));
       await storeWithoutCodes(db, wave, s.id, values);
@@ -94,6 +95,14 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
     }
     const { unstored } = await sealWave(db, keys, waveId);
     if (unstored) throw unstored;
+    // Shown and tagged as a moderator would (issue 19), so the demo dashboards have comments; in
+    // one transaction, the old row versions vacuumed (what the anonymity self-audit checks).
+    await db.transaction().execute(async (trx) => {
+      for (const [text, themes] of Object.entries(DEMO_COMMENTS)) {
+        await trx.updateTable('comment').set({ moderation: 'shown', themes }).where('wave_id', '=', waveId).where('text', '=', text).execute();
+      }
+    });
+    await vacuumComments(db, waveId);
   }
 
   const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });
@@ -123,13 +132,14 @@ export async function demoCodes(db: Kysely<Database>, count: number): Promise<st
   return issueCodes(db, row.value, school.id, count);
 }
 
-const DEMO_COMMENTS = [
-  'Meer overlegmomenten binnen de lesuren zouden veel helpen.',
-  'De nieuwe collega’s worden goed opgevangen, daar mogen we trots op zijn.',
-  'De mailstroom is niet meer te volgen. Graag één vast moment per week.',
-  'Oudercontacten lopen steeds vaker uit de hand. Steun van de directie is welkom.',
-  'Fijne collega’s, maar de werkdruk rond de rapporten is te hoog.',
-  'Ik mis inspraak bij de planning van het schooljaar.',
-  'Demo-opmerking: dank voor deze bevraging.',
-  'Meer waardering voor het ondersteunend personeel, alstublieft.',
-];
+/** The demo's comments, each with the themes a moderator would tag it with. */
+const DEMO_COMMENTS: Record<string, string[]> = {
+  'Meer overlegmomenten binnen de lesuren zouden veel helpen.': ['samenwerking', 'werkdruk'],
+  'De nieuwe collega’s worden goed opgevangen, daar mogen we trots op zijn.': ['aanvangsbegeleiding'],
+  'De mailstroom is niet meer te volgen. Graag één vast moment per week.': ['communicatie', 'werkdruk'],
+  'Oudercontacten lopen steeds vaker uit de hand. Steun van de directie is welkom.': ['leerlingen_ouders'],
+  'Fijne collega’s, maar de werkdruk rond de rapporten is te hoog.': ['samenwerking', 'werkdruk'],
+  'Ik mis inspraak bij de planning van het schooljaar.': ['participatie'],
+  'Demo-opmerking: dank voor deze bevraging.': [],
+  'Meer waardering voor het ondersteunend personeel, alstublieft.': ['waardering'],
+};

@@ -59,6 +59,10 @@ export const AUDIT_ACTIONS = [
   'actionPlan.note',
   'staffSummary.publish',
   'staffSummary.revoke',
+  'comment.show',
+  'comment.redact',
+  'comment.withhold',
+  'comment.crisis',
 ] as const;
 
 export interface AuditEntry {

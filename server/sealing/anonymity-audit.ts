@@ -29,7 +29,8 @@ export interface AuditReport {
 /** Columns that may stand beside answers, codes or comments; anything else (a time, an address, a code) is a finding. */
 const ALLOWED_COLUMNS: Record<string, string[]> = {
   response: ['id', 'wave_id', 'school_id', 'answers', 'background'],
-  comment: ['id', 'wave_id', 'school_id', 'text'],
+  // A moderator's decision, tags and crisis flag (issue 19): no time, no moderator, nothing of a response.
+  comment: ['id', 'wave_id', 'school_id', 'text', 'moderation', 'themes', 'crisis'],
   encrypted_response: ['wave_id', 'school_id', 'box'],
   encrypted_comment: ['wave_id', 'school_id', 'box'],
   access_code: ['hash', 'wave_id', 'school_id', 'spent'],
@@ -172,29 +173,38 @@ async function sealedWaveChannel(db: Kysely<Database>, kind: Store['kind']): Pro
       if (n) channel.findings.push(`${label} still holds ${n} row(s) in ${table}`);
     }
     for (const table of ['response', 'comment'] as const) {
+      // A moderated comment carries its moderator's transaction (issue 19): moderators take comments in
+      // the order of their random ids, so only comments still as sealing wrote them share one xmin.
       const { rows } = await sql<{ xmins: number; rows: number; ids: number }>`
-        select count(distinct xmin::text)::int as xmins, count(*)::int as rows, count(distinct id)::int as ids
+        select count(distinct xmin::text) filter (where ${sql.raw(table === 'comment' ? "moderation = 'pending'" : 'true')})::int as xmins,
+               count(*)::int as rows, count(distinct id)::int as ids
         from ${sql.table(table)} where wave_id = ${wave.id}`.execute(db);
       const r = rows[0]!;
       if (r.xmins > 1) channel.findings.push(`${label}: its ${table} rows were written by ${r.xmins} transactions, not one (arrival order may show)`);
       if (r.ids !== r.rows) channel.findings.push(`${label}: ${table} ids are not all distinct`);
       if (pageinspect) {
-        const leftover = await leftoverTuples(db, partitionName(table, wave.id));
+        const leftover = await leftoverTuples(db, partitionName(table, wave.id), table === 'comment');
         if (leftover) channel.findings.push(`${label}: ${leftover} old row version(s) remain in the pages of ${table}`);
       }
     }
   }
-  channel.checked.push(`${waves.length} sealed wave(s): no codes, no key, no ciphertext left, one inserting transaction and distinct ids per table`);
+  channel.checked.push(`${waves.length} sealed wave(s): no codes, no key, no ciphertext left, one inserting transaction and distinct ids per table (comments: those not yet moderated)`);
   channel.checked.push(pageinspect ? 'the raw pages of every sealed partition for old row versions (pageinspect)' : 'raw pages: not inspected (pageinspect is not available here)');
   return channel;
 }
 
-async function leftoverTuples(db: Kysely<Database>, relation: string): Promise<number> {
+/**
+ * Old row versions in a partition's pages. `moderated`: a comment partition, where a moderator's
+ * update leaves line pointers behind once vacuumed (redirected or unused, holding nothing); only a
+ * version that still holds data counts.
+ */
+async function leftoverTuples(db: Kysely<Database>, relation: string, moderated = false): Promise<number> {
+  const old = moderated ? sql`(item.lp_flags = 1 and item.t_xmax::text <> '0') or (item.lp_flags <> 1 and item.lp_len > 0)` : sql`item.lp_flags <> 1 or item.t_xmax::text <> '0'`;
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n
     from generate_series(0, greatest(pg_relation_size(${relation}::regclass) / current_setting('block_size')::int - 1, -1)) as page,
          lateral heap_page_items(get_raw_page(${relation}, page::int)) as item
-    where item.lp_flags <> 1 or item.t_xmax::text <> '0'`.execute(db);
+    where ${old}`.execute(db);
   return rows[0]?.n ?? 0;
 }
 

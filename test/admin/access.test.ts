@@ -40,6 +40,8 @@ describe(`admin: access control on every route (${storeKind})`, () => {
     const sealed = await createWave(store.db, { name: 'Sealed', questionnaireId: q, schoolIds: [school], k: 5 });
     await openWave(store.db, sealed);
     await closeWave(store.db, testKeys(store.db), sealed);
+    // A sealed comment waiting for moderation (issue 19), written as sealing writes one.
+    const { id: commentId } = await store.db.insertInto('comment').values({ wave_id: sealed, school_id: school, text: 'Te modereren' }).returning('id').executeTakeFirstOrThrow();
     const { id: repId } = await signedIn(app, store.db, 'rep', { schoolIds: [school] });
     const { id: victimId } = await signedIn(app, store.db, 'researcher');
     const data = Buffer.from(JSON.stringify({ ...shipped, version: 2 })).toString('base64url');
@@ -86,6 +88,9 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: `/admin/users/${repId}/password`, body: {}, admin: 200 },
       { method: 'POST', url: `/admin/users/${repId}/two-factor`, body: {}, admin: 303 },
       { method: 'POST', url: `/admin/users/${victimId}/active`, body: { active: 'false' }, admin: 303 },
+      { method: 'GET', url: '/admin/moderation', admin: 200 },
+      { method: 'POST', url: '/admin/moderation', body: { comment: commentId, decision: 'withhold', text: '' }, admin: 303 },
+      { method: 'GET', url: '/admin/moderation/crisis', admin: 200 },
       { method: 'GET', url: '/admin/audit', admin: 200 },
       { method: 'GET', url: '/admin/audit.csv?action=wave.open', admin: 200 },
       // No demo network in this store: the admin's answer is a refusal (409) that changes nothing.

@@ -124,6 +124,43 @@ describe('migrations', () => {
     }
   });
 
+  it('make comments sealed before moderation pending, the labelled demo network\'s shown, and drop withheld ones going down', async () => {
+    const fresh = await testStore({ migrate: false });
+    try {
+      const db = fresh.db;
+      const m = migrator(db);
+      expect((await m.migrateTo('2026-11-30T1800-sealing-storage')).error).toBeUndefined();
+      await sql`insert into questionnaire (id, key, version, definition) values ('00000000-0000-4000-8000-000000000002', 'q', 1, '{}')`.execute(db);
+      const wave = '00000000-0000-4000-8000-0000000000c1';
+      await sql`insert into wave (id, name, questionnaire_id, k, status, sealed) values (${wave}, 'w', '00000000-0000-4000-8000-000000000002', 5, 'closed', true)`.execute(db);
+      await sql`create table ${sql.id(partitionName('comment', wave))} partition of comment for values in (${sql.lit(wave)})`.execute(db);
+      const schools = { demo: '00000000-0000-4000-8000-0000000000d1', real: '00000000-0000-4000-8000-0000000000d2' };
+      for (const [id, name] of [[schools.demo, 'Demo Atheneum Scheldeland'], [schools.real, 'Atheneum Scheldeland']]) {
+        await sql`insert into school (id, name, benchmark_group) values (${id}, ${name}, 'secundair')`.execute(db);
+        await sql`insert into comment (wave_id, school_id, text) values (${wave}, ${id}, ${name})`.execute(db);
+      }
+      const states = async () => (await sql<{ text: string; moderation: string }>`select text, moderation::text from comment order by text`.execute(db)).rows;
+      // Without the demo mark a school named like a demo school is a real one: its comment waits too.
+      expect((await m.migrateTo('2026-11-30T1900-comment-moderation')).error).toBeUndefined();
+      expect(await states()).toEqual([
+        { text: 'Atheneum Scheldeland', moderation: 'pending' },
+        { text: 'Demo Atheneum Scheldeland', moderation: 'pending' },
+      ]);
+      expect((await m.migrateTo('2026-11-30T1800-sealing-storage')).error).toBeUndefined();
+      await sql`insert into app_meta (key, value) values ('demo', 'true')`.execute(db);
+      expect((await m.migrateTo('2026-11-30T1900-comment-moderation')).error).toBeUndefined();
+      expect(await states()).toEqual([
+        { text: 'Atheneum Scheldeland', moderation: 'pending' },
+        { text: 'Demo Atheneum Scheldeland', moderation: 'shown' },
+      ]);
+      await sql`update comment set moderation = 'withheld', text = '' where school_id = ${schools.real}`.execute(db);
+      expect((await m.migrateTo('2026-11-30T1800-sealing-storage')).error).toBeUndefined();
+      expect((await sql<{ text: string }>`select text from comment`.execute(db)).rows).toEqual([{ text: 'Demo Atheneum Scheldeland' }]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('refuse to change a published questionnaire', async () => {
     await sql`insert into questionnaire (key, version, definition) values ('x', 1, '{}')`.execute(store.db);
     await expect(sql`update questionnaire set definition = '{"a":1}' where key = 'x'`.execute(store.db)).rejects.toThrow(/cannot be changed/);

@@ -32,7 +32,8 @@ const commentOf = (i: number) => `OpmerkingCanary${i}xq`;
 /** Tables that hold responses or codes (design §4): no time, no address, no sequence, ever. */
 const ANONYMOUS_TABLES: Record<string, Record<string, string>> = {
   response: { id: 'uuid', wave_id: 'uuid', school_id: 'uuid', answers: 'ARRAY', background: 'jsonb' },
-  comment: { id: 'uuid', wave_id: 'uuid', school_id: 'uuid', text: 'text' },
+  // moderation (an enum: pending, shown, withheld), the themes and crisis flag a moderator chose (issue 19).
+  comment: { id: 'uuid', wave_id: 'uuid', school_id: 'uuid', text: 'text', moderation: 'USER-DEFINED', themes: 'ARRAY', crisis: 'boolean' },
   access_code: { hash: 'text', wave_id: 'uuid', school_id: 'uuid', spent: 'boolean' },
   encrypted_response: { wave_id: 'uuid', school_id: 'uuid', box: 'bytea' },
   encrypted_comment: { wave_id: 'uuid', school_id: 'uuid', box: 'bytea' },

@@ -3,6 +3,7 @@ import { listAuditLog } from '../../platform/audit-log.ts';
 import { networkState } from '../lists.ts';
 import { date, dateTime, refuse, tOf } from './common.ts';
 import { readable } from './audit.ts';
+import { pendingCount } from '../moderation.ts';
 
 /** Today in Brussels, `YYYY-MM-DD`. */
 const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
@@ -31,6 +32,7 @@ export async function adminHome(request: FastifyRequest, reply: FastifyReply, de
     })),
     toSeal: state.toSeal.map((w) => ({ ...w, plannedClose: w.plannedClose ? date(lang, new Date(`${w.plannedClose}T12:00:00Z`)) : null })),
     withoutTwoFactor: state.withoutTwoFactor,
+    pendingComments: await pendingCount(db),
     recent: recent.entries.map((e) => ({ at: dateTime(lang, e.at), iso: e.at.toISOString(), ...readable(t, e) })),
     demoNetwork: { active: app.demoNetwork.active, notice: demo.notice ?? null, error: demo.error ?? null },
   };

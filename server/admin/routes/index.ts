@@ -8,6 +8,7 @@ import questionnaireRoutes from './questionnaires.ts';
 import waveRoutes from './waves.ts';
 import userRoutes from './users.ts';
 import auditRoutes from './audit.ts';
+import moderationRoutes from './moderation.ts';
 import { adminHome } from './home.ts';
 
 const HomeQuery = Notice(['demoRemoved']);
@@ -41,6 +42,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(waveRoutes);
   await app.register(userRoutes);
   await app.register(auditRoutes);
+  await app.register(moderationRoutes);
 };
 
 export default adminRoutes;

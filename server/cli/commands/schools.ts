@@ -7,7 +7,8 @@ export const schoolCommands: Record<string, Command> = {
     synopsis: 'school:import FILE',
     description: [
       'Import schools from a CSV file (header line; columns name, school level, municipality, staff count and',
-      'optionally school number; Dutch names naam, niveau, gemeente, personeel, instellingsnummer work too;',
+      'optionally school number and province; Dutch names naam, niveau, gemeente, personeel, instellingsnummer,',
+      'provincie work too;',
       '";" or "," as delimiter). `school:list` then shows their ids.',
       'All or nothing: any problem is reported with its line and column and nothing is imported.',
     ],

@@ -4,9 +4,11 @@
  * tag counts only from k shown comments; a researcher sees no comment at all; a redacted original and
  * a withheld comment are gone from every table; decisions are final and the audit log holds no text.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
@@ -21,6 +23,8 @@ import { networkResults } from '../../server/admin/network-view.ts';
 import { WAVE_DOWNLOADS } from '../../server/research/routes.ts';
 import { auditAnonymity } from '../../server/sealing/anonymity-audit.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
+
+const run = promisify(execFile);
 
 /** What the moderator does with each comment, recognised by its text. */
 interface Plan {
@@ -158,6 +162,13 @@ describe(`comment moderation (${storeKind})`, () => {
     expect((await store.db.selectFrom('comment').select('moderation').where('id', '=', id!).executeTakeFirstOrThrow()).moderation).toBe('pending');
     const unknown = await postForm(admin, '/admin/moderation', [['comment', '00000000-0000-4000-8000-000000000000'], ['decision', 'withhold'], ['text', '']]);
     expect(unknown.statusCode).toBe(404);
+  });
+
+  itOn('postgres', 'keeps the redacted original and withheld comments out of a pg_dump of the database', async () => {
+    // What a backup holds: pg_dump's own output, not only the rows as this connection reads them.
+    const { stdout } = await run('pg_dump', ['--no-owner', '--dbname', store.url!], { maxBuffer: 64 * 1024 * 1024 });
+    expect(stdout).toContain('Redacted-A6: [naam] roept');
+    for (const gone of ['RedactCanary', 'Jan Peeters', 'WithholdCanary-A7']) expect(stdout).not.toContain(gone);
   });
 
   it('keeps the redacted original and withheld comments nowhere in the database, and no comment text in the audit log', async () => {

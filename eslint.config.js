@@ -1,5 +1,5 @@
 // ESLint 9 flat config (`npm run lint`, run by .ci/run after the type check). Correctness rules
-// only: no style or formatting rules, the code keeps the formatting it has.
+// only: formatting is prettier's (`npm run format`, checked by .ci/run), so no style rules here.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
@@ -41,7 +41,10 @@ export default defineConfig(
       // Fastify's error handler and the logs expect an Error (message, stack, statusCode).
       '@typescript-eslint/only-throw-error': 'error',
       // `_name` marks an argument kept for its position in a signature that the body does not read.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
 

@@ -94,7 +94,12 @@ export function statusAt(action: FollowUpAction, at: Date | null): FollowUpStatu
 }
 
 /** The change of a theme's mean in one school, when both waves released it and the dashboard would show the step. */
-export function releasedChange(then: Disclosed<Summary> | undefined, now: Disclosed<Summary> | undefined, kThen: number, kNow: number): number | null {
+export function releasedChange(
+  then: Disclosed<Summary> | undefined,
+  now: Disclosed<Summary> | undefined,
+  kThen: number,
+  kNow: number,
+): number | null {
   if (then?.kind !== 'value' || now?.kind !== 'value') return null;
   const [a, b] = [then.value, now.value];
   if (!a.mean.ok || !b.mean.ok) return null;
@@ -113,7 +118,8 @@ function groupChange(changes: readonly number[], input: FollowUpInput): GroupCha
 }
 
 export function actionFollowUp(input: FollowUpInput): FollowUp {
-  if (!Number.isInteger(input.minSchools) || input.minSchools < 1) throw new RangeError(`minSchools must be an integer ≥ 1, got ${input.minSchools}`);
+  if (!Number.isInteger(input.minSchools) || input.minSchools < 1)
+    throw new RangeError(`minSchools must be an integer ≥ 1, got ${input.minSchools}`);
   const themes = input.themeIds.map((themeId): ThemeFollowUp => {
     const onTheme = input.actions.filter((a) => a.themeId === themeId);
     const agreed = onTheme.filter((a) => AGREED.has(a.status));

@@ -9,7 +9,16 @@
  * Comments go through `Disclosure.comments` (R5).
  */
 import { NETWORK_KEY, benchmarkKey, decisionsOf, plan, planOf, schoolKey } from './disclosure/plan.ts';
-import type { Decisions, DisclosureConfig, DisclosureInput, GroupKind, Plan, PlannedGroup, Rule, DisclosureStatus } from './disclosure/types.ts';
+import type {
+  Decisions,
+  DisclosureConfig,
+  DisclosureInput,
+  GroupKind,
+  Plan,
+  PlannedGroup,
+  Rule,
+  DisclosureStatus,
+} from './disclosure/types.ts';
 import { seededShuffle } from './seeded-shuffle.ts';
 import { countCommentThemes } from './comment-themes.ts';
 
@@ -117,7 +126,10 @@ export interface Disclosure {
   /** The same over the network: the comments of every school whose comments pass R5, released when
    * they are at least k. Schools whose comments no one may read are left out, so no difference with
    * a school's counts says anything about comments that stayed hidden. */
-  networkCommentThemes(tagsBySchool: ReadonlyMap<string, ReadonlyArray<readonly string[]>>, themeIds: readonly string[]): Disclosed<number[]>;
+  networkCommentThemes(
+    tagsBySchool: ReadonlyMap<string, ReadonlyArray<readonly string[]>>,
+    themeIds: readonly string[],
+  ): Disclosed<number[]>;
 }
 
 /** Minimum respondents of a school for its comments to be shown (R5). */
@@ -182,7 +194,12 @@ function fromPlan(p: Plan): Disclosure {
     const groups = planned.groups.map(toGroup);
     for (const g of groups) byKey.set(g.key, g);
     const breakdowns = planned.breakdowns.map((b) =>
-      Object.freeze({ schoolId: b.schoolId, backgroundId: b.backgroundId, rule: b.rule, groups: Object.freeze(b.groupKeys.map((key) => byKey.get(key)!)) }),
+      Object.freeze({
+        schoolId: b.schoolId,
+        backgroundId: b.backgroundId,
+        rule: b.rule,
+        groups: Object.freeze(b.groupKeys.map((key) => byKey.get(key)!)),
+      }),
     );
     bySchool.set(schoolId, (hit = { groups, breakdowns: Object.freeze(breakdowns) }));
     return hit;
@@ -232,4 +249,3 @@ function fromPlan(p: Plan): Disclosure {
   };
   return Object.freeze(disclosure);
 }
-

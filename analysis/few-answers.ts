@@ -32,12 +32,30 @@ export function withholdMeasures(report: GroupReport, withheld: ReadonlySet<numb
   const gone = unavailable('few-answers');
   const items = report.items.map((it, i) =>
     withheld.has(i)
-      ? { ...it, n: 0, notApplicable: 0, mean: gone, sd: gone, distribution: { counts: [0, 0, 0, 0, 0], percents: unavailable<readonly number[]>('few-answers') }, favourable: gone, fewAnswers: true }
+      ? {
+          ...it,
+          n: 0,
+          notApplicable: 0,
+          mean: gone,
+          sd: gone,
+          distribution: { counts: [0, 0, 0, 0, 0], percents: unavailable<readonly number[]>('few-answers') },
+          favourable: gone,
+          fewAnswers: true,
+        }
       : it,
   );
   const themes = report.themes.map((t, ti): ThemeReport => {
     if (withheld.has(report.items.length + ti)) {
-      return { ...t, n: 0, mean: gone, sd: gone, ci: unavailable<Interval>('few-answers'), favourable: gone, alpha: { n: 0, items: t.alpha.items, alpha: gone, reliability: 'unavailable' as const }, fewAnswers: true };
+      return {
+        ...t,
+        n: 0,
+        mean: gone,
+        sd: gone,
+        ci: unavailable<Interval>('few-answers'),
+        favourable: gone,
+        alpha: { n: 0, items: t.alpha.items, alpha: gone, reliability: 'unavailable' as const },
+        fewAnswers: true,
+      };
     }
     return items.some((it) => it.fewAnswers && it.themeId === t.themeId) ? { ...t, favourable: gone } : t;
   });
@@ -54,6 +72,7 @@ export function withholdFewAnswers(report: GroupReport, k: number): GroupReport 
 
 /** A theme's summary from its score sums under the same rule: `few-answers` (n shown as 0) below k. */
 export function summaryOfAtLeast(scores: ScoreSums, k: number): Summary {
-  if (scores.n > 0 && scores.n < k) return { n: 0, mean: unavailable('few-answers'), sd: unavailable('few-answers'), ci: unavailable('few-answers') };
+  if (scores.n > 0 && scores.n < k)
+    return { n: 0, mean: unavailable('few-answers'), sd: unavailable('few-answers'), ci: unavailable('few-answers') };
   return summarize(scores);
 }

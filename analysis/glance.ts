@@ -68,7 +68,15 @@ export function glance(themes: readonly GlanceTheme[], top = 3): Glance {
     else notChanged.add({ reason: last.reason }, themeId);
   }
   changes.sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference));
-  return { strengths, concerns, alike, notCompared: notCompared.list(), changes: changes.slice(0, top), notChanged: notChanged.list(), hasPrevious };
+  return {
+    strengths,
+    concerns,
+    alike,
+    notCompared: notCompared.list(),
+    changes: changes.slice(0, top),
+    notChanged: notChanged.list(),
+    hasPrevious,
+  };
 }
 
 class Grouped {

@@ -38,7 +38,12 @@ export function groupReport(sums: ResponseSums, layout: Layout, k = 1): GroupRep
 function full(sums: ResponseSums, layout: Layout): GroupReport {
   return {
     respondents: sums.respondents,
-    items: layout.items.map((it, i) => ({ itemId: it.id, themeId: it.themeId, ...itemStats(sums.counts[i]!, it.reverse), fewAnswers: false })),
+    items: layout.items.map((it, i) => ({
+      itemId: it.id,
+      themeId: it.themeId,
+      ...itemStats(sums.counts[i]!, it.reverse),
+      fewAnswers: false,
+    })),
     themes: layout.themes.map((t, ti) => ({
       themeId: t.id,
       fewAnswers: false,

@@ -54,7 +54,11 @@ export class QualityAccumulator {
     this.#layout = layout;
     const p = layout.items.length;
     this.#row = new Int8Array(p);
-    this.#themes = layout.themes.map((t) => ({ n: 0, sum: new Float64Array(t.itemIndices.length), cross: new Float64Array(t.itemIndices.length ** 2) }));
+    this.#themes = layout.themes.map((t) => ({
+      n: 0,
+      sum: new Float64Array(t.itemIndices.length),
+      cross: new Float64Array(t.itemIndices.length ** 2),
+    }));
     this.#all = { n: 0, sum: new Float64Array(p), cross: new Float64Array(p * p) };
   }
 
@@ -136,7 +140,9 @@ export function instrumentQuality(sums: QualitySums, layout: Layout, k: number):
 
 /** `instrumentQuality`, pausing between the CFA's iterations (`cfaSteps`). */
 export function* instrumentQualitySteps(sums: QualitySums, layout: Layout, k: number): Generator<void, InstrumentQuality, void> {
-  const themes = sums.themes.map((s): ThemeQuality => (s.n < k ? { withheld: true, rule: 'R1' } : { withheld: false, reliability: reliability(s) }));
+  const themes = sums.themes.map((s): ThemeQuality =>
+    s.n < k ? { withheld: true, rule: 'R1' } : { withheld: false, reliability: reliability(s) },
+  );
   const minimum = cfaMinimum(layout);
   const n = sums.all.n;
   let model: ModelQuality;

@@ -212,7 +212,14 @@ function popcount(x: number): number {
  * Cholesky factor of R[idx, idx] into L (row-major, stride p), forward-solves L·w = r[idx] and returns
  * R² = |w|² = r' R⁻¹ r; or the predictor whose pivot falls below `COLLINEAR_TOL`.
  */
-function choleskyR2(R: Float64Array, r: Float64Array, p: number, idx: readonly number[], L: Float64Array, w: Float64Array): { r2: number; failedAt: number } {
+function choleskyR2(
+  R: Float64Array,
+  r: Float64Array,
+  p: number,
+  idx: readonly number[],
+  L: Float64Array,
+  w: Float64Array,
+): { r2: number; failedAt: number } {
   const k = idx.length;
   let r2 = 0;
   for (let a = 0; a < k; a++) {

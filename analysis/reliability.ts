@@ -47,9 +47,7 @@ export type OmegaReason =
   | 'heywood'
   | 'no-convergence';
 
-export type Omega =
-  | { ok: true; value: number; loadings: readonly number[] }
-  | { ok: false; reason: OmegaReason };
+export type Omega = { ok: true; value: number; loadings: readonly number[] } | { ok: false; reason: OmegaReason };
 
 export interface ItemReliability {
   itemRest: Stat;
@@ -151,8 +149,19 @@ export function reliability(s: ReliabilitySums): ThemeReliability {
     const cii = C[i * k + i]!;
     const restVar = total - 2 * rowSum + cii; // Σ_{j,l ≠ i} C_jl
     const itemRest: Stat =
-      n < 2 ? unavailable('n<2') : k < 2 ? unavailable('single-item') : cii > 0 && restVar > 0 ? ok((rowSum - cii) / Math.sqrt(cii * restVar)) : unavailable('zero-variance');
-    const alphaIfDeleted = cronbachAlpha(alphaSumsOf(s, all.filter((j) => j !== i))).alpha;
+      n < 2
+        ? unavailable('n<2')
+        : k < 2
+          ? unavailable('single-item')
+          : cii > 0 && restVar > 0
+            ? ok((rowSum - cii) / Math.sqrt(cii * restVar))
+            : unavailable('zero-variance');
+    const alphaIfDeleted = cronbachAlpha(
+      alphaSumsOf(
+        s,
+        all.filter((j) => j !== i),
+      ),
+    ).alpha;
     const lowItemRest = itemRest.ok && itemRest.value < ITEM_REST_THRESHOLD;
     const alphaRises = alphaIfDeleted.ok && alpha.alpha.ok && alphaIfDeleted.value > alpha.alpha.value;
     return { itemRest, alphaIfDeleted, lowItemRest, alphaRises, weak: lowItemRest || alphaRises };
@@ -162,7 +171,13 @@ export function reliability(s: ReliabilitySums): ThemeReliability {
   const standardizedAlpha: Stat =
     k < 2 ? unavailable('single-item') : n < 2 ? unavailable('n<2') : R === null ? unavailable('zero-variance') : ok(standardized(R, k));
   const omega: Omega =
-    n < 2 ? { ok: false, reason: 'n<2' } : R === null ? { ok: false, reason: 'zero-variance' } : k < 3 ? { ok: false, reason: 'few-items' } : omegaTotal(R, k);
+    n < 2
+      ? { ok: false, reason: 'n<2' }
+      : R === null
+        ? { ok: false, reason: 'zero-variance' }
+        : k < 3
+          ? { ok: false, reason: 'few-items' }
+          : omegaTotal(R, k);
   return {
     n,
     items: k,
@@ -176,7 +191,8 @@ export function reliability(s: ReliabilitySums): ThemeReliability {
 
 function correlations(C: Float64Array, k: number): Float64Array {
   const R = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) R[i * k + j] = i === j ? 1 : C[i * k + j]! / Math.sqrt(C[i * k + i]! * C[j * k + j]!);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) R[i * k + j] = i === j ? 1 : C[i * k + j]! / Math.sqrt(C[i * k + i]! * C[j * k + j]!);
   return R;
 }
 

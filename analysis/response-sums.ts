@@ -21,10 +21,7 @@ export interface ResponseSums {
 }
 
 /** One pass over per-response answers (raw values aligned with `layout.items`). */
-export function sumResponses(
-  responses: Iterable<{ readonly answers: readonly (number | null)[] }>,
-  layout: Layout,
-): ResponseSums {
+export function sumResponses(responses: Iterable<{ readonly answers: readonly (number | null)[] }>, layout: Layout): ResponseSums {
   const list = Array.isArray(responses) ? (responses as ReadonlyArray<{ readonly answers: readonly (number | null)[] }>) : [...responses];
   const counts = countAnswers(list, layout.items.length);
   const themes = layout.themes.map((t) => {
@@ -42,7 +39,10 @@ export function combineResponseSums(parts: Iterable<ResponseSums>, layout: Layou
     counts: list.length ? addCounts(list.map((p) => p.counts)) : countAnswers([], layout.items.length),
     themes: layout.themes.map((t, ti) => ({
       scores: combineScoreSums(list.map((p) => p.themes[ti]!.scores)),
-      alpha: combineAlphaSums(list.map((p) => p.themes[ti]!.alpha), t.itemIndices.length),
+      alpha: combineAlphaSums(
+        list.map((p) => p.themes[ti]!.alpha),
+        t.itemIndices.length,
+      ),
     })),
   };
 }

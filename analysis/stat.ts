@@ -20,9 +20,7 @@ export type UnavailableReason =
   /** a change between waves whose respondents differ by 1..k−1 (design §5, issue 15) */
   | 'small-change';
 
-export type Stat<T = number> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: UnavailableReason };
+export type Stat<T = number> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: UnavailableReason };
 
 export function ok<T>(value: T): Stat<T> {
   return { ok: true, value };

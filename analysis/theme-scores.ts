@@ -10,7 +10,5 @@ export function themeScores(answers: readonly (number | null)[], layout: Layout)
   if (answers.length !== layout.items.length) {
     throw new RangeError(`expected ${layout.items.length} answers, got ${answers.length}`);
   }
-  return layout.themes.map((t) =>
-    respondentThemeScore(t.itemIndices.map((i) => recode(answers[i] ?? null, layout.items[i]!.reverse))),
-  );
+  return layout.themes.map((t) => respondentThemeScore(t.itemIndices.map((i) => recode(answers[i] ?? null, layout.items[i]!.reverse))));
 }

@@ -32,10 +32,7 @@ function checkItemCount(itemCount: number): void {
 }
 
 /** Counts per item from per-response answers (raw values aligned with `itemsInOrder`). */
-export function countAnswers(
-  responses: Iterable<{ readonly answers: readonly (number | null)[] }>,
-  itemCount: number,
-): ValueCounts[] {
+export function countAnswers(responses: Iterable<{ readonly answers: readonly (number | null)[] }>, itemCount: number): ValueCounts[] {
   checkItemCount(itemCount);
   const flat = new Float64Array(itemCount * VALUES);
   let r = 0;

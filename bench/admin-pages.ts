@@ -10,7 +10,12 @@ import { median, percentile } from './util.ts';
 export const ADMIN_PAGES = ['/home', '/admin/schools'] as const;
 export type AdminPagesRun = Record<(typeof ADMIN_PAGES)[number], { p50: number; p95: number; bytes: number; schools: number }>;
 
-export async function adminPages(databaseUrl: string, admin: { email: string; password: string }, samples: number, schools: number): Promise<AdminPagesRun> {
+export async function adminPages(
+  databaseUrl: string,
+  admin: { email: string; password: string },
+  samples: number,
+  schools: number,
+): Promise<AdminPagesRun> {
   const server = await startServer({ DATABASE_URL: databaseUrl });
   try {
     const cookie = await signIn(server.url, admin.email, admin.password);

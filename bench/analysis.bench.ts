@@ -66,7 +66,10 @@ const schoolSums = new Map<string, ResponseSums>();
 for (const [id, rs] of bySchool) {
   const counts = countAnswers(rs, ITEMS);
   schoolCounts.set(id, counts);
-  countRows.set(id, counts.flatMap((c, itemIndex) => c.flatMap((count, value) => (count ? [{ itemIndex, value, count }] : []))));
+  countRows.set(
+    id,
+    counts.flatMap((c, itemIndex) => c.flatMap((count, value) => (count ? [{ itemIndex, value, count }] : []))),
+  );
   schoolSums.set(id, sumResponses(rs, layout));
 }
 const target = schoolIds[1234]!;
@@ -98,7 +101,12 @@ describe('one school, item statistics (45 items)', () => {
     itemStatsOf(countsFromRows(countRows.get(target)!, ITEMS));
   });
   bench('from raw answers: scan the wave’s 165,000 responses', () => {
-    itemStatsOf(countAnswers(responses.filter((r) => r.schoolId === target), ITEMS));
+    itemStatsOf(
+      countAnswers(
+        responses.filter((r) => r.schoolId === target),
+        ITEMS,
+      ),
+    );
   });
   bench('from raw answers: only the school’s own responses', () => {
     itemStatsOf(countAnswers(bySchool.get(target)!, ITEMS));
@@ -118,13 +126,21 @@ describe('network, full report (items, theme mean/sd/CI/% favourable, alpha)', (
   bench('from 3,700 per-school sums', () => {
     groupReport(combineResponseSums(schoolSums.values(), layout), layout);
   });
-  bench('from raw answers (165,000 × 45)', () => {
-    groupReport(sumResponses(responses, layout), layout);
-  }, { iterations: 5 });
+  bench(
+    'from raw answers (165,000 × 45)',
+    () => {
+      groupReport(sumResponses(responses, layout), layout);
+    },
+    { iterations: 5 },
+  );
 });
 
 describe('disclosure control', () => {
-  bench('disclose() for the whole wave (3,700 schools × 2 breakdowns, 10 benchmark groups, network)', () => {
-    disclose(wave);
-  }, { iterations: 5 });
+  bench(
+    'disclose() for the whole wave (3,700 schools × 2 breakdowns, 10 benchmark groups, network)',
+    () => {
+      disclose(wave);
+    },
+    { iterations: 5 },
+  );
 });

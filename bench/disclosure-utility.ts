@@ -27,7 +27,11 @@ const random = rng(15);
 const schools = schoolPlan(FULL_SCHOOLS, FULL_RESPONSES, random).map((p, i) => {
   const effect = schoolEffect(q, random);
   const n = Math.round(p.staff * (lowRate + random() * (highRate - lowRate)));
-  return { id: `s${String(i).padStart(4, '0')}`, group: p.group, rows: Array.from({ length: n }, () => syntheticResponse(q, effect, random)) };
+  return {
+    id: `s${String(i).padStart(4, '0')}`,
+    group: p.group,
+    rows: Array.from({ length: n }, () => syntheticResponse(q, effect, random)),
+  };
 });
 const background = q.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) }));
 const cellsOf = (rows: Array<{ background: Record<string, string> }>) => {
@@ -46,7 +50,10 @@ const decideFor = (status: string) =>
       status,
       background,
       schools: schools.map((s) => ({ id: s.id, respondents: s.rows.length, cells: cellsOf(s.rows) })),
-      benchmarkGroups: [...new Set(schools.map((s) => s.group))].map((g) => ({ id: g, schoolIds: schools.filter((s) => s.group === g).map((s) => s.id) })),
+      benchmarkGroups: [...new Set(schools.map((s) => s.group))].map((g) => ({
+        id: g,
+        schoolIds: schools.filter((s) => s.group === g).map((s) => s.id),
+      })),
     },
     { k: K },
   );
@@ -67,8 +74,28 @@ const BANDS = [
   [20, 49],
   [50, Infinity],
 ] as const;
-type Tally = { schools: number; released: number; allThemes: number; items: number; itemsShown: number; breakdown: number; both: number; breakdownThemes: number; breakdownThemesShown: number };
-const tally = BANDS.map((): Tally => ({ schools: 0, released: 0, allThemes: 0, items: 0, itemsShown: 0, breakdown: 0, both: 0, breakdownThemes: 0, breakdownThemesShown: 0 }));
+type Tally = {
+  schools: number;
+  released: number;
+  allThemes: number;
+  items: number;
+  itemsShown: number;
+  breakdown: number;
+  both: number;
+  breakdownThemes: number;
+  breakdownThemesShown: number;
+};
+const tally = BANDS.map((): Tally => ({
+  schools: 0,
+  released: 0,
+  allThemes: 0,
+  items: 0,
+  itemsShown: 0,
+  breakdown: 0,
+  both: 0,
+  breakdownThemes: 0,
+  breakdownThemesShown: 0,
+}));
 for (const s of schools) {
   const t = tally[BANDS.findIndex(([lo, hi]) => s.rows.length >= lo && s.rows.length <= hi)]!;
   t.schools++;
@@ -76,11 +103,14 @@ for (const s of schools) {
   if (!d.school(s.id).released) continue;
   t.released++;
   const report = A.groupReport(A.sumResponses(s.rows, layout), layout, ...(newRules ? [K] : []));
-  const themeShown = (r: { themes: Array<{ fewAnswers?: boolean; mean: { ok: boolean } }> }) => r.themes.map((x) => !x.fewAnswers && x.mean.ok);
+  const themeShown = (r: { themes: Array<{ fewAnswers?: boolean; mean: { ok: boolean } }> }) =>
+    r.themes.map((x) => !x.fewAnswers && x.mean.ok);
   if (themeShown(report).every(Boolean)) t.allThemes++;
   t.itemsShown += report.items.filter((x: { fewAnswers?: boolean; n: number }) => !x.fewAnswers && x.n > 0).length;
   type Group = { released: boolean; backgroundId: string; categories: Array<string | null> };
-  const shownGroups: Group[] = d.breakdowns(s.id).flatMap((b: { rule: string | null; groups: Group[] }) => (b.rule === null ? b.groups.filter((g) => g.released) : []));
+  const shownGroups: Group[] = d
+    .breakdowns(s.id)
+    .flatMap((b: { rule: string | null; groups: Group[] }) => (b.rule === null ? b.groups.filter((g) => g.released) : []));
   if (shownGroups.length === 0) continue;
   t.breakdown++;
   if (d.breakdowns(s.id).every((b: { rule: string | null }) => b.rule === null)) t.both++;
@@ -89,8 +119,20 @@ for (const s of schools) {
   if (newRules) {
     const combo = (r: { background: Record<string, string> }) => JSON.stringify(background.map((b) => r.background[b.id] ?? null));
     const atoms = [...new Set(s.rows.map(combo))].sort();
-    const groups = [atoms.map((_, i) => i), ...shownGroups.map((g) => atoms.flatMap((a, i) => (g.categories.includes(JSON.parse(a)[background.findIndex((b) => b.id === g.backgroundId)]) ? [i] : [])))];
-    const valid = atoms.map((a) => A.validAnswers(A.sumResponses(s.rows.filter((r) => combo(r) === a), layout)));
+    const groups = [
+      atoms.map((_, i) => i),
+      ...shownGroups.map((g) =>
+        atoms.flatMap((a, i) => (g.categories.includes(JSON.parse(a)[background.findIndex((b) => b.id === g.backgroundId)]) ? [i] : [])),
+      ),
+    ];
+    const valid = atoms.map((a) =>
+      A.validAnswers(
+        A.sumResponses(
+          s.rows.filter((r) => combo(r) === a),
+          layout,
+        ),
+      ),
+    );
     withheld = A.breakdownAnswersR3(groups, valid, A.measureCount(layout), K);
   }
   for (const g of shownGroups) {
@@ -102,10 +144,16 @@ for (const s of schools) {
   }
 }
 const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)} %`);
-console.log(`rules: ${dir}${newRules ? ' (issue 15)' : ''}; response rate ${Math.round(lowRate * 100)}–${Math.round(highRate * 100)} %; ${schools.length} schools, ${schools.reduce((a, s) => a + s.rows.length, 0)} responses, k = ${K}`);
-console.log('| respondents | schools | results | all 8 themes | items shown | ≥ 1 breakdown | both breakdowns | theme means in shown breakdown groups |');
+console.log(
+  `rules: ${dir}${newRules ? ' (issue 15)' : ''}; response rate ${Math.round(lowRate * 100)}–${Math.round(highRate * 100)} %; ${schools.length} schools, ${schools.reduce((a, s) => a + s.rows.length, 0)} responses, k = ${K}`,
+);
+console.log(
+  '| respondents | schools | results | all 8 themes | items shown | ≥ 1 breakdown | both breakdowns | theme means in shown breakdown groups |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 BANDS.forEach(([lo, hi], i) => {
   const t = tally[i]!;
-  console.log(`| ${hi === Infinity ? `${lo}+` : `${lo}–${hi}`} | ${t.schools} | ${pct(t.released, t.schools)} | ${pct(t.allThemes, t.schools)} | ${pct(t.itemsShown, t.items)} | ${pct(t.breakdown, t.schools)} | ${pct(t.both, t.schools)} | ${pct(t.breakdownThemesShown, t.breakdownThemes)} |`);
+  console.log(
+    `| ${hi === Infinity ? `${lo}+` : `${lo}–${hi}`} | ${t.schools} | ${pct(t.released, t.schools)} | ${pct(t.allThemes, t.schools)} | ${pct(t.itemsShown, t.items)} | ${pct(t.breakdown, t.schools)} | ${pct(t.both, t.schools)} | ${pct(t.breakdownThemesShown, t.breakdownThemes)} |`,
+  );
 });

@@ -224,14 +224,23 @@ function runChild(url: string, waveId: string): Promise<Record<string, number>> 
   return new Promise((resolve, reject) => {
     // BENCH_NODE_FLAGS: extra V8/Node flags for the measured process, e.g. "--max-old-space-size=256".
     // The server's own V8 flags (from `npm start`), so the figures are the server's.
-    const flags = [...startArguments().filter((a) => a.startsWith('--') && a !== '--import'), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-    const child = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--measure', url, waveId], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const flags = [
+      ...startArguments().filter((a) => a.startsWith('--') && a !== '--import'),
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    ];
+    const child = spawn(
+      process.execPath,
+      [...flags, '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--measure', url, waveId],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`measuring child exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`measuring child exited with ${code}`)),
+    );
   });
 }
 
@@ -251,7 +260,9 @@ async function main() {
   try {
     const t0 = performance.now();
     const waveId = await generate(url, schools, responses);
-    console.log(`generated and sealed ${responses} responses in ${schools} schools in ${((performance.now() - t0) / 1000).toFixed(1)} s (database ${name})`);
+    console.log(
+      `generated and sealed ${responses} responses in ${schools} schools in ${((performance.now() - t0) / 1000).toFixed(1)} s (database ${name})`,
+    );
     report(await runChild(url, waveId));
   } finally {
     if (!args.includes('--keep')) await admin(server, `drop database if exists ${name} with (force)`);
@@ -259,18 +270,24 @@ async function main() {
 }
 
 function report(m: Record<string, number>): void {
-    const mb = (x: number) => `${(x / MB).toFixed(1)} MB`;
-    console.log(`wave: ${m.schools} schools, ${m.respondents} responses; zip ${mb(m.zipBytes!)}`);
-    console.log(`baseline RSS (after start-up + GC):          ${mb(m.baseline!)}`);
-    console.log(`peak RSS while loading (loadWaveResults):   ${mb(m.peakLoad!)}  (+${mb(m.peakLoad! - m.baseline!)}, ${m.loadMs} ms)`);
-    console.log(`RSS after loading (+ GC; results cached):   ${mb(m.afterLoad!)}  (+${mb(m.afterLoad! - m.baseline!)})`);
-    console.log(`control: items.csv, one reused report:      ${mb(m.peakControl!)}  (+${mb(m.peakControl! - m.afterLoad!)} over after-load, ${m.controlMs} ms)`);
-    console.log(`peak RSS while streaming the zip:            ${mb(m.peakExport!)}  (+${mb(m.peakExport! - m.beforeExport!)} over its start, ${m.exportMs} ms)`);
-    console.log(`longest event-loop stall during the zip:     ${m.maxLoopDelayMs} ms`);
-    console.log(`second zip of the same wave (same process):  ${mb(m.peakSecond!)}  (+${mb(m.peakSecond! - m.beforeSecond!)} over its start, ${m.secondMs} ms)`);
-    console.log(`peak RSS overall / kernel maxRSS:            ${mb(Math.max(m.peakLoad!, m.peakExport!))} / ${mb(m.maxRss!)}`);
-    console.log(`growth over baseline (peak − baseline):      ${mb(Math.max(m.peakLoad!, m.peakExport!, m.maxRss!) - m.baseline!)}`);
-    console.log(`peak V8 heap used / after export + GC:       ${mb(m.peakHeap!)} / ${mb(m.heapAfter!)}`);
+  const mb = (x: number) => `${(x / MB).toFixed(1)} MB`;
+  console.log(`wave: ${m.schools} schools, ${m.respondents} responses; zip ${mb(m.zipBytes!)}`);
+  console.log(`baseline RSS (after start-up + GC):          ${mb(m.baseline!)}`);
+  console.log(`peak RSS while loading (loadWaveResults):   ${mb(m.peakLoad!)}  (+${mb(m.peakLoad! - m.baseline!)}, ${m.loadMs} ms)`);
+  console.log(`RSS after loading (+ GC; results cached):   ${mb(m.afterLoad!)}  (+${mb(m.afterLoad! - m.baseline!)})`);
+  console.log(
+    `control: items.csv, one reused report:      ${mb(m.peakControl!)}  (+${mb(m.peakControl! - m.afterLoad!)} over after-load, ${m.controlMs} ms)`,
+  );
+  console.log(
+    `peak RSS while streaming the zip:            ${mb(m.peakExport!)}  (+${mb(m.peakExport! - m.beforeExport!)} over its start, ${m.exportMs} ms)`,
+  );
+  console.log(`longest event-loop stall during the zip:     ${m.maxLoopDelayMs} ms`);
+  console.log(
+    `second zip of the same wave (same process):  ${mb(m.peakSecond!)}  (+${mb(m.peakSecond! - m.beforeSecond!)} over its start, ${m.secondMs} ms)`,
+  );
+  console.log(`peak RSS overall / kernel maxRSS:            ${mb(Math.max(m.peakLoad!, m.peakExport!))} / ${mb(m.maxRss!)}`);
+  console.log(`growth over baseline (peak − baseline):      ${mb(Math.max(m.peakLoad!, m.peakExport!, m.maxRss!) - m.baseline!)}`);
+  console.log(`peak V8 heap used / after export + GC:       ${mb(m.peakHeap!)} / ${mb(m.heapAfter!)}`);
 }
 
 await main();

@@ -26,7 +26,8 @@ export interface Naive {
  * app's own driver path.
  */
 export async function naiveAggregation(db: Kysely<Database>, waveId: string, runs: number): Promise<Naive> {
-  const query = () => sql<{ school_id: string; item: number; value: number | null; n: number }>`
+  const query = () =>
+    sql<{ school_id: string; item: number; value: number | null; n: number }>`
     select r.school_id, a.item, a.value, count(*)::int as n
     from response r cross join lateral unnest(r.answers) with ordinality as a(value, item)
     where r.wave_id = ${waveId}
@@ -78,7 +79,14 @@ export interface TableRows {
 
 async function tableRows(db: Kysely<Database>): Promise<TableRows> {
   const count = async (table: 'response' | 'comment' | 'access_code') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return { response: await count('response'), comment: await count('comment'), access_code: await count('access_code') };
 }
 
@@ -134,12 +142,16 @@ export interface CodeGeneration {
  * baseline: the same number of SHA-256 hashes (computed beforehand) bulk-inserted into
  * `access_code` in batches of 5,000 rows, for a scratch (draft) wave whose codes are deleted afterwards.
  */
-export async function codeGeneration(db: Kysely<Database>, questionnaireId: string, schools: NetworkSchool[], label: string, databaseUrl?: string): Promise<CodeGeneration> {
+export async function codeGeneration(
+  db: Kysely<Database>,
+  questionnaireId: string,
+  schools: NetworkSchool[],
+  label: string,
+  databaseUrl?: string,
+): Promise<CodeGeneration> {
   const total = schools.reduce((a, s) => a + s.staff, 0);
   const schoolIds = schools.map((s) => s.id);
-  const hashing = await timed(async () =>
-    Array.from({ length: total }, () => hashCode(generateCode())),
-  );
+  const hashing = await timed(async () => Array.from({ length: total }, () => hashCode(generateCode())));
   const hashes = hashing.value;
   const owners = schools.flatMap((s) => Array.from({ length: s.staff }, () => s.id));
 
@@ -147,7 +159,9 @@ export async function codeGeneration(db: Kysely<Database>, questionnaireId: stri
   const baseline = await timedWithCpu(databaseUrl, async () => {
     for (let i = 0; i < total; i += 5000) {
       await sql`insert into access_code (hash, wave_id, school_id)
-        select h, ${scratch}::uuid, s from unnest(${hashes.slice(i, i + 5000)}::text[], ${owners.slice(i, i + 5000)}::uuid[]) as t(h, s)`.execute(db);
+        select h, ${scratch}::uuid, s from unnest(${hashes.slice(i, i + 5000)}::text[], ${owners.slice(i, i + 5000)}::uuid[]) as t(h, s)`.execute(
+        db,
+      );
     }
   });
   // The scratch codes go; the (draft, empty) scratch wave stays.
@@ -158,8 +172,21 @@ export async function codeGeneration(db: Kysely<Database>, questionnaireId: stri
   // As `codes:generate --all` does: every school its staff count, one transaction.
   let codesBySchool = new Map<string, string[]>();
   const issue = await timedWithCpu(databaseUrl, async () => {
-    codesBySchool = await issueCodesForWave(db, waveId, schools.map((s) => ({ schoolId: s.id, count: s.staff })));
+    codesBySchool = await issueCodesForWave(
+      db,
+      waveId,
+      schools.map((s) => ({ schoolId: s.id, count: s.staff })),
+    );
   });
   const cpu = issue.cpu && baseline.cpu ? { issueCodes: issue.cpu, baseline: baseline.cpu } : null;
-  return { codes: total, calls: schools.length, issueCodesMs: issue.ms, baselineMs: baseline.ms, hashingMs: hashing.ms, cpu, waveId, codesBySchool };
+  return {
+    codes: total,
+    calls: schools.length,
+    issueCodesMs: issue.ms,
+    baselineMs: baseline.ms,
+    hashingMs: hashing.ms,
+    cpu,
+    waveId,
+    codesBySchool,
+  };
 }

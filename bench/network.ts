@@ -141,7 +141,13 @@ export function schoolPlan(schools: number, responses: number, random: () => num
 }
 
 /** Sealed boxes travel as hex text and are decoded in SQL: one shape for both drivers' array parameters. */
-async function insertBoxes(db: Kysely<Database>, table: 'encrypted_response' | 'encrypted_comment', waveId: string, schoolIds: string[], boxes: string[]): Promise<void> {
+async function insertBoxes(
+  db: Kysely<Database>,
+  table: 'encrypted_response' | 'encrypted_comment',
+  waveId: string,
+  schoolIds: string[],
+  boxes: string[],
+): Promise<void> {
   await sql`
     insert into ${sql.table(table)} (wave_id, school_id, box)
     select ${waveId}::uuid, s, decode(b, 'hex')
@@ -150,7 +156,7 @@ async function insertBoxes(db: Kysely<Database>, table: 'encrypted_response' | '
 
 /** Spent codes (random SHA-256 hashes) per school, and the issued count on `wave_school`. */
 async function insertSpentCodes(db: Kysely<Database>, waveId: string, schools: NetworkSchool[]): Promise<void> {
-  for (let i = 0; i < schools.length; ) {
+  for (let i = 0; i < schools.length;) {
     const ids: string[] = [];
     const counts: number[] = [];
     let rows = 0;
@@ -279,7 +285,9 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
     const t2 = performance.now();
     await storeSealedResults(db, waveId);
     const sumsMs = performance.now() - t2;
-    log(`${name}: ${responses} responses, ${comments} comments loaded in ${(loadMs / 1000).toFixed(1)} s, sealed in ${(sealMs / 1000).toFixed(1)} s, sums stored in ${(sumsMs / 1000).toFixed(1)} s`);
+    log(
+      `${name}: ${responses} responses, ${comments} comments loaded in ${(loadMs / 1000).toFixed(1)} s, sealed in ${(sealMs / 1000).toFixed(1)} s, sums stored in ${(sumsMs / 1000).toFixed(1)} s`,
+    );
     waves.push({ id: waveId, name, responses, comments, loadMs, sealMs, sumsMs });
   }
   return { questionnaireId, questionnaire, schools, waves, responsesPerWave: size.responses, totalMs: performance.now() - started };

@@ -31,8 +31,10 @@ const N = Number(process.argv[3] ?? 30);
 const store = await openStore({ databaseUrl: url });
 const db = store.db;
 const wave = await db.selectFrom('wave').select(['id', 'name']).where('name', '=', `${label} bevraging 3`).executeTakeFirstOrThrow();
-const schools = (await sql<{ id: string }>`
-  select s.id from school s join wave_school ws on ws.school_id = s.id where ws.wave_id = ${wave.id} order by s.name limit 20`.execute(db)).rows.map((r) => r.id);
+const schools = (
+  await sql<{ id: string }>`
+  select s.id from school s join wave_school ws on ws.school_id = s.id where ws.wave_id = ${wave.id} order by s.name limit 20`.execute(db)
+).rows.map((r) => r.id);
 
 const cold = await timed(() => loadWaveResults(db, wave.id));
 console.log(`${wave.name}: ${schools.length} sample schools; loadWaveResults cold ${cold.ms.toFixed(0)} ms`);
@@ -59,7 +61,8 @@ for (let i = 0; i < N; i++) {
   dashboardView(m.value, 'nl', t);
   view.push(performance.now() - t0);
 }
-const show = (name: string, xs: number[]) => console.log(`${name.padEnd(34)} p50 ${median(xs).toFixed(1)} ms  p95 ${percentile(xs, 95).toFixed(1)} ms`);
+const show = (name: string, xs: number[]) =>
+  console.log(`${name.padEnd(34)} p50 ${median(xs).toFixed(1)} ms  p95 ${percentile(xs, 95).toFixed(1)} ms`);
 show('schoolWaveResults (model)', model);
 show('dashboardView (view-model)', view);
 show('  groupResults(school)', parts.school);
@@ -70,27 +73,40 @@ const email = `profile-${randomBytes(4).toString('hex')}@bench.invalid`;
 const password = randomBytes(12).toString('base64url');
 // A rep of the sample schools: an admin must enrol in two-step verification before anything else.
 await createUser(db, { email, role: 'rep', password, schoolIds: schools });
-const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }), store, master: parseMasterKey(generateMasterKeyText()) });
+const app = await buildApp({
+  config: loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }),
+  store,
+  master: parseMasterKey(generateMasterKeyText()),
+});
 await app.ready();
 const login = await app.inject({ method: 'GET', url: '/login', headers: { accept: 'text/html' } });
 const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
 let cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 const res = await app.inject({
-  method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  method: 'POST',
+  url: '/login',
+  headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
   payload: new URLSearchParams({ email, password, _csrf: csrf }).toString(),
 });
 cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 const whole: number[] = [];
 // PROFILE=file.cpuprofile: a CPU profile of the warm requests only (the cold load would drown them).
 const profiler = process.env.PROFILE ? new inspector.Session() : null;
-const post = <T = object>(method: string, params?: object) => new Promise<T>((resolve, reject) => profiler!.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r as T))));
+const post = <T = object>(method: string, params?: object) =>
+  new Promise<T>((resolve, reject) => profiler!.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r as T))));
 if (profiler) {
   profiler.connect();
   await post('Profiler.enable');
   await post('Profiler.start');
 }
 for (let i = 0; i < N; i++) {
-  const r = await timed(() => app.inject({ method: 'GET', url: `/schools/${schools[i % schools.length]}/waves/${wave.id}`, headers: { cookie, accept: 'text/html' } }));
+  const r = await timed(() =>
+    app.inject({
+      method: 'GET',
+      url: `/schools/${schools[i % schools.length]}/waves/${wave.id}`,
+      headers: { cookie, accept: 'text/html' },
+    }),
+  );
   if (r.value.statusCode !== 200) throw new Error(`status ${r.value.statusCode}`);
   whole.push(r.ms);
 }

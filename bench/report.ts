@@ -32,7 +32,10 @@ export function row(r: Omit<Row, 'verdict'> & { verdict?: Verdict }): Row {
   return { ...r, verdict: r.verdict ?? check(r.ratio, r.target) };
 }
 
-const fmtRatio = (r: number | null, unit = '×') => (r === null || !Number.isFinite(r) ? '—' : `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toFixed(3)}${unit}`);
+const fmtRatio = (r: number | null, unit = '×') =>
+  r === null || !Number.isFinite(r)
+    ? '—'
+    : `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toFixed(3)}${unit}`;
 
 export function ratioText(r: Row): string {
   return r.unit === 'MB' ? (r.ratio === null || !Number.isFinite(r.ratio) ? '—' : `${r.ratio.toFixed(0)} MB`) : fmtRatio(r.ratio);
@@ -49,7 +52,9 @@ export function terminalTable(rows: Row[], title: string): string {
 export function markdownTable(rows: Row[]): string {
   const out = ['| # | figure | measured | baseline (same run, same database) | ratio | target | result |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    out.push(`| ${r.id} | ${r.figure}${r.note ? ` <br><small>${r.note}</small>` : ''} | ${r.measured} | ${r.baseline} | ${ratioText(r)} | ${r.target || '—'} | **${r.verdict}** |`);
+    out.push(
+      `| ${r.id} | ${r.figure}${r.note ? ` <br><small>${r.note}</small>` : ''} | ${r.measured} | ${r.baseline} | ${ratioText(r)} | ${r.target || '—'} | **${r.verdict}** |`,
+    );
   }
   return out.join('\n');
 }
@@ -67,5 +72,8 @@ export function writePerformanceDoc(file: string, block: string): void {
   const text = readFileSync(file, 'utf8');
   const a = text.indexOf(BEGIN);
   const b = text.indexOf(END);
-  writeFileSync(file, a >= 0 && b > a ? `${text.slice(0, a)}${generated}${text.slice(b + END.length)}` : `${text.trimEnd()}\n\n${generated}\n`);
+  writeFileSync(
+    file,
+    a >= 0 && b > a ? `${text.slice(0, a)}${generated}${text.slice(b + END.length)}` : `${text.trimEnd()}\n\n${generated}\n`,
+  );
 }

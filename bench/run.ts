@@ -36,7 +36,22 @@ import { answerSets, directSubmissions, directSubmissionsKysely, httpSubmissions
 import { copyBaseline, downloadExport, exportRouteExists, type ExportRun } from './export.ts';
 import { signIn, startServer, timedGet, type ServerChild } from './server.ts';
 import { markdownTable, row, terminalTable, writePerformanceDoc, type Row } from './report.ts';
-import { backendPids, cpuSnapshot, cpuSpent, fmtMB, fmtMs, machine, median, percentile, procCpuMs, procMemory, recreateDatabase, dropDatabase, shuffle, MB } from './util.ts';
+import {
+  backendPids,
+  cpuSnapshot,
+  cpuSpent,
+  fmtMB,
+  fmtMs,
+  machine,
+  median,
+  percentile,
+  procCpuMs,
+  procMemory,
+  recreateDatabase,
+  dropDatabase,
+  shuffle,
+  MB,
+} from './util.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -74,7 +89,8 @@ const started = new Date();
 const loadSamples: number[] = [];
 const loadTimer = setInterval(() => loadSamples.push(os.loadavg()[0]!), 5000);
 loadTimer.unref();
-const log = (message: string) => process.stdout.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+const log = (message: string) =>
+  process.stdout.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
 interface DashboardRun {
   schools: number;
@@ -89,7 +105,13 @@ interface DashboardRun {
 }
 
 /** One warm-up request (it loads the wave and its trend waves into the process cache), then timed requests over a sample of schools. */
-async function dashboards(server: ServerChild, cookie: string, network: Network, samples: number, databaseUrl?: string): Promise<DashboardRun> {
+async function dashboards(
+  server: ServerChild,
+  cookie: string,
+  network: Network,
+  samples: number,
+  databaseUrl?: string,
+): Promise<DashboardRun> {
   const wave = network.waves.at(-1)!;
   // The largest school and a fair sample of the others (the school list is shuffled).
   const largest = [...network.schools].sort((a, b) => b.staff - a.staff)[0]!;
@@ -110,8 +132,14 @@ async function dashboards(server: ServerChild, cookie: string, network: Network,
   const appMs = ((procCpuMs(server.pid) ?? NaN) - app0) / samples;
   const databaseMs = db0 && databaseUrl ? cpuSpent(db0, cpuSnapshot(await backendPids(databaseUrl))) / samples : NaN;
   return {
-    schools: network.schools.length, responsesPerWave: network.responsesPerWave, coldMs: cold.ms, samples: times,
-    p50: median(times), p95: percentile(times, 95), bytes, cpu: { appMs, databaseMs },
+    schools: network.schools.length,
+    responsesPerWave: network.responsesPerWave,
+    coldMs: cold.ms,
+    samples: times,
+    p50: median(times),
+    p95: percentile(times, 95),
+    bytes,
+    cpu: { appMs, databaseMs },
   };
 }
 
@@ -211,7 +239,14 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     await migrateToLatest(db);
     await createUser(db, { email: ADMIN.email, role: 'admin', password: ADMIN.password });
 
-    const tenth = await generateNetwork(db, { scale: SCALE / 10, minSchools: 10, label: 'Bench 1-10', seed: 10, log, keys: new WaveKeys(db, master) });
+    const tenth = await generateNetwork(db, {
+      scale: SCALE / 10,
+      minSchools: 10,
+      label: 'Bench 1-10',
+      seed: 10,
+      log,
+      keys: new WaveKeys(db, master),
+    });
     // The admin console while the store holds only the 1/10 network; again below with the full one.
     await sql`analyze`.execute(db);
     const adminTenth = await adminPages(url, ADMIN, P.adminSamples, tenth.schools.length);
@@ -226,15 +261,21 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
       onSeal: (wave, seal) => (wave.index === 2 ? probe(wave, seal) : seal()),
     });
     const sealing = sealingOut.value!;
-    log(`sealing ${sealing.responses} responses: closeWave ${fmtMs(sealing.closeWaveMs)}, CREATE TABLE AS … ORDER BY random() ${fmtMs(sealing.baselineMs)}`);
+    log(
+      `sealing ${sealing.responses} responses: closeWave ${fmtMs(sealing.closeWaveMs)}, CREATE TABLE AS … ORDER BY random() ${fmtMs(sealing.baselineMs)}`,
+    );
     await sql`analyze`.execute(db);
 
     log('naive aggregation of a full wave');
     const naive = await naiveAggregation(db, full.waves[2]!.id, P.naiveRuns);
     const naiveTenth = await naiveAggregation(db, tenth.waves[2]!.id, P.naiveRuns);
-    log(`naive: p50 ${fmtMs(naive.p50)}, p95 ${fmtMs(naive.p95)} (${naive.rows} rows; ${fmtMs(naive.serverOnlyMs ?? NaN)} inside the database); 1/10: p50 ${fmtMs(naiveTenth.p50)}`);
+    log(
+      `naive: p50 ${fmtMs(naive.p50)}, p95 ${fmtMs(naive.p95)} (${naive.rows} rows; ${fmtMs(naive.serverOnlyMs ?? NaN)} inside the database); 1/10: p50 ${fmtMs(naiveTenth.p50)}`,
+    );
 
-    log(`code generation: ${full.responsesPerWave} codes for ${full.schools.length} schools, one issueCodesForWave call (codes:generate --all)`);
+    log(
+      `code generation: ${full.responsesPerWave} codes for ${full.schools.length} schools, one issueCodesForWave call (codes:generate --all)`,
+    );
     const codes = await codeGeneration(db, full.questionnaireId, full.schools, 'Bench', url);
     log(`issueCodesForWave ${fmtMs(codes.issueCodesMs)} vs bulk insert ${fmtMs(codes.baselineMs)}`);
     const needed = 2 * (P.submissions + P.submissionWarmup) + 4 * CONNECTIONS;
@@ -253,15 +294,25 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     const dashboardTenth = await dashboards(dashServer, cookie, tenth, P.dashboardSamples, url);
     const dashboard = await dashboards(dashServer, cookie, full, P.dashboardSamples, url);
     const dashboardServerRss = procMemory(dashServer.pid)?.rss ?? NaN;
-    log(`dashboard full: cold ${fmtMs(dashboard.coldMs)}, p50 ${fmtMs(dashboard.p50)}, p95 ${fmtMs(dashboard.p95)}; 1/10: p50 ${fmtMs(dashboardTenth.p50)}`);
+    log(
+      `dashboard full: cold ${fmtMs(dashboard.coldMs)}, p50 ${fmtMs(dashboard.p50)}, p95 ${fmtMs(dashboard.p95)}; 1/10: p50 ${fmtMs(dashboardTenth.p50)}`,
+    );
     await dashServer.stop();
 
     // -- 50 reps at once, right after release (a server that has served nothing yet)
     log('50 dashboards at once, cold then warm');
     const surgeServer = await startServer({ DATABASE_URL: url });
     servers.push(surgeServer);
-    const surge = await dashboardSurge(surgeServer, await signIn(surgeServer.url, ADMIN.email, ADMIN.password), full, P.surgeReps, P.surgeRounds);
-    log(`surge of ${surge.reps}: cold p95 ${fmtMs(surge.cold.p95)} (max ${fmtMs(surge.cold.max)}); warm p50 ${fmtMs(surge.warm.p50)}, p95 ${fmtMs(surge.warm.p95)}`);
+    const surge = await dashboardSurge(
+      surgeServer,
+      await signIn(surgeServer.url, ADMIN.email, ADMIN.password),
+      full,
+      P.surgeReps,
+      P.surgeRounds,
+    );
+    log(
+      `surge of ${surge.reps}: cold p95 ${fmtMs(surge.cold.p95)} (max ${fmtMs(surge.cold.max)}); warm p50 ${fmtMs(surge.warm.p50)}, p95 ${fmtMs(surge.warm.p95)}`,
+    );
     await surgeServer.stop();
 
     // -- export (a fresh server: the first download loads the wave, as after a restart)
@@ -283,7 +334,9 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
       const ok = copies.filter((c): c is { ms: number; bytes: number } => 'ms' in c);
       const copy = ok.length ? { ms: median(ok.map((c) => c.ms)), bytes: ok[0]!.bytes } : copies[0]!;
       exportRun = { cold, warm, copy };
-      log(`export: cold ${fmtMs(cold.ms)} (+${fmtMB(cold.growth)} RSS), warm ${fmtMs(warm.ms)}; COPY ${'ms' in copy ? fmtMs(copy.ms) : copy.unavailable}`);
+      log(
+        `export: cold ${fmtMs(cold.ms)} (+${fmtMB(cold.growth)} RSS), warm ${fmtMs(warm.ms)}; COPY ${'ms' in copy ? fmtMs(copy.ms) : copy.unavailable}`,
+      );
     }
     await exportServer.stop();
 
@@ -305,16 +358,43 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     await new Promise((r) => setTimeout(r, 1000));
     const rssIdle = procMemory(subServer.pid)?.rss ?? NaN;
     await sql`checkpoint`.execute(db);
-    const http = await httpSubmissions(subServer.url, take(P.submissions + 2 * CONNECTIONS), sets, P.submissions, { pid: subServer.pid, databaseUrl: url, schoolOf });
+    const http = await httpSubmissions(subServer.url, take(P.submissions + 2 * CONNECTIONS), sets, P.submissions, {
+      pid: subServer.pid,
+      databaseUrl: url,
+      schoolOf,
+    });
     await subServer.stop();
-    log(`submissions: HTTP ${http.perSecond.toFixed(0)}/s (${http.ok} stored, statuses ${JSON.stringify(http.statusCounts)}), direct ${direct.perSecond.toFixed(0)}/s; server RSS peak ${fmtMB(http.memory?.peak ?? NaN)}`);
+    log(
+      `submissions: HTTP ${http.perSecond.toFixed(0)}/s (${http.ok} stored, statuses ${JSON.stringify(http.statusCounts)}), direct ${direct.perSecond.toFixed(0)}/s; server RSS peak ${fmtMB(http.memory?.peak ?? NaN)}`,
+    );
     const stored = Number(
-      (await db.selectFrom('encrypted_response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', codes.waveId).executeTakeFirstOrThrow()).n,
+      (
+        await db
+          .selectFrom('encrypted_response')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('wave_id', '=', codes.waveId)
+          .executeTakeFirstOrThrow()
+      ).n,
     );
     if (stored < http.ok + direct.ok) throw new Error(`only ${stored} responses stored for ${http.ok + direct.ok} successful submissions`);
     const size = await sql<{ n: number }>`select pg_database_size(current_database())::bigint as n`.execute(db);
     return {
-      tenth, full, sealing, naive, naiveTenth, codes, dashboard, dashboardTenth, dashboardServerRss, adminTenth, adminFull, surge, exportRun, direct, http, rssIdle,
+      tenth,
+      full,
+      sealing,
+      naive,
+      naiveTenth,
+      codes,
+      dashboard,
+      dashboardTenth,
+      dashboardServerRss,
+      adminTenth,
+      adminFull,
+      surge,
+      exportRun,
+      direct,
+      http,
+      rssIdle,
       databaseBytes: Number(size.rows[0]!.n),
     };
   } finally {
@@ -355,7 +435,14 @@ async function runPglite(): Promise<PgliteResults> {
       await createUser(db, { email: ADMIN.email, role: 'admin', password: ADMIN.password });
       const out: { value?: Sealing } = {};
       const probe = sealingProbe(db, out);
-      network = await generateNetwork(db, { keys: new WaveKeys(db, master), scale: PGLITE_SCALE, label: 'Bench', seed: 1, log, onSeal: (w, seal) => (w.index === 2 ? probe(w, seal) : seal()) });
+      network = await generateNetwork(db, {
+        keys: new WaveKeys(db, master),
+        scale: PGLITE_SCALE,
+        label: 'Bench',
+        seed: 1,
+        log,
+        onSeal: (w, seal) => (w.index === 2 ? probe(w, seal) : seal()),
+      });
       sealing = out.value!;
       await sql`analyze`.execute(db);
       naive = await naiveAggregation(db, network.waves[2]!.id, P.naiveRuns);
@@ -363,7 +450,9 @@ async function runPglite(): Promise<PgliteResults> {
       await ensureCodes(db, codes, network, 2 * (P.pgliteSubmissions + 100) + 4 * CONNECTIONS);
       await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
       sets = answerSets(network.questionnaire, codes.waveId);
-      log(`PGlite: sealing ${fmtMs(sealing.closeWaveMs)} vs ${fmtMs(sealing.baselineMs)}; naive p50 ${fmtMs(naive.p50)}; issueCodes ${fmtMs(codes.issueCodesMs)} vs ${fmtMs(codes.baselineMs)}`);
+      log(
+        `PGlite: sealing ${fmtMs(sealing.closeWaveMs)} vs ${fmtMs(sealing.baselineMs)}; naive p50 ${fmtMs(naive.p50)}; issueCodes ${fmtMs(codes.issueCodesMs)} vs ${fmtMs(codes.baselineMs)}`,
+      );
     } catch (err) {
       await store.close();
       throw err;
@@ -383,15 +472,27 @@ async function runPglite(): Promise<PgliteResults> {
     const schoolOf = schoolsOf(codes);
     await httpSubmissions(server.url, take(100 + 2 * CONNECTIONS), sets, 100, { schoolOf });
     const rssIdle = procMemory(server.pid)?.rss ?? NaN;
-    const http = await httpSubmissions(server.url, take(P.pgliteSubmissions + 2 * CONNECTIONS), sets, P.pgliteSubmissions, { pid: server.pid, schoolOf });
+    const http = await httpSubmissions(server.url, take(P.pgliteSubmissions + 2 * CONNECTIONS), sets, P.pgliteSubmissions, {
+      pid: server.pid,
+      schoolOf,
+    });
     await server.stop();
-    log(`PGlite: dashboard cold ${fmtMs(dashboard.coldMs)}, p50 ${fmtMs(dashboard.p50)}, p95 ${fmtMs(dashboard.p95)}; submissions HTTP ${http.perSecond.toFixed(0)}/s, direct ${direct.perSecond.toFixed(0)}/s`);
+    log(
+      `PGlite: dashboard cold ${fmtMs(dashboard.coldMs)}, p50 ${fmtMs(dashboard.p50)}, p95 ${fmtMs(dashboard.p95)}; submissions HTTP ${http.perSecond.toFixed(0)}/s, direct ${direct.perSecond.toFixed(0)}/s`,
+    );
     store = await openStore({ pgliteDir: path.join(dataDir, 'pglite') });
     const stored = Number(
-      (await store.db.selectFrom('encrypted_response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', codes.waveId).executeTakeFirstOrThrow()).n,
+      (
+        await store.db
+          .selectFrom('encrypted_response')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('wave_id', '=', codes.waveId)
+          .executeTakeFirstOrThrow()
+      ).n,
     );
     await store.close();
-    if (stored < http.ok + direct.ok) throw new Error(`PGlite: only ${stored} responses stored for ${http.ok + direct.ok} successful submissions`);
+    if (stored < http.ok + direct.ok)
+      throw new Error(`PGlite: only ${stored} responses stored for ${http.ok + direct.ok} successful submissions`);
     return { network, sealing, naive, codes, dashboard, direct, http, rssIdle, storeBytes: await dirSize(dataDir) };
   } finally {
     for (const s of servers) await s.stop().catch(() => {});
@@ -407,88 +508,168 @@ const rowsNote = (s: Sealing) =>
   `${s.tableRowsBefore.access_code.toLocaleString('en')} codes of all waves when this wave of ${s.responses.toLocaleString('en')} was sealed`;
 const cpuText = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '?' : `${ms.toFixed(2)} ms`);
 const walText = (wal: Throughput['wal']) =>
-  wal ? `${wal.kB.toFixed(1)} kB, ${wal.fullPageImages.toFixed(2)} full pages${wal.checkpoints ? `, ${wal.checkpoints} checkpoint(s) began` : ''}` : '?';
+  wal
+    ? `${wal.kB.toFixed(1)} kB, ${wal.fullPageImages.toFixed(2)} full pages${wal.checkpoints ? `, ${wal.checkpoints} checkpoint(s) began` : ''}`
+    : '?';
 
 function postgresRows(r: PostgresResults): Row[] {
   const rows: Row[] = [];
   rows.push(
     row({
-      id: '1', store: 'postgres', figure: 'Submission throughput (HTTP, 50 connections)',
-      measured: `${per(r.http.perSecond)} (p99 ${r.http.latencyP99Ms} ms)`, baseline: `${per(r.direct.perSecond)} direct pg, pool 50`,
-      ratio: r.http.perSecond / r.direct.perSecond, target: '≥ 0.6',
+      id: '1',
+      store: 'postgres',
+      figure: 'Submission throughput (HTTP, 50 connections)',
+      measured: `${per(r.http.perSecond)} (p99 ${r.http.latencyP99Ms} ms)`,
+      baseline: `${per(r.direct.perSecond)} direct pg, pool 50`,
+      ratio: r.http.perSecond / r.direct.perSecond,
+      target: '≥ 0.6',
       note: `CPU per response: app ${cpuText(r.http.cpu?.appMs)} + PostgreSQL ${cpuText(r.http.cpu?.databaseMs)} (+ load generator ${cpuText(r.http.cpu?.loadGeneratorMs)}); direct: script ${cpuText(r.direct.cpu?.appMs)} + PostgreSQL ${cpuText(r.direct.cpu?.databaseMs)}. WAL per response: ${walText(r.http.wal)} vs ${walText(r.direct.wal)} direct`,
     }),
     row({
-      id: '2a', store: 'postgres', figure: 'School dashboard p50 (full HTML, warm)',
-      measured: fmtMs(r.dashboard.p50), baseline: `${fmtMs(r.naive.p50)} naive network aggregation p50`,
-      ratio: r.dashboard.p50 / r.naive.p50, target: '',
+      id: '2a',
+      store: 'postgres',
+      figure: 'School dashboard p50 (full HTML, warm)',
+      measured: fmtMs(r.dashboard.p50),
+      baseline: `${fmtMs(r.naive.p50)} naive network aggregation p50`,
+      ratio: r.dashboard.p50 / r.naive.p50,
+      target: '',
     }),
     row({
-      id: '2b', store: 'postgres', figure: 'School dashboard p95 (full HTML, warm)',
-      measured: fmtMs(r.dashboard.p95), baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
-      ratio: r.dashboard.p95 / r.naive.p95, target: '≤ 0.1',
+      id: '2b',
+      store: 'postgres',
+      figure: 'School dashboard p95 (full HTML, warm)',
+      measured: fmtMs(r.dashboard.p95),
+      baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
+      ratio: r.dashboard.p95 / r.naive.p95,
+      target: '≤ 0.1',
       note: `CPU per request: app ${cpuText(r.dashboard.cpu.appMs)} + PostgreSQL ${cpuText(r.dashboard.cpu.databaseMs)}; naive query ${fmtMs(r.naive.serverOnlyMs ?? NaN)} inside the database`,
     }),
     row({
-      id: '2c', store: 'postgres', figure: `Dashboard scale: p50 at ${r.full.schools.length} schools vs ${r.tenth.schools.length}`,
-      measured: fmtMs(r.dashboard.p50), baseline: `${fmtMs(r.dashboardTenth.p50)} at 1/10 scale`,
-      ratio: r.dashboard.p50 / r.dashboardTenth.p50, target: '≤ 1.5',
+      id: '2c',
+      store: 'postgres',
+      figure: `Dashboard scale: p50 at ${r.full.schools.length} schools vs ${r.tenth.schools.length}`,
+      measured: fmtMs(r.dashboard.p50),
+      baseline: `${fmtMs(r.dashboardTenth.p50)} at 1/10 scale`,
+      ratio: r.dashboard.p50 / r.dashboardTenth.p50,
+      target: '≤ 1.5',
       note: `CPU per request: app ${cpuText(r.dashboard.cpu.appMs)} vs ${cpuText(r.dashboardTenth.cpu.appMs)} at 1/10 scale`,
     }),
     row({
-      id: '2d', store: 'postgres', figure: 'First dashboard after a server start (cold cache)',
-      measured: fmtMs(r.dashboard.coldMs), baseline: `${fmtMs(r.naive.p50)} naive p50`,
-      ratio: r.dashboard.coldMs / r.naive.p50, target: '', note: `1/10 scale: ${fmtMs(r.dashboardTenth.coldMs)}`,
+      id: '2d',
+      store: 'postgres',
+      figure: 'First dashboard after a server start (cold cache)',
+      measured: fmtMs(r.dashboard.coldMs),
+      baseline: `${fmtMs(r.naive.p50)} naive p50`,
+      ratio: r.dashboard.coldMs / r.naive.p50,
+      target: '',
+      note: `1/10 scale: ${fmtMs(r.dashboardTenth.coldMs)}`,
     }),
     row({
-      id: '2e', store: 'postgres', figure: `${r.surge.reps} reps open their dashboards at once (warm), p95`,
-      measured: fmtMs(r.surge.warm.p95), baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
-      ratio: r.surge.warm.p95 / r.naive.p95, target: '≤ 0.1',
+      id: '2e',
+      store: 'postgres',
+      figure: `${r.surge.reps} reps open their dashboards at once (warm), p95`,
+      measured: fmtMs(r.surge.warm.p95),
+      baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
+      ratio: r.surge.warm.p95 / r.naive.p95,
+      target: '≤ 0.1',
       note: `${r.surge.warm.samples} requests in rounds of ${r.surge.reps} different schools at once; p50 ${fmtMs(r.surge.warm.p50)}. The first round, on a server that had served nothing (the wave just released): p95 ${fmtMs(r.surge.cold.p95)}, slowest ${fmtMs(r.surge.cold.max)}`,
     }),
     ...ADMIN_PAGES.map((page, i) =>
       row({
-        id: `2f${'ab'[i]}`, store: 'postgres', figure: `Admin ${page} p95 with ${r.adminFull[page].schools} schools vs ${r.adminTenth[page].schools}`,
-        measured: fmtMs(r.adminFull[page].p95), baseline: `${fmtMs(r.adminTenth[page].p95)} with the 1/10 network only`,
-        ratio: r.adminFull[page].p95 / r.adminTenth[page].p95, target: '≤ 2',
+        id: `2f${'ab'[i]}`,
+        store: 'postgres',
+        figure: `Admin ${page} p95 with ${r.adminFull[page].schools} schools vs ${r.adminTenth[page].schools}`,
+        measured: fmtMs(r.adminFull[page].p95),
+        baseline: `${fmtMs(r.adminTenth[page].p95)} with the 1/10 network only`,
+        ratio: r.adminFull[page].p95 / r.adminTenth[page].p95,
+        target: '≤ 2',
         note: `p50 ${fmtMs(r.adminFull[page].p50)} vs ${fmtMs(r.adminTenth[page].p50)}; ${Math.round(r.adminFull[page].bytes / 1024)} KiB of HTML vs ${Math.round(r.adminTenth[page].bytes / 1024)} KiB`,
       }),
     ),
     row({
-      id: '3', store: 'postgres', figure: `Sealing a full wave (closeWave, ${r.sealing.responses} responses)`,
-      measured: fmtMs(r.sealing.closeWaveMs), baseline: `${fmtMs(r.sealing.baselineMs)} CREATE TABLE AS … ORDER BY random()`,
-      ratio: r.sealing.closeWaveMs / r.sealing.baselineMs, target: '≤ 4',
+      id: '3',
+      store: 'postgres',
+      figure: `Sealing a full wave (closeWave, ${r.sealing.responses} responses)`,
+      measured: fmtMs(r.sealing.closeWaveMs),
+      baseline: `${fmtMs(r.sealing.baselineMs)} CREATE TABLE AS … ORDER BY random()`,
+      ratio: r.sealing.closeWaveMs / r.sealing.baselineMs,
+      target: '≤ 4',
       note: `${rowsNote(r.sealing)}${r.sealing.cpu ? `; PostgreSQL CPU ${fmtMs(r.sealing.cpu.closeWaveMs)} vs ${fmtMs(r.sealing.cpu.baselineMs)}` : ''}`,
     }),
   );
   if ('unavailable' in r.exportRun) {
-    rows.push(row({ id: '4a', store: 'postgres', figure: 'Export zip of a full wave', measured: 'not available', baseline: '—', ratio: null, target: '', verdict: 'n/a', note: r.exportRun.unavailable }));
-    rows.push(row({ id: '4b', unit: 'MB', store: 'postgres', figure: 'Export: server peak RSS growth', measured: 'not available', baseline: '—', ratio: null, target: '≤ 100 MB', verdict: 'n/a' }));
+    rows.push(
+      row({
+        id: '4a',
+        store: 'postgres',
+        figure: 'Export zip of a full wave',
+        measured: 'not available',
+        baseline: '—',
+        ratio: null,
+        target: '',
+        verdict: 'n/a',
+        note: r.exportRun.unavailable,
+      }),
+    );
+    rows.push(
+      row({
+        id: '4b',
+        unit: 'MB',
+        store: 'postgres',
+        figure: 'Export: server peak RSS growth',
+        measured: 'not available',
+        baseline: '—',
+        ratio: null,
+        target: '≤ 100 MB',
+        verdict: 'n/a',
+      }),
+    );
   } else {
     const { cold, warm, copy } = r.exportRun;
     rows.push(
       row({
-        id: '4a', store: 'postgres', figure: 'Export zip of a full wave (first download after start)',
-        measured: `${fmtMs(cold.ms)} (${fmtMB(cold.bytes)} zip)`, baseline: 'ms' in copy ? `${fmtMs(copy.ms)} COPY … TO STDOUT (${fmtMB(copy.bytes)})` : copy.unavailable,
-        ratio: 'ms' in copy ? cold.ms / copy.ms : null, target: '', note: `again, wave cached: ${fmtMs(warm.ms)}`,
+        id: '4a',
+        store: 'postgres',
+        figure: 'Export zip of a full wave (first download after start)',
+        measured: `${fmtMs(cold.ms)} (${fmtMB(cold.bytes)} zip)`,
+        baseline: 'ms' in copy ? `${fmtMs(copy.ms)} COPY … TO STDOUT (${fmtMB(copy.bytes)})` : copy.unavailable,
+        ratio: 'ms' in copy ? cold.ms / copy.ms : null,
+        target: '',
+        note: `again, wave cached: ${fmtMs(warm.ms)}`,
       }),
       row({
-        id: '4b', unit: 'MB', store: 'postgres', figure: 'Export: server peak RSS growth',
-        measured: `+${fmtMB(Math.max(cold.growth, warm.growth))}`, baseline: `RSS before: ${fmtMB(cold.rssBefore)}`,
-        ratio: Math.max(cold.growth, warm.growth) / MB, target: '≤ 100 MB', note: `peak ${fmtMB(Math.max(cold.rssPeak, warm.rssPeak))}`,
+        id: '4b',
+        unit: 'MB',
+        store: 'postgres',
+        figure: 'Export: server peak RSS growth',
+        measured: `+${fmtMB(Math.max(cold.growth, warm.growth))}`,
+        baseline: `RSS before: ${fmtMB(cold.rssBefore)}`,
+        ratio: Math.max(cold.growth, warm.growth) / MB,
+        target: '≤ 100 MB',
+        note: `peak ${fmtMB(Math.max(cold.rssPeak, warm.rssPeak))}`,
       }),
     );
   }
   rows.push(
     row({
-      id: '5', store: 'postgres', figure: `Code generation (${r.codes.codes} codes for ${r.codes.calls} schools, one issueCodesForWave call)`,
-      measured: fmtMs(r.codes.issueCodesMs), baseline: `${fmtMs(r.codes.baselineMs)} bulk insert of the hashes`,
-      ratio: r.codes.issueCodesMs / r.codes.baselineMs, target: '≤ 2', note: `generating + hashing in JS alone: ${fmtMs(r.codes.hashingMs)}${r.codes.cpu ? `; CPU app + PostgreSQL ${fmtMs(r.codes.cpu.issueCodes.appMs)} + ${fmtMs(r.codes.cpu.issueCodes.databaseMs)} vs ${fmtMs(r.codes.cpu.baseline.appMs)} + ${fmtMs(r.codes.cpu.baseline.databaseMs)}` : ''}`,
+      id: '5',
+      store: 'postgres',
+      figure: `Code generation (${r.codes.codes} codes for ${r.codes.calls} schools, one issueCodesForWave call)`,
+      measured: fmtMs(r.codes.issueCodesMs),
+      baseline: `${fmtMs(r.codes.baselineMs)} bulk insert of the hashes`,
+      ratio: r.codes.issueCodesMs / r.codes.baselineMs,
+      target: '≤ 2',
+      note: `generating + hashing in JS alone: ${fmtMs(r.codes.hashingMs)}${r.codes.cpu ? `; CPU app + PostgreSQL ${fmtMs(r.codes.cpu.issueCodes.appMs)} + ${fmtMs(r.codes.cpu.issueCodes.databaseMs)} vs ${fmtMs(r.codes.cpu.baseline.appMs)} + ${fmtMs(r.codes.cpu.baseline.databaseMs)}` : ''}`,
     }),
     row({
-      id: '6', unit: 'MB', store: 'postgres', figure: 'Server RSS during the submission load',
-      measured: `${fmtMB(r.http.memory?.peak ?? NaN)} peak`, baseline: `idle after warm-up: ${fmtMB(r.rssIdle)}`,
-      ratio: (r.http.memory?.peak ?? NaN) / MB, target: '≤ 250 MB',
+      id: '6',
+      unit: 'MB',
+      store: 'postgres',
+      figure: 'Server RSS during the submission load',
+      measured: `${fmtMB(r.http.memory?.peak ?? NaN)} peak`,
+      baseline: `idle after warm-up: ${fmtMB(r.rssIdle)}`,
+      ratio: (r.http.memory?.peak ?? NaN) / MB,
+      target: '≤ 250 MB',
     }),
   );
   return rows;
@@ -496,13 +677,71 @@ function postgresRows(r: PostgresResults): Row[] {
 
 function pgliteRows(r: PgliteResults): Row[] {
   return [
-    row({ id: 'L1', store: 'pglite', figure: 'Submission throughput (HTTP, 50 connections)', measured: `${per(r.http.perSecond)} (p99 ${r.http.latencyP99Ms} ms)`, baseline: `${per(r.direct.perSecond)} direct (in-process PGlite)`, ratio: r.http.perSecond / r.direct.perSecond, target: '≥ 0.6' }),
-    row({ id: 'L2a', store: 'pglite', figure: 'School dashboard p50', measured: fmtMs(r.dashboard.p50), baseline: `${fmtMs(r.naive.p50)} naive p50`, ratio: r.dashboard.p50 / r.naive.p50, target: '' }),
-    row({ id: 'L2b', store: 'pglite', figure: 'School dashboard p95', measured: fmtMs(r.dashboard.p95), baseline: `${fmtMs(r.naive.p95)} naive p95`, ratio: r.dashboard.p95 / r.naive.p95, target: '≤ 0.1' }),
-    row({ id: 'L2d', store: 'pglite', figure: 'First dashboard after a server start (cold cache)', measured: fmtMs(r.dashboard.coldMs), baseline: `${fmtMs(r.naive.p50)} naive p50`, ratio: r.dashboard.coldMs / r.naive.p50, target: '' }),
-    row({ id: 'L3', store: 'pglite', figure: `Sealing a wave (${r.sealing.responses} responses)`, measured: fmtMs(r.sealing.closeWaveMs), baseline: `${fmtMs(r.sealing.baselineMs)} CREATE TABLE AS … ORDER BY random()`, ratio: r.sealing.closeWaveMs / r.sealing.baselineMs, target: '≤ 4', note: rowsNote(r.sealing) }),
-    row({ id: 'L5', store: 'pglite', figure: `Code generation (${r.codes.codes} codes, ${r.codes.calls} schools, one call)`, measured: fmtMs(r.codes.issueCodesMs), baseline: `${fmtMs(r.codes.baselineMs)} bulk insert`, ratio: r.codes.issueCodesMs / r.codes.baselineMs, target: '≤ 2' }),
-    row({ id: 'L6', unit: 'MB', store: 'pglite', figure: 'Server RSS during the submission load', measured: `${fmtMB(r.http.memory?.peak ?? NaN)} peak`, baseline: `idle: ${fmtMB(r.rssIdle)}`, ratio: (r.http.memory?.peak ?? NaN) / MB, target: '≤ 250 MB' }),
+    row({
+      id: 'L1',
+      store: 'pglite',
+      figure: 'Submission throughput (HTTP, 50 connections)',
+      measured: `${per(r.http.perSecond)} (p99 ${r.http.latencyP99Ms} ms)`,
+      baseline: `${per(r.direct.perSecond)} direct (in-process PGlite)`,
+      ratio: r.http.perSecond / r.direct.perSecond,
+      target: '≥ 0.6',
+    }),
+    row({
+      id: 'L2a',
+      store: 'pglite',
+      figure: 'School dashboard p50',
+      measured: fmtMs(r.dashboard.p50),
+      baseline: `${fmtMs(r.naive.p50)} naive p50`,
+      ratio: r.dashboard.p50 / r.naive.p50,
+      target: '',
+    }),
+    row({
+      id: 'L2b',
+      store: 'pglite',
+      figure: 'School dashboard p95',
+      measured: fmtMs(r.dashboard.p95),
+      baseline: `${fmtMs(r.naive.p95)} naive p95`,
+      ratio: r.dashboard.p95 / r.naive.p95,
+      target: '≤ 0.1',
+    }),
+    row({
+      id: 'L2d',
+      store: 'pglite',
+      figure: 'First dashboard after a server start (cold cache)',
+      measured: fmtMs(r.dashboard.coldMs),
+      baseline: `${fmtMs(r.naive.p50)} naive p50`,
+      ratio: r.dashboard.coldMs / r.naive.p50,
+      target: '',
+    }),
+    row({
+      id: 'L3',
+      store: 'pglite',
+      figure: `Sealing a wave (${r.sealing.responses} responses)`,
+      measured: fmtMs(r.sealing.closeWaveMs),
+      baseline: `${fmtMs(r.sealing.baselineMs)} CREATE TABLE AS … ORDER BY random()`,
+      ratio: r.sealing.closeWaveMs / r.sealing.baselineMs,
+      target: '≤ 4',
+      note: rowsNote(r.sealing),
+    }),
+    row({
+      id: 'L5',
+      store: 'pglite',
+      figure: `Code generation (${r.codes.codes} codes, ${r.codes.calls} schools, one call)`,
+      measured: fmtMs(r.codes.issueCodesMs),
+      baseline: `${fmtMs(r.codes.baselineMs)} bulk insert`,
+      ratio: r.codes.issueCodesMs / r.codes.baselineMs,
+      target: '≤ 2',
+    }),
+    row({
+      id: 'L6',
+      unit: 'MB',
+      store: 'pglite',
+      figure: 'Server RSS during the submission load',
+      measured: `${fmtMB(r.http.memory?.peak ?? NaN)} peak`,
+      baseline: `idle: ${fmtMB(r.rssIdle)}`,
+      ratio: (r.http.memory?.peak ?? NaN) / MB,
+      target: '≤ 250 MB',
+    }),
   ];
 }
 
@@ -518,7 +757,9 @@ async function main() {
   }
   const info = await machine(serverUrl);
   const full = networkSize(SCALE);
-  log(`mode ${FAST ? 'fast' : 'full'}: ${full.schools} schools, ${full.responses} responses per wave × 3 sealed waves on PostgreSQL ${info.postgres}; ${info.cpus} CPUs, ${info.memoryGB} GB, Node ${info.node}, load average ${info.loadAverageAtStart.join(' ')}`);
+  log(
+    `mode ${FAST ? 'fast' : 'full'}: ${full.schools} schools, ${full.responses} responses per wave × 3 sealed waves on PostgreSQL ${info.postgres}; ${info.cpus} CPUs, ${info.memoryGB} GB, Node ${info.node}, load average ${info.loadAverageAtStart.join(' ')}`,
+  );
 
   const pgResults = await runPostgres(serverUrl);
   const pglite = flag('no-pglite') ? null : await runPglite();
@@ -530,11 +771,18 @@ async function main() {
   const load = loadSamples.length ? { min: Math.min(...loadSamples), median: median(loadSamples), max: Math.max(...loadSamples) } : null;
   const minutes = (finished.getTime() - started.getTime()) / 60_000;
   const scaleName = SCALE === 1 ? 'full scale' : `scale 1/${Math.round(1 / SCALE)}`;
-  process.stdout.write(`\n${terminalTable(rows, `PostgreSQL ${info.postgres}, ${scaleName}: ${pgResults.full.schools.length} schools, ${pgResults.full.responsesPerWave} responses per wave`)}\n`);
-  if (pglite) process.stdout.write(`\n${terminalTable(lite, `PGlite ${info.pglite}, scale 1/${Math.round(1 / PGLITE_SCALE)}: ${pglite.network.schools.length} schools, ${pglite.network.responsesPerWave} responses per wave (reference)`)}\n`);
+  process.stdout.write(
+    `\n${terminalTable(rows, `PostgreSQL ${info.postgres}, ${scaleName}: ${pgResults.full.schools.length} schools, ${pgResults.full.responsesPerWave} responses per wave`)}\n`,
+  );
+  if (pglite)
+    process.stdout.write(
+      `\n${terminalTable(lite, `PGlite ${info.pglite}, scale 1/${Math.round(1 / PGLITE_SCALE)}: ${pglite.network.schools.length} schools, ${pglite.network.responsesPerWave} responses per wave (reference)`)}\n`,
+    );
   const failed = rows.filter((r) => r.verdict === 'FAIL');
   const judged = rows.filter((r) => r.verdict === 'PASS' || r.verdict === 'FAIL');
-  process.stdout.write(`\n${judged.length - failed.length} of ${judged.length} PostgreSQL targets pass${failed.length ? `; failing: ${failed.map((r) => r.id).join(', ')}` : ''}. Took ${minutes.toFixed(1)} min.\n`);
+  process.stdout.write(
+    `\n${judged.length - failed.length} of ${judged.length} PostgreSQL targets pass${failed.length ? `; failing: ${failed.map((r) => r.id).join(', ')}` : ''}. Took ${minutes.toFixed(1)} min.\n`,
+  );
 
   const details = {
     postgres: {
@@ -608,13 +856,29 @@ function summary(n: Network) {
     groups: Object.fromEntries([...new Set(n.schools.map((s) => s.group))].map((g) => [g, n.schools.filter((s) => s.group === g).length])),
     largestSchool: Math.max(...n.schools.map((s) => s.staff)),
     smallestSchool: Math.min(...n.schools.map((s) => s.staff)),
-    waves: n.waves.map(({ name, responses, comments, loadMs, sealMs, sumsMs }) => ({ name, responses, comments, loadMs: Math.round(loadMs), sealMs: Math.round(sealMs), sumsMs: Math.round(sumsMs) })),
+    waves: n.waves.map(({ name, responses, comments, loadMs, sealMs, sumsMs }) => ({
+      name,
+      responses,
+      comments,
+      loadMs: Math.round(loadMs),
+      sealMs: Math.round(sealMs),
+      sumsMs: Math.round(sumsMs),
+    })),
     totalMs: Math.round(n.totalMs),
   };
 }
 
 function docBlock(
-  result: { startedAt: string; minutes: number; machine: Awaited<ReturnType<typeof machine>>; rows: Row[]; pgliteRows: Row[]; scale: number; tree: ReturnType<typeof treeState>; loadAverage: { min: number; median: number; max: number } | null },
+  result: {
+    startedAt: string;
+    minutes: number;
+    machine: Awaited<ReturnType<typeof machine>>;
+    rows: Row[];
+    pgliteRows: Row[];
+    scale: number;
+    tree: ReturnType<typeof treeState>;
+    loadAverage: { min: number; median: number; max: number } | null;
+  },
   pg: PostgresResults,
   lite: PgliteResults | null,
 ): string {
@@ -624,7 +888,9 @@ function docBlock(
     ``,
     `${result.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${result.scale === 1 ? 'full scale' : `scale ${result.scale}`}, ${result.minutes} min in all. ` +
       `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGB} GB RAM, ${m.platform}, Node ${m.node}, PostgreSQL ${m.postgres} ` +
-      `(${Object.entries(m.postgresSettings).map(([k, v]) => `${k} ${v}`).join(', ')}), PGlite ${m.pglite}. ` +
+      `(${Object.entries(m.postgresSettings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}), PGlite ${m.pglite}. ` +
       `Code: commit ${result.tree.commit ?? '?'} with ${result.tree.changedFiles ?? '?'} changed files in the working tree. ` +
       `The machine is shared: 1-minute load average during the run ${result.loadAverage ? `min ${result.loadAverage.min.toFixed(1)}, median ${result.loadAverage.median.toFixed(1)}, max ${result.loadAverage.max.toFixed(1)}` : 'not sampled'} on ${m.cpus} CPUs, so wall times carry noise; the CPU-per-request figures in the notes are steadier.`,
     ``,

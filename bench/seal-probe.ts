@@ -24,7 +24,15 @@ if (process.argv[2] === 'gen') {
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
   await migrateToLatest(store.db);
   const stop = new Error('loaded');
-  await generateNetwork(store.db, { keys: new WaveKeys(store.db, master), scale: 1, waves: 1, label: 'Probe', seed: 1, log: console.log, onSeal: () => Promise.reject(stop) }).catch((err: unknown) => {
+  await generateNetwork(store.db, {
+    keys: new WaveKeys(store.db, master),
+    scale: 1,
+    waves: 1,
+    label: 'Probe',
+    seed: 1,
+    log: console.log,
+    onSeal: () => Promise.reject(stop),
+  }).catch((err: unknown) => {
     if (err !== stop) throw err;
   });
   await sql`checkpoint`.execute(store.db);
@@ -42,9 +50,16 @@ if (process.argv[2] === 'gen') {
   await Promise.all([import('pg-copy-streams'), import('../server/results/frozen-wave.ts')]);
   const close = await timedWithCpu(url, () => closeWave(store.db, keys, waveId));
   await sql`checkpoint`.execute(store.db);
-  const baseline = await timedWithCpu(url, () => sql`create table probe_baseline as select wave_id, school_id, answers, background from response where wave_id = ${waveId} order by random()`.execute(store.db));
-  const cpu = (t: { cpu: { appMs: number; databaseMs: number } | null }) => (t.cpu ? ` (CPU: app ${Math.round(t.cpu.appMs)} ms, PostgreSQL ${Math.round(t.cpu.databaseMs)} ms)` : '');
-  console.log(`closeWave ${Math.round(close.ms)} ms${cpu(close)}; baseline ${Math.round(baseline.ms)} ms${cpu(baseline)}; ratio ${(close.ms / baseline.ms).toFixed(2)} (target ≤ 4)`);
+  const baseline = await timedWithCpu(url, () =>
+    sql`create table probe_baseline as select wave_id, school_id, answers, background from response where wave_id = ${waveId} order by random()`.execute(
+      store.db,
+    ),
+  );
+  const cpu = (t: { cpu: { appMs: number; databaseMs: number } | null }) =>
+    t.cpu ? ` (CPU: app ${Math.round(t.cpu.appMs)} ms, PostgreSQL ${Math.round(t.cpu.databaseMs)} ms)` : '';
+  console.log(
+    `closeWave ${Math.round(close.ms)} ms${cpu(close)}; baseline ${Math.round(baseline.ms)} ms${cpu(baseline)}; ratio ${(close.ms / baseline.ms).toFixed(2)} (target ≤ 4)`,
+  );
   keys.close();
   await store.close();
 }

@@ -110,7 +110,12 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   const send = async (path: string, body?: Record<string, string>) => {
     const headers: Record<string, string> = { accept: 'text/html', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await fetch(`${baseUrl}${path}`, { method: body ? 'POST' : 'GET', redirect: 'manual', headers, ...(body ? { body: new URLSearchParams(body).toString() } : {}) });
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: body ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers,
+      ...(body ? { body: new URLSearchParams(body).toString() } : {}),
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const at = pair!.indexOf('=');

@@ -106,7 +106,11 @@ async function walActivity(url: string | undefined) {
   return async (ok: number) => {
     const after = await read();
     if (!before || !after) return undefined;
-    return { fullPageImages: (after.fpi - before.fpi) / ok, kB: (after.bytes - before.bytes) / 1024 / ok, checkpoints: after.checkpoints - before.checkpoints };
+    return {
+      fullPageImages: (after.fpi - before.fpi) / ok,
+      kB: (after.bytes - before.bytes) / 1024 / ok,
+      checkpoints: after.checkpoints - before.checkpoints,
+    };
   };
 }
 
@@ -118,7 +122,14 @@ async function databaseCpu(url: string | undefined) {
 }
 
 /** `codes.length` transactions through a pool of `connections`, each worker taking the next code. */
-export async function directSubmissions(url: string, waveId: string, codes: string[], sets: Answers[], schoolOf: ReadonlyMap<string, string>, connections = CONNECTIONS): Promise<Throughput> {
+export async function directSubmissions(
+  url: string,
+  waveId: string,
+  codes: string[],
+  sets: Answers[],
+  schoolOf: ReadonlyMap<string, string>,
+  connections = CONNECTIONS,
+): Promise<Throughput> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   pool.on('error', () => {});
   // Open all connections first: the app's pool is warm too.
@@ -156,7 +167,14 @@ export async function directSubmissions(url: string, waveId: string, codes: stri
 }
 
 /** The same, serialized through Kysely on PGlite (one connection, as the app has there). */
-export async function directSubmissionsKysely(db: Kysely<Database>, waveId: string, codes: string[], sets: Answers[], schoolOf: ReadonlyMap<string, string>, connections = CONNECTIONS): Promise<Throughput> {
+export async function directSubmissionsKysely(
+  db: Kysely<Database>,
+  waveId: string,
+  codes: string[],
+  sets: Answers[],
+  schoolOf: ReadonlyMap<string, string>,
+  connections = CONNECTIONS,
+): Promise<Throughput> {
   let next = 0;
   let ok = 0;
   let failed = 0;

@@ -30,13 +30,18 @@ await migrateToLatest(store.db);
 const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
 const questionnaireId = await publishQuestionnaire(store.db, q);
 const schools = [];
-for (let i = 0; i < 20; i++) schools.push(await createSchool(store.db, { name: `Probe ${i}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 5000 }));
+for (let i = 0; i < 20; i++)
+  schools.push(await createSchool(store.db, { name: `Probe ${i}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 5000 }));
 const waveId = await createWave(store.db, { name: 'Probe', questionnaireId, schoolIds: schools, k: 5 });
 await openWave(store.db, waveId, undefined, new WaveKeys(store.db, master));
 const schoolOf = new Map<string, string>();
 const codes: string[] = [];
 const per = Math.ceil((2 * amount + 2000) / schools.length);
-for (const s of schools) for (const c of await issueCodes(store.db, waveId, s, per)) { codes.push(c); schoolOf.set(c, s); }
+for (const s of schools)
+  for (const c of await issueCodes(store.db, waveId, s, per)) {
+    codes.push(c);
+    schoolOf.set(c, s);
+  }
 await sql`analyze`.execute(store.db);
 const sets = answerSets(q, waveId);
 
@@ -44,7 +49,15 @@ const profile = process.env['PROFILE'];
 const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...startArguments()];
 const strace = process.env['STRACE'];
 const child = spawn(strace ? 'strace' : process.execPath, strace ? ['-c', '-f', '-o', strace, process.execPath, ...args] : args, {
-  env: { ...process.env, DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SESSION_SECRET: randomBytes(32).toString('base64url'), PUBLIC_URL: 'https://probe.invalid' },
+  env: {
+    ...process.env,
+    DATABASE_URL: url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    PUBLIC_URL: 'https://probe.invalid',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const base = await new Promise<string>((resolve) => {
@@ -61,5 +74,7 @@ child.kill('SIGINT');
 await new Promise((r) => child.on('exit', r));
 const direct = await directSubmissions(url, waveId, codes.slice(1000 + amount, 1000 + 2 * amount), sets, schoolOf);
 const f = (n: number) => n.toFixed(3);
-console.log(`HTTP ${Math.round(http.perSecond)}/s (app ${f(http.cpu?.appMs ?? NaN)} ms + PostgreSQL ${f(http.cpu?.databaseMs ?? NaN)} ms per response; ${JSON.stringify(http.statusCounts)}); direct ${Math.round(direct.perSecond)}/s; ratio ${(http.perSecond / direct.perSecond).toFixed(2)} (target ≥ 0.6)`);
+console.log(
+  `HTTP ${Math.round(http.perSecond)}/s (app ${f(http.cpu?.appMs ?? NaN)} ms + PostgreSQL ${f(http.cpu?.databaseMs ?? NaN)} ms per response; ${JSON.stringify(http.statusCounts)}); direct ${Math.round(direct.perSecond)}/s; ratio ${(http.perSecond / direct.perSecond).toFixed(2)} (target ≥ 0.6)`,
+);
 await store.close();

@@ -39,5 +39,7 @@ for (const stable of [4, 12, 25, 50]) {
     if (Math.abs(3.4 - truth) <= 0.5) naiveClose++;
   }
   const f = (x: number) => x.toFixed(2);
-  console.log(`| ${stable} | ${f(Math.sqrt(se / RUNS))} | ${f(Math.sqrt(naive / RUNS))} | ${((100 * close) / RUNS).toFixed(0)} % | ${((100 * naiveClose) / RUNS).toFixed(0)} % |`);
+  console.log(
+    `| ${stable} | ${f(Math.sqrt(se / RUNS))} | ${f(Math.sqrt(naive / RUNS))} | ${((100 * close) / RUNS).toFixed(0)} % | ${((100 * naiveClose) / RUNS).toFixed(0)} % |`,
+  );
 }

@@ -115,7 +115,9 @@ export async function machine(serverUrl?: string) {
       const kb = unit === 'kB' ? 1 : unit === '8kB' ? 8 : null;
       return kb === null ? (unit ? `${setting} ${unit}` : setting) : `${Math.round((Number(setting) * kb) / 1024)} MB`;
     };
-    settings = Object.fromEntries(s.rows.map((r: { name: string; setting: string; unit: string | null }) => [r.name, size(r.setting, r.unit)]));
+    settings = Object.fromEntries(
+      s.rows.map((r: { name: string; setting: string; unit: string | null }) => [r.name, size(r.setting, r.unit)]),
+    );
   }
   return {
     cpus: os.availableParallelism?.() ?? os.cpus().length,
@@ -146,7 +148,8 @@ export function shuffle<T>(list: T[], random: () => number): T[] {
   return list;
 }
 
-export const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`);
+export const fmtMs = (ms: number) =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
 export const fmtMB = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 
 // ---- CPU accounting: what one request costs in the app and in PostgreSQL, whatever else runs ----
@@ -209,13 +212,17 @@ export async function backendPids(url: string): Promise<number[]> {
  * Runs `fn`, timing it and, when `url` names a database on this machine, the CPU it cost this
  * process and PostgreSQL's backends of that database (connections must exist before and after).
  */
-export async function timedWithCpu<T>(url: string | undefined, fn: () => Promise<T>): Promise<{ ms: number; value: T; cpu: { appMs: number; databaseMs: number } | null }> {
+export async function timedWithCpu<T>(
+  url: string | undefined,
+  fn: () => Promise<T>,
+): Promise<{ ms: number; value: T; cpu: { appMs: number; databaseMs: number } | null }> {
   const before = url ? cpuSnapshot(await backendPids(url)) : null;
   const own = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
   const ms = performance.now() - t0;
   const used = process.cpuUsage(own);
-  const cpu = before && url ? { appMs: (used.user + used.system) / 1000, databaseMs: cpuSpent(before, cpuSnapshot(await backendPids(url))) } : null;
+  const cpu =
+    before && url ? { appMs: (used.user + used.system) / 1000, databaseMs: cpuSpent(before, cpuSnapshot(await backendPids(url))) } : null;
   return { ms, value, cpu };
 }

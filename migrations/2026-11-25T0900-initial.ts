@@ -15,7 +15,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('benchmark_group', 'text', (c) => c.notNull())
     .addColumn('municipality', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('staff_count', 'integer', (c) => c.notNull().defaultTo(0).check(sql`staff_count >= 0`))
+    .addColumn('staff_count', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`staff_count >= 0`),
+    )
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
     .addUniqueConstraint('school_name_unique', ['name'])
     .execute();
@@ -45,7 +50,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('questionnaire_id', 'uuid', (c) => c.notNull().references('questionnaire.id'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('draft').check(sql`status in ('draft', 'open', 'closed')`),
+      c
+        .notNull()
+        .defaultTo('draft')
+        .check(sql`status in ('draft', 'open', 'closed')`),
     )
     .addColumn('k', 'integer', (c) => c.notNull().check(sql`k >= 3`))
     .addColumn('sealed', 'boolean', (c) => c.notNull().defaultTo(false))
@@ -67,10 +75,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('wave_id', 'uuid', (c) => c.notNull())
     .addColumn('school_id', 'uuid', (c) => c.notNull())
     .addColumn('spent', 'boolean', (c) => c.notNull().defaultTo(false))
-    .addForeignKeyConstraint('access_code_wave_school_fk', ['wave_id', 'school_id'], 'wave_school', [
-      'wave_id',
-      'school_id',
-    ], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('access_code_wave_school_fk', ['wave_id', 'school_id'], 'wave_school', ['wave_id', 'school_id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
 
   await db.schema
@@ -80,10 +87,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('school_id', 'uuid', (c) => c.notNull())
     .addColumn('answers', sql`smallint[]`, (c) => c.notNull())
     .addColumn('background', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
-    .addForeignKeyConstraint('response_wave_school_fk', ['wave_id', 'school_id'], 'wave_school', [
-      'wave_id',
-      'school_id',
-    ], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('response_wave_school_fk', ['wave_id', 'school_id'], 'wave_school', ['wave_id', 'school_id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('response_wave_school_idx').on('response').columns(['wave_id', 'school_id']).execute();
 
@@ -93,10 +99,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('wave_id', 'uuid', (c) => c.notNull())
     .addColumn('school_id', 'uuid', (c) => c.notNull())
     .addColumn('text', 'text', (c) => c.notNull())
-    .addForeignKeyConstraint('comment_wave_school_fk', ['wave_id', 'school_id'], 'wave_school', [
-      'wave_id',
-      'school_id',
-    ], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('comment_wave_school_fk', ['wave_id', 'school_id'], 'wave_school', ['wave_id', 'school_id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('comment_wave_school_idx').on('comment').columns(['wave_id', 'school_id']).execute();
 }

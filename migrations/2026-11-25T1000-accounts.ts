@@ -9,7 +9,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'rep', 'researcher')`))
     .addColumn('password_hash', 'text', (c) => c.notNull())
-    .addColumn('lang', 'text', (c) => c.notNull().defaultTo('nl').check(sql`lang in ('nl', 'en')`))
+    .addColumn('lang', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('nl')
+        .check(sql`lang in ('nl', 'en')`),
+    )
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
     .execute();
   await sql`create unique index app_user_email_unique on app_user (lower(email))`.execute(db);

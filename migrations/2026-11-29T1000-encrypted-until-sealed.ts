@@ -46,8 +46,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  const held = await sql<{ n: number }>`select (select count(*) from encrypted_response) + (select count(*) from encrypted_comment) as n`.execute(db);
-  if (Number(held.rows[0]?.n ?? 0) > 0) throw new Error('open waves hold encrypted answers: seal them before migrating down, or they would be lost');
+  const held = await sql<{
+    n: number;
+  }>`select (select count(*) from encrypted_response) + (select count(*) from encrypted_comment) as n`.execute(db);
+  if (Number(held.rows[0]?.n ?? 0) > 0)
+    throw new Error('open waves hold encrypted answers: seal them before migrating down, or they would be lost');
   for (const table of TABLES) await sql`drop table ${sql.table(table)}`.execute(db);
   await sql`drop table wave_key`.execute(db);
 }

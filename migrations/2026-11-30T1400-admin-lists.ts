@@ -13,7 +13,9 @@ import { sql, type Kysely } from 'kysely';
 //   the embedded store does not load).
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table school add column instellingsnummer text check (instellingsnummer ~ '^[0-9]{1,12}$')`.execute(db);
-  await sql`create unique index school_instellingsnummer_unique on school (instellingsnummer) where instellingsnummer is not null`.execute(db);
+  await sql`create unique index school_instellingsnummer_unique on school (instellingsnummer) where instellingsnummer is not null`.execute(
+    db,
+  );
   await sql`create index school_name_idx on school (lower(name), id)`.execute(db);
   await sql`create index school_group_name_idx on school (benchmark_group, lower(name))`.execute(db);
   await sql`create index school_municipality_idx on school (lower(municipality))`.execute(db);
@@ -27,7 +29,19 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const index of ['audit_log_user_at_idx', 'audit_log_action_at_idx', 'audit_log_at_id_idx', 'wave_created_idx', 'app_user_role_email_idx', 'wave_school_school_idx', 'rep_school_school_idx', 'school_municipality_idx', 'school_group_name_idx', 'school_name_idx', 'school_instellingsnummer_unique']) {
+  for (const index of [
+    'audit_log_user_at_idx',
+    'audit_log_action_at_idx',
+    'audit_log_at_id_idx',
+    'wave_created_idx',
+    'app_user_role_email_idx',
+    'wave_school_school_idx',
+    'rep_school_school_idx',
+    'school_municipality_idx',
+    'school_group_name_idx',
+    'school_name_idx',
+    'school_instellingsnummer_unique',
+  ]) {
     await sql`drop index ${sql.id(index)}`.execute(db);
   }
   await sql`alter table school drop column instellingsnummer`.execute(db);

@@ -25,7 +25,8 @@ async function openPartitions(db: Kysely<any>): Promise<string[]> {
 }
 
 export async function up(db: Kysely<any>): Promise<void> {
-  for (const name of await openPartitions(db)) await sql`alter table ${sql.id(name)} set (toast_tuple_target = ${sql.lit(TARGET)})`.execute(db);
+  for (const name of await openPartitions(db))
+    await sql`alter table ${sql.id(name)} set (toast_tuple_target = ${sql.lit(TARGET)})`.execute(db);
   await sql`alter table wave_frozen_school alter column cells type json using cells::json`.execute(db);
 }
 
@@ -33,4 +34,3 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const name of await openPartitions(db)) await sql`alter table ${sql.id(name)} reset (toast_tuple_target)`.execute(db);
   await sql`alter table wave_frozen_school alter column cells type jsonb using cells::jsonb`.execute(db);
 }
-

@@ -60,10 +60,28 @@ const CSP = {
 
 /** No page needs a powerful browser feature: every one is off, for this origin and any frame. */
 const PERMISSIONS_POLICY = [
-  'accelerometer', 'autoplay', 'camera', 'display-capture', 'encrypted-media', 'fullscreen', 'geolocation', 'gyroscope',
-  'magnetometer', 'microphone', 'midi', 'payment', 'picture-in-picture', 'publickey-credentials-get', 'screen-wake-lock',
-  'serial', 'usb', 'xr-spatial-tracking', 'browsing-topics',
-].map((feature) => `${feature}=()`).join(', ');
+  'accelerometer',
+  'autoplay',
+  'camera',
+  'display-capture',
+  'encrypted-media',
+  'fullscreen',
+  'geolocation',
+  'gyroscope',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'picture-in-picture',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'serial',
+  'usb',
+  'xr-spatial-tracking',
+  'browsing-topics',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
 
 /**
  * The security headers of every response, exactly as @fastify/helmet sets them, computed once per
@@ -172,7 +190,12 @@ async function publicSite(app: FastifyInstance) {
   app.addHook('onRoute', publicRoutesOnly);
   await app.register(fastifyStatic, { root: root('web/static'), prefix: '/static/' });
   // Chart.js from node_modules, never from a CDN.
-  await app.register(fastifyStatic, { root: root('node_modules/chart.js/dist'), prefix: '/vendor/chart.js/', decorateReply: false, allowedPath: (p) => p === '/chart.umd.js' });
+  await app.register(fastifyStatic, {
+    root: root('node_modules/chart.js/dist'),
+    prefix: '/vendor/chart.js/',
+    decorateReply: false,
+    allowedPath: (p) => p === '/chart.umd.js',
+  });
   await app.register(healthRoutes);
   await app.register(teacherRoutes);
   // The staff summary's public page (issue 19): whoever holds the link, no session, no cookie.

@@ -23,7 +23,9 @@ async function main() {
     await rm(key.source, { force: true });
     await app.close();
     await store.close();
-    throw new Error(`the master key file ${key.source} is missing, and open waves of this store were encrypted with the key it held: restore that file (or point KEY_FILE or SCHOOLPOLS_KEY to that key)`);
+    throw new Error(
+      `the master key file ${key.source} is missing, and open waves of this store were encrypted with the key it held: restore that file (or point KEY_FILE or SCHOOLPOLS_KEY to that key)`,
+    );
   }
   // Never accept an answer that could not be decrypted at sealing: such waves refuse answers, and
   // the admin is told here and on the wave's page.
@@ -39,10 +41,15 @@ async function main() {
   const local = address.replace('127.0.0.1', 'localhost');
   const url = config.PUBLIC_URL ?? local;
   // The listening address first (scripts and the benchmark read it), then the public one slips carry.
-  const lines = [``, `Schoolpols is running at ${local}  (store: ${store.kind})${config.PUBLIC_URL ? `, public address ${config.PUBLIC_URL}` : ''}`];
+  const lines = [
+    ``,
+    `Schoolpols is running at ${local}  (store: ${store.kind})${config.PUBLIC_URL ? `, public address ${config.PUBLIC_URL}` : ''}`,
+  ];
   if (key.generated) {
     lines.push(`!! A new master key was written to ${key.source}, beside the data. It encrypts the answers of open waves.`);
-    lines.push(`!! Fine for a demo or a trial; a production deployment keeps its own key elsewhere (KEY_FILE or SCHOOLPOLS_KEY, see docs/deploying.md).`);
+    lines.push(
+      `!! Fine for a demo or a trial; a production deployment keeps its own key elsewhere (KEY_FILE or SCHOOLPOLS_KEY, see docs/deploying.md).`,
+    );
   }
   lines.push(...start.lines);
   if (start.demo) {

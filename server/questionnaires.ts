@@ -17,11 +17,7 @@ export async function publishQuestionnaire(db: Kysely<Database>, q: Questionnair
 export async function getQuestionnaire(db: Kysely<Database>, id: string): Promise<Questionnaire> {
   const hit = cache.get(id);
   if (hit) return hit;
-  const row = await db
-    .selectFrom('questionnaire')
-    .select('definition')
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
+  const row = await db.selectFrom('questionnaire').select('definition').where('id', '=', id).executeTakeFirstOrThrow();
   cache.set(id, row.definition);
   return row.definition;
 }

@@ -13,7 +13,8 @@ export const isSealed = (wave: { status: WaveStatus; sealed: boolean }): boolean
 
 export class WaveError extends Error {
   constructor(
-    readonly reason: 'not-found' | 'not-draft' | 'not-open' | 'no-schools' | 'already-closed' | 'unknown-school' | 'key-unavailable' | 'tampered',
+    readonly reason:
+      'not-found' | 'not-draft' | 'not-open' | 'no-schools' | 'already-closed' | 'unknown-school' | 'key-unavailable' | 'tampered',
     message: string,
   ) {
     super(message);
@@ -36,7 +37,13 @@ export async function createWave(db: Kysely<Database>, wave: NewWave, actor?: Ac
   return db.transaction().execute(async (trx) => {
     const { id } = await trx
       .insertInto('wave')
-      .values({ name: wave.name, questionnaire_id: wave.questionnaireId, k: wave.k, planned_close: wave.plannedClose ?? null, response_target: wave.responseTarget ?? DEFAULT_RESPONSE_TARGET })
+      .values({
+        name: wave.name,
+        questionnaire_id: wave.questionnaireId,
+        k: wave.k,
+        planned_close: wave.plannedClose ?? null,
+        response_target: wave.responseTarget ?? DEFAULT_RESPONSE_TARGET,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await createWavePartitions(trx, id);
@@ -79,13 +86,7 @@ const CODE_BATCH = 5000;
  * Generates `count` codes for a school in a draft or open wave. The plain codes are returned once
  * and never stored; only their hashes are.
  */
-export async function issueCodes(
-  db: Kysely<Database>,
-  waveId: string,
-  schoolId: string,
-  count: number,
-  actor?: Actor,
-): Promise<string[]> {
+export async function issueCodes(db: Kysely<Database>, waveId: string, schoolId: string, count: number, actor?: Actor): Promise<string[]> {
   return (await issueCodesForWave(db, waveId, [{ schoolId, count }], actor)).get(schoolId)!;
 }
 
@@ -127,12 +128,15 @@ export async function issueCodesForWave(
     for (let i = 0; i < hashes.length; i += CODE_BATCH) {
       await sql`
         insert into access_code (hash, wave_id, school_id)
-        select h, ${waveId}::uuid, s from unnest(${hashes.slice(i, i + CODE_BATCH)}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(trx);
+        select h, ${waveId}::uuid, s from unnest(${hashes.slice(i, i + CODE_BATCH)}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(
+        trx,
+      );
     }
     // Counts only: codes never reach the audit log.
-    const detail = requests.length === 1
-      ? `wave:${waveId} school:${requests[0]!.schoolId} count:${hashes.length}`
-      : `wave:${waveId} schools:${requests.length} count:${hashes.length}`;
+    const detail =
+      requests.length === 1
+        ? `wave:${waveId} school:${requests[0]!.schoolId} count:${hashes.length}`
+        : `wave:${waveId} schools:${requests.length} count:${hashes.length}`;
     await recordAction(trx, actor, 'codes.generate', detail);
   });
   return bySchool;

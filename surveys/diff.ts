@@ -47,7 +47,12 @@ const options = (b: Background) => b.options.map((o) => `${o.id}: ${o.label.nl} 
 
 export function diffQuestionnaires(before: Questionnaire, after: Questionnaire): QuestionnaireDiff {
   type Placed = { label: LocalText; scale: string; reverse: boolean; themeId: string };
-  const itemsOf = (q: Questionnaire) => new Map<string, Placed>(q.themes.flatMap((t) => t.items.map((it) => [it.id, { label: it.label, scale: it.scale, reverse: it.reverse, themeId: t.id }] as const)));
+  const itemsOf = (q: Questionnaire) =>
+    new Map<string, Placed>(
+      q.themes.flatMap((t) =>
+        t.items.map((it) => [it.id, { label: it.label, scale: it.scale, reverse: it.reverse, themeId: t.id }] as const),
+      ),
+    );
   const was = itemsOf(before);
   const is = itemsOf(after);
   const counts = { added: 0, removed: 0, reworded: 0, unchanged: 0 };
@@ -68,7 +73,10 @@ export function diffQuestionnaires(before: Questionnaire, after: Questionnaire):
     return { id, change: what.length ? 'changed' : 'unchanged', what, before: b, after: a };
   };
 
-  const themeIds = [...after.themes.map((t) => t.id), ...before.themes.map((t) => t.id).filter((id) => !after.themes.some((t) => t.id === id))];
+  const themeIds = [
+    ...after.themes.map((t) => t.id),
+    ...before.themes.map((t) => t.id).filter((id) => !after.themes.some((t) => t.id === id)),
+  ];
   const themes = themeIds.map((id): ThemeDiff => {
     const b = before.themes.find((t) => t.id === id) ?? null;
     const a = after.themes.find((t) => t.id === id) ?? null;
@@ -76,21 +84,44 @@ export function diffQuestionnaires(before: Questionnaire, after: Questionnaire):
     const ids = [...(a?.items.map((it) => it.id) ?? []), ...(b?.items.map((it) => it.id).filter((i) => !is.has(i)) ?? [])];
     const items = ids.map(itemDiff);
     const relabelled = !!a && !!b && !sameText(a.label, b.label);
-    const change: Change = !b ? 'added' : !a ? 'removed' : relabelled || items.some((i) => i.change !== 'unchanged') ? 'changed' : 'unchanged';
+    const change: Change = !b
+      ? 'added'
+      : !a
+        ? 'removed'
+        : relabelled || items.some((i) => i.change !== 'unchanged')
+          ? 'changed'
+          : 'unchanged';
     return { id, change, labelBefore: b?.label ?? null, labelAfter: a?.label ?? null, items };
   });
 
-  const backgroundIds = [...after.background.map((b) => b.id), ...before.background.map((b) => b.id).filter((id) => !after.background.some((b) => b.id === id))];
+  const backgroundIds = [
+    ...after.background.map((b) => b.id),
+    ...before.background.map((b) => b.id).filter((id) => !after.background.some((b) => b.id === id)),
+  ];
   const background = backgroundIds.map((id): BackgroundDiff => {
     const b = before.background.find((x) => x.id === id);
     const a = after.background.find((x) => x.id === id);
     const shape = (x: Background | undefined) => (x ? { label: x.label, options: options(x) } : null);
-    const change: Change = !b ? 'added' : !a ? 'removed' : sameText(a.label, b.label) && options(a).join('\n') === options(b).join('\n') ? 'unchanged' : 'changed';
+    const change: Change = !b
+      ? 'added'
+      : !a
+        ? 'removed'
+        : sameText(a.label, b.label) && options(a).join('\n') === options(b).join('\n')
+          ? 'unchanged'
+          : 'changed';
     return { id, change, before: shape(b), after: shape(a) };
   });
 
-  const comment: Change = !before.comment && !after.comment ? 'unchanged' : !before.comment ? 'added' : !after.comment ? 'removed'
-    : sameText(before.comment.label, after.comment.label) && before.comment.maxLength === after.comment.maxLength ? 'unchanged' : 'changed';
+  const comment: Change =
+    !before.comment && !after.comment
+      ? 'unchanged'
+      : !before.comment
+        ? 'added'
+        : !after.comment
+          ? 'removed'
+          : sameText(before.comment.label, after.comment.label) && before.comment.maxLength === after.comment.maxLength
+            ? 'unchanged'
+            : 'changed';
 
   return {
     titleChanged: !sameText(before.title, after.title),

@@ -15,13 +15,30 @@ export interface QuestionnaireError {
 }
 
 export type QuestionnaireErrorCode =
-  | 'json' | 'required' | 'unknownProperty' | 'typeString' | 'typeNumber' | 'typeInteger' | 'typeBoolean' | 'typeArray' | 'typeObject'
-  | 'empty' | 'minLength' | 'maxLength' | 'idPattern' | 'minItems' | 'maxItems' | 'minimum' | 'maximum' | 'invalid'
-  | 'duplicateId' | 'duplicateScale' | 'unknownScale' | 'duplicateOption';
+  | 'json'
+  | 'required'
+  | 'unknownProperty'
+  | 'typeString'
+  | 'typeNumber'
+  | 'typeInteger'
+  | 'typeBoolean'
+  | 'typeArray'
+  | 'typeObject'
+  | 'empty'
+  | 'minLength'
+  | 'maxLength'
+  | 'idPattern'
+  | 'minItems'
+  | 'maxItems'
+  | 'minimum'
+  | 'maximum'
+  | 'invalid'
+  | 'duplicateId'
+  | 'duplicateScale'
+  | 'unknownScale'
+  | 'duplicateOption';
 
-export type LoadResult =
-  | { ok: true; questionnaire: Questionnaire }
-  | { ok: false; errors: QuestionnaireError[] };
+export type LoadResult = { ok: true; questionnaire: Questionnaire } | { ok: false; errors: QuestionnaireError[] };
 
 /** `/themes/2/items/0/label/en` → `themes[2].items[0].label.en` */
 export function pointerToPath(pointer: string): string {
@@ -62,7 +79,9 @@ function describe(e: ValueError): QuestionnaireError {
   const limit = LIMIT_CODES[e.type];
   if (limit) {
     const bound = Number((e.schema as Record<string, unknown>)[limit[1]]);
-    return limit[0] === 'minLength' && bound === 1 ? { path, message, code: 'empty' } : { path, message, code: limit[0], params: { limit: bound } };
+    return limit[0] === 'minLength' && bound === 1
+      ? { path, message, code: 'empty' }
+      : { path, message, code: limit[0], params: { limit: bound } };
   }
   // The only pattern in the format is that of ids.
   if (e.type === ValueErrorType.StringPattern) return { path, message, code: 'idPattern' };
@@ -85,7 +104,8 @@ function crossChecks(data: unknown): QuestionnaireError[] {
   listOf(q['scales']).forEach((s, i) => {
     const id = idOf(s);
     if (id === null) return;
-    if (scaleIds.has(id)) errors.push({ path: `scales[${i}].id`, message: `duplicate scale id "${id}"`, code: 'duplicateScale', params: { id } });
+    if (scaleIds.has(id))
+      errors.push({ path: `scales[${i}].id`, message: `duplicate scale id "${id}"`, code: 'duplicateScale', params: { id } });
     scaleIds.add(id);
   });
   const seen = new Set<string>();
@@ -100,7 +120,12 @@ function crossChecks(data: unknown): QuestionnaireError[] {
       claim(idOf(it), `themes[${ti}].items[${ii}].id`);
       const scale = it['scale'];
       if (typeof scale === 'string' && scale && !scaleIds.has(scale)) {
-        errors.push({ path: `themes[${ti}].items[${ii}].scale`, message: `unknown scale "${scale}"`, code: 'unknownScale', params: { id: scale } });
+        errors.push({
+          path: `themes[${ti}].items[${ii}].scale`,
+          message: `unknown scale "${scale}"`,
+          code: 'unknownScale',
+          params: { id: scale },
+        });
       }
     });
   });
@@ -110,7 +135,13 @@ function crossChecks(data: unknown): QuestionnaireError[] {
     listOf(b['options']).forEach((o, oi) => {
       const id = idOf(o);
       if (id === null) return;
-      if (options.has(id)) errors.push({ path: `background[${bi}].options[${oi}].id`, message: `duplicate option id "${id}"`, code: 'duplicateOption', params: { id } });
+      if (options.has(id))
+        errors.push({
+          path: `background[${bi}].options[${oi}].id`,
+          message: `duplicate option id "${id}"`,
+          code: 'duplicateOption',
+          params: { id },
+        });
       options.add(id);
     });
   });

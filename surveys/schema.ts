@@ -67,10 +67,7 @@ export const QuestionnaireSchema = Type.Object(
     themes: Type.Array(ThemeSchema, { minItems: 1, maxItems: 30 }),
     background: Type.Array(BackgroundSchema, { maxItems: 5 }),
     comment: Type.Optional(
-      Type.Object(
-        { label: LocalText, maxLength: Type.Integer({ minimum: 1, maximum: 5000 }) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ label: LocalText, maxLength: Type.Integer({ minimum: 1, maximum: 5000 }) }, { additionalProperties: false }),
     ),
   },
   { additionalProperties: false, $id: 'https://schoolpols.example/questionnaire.schema.json' },

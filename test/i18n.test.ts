@@ -16,7 +16,9 @@ function leafKeys(obj: unknown, prefix = ''): string[] {
 }
 
 const catalogue = (lang: string) =>
-  files(`web/locales/${lang}`, ['.json']).flatMap((f) => leafKeys(JSON.parse(readFileSync(f, 'utf8')))).sort();
+  files(`web/locales/${lang}`, ['.json'])
+    .flatMap((f) => leafKeys(JSON.parse(readFileSync(f, 'utf8'))))
+    .sort();
 
 describe('message catalogues', () => {
   it('have the same keys in Dutch and English', () => {
@@ -30,7 +32,9 @@ describe('message catalogues', () => {
     }
     expect(used.size).toBeGreaterThan(20);
     // A plural key exists as its forms (`key_one`, `key_other`), chosen by the `count` it is given.
-    const missing = [...used].flatMap((key) => LANGS.filter((l) => !hasKey(l, key) && !hasKey(l, `${key}_other`)).map((l) => `${l}:${key}`));
+    const missing = [...used].flatMap((key) =>
+      LANGS.filter((l) => !hasKey(l, key) && !hasKey(l, `${key}_other`)).map((l) => `${l}:${key}`),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -27,7 +27,13 @@ function readString(css: string): { value: string; rest: string } {
 }
 
 describe('the report page style sheet', () => {
-  const hostile = ['Sint-Jan "De Brug"', 'a\\"; } body { display: none } /*', 'line\nbreak\r\u2028\u0000end', '";}@import url(//evil);', 'École Ønskeø 学校'];
+  const hostile = [
+    'Sint-Jan "De Brug"',
+    'a\\"; } body { display: none } /*',
+    'line\nbreak\r\u2028\u0000end',
+    '";}@import url(//evil);',
+    'École Ønskeø 学校',
+  ];
 
   it('writes any name as one CSS string with the same text', () => {
     for (const name of hostile) {

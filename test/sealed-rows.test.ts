@@ -39,13 +39,26 @@ const schoolsOf = (boxes: ReturnType<typeof readBoxes>) => Array.from({ length: 
 
 describe('reading a wave’s boxes for sealing', () => {
   it('tells apart schools whose ids share their first 48 bits', () => {
-    const boxes = readBoxes(copyData([[schoolA, box(1, 1)], [schoolB, box(2, 2)], [schoolA, box(3, 3)], [schoolB, box(4, 4)]]));
+    const boxes = readBoxes(
+      copyData([
+        [schoolA, box(1, 1)],
+        [schoolB, box(2, 2)],
+        [schoolA, box(3, 3)],
+        [schoolB, box(4, 4)],
+      ]),
+    );
     expect(boxes.schools).toEqual([schoolA, schoolB]);
     expect(schoolsOf(boxes)).toEqual([schoolA, schoolB, schoolA, schoolB]);
   });
 
   it('drops nothing when no nonce repeats', () => {
-    const boxes = readBoxes(copyData([[schoolA, box(1, 1)], [schoolB, box(2, 2)], [schoolA, box(3, 3)]]));
+    const boxes = readBoxes(
+      copyData([
+        [schoolA, box(1, 1)],
+        [schoolB, box(2, 2)],
+        [schoolA, box(3, 3)],
+      ]),
+    );
     expect(dropCopies(boxes)).toBe(0);
     expect(tails(boxes)).toEqual([1, 2, 3]);
   });
@@ -67,7 +80,12 @@ describe('reading a wave’s boxes for sealing', () => {
   });
 
   it('refuses a box too short to be one', () => {
-    const boxes = readBoxes(copyData([[schoolA, box(1, 1)], [schoolA, Buffer.alloc(BOX_OVERHEAD - 1)]]));
+    const boxes = readBoxes(
+      copyData([
+        [schoolA, box(1, 1)],
+        [schoolA, Buffer.alloc(BOX_OVERHEAD - 1)],
+      ]),
+    );
     expect(() => dropCopies(boxes)).toThrow(/not a Schoolpols box/);
   });
 });
@@ -94,7 +112,9 @@ describe('reading COPY data as it arrives, in pieces', () => {
   ]);
   const visitedIn = (pieces: number[]) => {
     const seen: Array<Array<string | null>> = [];
-    const reader = new CopyRowReader((d, start, end) => seen.push(Array.from(start, (s, f) => (s < 0 ? null : d.toString('hex', s, end[f])))));
+    const reader = new CopyRowReader((d, start, end) =>
+      seen.push(Array.from(start, (s, f) => (s < 0 ? null : d.toString('hex', s, end[f])))),
+    );
     let at = 0;
     for (const cut of [...pieces, data.length]) {
       // Each piece is a view of a buffer that is overwritten afterwards, as a socket's would be.
@@ -132,7 +152,11 @@ describe('opening a wave’s comments as they arrive', () => {
 
   it('keeps only each comment’s text, drops a box stored twice and counts it', () => {
     const first = comment(schoolA, 'te veel vergaderingen');
-    const rows: Array<[string, Buffer]> = [[schoolA, first], [schoolB, comment(schoolB, 'goede collega’s')], [schoolA, first]];
+    const rows: Array<[string, Buffer]> = [
+      [schoolA, first],
+      [schoolB, comment(schoolB, 'goede collega’s')],
+      [schoolA, first],
+    ];
     const { visit, opened } = commentReader(waveId, key);
     forEachCopyRow(copyData(rows), visit);
     expect(opened.text.map((t) => t.toString('utf8'))).toEqual(['te veel vergaderingen', 'goede collega’s']);
@@ -153,10 +177,14 @@ describe('writing a wave’s responses, opening each box as its row is written',
   const key = randomBytes(32);
   const items = itemsInOrder(shipped).length;
   const answers = (i: number) => Array.from({ length: items }, (_, j) => (j === i % items ? null : ((i + j) % 5) + 1));
-  const response = (schoolId: string, i: number, label = schoolId) => seal(key, { kind: 'response', waveId, schoolId: label }, encodeResponse(shipped, { answers: answers(i), background: {} }));
+  const response = (schoolId: string, i: number, label = schoolId) =>
+    seal(key, { kind: 'response', waveId, schoolId: label }, encodeResponse(shipped, { answers: answers(i), background: {} }));
 
   it('writes every response once in the given order, and counts each school’s respondents', () => {
-    const rows: Array<[string, Buffer]> = Array.from({ length: 6 }, (_, i) => [i < 4 ? schoolA : schoolB, response(i < 4 ? schoolA : schoolB, i)]);
+    const rows: Array<[string, Buffer]> = Array.from({ length: 6 }, (_, i) => [
+      i < 4 ? schoolA : schoolB,
+      response(i < 4 ? schoolA : schoolB, i),
+    ]);
     const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), []);
     expect(() => written.tallies()).toThrow(/as they are written/);
     const seen: string[] = [];
@@ -165,7 +193,12 @@ describe('writing a wave’s responses, opening each box as its row is written',
     });
     expect(seen.map((r) => r.split(':')[1])).toEqual(Array(6).fill(String(items)));
     expect(new Set(seen.map((r) => r.split(':')[0]))).toEqual(new Set([schoolA, schoolB].map((id) => id.replaceAll('-', ''))));
-    expect([...written.tallies()].map(([id, t]) => [id, t.respondents])).toEqual(expect.arrayContaining([[schoolA, 4], [schoolB, 2]]));
+    expect([...written.tallies()].map(([id, t]) => [id, t.respondents])).toEqual(
+      expect.arrayContaining([
+        [schoolA, 4],
+        [schoolB, 2],
+      ]),
+    );
   });
 
   it('stops at a box that does not open, after the rows before it went out in chunks', () => {

@@ -78,7 +78,5 @@ export function aggregatesR3(
     }
     if (!changed) break;
   }
-  return new Map(
-    order.map((a) => [a.key, { shown: shown.get(a.key)!, schoolIds: [...members.get(a.key)!].sort() }]),
-  );
+  return new Map(order.map((a) => [a.key, { shown: shown.get(a.key)!, schoolIds: [...members.get(a.key)!].sort() }]));
 }

@@ -34,7 +34,9 @@ export function aggregateAnswersR3(
   measures: number,
   k: number,
 ): Map<string, Set<number>> {
-  const order = [...aggregates].sort((a, b) => (a.kind !== b.kind ? (a.kind === 'benchmark' ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const order = [...aggregates].sort((a, b) =>
+    a.kind !== b.kind ? (a.kind === 'benchmark' ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+  );
   const out = new Map(order.map((a) => [a.key, new Set<number>()]));
   const ids = [...schools.keys()].sort();
   const members = order.map((a) => new Set(a.schoolIds));
@@ -72,10 +74,22 @@ export function aggregateAnswersR3(
  * measure, such a combination must not touch 1..k−1 valid answers (atoms without any are free).
  * Returns the measures to withhold in every breakdown group of the school.
  */
-export function breakdownAnswersR3(groups: readonly (readonly number[])[], validPerAtom: readonly (readonly number[])[], measures: number, k: number): Set<number> {
+export function breakdownAnswersR3(
+  groups: readonly (readonly number[])[],
+  validPerAtom: readonly (readonly number[])[],
+  measures: number,
+  k: number,
+): Set<number> {
   const out = new Set<number>();
   for (let m = 0; m < measures; m++) {
-    if (smallSetDerivable(groups, validPerAtom.map((v) => v[m]!), k)) out.add(m);
+    if (
+      smallSetDerivable(
+        groups,
+        validPerAtom.map((v) => v[m]!),
+        k,
+      )
+    )
+      out.add(m);
   }
   return out;
 }

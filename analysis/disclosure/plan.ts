@@ -1,6 +1,17 @@
 import { aggregatesR3, type Aggregate } from './aggregates-r3.ts';
 import { schoolBreakdowns } from './school-breakdowns.ts';
-import type { Decisions, DisclosureConfig, DisclosureInput, Plan, PlannedBreakdown, PlannedGroup, Rule, SchoolPlan, StoredBreakdown, StoredSchool } from './types.ts';
+import type {
+  Decisions,
+  DisclosureConfig,
+  DisclosureInput,
+  Plan,
+  PlannedBreakdown,
+  PlannedGroup,
+  Rule,
+  SchoolPlan,
+  StoredBreakdown,
+  StoredSchool,
+} from './types.ts';
 import { normalize, validK, type Normalized, type NormalizedSchool } from './validate.ts';
 
 const enc = (s: string) => encodeURIComponent(s);
@@ -48,13 +59,33 @@ export function plan(input: DisclosureInput, config?: DisclosureConfig): Plan {
   for (const s of wave.schools) {
     const rule: Rule | null = !sealed ? 'R4' : s.respondents < k ? 'R1' : null;
     // Response counts of schools are fine while a wave is open (R1); afterwards only with results.
-    groups.push(group({ key: schoolKey(s.id), kind: 'school', schoolId: s.id, schoolIds: [s.id], respondents: s.respondents, rule, countReleased: !sealed || rule === null }));
+    groups.push(
+      group({
+        key: schoolKey(s.id),
+        kind: 'school',
+        schoolId: s.id,
+        schoolIds: [s.id],
+        respondents: s.respondents,
+        rule,
+        countReleased: !sealed || rule === null,
+      }),
+    );
   }
   for (const a of aggregates) {
     const d = decided?.get(a.key);
     const schoolIds = d ? d.schoolIds : [...a.schoolIds];
     const rule: Rule | null = !sealed ? 'R4' : d!.shown ? null : 'R3';
-    groups.push(group({ benchmarkId: a.id, key: a.key, kind: a.kind, schoolIds, respondents: sumOf(schoolIds), rule, countReleased: !sealed || rule === null }));
+    groups.push(
+      group({
+        benchmarkId: a.id,
+        key: a.key,
+        kind: a.kind,
+        schoolIds,
+        respondents: sumOf(schoolIds),
+        rule,
+        countReleased: !sealed || rule === null,
+      }),
+    );
   }
 
   // A school's breakdowns depend on that school alone (its background cells and k), so they are
@@ -102,7 +133,8 @@ export function decisionsOf(p: Plan): Decisions {
 /** The plan that stored decisions describe, group for group; refuses anything it cannot read as such. */
 export function planOf(d: Decisions): Plan {
   if (d.version !== 1) throw new RangeError(`stored decisions of version ${String(d.version)} cannot be read`);
-  if (!Array.isArray(d.schools) || !Array.isArray(d.aggregates)) throw new RangeError(`stored decisions of wave "${d.waveId}" are incomplete`);
+  if (!Array.isArray(d.schools) || !Array.isArray(d.aggregates))
+    throw new RangeError(`stored decisions of wave "${d.waveId}" are incomplete`);
   const schoolIds = d.schools.map((s) => s[0]);
   const groups: PlannedGroup[] = d.schools.map(([id, respondents, rule, countReleased]) =>
     group({ key: schoolKey(id), kind: 'school', schoolId: id, schoolIds: [id], respondents, rule, countReleased }),
@@ -112,7 +144,17 @@ export function planOf(d: Decisions): Plan {
       if (schoolIds[i] === undefined) throw new RangeError(`stored decisions of wave "${d.waveId}" are incomplete`);
       return schoolIds[i];
     });
-    groups.push(group({ key: id === null ? NETWORK_KEY : benchmarkKey(id), kind: id === null ? 'network' : 'benchmark', benchmarkId: id, schoolIds: schoolIdsOf, respondents, rule, countReleased }));
+    groups.push(
+      group({
+        key: id === null ? NETWORK_KEY : benchmarkKey(id),
+        kind: id === null ? 'network' : 'benchmark',
+        benchmarkId: id,
+        schoolIds: schoolIdsOf,
+        respondents,
+        rule,
+        countReleased,
+      }),
+    );
   }
   const index = new Map(schoolIds.map((id, i) => [id, i]));
   return {
@@ -128,7 +170,20 @@ export function planOf(d: Decisions): Plan {
       for (const [backgroundId, rule, parts] of d.schools[i]![4]) {
         const groupKeys = parts.map(([categories, other, respondents, partRule]) => {
           const key = breakdownKey(schoolId, backgroundId, categories[0]!, other);
-          plan.groups.push(group({ key, kind: 'breakdown', schoolId, backgroundId, categories, other, schoolIds: [schoolId], respondents, rule: partRule, countReleased: partRule === null }));
+          plan.groups.push(
+            group({
+              key,
+              kind: 'breakdown',
+              schoolId,
+              backgroundId,
+              categories,
+              other,
+              schoolIds: [schoolId],
+              respondents,
+              rule: partRule,
+              countReleased: partRule === null,
+            }),
+          );
           return key;
         });
         plan.breakdowns.push({ schoolId, backgroundId, rule, groupKeys });
@@ -150,7 +205,20 @@ function planSchool(s: NormalizedSchool, background: Normalized['background'], k
     const one = planned?.[b];
     const part = (categories: ReadonlyArray<string | null>, other: boolean, respondents: number, rule: Rule | null): string => {
       const key = breakdownKey(s.id, bg.id, categories[0]!, other);
-      groups.push(group({ key, kind: 'breakdown', schoolId: s.id, backgroundId: bg.id, categories, other, schoolIds: own, respondents, rule, countReleased: rule === null }));
+      groups.push(
+        group({
+          key,
+          kind: 'breakdown',
+          schoolId: s.id,
+          backgroundId: bg.id,
+          categories,
+          other,
+          schoolIds: own,
+          respondents,
+          rule,
+          countReleased: rule === null,
+        }),
+      );
       return key;
     };
     const counts = [...bg.options, null].map((category) => ({

@@ -103,4 +103,8 @@ export interface Decisions {
 export type StoredSchool = [id: string, respondents: number, rule: Rule | null, countReleased: boolean, breakdowns: StoredBreakdown[]];
 
 /** A breakdown: its groups' categories, whether one is "other", respondents and rule (released when null). */
-export type StoredBreakdown = [backgroundId: string, rule: Rule | null, groups: Array<[categories: Array<string | null>, other: boolean, respondents: number, rule: Rule | null]>];
+export type StoredBreakdown = [
+  backgroundId: string,
+  rule: Rule | null,
+  groups: Array<[categories: Array<string | null>, other: boolean, respondents: number, rule: Rule | null]>,
+];

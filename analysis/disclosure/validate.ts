@@ -45,13 +45,19 @@ function uniqueIds(ids: readonly string[], what: string): void {
 export function normalize(input: DisclosureInput): Normalized {
   if (typeof input.waveId !== 'string' || input.waveId === '') throw new TypeError('waveId must be a non-empty string');
   if (!['draft', 'open', 'sealed'].includes(input.status)) throw new RangeError(`unknown wave status "${String(input.status)}"`);
-  uniqueIds(input.background.map((b) => b.id), 'background item');
+  uniqueIds(
+    input.background.map((b) => b.id),
+    'background item',
+  );
   const background = input.background.map((b) => {
     uniqueIds(b.options, `option of background item "${b.id}"`);
     return { id: b.id, options: [...b.options] };
   });
   const bgIndex = new Map(background.map((b, i) => [b.id, i]));
-  uniqueIds(input.schools.map((s) => s.id), 'school');
+  uniqueIds(
+    input.schools.map((s) => s.id),
+    'school',
+  );
   const schools = [...input.schools].sort(byId).map((s): NormalizedSchool => {
     const respondents = count(s.respondents, `respondents of school "${s.id}"`);
     if (s.cells === undefined) return { id: s.id, respondents, atoms: null };
@@ -84,7 +90,10 @@ export function normalize(input: DisclosureInput): Normalized {
     return { id: s.id, respondents, atoms };
   });
   const schoolIds = new Set(schools.map((s) => s.id));
-  uniqueIds(input.benchmarkGroups.map((g) => g.id), 'benchmark group');
+  uniqueIds(
+    input.benchmarkGroups.map((g) => g.id),
+    'benchmark group',
+  );
   const benchmarkGroups = [...input.benchmarkGroups].sort(byId).map((g) => {
     uniqueIds(g.schoolIds, `member of benchmark group "${g.id}"`);
     for (const id of g.schoolIds) {

@@ -103,7 +103,10 @@ export async function slipSheet(codes: string[], info: { base: string; schoolNam
  * The codes as CSV the way Belgian Excel opens it directly: `;`-separated, UTF-8 with a byte-order
  * mark (so accented school names survive), one code per row.
  */
-export function codesCsv(codes: string[], info: { base: string; schoolName: string; schoolNumber: string | null; waveName: string }): string {
+export function codesCsv(
+  codes: string[],
+  info: { base: string; schoolName: string; schoolNumber: string | null; waveName: string },
+): string {
   return schoolsCodesCsv([{ schoolName: info.schoolName, schoolNumber: info.schoolNumber, codes }], info);
 }
 
@@ -111,8 +114,13 @@ export function codesCsv(codes: string[], info: { base: string; schoolName: stri
  * Several schools' codes in one file, school by school, each with its official school number
  * (instellingsnummer, empty when not known): what a mail merge per school matches on.
  */
-export function schoolsCodesCsv(schools: ReadonlyArray<{ schoolName: string; schoolNumber: string | null; codes: string[] }>, info: { base: string; waveName: string }): string {
-  const data = schools.flatMap(({ schoolName, schoolNumber, codes }) => codes.map((c) => [schoolName, schoolNumber ?? '', info.waveName, formatCode(c), answerUrl(info.base, c)]));
+export function schoolsCodesCsv(
+  schools: ReadonlyArray<{ schoolName: string; schoolNumber: string | null; codes: string[] }>,
+  info: { base: string; waveName: string },
+): string {
+  const data = schools.flatMap(({ schoolName, schoolNumber, codes }) =>
+    codes.map((c) => [schoolName, schoolNumber ?? '', info.waveName, formatCode(c), answerUrl(info.base, c)]),
+  );
   const body = Papa.unparse(
     { fields: ['school', 'school_number', 'wave', 'code', 'url'], data },
     // A school name such as "=HYPERLINK(…)" must stay text in a spreadsheet.
@@ -134,17 +142,23 @@ export function csvFileName(schoolName: string, waveName: string): string {
 }
 
 export type GeneratedCodes =
-  | { format: 'csv'; fileName: string; csv: string; count: number }
-  | { format: 'html'; sheet: SlipSheet; count: number };
+  { format: 'csv'; fileName: string; csv: string; count: number } | { format: 'html'; sheet: SlipSheet; count: number };
 
 /**
  * Issues the codes (hashes stored, audit entry with the count only) and returns them in the chosen
  * format. Throws `WaveError('already-closed')` for a closed wave, with nothing changed.
  */
-export async function generateCodes(db: Kysely<Database>, waveId: string, request: CodeRequest, base: string, actor?: Actor): Promise<GeneratedCodes> {
+export async function generateCodes(
+  db: Kysely<Database>,
+  waveId: string,
+  request: CodeRequest,
+  base: string,
+  actor?: Actor,
+): Promise<GeneratedCodes> {
   const info = { base, ...(await names(db, waveId, request.schoolId)) };
   const codes = await issueCodes(db, waveId, request.schoolId, request.count, actor);
-  if (request.format === 'csv') return { format: 'csv', fileName: csvFileName(info.schoolName, info.waveName), csv: codesCsv(codes, info), count: codes.length };
+  if (request.format === 'csv')
+    return { format: 'csv', fileName: csvFileName(info.schoolName, info.waveName), csv: codesCsv(codes, info), count: codes.length };
   return { format: 'html', sheet: await slipSheet(codes, info), count: codes.length };
 }
 
@@ -152,7 +166,12 @@ export async function generateCodes(db: Kysely<Database>, waveId: string, reques
  * Codes for every school of a wave, each as many as its staff count (schools without a staff count
  * get none), in one transaction; returned once as one CSV. Throws `WaveError` with nothing changed.
  */
-export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: string, base: string, actor?: Actor): Promise<{ csv: string; fileName: string; count: number; schools: number }> {
+export async function generateCodesForAllSchools(
+  db: Kysely<Database>,
+  waveId: string,
+  base: string,
+  actor?: Actor,
+): Promise<{ csv: string; fileName: string; count: number; schools: number }> {
   const wave = await db.selectFrom('wave').select('name').where('id', '=', waveId).executeTakeFirst();
   if (!wave) throw new WaveError('not-found', 'wave not found');
   const schools = await db
@@ -163,9 +182,22 @@ export async function generateCodesForAllSchools(db: Kysely<Database>, waveId: s
     .where('school.staff_count', '>', 0)
     .orderBy('school.name')
     .execute();
-  const codes = await issueCodesForWave(db, waveId, schools.map((s) => ({ schoolId: s.id, count: s.staff_count })), actor);
-  const csv = schoolsCodesCsv(schools.map((s) => ({ schoolName: s.name, schoolNumber: s.instellingsnummer, codes: codes.get(s.id)! })), { base, waveName: wave.name });
-  return { csv, fileName: csvFileName('alle scholen', wave.name), count: schools.reduce((a, s) => a + s.staff_count, 0), schools: schools.length };
+  const codes = await issueCodesForWave(
+    db,
+    waveId,
+    schools.map((s) => ({ schoolId: s.id, count: s.staff_count })),
+    actor,
+  );
+  const csv = schoolsCodesCsv(
+    schools.map((s) => ({ schoolName: s.name, schoolNumber: s.instellingsnummer, codes: codes.get(s.id)! })),
+    { base, waveName: wave.name },
+  );
+  return {
+    csv,
+    fileName: csvFileName('alle scholen', wave.name),
+    count: schools.reduce((a, s) => a + s.staff_count, 0),
+    schools: schools.length,
+  };
 }
 
 /**

@@ -23,9 +23,15 @@ export interface Paged<T> {
 export type SortDir = 'asc' | 'desc';
 
 /** `text` contains `needle`, case-insensitively; no LIKE pattern, so `%` and `_` are plain characters. */
-const contains = (column: Expression<string>, needle: string): Expression<SqlBool> => sql<SqlBool>`strpos(lower(${column}), ${needle.toLowerCase()}) > 0`;
+const contains = (column: Expression<string>, needle: string): Expression<SqlBool> =>
+  sql<SqlBool>`strpos(lower(${column}), ${needle.toLowerCase()}) > 0`;
 
-async function paged<T>(total: number, page: number | undefined, pageSize: number | undefined, fetch: (limit: number, offset: number) => Promise<T[]>): Promise<Paged<T>> {
+async function paged<T>(
+  total: number,
+  page: number | undefined,
+  pageSize: number | undefined,
+  fetch: (limit: number, offset: number) => Promise<T[]>,
+): Promise<Paged<T>> {
   const size = Math.min(Math.max(1, pageSize ?? PAGE_SIZE), MAX_PAGE_SIZE);
   const pages = Math.max(1, Math.ceil(total / size));
   const current = Math.min(Math.max(1, page ?? 1), pages);
@@ -65,12 +71,23 @@ export interface SchoolRow {
 export async function findSchools(db: Kysely<Database>, f: SchoolFilter): Promise<Paged<SchoolRow>> {
   let q = db.selectFrom('school');
   const term = f.q?.trim();
-  if (term) q = q.where((eb) => eb.or([contains(eb.ref('name'), term), contains(eb.ref('municipality'), term), eb('instellingsnummer', '=', term)]));
+  if (term)
+    q = q.where((eb) =>
+      eb.or([contains(eb.ref('name'), term), contains(eb.ref('municipality'), term), eb('instellingsnummer', '=', term)]),
+    );
   if (f.group) q = q.where('benchmark_group', '=', f.group);
   if (f.municipality?.trim()) q = q.where(sql`lower(municipality)`, '=', f.municipality.trim().toLowerCase());
   if (f.wave) {
     const wave = f.wave;
-    q = q.where((eb) => eb.exists(eb.selectFrom('wave_school').select('wave_school.school_id').whereRef('wave_school.school_id', '=', 'school.id').where('wave_school.wave_id', '=', wave)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('wave_school')
+          .select('wave_school.school_id')
+          .whereRef('wave_school.school_id', '=', 'school.id')
+          .where('wave_school.wave_id', '=', wave),
+      ),
+    );
   }
   if (f.active) q = q.where('active', '=', f.active === 'yes');
   const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -93,8 +110,21 @@ export async function findSchools(db: Kysely<Database>, f: SchoolFilter): Promis
       case 'name':
         break;
     }
-    const rows = await list.orderBy(sql`lower(name)`, f.sort === 'name' || !f.sort ? dir : 'asc').orderBy('id').limit(limit).offset(offset).execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, number: r.instellingsnummer, benchmarkGroup: r.benchmark_group, municipality: r.municipality, staffCount: r.staff_count, active: r.active }));
+    const rows = await list
+      .orderBy(sql`lower(name)`, f.sort === 'name' || !f.sort ? dir : 'asc')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      number: r.instellingsnummer,
+      benchmarkGroup: r.benchmark_group,
+      municipality: r.municipality,
+      staffCount: r.staff_count,
+      active: r.active,
+    }));
   });
 }
 
@@ -152,7 +182,15 @@ export async function findUsers(db: Kysely<Database>, f: UserFilter): Promise<Pa
   if (f.twoFactor) q = q.where('totp_secret', f.twoFactor === 'on' ? 'is not' : 'is', null);
   if (f.school) {
     const school = f.school;
-    q = q.where((eb) => eb.exists(eb.selectFrom('rep_school').select('rep_school.user_id').whereRef('rep_school.user_id', '=', 'app_user.id').where('rep_school.school_id', '=', school)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('rep_school')
+          .select('rep_school.user_id')
+          .whereRef('rep_school.user_id', '=', 'app_user.id')
+          .where('rep_school.school_id', '=', school),
+      ),
+    );
   }
   const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const dir = f.dir ?? 'asc';
@@ -163,7 +201,12 @@ export async function findUsers(db: Kysely<Database>, f: UserFilter): Promise<Pa
     const users = await list.orderBy('id').limit(limit).offset(offset).execute();
     const ids = users.map((u) => u.id);
     const counts = ids.length
-      ? await db.selectFrom('rep_school').select(['user_id', (eb) => eb.fn.countAll<number>().as('n')]).where('user_id', 'in', ids).groupBy('user_id').execute()
+      ? await db
+          .selectFrom('rep_school')
+          .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('user_id', 'in', ids)
+          .groupBy('user_id')
+          .execute()
       : [];
     // The first few names of each rep's schools, in one query (a window over the page's reps).
     const names = ids.length
@@ -172,7 +215,11 @@ export async function findUsers(db: Kysely<Database>, f: UserFilter): Promise<Pa
             eb
               .selectFrom('rep_school')
               .innerJoin('school', 'school.id', 'rep_school.school_id')
-              .select(['rep_school.user_id', 'school.name', sql<number>`row_number() over (partition by rep_school.user_id order by lower(school.name), school.id)`.as('i')])
+              .select([
+                'rep_school.user_id',
+                'school.name',
+                sql<number>`row_number() over (partition by rep_school.user_id order by lower(school.name), school.id)`.as('i'),
+              ])
               .where('rep_school.user_id', 'in', ids)
               .as('named'),
           )
@@ -226,7 +273,15 @@ export async function findWaves(db: Kysely<Database>, f: WaveFilter): Promise<Pa
   if (f.status) q = q.where('wave.status', '=', f.status);
   if (f.school) {
     const school = f.school;
-    q = q.where((eb) => eb.exists(eb.selectFrom('wave_school').select('wave_school.wave_id').whereRef('wave_school.wave_id', '=', 'wave.id').where('wave_school.school_id', '=', school)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('wave_school')
+          .select('wave_school.wave_id')
+          .whereRef('wave_school.wave_id', '=', 'wave.id')
+          .where('wave_school.school_id', '=', school),
+      ),
+    );
   }
   const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const dir = f.dir ?? (f.sort === 'name' || f.sort === 'status' ? 'asc' : 'desc');
@@ -241,11 +296,20 @@ export async function findWaves(db: Kysely<Database>, f: WaveFilter): Promise<Pa
       'questionnaire.id as qid',
       'questionnaire.key',
       'questionnaire.version',
-      eb.selectFrom('wave_school').select((w) => w.fn.countAll<number>().as('n')).whereRef('wave_school.wave_id', '=', 'wave.id').as('schools'),
+      eb
+        .selectFrom('wave_school')
+        .select((w) => w.fn.countAll<number>().as('n'))
+        .whereRef('wave_school.wave_id', '=', 'wave.id')
+        .as('schools'),
     ]);
     if (f.sort === 'name') list = list.orderBy(sql`lower(wave.name)`, dir);
     else if (f.sort === 'status') list = list.orderBy(sql`case wave.status when 'draft' then 0 when 'open' then 1 else 2 end`, dir);
-    const rows = await list.orderBy('wave.created_at', f.sort === 'created' || !f.sort ? dir : 'desc').orderBy('wave.id').limit(limit).offset(offset).execute();
+    const rows = await list
+      .orderBy('wave.created_at', f.sort === 'created' || !f.sort ? dir : 'desc')
+      .orderBy('wave.id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -265,7 +329,15 @@ export interface NetworkState {
   counts: { schools: number; activeSchools: number; questionnaires: number; users: number };
   waves: { draft: number; open: number; closed: number };
   /** open waves with their progress: counts only (R1 allows counts while a wave is open) */
-  open: Array<{ id: string; name: string; schools: number; issued: number; handedOut: number; responses: number; plannedClose: string | null }>;
+  open: Array<{
+    id: string;
+    name: string;
+    schools: number;
+    issued: number;
+    handedOut: number;
+    responses: number;
+    plannedClose: string | null;
+  }>;
   /** closed but not sealed (sealing failed half-way), or open past their planned close: waiting to be sealed */
   toSeal: Array<{ id: string; name: string; status: WaveStatus; plannedClose: string | null }>;
   /** active accounts without two-step verification: how many, and the first few */
@@ -274,9 +346,28 @@ export interface NetworkState {
 
 export async function networkState(db: Kysely<Database>, today: string): Promise<NetworkState> {
   const count = async (table: 'school' | 'questionnaire' | 'app_user') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const activeSchools = Number((await db.selectFrom('school').select((eb) => eb.fn.countAll<number>().as('n')).where('active', '=', true).executeTakeFirstOrThrow()).n);
-  const byStatus = await db.selectFrom('wave').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const activeSchools = Number(
+    (
+      await db
+        .selectFrom('school')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('active', '=', true)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const byStatus = await db
+    .selectFrom('wave')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
   const waves = { draft: 0, open: 0, closed: 0 };
   for (const r of byStatus) waves[r.status] = Number(r.n);
   const openRows = await db
@@ -298,13 +389,23 @@ export async function networkState(db: Kysely<Database>, today: string): Promise
   const openIds = openRows.map((r) => r.id);
   // An open wave's answers are sealed boxes: counted, never opened.
   const responses = openIds.length
-    ? await db.selectFrom('encrypted_response').select(['wave_id', (eb) => eb.fn.countAll<number>().as('n')]).where('wave_id', 'in', openIds).groupBy('wave_id').execute()
+    ? await db
+        .selectFrom('encrypted_response')
+        .select(['wave_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('wave_id', 'in', openIds)
+        .groupBy('wave_id')
+        .execute()
     : [];
   const responsesOf = new Map(responses.map((r) => [r.wave_id, Number(r.n)]));
   const toSeal = await db
     .selectFrom('wave')
     .select(['id', 'name', 'status', 'planned_close'])
-    .where((eb) => eb.or([eb.and([eb('status', '=', 'closed'), eb('sealed', '=', false)]), eb.and([eb('status', '=', 'open'), eb('planned_close', '<=', today)])]))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'closed'), eb('sealed', '=', false)]),
+        eb.and([eb('status', '=', 'open'), eb('planned_close', '<=', today)]),
+      ]),
+    )
     .orderBy('planned_close')
     .orderBy('created_at')
     .limit(20)
@@ -313,7 +414,12 @@ export async function networkState(db: Kysely<Database>, today: string): Promise
   const { total, admins } = await no2fa
     .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.sum<number>(sql`case when role = 'admin' then 1 else 0 end`).as('admins')])
     .executeTakeFirstOrThrow();
-  const first = await no2fa.select(['id', 'email', 'role']).orderBy(sql`case role when 'admin' then 0 else 1 end`).orderBy(sql`lower(email)`).limit(10).execute();
+  const first = await no2fa
+    .select(['id', 'email', 'role'])
+    .orderBy(sql`case role when 'admin' then 0 else 1 end`)
+    .orderBy(sql`lower(email)`)
+    .limit(10)
+    .execute();
   return {
     counts: { schools: await count('school'), activeSchools, questionnaires: await count('questionnaire'), users: await count('app_user') },
     waves,

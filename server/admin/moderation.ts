@@ -47,7 +47,9 @@ const pendingOfSealed = (db: Kysely<Database>) =>
 
 /** Comments of sealed waves that wait for a decision, network-wide. */
 export async function pendingCount(db: Kysely<Database>): Promise<number> {
-  const row = await pendingOfSealed(db).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await pendingOfSealed(db)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -70,7 +72,14 @@ export async function commentToModerate(db: Kysely<Database>, commentId: string)
     .executeTakeFirst();
   if (!row) return null;
   const q = row.definition;
-  return { id: row.id, waveId: row.wave_id, text: row.text, waveName: row.name, themes: q.themes, maxLength: q.comment?.maxLength ?? DEFAULT_MAX_LENGTH };
+  return {
+    id: row.id,
+    waveId: row.wave_id,
+    text: row.text,
+    waveName: row.name,
+    themes: q.themes,
+    maxLength: q.comment?.maxLength ?? DEFAULT_MAX_LENGTH,
+  };
 }
 
 /** Line breaks as a form sends them (CRLF) and surrounding spaces do not make a redaction. */
@@ -79,7 +88,8 @@ const normalised = (text: string) => text.replace(/\r\n?/g, '\n').trim();
 function problemsOf(item: QueueItem, d: Decision, text: string): Problem[] {
   const problems: Problem[] = [];
   const known = new Set(item.themes.map((t) => t.id));
-  if (d.themes.some((id) => !known.has(id)) || new Set(d.themes).size !== d.themes.length) problems.push(problem('themes', 'moderation.error.themes'));
+  if (d.themes.some((id) => !known.has(id)) || new Set(d.themes).size !== d.themes.length)
+    problems.push(problem('themes', 'moderation.error.themes'));
   if (d.show && !text) problems.push(problem('text', 'moderation.error.empty'));
   if ([...text].length > item.maxLength) problems.push(problem('text', 'moderation.error.long', { max: item.maxLength }));
   if (CONTROL.test(text)) problems.push(problem('text', 'moderation.error.control'));
@@ -98,7 +108,12 @@ function problemsOf(item: QueueItem, d: Decision, text: string): Problem[] {
  * changed) goes at once rather than whenever autovacuum comes by; the visibility map keeps this to
  * the few pages decisions touched since.
  */
-export async function decideComment(db: Kysely<Database>, commentId: string, d: Decision, actor: Actor): Promise<Checked<'shown' | 'redacted' | 'withheld'>> {
+export async function decideComment(
+  db: Kysely<Database>,
+  commentId: string,
+  d: Decision,
+  actor: Actor,
+): Promise<Checked<'shown' | 'redacted' | 'withheld'>> {
   const item = await commentToModerate(db, commentId);
   if (!item) throw await refusal(db, commentId);
   const text = normalised(d.text);
@@ -127,7 +142,13 @@ export async function decideComment(db: Kysely<Database>, commentId: string, d: 
 
 /** Why a comment cannot be decided: decided already (409), or no comment of a sealed wave (404). */
 async function refusal(db: Kysely<Database>, commentId: string): Promise<HttpProblem> {
-  const row = await db.selectFrom('comment').innerJoin('wave', 'wave.id', 'comment.wave_id').select('comment.moderation').where('comment.id', '=', commentId).where('wave.sealed', '=', true).executeTakeFirst();
+  const row = await db
+    .selectFrom('comment')
+    .innerJoin('wave', 'wave.id', 'comment.wave_id')
+    .select('comment.moderation')
+    .where('comment.id', '=', commentId)
+    .where('wave.sealed', '=', true)
+    .executeTakeFirst();
   return row ? new HttpProblem(409, 'moderation.error.decided') : new HttpProblem(404, 'moderation.error.notFound');
 }
 
@@ -156,7 +177,9 @@ export async function crisisList(db: Kysely<Database>): Promise<CrisisEntry[]> {
   const rows = await db
     .selectFrom('comment')
     .innerJoin('wave', 'wave.id', 'comment.wave_id')
-    .innerJoin('wave_frozen_school as fs', (j) => j.onRef('fs.wave_id', '=', 'comment.wave_id').onRef('fs.school_id', '=', 'comment.school_id'))
+    .innerJoin('wave_frozen_school as fs', (j) =>
+      j.onRef('fs.wave_id', '=', 'comment.wave_id').onRef('fs.school_id', '=', 'comment.school_id'),
+    )
     .select(['comment.text', 'wave.id as waveId', 'wave.name as waveName', 'fs.name as school', 'fs.respondents'])
     .where('comment.crisis', '=', true)
     .where('wave.sealed', '=', true)
@@ -164,12 +187,22 @@ export async function crisisList(db: Kysely<Database>): Promise<CrisisEntry[]> {
     .orderBy('wave.id')
     .orderBy('comment.id')
     .execute();
-  return rows.map((r) => ({ text: r.text, waveId: r.waveId, waveName: r.waveName, school: r.respondents >= MIN_COMMENT_RESPONDENTS ? r.school : null }));
+  return rows.map((r) => ({
+    text: r.text,
+    waveId: r.waveId,
+    waveName: r.waveName,
+    school: r.respondents >= MIN_COMMENT_RESPONDENTS ? r.school : null,
+  }));
 }
 
 /** Each school's shown comments' tags in a sealed wave: what the network view counts (through disclosure). */
 export async function shownCommentThemes(db: Kysely<Database>, waveId: string): Promise<Map<string, string[][]>> {
-  const rows = await db.selectFrom('comment').select(['school_id', 'themes']).where('wave_id', '=', waveId).where('moderation', '=', 'shown').execute();
+  const rows = await db
+    .selectFrom('comment')
+    .select(['school_id', 'themes'])
+    .where('wave_id', '=', waveId)
+    .where('moderation', '=', 'shown')
+    .execute();
   const bySchool = new Map<string, string[][]>();
   for (const r of rows) {
     const list = bySchool.get(r.school_id) ?? [];

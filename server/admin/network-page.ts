@@ -11,7 +11,11 @@ export interface NetworkView {
   themes: Array<{ id: string; label: string }>;
   scopes: Array<{ label: string; n: Shown; schools: number | null; means: Shown[]; favourable: Shown[]; alpha: Shown[] }>;
   spread: Array<{ label: string; schools: number; min: string; q1: string; median: string; q3: string; max: string }>;
-  heatmap: { page: number; pages: number; rows: Array<{ name: string; group: string; n: Shown; rate: Shown; cells: Array<{ text: string; heat: string }> }> };
+  heatmap: {
+    page: number;
+    pages: number;
+    rows: Array<{ name: string; group: string; n: Shown; rate: Shown; cells: Array<{ text: string; heat: string }> }>;
+  };
   trend: Array<{ wave: string; means: Shown[] }>;
   heatLegend: Array<{ heat: string; label: string }>;
   /** themes by how many shown comments concern them, most first; or why not shown */
@@ -33,7 +37,13 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
   const fmt = formatter(lang, t, results.wave.k);
   const themes = q.themes.map((th) => ({ id: th.id, label: th.label[lang] }));
   const perTheme = (d: Disclosed<GroupReport>, f: (r: GroupReport, ti: number) => Stat | number, digits: number, suffix = '') =>
-    themes.map((_, ti) => fmt.number(mapDisclosed(d, (r) => f(r, ti)), digits, suffix));
+    themes.map((_, ti) =>
+      fmt.number(
+        mapDisclosed(d, (r) => f(r, ti)),
+        digits,
+        suffix,
+      ),
+    );
   const scope = (label: string, d: Disclosed<GroupReport>, schools: number | null) => ({
     label,
     n: fmt.count(mapDisclosed(d, (r) => r.respondents)),
@@ -50,7 +60,15 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
     const s = schoolSpread(reportableMeans(data, ti));
     const v = (x: number) => fmt.plain(x);
     return s.ok
-      ? { label: th.label, schools: s.value.schools, min: v(s.value.min), q1: v(s.value.q1), median: v(s.value.median), q3: v(s.value.q3), max: v(s.value.max) }
+      ? {
+          label: th.label,
+          schools: s.value.schools,
+          min: v(s.value.min),
+          q1: v(s.value.q1),
+          median: v(s.value.median),
+          q3: v(s.value.q3),
+          max: v(s.value.max),
+        }
       : { label: th.label, schools: 0, min: '', q1: '', median: '', q3: '', max: '' };
   });
   const pages = Math.max(1, Math.ceil(data.schools.length / HEATMAP_PAGE));
@@ -61,7 +79,10 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
     n: fmt.count(s.respondents),
     rate: fmt.rate(s.respondents, s.codesHandedOut ?? s.codesIssued),
     cells: themes.map((_, ti) => {
-      const shown = fmt.number(mapDisclosed(s.themes, (ts) => ts[ti]!.mean), 2);
+      const shown = fmt.number(
+        mapDisclosed(s.themes, (ts) => ts[ti]!.mean),
+        2,
+      );
       return { text: shown.text, heat: heat(shown.value) };
     }),
   }));
@@ -73,7 +94,10 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
       const s = schoolSpread(reportableMeans(data, ti));
       return s.ok ? [s.value.min, s.value.q1, s.value.median, s.value.q3, s.value.max] : null;
     }),
-    trend: { waves: trend.map((p) => p.wave), series: themes.map((th, ti) => ({ label: th.label, means: trend.map((p) => p.means[ti]!.value) })) },
+    trend: {
+      waves: trend.map((p) => p.wave),
+      series: themes.map((th, ti) => ({ label: th.label, means: trend.map((p) => p.means[ti]!.value) })),
+    },
   };
   return {
     waveId: results.wave.id,
@@ -95,7 +119,12 @@ export function networkView(data: NetworkResults, lang: Lang, t: TFunction, page
   };
 }
 
-function commentThemesView(counts: Disclosed<number[]>, themes: Array<{ label: string }>, t: TFunction, k: number): NetworkView['commentThemes'] {
+function commentThemesView(
+  counts: Disclosed<number[]>,
+  themes: Array<{ label: string }>,
+  t: TFunction,
+  k: number,
+): NetworkView['commentThemes'] {
   if (counts.kind !== 'value') return { rows: [], reason: t('moderation.network.tooFew', { k }) };
   return { rows: themes.map((th, ti) => ({ label: th.label, count: counts.value[ti]! })).sort((a, b) => b.count - a.count), reason: null };
 }

@@ -44,7 +44,15 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
       const group = d.school(s.id);
       const sums = s.sums!;
       const themes = results.layout.themes.map((_, ti) => summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k));
-      return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, codesIssued: s.codesIssued, codesHandedOut: s.codesHandedOut, respondents: group.respondents, themes: d.release(group, themes) };
+      return {
+        id: s.id,
+        name: s.name,
+        benchmarkGroup: s.benchmarkGroup,
+        codesIssued: s.codesIssued,
+        codesHandedOut: s.codesHandedOut,
+        respondents: group.respondents,
+        themes: d.release(group, themes),
+      };
     });
 
   const lineage = await db
@@ -65,7 +73,10 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
     const r = w.id === waveId ? results : await loadWaveResults(db, w.id);
     history.push({ id: w.id, name: w.name, network: w.id === waveId ? network : await groupResults(db, r, r.disclosure.network()) });
   }
-  const commentThemes = d.networkCommentThemes(await shownCommentThemes(db, waveId), results.layout.themes.map((t) => t.id));
+  const commentThemes = d.networkCommentThemes(
+    await shownCommentThemes(db, waveId),
+    results.layout.themes.map((t) => t.id),
+  );
   return { results, network, groups, schools, history, commentThemes };
 }
 
@@ -77,4 +88,3 @@ export function reportableMeans(n: NetworkResults, themeIndex: number): number[]
     return m.ok ? [m.value] : [];
   });
 }
-

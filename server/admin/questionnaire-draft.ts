@@ -41,9 +41,19 @@ export function draftOf(q: Questionnaire, version: number): Draft {
     title: { ...q.title },
     intro: { ...q.intro },
     scales: JSON.stringify(q.scales),
-    themes: q.themes.map((t) => ({ id: t.id, label: { ...t.label }, items: t.items.map((it) => ({ id: it.id, label: { ...it.label }, scale: it.scale, reverse: it.reverse })) })),
-    background: q.background.map((b) => ({ id: b.id, label: { ...b.label }, options: b.options.map((o) => ({ id: o.id, label: { ...o.label } })) })),
-    comment: q.comment ? { enabled: true, label: { ...q.comment.label }, maxLength: String(q.comment.maxLength) } : { enabled: false, label: blank(), maxLength: '2000' },
+    themes: q.themes.map((t) => ({
+      id: t.id,
+      label: { ...t.label },
+      items: t.items.map((it) => ({ id: it.id, label: { ...it.label }, scale: it.scale, reverse: it.reverse })),
+    })),
+    background: q.background.map((b) => ({
+      id: b.id,
+      label: { ...b.label },
+      options: b.options.map((o) => ({ id: o.id, label: { ...o.label } })),
+    })),
+    comment: q.comment
+      ? { enabled: true, label: { ...q.comment.label }, maxLength: String(q.comment.maxLength) }
+      : { enabled: false, label: blank(), maxLength: '2000' },
   };
 }
 
@@ -71,8 +81,21 @@ const setText = (target: { id: string; label: LocalText }, part: string, value: 
 
 /** The draft a submitted form describes (names already checked against `DRAFT_FIELD`). */
 export function draftFromFields(fields: Record<string, string>): Draft {
-  const draft: Draft = { id: '', version: '', title: blank(), intro: blank(), scales: '[]', themes: [], background: [], comment: { enabled: false, label: blank(), maxLength: '' } };
-  const themes = new Slots<ThemeSlot>(() => ({ id: '', label: blank(), items: new Slots(() => ({ id: '', label: blank(), scale: '', reverse: false })) }));
+  const draft: Draft = {
+    id: '',
+    version: '',
+    title: blank(),
+    intro: blank(),
+    scales: '[]',
+    themes: [],
+    background: [],
+    comment: { enabled: false, label: blank(), maxLength: '' },
+  };
+  const themes = new Slots<ThemeSlot>(() => ({
+    id: '',
+    label: blank(),
+    items: new Slots(() => ({ id: '', label: blank(), scale: '', reverse: false })),
+  }));
   const background = new Slots<BackgroundSlot>(() => ({ id: '', label: blank(), options: new Slots(() => ({ id: '', label: blank() })) }));
   for (const [name, value] of Object.entries(fields)) {
     let m: RegExpExecArray | null;
@@ -86,7 +109,8 @@ export function draftFromFields(fields: Record<string, string>): Draft {
       else if (m[3] === 'reverse') item.reverse = value === 'true';
       else setText(item, m[3]!, value);
     } else if ((m = /^themes\[(\d+)\]\.(id|label\.nl|label\.en)$/.exec(name))) setText(themes.get(Number(m[1])), m[2]!, value);
-    else if ((m = /^background\[(\d+)\]\.options\[(\d+)\]\.(.+)$/.exec(name))) setText(background.get(Number(m[1])).options.get(Number(m[2])), m[3]!, value);
+    else if ((m = /^background\[(\d+)\]\.options\[(\d+)\]\.(.+)$/.exec(name)))
+      setText(background.get(Number(m[1])).options.get(Number(m[2])), m[3]!, value);
     else if ((m = /^background\[(\d+)\]\.(id|label\.nl|label\.en)$/.exec(name))) setText(background.get(Number(m[1])), m[2]!, value);
     else if (name === 'comment.enabled') draft.comment.enabled = value === 'true';
     else if (name === 'comment.maxLength') draft.comment.maxLength = value.trim();
@@ -106,8 +130,10 @@ export function parseOp(op: string | undefined): DraftOp | null {
   if (op === undefined || op === 'check') return { kind: 'check' };
   let m: RegExpExecArray | null;
   if ((m = /^(download|add-theme|add-background)$/.exec(op))) return { kind: m[1] as 'download' | 'add-theme' | 'add-background' };
-  if ((m = /^(add-item|remove-theme|add-option|remove-background):(\d{1,2})$/.exec(op))) return { kind: m[1] as 'add-item', at: Number(m[2]) };
-  if ((m = /^(remove-item|remove-option):(\d{1,2}):(\d{1,2})$/.exec(op))) return { kind: m[1] as 'remove-item', at: Number(m[2]), sub: Number(m[3]) };
+  if ((m = /^(add-item|remove-theme|add-option|remove-background):(\d{1,2})$/.exec(op)))
+    return { kind: m[1] as 'add-item', at: Number(m[2]) };
+  if ((m = /^(remove-item|remove-option):(\d{1,2}):(\d{1,2})$/.exec(op)))
+    return { kind: m[1] as 'remove-item', at: Number(m[2]), sub: Number(m[3]) };
   return null;
 }
 
@@ -135,7 +161,14 @@ export function applyOp(draft: Draft, op: DraftOp): Draft {
       draft.themes[op.at]?.items.splice(op.sub, 1);
       break;
     case 'add-background':
-      draft.background.push({ id: '', label: blank(), options: [{ id: '', label: blank() }, { id: '', label: blank() }] });
+      draft.background.push({
+        id: '',
+        label: blank(),
+        options: [
+          { id: '', label: blank() },
+          { id: '', label: blank() },
+        ],
+      });
       break;
     case 'add-option':
       draft.background[op.at]?.options.push({ id: '', label: blank() });

@@ -21,7 +21,14 @@ const LANGS = ['nl', 'en'] as const;
 /** Every field's and every group's long name, by JSON path: where the error summary says a problem is. */
 export function editorLabels(draft: Draft, t: TFunction): Record<string, string> {
   const f = (key: string) => t(`questionnaireEditor.field.${key}`);
-  const labels: Record<string, string> = { '': t('questionnaireEditor.where.root'), id: f('id'), version: f('version'), scales: f('scales'), themes: f('themes'), background: f('background') };
+  const labels: Record<string, string> = {
+    '': t('questionnaireEditor.where.root'),
+    id: f('id'),
+    version: f('version'),
+    scales: f('scales'),
+    themes: f('themes'),
+    background: f('background'),
+  };
   for (const lang of LANGS) {
     labels[`title.${lang}`] = f(`title_${lang}`);
     labels[`intro.${lang}`] = f(`intro_${lang}`);
@@ -64,7 +71,8 @@ export function editorLabels(draft: Draft, t: TFunction): Record<string, string>
 export function editorView(draft: Draft, t: TFunction, errors: Record<string, string>, idOf: (name: string) => string) {
   const f = (key: string) => t(`questionnaireEditor.field.${key}`);
   const field = (name: string, value: string, label: string): EditorField => ({ name, id: idOf(name), value, label, error: errors[name] });
-  const texts = (base: string, text: { nl: string; en: string }, key: string) => LANGS.map((lang) => field(`${base}.${lang}`, text[lang], f(`${key}_${lang}`)));
+  const texts = (base: string, text: { nl: string; en: string }, key: string) =>
+    LANGS.map((lang) => field(`${base}.${lang}`, text[lang], f(`${key}_${lang}`)));
   let scaleIds: string[] = [];
   try {
     scaleIds = (JSON.parse(draft.scales) as Array<{ id: string }>).map((s) => s.id);
@@ -92,7 +100,10 @@ export function editorView(draft: Draft, t: TFunction, errors: Record<string, st
           groupId: idOf(base),
           id: field(`${base}.id`, item.id, f('id')),
           label: texts(`${base}.label`, item.label, 'text'),
-          scale: { ...field(`${base}.scale`, item.scale, f('scale')), options: scaleIds.includes(item.scale) || !item.scale ? scaleIds : [...scaleIds, item.scale] },
+          scale: {
+            ...field(`${base}.scale`, item.scale, f('scale')),
+            options: scaleIds.includes(item.scale) || !item.scale ? scaleIds : [...scaleIds, item.scale],
+          },
           reverse: { ...field(`${base}.reverse`, item.reverse ? 'true' : '', f('reverse')), checked: item.reverse },
         };
       }),
@@ -133,18 +144,32 @@ export function diffView(diff: QuestionnaireDiff, lang: Lang) {
       id: theme.id,
       change: theme.change,
       label: (theme.labelAfter ?? theme.labelBefore)![lang],
-      labelBefore: theme.change === 'changed' && theme.labelBefore && theme.labelAfter && theme.labelBefore[lang] !== theme.labelAfter[lang] ? theme.labelBefore[lang] : null,
+      labelBefore:
+        theme.change === 'changed' && theme.labelBefore && theme.labelAfter && theme.labelBefore[lang] !== theme.labelAfter[lang]
+          ? theme.labelBefore[lang]
+          : null,
       changed: theme.items
         .filter((i) => i.change !== 'unchanged')
         .map((i) => ({
           id: i.id,
           change: i.change,
           what: i.what,
-          before: i.before ? { text: i.before.label[lang], other: i.before.label[other], scale: i.before.scale, reverse: i.before.reverse } : null,
-          after: i.after ? { text: i.after.label[lang], other: i.after.label[other], scale: i.after.scale, reverse: i.after.reverse } : null,
+          before: i.before
+            ? { text: i.before.label[lang], other: i.before.label[other], scale: i.before.scale, reverse: i.before.reverse }
+            : null,
+          after: i.after
+            ? { text: i.after.label[lang], other: i.after.label[other], scale: i.after.scale, reverse: i.after.reverse }
+            : null,
         })),
       unchanged: theme.items.filter((i) => i.change === 'unchanged').length,
     })),
-    background: diff.background.filter((b) => b.change !== 'unchanged').map((b) => ({ id: b.id, change: b.change, before: b.before && { label: b.before.label[lang], options: b.before.options }, after: b.after && { label: b.after.label[lang], options: b.after.options } })),
+    background: diff.background
+      .filter((b) => b.change !== 'unchanged')
+      .map((b) => ({
+        id: b.id,
+        change: b.change,
+        before: b.before && { label: b.before.label[lang], options: b.before.options },
+        after: b.after && { label: b.after.label[lang], options: b.after.options },
+      })),
   };
 }

@@ -26,7 +26,11 @@ export async function listQuestionnaires(db: Kysely<Database>): Promise<Question
       'questionnaire.key',
       'questionnaire.version',
       'questionnaire.definition',
-      eb.selectFrom('wave').select((w) => w.fn.countAll<number>().as('n')).whereRef('wave.questionnaire_id', '=', 'questionnaire.id').as('waves'),
+      eb
+        .selectFrom('wave')
+        .select((w) => w.fn.countAll<number>().as('n'))
+        .whereRef('wave.questionnaire_id', '=', 'questionnaire.id')
+        .as('waves'),
     ])
     .orderBy('key')
     .orderBy('version', 'desc')
@@ -57,11 +61,10 @@ export interface LineageSummary {
 }
 
 /** Schema errors as problems, each at its JSON path, in the reader's language where shown. */
-export const schemaProblems = (errors: QuestionnaireError[]): Problem[] => errors.map((e) => problem(e.path, `questionnaireErrors.${e.code}`, e.params));
+export const schemaProblems = (errors: QuestionnaireError[]): Problem[] =>
+  errors.map((e) => problem(e.path, `questionnaireErrors.${e.code}`, e.params));
 
-export type QuestionnaireCheck =
-  | { ok: true; questionnaire: Questionnaire; lineage: LineageSummary }
-  | { ok: false; problems: Problem[] };
+export type QuestionnaireCheck = { ok: true; questionnaire: Questionnaire; lineage: LineageSummary } | { ok: false; problems: Problem[] };
 
 /**
  * Validates questionnaire JSON text (schema errors name the JSON path) and its lineage: a new
@@ -74,7 +77,12 @@ export async function checkQuestionnaireText(db: Kysely<Database>, text: string)
     return { ok: false, problems: schemaProblems(parsed.errors) };
   }
   const q = parsed.questionnaire;
-  const earlier = await db.selectFrom('questionnaire').select(['version', 'definition']).where('key', '=', q.id).orderBy('version').execute();
+  const earlier = await db
+    .selectFrom('questionnaire')
+    .select(['version', 'definition'])
+    .where('key', '=', q.id)
+    .orderBy('version')
+    .execute();
   const problems: Problem[] = [];
   const latest = earlier.at(-1)?.version ?? null;
   if (latest !== null && q.version <= latest) {
@@ -82,26 +90,54 @@ export async function checkQuestionnaireText(db: Kysely<Database>, text: string)
   }
   // Every item id ever published under this key: its theme and direction, and the last version it was in.
   const known = new Map<string, { themeId: string; reverse: boolean; version: number }>();
-  for (const row of earlier) for (const it of itemsInOrder(row.definition)) known.set(it.id, { themeId: it.themeId, reverse: it.reverse, version: row.version });
+  for (const row of earlier)
+    for (const it of itemsInOrder(row.definition)) known.set(it.id, { themeId: it.themeId, reverse: it.reverse, version: row.version });
   const now = new Map<string, { themeId: string; reverse: boolean; path: string }>();
-  q.themes.forEach((t, ti) => t.items.forEach((it, ii) => now.set(it.id, { themeId: t.id, reverse: it.reverse, path: `themes[${ti}].items[${ii}]` })));
+  q.themes.forEach((t, ti) =>
+    t.items.forEach((it, ii) => now.set(it.id, { themeId: t.id, reverse: it.reverse, path: `themes[${ti}].items[${ii}]` })),
+  );
   for (const [id, was] of known) {
     const is = now.get(id);
-    if (!is) problems.push(problem('themes', 'admin.questionnaires.error.itemRemoved', { item: id, theme: was.themeId, version: was.version }));
-    else if (is.themeId !== was.themeId) problems.push(problem(`${is.path}.id`, 'admin.questionnaires.error.itemMoved', { item: id, from: was.themeId, to: is.themeId, version: was.version }));
-    else if (is.reverse !== was.reverse) problems.push(problem(`${is.path}.reverse`, 'admin.questionnaires.error.itemReversed', { item: id, was: String(was.reverse), version: was.version }));
+    if (!is)
+      problems.push(problem('themes', 'admin.questionnaires.error.itemRemoved', { item: id, theme: was.themeId, version: was.version }));
+    else if (is.themeId !== was.themeId)
+      problems.push(
+        problem(`${is.path}.id`, 'admin.questionnaires.error.itemMoved', {
+          item: id,
+          from: was.themeId,
+          to: is.themeId,
+          version: was.version,
+        }),
+      );
+    else if (is.reverse !== was.reverse)
+      problems.push(
+        problem(`${is.path}.reverse`, 'admin.questionnaires.error.itemReversed', {
+          item: id,
+          was: String(was.reverse),
+          version: was.version,
+        }),
+      );
   }
   if (problems.length) return { ok: false, problems };
   const ids = [...now.keys()];
   return {
     ok: true,
     questionnaire: q,
-    lineage: { previousVersion: latest, kept: ids.filter((id) => known.has(id)), added: ids.filter((id) => !known.has(id)), previous: earlier.at(-1)?.definition ?? null },
+    lineage: {
+      previousVersion: latest,
+      kept: ids.filter((id) => known.has(id)),
+      added: ids.filter((id) => !known.has(id)),
+      previous: earlier.at(-1)?.definition ?? null,
+    },
   };
 }
 
 /** Checks again and stores the version (immutable from then on) with its audit entry, in one transaction. */
-export async function publishQuestionnaireText(db: Kysely<Database>, text: string, actor: Actor): Promise<Checked<{ id: string; questionnaire: Questionnaire }>> {
+export async function publishQuestionnaireText(
+  db: Kysely<Database>,
+  text: string,
+  actor: Actor,
+): Promise<Checked<{ id: string; questionnaire: Questionnaire }>> {
   return db.transaction().execute(async (trx) => {
     // One publisher at a time per store, so two new versions cannot both pass the lineage check.
     await sql`select pg_advisory_xact_lock(hashtext('schoolpols.questionnaire'))`.execute(trx);

@@ -41,7 +41,14 @@ export const SCHOOL_NUMBER = /^\d{1,12}$/;
 export const MAX_PASTED = 10_000;
 const SAMPLE = 20;
 
-const split = (text: string | undefined, by: RegExp) => [...new Set((text ?? '').split(by).map((s) => s.trim()).filter(Boolean))];
+const split = (text: string | undefined, by: RegExp) => [
+  ...new Set(
+    (text ?? '')
+      .split(by)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+];
 
 export function parseNumbers(text: string | undefined): { numbers: string[]; bad: string[] } {
   const tokens = split(text, /[\s,;]+/).slice(0, MAX_PASTED);
@@ -58,7 +65,10 @@ export async function chooseSchools(db: Kysely<Database>, fields: SchoolChoiceFi
   const chosen = new Set<string>();
   let unknownMunicipalities: string[] = [];
   if (group || province || municipalities.length) {
-    let q = db.selectFrom('school').select(['id', sql<string>`lower(municipality)`.as('m')]).where('active', '=', true);
+    let q = db
+      .selectFrom('school')
+      .select(['id', sql<string>`lower(municipality)`.as('m')])
+      .where('active', '=', true);
     if (group) q = q.where('benchmark_group', '=', group);
     if (province) q = q.where('province', '=', province);
     if (municipalities.length) q = q.where(sql`lower(municipality)`, 'in', municipalities);
@@ -69,7 +79,12 @@ export async function chooseSchools(db: Kysely<Database>, fields: SchoolChoiceFi
   }
   let unknownNumbers: string[] = [];
   if (numbers.length) {
-    const rows = await db.selectFrom('school').select(['id', 'instellingsnummer']).where('active', '=', true).where('instellingsnummer', 'in', numbers).execute();
+    const rows = await db
+      .selectFrom('school')
+      .select(['id', 'instellingsnummer'])
+      .where('active', '=', true)
+      .where('instellingsnummer', 'in', numbers)
+      .execute();
     for (const r of rows) chosen.add(r.id);
     const found = new Set(rows.map((r) => r.instellingsnummer));
     unknownNumbers = numbers.filter((n) => !found.has(n));
@@ -89,17 +104,45 @@ export async function chooseSchools(db: Kysely<Database>, fields: SchoolChoiceFi
           .orderBy('id')
           .limit(SAMPLE)
           .execute()
-      ).map((s) => ({ id: s.id, name: s.name, number: s.instellingsnummer, benchmarkGroup: s.benchmark_group, municipality: s.municipality }))
+      ).map((s) => ({
+        id: s.id,
+        name: s.name,
+        number: s.instellingsnummer,
+        benchmarkGroup: s.benchmark_group,
+        municipality: s.municipality,
+      }))
     : [];
-  return { ids, unknownNumbers, badNumbers: bad, unknownMunicipalities, sample, asked: !!(group || province || municipalities.length || numbers.length || bad.length || givenIds.length) };
+  return {
+    ids,
+    unknownNumbers,
+    badNumbers: bad,
+    unknownMunicipalities,
+    sample,
+    asked: !!(group || province || municipalities.length || numbers.length || bad.length || givenIds.length),
+  };
 }
 
 /** What stops a choice from being used: numbers that are not school numbers, or name no active school. */
 export function choiceProblems(choice: SchoolChoice): Problem[] {
   const problems: Problem[] = [];
   const list = (xs: string[]) => xs.slice(0, 50).join(', ') + (xs.length > 50 ? ', …' : '');
-  if (choice.badNumbers.length) problems.push(problem('numbers', 'admin.choice.error.badNumbers', { count: choice.badNumbers.length, numbers: list(choice.badNumbers) }));
-  if (choice.unknownNumbers.length) problems.push(problem('numbers', 'admin.choice.error.unknownNumbers', { count: choice.unknownNumbers.length, numbers: list(choice.unknownNumbers) }));
-  if (choice.unknownMunicipalities.length) problems.push(problem('municipalities', 'admin.choice.error.unknownMunicipalities', { count: choice.unknownMunicipalities.length, names: list(choice.unknownMunicipalities) }));
+  if (choice.badNumbers.length)
+    problems.push(
+      problem('numbers', 'admin.choice.error.badNumbers', { count: choice.badNumbers.length, numbers: list(choice.badNumbers) }),
+    );
+  if (choice.unknownNumbers.length)
+    problems.push(
+      problem('numbers', 'admin.choice.error.unknownNumbers', {
+        count: choice.unknownNumbers.length,
+        numbers: list(choice.unknownNumbers),
+      }),
+    );
+  if (choice.unknownMunicipalities.length)
+    problems.push(
+      problem('municipalities', 'admin.choice.error.unknownMunicipalities', {
+        count: choice.unknownMunicipalities.length,
+        names: list(choice.unknownMunicipalities),
+      }),
+    );
   return problems;
 }

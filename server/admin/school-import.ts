@@ -41,7 +41,11 @@ export interface ParsedImport {
   numberColumn: { column: number; header: string } | null;
 }
 
-const normalise = (header: string) => header.trim().toLowerCase().replace(/[\s_-]+/g, '');
+const normalise = (header: string) =>
+  header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 
 function pickDelimiter(firstLine: string): ';' | ',' {
   const semi = firstLine.split(';').length - 1;
@@ -57,7 +61,13 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
   if (!text.trim()) return { ok: false, problems: [{ field: '', key: 'admin.import.error.empty', line: 1 }] };
   const delimiter = pickDelimiter(firstLine);
   const tooLong = lineBeyond(text, MAX_IMPORT_LINES);
-  if (tooLong) return { ok: false, problems: [{ field: '', key: 'request.import.tooManyLines', params: { max: MAX_IMPORT_LINES, schools: MAX_IMPORT_ROWS }, line: tooLong }] };
+  if (tooLong)
+    return {
+      ok: false,
+      problems: [
+        { field: '', key: 'request.import.tooManyLines', params: { max: MAX_IMPORT_LINES, schools: MAX_IMPORT_ROWS }, line: tooLong },
+      ],
+    };
 
   // Each record with the line it starts on (a quoted field may span lines). Line breaks are counted
   // once each, from where the previous record started: one pass over the text in all.
@@ -81,12 +91,26 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
   header!.data.forEach((name, i) => {
     if (!name.trim()) return; // an empty column (Excel writes `;;` for cells it saw once) is ignored
     const field = (Object.keys(COLUMNS) as Array<keyof SchoolFields>).find((f) => COLUMNS[f].includes(normalise(name)));
-    if (!field) problems.push({ field: name.trim(), key: 'admin.import.error.unknownColumn', params: { name: name.trim() }, line: 1, column: i + 1 });
-    else if (columnOf.has(field)) problems.push({ field: name.trim(), key: 'admin.import.error.repeatedColumn', params: { name: name.trim() }, line: 1, column: i + 1 });
+    if (!field)
+      problems.push({ field: name.trim(), key: 'admin.import.error.unknownColumn', params: { name: name.trim() }, line: 1, column: i + 1 });
+    else if (columnOf.has(field))
+      problems.push({
+        field: name.trim(),
+        key: 'admin.import.error.repeatedColumn',
+        params: { name: name.trim() },
+        line: 1,
+        column: i + 1,
+      });
     else columnOf.set(field, i);
   });
   for (const field of ['name', 'benchmarkGroup', 'staffCount'] as const) {
-    if (!columnOf.has(field)) problems.push({ field: '', key: 'admin.import.error.missingColumn', params: { name: COLUMNS[field][0]!, other: COLUMNS[field].slice(1).join(', ') }, line: 1 });
+    if (!columnOf.has(field))
+      problems.push({
+        field: '',
+        key: 'admin.import.error.missingColumn',
+        params: { name: COLUMNS[field][0]!, other: COLUMNS[field].slice(1).join(', ') },
+        line: 1,
+      });
   }
   if (problems.length) return { ok: false, problems };
 
@@ -97,14 +121,23 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
   for (const record of body) {
     if (record.data.length === 1 && record.data[0]!.trim() === '') continue; // an empty line
     if (record.error) {
-      problems.push({ field: '', key: record.error === 'MissingQuotes' ? 'admin.import.error.quotes' : 'admin.import.error.malformed', line: record.line });
+      problems.push({
+        field: '',
+        key: record.error === 'MissingQuotes' ? 'admin.import.error.quotes' : 'admin.import.error.malformed',
+        line: record.line,
+      });
       continue;
     }
     // Empty cells past the last column (trailing delimiters) are not a problem.
     while (record.data.length > header!.data.length && record.data.at(-1)!.trim() === '') record.data.pop();
     while (record.data.length < header!.data.length && !header!.data[record.data.length]!.trim()) record.data.push('');
     if (record.data.length !== header!.data.length) {
-      problems.push({ field: '', key: 'admin.import.error.fieldCount', params: { expected: header!.data.length, found: record.data.length, delimiter }, line: record.line });
+      problems.push({
+        field: '',
+        key: 'admin.import.error.fieldCount',
+        params: { expected: header!.data.length, found: record.data.length, delimiter },
+        line: record.line,
+      });
       continue;
     }
     const raw: SchoolFields = {
@@ -126,7 +159,13 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
     const key = checked.value.name.toLowerCase();
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      problems.push({ field: headerName('name'), key: 'admin.import.error.duplicateInFile', params: { line: earlier }, line: record.line, column: columnOf.get('name')! + 1 });
+      problems.push({
+        field: headerName('name'),
+        key: 'admin.import.error.duplicateInFile',
+        params: { line: earlier },
+        line: record.line,
+        column: columnOf.get('name')! + 1,
+      });
       continue;
     }
     seen.set(key, record.line);
@@ -134,7 +173,13 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
     if (number) {
       const earlierNumber = seenNumbers.get(number);
       if (earlierNumber !== undefined) {
-        problems.push({ field: headerName('number'), key: 'admin.import.error.duplicateNumberInFile', params: { line: earlierNumber }, line: record.line, column: columnOf.get('number')! + 1 });
+        problems.push({
+          field: headerName('number'),
+          key: 'admin.import.error.duplicateNumberInFile',
+          params: { line: earlierNumber },
+          line: record.line,
+          column: columnOf.get('number')! + 1,
+        });
         continue;
       }
       seenNumbers.set(number, record.line);
@@ -142,9 +187,18 @@ export function parseSchoolCsv(input: string): Checked<ParsedImport> {
     rows.push({ ...checked.value, line: record.line });
   }
   if (!problems.length && !rows.length) problems.push({ field: '', key: 'admin.import.error.noRows', line: 2 });
-  if (rows.length > MAX_IMPORT_ROWS) problems.push({ field: '', key: 'admin.import.error.tooMany', params: { max: MAX_IMPORT_ROWS }, line: rows[MAX_IMPORT_ROWS]!.line });
+  if (rows.length > MAX_IMPORT_ROWS)
+    problems.push({ field: '', key: 'admin.import.error.tooMany', params: { max: MAX_IMPORT_ROWS }, line: rows[MAX_IMPORT_ROWS]!.line });
   if (problems.length) return { ok: false, problems: problems.slice(0, 200) };
-  return { ok: true, value: { delimiter, rows, nameColumn: { column: columnOf.get('name')! + 1, header: headerName('name') }, numberColumn: columnOf.has('number') ? { column: columnOf.get('number')! + 1, header: headerName('number') } : null } };
+  return {
+    ok: true,
+    value: {
+      delimiter,
+      rows,
+      nameColumn: { column: columnOf.get('name')! + 1, header: headerName('name') },
+      numberColumn: columnOf.has('number') ? { column: columnOf.get('number')! + 1, header: headerName('number') } : null,
+    },
+  };
 }
 
 /** The first line number past `max` (1-based), or null when the text has at most `max` lines. */
@@ -159,15 +213,34 @@ function lineBeyond(text: string, max: number): number | null {
 async function checkAgainstStore(db: Kysely<Database>, text: string): Promise<Checked<ParsedImport>> {
   const parsed = parseSchoolCsv(text);
   if (!parsed.ok) return parsed;
-  const taken = await takenNames(db, parsed.value.rows.map((r) => r.name));
+  const taken = await takenNames(
+    db,
+    parsed.value.rows.map((r) => r.name),
+  );
   const problems: Problem[] = parsed.value.rows
     .filter((r) => taken.has(r.name.toLowerCase()))
-    .map((r) => ({ field: parsed.value.nameColumn.header, key: 'admin.import.error.nameTaken', params: { name: r.name }, line: r.line, column: parsed.value.nameColumn.column }));
+    .map((r) => ({
+      field: parsed.value.nameColumn.header,
+      key: 'admin.import.error.nameTaken',
+      params: { name: r.name },
+      line: r.line,
+      column: parsed.value.nameColumn.column,
+    }));
   const numberColumn = parsed.value.numberColumn;
   if (numberColumn) {
-    const takenNos = await takenNumbers(db, parsed.value.rows.flatMap((r) => (r.number ? [r.number] : [])));
+    const takenNos = await takenNumbers(
+      db,
+      parsed.value.rows.flatMap((r) => (r.number ? [r.number] : [])),
+    );
     for (const r of parsed.value.rows) {
-      if (r.number && takenNos.has(r.number)) problems.push({ field: numberColumn.header, key: 'admin.import.error.numberTaken', params: { number: r.number }, line: r.line, column: numberColumn.column });
+      if (r.number && takenNos.has(r.number))
+        problems.push({
+          field: numberColumn.header,
+          key: 'admin.import.error.numberTaken',
+          params: { number: r.number },
+          line: r.line,
+          column: numberColumn.column,
+        });
     }
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   }
@@ -189,7 +262,10 @@ export async function importSchools(db: Kysely<Database>, text: string, actor: A
     if (!checked.ok) return checked;
     const rows = checked.value.rows;
     for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('school').values(rows.slice(i, i + 1000).map(toRow)).execute();
+      await trx
+        .insertInto('school')
+        .values(rows.slice(i, i + 1000).map(toRow))
+        .execute();
     }
     await recordAction(trx, actor, 'school.import', `count:${rows.length}`);
     return { ok: true, value: { count: rows.length } };

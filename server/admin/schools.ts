@@ -35,7 +35,11 @@ export const SCHOOL_FIELDS = ['name', 'benchmarkGroup', 'municipality', 'staffCo
 /** Flanders' five provinces and Brussels, as the database allows them (migration 2026-11-30T2000). */
 export const PROVINCES = ['Antwerpen', 'Limburg', 'Oost-Vlaanderen', 'Vlaams-Brabant', 'West-Vlaanderen', 'Brussel'] as const;
 const squeeze = (s: string) => s.toLowerCase().replace(/[^a-z]/g, '');
-const PROVINCE_NAMES = new Map<string, string>([...PROVINCES.map((p): [string, string] => [squeeze(p), p]), ['brussels', 'Brussel'], ['bruxelles', 'Brussel']]);
+const PROVINCE_NAMES = new Map<string, string>([
+  ...PROVINCES.map((p): [string, string] => [squeeze(p), p]),
+  ['brussels', 'Brussel'],
+  ['bruxelles', 'Brussel'],
+]);
 
 /** A province as typed or imported ("oost vlaanderen", "LIMBURG") as stored; undefined when unknown. */
 export function provinceOf(text: string): string | undefined {
@@ -56,10 +60,12 @@ export function checkSchool(raw: SchoolFields): Checked<SchoolInput> {
   if (!name) problems.push(problem('name', 'admin.schools.error.nameRequired'));
   else if (name.length > 200) problems.push(problem('name', 'admin.schools.error.tooLong', { max: 200 }));
   if (!benchmarkGroup) problems.push(problem('benchmarkGroup', 'admin.schools.error.groupRequired'));
-  else if (!/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,59}$/u.test(benchmarkGroup)) problems.push(problem('benchmarkGroup', 'admin.schools.error.groupFormat'));
+  else if (!/^[\p{L}\p{N}][\p{L}\p{N} _-]{0,59}$/u.test(benchmarkGroup))
+    problems.push(problem('benchmarkGroup', 'admin.schools.error.groupFormat'));
   if (municipality.length > 100) problems.push(problem('municipality', 'admin.schools.error.tooLong', { max: 100 }));
   if (!staff) problems.push(problem('staffCount', 'admin.schools.error.staffRequired'));
-  else if (!/^\d{1,6}$/.test(staff) || Number(staff) > MAX_STAFF) problems.push(problem('staffCount', 'admin.schools.error.staffFormat', { max: MAX_STAFF }));
+  else if (!/^\d{1,6}$/.test(staff) || Number(staff) > MAX_STAFF)
+    problems.push(problem('staffCount', 'admin.schools.error.staffFormat', { max: MAX_STAFF }));
   const number = raw.number === undefined ? undefined : raw.number.replace(/\s+/g, '');
   if (number && !SCHOOL_NUMBER_FORMAT.test(number)) problems.push(problem('number', 'admin.schools.error.numberFormat'));
   const provinceText = raw.province?.trim();
@@ -68,7 +74,14 @@ export function checkSchool(raw: SchoolFields): Checked<SchoolInput> {
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
-    value: { name, benchmarkGroup, municipality, staffCount: Number(staff), ...(number === undefined ? {} : { number: number || null }), ...(province === undefined ? {} : { province }) },
+    value: {
+      name,
+      benchmarkGroup,
+      municipality,
+      staffCount: Number(staff),
+      ...(number === undefined ? {} : { number: number || null }),
+      ...(province === undefined ? {} : { province }),
+    },
   };
 }
 
@@ -82,7 +95,11 @@ export const toRow = (s: SchoolInput): Insertable<SchoolTable> => ({
 });
 
 export async function listSchools(db: Kysely<Database>, options: { activeOnly?: boolean } = {}): Promise<School[]> {
-  let q = db.selectFrom('school').selectAll().orderBy(sql`lower(name)`).orderBy('id');
+  let q = db
+    .selectFrom('school')
+    .selectAll()
+    .orderBy(sql`lower(name)`)
+    .orderBy('id');
   if (options.activeOnly) q = q.where('active', '=', true);
   return q.execute();
 }
@@ -103,7 +120,11 @@ export async function takenNames(db: Kysely<Database>, names: string[], except?:
   let q = db
     .selectFrom('school')
     .select(sql<string>`lower(name)`.as('n'))
-    .where(sql<string>`lower(name)`, 'in', names.map((n) => n.toLowerCase()));
+    .where(
+      sql<string>`lower(name)`,
+      'in',
+      names.map((n) => n.toLowerCase()),
+    );
   if (except) q = q.where('id', '!=', except);
   return new Set((await q.execute()).map((r) => r.n));
 }
@@ -121,8 +142,10 @@ export async function addSchool(db: Kysely<Database>, raw: SchoolFields, actor: 
   if (!checked.ok) return checked;
   return db.transaction().execute(async (trx) => {
     await lockSchools(trx);
-    if ((await takenNames(trx, [checked.value.name])).size) return { ok: false, problems: [problem('name', 'admin.schools.error.nameTaken')] };
-    if (checked.value.number && (await takenNumbers(trx, [checked.value.number])).size) return { ok: false, problems: [problem('number', 'admin.schools.error.numberTaken')] };
+    if ((await takenNames(trx, [checked.value.name])).size)
+      return { ok: false, problems: [problem('name', 'admin.schools.error.nameTaken')] };
+    if (checked.value.number && (await takenNumbers(trx, [checked.value.number])).size)
+      return { ok: false, problems: [problem('number', 'admin.schools.error.numberTaken')] };
     const id = await createSchool(trx, toRow(checked.value));
     await recordAction(trx, actor, 'school.create', `school:${id}`);
     return { ok: true, value: id };
@@ -136,8 +159,10 @@ export async function updateSchool(db: Kysely<Database>, id: string, raw: School
     if (!existing) return null;
     if (!checked.ok) return checked;
     await lockSchools(trx);
-    if ((await takenNames(trx, [checked.value.name], id)).size) return { ok: false, problems: [problem('name', 'admin.schools.error.nameTaken')] };
-    if (checked.value.number && (await takenNumbers(trx, [checked.value.number], id)).size) return { ok: false, problems: [problem('number', 'admin.schools.error.numberTaken')] };
+    if ((await takenNames(trx, [checked.value.name], id)).size)
+      return { ok: false, problems: [problem('name', 'admin.schools.error.nameTaken')] };
+    if (checked.value.number && (await takenNumbers(trx, [checked.value.number], id)).size)
+      return { ok: false, problems: [problem('number', 'admin.schools.error.numberTaken')] };
     await trx.updateTable('school').set(toRow(checked.value)).where('id', '=', id).execute();
     await recordAction(trx, actor, 'school.update', `school:${id}`);
     return { ok: true, value: undefined };

@@ -24,7 +24,6 @@ export interface WaveFields {
   responseTarget?: string;
 }
 
-
 /** Checks a new wave; every problem names its field. `defaultK` comes from DISCLOSURE_K. */
 export async function checkNewWave(db: Kysely<Database>, raw: WaveFields, defaultK: number): Promise<Checked<NewWave>> {
   const problems: Problem[] = [];
@@ -32,11 +31,13 @@ export async function checkNewWave(db: Kysely<Database>, raw: WaveFields, defaul
   if (!name) problems.push(problem('name', 'admin.waves.error.nameRequired'));
   else if (name.length > 200) problems.push(problem('name', 'admin.waves.error.nameTooLong', { max: 200 }));
   const questionnaire =
-    isUuid(raw.questionnaireId) && (await db.selectFrom('questionnaire').select('id').where('id', '=', raw.questionnaireId).executeTakeFirst());
+    isUuid(raw.questionnaireId) &&
+    (await db.selectFrom('questionnaire').select('id').where('id', '=', raw.questionnaireId).executeTakeFirst());
   if (!questionnaire) problems.push(problem('questionnaireId', 'admin.waves.error.questionnaire'));
   const kText = raw.k.trim();
   const k = kText === '' ? defaultK : Number(kText);
-  if (!/^\d*$/.test(kText) || !Number.isInteger(k) || k < MIN_K || k > MAX_K) problems.push(problem('k', 'admin.waves.error.k', { min: MIN_K, max: MAX_K }));
+  if (!/^\d*$/.test(kText) || !Number.isInteger(k) || k < MIN_K || k > MAX_K)
+    problems.push(problem('k', 'admin.waves.error.k', { min: MIN_K, max: MAX_K }));
   const dateText = (raw.plannedClose ?? '').trim();
   const plannedClose = dateText === '' ? null : isDay(dateText) ? dateText : undefined;
   if (plannedClose === undefined) problems.push(problem('plannedClose', 'admin.waves.error.plannedClose'));
@@ -47,7 +48,10 @@ export async function checkNewWave(db: Kysely<Database>, raw: WaveFields, defaul
   }
   const schoolIds = await resolveSchools(db, raw.schools, problems);
   if (problems.length) return { ok: false, problems };
-  return { ok: true, value: { name, questionnaireId: raw.questionnaireId, schoolIds, k, plannedClose: plannedClose ?? null, responseTarget } };
+  return {
+    ok: true,
+    value: { name, questionnaireId: raw.questionnaireId, schoolIds, k, plannedClose: plannedClose ?? null, responseTarget },
+  };
 }
 
 /** A calendar day written `YYYY-MM-DD` that exists (not 2026-02-30). */
@@ -63,16 +67,26 @@ async function resolveSchools(db: Kysely<Database>, schools: string[] | 'all', p
   }
   const ids = [...new Set(schools.map((s) => s.trim()).filter(Boolean))];
   const bad = ids.filter((id) => !isUuid(id));
-  const found = ids.length - bad.length
-    ? new Set((await db.selectFrom('school').select('id').where('id', 'in', ids.filter(isUuid)).where('active', '=', true).execute()).map((r) => r.id))
-    : new Set<string>();
+  const found =
+    ids.length - bad.length
+      ? new Set(
+          (await db.selectFrom('school').select('id').where('id', 'in', ids.filter(isUuid)).where('active', '=', true).execute()).map(
+            (r) => r.id,
+          ),
+        )
+      : new Set<string>();
   const unknown = ids.filter((id) => !found.has(id));
   if (unknown.length) problems.push(problem('schools', 'admin.waves.error.schools', { ids: unknown.slice(0, 5).join(', ') }));
   return ids;
 }
 
 /** Adds schools to a draft or open wave (a school joining late); schools already in it are kept as they are. */
-export async function addSchoolsToWave(db: Kysely<Database>, waveId: string, schools: string[] | 'all', actor?: Actor): Promise<Checked<{ added: number }>> {
+export async function addSchoolsToWave(
+  db: Kysely<Database>,
+  waveId: string,
+  schools: string[] | 'all',
+  actor?: Actor,
+): Promise<Checked<{ added: number }>> {
   return db.transaction().execute(async (trx) => {
     const wave = await trx.selectFrom('wave').select('status').where('id', '=', waveId).forUpdate().executeTakeFirst();
     if (!wave) throw new WaveError('not-found', 'wave not found');
@@ -123,7 +137,11 @@ export async function listWaves(db: Kysely<Database>, options: { id?: string } =
       'questionnaire.id as qid',
       'questionnaire.key',
       'questionnaire.version',
-      eb.selectFrom('wave_school').select((w) => w.fn.countAll<number>().as('n')).whereRef('wave_school.wave_id', '=', 'wave.id').as('schools'),
+      eb
+        .selectFrom('wave_school')
+        .select((w) => w.fn.countAll<number>().as('n'))
+        .whereRef('wave_school.wave_id', '=', 'wave.id')
+        .as('schools'),
     ])
     .orderBy('wave.created_at', 'desc')
     .orderBy('wave.id');
@@ -168,7 +186,16 @@ export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promi
   const schools = await db
     .selectFrom('wave_school')
     .innerJoin('school', 'school.id', 'wave_school.school_id')
-    .select(['school.id', 'school.name', 'school.instellingsnummer', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_spent', 'wave_school.codes_handed_out'])
+    .select([
+      'school.id',
+      'school.name',
+      'school.instellingsnummer',
+      'school.benchmark_group',
+      'school.staff_count',
+      'wave_school.codes_issued',
+      'wave_school.codes_spent',
+      'wave_school.codes_handed_out',
+    ])
     .where('wave_school.wave_id', '=', waveId)
     .orderBy(sql`lower(school.name)`)
     .execute();

@@ -39,9 +39,15 @@ const ActionBody = {
   carrierLabel: Type.Optional(Text(4 * MAX_LABEL)),
   due: Text(40),
 };
-const CreateBody = Type.Object({ ...ActionBody, status: Text(40), note: Type.Optional(Text(4 * MAX_NOTE)), lang: LangField, _csrf: Csrf }, { additionalProperties: false });
+const CreateBody = Type.Object(
+  { ...ActionBody, status: Text(40), note: Type.Optional(Text(4 * MAX_NOTE)), lang: LangField, _csrf: Csrf },
+  { additionalProperties: false },
+);
 const EditBody = Type.Object({ id: Uuid, ...ActionBody, lang: LangField, _csrf: Csrf }, { additionalProperties: false });
-const NoteBody = Type.Object({ id: Uuid, status: Text(40), note: Type.Optional(Text(4 * MAX_NOTE)), lang: LangField, _csrf: Csrf }, { additionalProperties: false });
+const NoteBody = Type.Object(
+  { id: Uuid, status: Text(40), note: Type.Optional(Text(4 * MAX_NOTE)), lang: LangField, _csrf: Csrf },
+  { additionalProperties: false },
+);
 const PlanQuery = Type.Object(
   {
     lang: LangField,
@@ -103,7 +109,11 @@ async function planPage(request: FastifyRequest, reply: FastifyReply, plan: Plan
     noteProblems: state.noteFor ? problems.byField : {},
     problems,
     notice: state.notice ?? null,
-    themes: plan.questionnaire.themes.map((th) => ({ id: th.id, label: th.label[lang], items: th.items.map((i) => ({ id: i.id, label: i.label[lang] })) })),
+    themes: plan.questionnaire.themes.map((th) => ({
+      id: th.id,
+      label: th.label[lang],
+      items: th.items.map((i) => ({ id: i.id, label: i.label[lang] })),
+    })),
     carriers: CARRIERS.map((c) => ({ id: c, label: t(`actions.carrier.${c}`) })),
     statuses: STATUSES.map((s) => ({ id: s, label: t(`actions.status.${s}`) })),
     max: { action: MAX_ACTION, note: MAX_NOTE, label: MAX_LABEL },
@@ -111,7 +121,9 @@ async function planPage(request: FastifyRequest, reply: FastifyReply, plan: Plan
   });
 }
 
-const fieldsOf = (body: Omit<ActionFields, 'itemId' | 'carrierLabel'> & { itemId?: string | undefined; carrierLabel?: string | undefined }): ActionFields => ({
+const fieldsOf = (
+  body: Omit<ActionFields, 'itemId' | 'carrierLabel'> & { itemId?: string | undefined; carrierLabel?: string | undefined },
+): ActionFields => ({
   themeId: body.themeId,
   itemId: body.itemId ?? '',
   action: body.action,
@@ -129,37 +141,53 @@ const actionPlanRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return planWave(db, waveId, schoolId).catch(refusal);
   }
 
-  app.get('/schools/:schoolId/waves/:waveId/actions', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: PlanQuery } }, async (request, reply) => {
-    const plan = await planFor(request, request.params.schoolId, request.params.waveId);
-    const notice = request.query.done ? tOf(request)(`actions.done.${request.query.done}`) : null;
-    return planPage(request, reply, plan, { editing: request.query.edit ?? null, notice });
-  });
+  app.get(
+    '/schools/:schoolId/waves/:waveId/actions',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: PlanQuery } },
+    async (request, reply) => {
+      const plan = await planFor(request, request.params.schoolId, request.params.waveId);
+      const notice = request.query.done ? tOf(request)(`actions.done.${request.query.done}`) : null;
+      return planPage(request, reply, plan, { editing: request.query.edit ?? null, notice });
+    },
+  );
 
-  app.post('/schools/:schoolId/waves/:waveId/actions', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: CreateBody } }, async (request, reply) => {
-    const plan = await planFor(request, request.params.schoolId, request.params.waveId);
-    const body = request.body;
-    const raw = { ...fieldsOf(body), status: body.status, note: body.note ?? '' };
-    const checked = await createAction(db, plan, raw, actorOf(request)).catch(refusal);
-    if (!checked.ok) return planPage(request, reply, plan, { form: raw, problems: checked.problems });
-    return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/actions?done=created#action-${checked.value.id}`, 303);
-  });
+  app.post(
+    '/schools/:schoolId/waves/:waveId/actions',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: CreateBody } },
+    async (request, reply) => {
+      const plan = await planFor(request, request.params.schoolId, request.params.waveId);
+      const body = request.body;
+      const raw = { ...fieldsOf(body), status: body.status, note: body.note ?? '' };
+      const checked = await createAction(db, plan, raw, actorOf(request)).catch(refusal);
+      if (!checked.ok) return planPage(request, reply, plan, { form: raw, problems: checked.problems });
+      return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/actions?done=created#action-${checked.value.id}`, 303);
+    },
+  );
 
-  app.post('/schools/:schoolId/waves/:waveId/actions/edit', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: EditBody } }, async (request, reply) => {
-    const plan = await planFor(request, request.params.schoolId, request.params.waveId);
-    const raw = fieldsOf(request.body);
-    const checked = await editAction(db, plan, request.body.id, raw, actorOf(request)).catch(refusal);
-    if (!checked.ok) return planPage(request, reply, plan, { form: raw, editing: request.body.id, problems: checked.problems });
-    return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/actions?done=updated#action-${checked.value.id}`, 303);
-  });
+  app.post(
+    '/schools/:schoolId/waves/:waveId/actions/edit',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: EditBody } },
+    async (request, reply) => {
+      const plan = await planFor(request, request.params.schoolId, request.params.waveId);
+      const raw = fieldsOf(request.body);
+      const checked = await editAction(db, plan, request.body.id, raw, actorOf(request)).catch(refusal);
+      if (!checked.ok) return planPage(request, reply, plan, { form: raw, editing: request.body.id, problems: checked.problems });
+      return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/actions?done=updated#action-${checked.value.id}`, 303);
+    },
+  );
 
-  app.post('/schools/:schoolId/waves/:waveId/actions/status', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: NoteBody } }, async (request, reply) => {
-    const plan = await planFor(request, request.params.schoolId, request.params.waveId);
-    const { id, status } = request.body;
-    const note = request.body.note ?? '';
-    const checked = await addNote(db, plan, id, { status, note }, actorOf(request)).catch(refusal);
-    if (!checked.ok) return planPage(request, reply, plan, { noteFor: { id, status, note }, problems: checked.problems });
-    return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/actions?done=noted#action-${checked.value.id}`, 303);
-  });
+  app.post(
+    '/schools/:schoolId/waves/:waveId/actions/status',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: NoteBody } },
+    async (request, reply) => {
+      const plan = await planFor(request, request.params.schoolId, request.params.waveId);
+      const { id, status } = request.body;
+      const note = request.body.note ?? '';
+      const checked = await addNote(db, plan, id, { status, note }, actorOf(request)).catch(refusal);
+      if (!checked.ok) return planPage(request, reply, plan, { noteFor: { id, status, note }, problems: checked.problems });
+      return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/actions?done=noted#action-${checked.value.id}`, 303);
+    },
+  );
 };
 
 /** The plan's refusals as HTTP: an unknown wave, school or action is not found; an open wave has no plan yet. */

@@ -55,7 +55,12 @@ const dayFormats = new Map<Lang, Intl.DateTimeFormat>();
 function formatDay(lang: Lang, d: Date): string {
   let f = dayFormats.get(lang);
   if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Brussels' });
+    f = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', {
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'Europe/Brussels',
+    });
     dayFormats.set(lang, f);
   }
   return f.format(d);
@@ -66,7 +71,11 @@ export const dayInWords = (lang: Lang, day: string) => formatDay(lang, new Date(
 const isoDay = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels' }).format(d);
 
 export const carrierText = (t: TFunction, carrier: ActionCarrier, label: string | null) =>
-  carrier === 'andere' && label ? label : label ? `${t(`actions.carrier.${carrier}`)} – ${label}` : (t(`actions.carrier.${carrier}`) as string);
+  carrier === 'andere' && label
+    ? label
+    : label
+      ? `${t(`actions.carrier.${carrier}`)} – ${label}`
+      : (t(`actions.carrier.${carrier}`) as string);
 
 /** Labels of themes and items, by id, in the reader's language. */
 export interface Labels {
@@ -99,8 +108,20 @@ export function actionView(a: ActionItem, labels: Labels, lang: Lang, t: TFuncti
     dueIso: a.due,
     status: a.status,
     statusLabel: t(`actions.status.${a.status}`),
-    history: a.notes.map((n) => ({ at: formatDay(lang, n.at), atIso: isoDay(n.at), statusLabel: t(`actions.status.${n.status}`), note: n.note })),
-    fields: { themeId: a.themeId, itemId: a.itemId ?? '', action: a.action, carrier: a.carrier, carrierLabel: a.carrierLabel ?? '', due: a.due },
+    history: a.notes.map((n) => ({
+      at: formatDay(lang, n.at),
+      atIso: isoDay(n.at),
+      statusLabel: t(`actions.status.${n.status}`),
+      note: n.note,
+    })),
+    fields: {
+      themeId: a.themeId,
+      itemId: a.itemId ?? '',
+      action: a.action,
+      carrier: a.carrier,
+      carrierLabel: a.carrierLabel ?? '',
+      due: a.due,
+    },
   };
 }
 
@@ -109,7 +130,13 @@ export function actionView(a: ActionItem, labels: Labels, lang: Lang, t: TFuncti
  * actions beside the theme's course since that wave — the trend texts of the dashboard's own
  * view-model (`view.themes[].trend`, one per wave of `data.themes[].trendWaves`).
  */
-export function actionsOnDashboard(data: SchoolWaveResults, view: DashboardView, actions: readonly ActionItem[], lang: Lang, t: TFunction): ActionsOnDashboard {
+export function actionsOnDashboard(
+  data: SchoolWaveResults,
+  view: DashboardView,
+  actions: readonly ActionItem[],
+  lang: Lang,
+  t: TFunction,
+): ActionsOnDashboard {
   const labels = labelsOf([data.results.questionnaire], lang);
   const waves = data.themes[0]?.trendWaves ?? [];
   const current = actions.filter((a) => a.waveId === view.waveId).map((a) => actionView(a, labels, lang, t));
@@ -126,7 +153,9 @@ export function actionsOnDashboard(data: SchoolWaveResults, view: DashboardView,
           ...base,
           then: th.trend[from]!.mean,
           now: th.trend[th.trend.length - 1]!.mean,
-          changes: th.trend.slice(from + 1).map((step) => ({ waveName: step.waveName, change: step.change || t('actions.noChange'), significant: step.significant })),
+          changes: th.trend
+            .slice(from + 1)
+            .map((step) => ({ waveName: step.waveName, change: step.change || t('actions.noChange'), significant: step.significant })),
         },
       ];
     });

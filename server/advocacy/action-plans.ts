@@ -87,7 +87,13 @@ export async function planWave(db: Kysely<Database>, waveId: string, schoolId: s
     .executeTakeFirst();
   if (!row || row.status === 'draft') throw new ActionPlanError('no-wave', 'the school is not in this wave');
   if (!isSealed(row)) throw new ActionPlanError('not-sealed', 'the wave is not sealed yet');
-  return { waveId, schoolId, waveName: row.waveName, schoolName: row.schoolName, questionnaire: await getQuestionnaire(db, row.questionnaire_id) };
+  return {
+    waveId,
+    schoolId,
+    waveName: row.waveName,
+    schoolName: row.schoolName,
+    questionnaire: await getQuestionnaire(db, row.questionnaire_id),
+  };
 }
 
 /** The actions of a school in the given waves, oldest first, each with its history. */
@@ -105,7 +111,11 @@ export async function listActions(db: Kysely<Database>, schoolId: string, waveId
   const notes = await db
     .selectFrom('action_plan_note')
     .select(['item_id', 'status', 'note', 'at'])
-    .where('item_id', 'in', rows.map((r) => r.id))
+    .where(
+      'item_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .orderBy('at')
     .orderBy('id')
     .execute();
@@ -156,7 +166,11 @@ export function validDay(raw: string): string | null {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d ? m[0] : null;
 }
 
-type CheckedFields = Omit<ActionFields, 'itemId' | 'carrier' | 'carrierLabel'> & { itemId: string | null; carrier: ActionCarrier; carrierLabel: string | null };
+type CheckedFields = Omit<ActionFields, 'itemId' | 'carrier' | 'carrierLabel'> & {
+  itemId: string | null;
+  carrier: ActionCarrier;
+  carrierLabel: string | null;
+};
 
 function checkFields(raw: ActionFields, questionnaire: Questionnaire, problems: Problem[]): CheckedFields {
   const theme = questionnaire.themes.find((t) => t.id === raw.themeId);
@@ -212,7 +226,10 @@ export async function createAction(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx.insertInto('action_plan_note').values({ item_id: id, status, note: note || null }).execute();
+    await trx
+      .insertInto('action_plan_note')
+      .values({ item_id: id, status, note: note || null })
+      .execute();
     await recordAction(trx, actor, 'actionPlan.create', target(plan));
     return { ok: true, value: { id } };
   });
@@ -233,7 +250,13 @@ async function lockedItem(trx: Kysely<Database>, plan: PlanWave, id: string) {
 }
 
 /** Changes what an action says (theme, item, text, carrier, due date); its status and history stay. */
-export async function editAction(db: Kysely<Database>, plan: PlanWave, id: string, raw: ActionFields, actor?: Actor): Promise<Checked<{ id: string }>> {
+export async function editAction(
+  db: Kysely<Database>,
+  plan: PlanWave,
+  id: string,
+  raw: ActionFields,
+  actor?: Actor,
+): Promise<Checked<{ id: string }>> {
   const problems: Problem[] = [];
   const fields = checkFields(raw, plan.questionnaire, problems);
   return db.transaction().execute(async (trx) => {
@@ -241,7 +264,14 @@ export async function editAction(db: Kysely<Database>, plan: PlanWave, id: strin
     if (problems.length) return { ok: false, problems };
     await trx
       .updateTable('action_plan_item')
-      .set({ theme_id: fields.themeId, item_id: fields.itemId, action: fields.action, carrier: fields.carrier, carrier_label: fields.carrierLabel, due: fields.due })
+      .set({
+        theme_id: fields.themeId,
+        item_id: fields.itemId,
+        action: fields.action,
+        carrier: fields.carrier,
+        carrier_label: fields.carrierLabel,
+        due: fields.due,
+      })
       .where('id', '=', id)
       .execute();
     await recordAction(trx, actor, 'actionPlan.update', target(plan));
@@ -250,7 +280,13 @@ export async function editAction(db: Kysely<Database>, plan: PlanWave, id: strin
 }
 
 /** A new row of the history: a change of status, a note, or both. */
-export async function addNote(db: Kysely<Database>, plan: PlanWave, id: string, raw: { status: string; note: string }, actor?: Actor): Promise<Checked<{ id: string }>> {
+export async function addNote(
+  db: Kysely<Database>,
+  plan: PlanWave,
+  id: string,
+  raw: { status: string; note: string },
+  actor?: Actor,
+): Promise<Checked<{ id: string }>> {
   const problems: Problem[] = [];
   const status = checkStatus(raw.status, problems);
   const note = text(raw.note, 'note', MAX_NOTE, false, problems);
@@ -258,7 +294,10 @@ export async function addNote(db: Kysely<Database>, plan: PlanWave, id: string, 
     const row = await lockedItem(trx, plan, id);
     if (!problems.length && !note && status === row.status) problems.push(problem('note', 'actions.error.nothingChanged'));
     if (problems.length) return { ok: false, problems };
-    await trx.insertInto('action_plan_note').values({ item_id: id, status, note: note || null }).execute();
+    await trx
+      .insertInto('action_plan_note')
+      .values({ item_id: id, status, note: note || null })
+      .execute();
     if (status !== row.status) await trx.updateTable('action_plan_item').set({ status }).where('id', '=', id).execute();
     await recordAction(trx, actor, status !== row.status ? 'actionPlan.status' : 'actionPlan.note', target(plan));
     return { ok: true, value: { id } };

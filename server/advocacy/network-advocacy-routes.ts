@@ -11,7 +11,10 @@ const PickQuery = Type.Object({ wave: Type.Optional(Uuid), lang: LangField }, { 
 
 async function advocacyPage(request: FastifyRequest, reply: FastifyReply, waveId: string, waves: readonly SealedWave[]) {
   const data = await networkAdvocacy(request.server.store.db, waveId);
-  return reply.page('admin/advocacy', { view: advocacyView(data, waves, request.lang, tOf(request)), csvHref: `/admin/advocacy/${waveId}/csv` });
+  return reply.page('admin/advocacy', {
+    view: advocacyView(data, waves, request.lang, tOf(request)),
+    csvHref: `/admin/advocacy/${waveId}/csv`,
+  });
 }
 
 /**
@@ -34,12 +37,18 @@ const networkAdvocacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return advocacyPage(request, reply, request.params.waveId, await sealedWaves(db));
   });
 
-  app.get('/admin/advocacy/:waveId/csv', { config: ADMIN, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
-    const data = await networkAdvocacy(db, request.params.waveId);
-    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${tOf(request)('advocacy.file')}.csv"`);
-    // One row per theme: small enough to write whole. Excel's Belgian dialect by default, as the audit log's file.
-    return csvText(ADVOCACY_COLUMNS, advocacyRows(data, request.lang), request.query.dialect ?? 'excel-nl');
-  });
+  app.get(
+    '/admin/advocacy/:waveId/csv',
+    { config: ADMIN, schema: { params: WaveParams, querystring: DialectQuery } },
+    async (request, reply) => {
+      const data = await networkAdvocacy(db, request.params.waveId);
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${tOf(request)('advocacy.file')}.csv"`);
+      // One row per theme: small enough to write whole. Excel's Belgian dialect by default, as the audit log's file.
+      return csvText(ADVOCACY_COLUMNS, advocacyRows(data, request.lang), request.query.dialect ?? 'excel-nl');
+    },
+  );
 };
 
 export default networkAdvocacyRoutes;

@@ -56,7 +56,11 @@ export function advocacyView(data: NetworkAdvocacy, waves: readonly SealedWave[]
     })),
     mostRaised: mostRaised.map((id) => ({ theme: theme(id), raised: themes.find((r) => r.themeId === id)!.raised })),
     changes: data.next
-      ? themes.map((r) => ({ theme: theme(r.themeId), withActions: changeText(r.withActions, lang, t), withoutActions: changeText(r.withoutActions, lang, t) }))
+      ? themes.map((r) => ({
+          theme: theme(r.themeId),
+          withActions: changeText(r.withActions, lang, t),
+          withoutActions: changeText(r.withoutActions, lang, t),
+        }))
       : null,
   };
 }
@@ -68,10 +72,18 @@ export const ADVOCACY_COLUMNS: readonly Column[] = [
   { name: 'schools_agreed', type: 'integer', description: 'schools with an agreed, in-progress or done action on the theme' },
   { name: 'actions_agreed', type: 'integer', description: 'agreed, in-progress or done actions' },
   { name: 'actions_done_by_next', type: 'integer', description: 'of those, done by the next sealed wave; empty without one' },
-  { name: 'done_as_of', type: 'string', description: '`next_wave_sealed`, or `today` when the next wave’s sealing moment is not recorded; empty without a next wave' },
+  {
+    name: 'done_as_of',
+    type: 'string',
+    description: '`next_wave_sealed`, or `today` when the next wave’s sealing moment is not recorded; empty without a next wave',
+  },
   { name: 'schools_with_action', type: 'integer', description: 'schools with an agreed action and the theme released in both waves' },
   { name: 'change_with_action', type: 'number', description: 'their mean change of the theme mean; empty with too few schools' },
-  { name: 'schools_without_action', type: 'integer', description: 'schools without any action on the theme and the theme released in both waves' },
+  {
+    name: 'schools_without_action',
+    type: 'integer',
+    description: 'schools without any action on the theme and the theme released in both waves',
+  },
   { name: 'change_without_action', type: 'number', description: 'their mean change of the theme mean; empty with too few schools' },
 ];
 

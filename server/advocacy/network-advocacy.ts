@@ -50,7 +50,9 @@ async function nextWave(db: Kysely<Database>, results: WaveResults): Promise<Sea
     .where('wave.status', '=', 'closed')
     .where('wave.sealed', '=', true)
     .where('questionnaire.key', '=', results.questionnaire.id)
-    .where('wave.created_at', '>', (eb) => eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', results.wave.id))
+    .where('wave.created_at', '>', (eb) =>
+      eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', results.wave.id),
+    )
     .orderBy('wave.created_at')
     .orderBy('wave.id')
     .limit(1)
@@ -76,7 +78,12 @@ async function sealedAt(db: Kysely<Database>, waveId: string): Promise<Date | nu
 /** The actions of a wave, themes and statuses only: the text columns are never selected. */
 async function actionsOf(db: Kysely<Database>, waveId: string): Promise<FollowUpAction[]> {
   const [items, notes] = await Promise.all([
-    db.selectFrom('action_plan_item').select(['id', 'school_id', 'theme_id', 'status']).where('wave_id', '=', waveId).orderBy('id').execute(),
+    db
+      .selectFrom('action_plan_item')
+      .select(['id', 'school_id', 'theme_id', 'status'])
+      .where('wave_id', '=', waveId)
+      .orderBy('id')
+      .execute(),
     db
       .selectFrom('action_plan_note')
       .innerJoin('action_plan_item', 'action_plan_item.id', 'action_plan_note.item_id')
@@ -114,7 +121,11 @@ export async function networkAdvocacy(db: Kysely<Database>, waveId: string): Pro
   const [later, closed] = next ? await Promise.all([loadWaveResults(db, next.id), sealedAt(db, next.id)]) : [null, null];
   const themeIds = results.layout.themes.map((t) => t.id);
   const schoolResults: SchoolThemeResults[] = later
-    ? [...results.schools.keys()].map((id) => ({ schoolId: id, then: schoolThemes(results, id, themeIds), now: later.schools.has(id) ? schoolThemes(later, id, themeIds) : null }))
+    ? [...results.schools.keys()].map((id) => ({
+        schoolId: id,
+        then: schoolThemes(results, id, themeIds),
+        now: later.schools.has(id) ? schoolThemes(later, id, themeIds) : null,
+      }))
     : [];
   const minSchools = Math.max(results.wave.k, later?.wave.k ?? 0);
   return {

@@ -34,7 +34,12 @@ async function summaryOf(request: FastifyRequest, w: Pick<PlanWave, 'schoolId' |
   return staffSummaryView(data, await listActions(db, w.schoolId, [w.waveId]), request.lang, translator(request.lang));
 }
 
-async function managePage(request: FastifyRequest, reply: FastifyReply, plan: PlanWave, state: { fresh?: { url: string; qr: string }; notice?: string | null }) {
+async function managePage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  plan: PlanWave,
+  state: { fresh?: { url: string; qr: string }; notice?: string | null },
+) {
   const t = tOf(request);
   const live = await liveSummary(request.server.store.db, plan);
   const base = `/schools/${plan.schoolId}/waves/${plan.waveId}`;
@@ -63,23 +68,31 @@ export const staffSummaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return planWave(db, waveId, schoolId).catch(refusal);
   }
 
-  app.get('/schools/:schoolId/waves/:waveId/summary', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: ManageQuery } }, async (request, reply) => {
-    const plan = await planFor(request, request.params.schoolId, request.params.waveId);
-    const notice = request.query.done ? tOf(request)(`staffSummary.done.${request.query.done}`) : null;
-    return managePage(request, reply, plan, { notice });
-  });
+  app.get(
+    '/schools/:schoolId/waves/:waveId/summary',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: ManageQuery } },
+    async (request, reply) => {
+      const plan = await planFor(request, request.params.schoolId, request.params.waveId);
+      const notice = request.query.done ? tOf(request)(`staffSummary.done.${request.query.done}`) : null;
+      return managePage(request, reply, plan, { notice });
+    },
+  );
 
-  app.post('/schools/:schoolId/waves/:waveId/summary', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: ManageBody } }, async (request, reply) => {
-    const plan = await planFor(request, request.params.schoolId, request.params.waveId);
-    if (request.body.action === 'revoke') {
-      await revokeSummary(db, plan, actorOf(request));
-      return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/summary?done=revoked`, 303);
-    }
-    // The token exists in this answer and nowhere else: shown once, with its QR code.
-    const { token } = await publishSummary(db, plan, actorOf(request));
-    const url = summaryUrl(publicBase(request), token);
-    return managePage(request, reply, plan, { fresh: { url, qr: await qrSvg(url) } });
-  });
+  app.post(
+    '/schools/:schoolId/waves/:waveId/summary',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: ManageBody } },
+    async (request, reply) => {
+      const plan = await planFor(request, request.params.schoolId, request.params.waveId);
+      if (request.body.action === 'revoke') {
+        await revokeSummary(db, plan, actorOf(request));
+        return reply.redirect(`/schools/${plan.schoolId}/waves/${plan.waveId}/summary?done=revoked`, 303);
+      }
+      // The token exists in this answer and nowhere else: shown once, with its QR code.
+      const { token } = await publishSummary(db, plan, actorOf(request));
+      const url = summaryUrl(publicBase(request), token);
+      return managePage(request, reply, plan, { fresh: { url, qr: await qrSvg(url) } });
+    },
+  );
 };
 
 /** For the public context: the summary itself, for whoever holds the link. */
@@ -88,30 +101,34 @@ export const publicSummaryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Failed tokens per client, in memory only, as for access codes (server/teacher/teacher-guard.ts).
   const guard = new FailedCodeGuard(10, 60_000);
 
-  app.get('/s/:token', { config: { access: 'public', csrf: false }, schema: { params: TokenParams, querystring: LangQuery } }, async (request, reply) => {
-    // Not for search engines, and nothing of the page (or its address) to a cache or another site.
-    reply.header('x-robots-tag', 'noindex, nofollow').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    const t = translator(request.lang);
-    if (guard.isBlocked(request.ip)) {
-      reply.status(429);
-      return reply.page('message', { title: t('error.requestTitle'), message: t('staffSummary.tooMany') });
-    }
-    const found = await summaryByToken(db, request.params.token);
-    if (!found) {
-      guard.recordFailure(request.ip);
-      // Unknown, revoked or malformed: one and the same answer.
-      reply.status(404);
-      return reply.page('message', { title: t('error.notFoundTitle'), message: t('error.notFound') });
-    }
-    const url = summaryUrl(publicBase(request), request.params.token);
-    const summary = await summaryOf(request, found);
-    return reply.page('staff-summary', {
-      title: t('staffSummary.pageTitle', { school: summary.schoolName, wave: summary.waveName }),
-      summary,
-      qr: await qrSvg(url),
-      url,
-    });
-  });
+  app.get(
+    '/s/:token',
+    { config: { access: 'public', csrf: false }, schema: { params: TokenParams, querystring: LangQuery } },
+    async (request, reply) => {
+      // Not for search engines, and nothing of the page (or its address) to a cache or another site.
+      reply.header('x-robots-tag', 'noindex, nofollow').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      const t = translator(request.lang);
+      if (guard.isBlocked(request.ip)) {
+        reply.status(429);
+        return reply.page('message', { title: t('error.requestTitle'), message: t('staffSummary.tooMany') });
+      }
+      const found = await summaryByToken(db, request.params.token);
+      if (!found) {
+        guard.recordFailure(request.ip);
+        // Unknown, revoked or malformed: one and the same answer.
+        reply.status(404);
+        return reply.page('message', { title: t('error.notFoundTitle'), message: t('error.notFound') });
+      }
+      const url = summaryUrl(publicBase(request), request.params.token);
+      const summary = await summaryOf(request, found);
+      return reply.page('staff-summary', {
+        title: t('staffSummary.pageTitle', { school: summary.schoolName, wave: summary.waveName }),
+        summary,
+        qr: await qrSvg(url),
+        url,
+      });
+    },
+  );
 };
 
 /** An unknown wave or school is not found; an open wave has no summary yet. */

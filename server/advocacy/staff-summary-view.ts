@@ -60,7 +60,15 @@ export function staffSummaryView(data: SchoolWaveResults, actions: readonly Acti
   const plan = actionsOnDashboard(data, view, actions, lang, t);
   const agreed = plan.current
     .filter((a) => AGREED.has(a.status))
-    .map((a) => ({ themeLabel: a.themeLabel, action: a.action, carrier: a.carrier, due: a.due, dueIso: a.dueIso, statusLabel: a.statusLabel, status: a.status }));
+    .map((a) => ({
+      themeLabel: a.themeLabel,
+      action: a.action,
+      carrier: a.carrier,
+      due: a.due,
+      dueIso: a.dueIso,
+      statusLabel: a.statusLabel,
+      status: a.status,
+    }));
   const base = { schoolName: view.schoolName, waveName: view.waveName, actions: agreed };
 
   if (view.suppressedSchool !== null) {
@@ -76,7 +84,11 @@ export function staffSummaryView(data: SchoolWaveResults, actions: readonly Acti
   }
 
   const codes = view.codesHandedOut ?? view.codesIssued;
-  const participation = t(view.codesHandedOut === null ? 'report.responseRatePrinted' : 'report.responseRate', { respondents: view.respondents.text, codes, rate: view.rate.text });
+  const participation = t(view.codesHandedOut === null ? 'report.responseRatePrinted' : 'report.responseRate', {
+    respondents: view.respondents.text,
+    codes,
+    rate: view.rate.text,
+  });
 
   // Released themes, highest released mean first (the questionnaire's order among equals).
   const released = view.themes
@@ -86,7 +98,10 @@ export function staffSummaryView(data: SchoolWaveResults, actions: readonly Acti
     .map(({ th }) => th);
   const per = Math.min(TOP, Math.floor(released.length / 2));
   const strongest = released.slice(0, per).map(themeLine);
-  const weakest = released.slice(released.length - per).reverse().map(themeLine);
+  const weakest = released
+    .slice(released.length - per)
+    .reverse()
+    .map(themeLine);
   const unreleased = view.themes.filter((th) => th.mean.value === null);
   const reasons = [...new Set(unreleased.map((th) => th.mean.text))];
   const themesNote = !unreleased.length

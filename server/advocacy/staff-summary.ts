@@ -45,11 +45,21 @@ export async function liveSummary(db: Kysely<Database>, w: Pick<PlanWave, 'schoo
  * Publishes a new link for a sealed wave of a school (the caller checked both: `planWave`), revoking
  * the live one if any. Returns the token: the only time it exists outside the publisher's hands.
  */
-export async function publishSummary(db: Kysely<Database>, w: Pick<PlanWave, 'schoolId' | 'waveId'>, actor?: Actor): Promise<{ token: string; publishedAt: Date }> {
+export async function publishSummary(
+  db: Kysely<Database>,
+  w: Pick<PlanWave, 'schoolId' | 'waveId'>,
+  actor?: Actor,
+): Promise<{ token: string; publishedAt: Date }> {
   const token = newToken();
   return db.transaction().execute(async (trx) => {
     // One publisher at a time per school and wave: the live-link index would refuse the second.
-    await trx.selectFrom('wave_school').select('school_id').where('wave_id', '=', w.waveId).where('school_id', '=', w.schoolId).forUpdate().executeTakeFirstOrThrow();
+    await trx
+      .selectFrom('wave_school')
+      .select('school_id')
+      .where('wave_id', '=', w.waveId)
+      .where('school_id', '=', w.schoolId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     await trx
       .updateTable('staff_summary')
       .set({ revoked_at: sql<Date>`now()` })

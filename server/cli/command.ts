@@ -48,7 +48,12 @@ export interface Command {
   optionHelp?: string[];
   positionals?: number;
   /** Resolves to the exit status when it is not 0 (output already written). */
-  run(args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[]; config: Config; io: CliIo }): Promise<number | void>;
+  run(args: {
+    values: Record<string, string | boolean | string[] | undefined>;
+    positionals: string[];
+    config: Config;
+    io: CliIo;
+  }): Promise<number | void>;
 }
 
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -62,7 +67,10 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
 }
 
 /** The store and the master key's view of its wave keys; a missing or invalid master key is a refusal, not a crash. */
-export async function withKeys<T>(config: Config, fn: (store: Store, keys: import('../encryption/wave-keys.ts').WaveKeys) => Promise<T>): Promise<T> {
+export async function withKeys<T>(
+  config: Config,
+  fn: (store: Store, keys: import('../encryption/wave-keys.ts').WaveKeys) => Promise<T>,
+): Promise<T> {
   const { resolveMasterKey, MasterKeyError } = await import('../encryption/master-key.ts');
   const { WaveKeys } = await import('../encryption/wave-keys.ts');
   const { master } = await resolveMasterKey(config).catch((err) => {
@@ -87,7 +95,10 @@ export const waveRefusal = (reason: string): never => {
 
 export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const list = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((s: string) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  (Array.isArray(v) ? v : typeof v === 'string' ? [v] : [])
+    .flatMap((s: string) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function requireId(value: string, what: string): string {
   if (!value) throw new UsageError(`${what} is required`);

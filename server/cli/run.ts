@@ -14,7 +14,14 @@ import { userCommands } from './commands/users.ts';
  * command line has no account, so the audit log names it "command line". `npm run cli` runs
  * `server/cli.ts`, which hands the terminal to `runCli`; tests call `runCli` in their own process.
  */
-export const COMMANDS: Record<string, Command> = { ...storeCommands, ...schoolCommands, ...questionnaireCommands, ...waveCommands, ...keyCommands, ...userCommands };
+export const COMMANDS: Record<string, Command> = {
+  ...storeCommands,
+  ...schoolCommands,
+  ...questionnaireCommands,
+  ...waveCommands,
+  ...keyCommands,
+  ...userCommands,
+};
 
 function usage(): string {
   return [
@@ -28,7 +35,13 @@ function usage(): string {
 }
 
 function commandHelp(name: string, c: Command): string {
-  return [`Usage: npm run cli -- ${c.synopsis}`, '', ...c.description, ...(c.optionHelp ? ['', 'Options:', ...c.optionHelp.map((o) => `  ${o}`)] : []), ''].join('\n');
+  return [
+    `Usage: npm run cli -- ${c.synopsis}`,
+    '',
+    ...c.description,
+    ...(c.optionHelp ? ['', 'Options:', ...c.optionHelp.map((o) => `  ${o}`)] : []),
+    '',
+  ].join('\n');
 }
 
 async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number | void> {
@@ -41,9 +54,16 @@ async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<n
   if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...command.options, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n\n${commandHelp(name, command)}`);
+    throw new UsageError(
+      `${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n\n${commandHelp(name, command)}`,
+    );
   }
   if (parsed.values.help) {
     io.out(commandHelp(name, command));

@@ -83,14 +83,18 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
   // Against the slips handed out once entered; until then against the slips printed.
   const codes = school.codesHandedOut ?? school.codesIssued;
   const rate = fmt.rate(data.respondents, codes);
-  const of = (d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => fmt.number(mapDisclosed(d, f), digits, suffix);
+  const of = (d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') =>
+    fmt.number(mapDisclosed(d, f), digits, suffix);
 
   const themes: ThemeView[] = results.layout.themes.map((theme, ti) => {
     const extra = data.themes[ti]!;
     const mine = (f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') => of(data.school, f, digits, suffix);
     const ciText = fmt.interval(mapDisclosed(data.school, (r) => r.themes[ti]!.ci));
     const comparison = extra.comparison;
-    const difference = fmt.number(mapDisclosed(comparison, (c) => c.difference), 2);
+    const difference = fmt.number(
+      mapDisclosed(comparison, (c) => c.difference),
+      2,
+    );
     const verdict =
       comparison.kind === 'suppressed'
         ? fmt.reason(comparison.rule)
@@ -125,21 +129,34 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
         favourable: mine((r) => r.items[i]!.favourable, 0, ' %'),
         benchmarkFavourable: of(data.benchmark.report, (r) => r.items[i]!.favourable, 0, ' %'),
         // "n.v.t." is a count of people too: 1..k−1 of them read "fewer than k answers".
-        notApplicable: answers(data.school, (r) => few(r) || (r.items[i]!.notApplicable > 0 && r.items[i]!.notApplicable < fmt.k), (r) => r.items[i]!.notApplicable),
+        notApplicable: answers(
+          data.school,
+          (r) => few(r) || (r.items[i]!.notApplicable > 0 && r.items[i]!.notApplicable < fmt.k),
+          (r) => r.items[i]!.notApplicable,
+        ),
         // On the item's own wording: the distribution is of recoded values, and a negatively worded
         // item's recoded value v is its answer option 6 − v. Mean and % favourable stay recoded.
         percents: [0, 1, 2, 3, 4].map((option) =>
-          mine((r) => {
-            const p = r.items[i]!.distribution.percents;
-            return p.ok ? p.value[item.reverse ? 4 - option : option]! : unavailable(p.reason);
-          }, 0, ' %'),
+          mine(
+            (r) => {
+              const p = r.items[i]!.distribution.percents;
+              return p.ok ? p.value[item.reverse ? 4 - option : option]! : unavailable(p.reason);
+            },
+            0,
+            ' %',
+          ),
         ),
         favourableOptions: item.reverse ? [0, 1] : [3, 4],
       };
     });
     const trendRows = extra.trend.map((step, wi) => ({
       waveName: extra.trendWaves[wi]!.name,
-      mean: step.summary === null ? t('dashboard.notReported') : step.summary.mean.ok ? fmt.plain(step.summary.mean.value) : t(`stat.${step.summary.mean.reason}`, { k: fmt.k }),
+      mean:
+        step.summary === null
+          ? t('dashboard.notReported')
+          : step.summary.mean.ok
+            ? fmt.plain(step.summary.mean.value)
+            : t(`stat.${step.summary.mean.reason}`, { k: fmt.k }),
       ci: step.summary && step.summary.ci.ok ? `${fmt.plain(step.summary.ci.value.lower)} – ${fmt.plain(step.summary.ci.value.upper)}` : '',
       change: step.change.ok
         ? `${step.change.value.difference > 0 ? '+' : ''}${fmt.plain(step.change.value.difference)} (${t(step.change.value.significant ? 'dashboard.significant' : 'dashboard.notSignificant')})`
@@ -151,7 +168,11 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     return {
       id: theme.id,
       label: themeLabels.get(theme.id)!,
-      n: answers(data.school, (r) => r.themes[ti]!.fewAnswers, (r) => r.themes[ti]!.n),
+      n: answers(
+        data.school,
+        (r) => r.themes[ti]!.fewAnswers,
+        (r) => r.themes[ti]!.n,
+      ),
       mean: mine((r) => r.themes[ti]!.mean),
       ci: ciText,
       favourable: mine((r) => r.themes[ti]!.favourable, 0, ' %'),
@@ -171,7 +192,8 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
 
   const breakdowns: BreakdownView[] = data.breakdowns.map(({ breakdown, groups }) => {
     const item = q.background.find((b) => b.id === breakdown.backgroundId)!;
-    const optionLabel = (id: string | null) => (id === null ? t('dashboard.notAnswered') : item.options.find((o) => o.id === id)?.label[lang] ?? id);
+    const optionLabel = (id: string | null) =>
+      id === null ? t('dashboard.notAnswered') : (item.options.find((o) => o.id === id)?.label[lang] ?? id);
     return {
       label: item.label[lang],
       withheld: breakdown.rule ? fmt.reason(breakdown.rule) : null,
@@ -180,7 +202,9 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
         : groups
             .filter((g) => g.report.kind === 'value')
             .map((g) => ({
-              label: g.other ? `${t('dashboard.other')} (${g.categories.map(optionLabel).join(', ')})` : g.categories.map(optionLabel).join(', '),
+              label: g.other
+                ? `${t('dashboard.other')} (${g.categories.map(optionLabel).join(', ')})`
+                : g.categories.map(optionLabel).join(', '),
               n: fmt.count(g.respondents),
               means: results.layout.themes.map((_, ti) => of(g.report, (r) => r.themes[ti]!.mean)),
             })),
@@ -219,7 +243,11 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     items: themes.map((th) => ({
       theme: th.id,
       // Shortened here, so that a negatively worded item keeps its mark when a long question is cut.
-      labels: th.items.map((it) => (it.reverse ? `${shorten(it.label, CHART_LABEL - 3 - t('dashboard.favourableSide').length)} (${t('dashboard.favourableSide')})` : shorten(it.label, CHART_LABEL))),
+      labels: th.items.map((it) =>
+        it.reverse
+          ? `${shorten(it.label, CHART_LABEL - 3 - t('dashboard.favourableSide').length)} (${t('dashboard.favourableSide')})`
+          : shorten(it.label, CHART_LABEL),
+      ),
       percents: th.items.map((it) => it.percents.map((p) => p.value)),
     })),
     trends: themes.map((th, ti) => ({
@@ -247,13 +275,18 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     scaleLabels: q.scales[0]!.labels.map((l) => l[lang]),
     suppressedSchool: data.school.kind === 'suppressed' ? fmt.reason(data.school.rule) : null,
     glance: glanceView(data, t, fmt, themeLabels, benchmarkLabel, {
-      text: t(school.codesHandedOut === null ? 'report.responseRatePrinted' : 'report.responseRate', { respondents: respondents.text, codes, rate: rate.text }),
+      text: t(school.codesHandedOut === null ? 'report.responseRatePrinted' : 'report.responseRate', {
+        respondents: respondents.text,
+        codes,
+        rate: rate.text,
+      }),
       rate: rate.value,
       target: results.wave.responseTarget,
     }),
     themes,
     breakdowns,
-    comments: data.comments.kind === 'value' ? { list: data.comments.value, reason: null } : { list: [], reason: fmt.reason(data.comments.rule) },
+    comments:
+      data.comments.kind === 'value' ? { list: data.comments.value, reason: null } : { list: [], reason: fmt.reason(data.comments.rule) },
     commentThemes: commentThemesView(data, lang, t),
     chartJson: JSON.stringify(chart).replace(/</g, '\\u003c'),
   };

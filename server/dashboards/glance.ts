@@ -45,14 +45,25 @@ export function glanceView(
   const why = (u: Unsaid) => ('rule' in u ? fmt.reason(u.rule) : t(`stat.${u.reason}`, { k: fmt.k }));
 
   const g = glance(data.themes.map((th) => ({ themeId: th.themeId, comparison: th.comparison, trend: th.trend })));
-  if (g.strengths.length > 0) say(t('dashboard.glance.strengths', { benchmark }), g.strengths.map((s) => theme(s.themeId, signed(s.difference))));
-  if (g.concerns.length > 0) say(t('dashboard.glance.concerns', { benchmark }), g.concerns.map((s) => theme(s.themeId, signed(s.difference))));
+  if (g.strengths.length > 0)
+    say(
+      t('dashboard.glance.strengths', { benchmark }),
+      g.strengths.map((s) => theme(s.themeId, signed(s.difference))),
+    );
+  if (g.concerns.length > 0)
+    say(
+      t('dashboard.glance.concerns', { benchmark }),
+      g.concerns.map((s) => theme(s.themeId, signed(s.difference))),
+    );
   const differ = g.strengths.length + g.concerns.length;
   if (differ === 0 && g.alike.length > 0) say(t('dashboard.glance.noneDiffer', { benchmark }));
   else if (g.alike.length > 0) say(t('dashboard.glance.alike', { count: g.alike.length, benchmark }));
   for (const group of g.notCompared) {
     const all = group.themeIds.length === data.themes.length;
-    say(t('dashboard.glance.notCompared', { count: group.themeIds.length, benchmark, reason: why(group.why) }), all ? [] : group.themeIds.map((id) => theme(id)));
+    say(
+      t('dashboard.glance.notCompared', { count: group.themeIds.length, benchmark, reason: why(group.why) }),
+      all ? [] : group.themeIds.map((id) => theme(id)),
+    );
   }
   if (!g.hasPrevious) say(t('dashboard.onlyOne'));
   else {
@@ -61,12 +72,20 @@ export function glanceView(
     if (g.changes.length > 0) {
       say(
         t('dashboard.glance.changes', { wave: previous }),
-        g.changes.map((c) => theme(c.themeId, `${signed(c.difference)}, ${t(c.significant ? 'dashboard.glance.significant' : 'dashboard.glance.notSignificant')}`)),
+        g.changes.map((c) =>
+          theme(
+            c.themeId,
+            `${signed(c.difference)}, ${t(c.significant ? 'dashboard.glance.significant' : 'dashboard.glance.notSignificant')}`,
+          ),
+        ),
       );
     }
     for (const group of g.notChanged) {
       const all = group.themeIds.length === data.themes.length;
-      say(t('dashboard.glance.notChanged', { count: group.themeIds.length, reason: why(group.why) }), all ? [] : group.themeIds.map((id) => theme(id)));
+      say(
+        t('dashboard.glance.notChanged', { count: group.themeIds.length, reason: why(group.why) }),
+        all ? [] : group.themeIds.map((id) => theme(id)),
+      );
     }
   }
   return { sentences, note: t('dashboard.glance.clearly', { benchmark }) };

@@ -12,7 +12,17 @@ export interface OverviewView {
     /** the latest sealed wave, and a running one if any: what the home table shows */
     latestSealed: OverviewView['schools'][number]['waves'][number] | null;
     running: OverviewView['schools'][number]['waves'][number] | null;
-    waves: Array<{ id: string; name: string; status: string; sealed: boolean; respondents: string; rate: string; codesIssued: number; href: string; report: string | null }>;
+    waves: Array<{
+      id: string;
+      name: string;
+      status: string;
+      sealed: boolean;
+      respondents: string;
+      rate: string;
+      codesIssued: number;
+      href: string;
+      report: string | null;
+    }>;
   }>;
 }
 
@@ -23,9 +33,7 @@ export function overviewView(schools: SchoolOverview[], lang: Lang, t: TFunction
         const fmt = formatter(lang, t, w.k);
         const sealed = w.status === 'closed';
         const respondents = w.respondents ? fmt.count(w.respondents).text : t('overview.soFar', { count: w.runningCount ?? 0 });
-        const rate = w.respondents
-          ? fmt.rate(w.respondents, w.codesHandedOut ?? w.codesIssued).text
-          : t('overview.afterClose');
+        const rate = w.respondents ? fmt.rate(w.respondents, w.codesHandedOut ?? w.codesIssued).text : t('overview.afterClose');
         return {
           id: w.waveId,
           name: w.waveName,

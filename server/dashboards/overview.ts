@@ -37,7 +37,17 @@ export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly 
   const lines = await db
     .selectFrom('wave_school')
     .innerJoin('wave', 'wave.id', 'wave_school.wave_id')
-    .select(['wave.id', 'wave.name', 'wave.status', 'wave.sealed', 'wave.k', 'wave.created_at', 'wave_school.school_id', 'wave_school.codes_issued', 'wave_school.codes_handed_out'])
+    .select([
+      'wave.id',
+      'wave.name',
+      'wave.status',
+      'wave.sealed',
+      'wave.k',
+      'wave.created_at',
+      'wave_school.school_id',
+      'wave_school.codes_issued',
+      'wave_school.codes_handed_out',
+    ])
     .where('wave_school.school_id', 'in', [...schoolIds])
     .where('wave.status', '!=', 'draft')
     .orderBy('wave.created_at', 'desc')
@@ -65,7 +75,7 @@ export async function schoolOverviews(db: Kysely<Database>, schoolIds: readonly 
         codesIssued: l.codes_issued,
         codesHandedOut: l.codes_handed_out,
         respondents: sealed ? (await loadWaveResults(db, l.id)).disclosure.school(s.id).respondents : null,
-        runningCount: l.status === 'open' ? runningOf.get(`${l.id}/${s.id}`) ?? 0 : null,
+        runningCount: l.status === 'open' ? (runningOf.get(`${l.id}/${s.id}`) ?? 0) : null,
       });
     }
     out.push({ id: s.id, name: s.name, benchmarkGroup: s.benchmark_group, municipality: s.municipality, waves });

@@ -51,19 +51,33 @@ export async function openWavePage(
 const participationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
-  app.post('/schools/:schoolId/waves/:waveId/handed-out', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: HandedOutBody } }, async (request, reply) => {
-    const { schoolId, waveId } = request.params;
-    assertSchool(request, schoolId);
-    const checked = await setCodesHandedOut(db, waveId, schoolId, request.body.handedOut, actorOf(request)).catch((err: unknown) => {
-      if (err instanceof WaveError) throw new HttpProblem(err.reason === 'not-found' ? 404 : 409, err.reason === 'not-found' ? 'dashboard.error.noResults' : 'participation.error.closed');
-      throw err;
-    });
-    if (!checked.ok) {
-      const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
-      return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { problems: checked.problems, typed: request.body.handedOut });
-    }
-    return reply.redirect(`/schools/${schoolId}/waves/${waveId}?done=handedOut`, 303);
-  });
+  app.post(
+    '/schools/:schoolId/waves/:waveId/handed-out',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, body: HandedOutBody } },
+    async (request, reply) => {
+      const { schoolId, waveId } = request.params;
+      assertSchool(request, schoolId);
+      const checked = await setCodesHandedOut(db, waveId, schoolId, request.body.handedOut, actorOf(request)).catch((err: unknown) => {
+        if (err instanceof WaveError)
+          throw new HttpProblem(
+            err.reason === 'not-found' ? 404 : 409,
+            err.reason === 'not-found' ? 'dashboard.error.noResults' : 'participation.error.closed',
+          );
+        throw err;
+      });
+      if (!checked.ok) {
+        const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
+        return openWavePage(
+          request,
+          reply,
+          db,
+          { schoolId, schoolName: school.name, waveId },
+          { problems: checked.problems, typed: request.body.handedOut },
+        );
+      }
+      return reply.redirect(`/schools/${schoolId}/waves/${waveId}?done=handedOut`, 303);
+    },
+  );
 };
 
 export default participationRoutes;

@@ -28,7 +28,14 @@ export async function participation(db: Kysely<Database>, waveId: string, school
   const row = await db
     .selectFrom('wave_school')
     .innerJoin('wave', 'wave.id', 'wave_school.wave_id')
-    .select(['wave.name', 'wave.status', 'wave.response_target', 'wave.planned_close', 'wave_school.codes_issued', 'wave_school.codes_handed_out'])
+    .select([
+      'wave.name',
+      'wave.status',
+      'wave.response_target',
+      'wave.planned_close',
+      'wave_school.codes_issued',
+      'wave_school.codes_handed_out',
+    ])
     .where('wave_school.wave_id', '=', waveId)
     .where('wave_school.school_id', '=', schoolId)
     .executeTakeFirst();
@@ -46,7 +53,13 @@ export async function participation(db: Kysely<Database>, waveId: string, school
 }
 
 /** The most slips a school can have handed out: more than were printed is a typing error. */
-export async function setCodesHandedOut(db: Kysely<Database>, waveId: string, schoolId: string, raw: string, actor?: Actor): Promise<Checked<{ count: number }>> {
+export async function setCodesHandedOut(
+  db: Kysely<Database>,
+  waveId: string,
+  schoolId: string,
+  raw: string,
+  actor?: Actor,
+): Promise<Checked<{ count: number }>> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('wave_school')
@@ -62,8 +75,14 @@ export async function setCodesHandedOut(db: Kysely<Database>, waveId: string, sc
     const text = raw.trim();
     const count = Number(text);
     if (!/^\d{1,7}$/.test(text)) return { ok: false, problems: [problem('handedOut', 'participation.error.notANumber')] };
-    if (count > row.codes_issued) return { ok: false, problems: [problem('handedOut', 'participation.error.moreThanIssued', { issued: row.codes_issued })] };
-    await trx.updateTable('wave_school').set({ codes_handed_out: count }).where('wave_id', '=', waveId).where('school_id', '=', schoolId).execute();
+    if (count > row.codes_issued)
+      return { ok: false, problems: [problem('handedOut', 'participation.error.moreThanIssued', { issued: row.codes_issued })] };
+    await trx
+      .updateTable('wave_school')
+      .set({ codes_handed_out: count })
+      .where('wave_id', '=', waveId)
+      .where('school_id', '=', schoolId)
+      .execute();
     await recordAction(trx, actor, 'wave.handedOut', `wave:${waveId} school:${schoolId} count:${count}`);
     return { ok: true, value: { count } };
   });

@@ -19,7 +19,6 @@ import { actionsOnDashboard } from '../advocacy/action-plans-view.ts';
 import { openWavePage } from './participation-routes.ts';
 import { adminHome } from '../admin/routes/home.ts';
 
-
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** A number as shown (server/results/format.ts `Shown`). */
 const Shown = Type.Object({ text: Type.String(), value: Nullable(Type.Number()), rule: Nullable(Type.String()) });
@@ -46,7 +45,12 @@ const DashboardJson = Type.Object({
   scaleLabels: Type.Array(Type.String()),
   suppressedSchool: Nullable(Type.String()),
   glance: Type.Object({
-    sentences: Type.Array(Type.Object({ text: Type.String(), themes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), value: Nullable(Type.String()) })) })),
+    sentences: Type.Array(
+      Type.Object({
+        text: Type.String(),
+        themes: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), value: Nullable(Type.String()) })),
+      }),
+    ),
     note: Nullable(Type.String()),
   }),
   themes: Type.Array(
@@ -80,7 +84,15 @@ const DashboardJson = Type.Object({
           favourableOptions: Type.Array(Type.Integer({ minimum: 0, maximum: 4 })),
         }),
       ),
-      trend: Type.Array(Type.Object({ waveName: Type.String(), mean: Type.String(), ci: Type.String(), change: Type.String(), significant: Type.Boolean() })),
+      trend: Type.Array(
+        Type.Object({
+          waveName: Type.String(),
+          mean: Type.String(),
+          ci: Type.String(),
+          change: Type.String(),
+          significant: Type.Boolean(),
+        }),
+      ),
     }),
   ),
   breakdowns: Type.Array(
@@ -92,7 +104,12 @@ const DashboardJson = Type.Object({
   ),
   // The list is a readonly array in the view-model: the same schema, typed so.
   comments: Type.Object({ list: Type.Unsafe<readonly string[]>(Type.Array(Type.String())), reason: Nullable(Type.String()) }),
-  commentThemes: Nullable(Type.Object({ counts: Type.Array(Type.Object({ label: Type.String(), count: Type.Integer({ minimum: 0 }) })), reason: Nullable(Type.String()) })),
+  commentThemes: Nullable(
+    Type.Object({
+      counts: Type.Array(Type.Object({ label: Type.String(), count: Type.Integer({ minimum: 0 }) })),
+      reason: Nullable(Type.String()),
+    }),
+  ),
   chart: Type.Object({
     labels: Type.Array(Type.String()),
     school: Numbers,
@@ -112,11 +129,17 @@ const DashboardJson = Type.Object({
     scale: Type.Array(Type.String()),
     items: Type.Array(Type.Object({ theme: Type.String(), labels: Type.Array(Type.String()), percents: Type.Array(Numbers) })),
     trends: Type.Array(
-      Type.Object({ theme: Type.String(), waves: Type.Array(Type.String()), mean: Numbers, low: Numbers, high: Numbers, significant: Type.Array(Type.Boolean()) }),
+      Type.Object({
+        theme: Type.String(),
+        waves: Type.Array(Type.String()),
+        mean: Numbers,
+        low: Numbers,
+        high: Numbers,
+        significant: Type.Array(Type.Boolean()),
+      }),
     ),
   }),
 });
-
 
 const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
@@ -131,14 +154,18 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.page('staff-home', { view, wide: true });
   });
 
-  app.get('/schools/:schoolId', { config: REPS_AND_ADMINS, schema: { params: SchoolParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId } = request.params;
-    assertSchool(request, schoolId);
-    const [school] = await schoolOverviews(db, [schoolId]);
-    if (!school) throw new HttpProblem(404, 'dashboard.error.schoolNotFound');
-    const view = overviewView([school], request.lang, translator(request.lang));
-    return reply.page('school', { school: view.schools[0], wide: true });
-  });
+  app.get(
+    '/schools/:schoolId',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolParams, querystring: LangQuery } },
+    async (request, reply) => {
+      const { schoolId } = request.params;
+      assertSchool(request, schoolId);
+      const [school] = await schoolOverviews(db, [schoolId]);
+      if (!school) throw new HttpProblem(404, 'dashboard.error.schoolNotFound');
+      const view = overviewView([school], request.lang, translator(request.lang));
+      return reply.page('school', { school: view.schools[0], wide: true });
+    },
+  );
 
   /** Dashboard, printable report and JSON share one model, so they can never disagree. */
   async function model(request: FastifyRequest, { schoolId, waveId }: Static<typeof SchoolWaveParams>) {
@@ -146,7 +173,14 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // One query: fifty reps opening their dashboards at once pay for every round trip (issue 17).
     const found = await db
       .selectFrom('wave')
-      .select((eb) => ['status', 'sealed', 'name', eb.exists(eb.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).where('school_id', '=', schoolId)).as('participates')])
+      .select((eb) => [
+        'status',
+        'sealed',
+        'name',
+        eb
+          .exists(eb.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).where('school_id', '=', schoolId))
+          .as('participates'),
+      ])
       .where('id', '=', waveId)
       .executeTakeFirst();
     if (!found || !found.participates || found.status === 'draft') throw new HttpProblem(404, 'dashboard.error.noResults');
@@ -167,47 +201,85 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { view, actions };
   }
 
-  app.get('/schools/:schoolId/waves/:waveId', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: WavePageQuery } }, async (request, reply) => {
-    const { schoolId, waveId, wave } = await model(request, request.params);
-    if (!isSealed(wave)) {
-      const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
-      const notice = request.query.done ? translator(request.lang)(`participation.done.${request.query.done}`) : null;
-      return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { notice });
-    }
-    await audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`);
-    const { view, actions } = await withActions(request, schoolId, waveId);
-    return reply.page('dashboard', { view, actions, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles: ['/static/dashboard.css', '/static/actions.css'], scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
-  });
+  app.get(
+    '/schools/:schoolId/waves/:waveId',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: WavePageQuery } },
+    async (request, reply) => {
+      const { schoolId, waveId, wave } = await model(request, request.params);
+      if (!isSealed(wave)) {
+        const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
+        const notice = request.query.done ? translator(request.lang)(`participation.done.${request.query.done}`) : null;
+        return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { notice });
+      }
+      await audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`);
+      const { view, actions } = await withActions(request, schoolId, waveId);
+      return reply.page('dashboard', {
+        view,
+        actions,
+        wide: true,
+        title: `${view.schoolName} · ${view.waveName}`,
+        styles: ['/static/dashboard.css', '/static/actions.css'],
+        scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'],
+      });
+    },
+  );
 
-  app.get('/schools/:schoolId/waves/:waveId/report', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId, waveId, wave } = await model(request, request.params);
-    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
-    await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
-    const { view, actions } = await withActions(request, schoolId, waveId);
-    const styles = ['/static/dashboard.css', '/static/actions.css', '/static/report.css', `/schools/${schoolId}/waves/${waveId}/report-page.css`];
-    return reply.page('report', { view, actions, wide: true, title: `${view.schoolName} · ${view.waveName}`, styles, scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'] });
-  });
+  app.get(
+    '/schools/:schoolId/waves/:waveId/report',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
+    async (request, reply) => {
+      const { schoolId, waveId, wave } = await model(request, request.params);
+      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+      await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
+      const { view, actions } = await withActions(request, schoolId, waveId);
+      const styles = [
+        '/static/dashboard.css',
+        '/static/actions.css',
+        '/static/report.css',
+        `/schools/${schoolId}/waves/${waveId}/report-page.css`,
+      ];
+      return reply.page('report', {
+        view,
+        actions,
+        wide: true,
+        title: `${view.schoolName} · ${view.waveName}`,
+        styles,
+        scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'],
+      });
+    },
+  );
 
   /** The printed report's running header: school and wave on every page (server/dashboards/report-page.ts). */
-  app.get('/schools/:schoolId/waves/:waveId/report-page.css', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId, waveId, wave } = await model(request, request.params);
-    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
-    const school = (await loadWaveResults(db, waveId)).schools.get(schoolId)!;
-    reply.type('text/css; charset=utf-8');
-    return reportPageCss(school.name, wave.name);
-  });
+  app.get(
+    '/schools/:schoolId/waves/:waveId/report-page.css',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
+    async (request, reply) => {
+      const { schoolId, waveId, wave } = await model(request, request.params);
+      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+      const school = (await loadWaveResults(db, waveId)).schools.get(schoolId)!;
+      reply.type('text/css; charset=utf-8');
+      return reportPageCss(school.name, wave.name);
+    },
+  );
 
   /** The report as slides for the LOC (issue 17): same access, same sealed-only rule, same view-model. */
-  app.get('/schools/:schoolId/waves/:waveId/slides.pptx', { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } }, async (request, reply) => {
-    const { schoolId, waveId, wave } = await model(request, request.params);
-    if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
-    await audit(db, request.user!.id, 'slides.download', `school:${schoolId}:wave:${waveId}`);
-    const { view, actions } = await withActions(request, schoolId, waveId);
-    const file = await slidesFor(view, request.lang, translator(request.lang), actions);
-    // Download headers only once the file exists: an error before answers as an ordinary error page.
-    // Cache-Control: no-store is already set for every staff response (onRequest hook, server/app.ts).
-    return reply.type(PPTX_TYPE).header('content-disposition', `attachment; filename="${slidesFilename(view)}"`).send(file);
-  });
+  app.get(
+    '/schools/:schoolId/waves/:waveId/slides.pptx',
+    { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
+    async (request, reply) => {
+      const { schoolId, waveId, wave } = await model(request, request.params);
+      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+      await audit(db, request.user!.id, 'slides.download', `school:${schoolId}:wave:${waveId}`);
+      const { view, actions } = await withActions(request, schoolId, waveId);
+      const file = await slidesFor(view, request.lang, translator(request.lang), actions);
+      // Download headers only once the file exists: an error before answers as an ordinary error page.
+      // Cache-Control: no-store is already set for every staff response (onRequest hook, server/app.ts).
+      return reply
+        .type(PPTX_TYPE)
+        .header('content-disposition', `attachment; filename="${slidesFilename(view)}"`)
+        .send(file);
+    },
+  );
 
   app.get(
     '/api/schools/:schoolId/waves/:waveId',

@@ -41,7 +41,15 @@ export interface SchoolWaveResults {
   }>;
   /** the school's previous sealed wave of this lineage, with its % favourable per theme (this wave's themes), as that wave released them */
   previous: { id: string; name: string; favourable: Disclosed<Stat[]> } | null;
-  breakdowns: Array<{ breakdown: DisclosedBreakdown; groups: Array<{ categories: ReadonlyArray<string | null>; other: boolean; respondents: Disclosed<number>; report: Disclosed<GroupReport> }> }>;
+  breakdowns: Array<{
+    breakdown: DisclosedBreakdown;
+    groups: Array<{
+      categories: ReadonlyArray<string | null>;
+      other: boolean;
+      respondents: Disclosed<number>;
+      report: Disclosed<GroupReport>;
+    }>;
+  }>;
   /** the comments a moderator showed (issue 19), under R5 */
   comments: Disclosed<readonly string[]>;
   /** per theme (layout order), how many of those comments concern it; only from k comments on */
@@ -98,7 +106,9 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     });
     const percentile = mapDisclosed(school, (s): Stat => {
       const m = s.themes[ti]!.mean;
-      return m.ok && sortedIncludes(means[ti]!, m.value) ? rankAmongReleased(m.value, means[ti]!) : unavailable(m.ok ? 'no-data' : m.reason);
+      return m.ok && sortedIncludes(means[ti]!, m.value)
+        ? rankAmongReleased(m.value, means[ti]!)
+        : unavailable(m.ok ? 'no-data' : m.reason);
     });
     const points = history.map((h) => ({ waveId: h.id, k: h.k, summary: h.summaries.kind === 'value' ? h.summaries.value[ti]! : null }));
     return { themeId: theme.id, comparison, percentile, trend: trend(points), trendWaves: history.map(({ id, name }) => ({ id, name })) };
@@ -109,13 +119,25 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
   const [rows, commentRows] = await Promise.all([
     shown.some((b) => b.groups.some((g) => g.released)) ? schoolResponses(db, waveId, schoolId) : [],
     // Only what a moderator showed: pending and withheld comments never leave the database here.
-    db.selectFrom('comment').select(['text', 'themes']).where('wave_id', '=', waveId).where('school_id', '=', schoolId).where('moderation', '=', 'shown').orderBy('id').execute(),
+    db
+      .selectFrom('comment')
+      .select(['text', 'themes'])
+      .where('wave_id', '=', waveId)
+      .where('school_id', '=', schoolId)
+      .where('moderation', '=', 'shown')
+      .orderBy('id')
+      .execute(),
   ]);
   const breakdowns = [];
   for (const b of shown) {
     const groups = [];
     for (const g of b.groups) {
-      groups.push({ categories: g.categories ?? [], other: g.other, respondents: g.respondents, report: await groupResults(db, results, g, rows) });
+      groups.push({
+        categories: g.categories ?? [],
+        other: g.other,
+        respondents: g.respondents,
+        report: await groupResults(db, results, g, rows),
+      });
     }
     breakdowns.push({ breakdown: b, groups });
   }
@@ -130,8 +152,15 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     themes,
     previous,
     breakdowns,
-    comments: d.comments(schoolId, commentRows.map((c) => c.text)),
-    commentThemes: d.commentThemes(schoolId, commentRows.map((c) => c.themes), results.layout.themes.map((t) => t.id)),
+    comments: d.comments(
+      schoolId,
+      commentRows.map((c) => c.text),
+    ),
+    commentThemes: d.commentThemes(
+      schoolId,
+      commentRows.map((c) => c.themes),
+      results.layout.themes.map((t) => t.id),
+    ),
   };
 }
 
@@ -151,7 +180,9 @@ async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolI
     .where('questionnaire.key', '=', current.questionnaire.id)
     // Compared in the database: a JavaScript Date keeps milliseconds of the column's microseconds,
     // and the viewed wave fell out of its own history (issue 17).
-    .where('wave.created_at', '<=', (eb) => eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', current.wave.id))
+    .where('wave.created_at', '<=', (eb) =>
+      eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', current.wave.id),
+    )
     .orderBy('wave.created_at')
     .orderBy('wave.id')
     .execute();

@@ -60,9 +60,29 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
   const heading = (slide: Slide, words: string) =>
     slide.addText(words, { ...text, x: M, y: 0.3, w: FULL, h: 0.7, fontSize: 26, bold: true, color: BRAND, valign: 'top' });
   // The first row is the header. Cells are text, not numbers: a withheld one says why in words.
-  const table = (rows: string[][]): TableRow[] => rows.map((row, r) => row.map((cell) => ({ text: cell, options: { bold: r === 0, fill: { color: r === 0 ? 'F3F5F7' : 'FFFFFF' } } })));
-  const tableOptions = (x: number, y: number, colW: number[]) => ({ ...text, x, y, colW, fontSize: 10, border: { type: 'solid' as const, pt: 0.5, color: '8A96A3' }, valign: 'middle' as const, margin: 0.04 });
-  const chartText = { lang: proofing, catAxisLabelFontSize: 10, valAxisLabelFontSize: 10, legendFontSize: 10, titleFontSize: 12, showTitle: true, showLegend: true, legendPos: 'b' as const, displayBlanksAs: 'gap' };
+  const table = (rows: string[][]): TableRow[] =>
+    rows.map((row, r) => row.map((cell) => ({ text: cell, options: { bold: r === 0, fill: { color: r === 0 ? 'F3F5F7' : 'FFFFFF' } } })));
+  const tableOptions = (x: number, y: number, colW: number[]) => ({
+    ...text,
+    x,
+    y,
+    colW,
+    fontSize: 10,
+    border: { type: 'solid' as const, pt: 0.5, color: '8A96A3' },
+    valign: 'middle' as const,
+    margin: 0.04,
+  });
+  const chartText = {
+    lang: proofing,
+    catAxisLabelFontSize: 10,
+    valAxisLabelFontSize: 10,
+    legendFontSize: 10,
+    titleFontSize: 12,
+    showTitle: true,
+    showLegend: true,
+    legendPos: 'b' as const,
+    displayBlanksAs: 'gap',
+  };
 
   // 1. Title and "at a glance", as at the top of the report: participation is its first sentence.
   const cover = pptx.addSlide();
@@ -74,7 +94,8 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
     view.glance.sentences.map((s) => ({ text: sentence(s), options: { bullet: true, breakLine: true } })),
     { ...text, x: M, y: 2.9, w: FULL, h: 3.6, fontSize: 14, valign: 'top', paraSpaceAfter: 6 },
   );
-  if (view.glance.note) cover.addText(view.glance.note, { ...text, x: M, y: 6.6, w: FULL, h: 0.6, fontSize: 11, color: MUTED, valign: 'top' });
+  if (view.glance.note)
+    cover.addText(view.glance.note, { ...text, x: M, y: 6.6, w: FULL, h: 0.6, fontSize: 11, color: MUTED, valign: 'top' });
 
   // 2. Themes compared: the chart of the means, and beside it the table the chart is read with.
   const themes = pptx.addSlide();
@@ -86,10 +107,17 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
   if (charted) {
     themes.addChart(
       pptx.ChartType.bar,
-      [chart.legend.school, chart.legend.benchmark, chart.legend.network].map((name, s) => ({ name, labels: chart.labels, values: series[s]! as number[] })),
+      [chart.legend.school, chart.legend.benchmark, chart.legend.network].map((name, s) => ({
+        name,
+        labels: chart.labels,
+        values: series[s]! as number[],
+      })),
       {
         ...chartText,
-        x: M, y: 1.2, w: 6.2, h: 5.9,
+        x: M,
+        y: 1.2,
+        w: 6.2,
+        h: 5.9,
         title: t('dashboard.chartThemes'),
         altText: t('dashboard.chartThemes'),
         barDir: 'bar',
@@ -97,17 +125,25 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
         // Top to bottom in the table's order (a bar chart's first category is otherwise at the bottom).
         catAxisOrientation: 'maxMin' as 'minMax',
         // The answer scale: 1 (strongly disagree) to 5 (strongly agree).
-        valAxisMinVal: 1, valAxisMaxVal: 5, valAxisMajorUnit: 1,
+        valAxisMinVal: 1,
+        valAxisMaxVal: 5,
+        valAxisMajorUnit: 1,
         chartColors: SERIES,
-        showValue: true, dataLabelFormatCode: '0.00', dataLabelFontSize: 8,
+        showValue: true,
+        dataLabelFormatCode: '0.00',
+        dataLabelFontSize: 8,
       },
     );
   }
-  const verdict = (th: ThemeView) => (th.difference.value === null ? th.verdict : `${th.verdict} (${th.difference.value > 0 ? '+' : ''}${th.difference.text})`);
+  const verdict = (th: ThemeView) =>
+    th.difference.value === null ? th.verdict : `${th.verdict} (${th.difference.value > 0 ? '+' : ''}${th.difference.text})`;
   // Beside the chart, or across the slide when nothing could be charted.
   const themeColumns = charted ? [2.0, 1.0, 0.95, 1.98] : [4.0, 2.4, 2.4, 3.53];
   themes.addTable(
-    table([[t('dashboard.theme'), t('dashboard.mean'), t('dashboard.favourable'), t('dashboard.verdict')], ...view.themes.map((th) => [th.label, th.mean.text, th.favourable.text, verdict(th)])]),
+    table([
+      [t('dashboard.theme'), t('dashboard.mean'), t('dashboard.favourable'), t('dashboard.verdict')],
+      ...view.themes.map((th) => [th.label, th.mean.text, th.favourable.text, verdict(th)]),
+    ]),
     tableOptions(charted ? M + 6.4 : M, 1.2, themeColumns),
   );
 
@@ -138,20 +174,32 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
       });
       slide.addChart(
         pptx.ChartType.bar,
-        view.scaleLabels.map((name, option) => ({ name, labels, values: th.items.map((item) => item.percents[option]!.value) as number[] })),
+        view.scaleLabels.map((name, option) => ({
+          name,
+          labels,
+          values: th.items.map((item) => item.percents[option]!.value) as number[],
+        })),
         {
           ...chartText,
-          x: M, y: top, w: FULL, h: chartHeight,
+          x: M,
+          y: top,
+          w: FULL,
+          h: chartHeight,
           title: t('dashboard.distributionCaption'),
           altText: `${t('dashboard.distributionCaption')} · ${th.label}`,
           barDir: 'bar',
           barGrouping: 'stacked',
           barGapWidthPct: 60,
           catAxisOrientation: 'maxMin' as 'minMax',
-          valAxisMinVal: 0, valAxisMaxVal: 100, valAxisMajorUnit: 20,
+          valAxisMinVal: 0,
+          valAxisMaxVal: 100,
+          valAxisMajorUnit: 20,
           chartColors: SCALE,
           // Whole percents as on the dashboard; an empty share gets no label.
-          showValue: true, dataLabelFormatCode: '0;-0;;', dataLabelFontSize: 9, dataLabelColor: '000000',
+          showValue: true,
+          dataLabelFormatCode: '0;-0;;',
+          dataLabelFontSize: 9,
+          dataLabelColor: '000000',
         },
       );
     } else {
@@ -163,19 +211,27 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
       slide.addText(t('dashboard.trendTitle'), { ...text, x: M, y, w: FULL, h: 0.35, fontSize: 12, bold: true });
       const columns = [3.4, 1.4, 2.4, 4.0];
       slide.addTable(
-        table([[t('dashboard.waveColumn'), t('dashboard.mean'), t('dashboard.ci'), t('dashboard.change')], ...trend.map((p) => [p.waveName, p.mean, p.ci, p.change])]),
+        table([
+          [t('dashboard.waveColumn'), t('dashboard.mean'), t('dashboard.ci'), t('dashboard.change')],
+          ...trend.map((p) => [p.waveName, p.mean, p.ci, p.change]),
+        ]),
         { ...tableOptions(M, y + 0.4, columns), rowH: 0.28 },
       );
     }
   }
 
   // 4. The comments, already released by disclosure control; a long list continues on more slides.
-  const pages = view.comments.reason ? [[view.comments.reason]] : view.comments.list.length ? commentPages(view.comments.list) : [[t('dashboard.noComments')]];
+  const pages = view.comments.reason
+    ? [[view.comments.reason]]
+    : view.comments.list.length
+      ? commentPages(view.comments.list)
+      : [[t('dashboard.noComments')]];
   pages.forEach((page, i) => {
     const slide = pptx.addSlide();
     heading(slide, i === 0 ? t('dashboard.commentsTitle') : `${t('dashboard.commentsTitle')} (${t('slides.continued')})`);
     const listed = !view.comments.reason && view.comments.list.length > 0;
-    if (listed && i === 0) slide.addText(t('dashboard.commentsIntro'), { ...text, x: M, y: 1.0, w: FULL, h: 0.4, fontSize: 12, color: MUTED });
+    if (listed && i === 0)
+      slide.addText(t('dashboard.commentsIntro'), { ...text, x: M, y: 1.0, w: FULL, h: 0.4, fontSize: 12, color: MUTED });
     slide.addText(
       page.map((c) => ({ text: c, options: { bullet: listed, breakLine: true } })),
       { ...text, x: M, y: 1.5, w: FULL, h: H - 1.8, fontSize: 12, valign: 'top', paraSpaceAfter: 6 },
@@ -185,7 +241,13 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
   // 5. The actions: earlier ones beside their theme's change ("you said, we did"), then this wave's plan.
   const actions = plan ? xmlSafe(plan) : null;
   const themeCell = (a: ActionsOnDashboard['current'][number]) => (a.itemLabel ? `${a.themeLabel} — ${a.itemLabel}` : a.themeLabel);
-  const actionSlides = (title: string, intro: string | null, header: string[], rows: Array<{ cost: number; cells: string[] }>, columns: number[]) => {
+  const actionSlides = (
+    title: string,
+    intro: string | null,
+    header: string[],
+    rows: Array<{ cost: number; cells: string[] }>,
+    columns: number[],
+  ) => {
     actionPages(rows).forEach((page, i) => {
       const slide = pptx.addSlide();
       heading(slide, i === 0 ? title : `${title} (${t('slides.continued')})`);
@@ -197,7 +259,14 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
     actionSlides(
       t('actions.followUpTitle'),
       t('actions.followUpIntro'),
-      [t('actions.theme'), t('actions.action'), t('actions.who'), t('actions.field.status'), `${t('actions.then', { wave: '…' })} → ${t('actions.now')}`, t('actions.change')],
+      [
+        t('actions.theme'),
+        t('actions.action'),
+        t('actions.who'),
+        t('actions.field.status'),
+        `${t('actions.then', { wave: '…' })} → ${t('actions.now')}`,
+        t('actions.change'),
+      ],
       actions.earlier.map((a) => ({
         cost: Math.max(a.action.length, 120),
         cells: [
@@ -217,7 +286,10 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
       t('actions.currentTitle'),
       null,
       [t('actions.theme'), t('actions.action'), t('actions.who'), t('actions.dueLabel'), t('actions.field.status')],
-      actions.current.map((a) => ({ cost: Math.max(a.action.length, 120), cells: [themeCell(a), a.action, a.carrier, a.due, a.statusLabel] })),
+      actions.current.map((a) => ({
+        cost: Math.max(a.action.length, 120),
+        cells: [themeCell(a), a.action, a.carrier, a.due, a.statusLabel],
+      })),
       [2.6, 5.2, 1.9, 1.5, 1.133],
     );
   }
@@ -249,7 +321,11 @@ export function slidesFilename(view: Pick<DashboardView, 'schoolName' | 'waveNam
       .replace(/[\u0300-\u036f]/g, '')
       .replace(/[^A-Za-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '');
-  const name = [ascii(view.schoolName), ascii(view.waveName)].filter(Boolean).join('_').slice(0, 120).replace(/[-_]+$/, '');
+  const name = [ascii(view.schoolName), ascii(view.waveName)]
+    .filter(Boolean)
+    .join('_')
+    .slice(0, 120)
+    .replace(/[-_]+$/, '');
   return `${name || 'schoolpols'}.pptx`;
 }
 

@@ -25,7 +25,14 @@ export type CopySink = (chunk: Buffer, start: number, end: number) => void;
 const COPY_DATA = 0x64; // 'd'
 const COPY_DONE = 0x63; // 'c'
 /** Messages the server sends during a copy out that belong to it (or to no query): consumed here. */
-const DURING_COPY = new Set([0x48 /* CopyOutResponse */, COPY_DATA, COPY_DONE, 0x4e /* Notice */, 0x53 /* ParameterStatus */, 0x41 /* Notification */]);
+const DURING_COPY = new Set([
+  0x48 /* CopyOutResponse */,
+  COPY_DATA,
+  COPY_DONE,
+  0x4e /* Notice */,
+  0x53 /* ParameterStatus */,
+  0x41 /* Notification */,
+]);
 
 interface Connection {
   stream: NodeJS.EventEmitter;

@@ -48,7 +48,9 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
     let failed = false;
     try {
       const pinned = new Kysely<Database>({
-        dialect: new PostgresDialect({ pool: { connect: async () => ({ query: client.query.bind(client) as never, release: () => {} }), end: async () => {} } }),
+        dialect: new PostgresDialect({
+          pool: { connect: async () => ({ query: client.query.bind(client) as never, release: () => {} }), end: async () => {} },
+        }),
       });
       return await fn({
         db: pinned,
@@ -62,7 +64,8 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
           const done = finished(stream);
           // The next chunk is drawn only once this one has gone to the socket (its write callback):
           // writers reuse one buffer, and fresh memory costs more to touch than to fill (issue 14).
-          const write = (chunk: Buffer) => new Promise<void>((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+          const write = (chunk: Buffer) =>
+            new Promise<void>((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
           // A writer that throws (sealing: a box that does not open) aborts the copy; its error, not
           // the database's echo of it, is what the caller gets.
           let refused: { err: unknown } | null = null;
@@ -197,7 +200,10 @@ export class CopyRowReader {
 
   /** Where the header or row at `at` ends; beyond `limit` when it is not all there (then at least what must come next). */
   private unitEnd(data: Buffer, at: number, limit: number): number {
-    if (this.header) return limit - at < SIGNATURE.length + 8 ? at + SIGNATURE.length + 8 : at + SIGNATURE.length + 8 + data.readUInt32BE(at + SIGNATURE.length + 4);
+    if (this.header)
+      return limit - at < SIGNATURE.length + 8
+        ? at + SIGNATURE.length + 8
+        : at + SIGNATURE.length + 8 + data.readUInt32BE(at + SIGNATURE.length + 4);
     if (limit - at < 2) return at + 2;
     const fields = data.readInt16BE(at);
     let p = at + 2;

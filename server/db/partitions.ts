@@ -20,6 +20,8 @@ const STORAGE: Partial<Record<WavePartitioned, string>> = { encrypted_comment: '
 /** A new wave's partitions; call inside the transaction that creates the wave. */
 export async function createWavePartitions(db: Kysely<Database>, waveId: string): Promise<void> {
   for (const table of WAVE_PARTITIONED) {
-    await sql`create table ${sql.id(partitionName(table, waveId))} partition of ${sql.table(table)} for values in (${sql.lit(waveId)}) ${sql.raw(STORAGE[table] ?? '')}`.execute(db);
+    await sql`create table ${sql.id(partitionName(table, waveId))} partition of ${sql.table(table)} for values in (${sql.lit(waveId)}) ${sql.raw(STORAGE[table] ?? '')}`.execute(
+      db,
+    );
   }
 }

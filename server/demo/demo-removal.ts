@@ -34,13 +34,32 @@ export async function removeDemo(db: Kysely<Database>, actor: Actor): Promise<De
     // One removal at a time; a second one finds no demo left.
     await sql`lock table app_meta in share row exclusive mode`.execute(trx);
     if (!(await isDemo(trx))) throw new DemoRemovalError('none', 'this store holds no demo network');
-    const users = await trx.selectFrom('app_user').select('id').where('email', 'in', DEMO_ACCOUNTS.map((a) => a.email)).execute();
+    const users = await trx
+      .selectFrom('app_user')
+      .select('id')
+      .where(
+        'email',
+        'in',
+        DEMO_ACCOUNTS.map((a) => a.email),
+      )
+      .execute();
     const userIds = users.map((u) => u.id);
     // Removing the account one is signed in with would leave the console without its admin.
-    if (actor.userId && userIds.includes(actor.userId)) throw new DemoRemovalError('ownAccount', 'sign in with your own admin account to remove the demo network');
-    const schoolIds = (await trx.selectFrom('school').select('id').where('name', 'in', [...DEMO_SCHOOL_NAMES]).execute()).map((s) => s.id);
+    if (actor.userId && userIds.includes(actor.userId))
+      throw new DemoRemovalError('ownAccount', 'sign in with your own admin account to remove the demo network');
+    const schoolIds = (
+      await trx
+        .selectFrom('school')
+        .select('id')
+        .where('name', 'in', [...DEMO_SCHOOL_NAMES])
+        .execute()
+    ).map((s) => s.id);
     const waveIds = schoolIds.length
-      ? [...new Set((await trx.selectFrom('wave_school').select('wave_id').where('school_id', 'in', schoolIds).execute()).map((r) => r.wave_id))]
+      ? [
+          ...new Set(
+            (await trx.selectFrom('wave_school').select('wave_id').where('school_id', 'in', schoolIds).execute()).map((r) => r.wave_id),
+          ),
+        ]
       : [];
     if (waveIds.length) {
       // A wave of demo and real schools is real data: the admin decides about it, not this button.
@@ -61,7 +80,10 @@ export async function removeDemo(db: Kysely<Database>, actor: Actor): Promise<De
     if (waveIds.length) await trx.deleteFrom('wave').where('id', 'in', waveIds).execute();
     if (schoolIds.length) await trx.deleteFrom('school').where('id', 'in', schoolIds).execute();
     if (userIds.length) {
-      await trx.deleteFrom('session').where(sql<string>`data->>'userId'`, 'in', userIds).execute();
+      await trx
+        .deleteFrom('session')
+        .where(sql<string>`data->>'userId'`, 'in', userIds)
+        .execute();
       await trx.deleteFrom('app_user').where('id', 'in', userIds).execute();
     }
     await trx.deleteFrom('app_meta').where('key', 'in', ['demo', 'demo_open_wave']).execute();

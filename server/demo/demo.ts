@@ -60,7 +60,12 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
   const random = rng(DEMO_SEED);
   // A store the demo was removed from keeps the shipped questionnaire (published versions are immutable).
-  const published = await db.selectFrom('questionnaire').select('id').where('key', '=', q.id).where('version', '=', q.version).executeTakeFirst();
+  const published = await db
+    .selectFrom('questionnaire')
+    .select('id')
+    .where('key', '=', q.id)
+    .where('version', '=', q.version)
+    .executeTakeFirst();
   const questionnaireId = published?.id ?? (await publishQuestionnaire(db, q));
   const schools: Array<(typeof SCHOOLS)[number] & { id: string; effect: ReturnType<typeof schoolEffect> }> = [];
   for (const s of SCHOOLS) {
@@ -81,7 +86,9 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
       const rate = 0.55 + random() * 0.35;
       const n = Math.round(s.staff * rate);
       const rows = Array.from({ length: n }, () => syntheticResponse(q, s.effect, random, w.shift));
-      const comments = Object.keys(DEMO_COMMENTS).filter(() => random() < 0.3).slice(0, Math.floor(n / 6));
+      const comments = Object.keys(DEMO_COMMENTS)
+        .filter(() => random() < 0.3)
+        .slice(0, Math.floor(n / 6));
       // Comments live apart from answers once sealed: which response "wrote" one does not matter.
       const values = rows.map((r, i) => ({ ...r, comment: comments[i] ?? null }));
       await storeWithoutCodes(db, wave, s.id, values);
@@ -99,7 +106,12 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
     // one transaction, the old row versions vacuumed (what the anonymity self-audit checks).
     await db.transaction().execute(async (trx) => {
       for (const [text, themes] of Object.entries(DEMO_COMMENTS)) {
-        await trx.updateTable('comment').set({ moderation: 'shown', themes }).where('wave_id', '=', waveId).where('text', '=', text).execute();
+        await trx
+          .updateTable('comment')
+          .set({ moderation: 'shown', themes })
+          .where('wave_id', '=', waveId)
+          .where('text', '=', text)
+          .execute();
       }
     });
     await vacuumComments(db, waveId);

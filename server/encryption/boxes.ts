@@ -49,7 +49,8 @@ export function seal(key: Buffer, label: BoxLabel, plain: Buffer): Buffer {
 /** Throws when the key is wrong or the box was altered (sealing opens many with `boxOpener`). */
 export function open(key: Buffer, label: BoxLabel, box: Uint8Array): Buffer {
   const b = Buffer.from(box.buffer, box.byteOffset, box.byteLength);
-  if (b.length < BOX_OVERHEAD || b[0] !== VERSION || key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES) throw new BoxError('not a Schoolpols box');
+  if (b.length < BOX_OVERHEAD || b[0] !== VERSION || key.length !== sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES)
+    throw new BoxError('not a Schoolpols box');
   const plain = Buffer.alloc(b.length - BOX_OVERHEAD);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plain, null, b.subarray(1 + NONCE), boxContext(label), b.subarray(1, 1 + NONCE), key);

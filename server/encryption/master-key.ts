@@ -24,7 +24,9 @@ export function parseMasterKey(text: string): MasterKey {
   const trimmed = text.trim();
   const key = trimmed.startsWith(PREFIX) ? Buffer.from(trimmed.slice(PREFIX.length), 'base64url') : null;
   if (!key || key.length !== 32 || `${PREFIX}${key.toString('base64url')}` !== trimmed) {
-    throw new MasterKeyError('not a Schoolpols master key (expected "spk1_" and 43 base64url characters; make one with `npm run cli -- key:generate`)');
+    throw new MasterKeyError(
+      'not a Schoolpols master key (expected "spk1_" and 43 base64url characters; make one with `npm run cli -- key:generate`)',
+    );
   }
   return { id: createHash('sha256').update('schoolpols master key id\0').update(key).digest('hex').slice(0, 16), key };
 }
@@ -83,7 +85,8 @@ async function readKeyFile(file: string): Promise<MasterKey> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw Object.assign(new MasterKeyError(`the key file ${file} does not exist`), { code: 'ENOENT' });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw Object.assign(new MasterKeyError(`the key file ${file} does not exist`), { code: 'ENOENT' });
     throw new MasterKeyError(`the key file ${file} cannot be read: ${(err as Error).message}`);
   }
   try {

@@ -20,7 +20,10 @@ export interface AnswerableWave extends OpenWave {
 
 /** The master key cannot open this open wave's data key: answers must be refused, never stored unreadable. */
 export class WaveKeyUnavailable extends Error {
-  constructor(readonly waveId: string, reason: string) {
+  constructor(
+    readonly waveId: string,
+    reason: string,
+  ) {
     super(`the master key cannot open the data key of wave ${waveId}: ${reason}`);
   }
 }
@@ -130,11 +133,20 @@ export class WaveKeys {
    * new key once no wave key depends on the old one (every wave sealed), becomes the key in use.
    */
   private async claimInUse(db: Kysely<Database>, waveId: string): Promise<void> {
-    await db.insertInto('app_meta').values({ key: IN_USE, value: this.master.id }).onConflict((oc) => oc.column('key').doNothing()).execute();
-    await sql`update app_meta set value = ${this.master.id} where key = ${IN_USE} and value <> ${this.master.id} and not exists (select 1 from wave_key)`.execute(db);
+    await db
+      .insertInto('app_meta')
+      .values({ key: IN_USE, value: this.master.id })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    await sql`update app_meta set value = ${this.master.id} where key = ${IN_USE} and value <> ${this.master.id} and not exists (select 1 from wave_key)`.execute(
+      db,
+    );
     const inUse = await db.selectFrom('app_meta').select('value').where('key', '=', IN_USE).executeTakeFirstOrThrow();
     if (inUse.value !== this.master.id) {
-      throw new WaveKeyUnavailable(waveId, `open waves depend on master key ${inUse.value} and the configured one is ${this.master.id} (was the key rotated without this instance restarting?)`);
+      throw new WaveKeyUnavailable(
+        waveId,
+        `open waves depend on master key ${inUse.value} and the configured one is ${this.master.id} (was the key rotated without this instance restarting?)`,
+      );
     }
   }
 
@@ -156,7 +168,11 @@ export class WaveKeys {
 
   /** How many stored wave keys another master key wrapped (answers this key could never open). */
   async wrappedByOthers(): Promise<number> {
-    const row = await this.db.selectFrom('wave_key').select((eb) => eb.fn.countAll<number>().as('n')).where('master_key_id', '!=', this.master.id).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('wave_key')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('master_key_id', '!=', this.master.id)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -188,9 +204,18 @@ export class WaveKeys {
   async rotate(next: MasterKey): Promise<number> {
     const count = await this.db.transaction().execute(async (trx) => {
       // Serialises with every key creation (which reads it) and records the new key as the one in use.
-      await trx.insertInto('app_meta').values({ key: IN_USE, value: next.id }).onConflict((oc) => oc.column('key').doUpdateSet({ value: next.id })).execute();
+      await trx
+        .insertInto('app_meta')
+        .values({ key: IN_USE, value: next.id })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: next.id }))
+        .execute();
       // Rows already under the new key (a rotation interrupted and run again) are left as they are.
-      const rows = await trx.selectFrom('wave_key').select(['wave_id', 'wrapped', 'master_key_id']).where('master_key_id', '!=', next.id).forUpdate().execute();
+      const rows = await trx
+        .selectFrom('wave_key')
+        .select(['wave_id', 'wrapped', 'master_key_id'])
+        .where('master_key_id', '!=', next.id)
+        .forUpdate()
+        .execute();
       for (const row of rows) {
         const dataKey = this.unwrap(row.wave_id, row);
         await trx

@@ -131,11 +131,21 @@ function filtered(db: Kysely<Database>, f: AuditFilter) {
 }
 
 /** Resolves target ids to names, in one query per kind. */
-async function named(db: Kysely<Database>, rows: Array<{ id: string; at: Date; action: string; target: string; email: string | null }>): Promise<AuditEntry[]> {
+async function named(
+  db: Kysely<Database>,
+  rows: Array<{ id: string; at: Date; action: string; target: string; email: string | null }>,
+): Promise<AuditEntry[]> {
   const tokens = rows.map((r) => parseTarget(r.target));
   const names = new Map<string, string>();
   for (const kind of Object.keys(KNOWN) as Array<keyof typeof KNOWN>) {
-    const ids = [...new Set(tokens.flat().filter((t) => t.kind === kind && UUID.test(t.value)).map((t) => t.value))];
+    const ids = [
+      ...new Set(
+        tokens
+          .flat()
+          .filter((t) => t.kind === kind && UUID.test(t.value))
+          .map((t) => t.value),
+      ),
+    ];
     if (!ids.length) continue;
     const found =
       kind === 'school'
@@ -161,7 +171,9 @@ async function named(db: Kysely<Database>, rows: Array<{ id: string; at: Date; a
 
 /** Newest first, `pageSize` entries per page, filtered; target ids are resolved to names. */
 export async function listAuditLog(db: Kysely<Database>, page: number, pageSize = 50, filter: AuditFilter = {}): Promise<AuditPage> {
-  const { n } = await filtered(db, filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await filtered(db, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const total = Number(n);
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const current = Math.min(Math.max(1, page), pages);

@@ -69,7 +69,9 @@ export default fp(
   async (app: FastifyInstance) => {
     app.addHook('onRoute', function (route) {
       if (route.config?.upload && !this.hasRequestDecorator('parts')) {
-        throw new Error(`route ${String(route.method)} ${route.url} takes uploads outside the context that registers them (uploads, server/app.ts)`);
+        throw new Error(
+          `route ${String(route.method)} ${route.url} takes uploads outside the context that registers them (uploads, server/app.ts)`,
+        );
       }
     });
 
@@ -102,7 +104,8 @@ export default fp(
           field = part.fieldname;
           let value: string;
           if (part.type === 'file') value = decodeText(await part.toBuffer());
-          else if (part.valueTruncated) throw refuse(request, 413, 'request.upload.fieldTooLarge', { field, max: megabytes(UPLOAD_LIMITS.fieldSize) });
+          else if (part.valueTruncated)
+            throw refuse(request, 413, 'request.upload.fieldTooLarge', { field, max: megabytes(UPLOAD_LIMITS.fieldSize) });
           else value = String(part.value);
           const existing = fields[field];
           if (existing === undefined) fields[field] = value;

@@ -12,7 +12,9 @@ export const DEFAULT_LANG: Lang = 'nl';
 function load(lang: Lang): Record<string, unknown> {
   const dir = new URL(`../../web/locales/${lang}/`, import.meta.url);
   const merged: Record<string, unknown> = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const part = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Record<string, unknown>;
     for (const [key, value] of Object.entries(part)) {
       if (key in merged) throw new Error(`message catalogue ${lang}/${file}: key "${key}" is already defined in another file`);
@@ -90,7 +92,10 @@ export function formatNumber(lang: Lang, value: number, digits = 1): string {
   const key = `${lang}:${digits}`;
   let f = numberFormats.get(key);
   if (!f) {
-    f = { format: new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }), written: new Map() };
+    f = {
+      format: new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits }),
+      written: new Map(),
+    };
     numberFormats.set(key, f);
   }
   // -0 and 0 are one key of a Map, but not one text.

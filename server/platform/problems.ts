@@ -21,7 +21,8 @@ export const isUuid = (s: string) => UUID.test(s);
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
-export const problem = (field: string, key: string, params?: Problem['params']): Problem => (params ? { field, key, params } : { field, key });
+export const problem = (field: string, key: string, params?: Problem['params']): Problem =>
+  params ? { field, key, params } : { field, key };
 
 export function describeProblem(t: TFunction, p: Problem): string {
   return t(p.key, p.params ?? {}) as string;

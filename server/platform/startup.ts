@@ -21,7 +21,8 @@ export interface StartOptions {
 
 export function parseStartArgs(argv: readonly string[]): StartOptions {
   const unknown = argv.find((a) => a !== '--demo');
-  if (unknown !== undefined) throw new Error(`unknown argument "${unknown}" (npm start takes only --demo; see npm run cli -- --help for everything else)`);
+  if (unknown !== undefined)
+    throw new Error(`unknown argument "${unknown}" (npm start takes only --demo; see npm run cli -- --help for everything else)`);
   return { demo: argv.includes('--demo') };
 }
 
@@ -31,13 +32,20 @@ export interface StoreState {
 }
 
 export async function storeState(db: Kysely<Database>): Promise<StoreState> {
-  const count = async (table: 'app_user' | 'school') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (table: 'app_user' | 'school') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return { users: await count('app_user'), schools: await count('school') };
 }
 
 export type DemoDecision =
-  | { seed: true; why: 'first-start' | 'asked' }
-  | { seed: false; why: 'has-users' | 'has-schools' | 'production' | 'not-fresh' };
+  { seed: true; why: 'first-start' | 'asked' } | { seed: false; why: 'has-users' | 'has-schools' | 'production' | 'not-fresh' };
 
 /**
  * The demo network (whose admin password is in the README) is seeded only into an empty store —
@@ -69,7 +77,8 @@ let zxcvbn: Promise<{ check(text: string, userInputs: string[]): { guessesLog10:
 /** Loaded on first use only (its dictionaries take ~0.7 s and some MB): only a server start with SESSION_SECRET needs it. */
 function estimator() {
   zxcvbn ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-nl-be')]).then(
-    ([{ ZxcvbnFactory }, common, dutch]) => new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs }),
+    ([{ ZxcvbnFactory }, common, dutch]) =>
+      new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs }),
   );
   return zxcvbn;
 }
@@ -136,7 +145,11 @@ export async function restrictDataDir(dataDir: string): Promise<void> {
   await chmod(dataDir, 0o700);
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 export interface PreparedStart {
   store: Store;
@@ -154,7 +167,11 @@ export interface PreparedStart {
  * `decideDemo` says so (`seed` does the seeding). Throws, with the store closed, when the
  * server must not start.
  */
-export async function prepareStart(config: Config, options: StartOptions, seed: (store: Store) => Promise<unknown>): Promise<PreparedStart> {
+export async function prepareStart(
+  config: Config,
+  options: StartOptions,
+  seed: (store: Store) => Promise<unknown>,
+): Promise<PreparedStart> {
   const embedded = !config.DATABASE_URL;
   if (!embedded && !config.SESSION_SECRET) {
     throw new Error(
@@ -197,13 +214,18 @@ export async function prepareStart(config: Config, options: StartOptions, seed: 
       );
     }
     if (!config.PUBLIC_URL && !demo && config.HOST !== '127.0.0.1' && config.HOST !== 'localhost') {
-      lines.push(`PUBLIC_URL is not set: code slips point to http://localhost:${config.PORT}. Set PUBLIC_URL to the address teachers open.`);
+      lines.push(
+        `PUBLIC_URL is not set: code slips point to http://localhost:${config.PORT}. Set PUBLIC_URL to the address teachers open.`,
+      );
     }
     let secret = config.SESSION_SECRET;
     if (!secret) {
       const made = await embeddedSessionSecret(config.dataDir);
       secret = made.secret;
-      if (made.created) lines.push(`Staff sessions are signed with a new secret in ${sessionSecretFile(config.dataDir)} (0600); set SESSION_SECRET to choose your own.`);
+      if (made.created)
+        lines.push(
+          `Staff sessions are signed with a new secret in ${sessionSecretFile(config.dataDir)} (0600); set SESSION_SECRET to choose your own.`,
+        );
     }
     return { store, config: { ...config, SESSION_SECRET: secret }, seeded: decision.seed, demo, lines };
   } catch (err) {

@@ -28,7 +28,11 @@ function sealedQuery(db: Kysely<Database>) {
       'wave.questionnaire_id',
       'questionnaire.key',
       'questionnaire.version',
-      eb.selectFrom('wave_school').select((w) => w.fn.countAll<number>().as('n')).whereRef('wave_school.wave_id', '=', 'wave.id').as('schools'),
+      eb
+        .selectFrom('wave_school')
+        .select((w) => w.fn.countAll<number>().as('n'))
+        .whereRef('wave_school.wave_id', '=', 'wave.id')
+        .as('schools'),
     ])
     .where('wave.status', '=', 'closed')
     .where('wave.sealed', '=', true);

@@ -46,7 +46,8 @@ const scopeColumns = (themeIds: readonly string[] | null): Column[] => [
   {
     name: 'scope_id',
     type: 'string',
-    description: '`network` for the network; the benchmark group id (e.g. `basisonderwijs`) for a group; the school id (UUID) for a school.',
+    description:
+      '`network` for the network; the benchmark group id (e.g. `basisonderwijs`) for a group; the school id (UUID) for a school.',
   },
   { name: 'scope_label', type: 'string', description: 'The school name for a school; the id for the network and benchmark groups.' },
   ...(themeIds ? [{ name: 'theme_id', type: 'string' as const, enum: themeIds, description: 'Theme id (see the codebook).' }] : []),
@@ -57,13 +58,44 @@ const PERCENT = { minimum: 0, maximum: 100 };
 export function themeColumns(themeIds: readonly string[]): Column[] {
   return [
     ...scopeColumns(themeIds),
-    { name: 'n', type: 'integer', minimum: 0, description: 'Respondents with a theme score: valid answers (1–5) to at least half of the theme’s items.' },
-    { name: 'mean', type: 'number', minimum: 1, maximum: 5, description: 'Mean theme score (a respondent’s score is the mean of their valid, recoded item answers; 1–5, higher is more favourable).' },
+    {
+      name: 'n',
+      type: 'integer',
+      minimum: 0,
+      description: 'Respondents with a theme score: valid answers (1–5) to at least half of the theme’s items.',
+    },
+    {
+      name: 'mean',
+      type: 'number',
+      minimum: 1,
+      maximum: 5,
+      description:
+        'Mean theme score (a respondent’s score is the mean of their valid, recoded item answers; 1–5, higher is more favourable).',
+    },
     { name: 'sd', type: 'number', minimum: 0, description: 'Standard deviation of theme scores (n − 1 denominator); empty when n < 2.' },
-    { name: 'ci_low', type: 'number', description: 'Lower bound of the 95% confidence interval of the mean (Student t, n − 1 df); empty when n < 2.' },
-    { name: 'ci_high', type: 'number', description: 'Upper bound of the 95% confidence interval of the mean (Student t, n − 1 df); empty when n < 2.' },
-    { name: 'pct_favourable', type: 'number', ...PERCENT, description: 'Percentage (0–100) of favourable answers: recoded 4 or 5 among all valid item answers of the theme.' },
-    { name: 'alpha', type: 'number', maximum: 1, description: 'Cronbach’s alpha over complete cases (respondents who answered every item of the theme); values below 0.7 indicate low reliability; empty for a one-item theme, fewer than 2 complete cases or no variance.' },
+    {
+      name: 'ci_low',
+      type: 'number',
+      description: 'Lower bound of the 95% confidence interval of the mean (Student t, n − 1 df); empty when n < 2.',
+    },
+    {
+      name: 'ci_high',
+      type: 'number',
+      description: 'Upper bound of the 95% confidence interval of the mean (Student t, n − 1 df); empty when n < 2.',
+    },
+    {
+      name: 'pct_favourable',
+      type: 'number',
+      ...PERCENT,
+      description: 'Percentage (0–100) of favourable answers: recoded 4 or 5 among all valid item answers of the theme.',
+    },
+    {
+      name: 'alpha',
+      type: 'number',
+      maximum: 1,
+      description:
+        'Cronbach’s alpha over complete cases (respondents who answered every item of the theme); values below 0.7 indicate low reliability; empty for a one-item theme, fewer than 2 complete cases or no variance.',
+    },
     SUPPRESSED,
   ];
 }
@@ -77,18 +109,37 @@ export function itemColumns(themeIds: readonly string[], itemIds: readonly strin
     scopeLabel,
     { name: 'item_id', type: 'string', enum: itemIds, description: 'Item id, stable across questionnaire versions (see the codebook).' },
     theme,
-    { name: 'n', type: 'integer', minimum: 0, description: 'Valid answers (1–5); "weet niet / n.v.t." and unanswered are missing and not counted.' },
-    { name: 'mean', type: 'number', minimum: 1, maximum: 5, description: 'Mean of the recoded answers (reverse items recoded 6 − x, so higher is always more favourable).' },
-    { name: 'sd', type: 'number', minimum: 0, description: 'Standard deviation of the recoded answers (n − 1 denominator); empty when n < 2.' },
-    { name: 'pct_favourable', type: 'number', ...PERCENT, description: 'Percentage (0–100) of valid answers that are favourable: recoded 4 or 5.' },
-    ...[1, 2, 3, 4, 5].map(
-      (v): Column => ({
-        name: `pct_${v}`,
-        type: 'number',
-        ...PERCENT,
-        description: `Percentage (0–100) of valid answers with recoded value ${v} (reverse items already recoded: recoded ${v} is answer option ${6 - v}; see value_labels in the codebook).`,
-      }),
-    ),
+    {
+      name: 'n',
+      type: 'integer',
+      minimum: 0,
+      description: 'Valid answers (1–5); "weet niet / n.v.t." and unanswered are missing and not counted.',
+    },
+    {
+      name: 'mean',
+      type: 'number',
+      minimum: 1,
+      maximum: 5,
+      description: 'Mean of the recoded answers (reverse items recoded 6 − x, so higher is always more favourable).',
+    },
+    {
+      name: 'sd',
+      type: 'number',
+      minimum: 0,
+      description: 'Standard deviation of the recoded answers (n − 1 denominator); empty when n < 2.',
+    },
+    {
+      name: 'pct_favourable',
+      type: 'number',
+      ...PERCENT,
+      description: 'Percentage (0–100) of valid answers that are favourable: recoded 4 or 5.',
+    },
+    ...[1, 2, 3, 4, 5].map((v): Column => ({
+      name: `pct_${v}`,
+      type: 'number',
+      ...PERCENT,
+      description: `Percentage (0–100) of valid answers with recoded value ${v} (reverse items already recoded: recoded ${v} is answer option ${6 - v}; see value_labels in the codebook).`,
+    })),
     SUPPRESSED,
   ];
 }
@@ -99,8 +150,17 @@ export function codebookColumns(themeIds: readonly string[]): Column[] {
     { name: 'theme_id', type: 'string', enum: themeIds, description: 'Theme the item belongs to.' },
     { name: 'label_nl', type: 'string', description: 'Item wording in Dutch, as the respondents saw it.' },
     { name: 'label_en', type: 'string', description: 'Item wording in English.' },
-    { name: 'scale', type: 'string', description: 'Answer scale id (five points; an optional "weet niet / n.v.t." option counts as missing).' },
-    { name: 'reverse', type: 'boolean', description: 'true for a negatively worded item: answers are recoded 6 − x before any statistic, so higher is always more favourable.' },
+    {
+      name: 'scale',
+      type: 'string',
+      description: 'Answer scale id (five points; an optional "weet niet / n.v.t." option counts as missing).',
+    },
+    {
+      name: 'reverse',
+      type: 'boolean',
+      description:
+        'true for a negatively worded item: answers are recoded 6 − x before any statistic, so higher is always more favourable.',
+    },
     {
       name: 'value_labels',
       type: 'string',
@@ -119,8 +179,18 @@ export function trendColumns(themeIds: readonly string[]): Column[] {
     { name: 'questionnaire_version', type: 'integer', minimum: 1, description: 'Questionnaire version the wave used.' },
     ...scopeColumns(themeIds).slice(1),
     ...themeColumns(themeIds).filter((c) => ['n', 'mean', 'sd', 'ci_low', 'ci_high', 'pct_favourable'].includes(c.name)),
-    { name: 'prev_wave_id', type: 'string', description: 'The wave the change is measured against: the previous wave of the lineage in which this scope took part and had this theme.' },
-    { name: 'change', type: 'number', description: 'mean − mean of prev_wave_id; empty when either is suppressed or missing, or when the test is unavailable (n < 2 or no variance).' },
+    {
+      name: 'prev_wave_id',
+      type: 'string',
+      description:
+        'The wave the change is measured against: the previous wave of the lineage in which this scope took part and had this theme.',
+    },
+    {
+      name: 'change',
+      type: 'number',
+      description:
+        'mean − mean of prev_wave_id; empty when either is suppressed or missing, or when the test is unavailable (n < 2 or no variance).',
+    },
     { name: 'change_t', type: 'number', description: 'Welch’s t of the change.' },
     { name: 'change_df', type: 'number', minimum: 0, description: 'Welch–Satterthwaite degrees of freedom.' },
     { name: 'change_p', type: 'number', minimum: 0, maximum: 1, description: 'Two-sided p value of Welch’s t test.' },

@@ -56,7 +56,8 @@ export function formatCell(value: Cell, column: Column, dialect: Dialect): strin
   if (value === null) return '';
   switch (column.type) {
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${column.name}: expected an integer, got ${String(value)}`);
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        throw new TypeError(`${column.name}: expected an integer, got ${String(value)}`);
       return String(value);
     case 'number':
       if (typeof value !== 'number') throw new TypeError(`${column.name}: expected a number, got ${String(value)}`);
@@ -82,7 +83,11 @@ export const BATCH_ROWS = 500;
  * A CSV file as a stream of text chunks: the header (with the BOM of the dialect), then the rows a
  * batch at a time, so a network wave never exists as one string.
  */
-export async function* csvChunks(columns: readonly Column[], rows: AsyncIterable<readonly Cell[]> | Iterable<readonly Cell[]>, dialect: Dialect): AsyncGenerator<string> {
+export async function* csvChunks(
+  columns: readonly Column[],
+  rows: AsyncIterable<readonly Cell[]> | Iterable<readonly Cell[]>,
+  dialect: Dialect,
+): AsyncGenerator<string> {
   yield DIALECTS[dialect].bom + unparse([columns.map((c) => c.name)], dialect);
   let batch: string[][] = [];
   for await (const row of rows) {
@@ -100,7 +105,11 @@ export async function* csvChunks(columns: readonly Column[], rows: AsyncIterable
 }
 
 /** The whole file as one string: for small files (codebook) and tests only. */
-export async function csvText(columns: readonly Column[], rows: AsyncIterable<readonly Cell[]> | Iterable<readonly Cell[]>, dialect: Dialect): Promise<string> {
+export async function csvText(
+  columns: readonly Column[],
+  rows: AsyncIterable<readonly Cell[]> | Iterable<readonly Cell[]>,
+  dialect: Dialect,
+): Promise<string> {
   let out = '';
   for await (const chunk of csvChunks(columns, rows, dialect)) out += chunk;
   return out;

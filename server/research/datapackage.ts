@@ -22,7 +22,8 @@ const TITLES: Record<CsvFile, string> = {
 };
 
 const DESCRIPTIONS: Record<CsvFile, string> = {
-  'themes.csv': 'One row per scope (network, benchmark group, school) and theme: n, mean, sd, 95% CI, % favourable and Cronbach’s alpha of theme scores.',
+  'themes.csv':
+    'One row per scope (network, benchmark group, school) and theme: n, mean, sd, 95% CI, % favourable and Cronbach’s alpha of theme scores.',
   'items.csv':
     'One row per scope and item: n, mean, sd, % favourable and the distribution (pct_1..pct_5) of recoded answers — reverse items are recoded 6 − x before any statistic, so pct_1..pct_5 are percentages of recoded values.',
   'codebook.csv': 'Every item with its theme, Dutch and English wording, scale, direction and the labels of the recoded values.',
@@ -76,9 +77,7 @@ export function dataPackage(results: WaveResults, dialect: Dialect) {
     title: `Schoolpols — ${results.wave.name}`,
     description:
       methodNote(results.disclosure.k) +
-      (dialect === 'excel-nl'
-        ? '\n\nDialect excel-nl: semicolon separators, decimal comma, UTF-8 with a byte order mark.'
-        : ''),
+      (dialect === 'excel-nl' ? '\n\nDialect excel-nl: semicolon separators, decimal comma, UTF-8 with a byte order mark.' : ''),
     keywords: ['school climate', 'schoolklimaat', 'survey', 'aggregates'],
     resources: CSV_FILES.map((file) => ({
       profile: 'tabular-data-resource',
@@ -104,7 +103,12 @@ export function dataPackage(results: WaveResults, dialect: Dialect) {
       themes: q.themes.map((t) => ({ id: t.id, label: t.label })),
       scopes: exportScopes(results)
         .filter((s) => s.scope !== 'school')
-        .map((s) => ({ scope: s.scope, scope_id: s.scopeId, suppressed: s.group.rule ?? '', school_ids: s.group.released ? [...s.group.schoolIds] : [] })),
+        .map((s) => ({
+          scope: s.scope,
+          scope_id: s.scopeId,
+          suppressed: s.group.rule ?? '',
+          school_ids: s.group.released ? [...s.group.schoolIds] : [],
+        })),
     },
   };
 }

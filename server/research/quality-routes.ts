@@ -31,30 +31,42 @@ const qualityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { wave, results, report: await cache.report(waveId, () => computeQuality(db, results)) };
   };
 
-  app.get('/research/waves/:waveId/quality', { config: ACCESS, schema: { params: WaveParams, querystring: LangQuery } }, async (request, reply) => {
-    const { results, report } = await load(request.params.waveId);
-    const t = translator(request.lang);
-    const view = qualityView(results, report, request.lang, t);
-    return reply.page('research/quality', { title: t('quality.title', { wave: view.waveName }), view, styles: ['/static/research.css'] });
-  });
+  app.get(
+    '/research/waves/:waveId/quality',
+    { config: ACCESS, schema: { params: WaveParams, querystring: LangQuery } },
+    async (request, reply) => {
+      const { results, report } = await load(request.params.waveId);
+      const t = translator(request.lang);
+      const view = qualityView(results, report, request.lang, t);
+      return reply.page('research/quality', { title: t('quality.title', { wave: view.waveName }), view, styles: ['/static/research.css'] });
+    },
+  );
 
-  app.get('/research/waves/:waveId/quality.csv', { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
-    const { waveId } = request.params;
-    const dialect: Dialect = request.query.dialect ?? 'standard';
-    const wave = await findSealedWave(db, waveId);
-    if (!wave) throw new HttpProblem(404, 'research.notFound');
-    const download = () =>
-      attachment(reply, `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-quality.csv`, 'text/csv; charset=utf-8; header=present');
-    // HEAD: the headers only, without computing the report.
-    if (request.method === 'HEAD') {
+  app.get(
+    '/research/waves/:waveId/quality.csv',
+    { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } },
+    async (request, reply) => {
+      const { waveId } = request.params;
+      const dialect: Dialect = request.query.dialect ?? 'standard';
+      const wave = await findSealedWave(db, waveId);
+      if (!wave) throw new HttpProblem(404, 'research.notFound');
+      const download = () =>
+        attachment(
+          reply,
+          `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-quality.csv`,
+          'text/csv; charset=utf-8; header=present',
+        );
+      // HEAD: the headers only, without computing the report.
+      if (request.method === 'HEAD') {
+        download();
+        return reply.send();
+      }
+      const { results, report } = await load(waveId);
+      await audit(db, request.user!.id, 'export.download', `wave:${waveId}:quality.csv`);
       download();
-      return reply.send();
-    }
-    const { results, report } = await load(waveId);
-    await audit(db, request.user!.id, 'export.download', `wave:${waveId}:quality.csv`);
-    download();
-    return reply.send(textStream(qualityCsv(waveId, results.layout, report, dialect)));
-  });
+      return reply.send(textStream(qualityCsv(waveId, results.layout, report, dialect)));
+    },
+  );
 };
 
 export default qualityRoutes;

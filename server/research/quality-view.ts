@@ -26,7 +26,16 @@ export interface QualityView {
   /** why nothing is shown (the network group is withheld), or null */
   withheld: string | null;
   respondents: string;
-  thresholds: { alpha: string; itemRest: string; cfaMinimum: number; perParameter: number; cfi: string; tli: string; rmsea: string; srmr: string };
+  thresholds: {
+    alpha: string;
+    itemRest: string;
+    cfaMinimum: number;
+    perParameter: number;
+    cfi: string;
+    tli: string;
+    rmsea: string;
+    srmr: string;
+  };
   themes: Array<{
     id: string;
     label: string;
@@ -36,10 +45,25 @@ export interface QualityView {
     stdAlpha: ShownNumber;
     omega: ShownNumber;
     weakItems: number;
-    items: Array<{ id: string; label: string; reverse: boolean; itemRest: ShownNumber; alphaIfDeleted: ShownNumber; weak: boolean; why: string }>;
+    items: Array<{
+      id: string;
+      label: string;
+      reverse: boolean;
+      itemRest: ShownNumber;
+      alphaIfDeleted: ShownNumber;
+      weak: boolean;
+      why: string;
+    }>;
   }>;
   model:
-    | { ok: true; n: string; chiSquare: string; df: number; improper: boolean; indices: Array<{ name: string; value: string; cutoff: string; meets: boolean }> }
+    | {
+        ok: true;
+        n: string;
+        chiSquare: string;
+        df: number;
+        improper: boolean;
+        indices: Array<{ name: string; value: string; cutoff: string; meets: boolean }>;
+      }
     | { ok: false; text: string }
     | null;
   csv: { standard: string; excel: string };
@@ -62,7 +86,17 @@ export function qualityView(results: WaveResults, report: QualityReport, lang: L
     const tq = quality?.themes[ti];
     const none = { text: '', flagged: false };
     if (!tq || tq.withheld) {
-      return { id: theme.id, label, withheld: t('quality.themeWithheld', { k }), n: '', alpha: none, stdAlpha: none, omega: none, weakItems: 0, items: [] };
+      return {
+        id: theme.id,
+        label,
+        withheld: t('quality.themeWithheld', { k }),
+        n: '',
+        alpha: none,
+        stdAlpha: none,
+        omega: none,
+        weakItems: 0,
+        items: [],
+      };
     }
     const r = tq.reliability;
     const alpha = stat(r.alpha.alpha, (x) => x < ALPHA_THRESHOLD);
@@ -74,11 +108,15 @@ export function qualityView(results: WaveResults, report: QualityReport, lang: L
       n: formatNumber(lang, r.n, 0),
       alpha,
       stdAlpha: stat(r.standardizedAlpha, () => false),
-      omega: r.omega.ok ? { text: f3(r.omega.value), flagged: r.omega.value < ALPHA_THRESHOLD } : { text: t(`quality.omegaReason.${r.omega.reason}`), flagged: false },
+      omega: r.omega.ok
+        ? { text: f3(r.omega.value), flagged: r.omega.value < ALPHA_THRESHOLD }
+        : { text: t(`quality.omegaReason.${r.omega.reason}`), flagged: false },
       weakItems: r.weakItems.length,
       items: theme.itemIndices.map((i, j) => {
         const it = r.perItem[j]!;
-        const why = [it.lowItemRest ? t('quality.why.lowItemRest') : null, it.alphaRises ? t('quality.why.alphaRises') : null].filter(Boolean).join('; ');
+        const why = [it.lowItemRest ? t('quality.why.lowItemRest') : null, it.alphaRises ? t('quality.why.alphaRises') : null]
+          .filter(Boolean)
+          .join('; ');
         return {
           id: items[i]!.id,
           label: items[i]!.label[lang],
@@ -112,7 +150,10 @@ export function qualityView(results: WaveResults, report: QualityReport, lang: L
   } else if (m && m.reason === 'below-minimum') {
     model = {
       ok: false,
-      text: m.n === null ? t('quality.cfa.belowMinimumFew', { needed: formatNumber(lang, m.minimum, 0), k }) : t('quality.cfa.belowMinimum', { needed: formatNumber(lang, m.minimum, 0), n: formatNumber(lang, m.n, 0) }),
+      text:
+        m.n === null
+          ? t('quality.cfa.belowMinimumFew', { needed: formatNumber(lang, m.minimum, 0), k })
+          : t('quality.cfa.belowMinimum', { needed: formatNumber(lang, m.minimum, 0), n: formatNumber(lang, m.n, 0) }),
     };
   } else if (m) {
     model = { ok: false, text: t(`quality.cfa.reason.${m.reason}`) };

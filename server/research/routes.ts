@@ -70,43 +70,56 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   for (const file of WAVE_DOWNLOADS) {
-    app.get(`/research/waves/:waveId/${file}`, { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } }, async (request, reply) => {
-      const { waveId } = request.params;
+    app.get(
+      `/research/waves/:waveId/${file}`,
+      { config: ACCESS, schema: { params: WaveParams, querystring: DialectQuery } },
+      async (request, reply) => {
+        const { waveId } = request.params;
+        const dialect: Dialect = request.query.dialect ?? 'standard';
+        const wave = await findSealedWave(db, waveId);
+        if (!wave) throw notFound();
+        const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
+        const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
+        // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).
+        if (request.method === 'HEAD') {
+          download();
+          return reply.send();
+        }
+        const results = await loadWaveResults(db, waveId);
+        await audit(db, request.user!.id, 'export.download', `wave:${waveId}:${file}`);
+        // Download headers only now: an error before this point answers as an ordinary error page.
+        download();
+        if (file === 'datapackage.json') return dataPackageJson(results, dialect);
+        if (file === 'export.zip') return reply.send(waveZip(db, results, dialect));
+        return reply.send(textStream(waveCsv(db, results, file as CsvFile, dialect)));
+      },
+    );
+  }
+
+  app.get(
+    '/research/lineages/:key/trends.csv',
+    { config: ACCESS, schema: { params: LineageParams, querystring: DialectQuery } },
+    async (request, reply) => {
+      const { key } = request.params;
       const dialect: Dialect = request.query.dialect ?? 'standard';
-      const wave = await findSealedWave(db, waveId);
-      if (!wave) throw notFound();
-      const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
-      const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
-      // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).
+      const waves = await lineageWaves(db, key);
+      if (!waves.length) throw notFound();
+      const download = () =>
+        attachment(
+          reply,
+          `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`,
+          'text/csv; charset=utf-8; header=present',
+        );
       if (request.method === 'HEAD') {
         download();
         return reply.send();
       }
-      const results = await loadWaveResults(db, waveId);
-      await audit(db, request.user!.id, 'export.download', `wave:${waveId}:${file}`);
-      // Download headers only now: an error before this point answers as an ordinary error page.
+      const data = await lineageTrends(db, key, waves);
+      await audit(db, request.user!.id, 'export.download', `lineage:${key}:trends.csv`);
       download();
-      if (file === 'datapackage.json') return dataPackageJson(results, dialect);
-      if (file === 'export.zip') return reply.send(waveZip(db, results, dialect));
-      return reply.send(textStream(waveCsv(db, results, file as CsvFile, dialect)));
-    });
-  }
-
-  app.get('/research/lineages/:key/trends.csv', { config: ACCESS, schema: { params: LineageParams, querystring: DialectQuery } }, async (request, reply) => {
-    const { key } = request.params;
-    const dialect: Dialect = request.query.dialect ?? 'standard';
-    const waves = await lineageWaves(db, key);
-    if (!waves.length) throw notFound();
-    const download = () => attachment(reply, `schoolpols-${slug(key)}${dialect === 'excel-nl' ? '-excel-nl' : ''}-trends.csv`, 'text/csv; charset=utf-8; header=present');
-    if (request.method === 'HEAD') {
-      download();
-      return reply.send();
-    }
-    const data = await lineageTrends(db, key, waves);
-    await audit(db, request.user!.id, 'export.download', `lineage:${key}:trends.csv`);
-    download();
-    return reply.send(textStream(trendsCsv(db, data, dialect)));
-  });
+      return reply.send(textStream(trendsCsv(db, data, dialect)));
+    },
+  );
 };
 
 export default researchRoutes;

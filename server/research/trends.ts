@@ -38,7 +38,9 @@ export async function lineageTrends(db: Kysely<Database>, lineage: string, waves
   for (const w of [...loaded].reverse()) for (const t of w.results.layout.themes) if (!themeIds.includes(t.id)) themeIds.push(t.id);
   const scopes = new Map<string, { scope: Scope; scopeId: string; scopeLabel: string }>();
   for (const w of [...loaded].reverse()) for (const [key, s] of w.scopes) if (!scopes.has(key)) scopes.set(key, s);
-  const ordered = [...scopes.values()].sort((a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0));
+  const ordered = [...scopes.values()].sort(
+    (a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0),
+  );
   return { lineage, loaded, themeIds, scopes: ordered };
 }
 
@@ -57,9 +59,21 @@ async function* trendRows(db: Kysely<Database>, data: LineageData): AsyncGenerat
         const theme: ThemeReport | null = report.kind === 'value' ? report.value.themes[ti]! : null;
         return [{ w, report, theme }];
       });
-      const steps = trend(points.map((p) => ({ waveId: p.w.wave.id, k: p.w.results.wave.k, summary: p.theme && !p.theme.fewAnswers ? p.theme : null })));
+      const steps = trend(
+        points.map((p) => ({ waveId: p.w.wave.id, k: p.w.results.wave.k, summary: p.theme && !p.theme.fewAnswers ? p.theme : null })),
+      );
       for (const [i, p] of points.entries()) {
-        const head: Cell[] = [data.lineage, p.w.wave.id, p.w.wave.name, p.w.order, p.w.wave.questionnaireVersion, scope.scope, scope.scopeId, scope.scopeLabel, themeId];
+        const head: Cell[] = [
+          data.lineage,
+          p.w.wave.id,
+          p.w.wave.name,
+          p.w.order,
+          p.w.wave.questionnaireVersion,
+          scope.scope,
+          scope.scopeId,
+          scope.scopeLabel,
+          themeId,
+        ];
         const prev = i > 0 ? points[i - 1]!.w.wave.id : null;
         if (p.report.kind === 'suppressed' || !p.theme || p.theme.fewAnswers) {
           const rule = p.report.kind === 'suppressed' ? p.report.rule : p.theme?.fewAnswers ? 'R1' : null;

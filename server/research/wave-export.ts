@@ -44,7 +44,12 @@ export function exportScopes(results: WaveResults): ExportScope[] {
   return [
     { scope: 'network', scopeId: NETWORK_ID, scopeLabel: NETWORK_ID, group: d.network() },
     ...groups.map((g): ExportScope => ({ scope: 'group', scopeId: g.benchmarkId!, scopeLabel: g.benchmarkId!, group: g })),
-    ...schools.map((g): ExportScope => ({ scope: 'school', scopeId: g.schoolId!, scopeLabel: results.schools.get(g.schoolId!)?.name ?? g.schoolId!, group: g })),
+    ...schools.map((g): ExportScope => ({
+      scope: 'school',
+      scopeId: g.schoolId!,
+      scopeLabel: results.schools.get(g.schoolId!)?.name ?? g.schoolId!,
+      group: g,
+    })),
   ];
 }
 
@@ -64,7 +69,18 @@ export function themeRows(results: WaveResults, s: ScopeReport): Cell[][] {
     // Fewer than k respondents with a theme score: the row is withheld like a small scope (R1).
     if (t.fewAnswers) return [...head, theme.id, null, null, null, null, null, null, null, 'R1'];
     const ci = t.ci.ok ? t.ci.value : null;
-    return [...head, theme.id, t.n, stat(t.mean), stat(t.sd), ci?.lower ?? null, ci?.upper ?? null, stat(t.favourable), stat(t.alpha.alpha), null];
+    return [
+      ...head,
+      theme.id,
+      t.n,
+      stat(t.mean),
+      stat(t.sd),
+      ci?.lower ?? null,
+      ci?.upper ?? null,
+      stat(t.favourable),
+      stat(t.alpha.alpha),
+      null,
+    ];
   });
 }
 
@@ -103,7 +119,15 @@ export function valueLabels(q: Questionnaire, scaleId: string, reverse: boolean)
 }
 
 export function codebookRows(q: Questionnaire): Cell[][] {
-  return itemsInOrder(q).map((it) => [it.id, it.themeId, it.label.nl, it.label.en, it.scale, it.reverse, valueLabels(q, it.scale, it.reverse)]);
+  return itemsInOrder(q).map((it) => [
+    it.id,
+    it.themeId,
+    it.label.nl,
+    it.label.en,
+    it.scale,
+    it.reverse,
+    valueLabels(q, it.scale, it.reverse),
+  ]);
 }
 
 export type CsvFile = 'themes.csv' | 'items.csv' | 'codebook.csv';
@@ -112,7 +136,11 @@ export const CSV_FILES: readonly CsvFile[] = ['themes.csv', 'items.csv', 'codebo
 export function columnsOf(results: WaveResults, file: CsvFile): Column[] {
   const themeIds = results.layout.themes.map((t) => t.id);
   if (file === 'themes.csv') return themeColumns(themeIds);
-  if (file === 'items.csv') return itemColumns(themeIds, results.layout.items.map((i) => i.id));
+  if (file === 'items.csv')
+    return itemColumns(
+      themeIds,
+      results.layout.items.map((i) => i.id),
+    );
   return codebookColumns(themeIds);
 }
 

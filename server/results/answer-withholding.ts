@@ -30,7 +30,11 @@ export function aggregateWithheld(results: WaveResults, key: string): ReadonlySe
       schools.set(s.id, { released: d.school(s.id).released, valid: sums ? validAnswers(sums) : [] });
     }
     all = aggregateAnswersR3(
-      shown.map((g) => ({ key: g.key, kind: g.kind === 'network' ? ('network' as const) : ('benchmark' as const), schoolIds: g.schoolIds })),
+      shown.map((g) => ({
+        key: g.key,
+        kind: g.kind === 'network' ? ('network' as const) : ('benchmark' as const),
+        schoolIds: g.schoolIds,
+      })),
       schools,
       measureCount(results.layout),
       results.wave.k,

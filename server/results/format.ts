@@ -51,9 +51,13 @@ export function formatter(lang: Lang, t: TFunction, k: number): Formatter {
       if (!d.value.ok) return t(`stat.${d.value.reason}`, { k });
       return `${plain(d.value.value.lower, digits)} – ${plain(d.value.value.upper, digits)}`;
     },
-    rate: (respondents, codes) => number(mapDisclosed(respondents, (n) => (codes ? (100 * n) / codes : 0)), 0, ' %'),
+    rate: (respondents, codes) =>
+      number(
+        mapDisclosed(respondents, (n) => (codes ? (100 * n) / codes : 0)),
+        0,
+        ' %',
+      ),
     plain,
     reason,
   };
 }
-

@@ -38,9 +38,20 @@ export async function sealedParticipants(
     const shown = results.disclosure.school(s.id).respondents.kind === 'value';
     if (!shown) hidden += s.respondents;
     const count = (n: number): ShownCount => (shown && n >= k ? n : n === 0 ? 0 : text.fewer);
-    return { id: s.id, name: s.name, benchmarkGroup: s.benchmarkGroup, staffCount: s.staffCount, codesIssued: s.codesIssued, codesHandedOut: s.codesHandedOut, codesSpent: count(s.codesSpent), responses: count(s.respondents) };
+    return {
+      id: s.id,
+      name: s.name,
+      benchmarkGroup: s.benchmarkGroup,
+      staffCount: s.staffCount,
+      codesIssued: s.codesIssued,
+      codesHandedOut: s.codesHandedOut,
+      codesSpent: count(s.codesSpent),
+      responses: count(s.respondents),
+    };
   });
-  participants.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id < b.id ? -1 : 1));
+  participants.sort((a, b) =>
+    a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id < b.id ? -1 : 1,
+  );
   const total = (f: (s: (typeof schools)[number]) => number): ShownCount => {
     const sum = schools.reduce((a, s) => a + f(s), 0);
     return hidden > 0 && hidden < k ? text.withheld : sum < k && sum > 0 ? text.fewer : sum;

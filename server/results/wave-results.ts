@@ -64,7 +64,16 @@ class PackedWaveSchool implements WaveSchool {
 /** Everything the views and exports of one wave are made from; one disclosure decision for all. */
 export interface WaveResults {
   /** `responseTarget`: percent, below which results are flagged as less representative (not a disclosure input) */
-  wave: { id: string; name: string; status: WaveStatus; sealed: boolean; k: number; questionnaireId: string; createdAt: Date; responseTarget: number };
+  wave: {
+    id: string;
+    name: string;
+    status: WaveStatus;
+    sealed: boolean;
+    k: number;
+    questionnaireId: string;
+    createdAt: Date;
+    responseTarget: number;
+  };
   questionnaire: Questionnaire;
   layout: Layout;
   schools: ReadonlyMap<string, WaveSchool>;
@@ -142,11 +151,17 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   const questionnaire = questionnaireId === wave.questionnaire_id ? current : await getQuestionnaire(db, questionnaireId);
   const layout = layoutOf(questionnaire);
   // Independent reads, in parallel on the pool: a cold network wave is read in one round of waits.
-  const [participants, sums] = await Promise.all([frozen?.schools ?? liveParticipants(db, waveId), sealed ? schoolSums(db, waveId, layout) : new Map<string, Float64Array>()]);
+  const [participants, sums] = await Promise.all([
+    frozen?.schools ?? liveParticipants(db, waveId),
+    sealed ? schoolSums(db, waveId, layout) : new Map<string, Float64Array>(),
+  ]);
 
   const schools = new Map<string, WaveSchool>();
   for (const p of participants) {
-    schools.set(p.id, new PackedWaveSchool(p.id, p.name, p.benchmarkGroup, p.codesIssued, p.codesHandedOut, p.respondents, sums.get(p.id), layout));
+    schools.set(
+      p.id,
+      new PackedWaveSchool(p.id, p.name, p.benchmarkGroup, p.codesIssued, p.codesHandedOut, p.respondents, sums.get(p.id), layout),
+    );
   }
   const groups = new Map<string, string[]>();
   for (const p of participants) groups.set(p.benchmarkGroup, [...(groups.get(p.benchmarkGroup) ?? []), p.id]);
@@ -158,9 +173,20 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
   };
   // A sealed wave is shown as it was decided once, right after sealing, whatever the rules are now.
-  const disclosure = sealed ? discloseDecided(checked(frozen!.decisions ?? (await storeDecisions(db, waveId, decide(input, { k }))), waveId, participants)) : disclose(input, { k });
+  const disclosure = sealed
+    ? discloseDecided(checked(frozen!.decisions ?? (await storeDecisions(db, waveId, decide(input, { k }))), waveId, participants))
+    : disclose(input, { k });
   return {
-    wave: { id: wave.id, name: wave.name, status: wave.status, sealed: wave.sealed, k, questionnaireId, createdAt: wave.created_at, responseTarget: wave.response_target },
+    wave: {
+      id: wave.id,
+      name: wave.name,
+      status: wave.status,
+      sealed: wave.sealed,
+      k,
+      questionnaireId,
+      createdAt: wave.created_at,
+      responseTarget: wave.response_target,
+    },
     questionnaire,
     layout,
     schools,
@@ -183,7 +209,15 @@ async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<F
     db
       .selectFrom('wave_school')
       .innerJoin('school', 'school.id', 'wave_school.school_id')
-      .select(['school.id', 'school.name', 'school.benchmark_group', 'school.staff_count', 'wave_school.codes_issued', 'wave_school.codes_handed_out', 'wave_school.codes_spent'])
+      .select([
+        'school.id',
+        'school.name',
+        'school.benchmark_group',
+        'school.staff_count',
+        'wave_school.codes_issued',
+        'wave_school.codes_handed_out',
+        'wave_school.codes_spent',
+      ])
       .where('wave_school.wave_id', '=', waveId)
       .orderBy('school.id')
       .execute(),
@@ -224,12 +258,17 @@ async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout):
   const out = new Map<string, Float64Array>();
   const stored = await db.selectFrom('wave_school_sums').select(['school_id', 'sums']).where('wave_id', '=', waveId).execute();
   for (const r of stored) out.set(r.school_id, sumsFromBytes(r.sums));
-  const missing = (
-    await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).orderBy('school_id').execute()
-  ).map((r) => r.school_id).filter((id) => !out.has(id));
+  const missing = (await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).orderBy('school_id').execute())
+    .map((r) => r.school_id)
+    .filter((id) => !out.has(id));
   for (let i = 0; i < missing.length; i += SCHOOL_BATCH) {
     const batch = missing.slice(i, i + SCHOOL_BATCH);
-    const rows = await db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).where('school_id', 'in', batch).execute();
+    const rows = await db
+      .selectFrom('response')
+      .select(['school_id', 'answers'])
+      .where('wave_id', '=', waveId)
+      .where('school_id', 'in', batch)
+      .execute();
     const bySchool = new Map<string, Array<{ answers: (number | null)[] }>>();
     for (const r of rows) {
       const list = bySchool.get(r.school_id) ?? [];
@@ -299,14 +338,23 @@ export async function groupResults(
     if (!cache) reportCache.set(results, (cache = new Map()));
     const hit = cache.get(group.key);
     if (hit) return hit;
-    const sums = combineResponseSums(group.schoolIds.map((id) => results.schools.get(id)!.sums!), results.layout);
-    const report = results.disclosure.release(group, withholdMeasures(groupReport(sums, results.layout, results.wave.k), aggregateWithheld(results, group.key)));
+    const sums = combineResponseSums(
+      group.schoolIds.map((id) => results.schools.get(id)!.sums!),
+      results.layout,
+    );
+    const report = results.disclosure.release(
+      group,
+      withholdMeasures(groupReport(sums, results.layout, results.wave.k), aggregateWithheld(results, group.key)),
+    );
     cache.set(group.key, report);
     return report;
   }
   const responses = rows ?? (await schoolResponses(db, results.wave.id, group.schoolId!));
   const wanted = new Set(group.categories ?? []);
-  const sums = sumResponses(responses.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)), results.layout);
+  const sums = sumResponses(
+    responses.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)),
+    results.layout,
+  );
   const withheld = breakdownWithheld(results, group.schoolId!, responses);
   return results.disclosure.release(group, withholdMeasures(groupReport(sums, results.layout, results.wave.k), withheld));
 }
@@ -322,5 +370,10 @@ export interface SchoolResponse {
  * of a warm dashboard when many schools open theirs at once).
  */
 export function schoolResponses(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolResponse[]> {
-  return db.selectFrom('response').select(['answers', 'background']).where('wave_id', '=', waveId).where('school_id', '=', schoolId).execute();
+  return db
+    .selectFrom('response')
+    .select(['answers', 'background'])
+    .where('wave_id', '=', waveId)
+    .where('school_id', '=', schoolId)
+    .execute();
 }

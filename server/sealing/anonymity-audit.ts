@@ -68,9 +68,13 @@ async function columnChannel(db: Kysely<Database>): Promise<AuditChannel> {
       where table_schema = current_schema() and table_name = ${table} order by ordinal_position`.execute(db);
     const found = rows.rows.map((r) => r.column_name);
     const extra = found.filter((c) => !allowed.includes(c));
-    if (extra.length) channel.findings.push(`table ${table} has column(s) ${extra.join(', ')} beyond ${allowed.join(', ')}: a time, address or code there could identify a teacher`);
+    if (extra.length)
+      channel.findings.push(
+        `table ${table} has column(s) ${extra.join(', ')} beyond ${allowed.join(', ')}: a time, address or code there could identify a teacher`,
+      );
     const sequenced = rows.rows.filter((r) => /nextval|now\(|current_timestamp|clock_timestamp/i.test(r.column_default ?? ''));
-    if (sequenced.length) channel.findings.push(`table ${table} fills ${sequenced.map((r) => r.column_name).join(', ')} with a sequence or a time`);
+    if (sequenced.length)
+      channel.findings.push(`table ${table} fills ${sequenced.map((r) => r.column_name).join(', ')} with a sequence or a time`);
   }
   channel.checked.push(`the columns of ${Object.keys(ALLOWED_COLUMNS).join(', ')} (no time, address, user agent, code or sequence)`);
   return channel;
@@ -82,9 +86,28 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
   const waves = await db.selectFrom('wave').select(['id', 'name', 'questionnaire_id']).where('sealed', '=', false).execute();
   for (const wave of waves) {
     const q = await getQuestionnaire(db, wave.questionnaire_id);
-    const plain = Number((await db.selectFrom('response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', wave.id).executeTakeFirstOrThrow()).n);
-    const plainComments = Number((await db.selectFrom('comment').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', wave.id).executeTakeFirstOrThrow()).n);
-    if (plain || plainComments) channel.findings.push(`wave "${wave.name}" (${wave.id}) is not sealed but holds ${plain} response(s) and ${plainComments} comment(s) in plaintext`);
+    const plain = Number(
+      (
+        await db
+          .selectFrom('response')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('wave_id', '=', wave.id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const plainComments = Number(
+      (
+        await db
+          .selectFrom('comment')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('wave_id', '=', wave.id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    if (plain || plainComments)
+      channel.findings.push(
+        `wave "${wave.name}" (${wave.id}) is not sealed but holds ${plain} response(s) and ${plainComments} comment(s) in plaintext`,
+      );
     const boxes = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', wave.id).execute();
     const commentBoxes = await db.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', wave.id).execute();
     const responseLength = BOX_OVERHEAD + itemsInOrder(q).length + q.background.length;
@@ -92,18 +115,27 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     if (odd) channel.findings.push(`wave "${wave.name}": ${odd} encrypted response(s) do not have the fixed length ${responseLength}`);
     const commentLength = q.comment ? BOX_OVERHEAD + commentBoxLength(q.comment.maxLength) : null;
     const oddComments = commentBoxes.filter((b) => b.box.byteLength !== commentLength).length;
-    if (oddComments) channel.findings.push(`wave "${wave.name}": ${oddComments} encrypted comment(s) do not have the fixed length ${commentLength ?? '(no comment in this questionnaire)'}`);
+    if (oddComments)
+      channel.findings.push(
+        `wave "${wave.name}": ${oddComments} encrypted comment(s) do not have the fixed length ${commentLength ?? '(no comment in this questionnaire)'}`,
+      );
     // Every box was written by a submission that spent a code (or by the demo's seeding, counted in
     // codes_spent): more boxes than that, or a box twice, is a copy made in the database to tag one.
     const nonces = new Set(boxes.map((b) => Buffer.from(b.box).subarray(1, 25).toString('latin1')));
-    if (nonces.size < boxes.length) channel.findings.push(`wave "${wave.name}": ${boxes.length - nonces.size} response box(es) are copies of another (the database was altered)`);
+    if (nonces.size < boxes.length)
+      channel.findings.push(
+        `wave "${wave.name}": ${boxes.length - nonces.size} response box(es) are copies of another (the database was altered)`,
+      );
     const { rows: excess } = await sql<{ school_id: string; boxes: number; spent: number }>`
       select ws.school_id, coalesce(b.n, 0)::int as boxes, (ws.codes_spent + coalesce(c.n, 0))::int as spent
       from wave_school ws
       left join (select school_id, count(*) as n from encrypted_response where wave_id = ${wave.id} group by school_id) b on b.school_id = ws.school_id
       left join (select school_id, count(*) as n from access_code where wave_id = ${wave.id} and spent group by school_id) c on c.school_id = ws.school_id
       where ws.wave_id = ${wave.id} and coalesce(b.n, 0) > ws.codes_spent + coalesce(c.n, 0)`.execute(db);
-    for (const e of excess) channel.findings.push(`wave "${wave.name}": a school holds ${e.boxes} response box(es) for ${e.spent} spent code(s) (boxes were added in the database)`);
+    for (const e of excess)
+      channel.findings.push(
+        `wave "${wave.name}": a school holds ${e.boxes} response box(es) for ${e.spent} spent code(s) (boxes were added in the database)`,
+      );
     if (!boxes.length && !commentBoxes.length) continue;
     let key: Buffer | null;
     try {
@@ -120,15 +152,25 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     // What sealed waves of the same schools legitimately wrote in plaintext is no marker: the same
     // answers or comment given in an earlier wave would be found for the wrong reason.
     const sealedAnswers = new Set(
-      (await sql<{ a: string }>`select distinct r.answers::text as a from response r join wave w on w.id = r.wave_id
-         where w.sealed and r.school_id in (select distinct school_id from encrypted_response where wave_id = ${wave.id})`.execute(db)).rows.map((r) => r.a),
+      (
+        await sql<{ a: string }>`select distinct r.answers::text as a from response r join wave w on w.id = r.wave_id
+         where w.sealed and r.school_id in (select distinct school_id from encrypted_response where wave_id = ${wave.id})`.execute(db)
+      ).rows.map((r) => r.a),
     );
-    const sealedComments = new Set((await sql<{ t: string }>`select distinct c.text as t from comment c join wave w on w.id = c.wave_id where w.sealed`.execute(db)).rows.map((r) => r.t));
+    const sealedComments = new Set(
+      (
+        await sql<{ t: string }>`select distinct c.text as t from comment c join wave w on w.id = c.wave_id where w.sealed`.execute(db)
+      ).rows.map((r) => r.t),
+    );
     let unreadable = 0;
     for (const b of boxes) {
       try {
         const r = decodeResponse(q, open(key, { kind: 'response', waveId: wave.id, schoolId: b.school_id }, b.box));
-        if (!sealedAnswers.has(`{${r.answers.map((a) => (a === null ? 'NULL' : a)).join(',')}}`) && r.answers.filter((a) => a !== null).length >= 8) markers.push(answersMarker(r.answers));
+        if (
+          !sealedAnswers.has(`{${r.answers.map((a) => (a === null ? 'NULL' : a)).join(',')}}`) &&
+          r.answers.filter((a) => a !== null).length >= 8
+        )
+          markers.push(answersMarker(r.answers));
       } catch {
         unreadable++;
       }
@@ -141,9 +183,14 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
         unreadable++;
       }
     }
-    if (unreadable) channel.findings.push(`wave "${wave.name}": ${unreadable} stored box(es) are not ciphertext of this wave (altered, or written by something else)`);
+    if (unreadable)
+      channel.findings.push(
+        `wave "${wave.name}": ${unreadable} stored box(es) are not ciphertext of this wave (altered, or written by something else)`,
+      );
   }
-  channel.checked.push(`${waves.length} unsealed wave(s): no plaintext rows, every box of fixed length, no box copied or added, every box opens only with its wave's key and school`);
+  channel.checked.push(
+    `${waves.length} unsealed wave(s): no plaintext rows, every box of fixed length, no box copied or added, every box opens only with its wave's key and school`,
+  );
   return { channel, markers };
 }
 
@@ -162,14 +209,35 @@ async function sealedWaveChannel(db: Kysely<Database>, kind: Store['kind']): Pro
   const channel: AuditChannel = { name: 'sealed waves keep no trace of who answered when', checked: [], findings: [] };
   const waves = await db.selectFrom('wave').select(['id', 'name']).where('sealed', '=', true).execute();
   let pageinspect = false;
-  if (kind === 'postgres') pageinspect = await sql`create extension if not exists pageinspect`.execute(db).then(() => true, () => false);
+  if (kind === 'postgres')
+    pageinspect = await sql`create extension if not exists pageinspect`.execute(db).then(
+      () => true,
+      () => false,
+    );
   for (const wave of waves) {
     const label = `wave "${wave.name}" (${wave.id})`;
-    const codes = Number((await db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', wave.id).executeTakeFirstOrThrow()).n);
+    const codes = Number(
+      (
+        await db
+          .selectFrom('access_code')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('wave_id', '=', wave.id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     if (codes) channel.findings.push(`${label} still holds ${codes} access code hash(es)`);
-    if (await db.selectFrom('wave_key').select('wave_id').where('wave_id', '=', wave.id).executeTakeFirst()) channel.findings.push(`${label} still has its data key`);
+    if (await db.selectFrom('wave_key').select('wave_id').where('wave_id', '=', wave.id).executeTakeFirst())
+      channel.findings.push(`${label} still has its data key`);
     for (const table of ['encrypted_response', 'encrypted_comment'] as const) {
-      const n = Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', wave.id).executeTakeFirstOrThrow()).n);
+      const n = Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('wave_id', '=', wave.id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
       if (n) channel.findings.push(`${label} still holds ${n} row(s) in ${table}`);
     }
     for (const table of ['response', 'comment'] as const) {
@@ -180,7 +248,8 @@ async function sealedWaveChannel(db: Kysely<Database>, kind: Store['kind']): Pro
                count(*)::int as rows, count(distinct id)::int as ids
         from ${sql.table(table)} where wave_id = ${wave.id}`.execute(db);
       const r = rows[0]!;
-      if (r.xmins > 1) channel.findings.push(`${label}: its ${table} rows were written by ${r.xmins} transactions, not one (arrival order may show)`);
+      if (r.xmins > 1)
+        channel.findings.push(`${label}: its ${table} rows were written by ${r.xmins} transactions, not one (arrival order may show)`);
       if (r.ids !== r.rows) channel.findings.push(`${label}: ${table} ids are not all distinct`);
       if (pageinspect) {
         const leftover = await leftoverTuples(db, partitionName(table, wave.id), table === 'comment');
@@ -188,8 +257,14 @@ async function sealedWaveChannel(db: Kysely<Database>, kind: Store['kind']): Pro
       }
     }
   }
-  channel.checked.push(`${waves.length} sealed wave(s): no codes, no key, no ciphertext left, one inserting transaction and distinct ids per table (comments: those not yet moderated)`);
-  channel.checked.push(pageinspect ? 'the raw pages of every sealed partition for old row versions (pageinspect)' : 'raw pages: not inspected (pageinspect is not available here)');
+  channel.checked.push(
+    `${waves.length} sealed wave(s): no codes, no key, no ciphertext left, one inserting transaction and distinct ids per table (comments: those not yet moderated)`,
+  );
+  channel.checked.push(
+    pageinspect
+      ? 'the raw pages of every sealed partition for old row versions (pageinspect)'
+      : 'raw pages: not inspected (pageinspect is not available here)',
+  );
   return channel;
 }
 
@@ -199,7 +274,9 @@ async function sealedWaveChannel(db: Kysely<Database>, kind: Store['kind']): Pro
  * version that still holds data counts.
  */
 async function leftoverTuples(db: Kysely<Database>, relation: string, moderated = false): Promise<number> {
-  const old = moderated ? sql`(item.lp_flags = 1 and item.t_xmax::text <> '0') or (item.lp_flags <> 1 and item.lp_len > 0)` : sql`item.lp_flags <> 1 or item.t_xmax::text <> '0'`;
+  const old = moderated
+    ? sql`(item.lp_flags = 1 and item.t_xmax::text <> '0') or (item.lp_flags <> 1 and item.lp_len > 0)`
+    : sql`item.lp_flags <> 1 or item.t_xmax::text <> '0'`;
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n
     from generate_series(0, greatest(pg_relation_size(${relation}::regclass) / current_setting('block_size')::int - 1, -1)) as page,
@@ -215,7 +292,11 @@ async function walChannel(db: Kysely<Database>, markers: Buffer[], walDir: strin
   if (walDir) files = await filesUnder(walDir);
   else files = await walViaServer(db);
   if (!files.length) {
-    channel.checked.push(walDir ? `${walDir}: no files found` : 'not checked: give --wal DIR (PostgreSQL\'s pg_wal, or PGlite\'s data directory), or run as a PostgreSQL superuser');
+    channel.checked.push(
+      walDir
+        ? `${walDir}: no files found`
+        : "not checked: give --wal DIR (PostgreSQL's pg_wal, or PGlite's data directory), or run as a PostgreSQL superuser",
+    );
     return channel;
   }
   let hits = 0;
@@ -228,7 +309,9 @@ async function walChannel(db: Kysely<Database>, markers: Buffer[], walDir: strin
     }
   }
   if (hits > 10) channel.findings.push(`…and ${hits - 10} more`);
-  channel.checked.push(`${files.length} file(s), ${(files.reduce((n, f) => n + f.bytes.length, 0) / 2 ** 20).toFixed(1)} MB, for ${sample.length} answer set(s) and comment(s) of open waves`);
+  channel.checked.push(
+    `${files.length} file(s), ${(files.reduce((n, f) => n + f.bytes.length, 0) / 2 ** 20).toFixed(1)} MB, for ${sample.length} answer set(s) and comment(s) of open waves`,
+  );
   return channel;
 }
 
@@ -254,7 +337,11 @@ async function filesUnder(dir: string): Promise<Array<{ name: string; bytes: Buf
 /** As a superuser, PostgreSQL's current and previous WAL segments, read through SQL (no file path needed); --wal reads them all. */
 async function walViaServer(db: Kysely<Database>): Promise<Array<{ name: string; bytes: Buffer }>> {
   try {
-    const { rows } = await sql<{ name: string }>`select name from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$' and name <= pg_walfile_name(pg_current_wal_lsn()) order by name desc limit 2`.execute(db);
+    const { rows } = await sql<{
+      name: string;
+    }>`select name from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$' and name <= pg_walfile_name(pg_current_wal_lsn()) order by name desc limit 2`.execute(
+      db,
+    );
     const out: Array<{ name: string; bytes: Buffer }> = [];
     for (const { name } of rows) {
       const file = await sql<{ bytes: Uint8Array }>`select pg_read_binary_file(${`pg_wal/${name}`}) as bytes`.execute(db);

@@ -1,6 +1,15 @@
 import { randomFillSync } from 'node:crypto';
 import { COPY_HEADER, CopyWriter, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from '../db/copy.ts';
-import { BOX_OVERHEAD, boxContext, BoxError, boxOpener, commentText, decodeResponse, encodeResponse, type ResponsePlain } from '../encryption/boxes.ts';
+import {
+  BOX_OVERHEAD,
+  boxContext,
+  BoxError,
+  boxOpener,
+  commentText,
+  decodeResponse,
+  encodeResponse,
+  type ResponsePlain,
+} from '../encryption/boxes.ts';
 import type { SchoolTally } from '../results/frozen-wave.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -239,7 +248,10 @@ export class ResponseRows {
       return start;
     });
     // Longest row: every item answered, and the longest background the questionnaire allows.
-    const longestBackground = this.q.background.reduce((sum, b) => sum + Math.max(...b.options.map((o) => Buffer.byteLength(JSON.stringify({ [b.id]: o.id })))), 2);
+    const longestBackground = this.q.background.reduce(
+      (sum, b) => sum + Math.max(...b.options.map((o) => Buffer.byteLength(JSON.stringify({ [b.id]: o.id })))),
+      2,
+    );
     const rowMax = 46 + 16 + 24 + 6 * items + 5 + longestBackground;
     const CHUNK = 1 << 20;
     const random = Buffer.alloc(16 * 4096);
@@ -355,7 +367,12 @@ export function commentReader(waveId: string, key: Buffer | null): { visit: Copy
 }
 
 /** A wave's comments — opened, then plaintext rows — as binary COPY rows of `comment (wave_id, school_id, text)`. */
-export function* commentChunks(waveId: string, comments: OpenedComments, legacy: Array<{ schoolId: string; text: string }>, order: Uint32Array): Generator<Buffer> {
+export function* commentChunks(
+  waveId: string,
+  comments: OpenedComments,
+  legacy: Array<{ schoolId: string; text: string }>,
+  order: Uint32Array,
+): Generator<Buffer> {
   const out = new CopyWriter();
   const wave = uuidBytes(waveId);
   const schoolBytes = comments.schools.map(uuidBytes);

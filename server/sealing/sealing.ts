@@ -19,7 +19,12 @@ import { WaveError } from '../waves.ts';
  * (`storeSealedResults`). The wave is sealed once `closeWave` commits; should storing fail after
  * that, the first view of the wave makes them, and `unstored` says why they are not there yet.
  */
-export async function sealWave(db: Kysely<Database>, keys: WaveKeys, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean; unstored: Error | null }> {
+export async function sealWave(
+  db: Kysely<Database>,
+  keys: WaveKeys,
+  waveId: string,
+  actor?: Actor,
+): Promise<{ alreadyClosed: boolean; unstored: Error | null }> {
   const { alreadyClosed } = await closeWave(db, keys, waveId, actor);
   if (alreadyClosed) return { alreadyClosed, unstored: null };
   const unstored = await storeSealedResults(db, waveId).then(
@@ -46,7 +51,12 @@ export async function sealWave(db: Kysely<Database>, keys: WaveKeys, waveId: str
 export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
   const alreadyClosed = await withCopySession(db, (session) =>
     session.db.transaction().execute(async (trx) => {
-      const wave = await trx.selectFrom('wave').select(['status', 'sealed', 'questionnaire_id']).where('id', '=', waveId).forUpdate().executeTakeFirst();
+      const wave = await trx
+        .selectFrom('wave')
+        .select(['status', 'sealed', 'questionnaire_id'])
+        .where('id', '=', waveId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!wave) throw new WaveError('not-found', 'wave not found');
       if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
       if (wave.sealed) return true;
@@ -70,13 +80,21 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       await replacePartition(trx, 'access_code', waveId, async () => {});
       const responses = got.responses;
       await replacePartition(trx, 'response', waveId, (fresh) =>
-        session.copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(shuffled(identity(responses.count)))).catch(refused),
+        session
+          .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(shuffled(identity(responses.count))))
+          .catch(refused),
       );
       const comments = got.comments.text.length + got.legacyComments.length;
       await replacePartition(trx, 'comment', waveId, (fresh) =>
-        session.copyIn(`copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`, commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments)))).catch(refused),
+        session
+          .copyIn(
+            `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
+            commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
+          )
+          .catch(refused),
       );
-      for (const table of ['encrypted_response', 'encrypted_comment'] as const) await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
+      for (const table of ['encrypted_response', 'encrypted_comment'] as const)
+        await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
       await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
       await freezeWave(trx, waveId, responses.tallies());
       await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
@@ -106,18 +124,24 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   const responseBoxes = reader.boxes();
   const copies = dropCopies(responseBoxes);
   // The key is needed only when there are boxes to open (a wave nobody answered closes without it).
-  const commented = await sql<{ any: boolean }>`select exists (select 1 from ${sql.id(partitionName('encrypted_comment', waveId))}) as any`.execute(trx);
+  const commented = await sql<{
+    any: boolean;
+  }>`select exists (select 1 from ${sql.id(partitionName('encrypted_comment', waveId))}) as any`.execute(trx);
   let key: Buffer | null = null;
   if (responseBoxes.count > 0 || commented.rows[0]!.any) {
     key = await keys.dataKey(trx, waveId, { create: false });
     if (!key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
   }
-  const legacyResponses = (await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()).map((r) => ({
+  const legacyResponses = (
+    await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()
+  ).map((r) => ({
     schoolId: r.school_id,
     answers: r.answers,
     background: r.background,
   }));
-  const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map((c) => ({ schoolId: c.school_id, text: c.text }));
+  const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map(
+    (c) => ({ schoolId: c.school_id, text: c.text }),
+  );
   // PostgreSQL counts the spent codes, then sends the comments (both queued on the connection now),
   // which are opened as they arrive, keeping only their text. The responses are opened later, as
   // their rows are written.
@@ -167,14 +191,21 @@ export function shuffled<A extends { length: number; [i: number]: unknown }>(row
  * its indexes are then built in one pass rather than row by row. The old partition's file — with its
  * row versions, ids and order of arrival — is unlinked at commit.
  */
-async function replacePartition(trx: Kysely<Database>, table: 'access_code' | 'response' | 'comment', waveId: string, fill: (fresh: string) => Promise<void>): Promise<void> {
+async function replacePartition(
+  trx: Kysely<Database>,
+  table: 'access_code' | 'response' | 'comment',
+  waveId: string,
+  fill: (fresh: string) => Promise<void>,
+): Promise<void> {
   const name = partitionName(table, waveId);
   const fresh = sql.id(`${name}_new`);
   const old = sql.id(name);
   // LIKE copies the columns, their NOT NULL constraints (attaching needs them) and defaults (fresh
   // ids). The CHECK, checked as rows arrive, spares ATTACH reading them all again to prove they
   // belong to the wave; it goes once attached, where the partition's own bound says the same.
-  await sql`create table ${fresh} (like ${sql.table(table)} including defaults, constraint sealing_wave check (wave_id = ${sql.lit(waveId)}))`.execute(trx);
+  await sql`create table ${fresh} (like ${sql.table(table)} including defaults, constraint sealing_wave check (wave_id = ${sql.lit(waveId)}))`.execute(
+    trx,
+  );
   await fill(`"${name}_new"`);
   await sql`alter table ${sql.table(table)} detach partition ${old}`.execute(trx);
   await sql`drop table ${old}`.execute(trx);
@@ -182,4 +213,3 @@ async function replacePartition(trx: Kysely<Database>, table: 'access_code' | 'r
   await sql`alter table ${sql.table(table)} attach partition ${old} for values in (${sql.lit(waveId)})`.execute(trx);
   await sql`alter table ${old} drop constraint sealing_wave`.execute(trx);
 }
-

@@ -8,7 +8,19 @@ import { audit } from '../platform/audit-log.ts';
 import { loginFormToken } from '../platform/plugins/auth.ts';
 import { lockedForMs, recordFailure, recordSuccess } from './login-throttle.ts';
 import { ABSOLUTE_LIFETIME_MS, endOtherSessions, listSessions, revokeSession } from './session-store.ts';
-import { claimStep, codeStep, disableTwoFactor, enableTwoFactor, groupedSecret, mustEnrol, newSecret, openSecret, otpauthUri, qrSvg, sealSecret } from './two-factor.ts';
+import {
+  claimStep,
+  codeStep,
+  disableTwoFactor,
+  enableTwoFactor,
+  groupedSecret,
+  mustEnrol,
+  newSecret,
+  openSecret,
+  otpauthUri,
+  qrSvg,
+  sealSecret,
+} from './two-factor.ts';
 import { HttpProblem, type Problem } from '../platform/problems.ts';
 import { Csrf, CsrfBody, LangField, Language, NoQuery, Uuid } from '../platform/http-schemas.ts';
 import { dateTime, noProblems, noStore, problemsView } from '../admin/routes/common.ts';
@@ -25,9 +37,15 @@ const LoginBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const CodeBody = Type.Object({ code: Type.String({ maxLength: 20 }), next: Next, lang: LangField, _csrf: Csrf }, { additionalProperties: false });
+const CodeBody = Type.Object(
+  { code: Type.String({ maxLength: 20 }), next: Next, lang: LangField, _csrf: Csrf },
+  { additionalProperties: false },
+);
 const LangBody = Type.Object({ lang: Language, next: Next, _csrf: Csrf }, { additionalProperties: false });
-const AccountQuery = Type.Object({ done: Type.Optional(Type.Union(['password', 'twoFactorOn', 'twoFactorOff', 'revoked', 'revokedOthers'].map((k) => Type.Literal(k)))) }, { additionalProperties: false });
+const AccountQuery = Type.Object(
+  { done: Type.Optional(Type.Union(['password', 'twoFactorOn', 'twoFactorOff', 'revoked', 'revokedOthers'].map((k) => Type.Literal(k)))) },
+  { additionalProperties: false },
+);
 const PasswordBody = Type.Object(
   {
     currentPassword: Type.String({ maxLength: 1000 }),
@@ -40,7 +58,10 @@ const PasswordBody = Type.Object(
   { additionalProperties: false },
 );
 const EnrolBody = Type.Object({ code: Type.String({ maxLength: 20 }), _csrf: Csrf }, { additionalProperties: false });
-const DisableBody = Type.Object({ currentPassword: Type.String({ maxLength: 1000 }), username: Type.Optional(Type.String({ maxLength: 320 })), _csrf: Csrf }, { additionalProperties: false });
+const DisableBody = Type.Object(
+  { currentPassword: Type.String({ maxLength: 1000 }), username: Type.Optional(Type.String({ maxLength: 320 })), _csrf: Csrf },
+  { additionalProperties: false },
+);
 const RevokeBody = Type.Object({ session: Type.Union([Uuid, Type.Literal('others')]), _csrf: Csrf }, { additionalProperties: false });
 
 const STAFF = ['admin', 'rep', 'researcher'] as const;
@@ -73,7 +94,11 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   function lockedPage(request: FastifyRequest, reply: FastifyReply, ms: number, next: string, email?: string) {
     reply.code(429);
-    return loginPage(request, reply, { next, error: t(request)('account.signIn.locked', { count: minutes(ms) }), ...(email !== undefined ? { email } : {}) });
+    return loginPage(request, reply, {
+      next,
+      error: t(request)('account.signIn.locked', { count: minutes(ms) }),
+      ...(email !== undefined ? { email } : {}),
+    });
   }
 
   /** Both factors are right: a fresh session id (against fixation), the count reset, an audit entry. */
@@ -157,28 +182,39 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return codePage(request, reply, next, null);
   });
 
-  app.post('/login/code', { config: { access: 'guest', loginForm: true, rateLimit: SIGN_IN_RATE }, schema: { body: CodeBody } }, async (request, reply) => {
-    const { body } = request;
-    const next = safeNext(body.next);
-    const user = await pending(request);
-    if (!user) {
-      reply.code(401);
-      return loginPage(request, reply, { next, error: t(request)('account.signIn.expired') });
-    }
-    const wait = lockedForMs(user);
-    if (wait) {
-      reply.code(429);
-      return codePage(request, reply, next, t(request)('account.signIn.locked', { count: minutes(wait) }));
-    }
-    const secret = openSecret(app.accountKeys.totp, user.id, user.totp_secret!);
-    const step = secret ? await codeStep(secret, body.code, user.totp_last_step) : null;
-    if (step === null || !(await claimStep(db, user.id, step))) {
-      const lockedUntil = await failed(user.id, 'code');
-      reply.code(lockedUntil ? 429 : 401);
-      return codePage(request, reply, next, lockedUntil ? t(request)('account.signIn.locked', { count: minutes(lockedUntil.getTime() - Date.now()) }) : t(request)('account.signIn.codeFailed'));
-    }
-    return completeSignIn(request, reply, user, next);
-  });
+  app.post(
+    '/login/code',
+    { config: { access: 'guest', loginForm: true, rateLimit: SIGN_IN_RATE }, schema: { body: CodeBody } },
+    async (request, reply) => {
+      const { body } = request;
+      const next = safeNext(body.next);
+      const user = await pending(request);
+      if (!user) {
+        reply.code(401);
+        return loginPage(request, reply, { next, error: t(request)('account.signIn.expired') });
+      }
+      const wait = lockedForMs(user);
+      if (wait) {
+        reply.code(429);
+        return codePage(request, reply, next, t(request)('account.signIn.locked', { count: minutes(wait) }));
+      }
+      const secret = openSecret(app.accountKeys.totp, user.id, user.totp_secret!);
+      const step = secret ? await codeStep(secret, body.code, user.totp_last_step) : null;
+      if (step === null || !(await claimStep(db, user.id, step))) {
+        const lockedUntil = await failed(user.id, 'code');
+        reply.code(lockedUntil ? 429 : 401);
+        return codePage(
+          request,
+          reply,
+          next,
+          lockedUntil
+            ? t(request)('account.signIn.locked', { count: minutes(lockedUntil.getTime() - Date.now()) })
+            : t(request)('account.signIn.codeFailed'),
+        );
+      }
+      return completeSignIn(request, reply, user, next);
+    },
+  );
 
   app.post('/logout', { config: { access: [...STAFF], enrolment: true }, schema: { body: CsrfBody } }, async (request, reply) => {
     await request.session.destroy();
@@ -214,7 +250,11 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       title: t(request)('account.title'),
       notice,
       minPassword: MIN_PASSWORD_LENGTH,
-      failures: { count: Number(failures.n), last: failures.last ? dateTime(request.lang, new Date(failures.last as Date)) : null, days: FAILURES_SHOWN_DAYS },
+      failures: {
+        count: Number(failures.n),
+        last: failures.last ? dateTime(request.lang, new Date(failures.last as Date)) : null,
+        days: FAILURES_SHOWN_DAYS,
+      },
       problems: problems.length ? problemsView(t(request), problems, passwordLabels(request)) : noProblems,
     });
   }
@@ -233,7 +273,11 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.code(429);
       return accountPage(request, reply, [{ field: 'currentPassword', key: 'account.signIn.locked', params: { count: minutes(wait) } }]);
     }
-    const result = await changeOwnPassword(db, user.id, { current: body.currentPassword, next: body.newPassword, repeat: body.repeatPassword });
+    const result = await changeOwnPassword(db, user.id, {
+      current: body.currentPassword,
+      next: body.newPassword,
+      repeat: body.repeatPassword,
+    });
     if (!result.ok) {
       // Guessing the current password here is guessing it at the sign-in: it counts the same.
       if ('wrongCurrent' in result) await failed(user.id, 'password');
@@ -246,15 +290,20 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   // Two-step verification. Open to an admin who must still enrol (`enrolment`): it is where they are sent.
-  app.get('/account/two-factor', { config: { access: [...STAFF], enrolment: true }, schema: { querystring: NoQuery } }, async (request, reply) => {
-    return twoFactorPage(request, reply, null);
-  });
+  app.get(
+    '/account/two-factor',
+    { config: { access: [...STAFF], enrolment: true }, schema: { querystring: NoQuery } },
+    async (request, reply) => {
+      return twoFactorPage(request, reply, null);
+    },
+  );
 
   async function twoFactorPage(request: FastifyRequest, reply: FastifyReply, error: string | null) {
     const user = request.user!;
     noStore(reply);
     const required = user.role === 'admin';
-    if (user.twoFactor) return reply.page('account/two-factor', { title: t(request)('account.twoFactor.title'), enabled: true, required, error });
+    if (user.twoFactor)
+      return reply.page('account/two-factor', { title: t(request)('account.twoFactor.title'), enabled: true, required, error });
     // A new secret per enrolment, kept sealed in the session until a code confirms it.
     const sealed = request.session.get('enrolling');
     let secret = sealed ? openSecret(app.accountKeys.totp, user.id, sealed) : null;
@@ -273,23 +322,27 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   }
 
-  app.post('/account/two-factor', { config: { access: [...STAFF], enrolment: true }, schema: { body: EnrolBody } }, async (request, reply) => {
-    const user = request.user!;
-    if (user.twoFactor) return reply.redirect('/account/two-factor', 303);
-    const sealed = request.session.get('enrolling');
-    const secret = sealed ? openSecret(app.accountKeys.totp, user.id, sealed) : null;
-    if (!secret) return reply.redirect('/account/two-factor', 303);
-    const step = await codeStep(secret, request.body.code, null);
-    if (step === null) {
-      reply.code(422);
-      return twoFactorPage(request, reply, t(request)('account.twoFactor.codeWrong'));
-    }
-    // The confirming code is used up: it cannot also sign in.
-    await enableTwoFactor(db, app.accountKeys.totp, user.id, secret, step);
-    request.session.set('enrolling', undefined);
-    await audit(db, user.id, 'account.twoFactorOn', `user:${user.id}`);
-    return reply.redirect('/account?done=twoFactorOn', 303);
-  });
+  app.post(
+    '/account/two-factor',
+    { config: { access: [...STAFF], enrolment: true }, schema: { body: EnrolBody } },
+    async (request, reply) => {
+      const user = request.user!;
+      if (user.twoFactor) return reply.redirect('/account/two-factor', 303);
+      const sealed = request.session.get('enrolling');
+      const secret = sealed ? openSecret(app.accountKeys.totp, user.id, sealed) : null;
+      if (!secret) return reply.redirect('/account/two-factor', 303);
+      const step = await codeStep(secret, request.body.code, null);
+      if (step === null) {
+        reply.code(422);
+        return twoFactorPage(request, reply, t(request)('account.twoFactor.codeWrong'));
+      }
+      // The confirming code is used up: it cannot also sign in.
+      await enableTwoFactor(db, app.accountKeys.totp, user.id, secret, step);
+      request.session.set('enrolling', undefined);
+      await audit(db, user.id, 'account.twoFactorOn', `user:${user.id}`);
+      return reply.redirect('/account?done=twoFactorOn', 303);
+    },
+  );
 
   app.post('/account/two-factor/disable', { config: { access: [...STAFF] }, schema: { body: DisableBody } }, async (request, reply) => {
     const user = request.user!;
@@ -298,7 +351,11 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return twoFactorPage(request, reply, t(request)('account.twoFactor.adminMust'));
     }
     if (!user.twoFactor) return reply.redirect('/account/two-factor', 303);
-    const account = await db.selectFrom('app_user').select(['password_hash', 'locked_until']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const account = await db
+      .selectFrom('app_user')
+      .select(['password_hash', 'locked_until'])
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     const wait = lockedForMs(account);
     if (wait) {
       reply.code(429);
@@ -322,7 +379,13 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       title: t(request)('account.sessions.title'),
       notice: done ? t(request)(`account.done.${done}`) : null,
       hours: ABSOLUTE_LIFETIME_MS / 3_600_000,
-      sessions: sessions.map((s) => ({ ...s, created: dateTime(request.lang, s.createdAt), seen: dateTime(request.lang, s.lastSeen), createdIso: s.createdAt.toISOString(), seenIso: s.lastSeen.toISOString() })),
+      sessions: sessions.map((s) => ({
+        ...s,
+        created: dateTime(request.lang, s.createdAt),
+        seen: dateTime(request.lang, s.lastSeen),
+        createdIso: s.createdAt.toISOString(),
+        seenIso: s.lastSeen.toISOString(),
+      })),
       others: sessions.filter((s) => !s.current).length,
     });
   });

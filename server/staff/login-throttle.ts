@@ -33,7 +33,11 @@ export function lockedForMs(account: { locked_until: Date | null }, now = Date.n
 }
 
 /** Counts a failure; returns the new count and the lock it started, if any. */
-export async function recordFailure(db: Kysely<Database>, userId: string, now = new Date()): Promise<{ failures: number; lockedUntil: Date | null }> {
+export async function recordFailure(
+  db: Kysely<Database>,
+  userId: string,
+  now = new Date(),
+): Promise<{ failures: number; lockedUntil: Date | null }> {
   const forgetBefore = new Date(now.getTime() - FORGET_AFTER_MS);
   const row = await db
     .updateTable('app_user')

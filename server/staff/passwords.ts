@@ -57,7 +57,8 @@ export function passwordProblems(password: string, context: { email: string; fie
   const lower = password.toLowerCase();
   const email = context.email.trim().toLowerCase();
   const local = email.split('@')[0] ?? '';
-  if ((email && lower.includes(email)) || (local.length >= 4 && lower.includes(local))) return [problem(field, 'account.password.policy.email')];
+  if ((email && lower.includes(email)) || (local.length >= 4 && lower.includes(local)))
+    return [problem(field, 'account.password.policy.email')];
   const result = zxcvbn().check(password.slice(0, SCORED_LENGTH), personalWords(context.email));
   if (result.score < MIN_PASSWORD_SCORE) return [problem(field, 'account.password.policy.weak')];
   return [];

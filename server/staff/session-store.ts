@@ -19,7 +19,9 @@ function essence(session: Record<string, unknown>): string {
   const { cookie, ...rest } = session;
   const { expires: _renewed, originalExpires: _previous, ...kept } = (cookie ?? {}) as Record<string, unknown>;
   return JSON.stringify({ ...rest, cookie: kept }, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value,
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
   );
 }
 
@@ -69,11 +71,14 @@ export class DatabaseSessionStore implements SessionStore {
       .where('expires_at', '>', new Date())
       .where('created_at', '>', bornAfter())
       .executeTakeFirst()
-      .then((row) => {
-        if (row) this.hold(sid, essence(row.data), row.expires_at.getTime());
-        else this.held.delete(sid);
-        callback(null, (row?.data as Session | undefined) ?? null);
-      }, (err) => callback(err));
+      .then(
+        (row) => {
+          if (row) this.hold(sid, essence(row.data), row.expires_at.getTime());
+          else this.held.delete(sid);
+          callback(null, (row?.data as Session | undefined) ?? null);
+        },
+        (err) => callback(err),
+      );
   }
 
   destroy(sid: string, callback: (err?: unknown) => void): void {
@@ -124,7 +129,9 @@ export async function listSessions(db: Kysely<Database>, userId: string, current
     handle: r.handle,
     createdAt: r.created_at,
     // Never shown before the sign-in itself.
-    lastSeen: new Date(Math.max(r.created_at.getTime(), Math.floor((r.expires_at.getTime() - IDLE_LIFETIME_MS) / QUARTER_HOUR) * QUARTER_HOUR)),
+    lastSeen: new Date(
+      Math.max(r.created_at.getTime(), Math.floor((r.expires_at.getTime() - IDLE_LIFETIME_MS) / QUARTER_HOUR) * QUARTER_HOUR),
+    ),
     current: r.sid === currentSid,
   }));
 }

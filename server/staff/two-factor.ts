@@ -118,7 +118,11 @@ export async function claimStep(db: Kysely<Database>, userId: string, step: numb
 
 /** Turns two-factor authentication on with a confirmed secret (its confirming step already used). */
 export async function enableTwoFactor(db: Kysely<Database>, key: Buffer, userId: string, secret: string, step: number): Promise<void> {
-  await db.updateTable('app_user').set({ totp_secret: sealSecret(key, userId, secret), totp_last_step: step }).where('id', '=', userId).execute();
+  await db
+    .updateTable('app_user')
+    .set({ totp_secret: sealSecret(key, userId, secret), totp_last_step: step })
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function disableTwoFactor(db: Kysely<Database>, userId: string): Promise<void> {

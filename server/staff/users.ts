@@ -35,7 +35,10 @@ async function insertUser(
     .returning('id')
     .executeTakeFirstOrThrow();
   if (user.schoolIds?.length) {
-    await trx.insertInto('rep_school').values(user.schoolIds.map((school_id) => ({ user_id: id, school_id }))).execute();
+    await trx
+      .insertInto('rep_school')
+      .values(user.schoolIds.map((school_id) => ({ user_id: id, school_id })))
+      .execute();
   }
   return id;
 }
@@ -53,7 +56,11 @@ export async function loadSessionUser(db: Kysely<Database>, id: string): Promise
   const user = await db
     .selectFrom('app_user')
     .select(['id', 'email', 'role', 'lang', 'totp_secret'])
-    .select(sql<string[]>`array(select rs.school_id::text from rep_school rs where rs.user_id = app_user.id and app_user.role = 'rep')`.as('school_ids'))
+    .select(
+      sql<string[]>`array(select rs.school_id::text from rep_school rs where rs.user_id = app_user.id and app_user.role = 'rep')`.as(
+        'school_ids',
+      ),
+    )
     .where('id', '=', id)
     .where('active', '=', true)
     .executeTakeFirst();
@@ -99,7 +106,11 @@ export async function listUsers(db: Kysely<Database>, options: { id?: string } =
         .selectFrom('rep_school')
         .innerJoin('school', 'school.id', 'rep_school.school_id')
         .select(['rep_school.user_id', 'school.id', 'school.name'])
-        .where('rep_school.user_id', 'in', users.map((u) => u.id))
+        .where(
+          'rep_school.user_id',
+          'in',
+          users.map((u) => u.id),
+        )
         .orderBy(sql`lower(school.name)`)
         .execute()
     : [];
@@ -153,7 +164,8 @@ export async function addUser(
   if (schoolIds.length && raw.role !== 'rep') problems.push(problem('schools', 'admin.users.error.schoolsOnlyForReps'));
   // The password policy (server/staff/passwords.ts) for a chosen password; a generated one is random.
   if (raw.password !== undefined && raw.password !== '') problems.push(...passwordProblems(raw.password, { email }));
-  if (!problems.some((p) => p.field === 'email') && (await emailTaken(db, email))) problems.push(problem('email', 'admin.users.error.emailTaken'));
+  if (!problems.some((p) => p.field === 'email') && (await emailTaken(db, email)))
+    problems.push(problem('email', 'admin.users.error.emailTaken'));
   if (problems.length) return { ok: false, problems };
   const generatedPassword = raw.password ? null : generatePassword();
   const password_hash = await hashPassword(raw.password || generatedPassword!);
@@ -168,7 +180,10 @@ export async function addUser(
 
 /** Signs a user out everywhere (sessions live in the database). */
 async function endSessions(trx: Kysely<Database>, userId: string): Promise<void> {
-  await trx.deleteFrom('session').where(sql`data->>'userId'`, '=', userId).execute();
+  await trx
+    .deleteFrom('session')
+    .where(sql`data->>'userId'`, '=', userId)
+    .execute();
 }
 
 export type AccountChange = 'ok' | 'not-found' | 'own-account' | 'last-admin';
@@ -224,7 +239,11 @@ export async function setRepSchools(db: Kysely<Database>, id: string, schools: s
   if (problems.length) return { ok: false, problems };
   return db.transaction().execute(async (trx) => {
     await trx.deleteFrom('rep_school').where('user_id', '=', id).execute();
-    if (schoolIds.length) await trx.insertInto('rep_school').values(schoolIds.map((school_id) => ({ user_id: id, school_id }))).execute();
+    if (schoolIds.length)
+      await trx
+        .insertInto('rep_school')
+        .values(schoolIds.map((school_id) => ({ user_id: id, school_id })))
+        .execute();
     await recordAction(trx, actor, 'user.setSchools', `user:${id} count:${schoolIds.length}`);
     return { ok: true, value: undefined };
   });
@@ -248,7 +267,12 @@ export async function changeOwnPassword(
   userId: string,
   change: PasswordChange,
 ): Promise<Checked<void> | { ok: false; wrongCurrent: true; problems: Problem[] }> {
-  const user = await db.selectFrom('app_user').select(['email', 'password_hash']).where('id', '=', userId).where('active', '=', true).executeTakeFirst();
+  const user = await db
+    .selectFrom('app_user')
+    .select(['email', 'password_hash'])
+    .where('id', '=', userId)
+    .where('active', '=', true)
+    .executeTakeFirst();
   if (!(await verifyPassword(user?.password_hash ?? null, change.current)) || !user) {
     return { ok: false, wrongCurrent: true, problems: [problem('currentPassword', 'account.password.error.current')] };
   }
@@ -268,7 +292,12 @@ export async function changeOwnPassword(
 export async function resetTwoFactor(db: Kysely<Database>, id: string, actor: Actor): Promise<boolean> {
   if (!isUuid(id)) return false;
   return db.transaction().execute(async (trx) => {
-    const row = await trx.updateTable('app_user').set({ totp_secret: null, totp_last_step: null }).where('id', '=', id).returning('id').executeTakeFirst();
+    const row = await trx
+      .updateTable('app_user')
+      .set({ totp_secret: null, totp_last_step: null })
+      .where('id', '=', id)
+      .returning('id')
+      .executeTakeFirst();
     if (!row) return false;
     await endSessions(trx, id);
     await recordAction(trx, actor, 'user.resetTwoFactor', `user:${id}`);

@@ -18,11 +18,7 @@ export function generateCode(): string {
 
 /** Accepts what a person types or a QR link carries: any case, spaces or dashes, O for 0, I/L for 1. */
 export function normaliseCode(input: string): string | null {
-  const cleaned = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const cleaned = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (cleaned.length !== CODE_LENGTH) return null;
   for (const ch of cleaned) if (!ALPHABET.includes(ch)) return null;
   return cleaned;

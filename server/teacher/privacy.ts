@@ -24,7 +24,10 @@ export type Adversary = (typeof ADVERSARIES)[number];
 export const COMMENT_MINIMUM = 10;
 
 export async function readPrivacyFacts(db: Kysely<Database>, config: Config, store: StoreKind): Promise<PrivacyFacts> {
-  const archive = await sql<{ archive_mode: string }>`show archive_mode`.execute(db).then((r) => r.rows[0]?.archive_mode ?? 'off', () => 'off');
+  const archive = await sql<{ archive_mode: string }>`show archive_mode`.execute(db).then(
+    (r) => r.rows[0]?.archive_mode ?? 'off',
+    () => 'off',
+  );
   return {
     k: config.DISCLOSURE_K,
     commentMinimum: COMMENT_MINIMUM,

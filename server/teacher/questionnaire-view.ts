@@ -71,7 +71,12 @@ export function questionnaireView(
     };
   });
   const comment = q.comment
-    ? { label: q.comment.label[lang], value: value('comment'), maxLength: q.comment.maxLength, error: errors['comment'] ? t(errors['comment']!) : null }
+    ? {
+        label: q.comment.label[lang],
+        value: value('comment'),
+        maxLength: q.comment.maxLength,
+        error: errors['comment'] ? t(errors['comment']!) : null,
+      }
     : null;
   if (comment) labels.set('comment', comment.label);
   const errorSummary = Object.entries(errors).map(([field, key]) => ({

@@ -2,7 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { formatCode, hashCode, normaliseCode } from './access-codes.ts';
-import { lookUpCode, sealSubmission, storeSubmission, validateAnswers, type CodeProblem, type SubmissionFields, type ValidAnswers } from './submissions.ts';
+import {
+  lookUpCode,
+  sealSubmission,
+  storeSubmission,
+  validateAnswers,
+  type CodeProblem,
+  type SubmissionFields,
+  type ValidAnswers,
+} from './submissions.ts';
 import { WaveKeyUnavailable, type AnswerableWave, type OpenWave } from '../encryption/wave-keys.ts';
 import { FailedCodeGuard } from './teacher-guard.ts';
 import { questionnaireView } from './questionnaire-view.ts';
@@ -18,7 +26,12 @@ const CodeParams = Type.Object({ code: Type.String({ maxLength: 64 }) });
 // the wave's questionnaire and sealed for that wave and school before the one statement that spends
 // the code (which checks both again).
 const SubmitBody = Type.Object(
-  { code: Type.String({ maxLength: 64 }), wave: Type.Optional(Type.String({ maxLength: 64 })), school: Type.Optional(Type.String({ maxLength: 64 })), lang: LangField },
+  {
+    code: Type.String({ maxLength: 64 }),
+    wave: Type.Optional(Type.String({ maxLength: 64 })),
+    school: Type.Optional(Type.String({ maxLength: 64 })),
+    lang: LangField,
+  },
   { additionalProperties: Type.String({ maxLength: 5000 }), maxProperties: 300 },
 );
 
@@ -50,7 +63,7 @@ const teacherRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The wave cannot take answers: its key does not open with the configured master key. Nothing is stored. */
   const keyUnavailable = (request: FastifyRequest, reply: FastifyReply, err: WaveKeyUnavailable) => {
-    request.log.error({ wave: err.waveId }, 'refusing answers: the master key cannot open this wave\'s data key (see the admin console)');
+    request.log.error({ wave: err.waveId }, "refusing answers: the master key cannot open this wave's data key (see the admin console)");
     const t = translator(request.lang);
     reply.status(503);
     return reply.page('message', { title: t('submit.unavailableTitle'), message: t('submit.unavailable') });
@@ -68,7 +81,15 @@ const teacherRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }
 
-  const form = (reply: FastifyReply, wave: OpenWave, schoolId: string, code: string, extra: Record<string, unknown> = {}, body: SubmissionFields = {}, errors = {}) => {
+  const form = (
+    reply: FastifyReply,
+    wave: OpenWave,
+    schoolId: string,
+    code: string,
+    extra: Record<string, unknown> = {},
+    body: SubmissionFields = {},
+    errors = {},
+  ) => {
     const t = translator(reply.request.lang);
     const view = questionnaireView(wave.questionnaire, reply.request.lang, t, formatCode(code), body, errors);
     return reply.page('questionnaire', { q: view, wave: wave.waveId, school: schoolId, ...extra });
@@ -87,9 +108,7 @@ const teacherRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/', { config: PUBLIC, schema: { querystring: LangQuery } }, async (_request, reply) => home(reply));
 
-  app.post('/answer', { config: PUBLIC, schema: { body: CodeBody } }, async (request, reply) =>
-    start(request, reply, request.body.code),
-  );
+  app.post('/answer', { config: PUBLIC, schema: { body: CodeBody } }, async (request, reply) => start(request, reply, request.body.code));
 
   // The URL printed as a QR code on a slip.
   app.get('/c/:code', { config: PUBLIC, schema: { params: CodeParams, querystring: LangQuery } }, async (request, reply) =>
@@ -133,10 +152,22 @@ const teacherRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   /** Seals and stores; the reply when stored or failed, false when nothing matched (the code was not usable in this wave). */
-  async function store(request: FastifyRequest, reply: FastifyReply, wave: AnswerableWave, schoolId: string, code: string, body: SubmissionFields, value: ValidAnswers) {
+  async function store(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    wave: AnswerableWave,
+    schoolId: string,
+    code: string,
+    body: SubmissionFields,
+    value: ValidAnswers,
+  ) {
     let stored;
     try {
-      stored = await storeSubmission(app.store.db, { hash: hashCode(code), waveId: wave.waveId, schoolId }, sealSubmission(wave, schoolId, value));
+      stored = await storeSubmission(
+        app.store.db,
+        { hash: hashCode(code), waveId: wave.waveId, schoolId },
+        sealSubmission(wave, schoolId, value),
+      );
     } catch (err) {
       // Nothing was stored (one statement fails as a whole): the form again, answers kept, code unspent.
       request.log.error({ err }, 'storing a response failed');

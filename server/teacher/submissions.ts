@@ -138,7 +138,10 @@ export function sealSubmission(wave: AnswerableWave, schoolId: string, value: Va
   const { questionnaire: q, key, waveId } = wave;
   return {
     response: seal(key, { kind: 'response', waveId, schoolId }, encodeResponse(q, value)),
-    comment: value.comment !== null && q.comment ? seal(key, { kind: 'comment', waveId, schoolId }, encodeComment(q.comment.maxLength, value.comment)) : null,
+    comment:
+      value.comment !== null && q.comment
+        ? seal(key, { kind: 'comment', waveId, schoolId }, encodeComment(q.comment.maxLength, value.comment))
+        : null,
   };
 }
 
@@ -153,7 +156,11 @@ export function sealSubmission(wave: AnswerableWave, schoolId: string, value: Va
  * True when stored; false when nothing was written: the code is unknown or spent, or not a code of
  * this wave and school (the boxes were sealed for them), or the wave is no longer open.
  */
-export async function storeSubmission(db: Kysely<Database>, code: { hash: string; waveId: string; schoolId: string }, sealed: SealedSubmission): Promise<boolean> {
+export async function storeSubmission(
+  db: Kysely<Database>,
+  code: { hash: string; waveId: string; schoolId: string },
+  sealed: SealedSubmission,
+): Promise<boolean> {
   const { hash, waveId, schoolId } = code;
   const { rows } = await sql<{ n: number }>`
     with spent as (
@@ -183,12 +190,23 @@ export async function storeSubmission(db: Kysely<Database>, code: { hash: string
  * Responses that were not made through codes — the demo network and synthetic benchmark waves —
  * stored exactly as a teacher's are: sealed with the wave's key, for `closeWave` to open.
  */
-export async function storeWithoutCodes(db: Kysely<Database>, wave: AnswerableWave, schoolId: string, values: ValidAnswers[]): Promise<void> {
+export async function storeWithoutCodes(
+  db: Kysely<Database>,
+  wave: AnswerableWave,
+  schoolId: string,
+  values: ValidAnswers[],
+): Promise<void> {
   const sealed = values.map((v) => sealSubmission(wave, schoolId, v));
   const comments = sealed.flatMap((s) => (s.comment ? [s.comment] : []));
-  for (const [table, boxes] of [['encrypted_response', sealed.map((s) => s.response)], ['encrypted_comment', comments]] as const) {
+  for (const [table, boxes] of [
+    ['encrypted_response', sealed.map((s) => s.response)],
+    ['encrypted_comment', comments],
+  ] as const) {
     for (let i = 0; i < boxes.length; i += 5000) {
-      await db.insertInto(table).values(boxes.slice(i, i + 5000).map((box) => ({ wave_id: wave.waveId, school_id: schoolId, box }))).execute();
+      await db
+        .insertInto(table)
+        .values(boxes.slice(i, i + 5000).map((box) => ({ wave_id: wave.waveId, school_id: schoolId, box })))
+        .execute();
     }
   }
 }

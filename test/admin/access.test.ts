@@ -41,7 +41,11 @@ describe(`admin: access control on every route (${storeKind})`, () => {
     await openWave(store.db, sealed);
     await closeWave(store.db, testKeys(store.db), sealed);
     // A sealed comment waiting for moderation (issue 19), written as sealing writes one.
-    const { id: commentId } = await store.db.insertInto('comment').values({ wave_id: sealed, school_id: school, text: 'Te modereren' }).returning('id').executeTakeFirstOrThrow();
+    const { id: commentId } = await store.db
+      .insertInto('comment')
+      .values({ wave_id: sealed, school_id: school, text: 'Te modereren' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const { id: repId } = await signedIn(app, store.db, 'rep', { schoolIds: [school] });
     const { id: victimId } = await signedIn(app, store.db, 'researcher');
     const data = Buffer.from(JSON.stringify({ ...shipped, version: 2 })).toString('base64url');
@@ -51,12 +55,22 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'GET', url: '/admin/schools', admin: 200 },
       { method: 'GET', url: '/admin/schools.csv?group=secundair', admin: 200 },
       { method: 'GET', url: '/admin/schools/new', admin: 200 },
-      { method: 'POST', url: '/admin/schools', body: { name: 'School Z', benchmarkGroup: 'secundair', municipality: '', staffCount: '3' }, admin: 303 },
+      {
+        method: 'POST',
+        url: '/admin/schools',
+        body: { name: 'School Z', benchmarkGroup: 'secundair', municipality: '', staffCount: '3' },
+        admin: 303,
+      },
       { method: 'GET', url: '/admin/schools/import', admin: 200 },
       { method: 'POST', url: '/admin/schools/import', body: { text: 'naam;niveau;personeel\nSchool Y;secundair;5\n' }, admin: 200 },
       { method: 'POST', url: '/admin/schools/import/commit', body: { data: csv }, admin: 303 },
       { method: 'GET', url: `/admin/schools/${school}`, admin: 200 },
-      { method: 'POST', url: `/admin/schools/${other}`, body: { name: 'School N', benchmarkGroup: 'secundair', municipality: 'Gent', staffCount: '4' }, admin: 303 },
+      {
+        method: 'POST',
+        url: `/admin/schools/${other}`,
+        body: { name: 'School N', benchmarkGroup: 'secundair', municipality: 'Gent', staffCount: '4' },
+        admin: 303,
+      },
       { method: 'POST', url: `/admin/schools/${other}/active`, body: { active: 'true' }, admin: 303 },
       { method: 'GET', url: '/admin/questionnaires', admin: 200 },
       { method: 'POST', url: '/admin/questionnaires/check', body: { text: Buffer.from(data, 'base64url').toString() }, admin: 200 },
@@ -122,7 +136,12 @@ describe(`admin: access control on every route (${storeKind})`, () => {
         expect(res.body).toContain('Meld je eerst aan.');
       }
       // Without any session (and so without a CSRF token) the same: who may call is decided first.
-      const bare = await app.inject({ method: c.method, url: c.url, headers: { accept: 'text/html' }, ...(c.body ? { payload: c.body } : {}) });
+      const bare = await app.inject({
+        method: c.method,
+        url: c.url,
+        headers: { accept: 'text/html' },
+        ...(c.body ? { payload: c.body } : {}),
+      });
       expect(bare.statusCode, `bare ${c.method} ${c.url}`).toBe(c.method === 'GET' ? 303 : 401);
     }
     expect(await snapshot(store.db)).toEqual(before);
@@ -142,7 +161,7 @@ describe(`admin: access control on every route (${storeKind})`, () => {
     expect({ ...after, app_user: after['app_user']! - 2, audit_log: after['audit_log']! - 2 }).toEqual(before);
   });
 
-  it('refuses an admin\'s POST without a CSRF token with 403, changing nothing', async () => {
+  it("refuses an admin's POST without a CSRF token with 403, changing nothing", async () => {
     const { session } = await signedIn(app, store.db, 'admin');
     const before = await snapshot(store.db);
     for (const c of cases.filter((c) => c.method === 'POST')) {

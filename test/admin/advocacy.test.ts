@@ -40,15 +40,42 @@ const questionnaire: Questionnaire = {
 
 /** Per school: [respondents, theme A, theme B] in the first and the second wave. S6 is too small in the second, S7 in the first. */
 const SCHOOLS: Record<string, [[number, number, number], [number, number, number]]> = {
-  S1: [[6, 2, 3], [6, 3, 3]],
-  S2: [[6, 2, 3], [6, 3, 3]],
-  S3: [[6, 2, 3], [6, 3, 4]],
-  S4: [[6, 2, 3], [6, 2, 4]],
-  S5: [[6, 2, 3], [6, 2, 4]],
-  S6: [[6, 5, 3], [3, 1, 1]],
-  S7: [[3, 5, 3], [6, 1, 1]],
-  S8: [[6, 3, 3], [6, 3, 3]],
-  S9: [[6, 3, 3], [6, 3, 5]],
+  S1: [
+    [6, 2, 3],
+    [6, 3, 3],
+  ],
+  S2: [
+    [6, 2, 3],
+    [6, 3, 3],
+  ],
+  S3: [
+    [6, 2, 3],
+    [6, 3, 4],
+  ],
+  S4: [
+    [6, 2, 3],
+    [6, 2, 4],
+  ],
+  S5: [
+    [6, 2, 3],
+    [6, 2, 4],
+  ],
+  S6: [
+    [6, 5, 3],
+    [3, 1, 1],
+  ],
+  S7: [
+    [3, 5, 3],
+    [6, 1, 1],
+  ],
+  S8: [
+    [6, 3, 3],
+    [6, 3, 3],
+  ],
+  S9: [
+    [6, 3, 3],
+    [6, 3, 5],
+  ],
 };
 
 async function sealedWaveOf(db: Kysely<Database>, questionnaireId: string, schools: Record<string, string>, name: string, which: 0 | 1) {
@@ -58,7 +85,12 @@ async function sealedWaveOf(db: Kysely<Database>, questionnaireId: string, schoo
   const wave = (await keys.answerable(waveId))!;
   for (const [label, id] of Object.entries(schools)) {
     const [n, a, b] = SCHOOLS[label]![which];
-    await storeWithoutCodes(db, wave, id, Array.from({ length: n }, () => ({ answers: [a, a, b, b], background: {}, comment: null })));
+    await storeWithoutCodes(
+      db,
+      wave,
+      id,
+      Array.from({ length: n }, () => ({ answers: [a, a, b, b], background: {}, comment: null })),
+    );
   }
   return waveId;
 }
@@ -78,18 +110,34 @@ describe(`the network's advocacy view (${storeKind})`, () => {
   beforeAll(async () => {
     const db = store.db;
     const questionnaireId = await publishQuestionnaire(db, questionnaire);
-    for (const label of Object.keys(SCHOOLS)) schools[label] = await createSchool(db, { name: `Actieschool ${label}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 20 });
+    for (const label of Object.keys(SCHOOLS))
+      schools[label] = await createSchool(db, {
+        name: `Actieschool ${label}`,
+        benchmark_group: 'secundair',
+        municipality: 'Gent',
+        staff_count: 20,
+      });
     first = await sealedWaveOf(db, questionnaireId, schools, 'Acties voorjaar', 0);
     await seal(db, first);
     second = await sealedWaveOf(db, questionnaireId, schools, 'Acties najaar', 1);
 
     const act = async (school: string, themeId: string, status: string) => {
       const plan = await planWave(db, first, schools[school]!);
-      const made = await createAction(db, plan, { themeId, itemId: '', action: `${MARKER} <b>actie</b>`, carrier: 'directie', carrierLabel: '', due: '2027-06-30', status, note: `${MARKER} notitie` });
+      const made = await createAction(db, plan, {
+        themeId,
+        itemId: '',
+        action: `${MARKER} <b>actie</b>`,
+        carrier: 'directie',
+        carrierLabel: '',
+        due: '2027-06-30',
+        status,
+        note: `${MARKER} notitie`,
+      });
       if (!made.ok) throw new Error(JSON.stringify(made.problems));
       return { plan, id: made.value.id };
     };
-    const done = (a: { plan: Awaited<ReturnType<typeof planWave>>; id: string }, status = 'done') => addNote(db, a.plan, a.id, { status, note: `${MARKER} klaar` });
+    const done = (a: { plan: Awaited<ReturnType<typeof planWave>>; id: string }, status = 'done') =>
+      addNote(db, a.plan, a.id, { status, note: `${MARKER} klaar` });
     // Theme A: agreed in S1..S7; S1 done before the next wave is sealed, S2 only after; S5 done from the start; S3 also dropped one.
     const s1 = await act('S1', 'A', 'agreed');
     const s2 = await act('S2', 'A', 'agreed');
@@ -109,7 +157,10 @@ describe(`the network's advocacy view (${storeKind})`, () => {
 
   it('rests on the intended disclosure: S7 suppressed in the first wave, S6 in the second, the others released', async () => {
     const [w1, w2] = [await loadWaveResults(store.db, first), await loadWaveResults(store.db, second)];
-    const released = (r: typeof w1) => Object.entries(schools).filter(([, id]) => r.disclosure.school(id).released).map(([l]) => l);
+    const released = (r: typeof w1) =>
+      Object.entries(schools)
+        .filter(([, id]) => r.disclosure.school(id).released)
+        .map(([l]) => l);
     expect(released(w1)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S8', 'S9']);
     expect(released(w2)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9']);
   });
@@ -121,7 +172,10 @@ describe(`the network's advocacy view (${storeKind})`, () => {
     const html = res.body;
     const rows = (caption: string) => {
       const table = new RegExp(`<caption id="${caption}">[\\s\\S]*?</table>`).exec(html)![0];
-      return [...table.matchAll(/<tr><th scope="row">([^<]*)<\/th>(.*?)<\/tr>/g)].map((m) => [m[1], ...[...m[2]!.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1])]);
+      return [...table.matchAll(/<tr><th scope="row">([^<]*)<\/th>(.*?)<\/tr>/g)].map((m) => [
+        m[1],
+        ...[...m[2]!.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1]),
+      ]);
     };
     expect(rows('actions-caption')).toEqual([
       ['Thema A', '8', '7', '7', '2'],
@@ -171,10 +225,16 @@ describe(`the network's advocacy view (${storeKind})`, () => {
   it('refuses reps and researchers (403), and a wave that is not sealed (404)', async () => {
     for (const role of ['rep', 'researcher'] as const) {
       const { session } = await signedIn(app, store.db, role, role === 'rep' ? { schoolIds: [schools['S1']!] } : {});
-      for (const url of ['/admin/advocacy', `/admin/advocacy/${first}`, `/admin/advocacy/${first}/csv`]) expect((await session.get(url)).statusCode, `${role} ${url}`).toBe(403);
+      for (const url of ['/admin/advocacy', `/admin/advocacy/${first}`, `/admin/advocacy/${first}/csv`])
+        expect((await session.get(url)).statusCode, `${role} ${url}`).toBe(403);
     }
     const { session } = await signedIn(app, store.db, 'admin');
-    const draft = await createWave(store.db, { name: 'Concept', questionnaireId: (await loadWaveResults(store.db, first)).wave.questionnaireId, schoolIds: [schools['S1']!], k: 5 });
+    const draft = await createWave(store.db, {
+      name: 'Concept',
+      questionnaireId: (await loadWaveResults(store.db, first)).wave.questionnaireId,
+      schoolIds: [schools['S1']!],
+      k: 5,
+    });
     // The picker's form lands on the query and is sent to the wave's own address.
     const picked = await session.get(`/admin/advocacy?wave=${draft}`);
     expect(picked.statusCode).toBe(303);

@@ -12,11 +12,23 @@ describe(`admin: audit log (${storeKind})`, () => {
 
   it('lists staff actions newest first, 50 a page, with names instead of ids', async () => {
     const { session, email, id } = await signedIn(app, store.db, 'admin');
-    const school = await createSchool(store.db, { name: 'Het Logboekcollege', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 3 });
+    const school = await createSchool(store.db, {
+      name: 'Het Logboekcollege',
+      benchmark_group: 'secundair',
+      municipality: 'Gent',
+      staff_count: 3,
+    });
     // 60 older entries, then one recognisable newest one.
     await store.db
       .insertInto('audit_log')
-      .values(Array.from({ length: 60 }, (_, i) => ({ user_id: null, action: 'school.update', target: `school:${school}`, at: new Date(Date.UTC(2020, 0, 1, 0, i)) })))
+      .values(
+        Array.from({ length: 60 }, (_, i) => ({
+          user_id: null,
+          action: 'school.update',
+          target: `school:${school}`,
+          at: new Date(Date.UTC(2020, 0, 1, 0, i)),
+        })),
+      )
       .execute();
     await audit(store.db, id, 'school.deactivate', `school:${school}`);
 
@@ -39,17 +51,32 @@ describe(`admin: audit log (${storeKind})`, () => {
   });
 
   it('never records a teacher: submitting an answer writes no audit entry', async () => {
-    const { n } = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const { n } = await store.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     await app.inject({ method: 'POST', url: '/answer', payload: { code: 'AAAA-BBBB-CCCCC' } });
-    const after = await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await store.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(n));
   });
 });
 
 describe('admin message keys', () => {
   it('exist in both languages for every key named in admin modules (problems carry keys, not text)', () => {
-    const adminModules = readdirSync('server/admin', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `server/admin/${f}`);
-    const files = ['server/platform/problems.ts', 'server/questionnaires.ts', 'server/waves.ts', 'server/staff/users.ts', ...adminModules, ...readdirSync('web/views/admin').map((f) => `web/views/admin/${f}`)];
+    const adminModules = readdirSync('server/admin', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `server/admin/${f}`);
+    const files = [
+      'server/platform/problems.ts',
+      'server/questionnaires.ts',
+      'server/waves.ts',
+      'server/staff/users.ts',
+      ...adminModules,
+      ...readdirSync('web/views/admin').map((f) => `web/views/admin/${f}`),
+    ];
     const keys = new Set<string>();
     for (const f of files) for (const m of readFileSync(f, 'utf8').matchAll(/'(admin\.[a-zA-Z][\w.-]*[a-zA-Z])'/g)) keys.add(m[1]!);
     expect(keys.size).toBeGreaterThan(100);
@@ -57,8 +84,26 @@ describe('admin message keys', () => {
     expect(missing).toEqual([]);
     // Keys built from a value: every value has its message.
     for (const lang of LANGS) {
-      for (const reason of ['not-found', 'not-draft', 'not-open', 'no-schools', 'already-closed', 'unknown-school']) expect(hasKey(lang, `admin.waves.error.${reason}`)).toBe(true);
-      for (const action of ['school.create', 'school.update', 'school.activate', 'school.deactivate', 'school.import', 'questionnaire.publish', 'wave.create', 'wave.open', 'wave.close', 'wave.addSchools', 'codes.generate', 'user.create', 'user.activate', 'user.deactivate', 'user.resetPassword', 'user.setSchools']) {
+      for (const reason of ['not-found', 'not-draft', 'not-open', 'no-schools', 'already-closed', 'unknown-school'])
+        expect(hasKey(lang, `admin.waves.error.${reason}`)).toBe(true);
+      for (const action of [
+        'school.create',
+        'school.update',
+        'school.activate',
+        'school.deactivate',
+        'school.import',
+        'questionnaire.publish',
+        'wave.create',
+        'wave.open',
+        'wave.close',
+        'wave.addSchools',
+        'codes.generate',
+        'user.create',
+        'user.activate',
+        'user.deactivate',
+        'user.resetPassword',
+        'user.setSchools',
+      ]) {
         expect(hasKey(lang, `admin.audit.action.${action}`), action).toBe(true);
       }
     }

@@ -19,13 +19,20 @@ describe(`codes for every school of a wave at once (${storeKind})`, () => {
   beforeAll(async () => {
     questionnaireId = await publishQuestionnaire(store.db, shipped);
     schools = [
-      await createSchool(store.db, { name: 'Alle A', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 4, instellingsnummer: '123456' }),
+      await createSchool(store.db, {
+        name: 'Alle A',
+        benchmark_group: 'secundair',
+        municipality: 'Gent',
+        staff_count: 4,
+        instellingsnummer: '123456',
+      }),
       await createSchool(store.db, { name: 'Alle B', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 7 }),
       await createSchool(store.db, { name: 'Alle C (geen personeel)', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 0 }),
     ];
   });
 
-  const codeRows = (waveId: string) => store.db.selectFrom('access_code').select(['hash', 'school_id']).where('wave_id', '=', waveId).execute();
+  const codeRows = (waveId: string) =>
+    store.db.selectFrom('access_code').select(['hash', 'school_id']).where('wave_id', '=', waveId).execute();
   const issued = (waveId: string) =>
     store.db.selectFrom('wave_school').select(['school_id', 'codes_issued']).where('wave_id', '=', waveId).orderBy('school_id').execute();
 
@@ -34,7 +41,11 @@ describe(`codes for every school of a wave at once (${storeKind})`, () => {
     await openWave(store.db, waveId);
     const out = await generateCodesForAllSchools(store.db, waveId, 'https://schoolpols.example', CLI_ACTOR);
     expect(out).toMatchObject({ count: 11, schools: 2 });
-    const parsed = Papa.parse<Record<string, string>>(out.csv.replace(/^\uFEFF/, ''), { header: true, delimiter: ';', skipEmptyLines: true });
+    const parsed = Papa.parse<Record<string, string>>(out.csv.replace(/^\uFEFF/, ''), {
+      header: true,
+      delimiter: ';',
+      skipEmptyLines: true,
+    });
     expect(parsed.meta.fields).toEqual(['school', 'school_number', 'wave', 'code', 'url']);
     expect(parsed.data.filter((r) => r.school === 'Alle A')).toHaveLength(4);
     // The official school number, for a mail merge per school; empty where the school has none.
@@ -48,26 +59,45 @@ describe(`codes for every school of a wave at once (${storeKind})`, () => {
       expect(rows.some((x) => x.hash === hashCode(normaliseCode(r.code!)!))).toBe(true);
     }
     expect(await issued(waveId)).toEqual(
-      [...schools].sort().map((school_id) => ({ school_id, codes_issued: school_id === schools[0] ? 4 : school_id === schools[1] ? 7 : 0 })),
+      [...schools]
+        .sort()
+        .map((school_id) => ({ school_id, codes_issued: school_id === schools[0] ? 4 : school_id === schools[1] ? 7 : 0 })),
     );
     // One audit entry, with counts only.
-    const audit = await store.db.selectFrom('audit_log').select('target').where('action', '=', 'codes.generate').where('target', 'like', `wave:${waveId}%`).execute();
+    const audit = await store.db
+      .selectFrom('audit_log')
+      .select('target')
+      .where('action', '=', 'codes.generate')
+      .where('target', 'like', `wave:${waveId}%`)
+      .execute();
     expect(audit).toEqual([{ target: `wave:${waveId} schools:2 count:11` }]);
   });
 
   it('is all or nothing: a school outside the wave, or a closed wave, changes nothing', async () => {
     const waveId = await createWave(store.db, { name: 'Alle scholen 2', questionnaireId, schoolIds: schools.slice(0, 2), k: 5 });
     await openWave(store.db, waveId);
-    await expect(issueCodesForWave(store.db, waveId, [{ schoolId: schools[0]!, count: 3 }, { schoolId: schools[2]!, count: 2 }])).rejects.toThrow(WaveError);
+    await expect(
+      issueCodesForWave(store.db, waveId, [
+        { schoolId: schools[0]!, count: 3 },
+        { schoolId: schools[2]!, count: 2 },
+      ]),
+    ).rejects.toThrow(WaveError);
     expect(await codeRows(waveId)).toEqual([]);
     expect((await issued(waveId)).map((r) => r.codes_issued)).toEqual([0, 0]);
-    await expect(issueCodesForWave(store.db, waveId, [{ schoolId: schools[0]!, count: 1 }, { schoolId: schools[0]!, count: 1 }])).rejects.toThrow(/twice/);
+    await expect(
+      issueCodesForWave(store.db, waveId, [
+        { schoolId: schools[0]!, count: 1 },
+        { schoolId: schools[0]!, count: 1 },
+      ]),
+    ).rejects.toThrow(/twice/);
 
     const codes = await issueCodesForWave(store.db, waveId, [{ schoolId: schools[0]!, count: 2 }]);
     expect(codes.get(schools[0]!)).toHaveLength(2);
     await closeWave(store.db, testKeys(store.db), waveId);
     const before = await codeRows(waveId);
-    await expect(issueCodesForWave(store.db, waveId, [{ schoolId: schools[1]!, count: 2 }])).rejects.toMatchObject({ reason: 'already-closed' });
+    await expect(issueCodesForWave(store.db, waveId, [{ schoolId: schools[1]!, count: 2 }])).rejects.toMatchObject({
+      reason: 'already-closed',
+    });
     expect(await codeRows(waveId)).toEqual(before);
   });
 });

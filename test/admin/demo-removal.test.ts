@@ -30,7 +30,12 @@ describe(`removing the demo network (${storeKind})`, () => {
     await seedDemo(store.db, testKeys(store.db), 5);
     demoWaves = (await store.db.selectFrom('wave').select('id').execute()).map((w) => w.id);
     const questionnaireId = (await store.db.selectFrom('questionnaire').select('id').executeTakeFirstOrThrow()).id;
-    realSchool = await createSchool(store.db, { name: 'Echte school', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 20 });
+    realSchool = await createSchool(store.db, {
+      name: 'Echte school',
+      benchmark_group: 'secundair',
+      municipality: 'Gent',
+      staff_count: 20,
+    });
     realWave = await createWave(store.db, { name: 'Echte bevraging', questionnaireId, schoolIds: [realSchool], k: 5 });
     app = await testApp(store);
     admin = await signedIn(app, store.db, 'admin');
@@ -41,8 +46,24 @@ describe(`removing the demo network (${storeKind})`, () => {
   });
 
   const counts = async () => ({
-    demoSchools: (await store.db.selectFrom('school').select('id').where('name', 'in', [...DEMO_SCHOOL_NAMES]).execute()).length,
-    demoUsers: (await store.db.selectFrom('app_user').select('id').where('email', 'in', DEMO_ACCOUNTS.map((a) => a.email)).execute()).length,
+    demoSchools: (
+      await store.db
+        .selectFrom('school')
+        .select('id')
+        .where('name', 'in', [...DEMO_SCHOOL_NAMES])
+        .execute()
+    ).length,
+    demoUsers: (
+      await store.db
+        .selectFrom('app_user')
+        .select('id')
+        .where(
+          'email',
+          'in',
+          DEMO_ACCOUNTS.map((a) => a.email),
+        )
+        .execute()
+    ).length,
     waves: (await store.db.selectFrom('wave').select('id').execute()).length,
     demo: await isDemo(store.db),
   });
@@ -63,7 +84,12 @@ describe(`removing the demo network (${storeKind})`, () => {
     expect(unconfirmed.statusCode).toBe(422);
     expect(unconfirmed.body).toContain('Vink de bevestiging aan');
     expect(await counts()).toEqual(before);
-    const anonymous = await app.inject({ method: 'POST', url: '/admin/demo/remove', payload: 'confirm=yes', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/admin/demo/remove',
+      payload: 'confirm=yes',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(anonymous.statusCode).toBe(401);
     expect(await counts()).toEqual(before);
   });
@@ -77,7 +103,9 @@ describe(`removing the demo network (${storeKind})`, () => {
   });
 
   it('refuses while a wave mixes demo and real schools, removing nothing', async () => {
-    const demoSchool = (await store.db.selectFrom('school').select('id').where('name', '=', DEMO_SCHOOL_NAMES[0]!).executeTakeFirstOrThrow()).id;
+    const demoSchool = (
+      await store.db.selectFrom('school').select('id').where('name', '=', DEMO_SCHOOL_NAMES[0]!).executeTakeFirstOrThrow()
+    ).id;
     const questionnaireId = (await store.db.selectFrom('questionnaire').select('id').executeTakeFirstOrThrow()).id;
     const mixed = await createWave(store.db, { name: 'Gemengd', questionnaireId, schoolIds: [demoSchool, realSchool], k: 5 });
     const res = await admin.session.post('/admin/demo/remove', { confirm: 'yes' });
@@ -97,7 +125,9 @@ describe(`removing the demo network (${storeKind})`, () => {
     expect((await store.db.selectFrom('wave').select('id').execute()).map((w) => w.id)).toEqual([realWave]);
     expect((await store.db.selectFrom('school').select('id').execute()).map((s) => s.id)).toEqual([realSchool]);
     expect(await store.db.selectFrom('app_meta').select('key').where('key', 'in', ['demo', 'demo_open_wave']).execute()).toEqual([]);
-    const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(store.db);
+    const { rows } = await sql<{
+      table_name: string;
+    }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(store.db);
     const tables = new Set(rows.map((r) => r.table_name));
     for (const w of demoWaves) expect(tables.has(partitionName('response', w)), w).toBe(false);
     expect(tables.has(partitionName('response', realWave))).toBe(true);

@@ -19,7 +19,13 @@ export async function signedIn(app: FastifyInstance, db: Kysely<Database>, role:
 type Part = string | { filename: string; content: string | Buffer; type?: string };
 
 /** A multipart/form-data POST (a file upload) in the session, with its CSRF token. */
-export async function postMultipart(app: FastifyInstance, session: Session, url: string, fields: Record<string, Part>, options: { csrf?: boolean } = {}) {
+export async function postMultipart(
+  app: FastifyInstance,
+  session: Session,
+  url: string,
+  fields: Record<string, Part>,
+  options: { csrf?: boolean } = {},
+) {
   const boundary = `----sp${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
   const all: Record<string, Part> = { ...(options.csrf === false || !session.csrf ? {} : { _csrf: session.csrf }), ...fields };
@@ -28,7 +34,11 @@ export async function postMultipart(app: FastifyInstance, session: Session, url:
     if (typeof part === 'string') {
       chunks.push(Buffer.from(`Content-Disposition: form-data; name="${name}"\r\n\r\n${part}\r\n`));
     } else {
-      chunks.push(Buffer.from(`Content-Disposition: form-data; name="${name}"; filename="${part.filename}"\r\nContent-Type: ${part.type ?? 'application/octet-stream'}\r\n\r\n`));
+      chunks.push(
+        Buffer.from(
+          `Content-Disposition: form-data; name="${name}"; filename="${part.filename}"\r\nContent-Type: ${part.type ?? 'application/octet-stream'}\r\n\r\n`,
+        ),
+      );
       chunks.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
       chunks.push(Buffer.from('\r\n'));
     }
@@ -38,19 +48,37 @@ export async function postMultipart(app: FastifyInstance, session: Session, url:
     method: 'POST',
     url,
     remoteAddress: session.remoteAddress,
-    headers: { accept: 'text/html', 'content-type': `multipart/form-data; boundary=${boundary}`, ...(session.cookie ? { cookie: session.cookie } : {}) },
+    headers: {
+      accept: 'text/html',
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      ...(session.cookie ? { cookie: session.cookie } : {}),
+    },
     payload: Buffer.concat(chunks),
   });
 }
 
 export async function rowCount(db: Kysely<Database>, table: keyof Database): Promise<number> {
-  const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** Every table's row count, to prove a refused request changed nothing (sessions aside). */
 export async function snapshot(db: Kysely<Database>) {
-  const tables = ['school', 'questionnaire', 'wave', 'wave_school', 'access_code', 'response', 'comment', 'app_user', 'rep_school', 'audit_log'] as const;
+  const tables = [
+    'school',
+    'questionnaire',
+    'wave',
+    'wave_school',
+    'access_code',
+    'response',
+    'comment',
+    'app_user',
+    'rep_school',
+    'audit_log',
+  ] as const;
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = await rowCount(db, t);
   return out;
@@ -63,4 +91,5 @@ export function hidden(html: string, name: string): string {
   return m[1]!;
 }
 
-export const uuidIn = (location: string | undefined) => /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/.exec(location ?? '')?.[1];
+export const uuidIn = (location: string | undefined) =>
+  /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/.exec(location ?? '')?.[1];

@@ -101,7 +101,15 @@ describe(`comment moderation (${storeKind})`, () => {
     const school = (name: string) => createSchool(db, { name, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 20 });
     ids = { a: await school(SCHOOLS.a), b: await school(SCHOOLS.b), c: await school(SCHOOLS.c) };
     const of = (prefix: string) => Object.keys(PLAN).filter((t) => t.includes(`-${prefix}`));
-    wave1 = await sealedWave('Moderatiebevraging 1', [[ids.a, 12, of('A')], [ids.b, 4, of('B')], [ids.c, 11, of('C')]], q);
+    wave1 = await sealedWave(
+      'Moderatiebevraging 1',
+      [
+        [ids.a, 12, of('A')],
+        [ids.b, 4, of('B')],
+        [ids.c, 11, of('C')],
+      ],
+      q,
+    );
     ({ session: admin } = await signedIn(app, db, 'admin'));
   }, 120_000);
   afterAll(async () => {
@@ -133,34 +141,59 @@ describe(`comment moderation (${storeKind})`, () => {
         ...(plan.crisis ? [['crisis', 'yes'] as [string, string]] : []),
       ]);
       expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
-      expect(res.headers.location).toBe(`/admin/moderation?done=${plan.decision === 'withhold' ? 'withheld' : plan.text ? 'redacted' : 'shown'}`);
+      expect(res.headers.location).toBe(
+        `/admin/moderation?done=${plan.decision === 'withhold' ? 'withheld' : plan.text ? 'redacted' : 'shown'}`,
+      );
       decided++;
 
       // Final: the same decision (or another) again is refused, in Dutch, and changes nothing.
-      const again = await postForm(admin, '/admin/moderation', [['comment', id], ['decision', 'show'], ['text', 'overschreven']]);
+      const again = await postForm(admin, '/admin/moderation', [
+        ['comment', id],
+        ['decision', 'show'],
+        ['text', 'overschreven'],
+      ]);
       expect(again.statusCode).toBe(409);
       expect(again.body).toContain('Over deze opmerking is al beslist; een beslissing is definitief.');
     }
     expect(decided).toBe(Object.keys(PLAN).length);
     expect((await admin.get('/admin/moderation')).body).toContain('Er wachten geen opmerkingen op moderatie.');
-    const rows = await store.db.selectFrom('comment').select(['text', 'moderation', 'themes', 'crisis']).where('wave_id', '=', wave1).execute();
+    const rows = await store.db
+      .selectFrom('comment')
+      .select(['text', 'moderation', 'themes', 'crisis'])
+      .where('wave_id', '=', wave1)
+      .execute();
     expect(rows.filter((r) => r.moderation === 'pending')).toEqual([]);
     expect(rows.find((r) => r.text.startsWith('ShowCanary-A2'))).toMatchObject({ moderation: 'shown', crisis: false });
     expect([...rows.find((r) => r.text.startsWith('ShowCanary-A2'))!.themes].sort()).toEqual(['welzijn', 'werkdruk']);
 
     // A second wave sealed afterwards: its comments wait, pending, and reach nobody.
-    wave2 = await sealedWave('Moderatiebevraging 2', [[ids.a, 10, ['PendingCanary-W2-1', 'PendingCanary-W2-2']]], (await store.db.selectFrom('wave').select('questionnaire_id').where('id', '=', wave1).executeTakeFirstOrThrow()).questionnaire_id);
+    wave2 = await sealedWave(
+      'Moderatiebevraging 2',
+      [[ids.a, 10, ['PendingCanary-W2-1', 'PendingCanary-W2-2']]],
+      (await store.db.selectFrom('wave').select('questionnaire_id').where('id', '=', wave1).executeTakeFirstOrThrow()).questionnaire_id,
+    );
     expect((await admin.get('/admin')).body).toContain('Er wachten nog 2 opmerkingen.');
   }, 120_000);
 
   it('refuses themes of no questionnaire and an empty shown comment, with the form again', async () => {
     const { id } = queueItem((await admin.get('/admin/moderation')).body);
-    const bad = await postForm(admin, '/admin/moderation', [['comment', id!], ['decision', 'show'], ['text', '  '], ['themes', 'geen-thema']]);
+    const bad = await postForm(admin, '/admin/moderation', [
+      ['comment', id!],
+      ['decision', 'show'],
+      ['text', '  '],
+      ['themes', 'geen-thema'],
+    ]);
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('Kies alleen thema&#39;s van de vragenlijst van deze bevraging.');
     expect(bad.body).toContain('Een getoonde opmerking mag niet leeg zijn; houd ze anders tegen.');
-    expect((await store.db.selectFrom('comment').select('moderation').where('id', '=', id!).executeTakeFirstOrThrow()).moderation).toBe('pending');
-    const unknown = await postForm(admin, '/admin/moderation', [['comment', '00000000-0000-4000-8000-000000000000'], ['decision', 'withhold'], ['text', '']]);
+    expect((await store.db.selectFrom('comment').select('moderation').where('id', '=', id!).executeTakeFirstOrThrow()).moderation).toBe(
+      'pending',
+    );
+    const unknown = await postForm(admin, '/admin/moderation', [
+      ['comment', '00000000-0000-4000-8000-000000000000'],
+      ['decision', 'withhold'],
+      ['text', ''],
+    ]);
     expect(unknown.statusCode).toBe(404);
   });
 
@@ -203,7 +236,11 @@ describe(`comment moderation (${storeKind})`, () => {
       return res;
     };
     await get('/home');
-    for (const [school, waves] of [[ids.a, [wave1, wave2]], [ids.b, [wave1]], [ids.c, [wave1]]] as const) {
+    for (const [school, waves] of [
+      [ids.a, [wave1, wave2]],
+      [ids.b, [wave1]],
+      [ids.c, [wave1]],
+    ] as const) {
       await get(`/schools/${school}`);
       for (const w of waves) {
         for (const page of ['', '/report', '/slides.pptx', '/summary', '/actions']) await get(`/schools/${school}/waves/${w}${page}`);
@@ -215,11 +252,22 @@ describe(`comment moderation (${storeKind})`, () => {
     for (const marker of ['ShowCanary-A1', 'ShowCanary-A5', 'Redacted-A6: [naam] roept', 'ShowCanary-C2']) expect(all).toContain(marker);
 
     const label = (id: string) => shipped.themes.find((t) => t.id === id)!.label.nl;
-    const json = async (school: string, w: string) => JSON.parse((await get(`/api/schools/${school}/waves/${w}`)).body) as { comments: { list: string[] }; commentThemes: { counts: Array<{ label: string; count: number }>; reason: string | null } | null };
+    const json = async (school: string, w: string) =>
+      JSON.parse((await get(`/api/schools/${school}/waves/${w}`)).body) as {
+        comments: { list: string[] };
+        commentThemes: { counts: Array<{ label: string; count: number }>; reason: string | null } | null;
+      };
     // Six shown comments (k = 5): counts per theme.
     const a = await json(ids.a, wave1);
     expect(a.comments.list).toHaveLength(6);
-    expect(a.commentThemes).toEqual({ counts: [{ label: label('communicatie'), count: 2 }, { label: label('werkdruk'), count: 3 }, { label: label('welzijn'), count: 1 }], reason: null });
+    expect(a.commentThemes).toEqual({
+      counts: [
+        { label: label('communicatie'), count: 2 },
+        { label: label('werkdruk'), count: 3 },
+        { label: label('welzijn'), count: 1 },
+      ],
+      reason: null,
+    });
     const page = (await get(`/schools/${ids.a}/waves/${wave1}`)).body;
     expect(page).toContain('Waarover de opmerkingen gaan');
     expect(page).toContain(`${label('werkdruk')}: 3 opmerkingen`);
@@ -240,7 +288,11 @@ describe(`comment moderation (${storeKind})`, () => {
   it('gives a researcher no comment in any page or file', async () => {
     const { session: researcher } = await signedIn(app, store.db, 'researcher');
     const bodies: string[] = [];
-    for (const url of ['/research', ...[wave1, wave2].flatMap((w) => WAVE_DOWNLOADS.map((f) => `/research/waves/${w}/${f}`)), `/research/lineages/${shipped.id}/trends.csv`]) {
+    for (const url of [
+      '/research',
+      ...[wave1, wave2].flatMap((w) => WAVE_DOWNLOADS.map((f) => `/research/waves/${w}/${f}`)),
+      `/research/lineages/${shipped.id}/trends.csv`,
+    ]) {
       const res = await researcher.get(url);
       expect(res.statusCode, url).toBe(200);
       if (url.endsWith('.zip')) for (const data of (await unzip(res.rawPayload)).values()) bodies.push(data.toString('utf8'));
@@ -289,6 +341,8 @@ describe(`comment moderation (${storeKind})`, () => {
     const forged = await admin.post('/admin/moderation', { comment: id!, decision: 'show', text: 'x', _csrf: 'forged' }, { csrf: false });
     expect(forged.statusCode).toBe(403);
     expect(await snapshot(store.db)).toEqual(before);
-    expect((await store.db.selectFrom('comment').select('moderation').where('id', '=', id!).executeTakeFirstOrThrow()).moderation).toBe('pending');
+    expect((await store.db.selectFrom('comment').select('moderation').where('id', '=', id!).executeTakeFirstOrThrow()).moderation).toBe(
+      'pending',
+    );
   });
 });

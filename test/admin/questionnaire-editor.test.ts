@@ -18,7 +18,13 @@ import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { sealWave } from '../../server/sealing/sealing.ts';
 import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
 
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The fields a browser would send from the editing form, as shown (checked boxes only, selected options). */
 function formFields(html: string): Record<string, string> {
@@ -32,7 +38,8 @@ function formFields(html: string): Record<string, string> {
     if (/type="checkbox"/.test(attrs) && !/ checked/.test(attrs)) continue;
     fields[decode(name)] = decode(/value="([^"]*)"/.exec(attrs)?.[1] ?? '');
   }
-  for (const m of form.matchAll(/<select [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) fields[decode(m[1]!)] = decode(/<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '');
+  for (const m of form.matchAll(/<select [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g))
+    fields[decode(m[1]!)] = decode(/<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '');
   for (const m of form.matchAll(/<textarea [^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[decode(m[1]!)] = decode(m[2]!);
   return fields;
 }
@@ -86,7 +93,9 @@ describe(`admin: a new questionnaire version in a form (${storeKind})`, () => {
     expect(res.statusCode).toBe(422);
     // In the summary, linked to the field; and beside the field, which says it is invalid.
     expect(res.body).toContain('<a href="#f-themes-1--items-0--label-en">Thema 2, vraag 1: Tekst (Engels)</a>: mag niet leeg zijn');
-    expect(res.body).toMatch(/<p class="error" id="f-themes-1--items-0--label-en-error">mag niet leeg zijn<\/p>\s*<input id="f-themes-1--items-0--label-en" name="themes\[1\]\.items\[0\]\.label\.en" value="" aria-describedby="f-themes-1--items-0--label-en-error" aria-invalid="true"/);
+    expect(res.body).toMatch(
+      /<p class="error" id="f-themes-1--items-0--label-en-error">mag niet leeg zijn<\/p>\s*<input id="f-themes-1--items-0--label-en" name="themes\[1\]\.items\[0\]\.label\.en" value="" aria-describedby="f-themes-1--items-0--label-en-error" aria-invalid="true"/,
+    );
     expect(res.body).toContain('Thema 3: Id</a>: is geen geldige id');
     expect(res.body).toContain(`Thema 4, vraag 2: Id</a>: de id &quot;${shipped.themes[0]!.items[0]!.id}&quot; komt al eerder voor`);
     expect(res.body).toContain('Versie</a>: moet een geheel getal zijn');
@@ -140,7 +149,10 @@ describe(`admin: a new questionnaire version in a form (${storeKind})`, () => {
     expect(checked.statusCode).toBe(200);
     expect(checked.body).toContain('Wat verandert tegenover versie 1');
     expect(checked.body).toContain(`1 nieuw, 1 gewijzigd, 0 weg, ${items.length - 1} ongewijzigd.`);
-    const rows = [...checked.body.matchAll(/<tr>\s*<th scope="row"><code>([^<]+)<\/code><\/th>\s*<td>([^<]+)<\/td>/g)].map((m) => [m[1], m[2]!.trim()]);
+    const rows = [...checked.body.matchAll(/<tr>\s*<th scope="row"><code>([^<]+)<\/code><\/th>\s*<td>([^<]+)<\/td>/g)].map((m) => [
+      m[1],
+      m[2]!.trim(),
+    ]);
     expect(rows).toEqual([
       [reworded.id, 'gewijzigd: Nederlandse tekst'],
       ['nieuw_1', 'nieuw'],
@@ -156,14 +168,27 @@ describe(`admin: a new questionnaire version in a form (${storeKind})`, () => {
     const { $schema: _schemaLink, ...expected } = structuredClone(shipped) as Questionnaire;
     expected.version = 2;
     expected.themes[0]!.items[1]!.label.nl += ' (herschreven)';
-    expected.themes[1]!.items.push({ id: 'nieuw_1', label: { nl: 'Ik krijg de ruimte om nieuwe dingen te proberen.', en: 'I have room to try new things.' }, scale: shipped.scales[0]!.id, reverse: false });
+    expected.themes[1]!.items.push({
+      id: 'nieuw_1',
+      label: { nl: 'Ik krijg de ruimte om nieuwe dingen te proberen.', en: 'I have room to try new things.' },
+      scale: shipped.scales[0]!.id,
+      reverse: false,
+    });
     expect(row.definition).toEqual(expected);
 
     // A school answers a wave on each version; the second wave's trend includes the first on kept items.
-    const school = await createSchool(store.db, { name: 'Editor School', benchmark_group: 'secundair', municipality: 'Gent', staff_count: 40 });
+    const school = await createSchool(store.db, {
+      name: 'Editor School',
+      benchmark_group: 'secundair',
+      municipality: 'Gent',
+      staff_count: 40,
+    });
     const answers = (q: Questionnaire, value: number) => ({ answers: itemsInOrder(q).map(() => value), background: {}, comment: null });
     const waves: string[] = [];
-    for (const [questionnaireId, q, value] of [[v1, shipped, 2], [v2, row.definition, 4]] as const) {
+    for (const [questionnaireId, q, value] of [
+      [v1, shipped, 2],
+      [v2, row.definition, 4],
+    ] as const) {
       const waveId = await createWave(store.db, { name: `Golf v${q.version}`, questionnaireId, schoolIds: [school], k: 5 });
       await openWave(store.db, waveId, undefined, testKeys(store.db));
       for (const code of await issueCodes(store.db, waveId, school, 8)) expect(await submit(store.db, code, answers(q, value))).toBe(true);

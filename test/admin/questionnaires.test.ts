@@ -19,7 +19,9 @@ describe(`admin: questionnaires (${storeKind})`, () => {
   });
 
   it('uploads, checks, previews in nl and en exactly as a teacher sees it, and publishes an immutable version', async () => {
-    const checked = await postMultipart(app, admin, '/admin/questionnaires/check', { file: { filename: 'schoolklimaat-v1.json', content: shippedText, type: 'application/json' } });
+    const checked = await postMultipart(app, admin, '/admin/questionnaires/check', {
+      file: { filename: 'schoolklimaat-v1.json', content: shippedText, type: 'application/json' },
+    });
     expect(checked.statusCode).toBe(200);
     expect(checked.body).toContain('De vragenlijst is geldig.');
     expect(checked.body).toContain('Een nieuwe vragenlijst');
@@ -45,10 +47,16 @@ describe(`admin: questionnaires (${storeKind})`, () => {
     const published = await admin.post('/admin/questionnaires', { data });
     expect(published.statusCode).toBe(303);
     const id = uuidIn(published.headers.location)!;
-    const row = await store.db.selectFrom('questionnaire').select(['key', 'version', 'definition']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('questionnaire')
+      .select(['key', 'version', 'definition'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ key: 'schoolklimaat', version: 1 });
     expect(row.definition).toEqual(shipped);
-    expect(await store.db.selectFrom('audit_log').select('target').where('action', '=', 'questionnaire.publish').execute()).toEqual([{ target: `questionnaire:${id}` }]);
+    expect(await store.db.selectFrom('audit_log').select('target').where('action', '=', 'questionnaire.publish').execute()).toEqual([
+      { target: `questionnaire:${id}` },
+    ]);
 
     const detail = await admin.get(`/admin/questionnaires/${id}?done=published`);
     expect(detail.statusCode).toBe(200);
@@ -75,7 +83,9 @@ describe(`admin: questionnaires (${storeKind})`, () => {
     q.themes[0].items[1].scale = 'agree7';
     q.version = 0;
     const before = await snapshot(store.db);
-    const res = await postMultipart(app, admin, '/admin/questionnaires/check', { file: { filename: 'bad.json', content: JSON.stringify(q) } });
+    const res = await postMultipart(app, admin, '/admin/questionnaires/check', {
+      file: { filename: 'bad.json', content: JSON.stringify(q) },
+    });
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('themes[2].items[0].label.en</a>: ontbreekt');
     expect(res.body).toContain('version</a>:');
@@ -128,7 +138,9 @@ describe(`admin: questionnaires (${storeKind})`, () => {
     expect(ok.body).toContain('com_new');
     const published = await admin.post('/admin/questionnaires', { data: hidden(ok.body, 'data') });
     expect(published.statusCode).toBe(303);
-    expect(await store.db.selectFrom('questionnaire').select('version').where('key', '=', 'schoolklimaat').orderBy('version').execute()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(
+      await store.db.selectFrom('questionnaire').select('version').where('key', '=', 'schoolklimaat').orderBy('version').execute(),
+    ).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   async function publishShippedIfNeeded() {

@@ -20,7 +20,10 @@ function referenceLines(input: string): Array<{ line: number; blank: boolean }> 
     newline: '\n',
     quoteChar: '"',
     step: (result) => {
-      lines.push({ line: 1 + (text.slice(0, start).match(/\n/g)?.length ?? 0), blank: result.data.length === 1 && result.data[0]!.trim() === '' });
+      lines.push({
+        line: 1 + (text.slice(0, start).match(/\n/g)?.length ?? 0),
+        blank: result.data.length === 1 && result.data[0]!.trim() === '',
+      });
       start = result.meta.cursor + 1;
     },
   });
@@ -30,7 +33,10 @@ function referenceLines(input: string): Array<{ line: number; blank: boolean }> 
 describe('school import line numbers', () => {
   it('names the same lines as before for any mix of blank lines, CRLF, quoted line breaks and bad rows', () => {
     let okRuns = 0;
-    const cell = fc.oneof(fc.constantFrom('', 'x', 'School "A"', '12', 'nul'), fc.constantFrom('"twee\nregels"', '"drie\r\n\nregels"', '"a;b"'));
+    const cell = fc.oneof(
+      fc.constantFrom('', 'x', 'School "A"', '12', 'nul'),
+      fc.constantFrom('"twee\nregels"', '"drie\r\n\nregels"', '"a;b"'),
+    );
     const row = fc.oneof(
       fc.constant(''),
       fc.array(cell, { minLength: 1, maxLength: 5 }).map((cells) => cells.join(';')),
@@ -65,7 +71,10 @@ describe('school import line numbers', () => {
 
   it(`refuses a file of more than ${MAX_IMPORT_LINES} lines before parsing it, naming the first line too many`, () => {
     const blank = parseSchoolCsv('naam;benchmarkgroep;personeel\n' + '\n'.repeat(1_000_000));
-    expect(blank).toEqual({ ok: false, problems: [expect.objectContaining({ key: 'request.import.tooManyLines', line: MAX_IMPORT_LINES + 1 })] });
+    expect(blank).toEqual({
+      ok: false,
+      problems: [expect.objectContaining({ key: 'request.import.tooManyLines', line: MAX_IMPORT_LINES + 1 })],
+    });
     // Exactly at the limit is parsed (no schools in it: blank lines).
     const atLimit = parseSchoolCsv('naam;benchmarkgroep;personeel' + '\n'.repeat(MAX_IMPORT_LINES - 1));
     expect(atLimit.ok).toBe(false);

@@ -89,9 +89,16 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     }
 
     const read = () =>
-      db.selectFrom('response').select(['id', 'school_id', 'answers', 'background']).where('wave_id', '=', waveId).orderBy(sql`ctid`).execute();
+      db
+        .selectFrom('response')
+        .select(['id', 'school_id', 'answers', 'background'])
+        .where('wave_id', '=', waveId)
+        .orderBy(sql`ctid`)
+        .execute();
     const xmins = async (table: 'response' | 'comment' | 'encrypted_response') =>
-      (await sql<{ xmin: string }>`select distinct xmin::text as xmin from ${sql.table(table)} where wave_id = ${waveId}`.execute(db)).rows.map((r) => r.xmin);
+      (
+        await sql<{ xmin: string }>`select distinct xmin::text as xmin from ${sql.table(table)} where wave_id = ${waveId}`.execute(db)
+      ).rows.map((r) => r.xmin);
 
     // Before sealing, storage reveals the order of arrival (one transaction each, in physical order),
     // but only of ciphertext: this is what sealing must remove.
@@ -109,7 +116,10 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     // 2. Physical order (ctid) unrelated to the submission order.
     const submissionOrder = after.map((r) => patternOf(r.answers));
     expect(new Set(submissionOrder).size).toBe(N);
-    const rho = spearman(submissionOrder, after.map((_, p) => p));
+    const rho = spearman(
+      submissionOrder,
+      after.map((_, p) => p),
+    );
     expect(Math.abs(rho)).toBeLessThan(0.2);
     // 3. One inserting transaction for all rows (and for the comments); the encrypted partitions and the key are gone.
     expect(await xmins('response')).toHaveLength(1);
@@ -117,17 +127,31 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     expect(await xmins('encrypted_response')).toEqual([]);
     expect(await db.selectFrom('wave_key').select('wave_id').where('wave_id', '=', waveId).execute()).toEqual([]);
     // 4. Same content, so the same analysis results.
-    const canonical = <T extends { answers: (number | null)[] }>(rows: T[]) => [...rows].sort((a, b) => patternOf(a.answers) - patternOf(b.answers));
+    const canonical = <T extends { answers: (number | null)[] }>(rows: T[]) =>
+      [...rows].sort((a, b) => patternOf(a.answers) - patternOf(b.answers));
     expect(canonical(after).map(({ id: _id, ...rest }) => rest)).toEqual(canonical(submitted));
     expectClose(sumResponses(after, layout), sumResponses(submitted, layout));
     for (const school of schools) {
-      expectClose(sumResponses(after.filter((r) => r.school_id === school), layout), sumResponses(submitted.filter((r) => r.school_id === school), layout));
+      expectClose(
+        sumResponses(
+          after.filter((r) => r.school_id === school),
+          layout,
+        ),
+        sumResponses(
+          submitted.filter((r) => r.school_id === school),
+          layout,
+        ),
+      );
     }
     // Comments: same texts per school.
     const commentsAfter = await db.selectFrom('comment').select(['id', 'text', 'school_id']).where('wave_id', '=', waveId).execute();
     expect(commentsAfter.map((c) => `${c.school_id} ${c.text}`).sort()).toEqual(submittedComments.sort());
     // The disclosure inputs frozen at sealing count exactly the sealed responses, per school and background.
-    const frozen = await db.selectFrom('wave_frozen_school').select(['school_id', 'respondents', 'cells']).where('wave_id', '=', waveId).execute();
+    const frozen = await db
+      .selectFrom('wave_frozen_school')
+      .select(['school_id', 'respondents', 'cells'])
+      .where('wave_id', '=', waveId)
+      .execute();
     for (const f of frozen) {
       const mine = after.filter((r) => r.school_id === f.school_id);
       expect(f.respondents).toBe(mine.length);
@@ -138,9 +162,14 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     expect(frozen).toHaveLength(2);
     // Every code is gone: spent ones became counts, unused ones could only tell whether a slip was used.
     expect(await db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute()).toEqual([]);
-    expect(await db.selectFrom('wave_school').select(['school_id', 'codes_issued', 'codes_spent']).where('wave_id', '=', waveId).orderBy('school_id').execute()).toEqual(
-      [...schools].sort().map((school_id) => ({ school_id, codes_issued: N / 2 + 5, codes_spent: N / 2 })),
-    );
+    expect(
+      await db
+        .selectFrom('wave_school')
+        .select(['school_id', 'codes_issued', 'codes_spent'])
+        .where('wave_id', '=', waveId)
+        .orderBy('school_id')
+        .execute(),
+    ).toEqual([...schools].sort().map((school_id) => ({ school_id, codes_issued: N / 2 + 5, codes_spent: N / 2 })));
 
     // Closing again changes nothing.
     const again = await closeWave(db, testKeys(db), waveId);

@@ -22,7 +22,13 @@ describe(`admin: users (${storeKind})`, () => {
   const post = (url: string, body: Record<string, string | string[]>) => {
     const params = new URLSearchParams({ _csrf: admin.csrf! });
     for (const [k, v] of Object.entries(body)) for (const x of [v].flat()) params.append(k, x);
-    return app.inject({ method: 'POST', url, remoteAddress: admin.remoteAddress, headers: { accept: 'text/html', cookie: admin.cookie!, 'content-type': 'application/x-www-form-urlencoded' }, payload: params.toString() });
+    return app.inject({
+      method: 'POST',
+      url,
+      remoteAddress: admin.remoteAddress,
+      headers: { accept: 'text/html', cookie: admin.cookie!, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: params.toString(),
+    });
   };
 
   it('creates a rep assigned to schools with a generated password shown once, which signs in', async () => {
@@ -31,7 +37,11 @@ describe(`admin: users (${storeKind})`, () => {
     expect(res.headers['cache-control']).toBe('no-store');
     const password = shownPassword(res.body)!;
     expect(password.length).toBeGreaterThanOrEqual(12);
-    const user = await store.db.selectFrom('app_user').select(['id', 'role', 'lang', 'password_hash']).where('email', '=', 'Rep.Een@example.org').executeTakeFirstOrThrow();
+    const user = await store.db
+      .selectFrom('app_user')
+      .select(['id', 'role', 'lang', 'password_hash'])
+      .where('email', '=', 'Rep.Een@example.org')
+      .executeTakeFirstOrThrow();
     expect(user).toMatchObject({ role: 'rep', lang: 'en' });
     expect(user.password_hash).not.toContain(password);
     const schools = await store.db.selectFrom('rep_school').select('school_id').where('user_id', '=', user.id).execute();
@@ -47,7 +57,12 @@ describe(`admin: users (${storeKind})`, () => {
   });
 
   it('creates a researcher with a given password, and refuses bad fields by name', async () => {
-    const ok = await post('/admin/users', { email: 'onderzoek@example.org', role: 'researcher', userLang: 'nl', password: 'a long enough password' });
+    const ok = await post('/admin/users', {
+      email: 'onderzoek@example.org',
+      role: 'researcher',
+      userLang: 'nl',
+      password: 'a long enough password',
+    });
     expect(ok.statusCode).toBe(303);
     await new Session(app, '10.9.0.2').login('onderzoek@example.org', 'a long enough password');
 
@@ -64,14 +79,16 @@ describe(`admin: users (${storeKind})`, () => {
     expect(await snapshot(store.db)).toEqual(before);
   });
 
-  it('changes a rep\'s schools, resets a password (ending sessions) and deactivates an account', async () => {
+  it("changes a rep's schools, resets a password (ending sessions) and deactivates an account", async () => {
     const { id, email, session } = await signedIn(app, store.db, 'rep', { schoolIds: [schoolA] });
     const page = await admin.get(`/admin/users/${id}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(email);
 
     expect((await post(`/admin/users/${id}/schools`, { schools: schoolB })).statusCode).toBe(303);
-    expect((await store.db.selectFrom('rep_school').select('school_id').where('user_id', '=', id).execute()).map((r) => r.school_id)).toEqual([schoolB]);
+    expect(
+      (await store.db.selectFrom('rep_school').select('school_id').where('user_id', '=', id).execute()).map((r) => r.school_id),
+    ).toEqual([schoolB]);
 
     const reset = await post(`/admin/users/${id}/password`, {});
     expect(reset.statusCode).toBe(200);
@@ -84,7 +101,9 @@ describe(`admin: users (${storeKind})`, () => {
     const s = new Session(app, '10.9.0.4');
     await s.get('/login');
     expect((await s.post('/login', { email, password })).statusCode).toBe(401);
-    const actions = (await store.db.selectFrom('audit_log').select('action').where('target', 'like', `user:${id}%`).execute()).map((a) => a.action).sort();
+    const actions = (await store.db.selectFrom('audit_log').select('action').where('target', 'like', `user:${id}%`).execute())
+      .map((a) => a.action)
+      .sort();
     expect(actions).toEqual(['user.deactivate', 'user.resetPassword', 'user.setSchools']);
   });
 

@@ -32,8 +32,15 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
 
   async function newWave(body: Record<string, string | string[]>) {
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries({ _csrf: admin.csrf!, questionnaireId, k: '', ...body })) for (const x of [v].flat()) params.append(k, x);
-    return app.inject({ method: 'POST', url: '/admin/waves', remoteAddress: admin.remoteAddress, headers: { accept: 'text/html', cookie: admin.cookie!, 'content-type': 'application/x-www-form-urlencoded' }, payload: params.toString() });
+    for (const [k, v] of Object.entries({ _csrf: admin.csrf!, questionnaireId, k: '', ...body }))
+      for (const x of [v].flat()) params.append(k, x);
+    return app.inject({
+      method: 'POST',
+      url: '/admin/waves',
+      remoteAddress: admin.remoteAddress,
+      headers: { accept: 'text/html', cookie: admin.cookie!, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: params.toString(),
+    });
   }
 
   it('creates a wave with k from DISCLOSURE_K, refusing bad fields by name', async () => {
@@ -52,7 +59,9 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     const res = await newWave({ name: 'Voorjaar', schools: [schoolA, schoolB] });
     expect(res.statusCode).toBe(303);
     const id = uuidIn(res.headers.location)!;
-    expect(await store.db.selectFrom('wave').select(['name', 'status', 'k', 'questionnaire_id']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ name: 'Voorjaar', status: 'draft', k: 5, questionnaire_id: questionnaireId });
+    expect(
+      await store.db.selectFrom('wave').select(['name', 'status', 'k', 'questionnaire_id']).where('id', '=', id).executeTakeFirstOrThrow(),
+    ).toEqual({ name: 'Voorjaar', status: 'draft', k: 5, questionnaire_id: questionnaireId });
     expect(await rowCount(store.db, 'wave_school')).toBe(2);
     const page = await admin.get(res.headers.location as string);
     expect(page.body).toContain('School A');
@@ -102,7 +111,10 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe('attachment; filename="codes-school-b-najaar.csv"');
-    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('school;school_number;wave;code;url');
     expect(lines).toHaveLength(3);
     const csvCodes = lines.slice(1).map((l) => l.split(';')[3]!);
@@ -122,7 +134,9 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     }
 
     const detail = await admin.get(`/admin/waves/${waveId}`);
-    expect(detail.body).toMatch(/School A<\/th><td>secundair<\/td><td class="num">4<\/td><td class="num">4<\/td><td class="num">niet ingevuld<\/td><td class="num">1<\/td><td class="num">1<\/td>/);
+    expect(detail.body).toMatch(
+      /School A<\/th><td>secundair<\/td><td class="num">4<\/td><td class="num">4<\/td><td class="num">niet ingevuld<\/td><td class="num">1<\/td><td class="num">1<\/td>/,
+    );
 
     // Closing asks for confirmation first.
     const unconfirmed = await admin.post(`/admin/waves/${waveId}/close`, {});
@@ -132,7 +146,10 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
 
     const closed = await admin.post(`/admin/waves/${waveId}/close`, { confirm: 'yes' });
     expect(closed.statusCode).toBe(303);
-    expect(await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
+    expect(await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({
+      status: 'closed',
+      sealed: true,
+    });
     const sealedPage = await admin.get(`/admin/waves/${waveId}`);
     expect(sealedPage.body).toContain(`href="/admin/waves/${waveId}/network"`);
     expect(sealedPage.body).not.toContain('Codes aanmaken');
@@ -144,7 +161,9 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(twice.statusCode).toBe(409);
     expect(twice.body).toContain('Deze bevraging is al afgesloten; er is niets gewijzigd.');
     expect(await snapshot(store.db)).toEqual(before);
-    expect((await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).orderBy('id').execute()).map((r) => r.id)).toEqual(ids);
+    expect(
+      (await store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).orderBy('id').execute()).map((r) => r.id),
+    ).toEqual(ids);
 
     // Codes for a closed wave: a clear error, nothing changed; and unused codes stopped working.
     const more = await admin.post(`/admin/waves/${waveId}/codes`, { schoolId: schoolA, count: '3', format: 'html' });
@@ -155,7 +174,14 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     const late = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(codes[1]!)) });
     expect(late.statusCode).toBe(404);
     expect(late.body).toContain('Deze code kan niet gebruikt worden');
-    expect(await store.db.selectFrom('wave_school').select(['school_id', 'codes_issued', 'codes_spent']).where('wave_id', '=', waveId).orderBy('codes_issued', 'desc').execute()).toEqual([
+    expect(
+      await store.db
+        .selectFrom('wave_school')
+        .select(['school_id', 'codes_issued', 'codes_spent'])
+        .where('wave_id', '=', waveId)
+        .orderBy('codes_issued', 'desc')
+        .execute(),
+    ).toEqual([
       { school_id: schoolA, codes_issued: 4, codes_spent: 1 },
       { school_id: schoolB, codes_issued: 2, codes_spent: 1 },
     ]);
@@ -192,12 +218,22 @@ describe(`admin: waves and access codes (${storeKind})`, () => {
     expect(all.statusCode).toBe(200);
     expect(all.headers['cache-control']).toBe('no-store');
     expect(all.headers['content-disposition']).toBe('attachment; filename="codes-alle-scholen-netwerkbreed.csv"');
-    const lines = all.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = all.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('school;school_number;wave;code;url');
     expect(lines.filter((l) => l.startsWith('School A;'))).toHaveLength(4);
     expect(lines.filter((l) => l.startsWith('School B;'))).toHaveLength(3);
-    const hashes = (await store.db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute()).map((r) => r.hash).sort();
-    expect(hashes).toEqual(lines.slice(1).map((l) => hashCode(normaliseCode(l.split(';')[3]!)!)).sort());
+    const hashes = (await store.db.selectFrom('access_code').select('hash').where('wave_id', '=', waveId).execute())
+      .map((r) => r.hash)
+      .sort();
+    expect(hashes).toEqual(
+      lines
+        .slice(1)
+        .map((l) => hashCode(normaliseCode(l.split(';')[3]!)!))
+        .sort(),
+    );
     for (const l of lines.slice(1)) expect(logs.text).not.toContain(normaliseCode(l.split(';')[3]!)!);
 
     expect((await admin.post(`/admin/waves/${waveId}/close`, { confirm: 'yes' })).statusCode).toBe(303);

@@ -1,19 +1,40 @@
 /** The network's follow-up of action plans (issue 19): counts, "done by the next wave", and group means of released changes only. */
 import { describe, expect, it } from 'vitest';
 import { disclose, summarize, type Disclosed, type Summary } from '../../analysis/index.ts';
-import { actionFollowUp, releasedChange, statusAt, type FollowUpAction, type FollowUpInput, type SchoolThemeResults } from '../../analysis/action-follow-up.ts';
+import {
+  actionFollowUp,
+  releasedChange,
+  statusAt,
+  type FollowUpAction,
+  type FollowUpInput,
+  type SchoolThemeResults,
+} from '../../analysis/action-follow-up.ts';
 
 /** A theme summary of n respondents with the given mean (sd 1 when n ≥ 2). */
 const summary = (n: number, mean: number): Summary => summarize({ n, sum: n * mean, sumSq: n * mean * mean + (n - 1) });
 
 /** Real disclosure decisions: schools of ≥ 5 respondents are released, smaller ones suppressed (R1). */
 function released(respondents: Record<string, number>) {
-  const d = disclose({ waveId: 'w', status: 'sealed', background: [], schools: Object.entries(respondents).map(([id, n]) => ({ id, respondents: n })), benchmarkGroups: [] }, { k: 5 });
+  const d = disclose(
+    {
+      waveId: 'w',
+      status: 'sealed',
+      background: [],
+      schools: Object.entries(respondents).map(([id, n]) => ({ id, respondents: n })),
+      benchmarkGroups: [],
+    },
+    { k: 5 },
+  );
   return (schoolId: string, s: Summary): Disclosed<Summary> => d.release(d.school(schoolId), s);
 }
 
 const day = (d: string) => new Date(`${d}T12:00:00Z`);
-const action = (schoolId: string, themeId: string, status: FollowUpAction['status'], history: Array<[FollowUpAction['status'], string]> = [[status, '2026-01-10']]): FollowUpAction => ({
+const action = (
+  schoolId: string,
+  themeId: string,
+  status: FollowUpAction['status'],
+  history: Array<[FollowUpAction['status'], string]> = [[status, '2026-01-10']],
+): FollowUpAction => ({
   schoolId,
   themeId,
   status,
@@ -21,7 +42,11 @@ const action = (schoolId: string, themeId: string, status: FollowUpAction['statu
 });
 
 describe('statusAt', () => {
-  const a = action('s', 't', 'done', [['agreed', '2026-01-10'], ['in_progress', '2026-02-01'], ['done', '2026-05-01']]);
+  const a = action('s', 't', 'done', [
+    ['agreed', '2026-01-10'],
+    ['in_progress', '2026-02-01'],
+    ['done', '2026-05-01'],
+  ]);
   it('is the last change not after the moment, null before the first, today without a moment', () => {
     expect(statusAt(a, day('2026-01-09'))).toBeNull();
     expect(statusAt(a, day('2026-01-10'))).toBe('agreed');
@@ -56,19 +81,37 @@ describe('actionFollowUp', () => {
   const change: Record<string, number> = { s1: 0.4, s2: 0.2, s3: 0.3, s4: 0.1, s5: -0.1, s6: 0, s7: 5, s8: -5 };
   const results: SchoolThemeResults[] = ids.map((id) => ({
     schoolId: id,
-    then: new Map([['A', rThen(id, summary(id === 's8' ? 3 : 10, 3))], ['B', rThen(id, summary(id === 's8' ? 3 : 10, 3))]]),
-    now: new Map([['A', rNow(id, summary(id === 's7' ? 3 : 10, 3 + change[id]!))], ['B', rNow(id, summary(id === 's7' ? 3 : 10, 3))]]),
+    then: new Map([
+      ['A', rThen(id, summary(id === 's8' ? 3 : 10, 3))],
+      ['B', rThen(id, summary(id === 's8' ? 3 : 10, 3))],
+    ]),
+    now: new Map([
+      ['A', rNow(id, summary(id === 's7' ? 3 : 10, 3 + change[id]!))],
+      ['B', rNow(id, summary(id === 's7' ? 3 : 10, 3))],
+    ]),
   }));
   const actions = [
     // Theme A: s1..s3 agreed (s3 twice), s7 and s8 agreed but suppressed in one wave, s4 only proposed, s5 dropped.
-    action('s1', 'A', 'done', [['agreed', '2026-01-10'], ['done', '2026-03-01']]),
-    action('s2', 'A', 'done', [['agreed', '2026-01-10'], ['done', '2026-09-01']]),
-    action('s3', 'A', 'in_progress', [['agreed', '2026-01-10'], ['in_progress', '2026-02-01']]),
+    action('s1', 'A', 'done', [
+      ['agreed', '2026-01-10'],
+      ['done', '2026-03-01'],
+    ]),
+    action('s2', 'A', 'done', [
+      ['agreed', '2026-01-10'],
+      ['done', '2026-09-01'],
+    ]),
+    action('s3', 'A', 'in_progress', [
+      ['agreed', '2026-01-10'],
+      ['in_progress', '2026-02-01'],
+    ]),
     action('s3', 'A', 'agreed'),
     action('s7', 'A', 'agreed'),
     action('s8', 'A', 'done', [['done', '2026-02-01']]),
     action('s4', 'A', 'proposed'),
-    action('s5', 'A', 'dropped', [['agreed', '2026-01-10'], ['dropped', '2026-02-01']]),
+    action('s5', 'A', 'dropped', [
+      ['agreed', '2026-01-10'],
+      ['dropped', '2026-02-01'],
+    ]),
     action('s6', 'B', 'proposed'),
   ];
   const input = (over: Partial<FollowUpInput> = {}): FollowUpInput => ({
@@ -82,7 +125,9 @@ describe('actionFollowUp', () => {
 
   it('counts actions raised, schools and actions agreed, and actions done when the next wave was sealed', () => {
     const { themes, mostRaised } = actionFollowUp(input());
-    expect(themes.map(({ themeId, raised, schoolsAgreed, agreed, doneByNext }) => ({ themeId, raised, schoolsAgreed, agreed, doneByNext }))).toEqual([
+    expect(
+      themes.map(({ themeId, raised, schoolsAgreed, agreed, doneByNext }) => ({ themeId, raised, schoolsAgreed, agreed, doneByNext })),
+    ).toEqual([
       { themeId: 'A', raised: 8, schoolsAgreed: 5, agreed: 6, doneByNext: 2 },
       { themeId: 'B', raised: 1, schoolsAgreed: 0, agreed: 0, doneByNext: 0 },
       { themeId: 'C', raised: 0, schoolsAgreed: 0, agreed: 0, doneByNext: 0 },
@@ -107,7 +152,10 @@ describe('actionFollowUp', () => {
   });
 
   it('says "too few schools" below the minimum, counting released schools only', () => {
-    expect(actionFollowUp(input({ minSchools: 4 })).themes[0]!.withActions).toEqual({ schools: 3, meanChange: { ok: false, reason: 'few-schools' } });
+    expect(actionFollowUp(input({ minSchools: 4 })).themes[0]!.withActions).toEqual({
+      schools: 3,
+      meanChange: { ok: false, reason: 'few-schools' },
+    });
     expect(() => actionFollowUp(input({ minSchools: 0 }))).toThrow(/minSchools/);
   });
 

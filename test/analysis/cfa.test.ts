@@ -33,7 +33,10 @@ interface ExpectedImproper {
   srmr: number;
   residualVariances: number[];
 }
-const fixture = JSON.parse(readFileSync(new URL('drivers-reliability.json', dir), 'utf8')) as { cfa: ExpectedCfa; cfaImproper: ExpectedImproper };
+const fixture = JSON.parse(readFileSync(new URL('drivers-reliability.json', dir), 'utf8')) as {
+  cfa: ExpectedCfa;
+  cfaImproper: ExpectedImproper;
+};
 const R = fixture.cfa;
 
 const [header, ...lines] = readFileSync(new URL('items.csv', dir), 'utf8').trim().split(/\r?\n/);
@@ -129,7 +132,15 @@ describe('refusals', () => {
     const rows = answers.map((r) => r.slice(0, k));
     expect(cfa(reliabilitySums(rows, k), [0, 0, 0, 1])).toEqual({ ok: false, reason: 'not-identified' });
     // one factor of three items: 6 moments, 6 parameters
-    expect(cfa(reliabilitySums(answers.map((r) => r.slice(0, 3)), 3), [0, 0, 0])).toEqual({ ok: false, reason: 'not-identified' });
+    expect(
+      cfa(
+        reliabilitySums(
+          answers.map((r) => r.slice(0, 3)),
+          3,
+        ),
+        [0, 0, 0],
+      ),
+    ).toEqual({ ok: false, reason: 'not-identified' });
   });
 
   it('no more complete cases than items: too few', () => {
@@ -144,7 +155,8 @@ describe('refusals', () => {
 
   it('uncorrelated items (a full factorial design): the baseline model fits, nothing to say', () => {
     const rows: number[][] = [];
-    for (let a = 1; a <= 3; a++) for (let b = 1; b <= 3; b++) for (let c = 1; c <= 3; c++) for (let d = 1; d <= 3; d++) rows.push([a, b, c, d]);
+    for (let a = 1; a <= 3; a++)
+      for (let b = 1; b <= 3; b++) for (let c = 1; c <= 3; c++) for (let d = 1; d <= 3; d++) rows.push([a, b, c, d]);
     expect(cfa(reliabilitySums(rows, 4), [0, 0, 0, 0])).toEqual({ ok: false, reason: 'baseline-fits' });
   });
 

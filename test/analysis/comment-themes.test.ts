@@ -26,7 +26,14 @@ describe('countCommentThemes', () => {
 });
 
 describe('Disclosure.commentThemes (a school)', () => {
-  const d = disclose(wave([['big', 12], ['small', 8], ['tiny', 3]]), { k: 5 });
+  const d = disclose(
+    wave([
+      ['big', 12],
+      ['small', 8],
+      ['tiny', 3],
+    ]),
+    { k: 5 },
+  );
 
   it('releases the counts from k shown comments on, when the school passes R5', () => {
     const c = d.commentThemes('big', [...tags(4, ['werkdruk']), ['welzijn']], THEMES);
@@ -37,13 +44,13 @@ describe('Disclosure.commentThemes (a school)', () => {
     const c = d.commentThemes('big', tags(4, ['werkdruk']), THEMES);
     expect(c.kind === 'suppressed' && c.rule).toBe('R1');
   });
-  it('withholds them with the comments: R5 below 10 respondents, the school\'s own rule when it is suppressed', () => {
+  it("withholds them with the comments: R5 below 10 respondents, the school's own rule when it is suppressed", () => {
     const small = d.commentThemes('small', tags(6, ['werkdruk']), THEMES);
     expect(small.kind === 'suppressed' && small.rule).toBe('R5');
     const tiny = d.commentThemes('tiny', tags(6, ['werkdruk']), THEMES);
     expect(tiny.kind === 'suppressed' && tiny.rule).toBe('R1');
   });
-  it('follows the wave\'s k', () => {
+  it("follows the wave's k", () => {
     const d3 = disclose(wave([['big', 12]]), { k: 3 });
     expect(d3.commentThemes('big', tags(3, ['welzijn']), THEMES).kind).toBe('value');
     expect(d3.commentThemes('big', tags(2, ['welzijn']), THEMES).kind).toBe('suppressed');
@@ -51,14 +58,34 @@ describe('Disclosure.commentThemes (a school)', () => {
 });
 
 describe('Disclosure.networkCommentThemes', () => {
-  const d = disclose(wave([['a', 12], ['b', 15], ['small', 8]]), { k: 5 });
+  const d = disclose(
+    wave([
+      ['a', 12],
+      ['b', 15],
+      ['small', 8],
+    ]),
+    { k: 5 },
+  );
 
   it('counts only the comments of schools that pass R5, so no difference reveals hidden ones', () => {
-    const c = d.networkCommentThemes(new Map([['a', tags(3, ['werkdruk'])], ['b', tags(2, ['communicatie'])], ['small', tags(9, ['welzijn'])]]), THEMES);
+    const c = d.networkCommentThemes(
+      new Map([
+        ['a', tags(3, ['werkdruk'])],
+        ['b', tags(2, ['communicatie'])],
+        ['small', tags(9, ['welzijn'])],
+      ]),
+      THEMES,
+    );
     expect(c.kind === 'value' && c.value).toEqual([3, 2, 0]);
   });
   it('withholds the counts (R1) when fewer than k such comments remain', () => {
-    const c = d.networkCommentThemes(new Map([['a', tags(3, ['werkdruk'])], ['small', tags(9, ['welzijn'])]]), THEMES);
+    const c = d.networkCommentThemes(
+      new Map([
+        ['a', tags(3, ['werkdruk'])],
+        ['small', tags(9, ['welzijn'])],
+      ]),
+      THEMES,
+    );
     expect(c.kind === 'suppressed' && c.rule).toBe('R1');
   });
   it('refuses a school that is not in the wave', () => {

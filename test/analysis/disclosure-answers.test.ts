@@ -40,13 +40,24 @@ describe('R1 for answers', () => {
   it('withholds an item with 1..k−1 valid answers, and the theme % favourable that adds it', () => {
     const r = groupReport(sumResponses(responses, layout), layout, 5);
     expect(r.items[0]).toMatchObject({ n: 5, fewAnswers: false, mean: { ok: true, value: 3 } });
-    expect(r.items[1]).toMatchObject({ n: 0, notApplicable: 0, fewAnswers: true, mean: { ok: false, reason: 'few-answers' }, favourable: { ok: false, reason: 'few-answers' } });
+    expect(r.items[1]).toMatchObject({
+      n: 0,
+      notApplicable: 0,
+      fewAnswers: true,
+      mean: { ok: false, reason: 'few-answers' },
+      favourable: { ok: false, reason: 'few-answers' },
+    });
     expect(r.items[1]!.distribution).toEqual({ counts: [0, 0, 0, 0, 0], percents: { ok: false, reason: 'few-answers' } });
     // theme t: five scores (every respondent has ≥ half valid) — shown, but its % favourable would be
     // (favourable of a + b) and so give b's favourable answers away: withheld.
     expect(r.themes[0]).toMatchObject({ n: 5, fewAnswers: false, mean: { ok: true }, favourable: { ok: false, reason: 'few-answers' } });
     // theme u: one score — withheld as a whole
-    expect(r.themes[1]).toMatchObject({ n: 0, fewAnswers: true, mean: { ok: false, reason: 'few-answers' }, ci: { ok: false, reason: 'few-answers' } });
+    expect(r.themes[1]).toMatchObject({
+      n: 0,
+      fewAnswers: true,
+      mean: { ok: false, reason: 'few-answers' },
+      ci: { ok: false, reason: 'few-answers' },
+    });
     expect(r.themes[1]!.alpha.alpha).toEqual({ ok: false, reason: 'few-answers' });
   });
   it('k valid answers are enough; without k (statistics tests) nothing is withheld', () => {
@@ -75,7 +86,13 @@ describe('changes between waves', () => {
       { waveId: 'w4', k: 5, summary: s(18, 3.4) }, // k more
       { waveId: 'w5', k: 6, summary: s(23, 3.4) }, // 5 more, but this wave's k is 6
     ]);
-    expect(steps.map((x) => (x.change.ok ? 'change' : x.change.reason))).toEqual(['no-previous', 'small-change', 'change', 'change', 'small-change']);
+    expect(steps.map((x) => (x.change.ok ? 'change' : x.change.reason))).toEqual([
+      'no-previous',
+      'small-change',
+      'change',
+      'change',
+      'small-change',
+    ]);
   });
 });
 
@@ -107,7 +124,12 @@ describe('R3 in valid answers between schools', () => {
       ['c', { released: true, valid: [10] }],
       ['d', { released: false, valid: [4] }], // outside the group: network − group = d alone
     ]);
-    const out = aggregateAnswersR3([{ key: 'benchmark:g', kind: 'benchmark', schoolIds: ['a', 'b', 'c'] }, net(['a', 'b', 'c', 'd'])], schools, 1, 5);
+    const out = aggregateAnswersR3(
+      [{ key: 'benchmark:g', kind: 'benchmark', schoolIds: ['a', 'b', 'c'] }, net(['a', 'b', 'c', 'd'])],
+      schools,
+      1,
+      5,
+    );
     // {a} in (g, network) has 2: g goes; then {a, d} in the network alone has 6 — the network stays.
     expect([[...out.get('benchmark:g')!], [...out.get('network')!]]).toEqual([[0], []]);
   });
@@ -132,8 +154,17 @@ describe('R3 in valid answers between schools', () => {
             ...counted.filter((i) => list[i]!.released && list[i]!.valid >= k).map((i) => [i]),
             ...aggregates.filter((a) => !withheld.get(a.key)!.has(0)).map((a) => a.schoolIds.map((id) => ids.indexOf(id))),
           ].map((r) => r.filter((i) => index.has(i)).map((i) => index.get(i)!));
-          const attacker = new Attacker(counted.length, rows.map((atoms) => ({ atoms, values: [0] })));
-          expect(attacker.smallCombination(counted.map((i) => list[i]!.valid), k, 1_000_000)).toBeNull();
+          const attacker = new Attacker(
+            counted.length,
+            rows.map((atoms) => ({ atoms, values: [0] })),
+          );
+          expect(
+            attacker.smallCombination(
+              counted.map((i) => list[i]!.valid),
+              k,
+              1_000_000,
+            ),
+          ).toBeNull();
         },
       ),
       { numRuns: 500 },
@@ -145,29 +176,70 @@ describe('R3 in valid answers inside a school', () => {
   it('counts signed combinations in valid answers: a breakdown group 4 of whose 5 said n.v.t.', () => {
     // atoms: leraar (7 people, 7 valid), directie (5 people, 1 valid); groups: school, leraar, directie
     const groups = [[0, 1], [0], [1]];
-    expect([...breakdownAnswersR3(groups, [[7, 7], [5, 1]], 2, 5)]).toEqual([1]);
+    expect([
+      ...breakdownAnswersR3(
+        groups,
+        [
+          [7, 7],
+          [5, 1],
+        ],
+        2,
+        5,
+      ),
+    ]).toEqual([1]);
   });
   it('atoms without any valid answer are free: a combination that only moves them reveals nothing', () => {
     // atoms 0 (6 valid), 1 (0 valid), 2 (6 valid); groups {0,1}, {1,2}, {0,1,2}: the difference
     // {0,1} − {1,2}… touches atom 0 and 2 (12 answers) — fine; atom 1 alone = total − … has 0.
-    expect([...breakdownAnswersR3([[0, 1], [1, 2], [0, 1, 2]], [[6], [0], [6]], 1, 5)]).toEqual([]);
+    expect([
+      ...breakdownAnswersR3(
+        [
+          [0, 1],
+          [1, 2],
+          [0, 1, 2],
+        ],
+        [[6], [0], [6]],
+        1,
+        5,
+      ),
+    ]).toEqual([]);
   });
   it('property: whatever is not withheld, no signed combination of shown groups touches 1..k−1 answers', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 3, max: 6 }),
-        fc.array(fc.record({ people: fc.integer({ min: 1, max: 9 }), missing: fc.integer({ min: 0, max: 9 }) }), { minLength: 2, maxLength: 6 }),
+        fc.array(fc.record({ people: fc.integer({ min: 1, max: 9 }), missing: fc.integer({ min: 0, max: 9 }) }), {
+          minLength: 2,
+          maxLength: 6,
+        }),
         fc.array(fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
         (k, atoms, masks) => {
           const valid = atoms.map((a) => Math.max(0, a.people - a.missing));
-          const groups = [atoms.map((_, i) => i), ...masks.map((m) => atoms.flatMap((_, i) => (m[i] ? [i] : []))).filter((g) => g.length > 0)];
-          const withheld = breakdownAnswersR3(groups, valid.map((v) => [v]), 1, k).has(0);
+          const groups = [
+            atoms.map((_, i) => i),
+            ...masks.map((m) => atoms.flatMap((_, i) => (m[i] ? [i] : []))).filter((g) => g.length > 0),
+          ];
+          const withheld = breakdownAnswersR3(
+            groups,
+            valid.map((v) => [v]),
+            1,
+            k,
+          ).has(0);
           if (withheld) return;
           // the attacker over atoms with answers only: atoms without any are dropped from every group
           const counted = atoms.map((_, i) => i).filter((i) => valid[i]! > 0);
           const index = new Map(counted.map((a, j) => [a, j]));
-          const attacker = new Attacker(counted.length, groups.map((g) => ({ atoms: g.filter((a) => index.has(a)).map((a) => index.get(a)!), values: [0] })));
-          expect(attacker.smallCombination(counted.map((a) => valid[a]!), k, 1_000_000)).toBeNull();
+          const attacker = new Attacker(
+            counted.length,
+            groups.map((g) => ({ atoms: g.filter((a) => index.has(a)).map((a) => index.get(a)!), values: [0] })),
+          );
+          expect(
+            attacker.smallCombination(
+              counted.map((a) => valid[a]!),
+              k,
+              1_000_000,
+            ),
+          ).toBeNull();
         },
       ),
       { numRuns: 500 },

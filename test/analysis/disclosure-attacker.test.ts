@@ -93,7 +93,8 @@ export function attack(
   }
   const hiddenSchools = groups.filter((g) => g.kind === 'school' && g.rule !== null).map((g) => atomsIn(g));
   for (let i = 0; i < hiddenSchools.length; i++) {
-    for (let j = i + 1; j < hiddenSchools.length; j++) targets.push({ what: `hidden schools ${i}+${j}`, set: [...hiddenSchools[i]!, ...hiddenSchools[j]!] });
+    for (let j = i + 1; j < hiddenSchools.length; j++)
+      targets.push({ what: `hidden schools ${i}+${j}`, set: [...hiddenSchools[i]!, ...hiddenSchools[j]!] });
   }
   for (const { what, set } of targets) {
     const n = size(set);
@@ -105,14 +106,19 @@ export function attack(
 
   // Signed integer combinations of released groups (issue 15): "teachers − > 15 years" may touch two
   // people although no *set* of fewer than k is computable.
-  const combination = attacker.smallCombination(atoms.map((a) => a.people.length), k);
+  const combination = attacker.smallCombination(
+    atoms.map((a) => a.people.length),
+    k,
+  );
   if (combination === 'budget') searched.cutOff++;
   else searched.complete++;
   if (Array.isArray(combination)) {
     const touched = combination.flatMap((c, i) => (c !== 0 ? [i] : []));
     const solved = attacker.solve(combination, true);
     const truthOf = combination.reduce((sum, c, i) => sum + c * atoms[i]!.people.reduce((s, p) => s + p.value, 0), 0);
-    const terms = touched.map((i) => `${combination[i]! > 0 ? '+' : ''}${combination[i]}·atom ${atoms[i]!.school} ${JSON.stringify(atoms[i]!.combo)}`).join(' ');
+    const terms = touched
+      .map((i) => `${combination[i]! > 0 ? '+' : ''}${combination[i]}·atom ${atoms[i]!.school} ${JSON.stringify(atoms[i]!.combo)}`)
+      .join(' ');
     return `leak: signed combination ${terms} (${size(touched)} respondents): sum of answers = ${solved?.[1]}, truth ${truthOf}`;
   }
 
@@ -147,24 +153,35 @@ describe('attacker against disclose()', () => {
     fc.assert(
       fc.property(arbWaveSpec, (spec) => {
         const d = disclose(inputOf(spec), { k: spec.k });
-        for (const g of d.groups) if (g.released) released++; else suppressed++;
+        for (const g of d.groups)
+          if (g.released) released++;
+          else suppressed++;
         for (const g of d.groups) {
           if (g.kind === 'benchmark' && g.released) seen.benchmarkShown++;
           if (g.other && g.released) seen.other++;
-          if ((g.kind === 'benchmark' || g.kind === 'network') && g.released && g.schoolIds.length < (g.kind === 'network' ? spec.schools.length : spec.benchmarkGroups.find((b) => b.id === g.benchmarkId)!.schoolIds.length)) seen.leftOut++;
+          if (
+            (g.kind === 'benchmark' || g.kind === 'network') &&
+            g.released &&
+            g.schoolIds.length <
+              (g.kind === 'network' ? spec.schools.length : spec.benchmarkGroups.find((b) => b.id === g.benchmarkId)!.schoolIds.length)
+          )
+            seen.leftOut++;
         }
-        for (const s of spec.schools) for (const b of d.breakdowns(s)) {
-          if (b.rule === null) seen.breakdownShown++;
-          if (b.rule === 'R2') seen.breakdownR2++;
-          if (b.rule === 'R3') seen.breakdownR3++;
-        }
+        for (const s of spec.schools)
+          for (const b of d.breakdowns(s)) {
+            if (b.rule === null) seen.breakdownShown++;
+            if (b.rule === 'R2') seen.breakdownR2++;
+            if (b.rule === 'R3') seen.breakdownR3++;
+          }
         const leak = attack(spec, d.release, d.groups, searched);
         if (leak) throw new Error(leak);
         // every shown breakdown covers the whole school: nothing is "total − shown"
         for (const s of spec.schools) {
           for (const b of d.breakdowns(s)) {
             if (b.rule !== null) continue;
-            const shownN = b.groups.filter((g) => g.released).reduce((sum, g) => sum + (g.respondents.kind === 'value' ? g.respondents.value : 0), 0);
+            const shownN = b.groups
+              .filter((g) => g.released)
+              .reduce((sum, g) => sum + (g.respondents.kind === 'value' ? g.respondents.value : 0), 0);
             expect(shownN).toBe(spec.people.filter((p) => p.school === s).length);
           }
         }
@@ -193,7 +210,12 @@ describe('attacker against disclose()', () => {
         { id: 'role', options: ['leraar', 'ondersteunend', 'directie'] },
         { id: 'seniority', options: ['lt5', '5to15', 'gt15'] },
       ],
-      people: [person('leraar', 'lt5', 5), ...[3, 3, 4, 2].map((v) => person('leraar', 'gt15', v)), person('directie', 'gt15', 1), ...[3, 4, 3, 3].map((v) => person('ondersteunend', '5to15', v))],
+      people: [
+        person('leraar', 'lt5', 5),
+        ...[3, 3, 4, 2].map((v) => person('leraar', 'gt15', v)),
+        person('directie', 'gt15', 1),
+        ...[3, 4, 3, 3].map((v) => person('ondersteunend', '5to15', v)),
+      ],
     };
     const d = disclose(inputOf(spec), { k: 5 });
     const school = d.school('s00');
@@ -220,7 +242,13 @@ describe('attacker against disclose()', () => {
     };
     const d = disclose(inputOf(spec), { k: 5 });
     const anyReleased = d.school('s00');
-    const naive = (g: DisclosedGroup, v: Released) => (v.n >= 5 ? d.release(anyReleased, v) : d.release(d.breakdown('s00', 'role').groups.find((x) => !x.released)!, v));
+    const naive = (g: DisclosedGroup, v: Released) =>
+      v.n >= 5
+        ? d.release(anyReleased, v)
+        : d.release(
+            d.breakdown('s00', 'role').groups.find((x) => !x.released)!,
+            v,
+          );
     const leak = attack(spec, naive, d.groups);
     // directie: n 3, sum 9, answers 2, 2, 5 — computed from released numbers only
     expect(leak).toMatch(/leak: suppressed breakdown:s00:role:o.directie \(R2\) \(3 respondents\) = \[3,9,0,2,0,0,1\]/);

@@ -14,7 +14,10 @@ function snapshot(d: Disclosure) {
 }
 
 function shuffled<T>(xs: readonly T[], order: readonly number[]): T[] {
-  return xs.map((x, i) => ({ x, o: order[i % order.length]! * 1000 + i })).sort((a, b) => a.o - b.o).map((e) => e.x);
+  return xs
+    .map((x, i) => ({ x, o: order[i % order.length]! * 1000 + i }))
+    .sort((a, b) => a.o - b.o)
+    .map((e) => e.x);
 }
 
 function permute(input: DisclosureInput, order: number[]): DisclosureInput {
@@ -54,7 +57,10 @@ describe('determinism', () => {
       waveId: 'w',
       status: 'sealed',
       background: [],
-      schools: [{ id: 'a', respondents: 7 }, { id: 'b', respondents: 9 }],
+      schools: [
+        { id: 'a', respondents: 7 },
+        { id: 'b', respondents: 9 },
+      ],
       benchmarkGroups: [],
     };
     const stored = decide(input, { k: 5 });

@@ -21,7 +21,11 @@ const school = (id: string, cells: Cells) => ({
 });
 const plain = (id: string, respondents: number) => ({ id, respondents });
 
-function wave(schools: DisclosureInput['schools'], benchmarkGroups: DisclosureInput['benchmarkGroups'] = [], status: DisclosureInput['status'] = 'sealed'): DisclosureInput {
+function wave(
+  schools: DisclosureInput['schools'],
+  benchmarkGroups: DisclosureInput['benchmarkGroups'] = [],
+  status: DisclosureInput['status'] = 'sealed',
+): DisclosureInput {
   return { waveId: 'w', status, background: [ROLE, SENIORITY], schools, benchmarkGroups };
 }
 
@@ -37,9 +41,15 @@ describe('configuration', () => {
   it('rejects inconsistent input', () => {
     expect(() => disclose(wave([plain('a', 3), plain('a', 4)]))).toThrow(/duplicate school/);
     expect(() => disclose(wave([plain('a', 3)], [{ id: 'g', schoolIds: ['b'] }]))).toThrow(/unknown school "b"/);
-    expect(() => disclose(wave([{ id: 'a', respondents: 5, cells: [{ background: { role: 'leraar' }, count: 4 }] }]))).toThrow(/add up to 4/);
-    expect(() => disclose(wave([{ id: 'a', respondents: 1, cells: [{ background: { role: 'boss' }, count: 1 }] }]))).toThrow(/not an option/);
-    expect(() => disclose(wave([{ id: 'a', respondents: 1, cells: [{ background: { age: 'x' }, count: 1 }] }]))).toThrow(/unknown background item/);
+    expect(() => disclose(wave([{ id: 'a', respondents: 5, cells: [{ background: { role: 'leraar' }, count: 4 }] }]))).toThrow(
+      /add up to 4/,
+    );
+    expect(() => disclose(wave([{ id: 'a', respondents: 1, cells: [{ background: { role: 'boss' }, count: 1 }] }]))).toThrow(
+      /not an option/,
+    );
+    expect(() => disclose(wave([{ id: 'a', respondents: 1, cells: [{ background: { age: 'x' }, count: 1 }] }]))).toThrow(
+      /unknown background item/,
+    );
     expect(() => disclose({ ...wave([]), status: 'closed' as never })).toThrow(/status/);
   });
 });
@@ -66,17 +76,38 @@ describe('R1 minimum group', () => {
 
 describe('R2 complementary', () => {
   it('every group ≥ k: all shown', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 12], ['ondersteunend', 'lt5', 5]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 12],
+          ['ondersteunend', 'lt5', 5],
+        ]),
+      ]),
+    );
     const b = d.breakdown('a', 'role');
     expect(b.rule).toBeNull();
-    expect(shown(b)).toEqual([[['leraar'], 12], [['ondersteunend'], 5]]);
+    expect(shown(b)).toEqual([
+      [['leraar'], 12],
+      [['ondersteunend'], 5],
+    ]);
     // an empty option hides nobody; it is listed as suppressed
     expect(b.groups.find((g) => g.categories?.[0] === 'directie')).toMatchObject({ released: false, rule: 'R1' });
   });
   it('small groups are merged into "other" when it has ≥ k and merges ≥ 2 groups', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 20], ['ondersteunend', 'lt5', 3], ['directie', 'lt5', 2]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 20],
+          ['ondersteunend', 'lt5', 3],
+          ['directie', 'lt5', 2],
+        ]),
+      ]),
+    );
     const b = d.breakdown('a', 'role');
-    expect(shown(b)).toEqual([[['leraar'], 20], [['ondersteunend', 'directie'], 5]]);
+    expect(shown(b)).toEqual([
+      [['leraar'], 20],
+      [['ondersteunend', 'directie'], 5],
+    ]);
     expect(b.groups.find((g) => g.other)).toMatchObject({ other: true, released: true });
     expect(b.groups.filter((g) => !g.released).map((g) => [g.categories, g.rule])).toEqual([
       [['ondersteunend'], 'R1'],
@@ -85,29 +116,77 @@ describe('R2 complementary', () => {
     ]);
   });
   it('k − 1 in "other" is not enough: the whole breakdown is withheld', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 20], ['ondersteunend', 'lt5', 3], ['directie', 'lt5', 1]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 20],
+          ['ondersteunend', 'lt5', 3],
+          ['directie', 'lt5', 1],
+        ]),
+      ]),
+    );
     const b = d.breakdown('a', 'role');
     expect(b.rule).toBe('R2');
     expect(b.groups.every((g) => !g.released && g.rule === 'R2')).toBe(true);
   });
   it('one small group is merged with the smallest large group, never shown as total − rest', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 20], ['ondersteunend', 'lt5', 8], ['directie', 'lt5', 2]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 20],
+          ['ondersteunend', 'lt5', 8],
+          ['directie', 'lt5', 2],
+        ]),
+      ]),
+    );
     const b = d.breakdown('a', 'role');
-    expect(shown(b)).toEqual([[['leraar'], 20], [['ondersteunend', 'directie'], 10]]);
+    expect(shown(b)).toEqual([
+      [['leraar'], 20],
+      [['ondersteunend', 'directie'], 10],
+    ]);
     expect(b.groups.find((g) => g.categories?.[0] === 'ondersteunend' && !g.other)).toMatchObject({ released: false, rule: 'R2' });
   });
   it('"did not answer" is a group of its own: small → merged or withheld', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 20], [null, 'lt5', 2]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 20],
+          [null, 'lt5', 2],
+        ]),
+      ]),
+    );
     expect(d.breakdown('a', 'role').rule).toBe('R2'); // 2 cannot be merged with anything but leraar
-    const e = disclose(wave([school('a', [['leraar', 'lt5', 20], ['directie', 'lt5', 2], [null, 'lt5', 3]])]));
-    expect(shown(e.breakdown('a', 'role'))).toEqual([[['leraar'], 20], [['directie', null], 5]]);
+    const e = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 20],
+          ['directie', 'lt5', 2],
+          [null, 'lt5', 3],
+        ]),
+      ]),
+    );
+    expect(shown(e.breakdown('a', 'role'))).toEqual([
+      [['leraar'], 20],
+      [['directie', null], 5],
+    ]);
   });
   it('an option called "other" is not confused with the merged "other" group', () => {
     const input: DisclosureInput = {
       waveId: 'w',
       status: 'sealed',
       background: [{ id: 'role', options: ['leraar', 'other', 'directie'] }],
-      schools: [{ id: 'a', respondents: 25, cells: [{ background: { role: 'leraar' }, count: 10 }, { background: { role: 'other' }, count: 10 }, { background: { role: 'directie' }, count: 2 }, { background: { role: null }, count: 3 }] }],
+      schools: [
+        {
+          id: 'a',
+          respondents: 25,
+          cells: [
+            { background: { role: 'leraar' }, count: 10 },
+            { background: { role: 'other' }, count: 10 },
+            { background: { role: 'directie' }, count: 2 },
+            { background: { role: null }, count: 3 },
+          ],
+        },
+      ],
       benchmarkGroups: [],
     };
     const b = disclose(input).breakdown('a', 'role');
@@ -121,7 +200,16 @@ describe('R2 complementary', () => {
     expect(new Set(b.groups.map((g) => g.key)).size).toBe(5);
   });
   it('released groups always add up to the school', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 6], ['ondersteunend', '5to15', 3], ['directie', 'gt15', 3], [null, null, 5]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 6],
+          ['ondersteunend', '5to15', 3],
+          ['directie', 'gt15', 3],
+          [null, null, 5],
+        ]),
+      ]),
+    );
     for (const b of d.breakdowns('a')) {
       if (b.rule !== null) continue;
       expect(b.groups.filter((g) => g.released).reduce((s, g) => s + (g.respondents as { value: number }).value, 0)).toBe(17);
@@ -133,7 +221,14 @@ describe('R3 differencing', () => {
   it('between breakdowns: directie ⊂ "> 15 years" with a difference of 2 withholds the second breakdown', () => {
     // role: leraar 10, directie 5, ondersteunend 5; seniority: lt5 13, gt15 7 = directie 5 + 2 leraren.
     const d = disclose(
-      wave([school('a', [['leraar', 'lt5', 8], ['leraar', 'gt15', 2], ['directie', 'gt15', 5], ['ondersteunend', 'lt5', 5]])]),
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 8],
+          ['leraar', 'gt15', 2],
+          ['directie', 'gt15', 5],
+          ['ondersteunend', 'lt5', 5],
+        ]),
+      ]),
     );
     expect(d.breakdown('a', 'role').rule).toBeNull(); // leraar 10, ondersteunend 5, directie 5
     expect(d.breakdown('a', 'seniority').rule).toBe('R3'); // gt15 (7) − directie (5) = 2 leraren
@@ -142,23 +237,53 @@ describe('R3 differencing', () => {
     // The school of issue 15: 1 teacher < 5 years, 4 teachers > 15, 1 director > 15, 4 support staff
     // 5–15. Role (leraar 5 / other 5) and seniority (> 15 years 5 / other 5) each pass R2 and no
     // *set* of fewer than 5 is computable, but leraar − gt15 touches two people.
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 1], ['leraar', 'gt15', 4], ['directie', 'gt15', 1], ['ondersteunend', '5to15', 4]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 1],
+          ['leraar', 'gt15', 4],
+          ['directie', 'gt15', 1],
+          ['ondersteunend', '5to15', 4],
+        ]),
+      ]),
+    );
     expect(d.breakdown('a', 'role').rule).toBeNull();
     expect(d.breakdown('a', 'seniority').rule).toBe('R3');
     expect(d.breakdown('a', 'seniority').groups.every((g) => !g.released)).toBe(true);
     // deterministic: the same decision whichever order the cells come in, and on every request
-    const again = disclose(wave([school('a', [['ondersteunend', '5to15', 4], ['directie', 'gt15', 1], ['leraar', 'gt15', 4], ['leraar', 'lt5', 1]])]));
+    const again = disclose(
+      wave([
+        school('a', [
+          ['ondersteunend', '5to15', 4],
+          ['directie', 'gt15', 1],
+          ['leraar', 'gt15', 4],
+          ['leraar', 'lt5', 1],
+        ]),
+      ]),
+    );
     expect(again.breakdowns('a').map((b) => b.rule)).toEqual([null, 'R3']);
   });
   it('between breakdowns: crossing groups without containment are both shown', () => {
-    const d = disclose(wave([school('a', [['leraar', 'lt5', 3], ['leraar', 'gt15', 3], ['ondersteunend', 'lt5', 3], ['ondersteunend', 'gt15', 3]])]));
+    const d = disclose(
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 3],
+          ['leraar', 'gt15', 3],
+          ['ondersteunend', 'lt5', 3],
+          ['ondersteunend', 'gt15', 3],
+        ]),
+      ]),
+    );
     expect(d.breakdowns('a').map((b) => b.rule)).toEqual([null, null]);
   });
   const five = ['a', 'b', 'c', 'd', 'e'];
   it('a benchmark group needs ≥ 5 schools', () => {
     const schools = five.map((id) => plain(id, 10));
     expect(disclose(wave(schools, [{ id: 'g', schoolIds: five.slice(0, 4) }])).benchmarkGroup('g').rule).toBe('R3');
-    expect(disclose(wave(schools, [{ id: 'g', schoolIds: five }])).benchmarkGroup('g')).toMatchObject({ rule: null, respondents: { kind: 'value', value: 50 } });
+    expect(disclose(wave(schools, [{ id: 'g', schoolIds: five }])).benchmarkGroup('g')).toMatchObject({
+      rule: null,
+      respondents: { kind: 'value', value: 50 },
+    });
   });
   it('a benchmark group needs ≥ k respondents after removing any one school', () => {
     const schools = [plain('a', 40), plain('b', 1), plain('c', 1), plain('d', 1), plain('e', 1)];
@@ -266,8 +391,19 @@ describe('Disclosed<T>', () => {
     expect(() => (small.network().schoolIds as string[]).pop()).toThrow(TypeError);
     expect(small.release(g, 1)).toMatchObject({ kind: 'suppressed', rule: 'R1' });
   });
-  it('decides a school\'s breakdowns once, whether asked for by school or through the whole list', () => {
-    const input = () => wave([school('a', [['leraar', 'lt5', 6], ['leraar', 'gt15', 7], ['directie', 'gt15', 6]]), school('b', [['leraar', 'lt5', 9], ['ondersteunend', 'lt5', 8]])]);
+  it("decides a school's breakdowns once, whether asked for by school or through the whole list", () => {
+    const input = () =>
+      wave([
+        school('a', [
+          ['leraar', 'lt5', 6],
+          ['leraar', 'gt15', 7],
+          ['directie', 'gt15', 6],
+        ]),
+        school('b', [
+          ['leraar', 'lt5', 9],
+          ['ondersteunend', 'lt5', 8],
+        ]),
+      ]);
     const lazy = disclose(input());
     const first = lazy.breakdowns('a');
     expect(lazy.breakdowns('a')).toBe(first);
@@ -278,7 +414,12 @@ describe('Disclosed<T>', () => {
     const keys = eager.groups.map((g) => g.key);
     expect(lazy.groups.map((g) => g.key)).toEqual(keys);
     for (const g of first.flatMap((b) => b.groups)) expect(lazy.groups).toContain(g);
-    expect(eager.breakdowns('b').flatMap((b) => b.groups).every((g) => eager.groups.includes(g))).toBe(true);
+    expect(
+      eager
+        .breakdowns('b')
+        .flatMap((b) => b.groups)
+        .every((g) => eager.groups.includes(g)),
+    ).toBe(true);
     expect(() => lazy.breakdown('zz', 'role')).toThrow(/no breakdown of school "zz"/);
     expect(() => lazy.breakdowns('zz')).toThrow(RangeError);
   });

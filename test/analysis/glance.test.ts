@@ -6,7 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { compareWithBenchmark, disclose, glance, summarize, trend, type GlanceTheme } from '../../analysis/index.ts';
 
-const d = disclose({ waveId: 'w', status: 'sealed', background: [], schools: [{ id: 'ok', respondents: 20 }, { id: 'small', respondents: 3 }], benchmarkGroups: [] });
+const d = disclose({
+  waveId: 'w',
+  status: 'sealed',
+  background: [],
+  schools: [
+    { id: 'ok', respondents: 20 },
+    { id: 'small', respondents: 3 },
+  ],
+  benchmarkGroups: [],
+});
 const released = <T>(value: T) => d.release(d.school('ok'), value);
 const withheld = <T>(value: T) => d.release(d.school('small'), value);
 
@@ -36,7 +45,13 @@ describe('glance: what a rep reads first', () => {
   });
 
   it('changes: the largest in size whatever their sign, significant or not, at most three', () => {
-    const s = glance([theme('a', 3.0, 3.0, [3.1]), theme('b', 3.0, 3.0, [4.0]), theme('c', 3.0, 3.0, [2.2]), theme('d', 3.0, 3.0, [3.3]), theme('e', 3.0, 3.0, [2.9])]);
+    const s = glance([
+      theme('a', 3.0, 3.0, [3.1]),
+      theme('b', 3.0, 3.0, [4.0]),
+      theme('c', 3.0, 3.0, [2.2]),
+      theme('d', 3.0, 3.0, [3.3]),
+      theme('e', 3.0, 3.0, [2.9]),
+    ]);
     expect(s.hasPrevious).toBe(true);
     expect(s.changes.map((c) => [c.themeId, Number(c.difference.toFixed(2)), c.significant])).toEqual([
       ['b', -1, true],
@@ -58,7 +73,14 @@ describe('glance: what a rep reads first', () => {
   });
 
   it('a previous wave without a comparable summary is a reason, not a change', () => {
-    const gone = { themeId: 'g', comparison: released(compareWithBenchmark(summary(3), 3)), trend: trend([{ waveId: 'w0', summary: null }, { waveId: 'w1', summary: summary(3) }]) };
+    const gone = {
+      themeId: 'g',
+      comparison: released(compareWithBenchmark(summary(3), 3)),
+      trend: trend([
+        { waveId: 'w0', summary: null },
+        { waveId: 'w1', summary: summary(3) },
+      ]),
+    };
     const s = glance([gone, theme('a', 3.5, 3.0, [3.0])]);
     expect(s.changes.map((c) => c.themeId)).toEqual(['a']);
     expect(s.notChanged).toEqual([{ why: { reason: 'no-previous' }, themeIds: ['g'] }]);

@@ -22,7 +22,16 @@ import {
 const dir = new URL('../fixtures/analysis/', import.meta.url);
 interface Expected {
   respondents: number;
-  reliability: Array<{ theme: string; items: string[]; n: number; alpha: number; stdAlpha: number; itemRest: number[]; alphaIfDeleted: number[]; omega: number }>;
+  reliability: Array<{
+    theme: string;
+    items: string[];
+    n: number;
+    alpha: number;
+    stdAlpha: number;
+    itemRest: number[];
+    alphaIfDeleted: number[];
+    omega: number;
+  }>;
   cfa: { n: number; npar: number; chiSquare: number; df: number; cfi: number; tli: number; rmsea: number; srmr: number };
 }
 const R = JSON.parse(readFileSync(new URL('quality-report.json', dir), 'utf8')) as Expected;
@@ -37,7 +46,8 @@ const layout: Layout = {
   items: names.map((id, i) => ({ id, themeId: id.replace(/_[0-9]+$/, ''), reverse: i % 2 === 1 })),
   themes: themeIds.map((id) => ({ id, itemIndices: names.flatMap((n, i) => (n.startsWith(`${id}_`) ? [i] : [])) })),
 };
-const raw = (row: readonly (number | null)[]) => row.map((x, i) => (x === null ? (i % 3 === 0 ? 0 : null) : layout.items[i]!.reverse ? 6 - x : x));
+const raw = (row: readonly (number | null)[]) =>
+  row.map((x, i) => (x === null ? (i % 3 === 0 ? 0 : null) : layout.items[i]!.reverse ? 6 - x : x));
 
 const TOL = 1e-9;
 const OMEGA_TOL = 1e-6;
@@ -59,7 +69,14 @@ describe('QualityAccumulator', () => {
   it('recodes as the rest of analysis/ and gives the sums reliabilitySums gives per theme and over all items', () => {
     const sums = accumulate(once);
     expect(sums.respondents).toBe(once.length);
-    layout.themes.forEach((t, ti) => expect(sums.themes[ti], t.id).toEqual(reliabilitySums(once.map((r) => t.itemIndices.map((i) => r[i]!)), t.itemIndices.length)));
+    layout.themes.forEach((t, ti) =>
+      expect(sums.themes[ti], t.id).toEqual(
+        reliabilitySums(
+          once.map((r) => t.itemIndices.map((i) => r[i]!)),
+          t.itemIndices.length,
+        ),
+      ),
+    );
     expect(sums.all).toEqual(reliabilitySums(once, names.length));
   });
 
@@ -129,7 +146,13 @@ describe('refusals', () => {
   });
 
   it('the minimum is at least 200 for a small model', () => {
-    const small: Layout = { items: layout.items.slice(0, 8), themes: [{ id: 'workload', itemIndices: [0, 1, 2, 3] }, { id: 'appreciation', itemIndices: [4, 5, 6, 7] }] };
+    const small: Layout = {
+      items: layout.items.slice(0, 8),
+      themes: [
+        { id: 'workload', itemIndices: [0, 1, 2, 3] },
+        { id: 'appreciation', itemIndices: [4, 5, 6, 7] },
+      ],
+    };
     expect(cfaParameters(small)).toBe(6 + 3 + 8);
     expect(cfaMinimum(small)).toBe(200);
   });

@@ -87,7 +87,12 @@ describe('dominance weights against R (lm over all subsets)', () => {
   });
 
   it('one predictor: its weight is its R² (the squared correlation)', () => {
-    const single = keyDrivers(driverData(rows.map((r) => ({ outcome: r.outcome, scores: [r.scores[0]!] })), 1));
+    const single = keyDrivers(
+      driverData(
+        rows.map((r) => ({ outcome: r.outcome, scores: [r.scores[0]!] })),
+        1,
+      ),
+    );
     expect(single.ok).toBe(true);
     if (single.ok) expect(single.weights[0]).toBeCloseTo(single.r2, 15);
   });
@@ -117,7 +122,10 @@ describe('refusals', () => {
   });
 
   it('a predictor that is a linear combination of others (singular matrix): refused, naming it', () => {
-    const collinear = complete.map((r) => ({ outcome: r.outcome, scores: r.scores.map((x, j) => (j === 6 ? (r.scores[0]! + r.scores[2]!) / 2 : x)) }));
+    const collinear = complete.map((r) => ({
+      outcome: r.outcome,
+      scores: r.scores.map((x, j) => (j === 6 ? (r.scores[0]! + r.scores[2]!) / 2 : x)),
+    }));
     expect(keyDrivers(driverData(collinear, 8))).toEqual({ ok: false, reason: 'collinear', n: complete.length, predictor: 6 });
     const duplicate = complete.map((r) => ({ outcome: r.outcome, scores: [r.scores[0]!, r.scores[1]!, r.scores[0]!] }));
     expect(keyDrivers(driverData(duplicate, 3))).toEqual({ ok: false, reason: 'collinear', n: complete.length, predictor: 2 });
@@ -125,7 +133,9 @@ describe('refusals', () => {
 
   it('bootstrap draws that are often degenerate: refused rather than an interval over the rest', () => {
     // theme 3 differs from 3.0 for one respondent only: about e^−1 of the draws miss them
-    const rare = complete.slice(0, 60).map((r, i) => ({ outcome: r.outcome, scores: r.scores.map((x, j) => (j === 3 ? (i === 0 ? 4 : 3) : x)) }));
+    const rare = complete
+      .slice(0, 60)
+      .map((r, i) => ({ outcome: r.outcome, scores: r.scores.map((x, j) => (j === 3 ? (i === 0 ? 4 : 3) : x)) }));
     expect(keyDrivers(driverData(rare, 8)).ok).toBe(true);
     const refused = keyDriverAnalysis(rare, 8, { resamples: 200 });
     expect(refused).toMatchObject({ ok: false, reason: 'unstable-bootstrap', n: 60, draws: 200 });
@@ -168,7 +178,12 @@ describe('bootstrap percentile intervals', () => {
     expect(again).toEqual(analysis);
     const plan = bootstrapPlan(driverData(rows, 8), 20);
     const draws: (KeyDrivers | null)[] = new Array<KeyDrivers | null>(1000);
-    for (const [from, to] of [[600, 1000], [0, 250], [250, 600]] as const) for (let b = from; b < to; b++) draws[b] = bootstrapDraw(plan, b);
+    for (const [from, to] of [
+      [600, 1000],
+      [0, 250],
+      [250, 600],
+    ] as const)
+      for (let b = from; b < to; b++) draws[b] = bootstrapDraw(plan, b);
     expect(analysis.ok && driverIntervals(draws)).toEqual(analysis.ok && analysis.intervals);
   });
 

@@ -5,7 +5,9 @@ import { shipped } from '../helpers/fixtures.ts';
 
 const layout = layoutOf(shipped);
 const answer = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 5 }));
-const responses = fc.array(fc.record({ answers: fc.array(answer, { minLength: layout.items.length, maxLength: layout.items.length }) }), { maxLength: 40 });
+const responses = fc.array(fc.record({ answers: fc.array(answer, { minLength: layout.items.length, maxLength: layout.items.length }) }), {
+  maxLength: 40,
+});
 
 describe('packed response sums', () => {
   it('unpack(pack(sums)) gives the sums back exactly, also after combining', () => {
@@ -18,7 +20,10 @@ describe('packed response sums', () => {
         expect(unpackResponseSums(packed, layout)).toEqual(sa);
         // What the database returns: a plain array of the same numbers.
         expect(unpackResponseSums([...packed], layout)).toEqual(sa);
-        const combined = combineResponseSums([unpackResponseSums(packed, layout), unpackResponseSums(packResponseSums(sb, layout), layout)], layout);
+        const combined = combineResponseSums(
+          [unpackResponseSums(packed, layout), unpackResponseSums(packResponseSums(sb, layout), layout)],
+          layout,
+        );
         expect(combined).toEqual(combineResponseSums([sa, sb], layout));
       }),
       { numRuns: 200 },
@@ -26,7 +31,10 @@ describe('packed response sums', () => {
   });
 
   it('keeps non-integer score sums to the last bit', () => {
-    const sums = sumResponses([{ answers: layout.items.map((_, i) => (i % 5) + 1) }, { answers: layout.items.map((_, i) => (i % 3) + 1) }], layout);
+    const sums = sumResponses(
+      [{ answers: layout.items.map((_, i) => (i % 5) + 1) }, { answers: layout.items.map((_, i) => (i % 3) + 1) }],
+      layout,
+    );
     expect(sums.themes.some((t) => !Number.isInteger(t.scores.sum))).toBe(true);
     expect(unpackResponseSums(Float64Array.from(packResponseSums(sums, layout)), layout)).toEqual(sums);
   });

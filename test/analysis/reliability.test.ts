@@ -73,7 +73,9 @@ describe.each(R)('theme $theme against psych', (e) => {
     expect(r.omega.ok).toBe(true);
     if (!r.omega.ok) return;
     expect(Math.abs(r.omega.value - e.omega)).toBeLessThanOrEqual(OMEGA_TOL);
-    e.loadings.forEach((x, i) => expect(Math.abs(r.omega.ok ? r.omega.loadings[i]! - x : NaN), e.items[i]).toBeLessThanOrEqual(LOADING_TOL));
+    e.loadings.forEach((x, i) =>
+      expect(Math.abs(r.omega.ok ? r.omega.loadings[i]! - x : NaN), e.items[i]).toBeLessThanOrEqual(LOADING_TOL),
+    );
   });
 
   it('flags weak items exactly where psych says so', () => {
@@ -91,7 +93,8 @@ describe('the weak item', () => {
     expect(r.weakItems).toEqual([weak]);
     expect(r.perItem[weak]).toMatchObject({ lowItemRest: true, alphaRises: true, weak: true });
     expect(value(r.perItem[weak]!.alphaIfDeleted)).toBeGreaterThan(value(r.alpha.alpha));
-    for (const [i, item] of r.perItem.entries()) if (i !== weak) expect(item).toMatchObject({ lowItemRest: false, alphaRises: false, weak: false });
+    for (const [i, item] of r.perItem.entries())
+      if (i !== weak) expect(item).toMatchObject({ lowItemRest: false, alphaRises: false, weak: false });
   });
 
   it('no other theme has a weak item', () => {
@@ -112,7 +115,15 @@ describe('sums', () => {
   });
 
   it('skip incomplete rows and reject malformed ones', () => {
-    expect(reliabilitySums([[1, null, 3], [2, 2, 2]], 3).n).toBe(1);
+    expect(
+      reliabilitySums(
+        [
+          [1, null, 3],
+          [2, 2, 2],
+        ],
+        3,
+      ).n,
+    ).toBe(1);
     expect(() => reliabilitySums([[1, 2]], 3)).toThrow(RangeError);
     expect(() => reliabilitySums([[1, 2, 6]], 3)).toThrow(RangeError);
     expect(() => reliabilitySums([[1, 2, 2.5]], 3)).toThrow(RangeError);
@@ -133,7 +144,13 @@ describe('what cannot be computed is said, never NaN', () => {
   });
 
   it('an item without variance', () => {
-    const rows = [[1, 2, 4], [2, 3, 4], [4, 4, 4], [5, 4, 4], [3, 2, 4]];
+    const rows = [
+      [1, 2, 4],
+      [2, 3, 4],
+      [4, 4, 4],
+      [5, 4, 4],
+      [3, 2, 4],
+    ];
     const r = reliability(reliabilitySums(rows, 3));
     expect(r.alpha.alpha.ok).toBe(true);
     expect(r.standardizedAlpha).toEqual({ ok: false, reason: 'zero-variance' });
@@ -143,7 +160,18 @@ describe('what cannot be computed is said, never NaN', () => {
   });
 
   it('two items: alpha, no omega; one item: nothing', () => {
-    const two = reliability(reliabilitySums([[1, 2], [2, 2], [4, 5], [5, 4], [3, 3]], 2));
+    const two = reliability(
+      reliabilitySums(
+        [
+          [1, 2],
+          [2, 2],
+          [4, 5],
+          [5, 4],
+          [3, 3],
+        ],
+        2,
+      ),
+    );
     expect(two.alpha.alpha.ok).toBe(true);
     expect(two.standardizedAlpha.ok).toBe(true);
     expect(two.omega).toEqual({ ok: false, reason: 'few-items' });

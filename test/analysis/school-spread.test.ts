@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { schoolSpread } from '../../analysis/school-spread.ts';
 
-const cases = JSON.parse(readFileSync('test/fixtures/spread/expected.json', 'utf8')) as Array<{ means: number[]; min: number; q1: number; median: number; q3: number; max: number }>;
+const cases = JSON.parse(readFileSync('test/fixtures/spread/expected.json', 'utf8')) as Array<{
+  means: number[];
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
+}>;
 
 describe('schoolSpread', () => {
   it.each(cases.map((c, i) => [i, c] as const))('matches R quantile (type 7), set %i', (_, c) => {

@@ -51,7 +51,13 @@ describe('recode', () => {
 describe('n = 0', () => {
   it('item: n 0, everything else unavailable', () => {
     const s = itemStats(counts(3, 0, 0, 0, 0, 0), false);
-    expect(s).toMatchObject({ n: 0, notApplicable: 3, mean: { ok: false, reason: 'no-data' }, sd: { ok: false }, favourable: { ok: false } });
+    expect(s).toMatchObject({
+      n: 0,
+      notApplicable: 3,
+      mean: { ok: false, reason: 'no-data' },
+      sd: { ok: false },
+      favourable: { ok: false },
+    });
     expect(s.distribution.percents.ok).toBe(false);
   });
   it('theme summary, % favourable, alpha, CI, percentile rank', () => {
@@ -106,7 +112,9 @@ describe('all answers equal', () => {
     // …while the smallest real difference (one score off by 1/380) is still seen.
     const off = scoreSums([11 / 3 + 1 / 380]);
     expect(summarize(combineScoreSums([...Array(3699).fill(school), scoreSums(Array(44).fill(11 / 3)), off])).sd.ok).toBe(true);
-    expect((summarize(combineScoreSums([...Array(3699).fill(school), scoreSums(Array(44).fill(11 / 3)), off])).sd as { value: number }).value).toBeGreaterThan(0);
+    expect(
+      (summarize(combineScoreSums([...Array(3699).fill(school), scoreSums(Array(44).fill(11 / 3)), off])).sd as { value: number }).value,
+    ).toBeGreaterThan(0);
   });
   it('alpha is unavailable (zero variance), not NaN', () => {
     const a = cronbachAlpha(alphaSums(Array(6).fill([4, 4, 4]), 3));
@@ -140,13 +148,40 @@ describe('half-valid rule', () => {
 
 describe('alpha', () => {
   it('flags alpha below 0.7', () => {
-    const low = cronbachAlpha(alphaSums([[1, 4], [5, 1], [3, 3], [2, 5]], 2));
+    const low = cronbachAlpha(
+      alphaSums(
+        [
+          [1, 4],
+          [5, 1],
+          [3, 3],
+          [2, 5],
+        ],
+        2,
+      ),
+    );
     expect(low.reliability).toBe('low');
-    const high = cronbachAlpha(alphaSums([[1, 1], [2, 2], [4, 5], [5, 5]], 2));
+    const high = cronbachAlpha(
+      alphaSums(
+        [
+          [1, 1],
+          [2, 2],
+          [4, 5],
+          [5, 5],
+        ],
+        2,
+      ),
+    );
     expect(high.reliability).toBe('ok');
   });
   it('skips incomplete cases and combines additively', () => {
-    const rows = [[1, 2], [null, 3], [4, 4], [5, 3], [2, null], [3, 3]];
+    const rows = [
+      [1, 2],
+      [null, 3],
+      [4, 4],
+      [5, 3],
+      [2, null],
+      [3, 3],
+    ];
     const all = alphaSums(rows, 2);
     expect(all.n).toBe(4);
     expect(combineAlphaSums([alphaSums(rows.slice(0, 3), 2), alphaSums(rows.slice(3), 2)], 2)).toEqual(all);
@@ -193,16 +228,20 @@ describe('no NaN for any counts', () => {
     const c = fc.integer({ min: 0, max: 4 });
     const arbCounts: fc.Arbitrary<ValueCounts> = fc.tuple(c, c, c, c, c, c);
     fc.assert(
-      fc.property(fc.array(arbCounts, { minLength: 1, maxLength: 4 }), fc.array(fc.array(fc.option(fc.integer({ min: 1, max: 5 })), { minLength: 2, maxLength: 2 }), { maxLength: 6 }), (cs, rows) => {
-        const reverse = cs.map((_, i) => i % 2 === 1);
-        const results = [
-          ...cs.map((c, i) => itemStats(c, reverse[i]!)),
-          themeFavourable(cs, reverse),
-          cronbachAlpha(alphaSums(rows, 2)),
-          summarize(scoreSums(rows.map(respondentThemeScore))),
-        ];
-        return finiteEverywhere(results);
-      }),
+      fc.property(
+        fc.array(arbCounts, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.array(fc.option(fc.integer({ min: 1, max: 5 })), { minLength: 2, maxLength: 2 }), { maxLength: 6 }),
+        (cs, rows) => {
+          const reverse = cs.map((_, i) => i % 2 === 1);
+          const results = [
+            ...cs.map((c, i) => itemStats(c, reverse[i]!)),
+            themeFavourable(cs, reverse),
+            cronbachAlpha(alphaSums(rows, 2)),
+            summarize(scoreSums(rows.map(respondentThemeScore))),
+          ];
+          return finiteEverywhere(results);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -101,7 +101,9 @@ describe.each(R.datasets)('dataset $name', (ds) => {
     }
     const scope = (wave: string, school: string | null) =>
       combineResponseSums(
-        [...perSchool.entries()].filter(([key]) => key.startsWith(`${wave}/`) && (school === null || key === `${wave}/${school}`)).map(([, s]) => s),
+        [...perSchool.entries()]
+          .filter(([key]) => key.startsWith(`${wave}/`) && (school === null || key === `${wave}/${school}`))
+          .map(([, s]) => s),
         layout,
       );
 

@@ -44,7 +44,11 @@ describe('benchmark network generator', () => {
     expect(waves).toHaveLength(3);
     for (const w of waves) {
       expect(w).toMatchObject({ status: 'closed', sealed: true });
-      const n = await store.db.selectFrom('response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', w.id).executeTakeFirstOrThrow();
+      const n = await store.db
+        .selectFrom('response')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('wave_id', '=', w.id)
+        .executeTakeFirstOrThrow();
       expect(Number(n.n)).toBe(responses);
       const perSchool = await store.db
         .selectFrom('wave_school')
@@ -54,7 +58,10 @@ describe('benchmark network generator', () => {
         .execute();
       for (const s of perSchool) expect(s).toEqual({ staff_count: s.staff_count, codes_issued: s.staff_count, codes_spent: s.staff_count });
     }
-    const codes = await store.db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const codes = await store.db
+      .selectFrom('access_code')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(codes.n)).toBe(0);
     expect(network.waves.map((w) => w.responses)).toEqual([responses, responses, responses]);
     expect(network.waves.every((w) => w.comments > 0)).toBe(true);

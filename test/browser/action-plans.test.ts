@@ -22,7 +22,8 @@ describe.runIf(browserAvailable)(`an action plan in Chromium (${storeKind})`, ()
 
   it('adds an action with forms only, accessible at 1280 and 360 px, and the next dashboard shows it', async () => {
     const db = f.store.db;
-    const school = (await db.selectFrom('school').select('id').where('name', '=', 'Demo Atheneum Scheldeland').executeTakeFirstOrThrow()).id;
+    const school = (await db.selectFrom('school').select('id').where('name', '=', 'Demo Atheneum Scheldeland').executeTakeFirstOrThrow())
+      .id;
     const wave = async (name: string) => (await db.selectFrom('wave').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
     const [first, second] = [await wave('Demo voorjaar 2025'), await wave('Demo najaar 2025')];
 
@@ -47,7 +48,9 @@ describe.runIf(browserAvailable)(`an action plan in Chromium (${storeKind})`, ()
     await fitsPhone(page, 'action plan with problems');
 
     await page.getByLabel('Thema', { exact: true }).selectOption({ label: 'Communicatie' });
-    await page.getByLabel('Afgesproken actie', { exact: true }).fill('Een vaste wekelijkse nieuwsbrief van de directie, met de agenda van het LOC');
+    await page
+      .getByLabel('Afgesproken actie', { exact: true })
+      .fill('Een vaste wekelijkse nieuwsbrief van de directie, met de agenda van het LOC');
     await page.getByLabel('Wie draagt de actie').selectOption('andere');
     await page.getByLabel('Welke groep of rol (kort)').fill('werkgroep communicatie');
     await page.getByLabel('Tegen wanneer').fill('2027-06-30');
@@ -79,7 +82,9 @@ describe.runIf(browserAvailable)(`an action plan in Chromium (${storeKind})`, ()
     await expect(dash.locator('#follow-up').textContent()).resolves.toBe('Jullie zeiden, wij deden');
     await expect(dash.locator('.follow-up .action-card').first().textContent()).resolves.toContain('Een vaste wekelijkse nieuwsbrief');
     await expectAccessible(dash, 'dashboard with actions');
-    expect(await dash.getByRole('link', { name: 'Actieplan bekijken of aanvullen' }).getAttribute('href')).toBe(`/schools/${school}/waves/${second}/actions`);
+    expect(await dash.getByRole('link', { name: 'Actieplan bekijken of aanvullen' }).getAttribute('href')).toBe(
+      `/schools/${school}/waves/${second}/actions`,
+    );
     await dash.setViewportSize({ width: 360, height: 740 });
     await dash.waitForTimeout(300); // Chart.js follows its box on the next frames
     await expectAccessible(dash, 'dashboard with actions at 360 px');

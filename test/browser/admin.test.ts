@@ -70,12 +70,17 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await page.getByRole('link', { name: 'Scholen', exact: true }).first().click();
     await page.getByRole('link', { name: 'Scholen importeren (CSV)' }).click();
     await check('school import');
-    await page.getByLabel('CSV-bestand').setInputFiles({ name: 'fout.csv', mimeType: 'text/csv', buffer: Buffer.from('naam;niveau;gemeente;personeel\nBasisschool Het Anker;basisonderwijs;Gent;twintig\n') });
+    await page.getByLabel('CSV-bestand').setInputFiles({
+      name: 'fout.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('naam;niveau;gemeente;personeel\nBasisschool Het Anker;basisonderwijs;Gent;twintig\n'),
+    });
     await page.getByRole('button', { name: 'Controleren' }).click();
     await page.waitForSelector('#error-summary');
     expect(await page.textContent('#error-summary')).toContain('regel 2, kolom 4 (personeel)');
     await check('school import errors');
-    const csv = 'naam;niveau;gemeente;personeel;instellingsnummer\nBasisschool Het Anker;basisonderwijs;Gent;20;123456\nAtheneum De Brug;secundair;Genk;64;234567\n';
+    const csv =
+      'naam;niveau;gemeente;personeel;instellingsnummer\nBasisschool Het Anker;basisonderwijs;Gent;20;123456\nAtheneum De Brug;secundair;Genk;64;234567\n';
     await page.getByLabel('CSV-bestand').setInputFiles({ name: 'scholen.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Controleren' }).click();
     await page.waitForSelector('text=Controleer de import');
@@ -144,7 +149,9 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     expect(codes).toHaveLength(12);
     expect(await page.locator('.slip svg.qr').count()).toBe(12);
     await page.emulateMedia({ media: 'print' });
-    const boxes = await page.locator('.slip').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: Math.round(r.x), h: Math.round(r.height) })));
+    const boxes = await page
+      .locator('.slip')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: Math.round(r.x), h: Math.round(r.height) })));
     expect(new Set(boxes.map((b) => b.x)).size).toBe(2); // two slips a row
     expect(await page.locator('header.site').isVisible()).toBe(false);
     const pdf = `${OUT}/admin-slips-a4.pdf`;
@@ -186,7 +193,10 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await check('network at 360 px');
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${f.base}/admin/waves/${waveId}`);
-    expect(await f.store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
+    expect(await f.store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({
+      status: 'closed',
+      sealed: true,
+    });
     expect((await f.store.db.selectFrom('response').select('id').where('wave_id', '=', waveId).execute()).length).toBe(3);
     await page.goto(`${f.base}/admin/waves`);
     await check('waves');
@@ -230,7 +240,17 @@ describe.runIf(browserAvailable)(`an admin runs a wave in Chromium (${storeKind}
     await check('audit at 360 px');
     await page.setViewportSize({ width: 1280, height: 900 });
     const actions = await page.locator('tbody th[scope=row]').allTextContents();
-    expect(actions).toEqual(expect.arrayContaining(['scholen geïmporteerd', 'vragenlijst gepubliceerd', 'bevraging aangemaakt', 'bevraging geopend', 'toegangscodes aangemaakt', 'bevraging afgesloten en verzegeld', 'gebruiker aangemaakt']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'scholen geïmporteerd',
+        'vragenlijst gepubliceerd',
+        'bevraging aangemaakt',
+        'bevraging geopend',
+        'toegangscodes aangemaakt',
+        'bevraging afgesloten en verzegeld',
+        'gebruiker aangemaakt',
+      ]),
+    );
 
     // The rep sees the school on their overview.
     const repContext = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -13,16 +13,30 @@ describe.runIf(browserAvailable)(`the advocacy view in Chromium (${storeKind})`,
   const f = browserFixture(async (store) => {
     await seedDemo(store.db, testKeys(store.db), 5);
     const wave = await store.db.selectFrom('wave').select('id').where('name', '=', 'Demo voorjaar 2025').executeTakeFirstOrThrow();
-    const schools = await store.db.selectFrom('wave_school').select('school_id').where('wave_id', '=', wave.id).orderBy('school_id').execute();
+    const schools = await store.db
+      .selectFrom('wave_school')
+      .select('school_id')
+      .where('wave_id', '=', wave.id)
+      .orderBy('school_id')
+      .execute();
     for (const [i, s] of schools.entries()) {
       const plan = await planWave(store.db, wave.id, s.school_id);
       const status = ['agreed', 'done', 'in_progress', 'proposed'][i % 4]!;
-      await createAction(store.db, plan, { themeId: shipped.themes[i % 3]!.id, itemId: '', action: `${MARKER} ${i}`, carrier: 'loc', carrierLabel: '', due: '2027-06-30', status, note: MARKER });
+      await createAction(store.db, plan, {
+        themeId: shipped.themes[i % 3]!.id,
+        itemId: '',
+        action: `${MARKER} ${i}`,
+        carrier: 'loc',
+        carrierLabel: '',
+        due: '2027-06-30',
+        status,
+        note: MARKER,
+      });
     }
   });
 
   it('an admin opens it from the menu, picks a wave, and it passes axe at both widths', async () => {
-    const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 }});
+    const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = pageErrors(page);
     await page.goto(`${f.base}/admin`);
@@ -53,7 +67,11 @@ describe.runIf(browserAvailable)(`the advocacy view in Chromium (${storeKind})`,
     expect(await page.textContent('h1')).toBe('From results to actions — Demo voorjaar 2025');
     // Wide tables scroll inside their own region; nothing else is wider than the phone.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 360.5 && !e.closest('.table-wrap table')).map((e) => e.tagName));
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > 360.5 && !e.closest('.table-wrap table'))
+        .map((e) => e.tagName),
+    );
     expect(wide, 'elements past the right edge at 360 px').toEqual([]);
     await expectAccessible(page, 'advocacy (en, 360 px)');
     await page.screenshot({ path: `${SHOTS}/advocacy-360.png`, fullPage: true });

@@ -37,7 +37,13 @@ describe.runIf(browserAvailable)(`the moderation queue in Chromium (${storeKind}
   async function notWiderThan(page: Page, width: number, label: string, edges = true) {
     expect(await page.evaluate(() => document.documentElement.scrollWidth), `${label}: wider than ${width} px`).toBeLessThanOrEqual(width);
     if (!edges) return;
-    const wide = await page.evaluate((w) => [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > w + 0.5).map((e) => e.tagName + '.' + e.className), width);
+    const wide = await page.evaluate(
+      (w) =>
+        [...document.querySelectorAll('main *')]
+          .filter((e) => e.getBoundingClientRect().right > w + 0.5)
+          .map((e) => e.tagName + '.' + e.className),
+      width,
+    );
     expect(wide, `${label}: elements past the right edge`).toEqual([]);
   }
 

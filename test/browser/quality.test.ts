@@ -49,7 +49,9 @@ describe.runIf(browserAvailable)(`the instrument quality report in Chromium (${s
     await page.goto(`${f.base}/research`);
     await page.getByRole('link', { name: 'Questionnaire quality — Demo najaar 2025' }).click();
     await page.waitForURL(/\/quality$/);
-    expect(await page.locator('#cfa-refused').textContent()).toMatch(/^The factor analysis was not run: it needs at least 1,100 respondents who answered every item, and this wave has (\d+|fewer than 5)\.$/);
+    expect(await page.locator('#cfa-refused').textContent()).toMatch(
+      /^The factor analysis was not run: it needs at least 1,100 respondents who answered every item, and this wave has (\d+|fewer than 5)\.$/,
+    );
     await expectAccessible(page, 'quality, CFA refused (en, 360 px)');
     await page.setViewportSize({ width: 1280, height: 900 });
     await expectAccessible(page, 'quality, CFA refused (en, 1280 px)');

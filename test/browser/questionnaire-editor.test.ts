@@ -34,7 +34,8 @@ describe.runIf(browserAvailable)(`the questionnaire editor in Chromium (${storeK
     await page.waitForURL((u) => u.pathname === '/account');
   }
 
-  const noWiderThan = async (page: Page, width: number) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  const noWiderThan = async (page: Page, width: number) =>
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 
   it('edits, shows problems and the diff, accessibly at 1280 and 360 px', async () => {
     const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 } });

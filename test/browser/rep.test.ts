@@ -20,7 +20,10 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
       await page.getByRole('link', { name: wave, exact: true }).click();
       await page.waitForSelector('figure[data-chart="favourable"]:not([hidden]) canvas');
       await page.waitForTimeout(200);
-      const drawn = await page.evaluate(() => [...document.querySelectorAll<HTMLCanvasElement>('figure[data-chart]:not([hidden]) canvas')].filter((c) => c.width > 0).length);
+      const drawn = await page.evaluate(
+        () =>
+          [...document.querySelectorAll<HTMLCanvasElement>('figure[data-chart]:not([hidden]) canvas')].filter((c) => c.width > 0).length,
+      );
       expect(drawn, wave).toBeGreaterThan(2);
       expect(errors, wave).toEqual([]);
       await page.goto(`${f.base}/home`);
@@ -47,11 +50,16 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     await page.getByRole('link', { name: 'Demo najaar 2025', exact: true }).click();
     await page.waitForSelector('figure[data-chart="themes"]:not([hidden]) canvas');
     // "At a glance" comes first: right after the heading, and on a phone within the first screen.
-    const glanceFirst = () => page.evaluate(() => {
-      const h1 = document.querySelector('main h1')!;
-      const glance = document.querySelector('section.glance')!;
-      return { next: h1.nextElementSibling === glance, top: glance.getBoundingClientRect().top + window.scrollY, items: glance.querySelectorAll('li').length };
-    });
+    const glanceFirst = () =>
+      page.evaluate(() => {
+        const h1 = document.querySelector('main h1')!;
+        const glance = document.querySelector('section.glance')!;
+        return {
+          next: h1.nextElementSibling === glance,
+          top: glance.getBoundingClientRect().top + window.scrollY,
+          items: glance.querySelectorAll('li').length,
+        };
+      });
     const wide = await glanceFirst();
     expect(wide.next).toBe(true);
     expect(wide.items).toBeGreaterThan(2);
@@ -72,7 +80,16 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     await page.waitForTimeout(300); // Chart.js follows its box on the next frames
     const clipped = await page.evaluate(() => {
       type Scale = { ticks: Array<{ label: string | string[] }>; width: number; left: number; options: { ticks: { font: unknown } } };
-      const chartjs = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { indexAxis?: string }; scales: Record<string, Scale>; ctx: CanvasRenderingContext2D } | undefined; helpers: { toFont(f: unknown): { string: string } } } }).Chart;
+      const chartjs = (
+        globalThis as unknown as {
+          Chart: {
+            getChart(
+              c: HTMLCanvasElement,
+            ): { options: { indexAxis?: string }; scales: Record<string, Scale>; ctx: CanvasRenderingContext2D } | undefined;
+            helpers: { toFont(f: unknown): { string: string } };
+          };
+        }
+      ).Chart;
       const out: string[] = [];
       let checked = 0;
       for (const canvas of document.querySelectorAll<HTMLCanvasElement>('figure[data-chart]:not([hidden]) canvas')) {
@@ -96,7 +113,9 @@ describe.runIf(browserAvailable)(`a rep in Chromium (${storeKind})`, () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     // On a phone the wide tables scroll sideways: each such region must be reachable by keyboard
     // (axe's scrollable-region-focusable), and there must be some, or this proves nothing.
-    expect(await page.evaluate(() => [...document.querySelectorAll('.table-wrap')].filter((e) => e.scrollWidth > e.clientWidth).length)).toBeGreaterThan(0);
+    expect(
+      await page.evaluate(() => [...document.querySelectorAll('.table-wrap')].filter((e) => e.scrollWidth > e.clientWidth).length),
+    ).toBeGreaterThan(0);
     await expectAccessible(page, 'dashboard (en) at 360 px');
 
     await page.setViewportSize({ width: 1280, height: 900 });

@@ -25,10 +25,13 @@ function pageRule(): { top: number; right: number; bottom: number; left: number 
   expect(body).toMatch(/size:\s*A4\b/);
   const margin = /margin:\s*([^;]+);/.exec(body);
   expect(margin, '@page margin').not.toBeNull();
-  const mm = margin![1]!.trim().split(/\s+/).map((m) => {
-    expect(m).toMatch(/^\d+(\.\d+)?mm$/);
-    return Number.parseFloat(m);
-  });
+  const mm = margin![1]!
+    .trim()
+    .split(/\s+/)
+    .map((m) => {
+      expect(m).toMatch(/^\d+(\.\d+)?mm$/);
+      return Number.parseFloat(m);
+    });
   const [top, right = top, bottom = top, left = right] = mm as [number, number?, number?, number?];
   return { top, right, bottom, left };
 }
@@ -37,7 +40,16 @@ interface Measured {
   printable: number;
   tooWide: string[];
   clipped: string[];
-  charts: Array<{ kind: string; label: string; max: number; lastTick: string; datasets: number; lastVisible: boolean; axisEnd: number; barEnds: number[] }>;
+  charts: Array<{
+    kind: string;
+    label: string;
+    max: number;
+    lastTick: string;
+    datasets: number;
+    lastVisible: boolean;
+    axisEnd: number;
+    barEnds: number[];
+  }>;
 }
 
 /**
@@ -62,7 +74,11 @@ async function measure(page: Page, printable: number, printTask: boolean): Promi
         const rootLeft = root.getBoundingClientRect().left;
         const edge = printable + 0.5; // sub-pixel rounding
         const name = (el: Element) => {
-          const caption = el.querySelector('caption')?.textContent ?? el.getAttribute('aria-label') ?? el.querySelector('canvas')?.getAttribute('aria-label') ?? '';
+          const caption =
+            el.querySelector('caption')?.textContent ??
+            el.getAttribute('aria-label') ??
+            el.querySelector('canvas')?.getAttribute('aria-label') ??
+            '';
           return `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).replace(/\s+/g, '.') : ''} «${caption.trim().slice(0, 60)}»`;
         };
         const report = document.querySelector('.report')!;
@@ -70,7 +86,8 @@ async function measure(page: Page, printable: number, printTask: boolean): Promi
         for (const el of report.querySelectorAll('canvas, table, figure, svg, .chart-box, .table-wrap')) {
           const r = el.getBoundingClientRect();
           if (r.width === 0 && r.height === 0) continue;
-          if (r.width > edge || r.left - rootLeft < -0.5 || r.right - rootLeft > edge) tooWide.push(`${name(el)}: ${r.left - rootLeft}…${r.right - rootLeft} px`);
+          if (r.width > edge || r.left - rootLeft < -0.5 || r.right - rootLeft > edge)
+            tooWide.push(`${name(el)}: ${r.left - rootLeft}…${r.right - rootLeft} px`);
         }
         const clipped: string[] = [];
         for (const el of report.querySelectorAll('table, .table-wrap')) {
@@ -80,7 +97,8 @@ async function measure(page: Page, printable: number, printTask: boolean): Promi
           const text = `cell «${cell.textContent!.trim().slice(0, 40)}»`;
           const right = cell.getBoundingClientRect().right - rootLeft;
           if (right > edge) clipped.push(`${text}: ends at ${right} px`);
-          if (cell.scrollWidth > cell.clientWidth) clipped.push(`${text}: scrollWidth ${cell.scrollWidth} > clientWidth ${cell.clientWidth}`);
+          if (cell.scrollWidth > cell.clientWidth)
+            clipped.push(`${text}: scrollWidth ${cell.scrollWidth} > clientWidth ${cell.clientWidth}`);
         }
         type ChartLike = {
           width: number;
@@ -175,9 +193,18 @@ function missingText(shown: string, pdf: string): { characters: string[]; words:
     return n;
   };
   const onPaper = count(printed);
-  const characters = [...count(shown)].filter(([c, n]) => n > (onPaper.get(c) ?? 0)).map(([c, n]) => `${c}: ${n} shown, ${onPaper.get(c) ?? 0} printed`);
+  const characters = [...count(shown)]
+    .filter(([c, n]) => n > (onPaper.get(c) ?? 0))
+    .map(([c, n]) => `${c}: ${n} shown, ${onPaper.get(c) ?? 0} printed`);
   const flat = printed.replace(/[^\p{L}\p{N}]/gu, '');
-  const words = [...new Set(shown.toLowerCase().split(/\s+/).map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')))].filter((w) => w && !flat.includes(w));
+  const words = [
+    ...new Set(
+      shown
+        .toLowerCase()
+        .split(/\s+/)
+        .map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')),
+    ),
+  ].filter((w) => w && !flat.includes(w));
   return { characters, words };
 }
 
@@ -191,7 +218,12 @@ function pdfImages(pdf: string): Array<{ page: number; inches: number }> {
 }
 
 /** Reads the PNG pages in Chromium (no image library needed): per page, its size and where the ink is. */
-async function inspectPngs(context: BrowserContext, files: string[], margins: { top: number; right: number; bottom: number; left: number }, dpi: number) {
+async function inspectPngs(
+  context: BrowserContext,
+  files: string[],
+  margins: { top: number; right: number; bottom: number; left: number },
+  dpi: number,
+) {
   const page = await context.newPage();
   try {
     return await page.evaluate(
@@ -207,7 +239,12 @@ async function inspectPngs(context: BrowserContext, files: string[], margins: { 
             const px = ctx.getImageData(0, 0, width, height).data;
             // Margins in device pixels, less 2 px of slack for anti-aliasing at the content's edge.
             const mm = dpi / 25.4;
-            const box = { left: margins.left * mm - 2, right: width - margins.right * mm + 2, top: margins.top * mm - 2, bottom: height - margins.bottom * mm + 2 };
+            const box = {
+              left: margins.left * mm - 2,
+              right: width - margins.right * mm + 2,
+              top: margins.top * mm - 2,
+              bottom: height - margins.bottom * mm + 2,
+            };
             let ink = 0;
             let inMargin = 0;
             const marginSpots: string[] = [];
@@ -277,7 +314,9 @@ describe.runIf(browserAvailable)(`the printed report fits A4 whatever the window
       await page.waitForSelector('.report');
       const figures = await page.locator('.report figure[data-chart]').count();
       await page.waitForFunction((n) => document.querySelectorAll('.report figure[data-chart]:not([hidden]) canvas').length === n, figures);
-      const answers = await page.evaluate(() => (JSON.parse(document.getElementById('chart-data')!.textContent!) as { scale: unknown[] }).scale.length);
+      const answers = await page.evaluate(
+        () => (JSON.parse(document.getElementById('chart-data')!.textContent!) as { scale: unknown[] }).scale.length,
+      );
       expect(answers).toBe(5);
 
       await page.emulateMedia({ media: 'print' });
@@ -323,10 +362,18 @@ describe.runIf(browserAvailable)(`the printed report fits A4 whatever the window
       const printableInches = (A4.width - margins.left - margins.right) / 25.4;
       const images = pdfImages(pdf);
       expect(images.length, 'chart images in the PDF').toBeGreaterThan(1);
-      const wideImages = images.filter((im) => Math.abs(im.inches / printableInches - 1) > 0.02).map((im) => `page ${im.page}: ${im.inches.toFixed(2)} in`);
-      expect(wideImages, `charts not placed at the printable width of ${printableInches.toFixed(2)} in (wider: cut; narrower: the page was shrunk to fit)`).toEqual([]);
+      const wideImages = images
+        .filter((im) => Math.abs(im.inches / printableInches - 1) > 0.02)
+        .map((im) => `page ${im.page}: ${im.inches.toFixed(2)} in`);
+      expect(
+        wideImages,
+        `charts not placed at the printable width of ${printableInches.toFixed(2)} in (wider: cut; narrower: the page was shrunk to fit)`,
+      ).toEqual([]);
       const missing = missingText(shown, pdf);
-      expect(missing.characters, `text of the report missing from the PDF (words not found: ${missing.words.slice(0, 20).join(' ')})`).toEqual([]);
+      expect(
+        missing.characters,
+        `text of the report missing from the PDF (words not found: ${missing.words.slice(0, 20).join(' ')})`,
+      ).toEqual([]);
 
       // The DOM with the viewport at the printable width (print media still emulated).
       await page.setViewportSize({ width: Math.floor(printable), height: 900 });
@@ -338,7 +385,10 @@ describe.runIf(browserAvailable)(`the printed report fits A4 whatever the window
       await page.setViewportSize({ width: windowWidth, height: 900 });
       await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
       const screen = await page.evaluate(() =>
-        [...document.querySelectorAll('.report .chart-box')].map((box) => ({ box: box.clientWidth, canvas: box.querySelector('canvas')!.getBoundingClientRect().width })),
+        [...document.querySelectorAll('.report .chart-box')].map((box) => ({
+          box: box.clientWidth,
+          canvas: box.querySelector('canvas')!.getBoundingClientRect().width,
+        })),
       );
       for (const s of screen) expect(Math.abs(s.canvas - s.box), 'chart fills its box on screen').toBeLessThanOrEqual(1);
       expect(errors).toEqual([]);

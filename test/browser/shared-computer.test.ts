@@ -29,14 +29,42 @@ describe.runIf(browserAvailable)(`a shared computer in Chromium, back/forward ca
     await seedDemo(f.store.db, testKeys(f.store.db), 5);
     f.app = await testApp(f.store);
     dir = mkdtempSync(path.join(tmpdir(), 'sp-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', `${dir}/k.pem`, '-out', `${dir}/c.pem`], { stdio: 'ignore' });
-    f.server = createServer({ key: readFileSync(`${dir}/k.pem`), cert: readFileSync(`${dir}/c.pem`) }, (req, res) => f.app.routing(req, res));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        `${dir}/k.pem`,
+        '-out',
+        `${dir}/c.pem`,
+      ],
+      { stdio: 'ignore' },
+    );
+    f.server = createServer({ key: readFileSync(`${dir}/k.pem`), cert: readFileSync(`${dir}/c.pem`) }, (req, res) =>
+      f.app.routing(req, res),
+    );
     await new Promise<void>((resolve) => f.server.listen(0, '127.0.0.1', resolve));
     f.base = `https://127.0.0.1:${(f.server.address() as { port: number }).port}`;
     f.browser = await chromium.launch({
       executablePath: CHROMIUM,
       ignoreDefaultArgs: ['--disable-back-forward-cache'],
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--ignore-certificate-errors',
+      ],
     });
   });
   afterAll(async () => {
@@ -73,7 +101,11 @@ describe.runIf(browserAvailable)(`a shared computer in Chromium, back/forward ca
   });
 
   it('Back after a rep signed out shows no dashboard', async () => {
-    const rep = await f.store.db.selectFrom('app_user').select('id').where('email', '=', 'rep.basis@demo.schoolpols.be').executeTakeFirstOrThrow();
+    const rep = await f.store.db
+      .selectFrom('app_user')
+      .select('id')
+      .where('email', '=', 'rep.basis@demo.schoolpols.be')
+      .executeTakeFirstOrThrow();
     const school = await f.store.db
       .selectFrom('rep_school')
       .innerJoin('school', 'school.id', 'rep_school.school_id')
@@ -81,7 +113,12 @@ describe.runIf(browserAvailable)(`a shared computer in Chromium, back/forward ca
       .where('rep_school.user_id', '=', rep.id)
       .orderBy('school.staff_count', 'desc')
       .executeTakeFirstOrThrow();
-    const wave = await f.store.db.selectFrom('wave').select('id').where('sealed', '=', true).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    const wave = await f.store.db
+      .selectFrom('wave')
+      .select('id')
+      .where('sealed', '=', true)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
 
     const context = await f.browser.newContext({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
     const page = await context.newPage();

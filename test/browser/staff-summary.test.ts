@@ -13,7 +13,13 @@ import { testKeys } from '../helpers/app.ts';
 
 async function notWiderThan(page: Page, width: number, label: string) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth), `${label}: wider than ${width} px`).toBeLessThanOrEqual(width);
-  const wide = await page.evaluate((w) => [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > w + 0.5).map((e) => e.tagName + '.' + e.className), width);
+  const wide = await page.evaluate(
+    (w) =>
+      [...document.querySelectorAll('main *')]
+        .filter((e) => e.getBoundingClientRect().right > w + 0.5)
+        .map((e) => e.tagName + '.' + e.className),
+    width,
+  );
   expect(wide, `${label}: elements past the right edge`).toEqual([]);
 }
 
@@ -42,7 +48,8 @@ describe.runIf(browserAvailable)(`the staff summary in Chromium (${storeKind})`,
     await page.emulateMedia({ media: 'print' });
     expect(await page.isVisible('.summary-poster svg.qr')).toBe(true);
     expect(await page.isVisible('.summary-poster .summary-url')).toBe(true);
-    for (const hidden of ['#summary-link', 'h1', '.summary-preview', 'form']) expect(await page.isVisible(hidden), `${hidden} in print`).toBe(false);
+    for (const hidden of ['#summary-link', 'h1', '.summary-preview', 'form'])
+      expect(await page.isVisible(hidden), `${hidden} in print`).toBe(false);
     await page.emulateMedia({ media: 'screen' });
     expect(errors).toEqual([]);
 

@@ -57,7 +57,9 @@ describe(`audit:anonymity (${storeKind})`, { timeout: 300_000 }, () => {
     const answers: Array<{ code: string; comment: string }> = [];
     await withDb(async (store, keys) => {
       const waveId = (await store.db.selectFrom('wave').select('id').where('status', '=', 'open').executeTakeFirstOrThrow()).id;
-      const schoolId = (await store.db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).executeTakeFirstOrThrow()).school_id;
+      const schoolId = (
+        await store.db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).executeTakeFirstOrThrow()
+      ).school_id;
       const wave = (await keys.answerable(waveId))!;
       for (const code of await issueCodes(store.db, waveId, schoolId, 3)) {
         const comment = `AuditCanary ${code} over de werkdruk`;
@@ -65,8 +67,14 @@ describe(`audit:anonymity (${storeKind})`, { timeout: 300_000 }, () => {
         // database and every earlier run, and answers from the first character alone were five
         // shifts of one cycle, which an earlier run's deliberately leaked plaintext (the test below)
         // repeated — a finding for the wrong reason.
-        const value = { answers: itemsInOrder(wave.questionnaire).map((_, i) => ((code.charCodeAt(i % code.length) + i * 7) % 5) + 1), background: { role: 'leraar' }, comment };
-        expect(await storeSubmission(store.db, { hash: hashCode(code), waveId, schoolId }, sealSubmission(wave, schoolId, value))).toBe(true);
+        const value = {
+          answers: itemsInOrder(wave.questionnaire).map((_, i) => ((code.charCodeAt(i % code.length) + i * 7) % 5) + 1),
+          background: { role: 'leraar' },
+          comment,
+        };
+        expect(await storeSubmission(store.db, { hash: hashCode(code), waveId, schoolId }, sealSubmission(wave, schoolId, value))).toBe(
+          true,
+        );
         answers.push({ code, comment });
       }
     });
@@ -84,7 +92,11 @@ describe(`audit:anonymity (${storeKind})`, { timeout: 300_000 }, () => {
       const waveId = (await store.db.selectFrom('wave').select('id').where('status', '=', 'open').executeTakeFirstOrThrow()).id;
       const wave = (await keys.answerable(waveId))!;
       // What a careless change would do: the answers of one submission written in plaintext too.
-      const box = await store.db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
+      const box = await store.db
+        .selectFrom('encrypted_response')
+        .select(['school_id', 'box'])
+        .where('wave_id', '=', waveId)
+        .executeTakeFirstOrThrow();
       const { decodeResponse, open } = await import('../../server/encryption/boxes.ts');
       const plain = decodeResponse(wave.questionnaire, open(wave.key, { kind: 'response', waveId, schoolId: box.school_id }, box.box));
       await sql`insert into ${sql.id(partitionName('response', waveId))} (wave_id, school_id, answers, background)

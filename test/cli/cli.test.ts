@@ -29,7 +29,18 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
   it('lists every command, and explains each with --help', async () => {
     const all = await cli(['--help'], env);
     expect(all.code).toBe(0);
-    const commands = ['migrate', 'demo', 'school:import', 'questionnaire:publish', 'wave:create', 'wave:open', 'wave:close', 'codes:generate', 'user:add', 'user:reset-2fa'];
+    const commands = [
+      'migrate',
+      'demo',
+      'school:import',
+      'questionnaire:publish',
+      'wave:create',
+      'wave:open',
+      'wave:close',
+      'codes:generate',
+      'user:add',
+      'user:reset-2fa',
+    ];
     for (const c of commands) expect(all.stdout).toContain(`  ${c}`);
     const helps = await Promise.all(commands.map((c) => cli([c, '--help'], env)));
     helps.forEach((h, i) => {
@@ -41,7 +52,11 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
   });
 
   it('answers through the real entry point (npm run cli) with its exit status', async () => {
-    const [help, unknown, refused] = await Promise.all([cliProcess(['--help'], env), cliProcess(['wave:frobnicate'], env), cliProcess(['wave:open', 'twelve'], env)]);
+    const [help, unknown, refused] = await Promise.all([
+      cliProcess(['--help'], env),
+      cliProcess(['wave:frobnicate'], env),
+      cliProcess(['wave:open', 'twelve'], env),
+    ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('  wave:close ID');
     expect(unknown.code).toBe(1);
@@ -58,9 +73,33 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
       { args: ['wave:open', 'twelve'], message: /the wave id "twelve" is not an id/ },
       { args: ['wave:create', '--name', 'X', '--colour', 'red'], message: /Unknown option '--colour'/ },
       { args: ['wave:create', '--name', 'X'], message: /--questionnaire is required/ },
-      { args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--school', '00000000-0000-4000-8000-000000000000', '--format', 'pdf'], message: /--format must be csv or html, not "pdf"/ },
-      { args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--all', '--school', '00000000-0000-4000-8000-000000000000'], message: /--all gives every school its staff count as CSV; leave out --school/ },
-      { args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--all', '--format', 'html'], message: /leave out --school, --count and --format/ },
+      {
+        args: [
+          'codes:generate',
+          '--wave',
+          '00000000-0000-4000-8000-000000000000',
+          '--school',
+          '00000000-0000-4000-8000-000000000000',
+          '--format',
+          'pdf',
+        ],
+        message: /--format must be csv or html, not "pdf"/,
+      },
+      {
+        args: [
+          'codes:generate',
+          '--wave',
+          '00000000-0000-4000-8000-000000000000',
+          '--all',
+          '--school',
+          '00000000-0000-4000-8000-000000000000',
+        ],
+        message: /--all gives every school its staff count as CSV; leave out --school/,
+      },
+      {
+        args: ['codes:generate', '--wave', '00000000-0000-4000-8000-000000000000', '--all', '--format', 'html'],
+        message: /leave out --school, --count and --format/,
+      },
       { args: ['user:add', '--email', 'x@example.org'], message: /--role is required/ },
       { args: ['school:import', path.join(tmpdir(), 'does-not-exist.csv')], message: /cannot read .*does-not-exist\.csv: ENOENT/ },
     ];

@@ -52,8 +52,14 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     const questionnaireId = /: ([0-9a-f-]{36})$/m.exec(published.stdout)![1]!;
     expect(published.stdout).toContain('Published schoolklimaat version 1');
 
-    const waveId = (await run(['wave:create', '--name', 'CLI voorjaar', '--questionnaire', questionnaireId, '--schools', 'all', '--k', '5'])).stdout.trim();
-    expect(await db.selectFrom('wave').select(['name', 'status', 'k']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ name: 'CLI voorjaar', status: 'draft', k: 5 });
+    const waveId = (
+      await run(['wave:create', '--name', 'CLI voorjaar', '--questionnaire', questionnaireId, '--schools', 'all', '--k', '5'])
+    ).stdout.trim();
+    expect(await db.selectFrom('wave').select(['name', 'status', 'k']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({
+      name: 'CLI voorjaar',
+      status: 'draft',
+      k: 5,
+    });
     expect((await db.selectFrom('wave_school').select('school_id').where('wave_id', '=', waveId).execute()).length).toBe(2);
 
     expect((await run(['wave:open', waveId])).stdout).toBe(`Wave ${waveId} is open.\n`);
@@ -61,7 +67,10 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     expect(reopen.stderr).toContain('already been opened; nothing was changed');
 
     const csvOut = await run(['codes:generate', '--wave', waveId, '--school', basis!.id, '--count', '3', '--format', 'csv']);
-    const lines = csvOut.stdout.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csvOut.stdout
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('school;school_number;wave;code;url');
     const codes = lines.slice(1).map((l) => l.split(';')[3]!);
     expect(codes).toHaveLength(3);
@@ -70,7 +79,9 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect((html.stdout.match(/<li class="slip">/g) ?? []).length).toBe(40); // default: the staff count
     expect(html.stdout).toContain('<svg class="qr"');
-    const hashes = (await db.selectFrom('access_code').select('hash').where('school_id', '=', basis!.id).execute()).map((r) => r.hash).sort();
+    const hashes = (await db.selectFrom('access_code').select('hash').where('school_id', '=', basis!.id).execute())
+      .map((r) => r.hash)
+      .sort();
     expect(hashes).toEqual(codes.map((c) => hashCode(normaliseCode(c)!)).sort());
 
     // Three teachers answer.
@@ -80,8 +91,18 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     }
 
     expect((await run(['wave:close', waveId])).stdout).toBe(`Wave ${waveId} is closed and sealed.\n`);
-    expect(await db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({ status: 'closed', sealed: true });
-    expect(await db.selectFrom('wave_school').select(['codes_issued', 'codes_spent']).where('wave_id', '=', waveId).where('school_id', '=', basis!.id).executeTakeFirstOrThrow()).toEqual({ codes_issued: 3, codes_spent: 3 });
+    expect(await db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirstOrThrow()).toEqual({
+      status: 'closed',
+      sealed: true,
+    });
+    expect(
+      await db
+        .selectFrom('wave_school')
+        .select(['codes_issued', 'codes_spent'])
+        .where('wave_id', '=', waveId)
+        .where('school_id', '=', basis!.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ codes_issued: 3, codes_spent: 3 });
 
     // Closing twice and codes for a closed wave: clear errors, nothing changed.
     const count = async () => ({
@@ -91,7 +112,9 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     });
     const before = await count();
     expect((await run(['wave:close', waveId], 1)).stderr).toBe('Error: This wave is already closed; nothing was changed.\n');
-    expect((await run(['codes:generate', '--wave', waveId, '--school', basis!.id, '--count', '2'], 1)).stderr).toBe('Error: This wave is already closed; nothing was changed.\n');
+    expect((await run(['codes:generate', '--wave', waveId, '--school', basis!.id, '--count', '2'], 1)).stderr).toBe(
+      'Error: This wave is already closed; nothing was changed.\n',
+    );
     expect(await count()).toEqual(before);
 
     // A rep for the basisschool, with a generated password printed once.
@@ -101,28 +124,58 @@ describe(`command line: a whole cycle (${storeKind})`, { timeout: 600_000 }, () 
     const home = await rep.get('/home');
     expect(home.statusCode).toBe(200);
     expect(home.body).toContain('CLI Basisschool');
-    expect((await run(['user:add', '--role', 'rep', '--email', 'REP.cli@example.org'], 1)).stderr).toContain('--email: An account with this e-mail address already exists.');
+    expect((await run(['user:add', '--role', 'rep', '--email', 'REP.cli@example.org'], 1)).stderr).toContain(
+      '--email: An account with this e-mail address already exists.',
+    );
     // A chosen password meets the policy (issue 16); the refusal names the option.
-    expect((await run(['user:add', '--role', 'researcher', '--email', 'weak.cli@example.org', '--password', 'welkom123456'], 1)).stderr).toContain('--password: This password is too easy to guess');
+    expect(
+      (await run(['user:add', '--role', 'researcher', '--email', 'weak.cli@example.org', '--password', 'welkom123456'], 1)).stderr,
+    ).toContain('--password: This password is too easy to guess');
     expect(await db.selectFrom('app_user').select('id').where('email', '=', 'weak.cli@example.org').executeTakeFirst()).toBeUndefined();
 
     // The audit log: every step, by the command line (no account), never a code.
-    const audit = await db.selectFrom('audit_log').select(['user_id', 'action', 'target']).where('action', '!=', 'login').orderBy('at').execute();
-    expect(audit.map((a) => a.action)).toEqual(['school.import', 'questionnaire.publish', 'wave.create', 'wave.open', 'codes.generate', 'codes.generate', 'wave.close', 'user.create']);
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['user_id', 'action', 'target'])
+      .where('action', '!=', 'login')
+      .orderBy('at')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      'school.import',
+      'questionnaire.publish',
+      'wave.create',
+      'wave.open',
+      'codes.generate',
+      'codes.generate',
+      'wave.close',
+      'user.create',
+    ]);
     expect(audit.every((a) => a.user_id === null)).toBe(true);
     for (const a of audit) for (const c of codes) expect(a.target).not.toContain(normaliseCode(c)!);
 
     // A lost phone: the command line clears two-step verification and signs the account out.
     await rep.enrol('rep.cli@example.org');
-    expect((await run(['user:reset-2fa', '--email', 'rep.cli@example.org'])).stdout).toMatch(/^Two-step verification cleared for rep\.cli@example\.org: [0-9a-f-]{36}\n$/);
+    expect((await run(['user:reset-2fa', '--email', 'rep.cli@example.org'])).stdout).toMatch(
+      /^Two-step verification cleared for rep\.cli@example\.org: [0-9a-f-]{36}\n$/,
+    );
     expect((await rep.get('/home')).statusCode).toBe(303);
-    expect((await db.selectFrom('app_user').select('totp_secret').where('email', '=', 'rep.cli@example.org').executeTakeFirstOrThrow()).totp_secret).toBeNull();
-    expect((await run(['user:reset-2fa', '--email', 'nobody@example.org'], 1)).stderr).toBe('Error: no account with e-mail nobody@example.org\n');
+    expect(
+      (await db.selectFrom('app_user').select('totp_secret').where('email', '=', 'rep.cli@example.org').executeTakeFirstOrThrow())
+        .totp_secret,
+    ).toBeNull();
+    expect((await run(['user:reset-2fa', '--email', 'nobody@example.org'], 1)).stderr).toBe(
+      'Error: no account with e-mail nobody@example.org\n',
+    );
 
     // A network-wide round: every school its staff count in one command and one CSV.
-    const nextWave = (await run(['wave:create', '--name', 'CLI najaar', '--questionnaire', questionnaireId, '--schools', 'all'])).stdout.trim();
+    const nextWave = (
+      await run(['wave:create', '--name', 'CLI najaar', '--questionnaire', questionnaireId, '--schools', 'all'])
+    ).stdout.trim();
     await run(['wave:open', nextWave]);
-    const allOut = (await run(['codes:generate', '--wave', nextWave, '--all'])).stdout.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const allOut = (await run(['codes:generate', '--wave', nextWave, '--all'])).stdout
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(allOut[0]).toBe('school;school_number;wave;code;url');
     expect(allOut.filter((l) => l.startsWith('CLI Basisschool;'))).toHaveLength(12);
     expect(allOut.filter((l) => l.startsWith('CLI Atheneum;'))).toHaveLength(40);

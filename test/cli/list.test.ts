@@ -30,7 +30,8 @@ describe(`command line: listing schools, waves and users (${storeKind})`, { time
     expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(expectCode);
     return r;
   };
-  const json = async <T>(args: string[]) => JSON.parse((await run([...args, '--json'])).stdout) as { total: number; page: number; pages: number; rows: T[] };
+  const json = async <T>(args: string[]) =>
+    JSON.parse((await run([...args, '--json'])).stdout) as { total: number; page: number; pages: number; rows: T[] };
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'sp-cli-list-'));
@@ -41,7 +42,13 @@ describe(`command line: listing schools, waves and users (${storeKind})`, { time
       env = { DATA_DIR: path.join(dir, 'data') };
     }
     const csv = path.join(dir, 'scholen.csv');
-    writeFileSync(csv, ['naam;niveau;gemeente;personeel;instellingsnummer', ...SCHOOLS.map((s) => `${s.name};${s.group};${s.town};${s.staff};${s.number}`)].join('\n') + '\n');
+    writeFileSync(
+      csv,
+      [
+        'naam;niveau;gemeente;personeel;instellingsnummer',
+        ...SCHOOLS.map((s) => `${s.name};${s.group};${s.town};${s.staff};${s.number}`),
+      ].join('\n') + '\n',
+    );
     await run(['school:import', csv]);
   });
   afterAll(async () => {
@@ -50,16 +57,31 @@ describe(`command line: listing schools, waves and users (${storeKind})`, { time
   });
 
   it('lists schools with the same filters and sorting as the console, as JSON or a table, a page at a time', async () => {
-    type Row = { id: string; number: string | null; name: string; benchmarkGroup: string; municipality: string; staffCount: number; active: boolean };
+    type Row = {
+      id: string;
+      number: string | null;
+      name: string;
+      benchmarkGroup: string;
+      municipality: string;
+      staffCount: number;
+      active: boolean;
+    };
     const secundair = await json<Row>(['school:list', '--group', 'secundair', '--sort', 'number', '--desc']);
-    const expected = SCHOOLS.filter((s) => s.group === 'secundair').map((s) => s.number).sort().reverse();
+    const expected = SCHOOLS.filter((s) => s.group === 'secundair')
+      .map((s) => s.number)
+      .sort()
+      .reverse();
     expect(secundair.total).toBe(expected.length);
     expect(secundair.rows.map((r) => r.number)).toEqual(expected);
     expect(secundair.rows.every((r) => r.benchmarkGroup === 'secundair' && r.active && /^[0-9a-f-]{36}$/.test(r.id))).toBe(true);
 
     const page = await json<Row>(['school:list', '--sort', 'number', '--limit', '5', '--page', '3']);
     expect(page).toMatchObject({ total: 40, page: 3, pages: 8 });
-    expect(page.rows.map((r) => r.number)).toEqual(SCHOOLS.map((s) => s.number).sort().slice(10, 15));
+    expect(page.rows.map((r) => r.number)).toEqual(
+      SCHOOLS.map((s) => s.number)
+        .sort()
+        .slice(10, 15),
+    );
 
     // A table: a header, one line per school; a search in the municipality.
     const table = await run(['school:list', '--search', 'hasselt', '--municipality', 'Hasselt']);
@@ -73,7 +95,9 @@ describe(`command line: listing schools, waves and users (${storeKind})`, { time
 
     const bad = await run(['school:list', '--active', 'maybe'], 1);
     expect(bad.stderr).toContain('--active must be yes or no, not "maybe"');
-    expect((await run(['school:list', '--sort', 'ctid'], 1)).stderr).toContain('--sort must be one of name, number, group, municipality, staff');
+    expect((await run(['school:list', '--sort', 'ctid'], 1)).stderr).toContain(
+      '--sort must be one of name, number, group, municipality, staff',
+    );
     expect((await run(['school:list', '--page', '2'], 1)).stderr).toContain('--page needs --limit');
   });
 
@@ -81,19 +105,50 @@ describe(`command line: listing schools, waves and users (${storeKind})`, { time
     type School = { id: string; number: string };
     const gent = await json<School>(['school:list', '--municipality', 'gent']);
     const questionnaire = /: ([0-9a-f-]{36})$/m.exec((await run(['questionnaire:publish', SHIPPED_QUESTIONNAIRE])).stdout)![1]!;
-    const waveId = (await run(['wave:create', '--name', 'Gent najaar', '--questionnaire', questionnaire, '--schools', gent.rows.map((r) => r.id).join(',')])).stdout.trim();
-    await run(['user:add', '--role', 'rep', '--email', 'rep.gent@example.org', '--school', gent.rows.slice(0, 2).map((r) => r.id).join(',')]);
+    const waveId = (
+      await run([
+        'wave:create',
+        '--name',
+        'Gent najaar',
+        '--questionnaire',
+        questionnaire,
+        '--schools',
+        gent.rows.map((r) => r.id).join(','),
+      ])
+    ).stdout.trim();
+    await run([
+      'user:add',
+      '--role',
+      'rep',
+      '--email',
+      'rep.gent@example.org',
+      '--school',
+      gent.rows
+        .slice(0, 2)
+        .map((r) => r.id)
+        .join(','),
+    ]);
     await run(['user:add', '--role', 'researcher', '--email', 'onderzoek@example.org']);
 
     type WaveRow = { id: string; name: string; status: string; schools: number; questionnaire: string };
     const waves = await json<WaveRow>(['wave:list', '--status', 'draft']);
-    expect(waves.rows).toEqual([expect.objectContaining({ id: waveId, name: 'Gent najaar', status: 'draft', schools: SCHOOLS.filter((s) => s.town === 'Gent').length, questionnaire: 'schoolklimaat v1' })]);
+    expect(waves.rows).toEqual([
+      expect.objectContaining({
+        id: waveId,
+        name: 'Gent najaar',
+        status: 'draft',
+        schools: SCHOOLS.filter((s) => s.town === 'Gent').length,
+        questionnaire: 'schoolklimaat v1',
+      }),
+    ]);
     expect((await json<WaveRow>(['wave:list', '--status', 'open'])).rows).toEqual([]);
     expect((await json<WaveRow>(['wave:list', '--school', gent.rows[0]!.id])).rows.map((w) => w.id)).toEqual([waveId]);
 
     type UserRow = { id: string; email: string; role: string; active: boolean; twoFactor: boolean; schools: number };
     const reps = await json<UserRow>(['user:list', '--role', 'rep']);
-    expect(reps.rows).toEqual([expect.objectContaining({ email: 'rep.gent@example.org', role: 'rep', active: true, twoFactor: false, schools: 2 })]);
+    expect(reps.rows).toEqual([
+      expect.objectContaining({ email: 'rep.gent@example.org', role: 'rep', active: true, twoFactor: false, schools: 2 }),
+    ]);
     expect(JSON.stringify(reps)).not.toMatch(/password|totp|hash/i);
     const everyone = await run(['user:list', '--search', 'example.org', '--sort', 'role']);
     const rows = everyone.stdout.trimEnd().split('\n').slice(1);

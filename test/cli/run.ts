@@ -24,8 +24,11 @@ export async function cli(args: string[], env: Record<string, string | undefined
 /** `server/cli.ts …` as a child process, with Node and tsx's loader as `npm run cli` starts it. */
 export function cliProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: baseEnv(env), maxBuffer: 32 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'server/cli.ts', ...args],
+      { env: baseEnv(env), maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -33,7 +33,9 @@ describe(`a copy stopped by its writer (${storeKind})`, () => {
   it('copies every row when nothing refuses', async () => {
     await sql`create table if not exists copy_probe (n int not null, text text not null)`.execute(store.db);
     await sql`truncate copy_probe`.execute(store.db);
-    await withCopySession(store.db, (s) => s.db.transaction().execute(() => s.copyIn('copy copy_probe (n, text) from stdin (format binary)', rows(5000))));
+    await withCopySession(store.db, (s) =>
+      s.db.transaction().execute(() => s.copyIn('copy copy_probe (n, text) from stdin (format binary)', rows(5000))),
+    );
     expect((await sql<{ n: number }>`select count(*)::int as n from copy_probe`.execute(store.db)).rows[0]!.n).toBe(5000);
   });
 
@@ -57,7 +59,9 @@ describe(`a copy stopped by its writer (${storeKind})`, () => {
     expect(sent, 'chunks went to the database before the refusal').toBeGreaterThan(1);
     expect((await sql<{ n: number }>`select count(*)::int as n from copy_probe`.execute(store.db)).rows[0]!.n).toBe(0);
     // The store answers, and copies again.
-    await withCopySession(store.db, (s) => s.db.transaction().execute(() => s.copyIn('copy copy_probe (n, text) from stdin (format binary)', rows(10))));
+    await withCopySession(store.db, (s) =>
+      s.db.transaction().execute(() => s.copyIn('copy copy_probe (n, text) from stdin (format binary)', rows(10))),
+    );
     expect((await sql<{ n: number }>`select count(*)::int as n from copy_probe`.execute(store.db)).rows[0]!.n).toBe(10);
   });
 });

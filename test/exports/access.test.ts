@@ -77,7 +77,10 @@ describe(`research access (${storeKind})`, () => {
   });
 
   it('lists the sealed waves with their downloads and a method note, never an open or draft wave', async () => {
-    for (const [email, ip] of [['onderzoek@demo.schoolpols.be', '10.8.1.1'], ['admin@demo.schoolpols.be', '10.8.1.2']] as const) {
+    for (const [email, ip] of [
+      ['onderzoek@demo.schoolpols.be', '10.8.1.1'],
+      ['admin@demo.schoolpols.be', '10.8.1.2'],
+    ] as const) {
       const s = await new Session(app, ip).login(email, 'demo-wachtwoord');
       const res = await s.get('/research');
       expect(res.statusCode).toBe(200);
@@ -128,7 +131,11 @@ describe(`research access (${storeKind})`, () => {
   it('answers HEAD with the download headers only, without running or logging an export', async () => {
     const s = await new Session(app, '10.8.5.1').login('onderzoek@demo.schoolpols.be', 'demo-wachtwoord');
     const before = await store.db.selectFrom('audit_log').select('id').where('action', '=', 'export.download').execute();
-    const res = await app.inject({ method: 'HEAD', url: `/research/waves/${sealed[0]!.id}/export.zip?dialect=excel-nl`, headers: { cookie: s.cookie! } });
+    const res = await app.inject({
+      method: 'HEAD',
+      url: `/research/waves/${sealed[0]!.id}/export.zip?dialect=excel-nl`,
+      headers: { cookie: s.cookie! },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="schoolpols-demo-[a-z0-9-]+-excel-nl\.zip"$/);
@@ -157,19 +164,29 @@ describe(`research access (${storeKind})`, () => {
     const school = await store.db.selectFrom('school').select('id').executeTakeFirstOrThrow();
     const user = await store.db.selectFrom('app_user').select('id').executeTakeFirstOrThrow();
     const q = await store.db.selectFrom('questionnaire').select('id').executeTakeFirstOrThrow();
-    const values: Record<string, string> = { schoolId: school.id, waveId: sealed[0]!.id, userId: user.id, questionnaireId: q.id, code: 'AAAA-BBBB-CCCCC', key: 'schoolklimaat' };
+    const values: Record<string, string> = {
+      schoolId: school.id,
+      waveId: sealed[0]!.id,
+      userId: user.id,
+      questionnaireId: q.id,
+      code: 'AAAA-BBBB-CCCCC',
+      key: 'schoolklimaat',
+    };
     const reachable: string[] = [];
     const all = routes(app).filter((r) => r.methods.includes('GET') && !r.path.includes('*'));
     expect(all.length).toBeGreaterThan(15);
     for (const r of all) {
       for (const waveId of [sealed[0]!.id, openWaveId]) {
-        const url = r.path.replace(/:(\w+)/g, (_, name: string) => (name === 'waveId' ? waveId : values[name] ?? 'x'));
+        const url = r.path.replace(/:(\w+)/g, (_, name: string) => (name === 'waveId' ? waveId : (values[name] ?? 'x')));
         const res = await s.get(url);
         if (res.statusCode < 300) reachable.push(r.path);
       }
     }
     // Besides research: their own account (password, two-step verification, sessions; issue 16).
-    const allowed = (p: string) => ['/', '/healthz', '/thanks', '/privacy', '/account', '/account/two-factor', '/account/sessions'].includes(p) || p === '/research' || p.startsWith('/research/');
+    const allowed = (p: string) =>
+      ['/', '/healthz', '/thanks', '/privacy', '/account', '/account/two-factor', '/account/sessions'].includes(p) ||
+      p === '/research' ||
+      p.startsWith('/research/');
     expect([...new Set(reachable)].filter((p) => !allowed(p))).toEqual([]);
     expect(reachable).toContain('/research/waves/:waveId/items.csv');
     expect(reachable).toContain('/research/waves/:waveId/quality');

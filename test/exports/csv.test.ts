@@ -39,7 +39,10 @@ describe('CSV writer', () => {
       ['a, "b"; c', 1.25],
       ['two\nlines', null],
     ];
-    for (const [dialect, delimiter] of [['standard', ','], ['excel-nl', ';']] as const) {
+    for (const [dialect, delimiter] of [
+      ['standard', ','],
+      ['excel-nl', ';'],
+    ] as const) {
       const text = await csvText(columns, rows, dialect);
       const parsed = Papa.parse<Record<string, string>>(text, { header: true, delimiter, skipEmptyLines: true });
       expect(parsed.errors).toEqual([]);

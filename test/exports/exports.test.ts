@@ -48,11 +48,30 @@ type AddFormats = typeof addFormatsModule.default;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
 
 const THEME_COLUMNS = 'wave_id,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,alpha,suppressed'.split(',');
-const ITEM_COLUMNS = 'wave_id,scope,scope_id,scope_label,item_id,theme_id,n,mean,sd,pct_favourable,pct_1,pct_2,pct_3,pct_4,pct_5,suppressed'.split(',');
+const ITEM_COLUMNS =
+  'wave_id,scope,scope_id,scope_label,item_id,theme_id,n,mean,sd,pct_favourable,pct_1,pct_2,pct_3,pct_4,pct_5,suppressed'.split(',');
 const CODEBOOK_COLUMNS = 'item_id,theme_id,label_nl,label_en,scale,reverse,value_labels'.split(',');
 const TREND_COLUMNS =
-  'lineage,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(',');
-const NUMBER_COLUMNS = new Set(['mean', 'sd', 'ci_low', 'ci_high', 'pct_favourable', 'alpha', 'pct_1', 'pct_2', 'pct_3', 'pct_4', 'pct_5', 'change', 'change_t', 'change_df', 'change_p']);
+  'lineage,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(
+    ',',
+  );
+const NUMBER_COLUMNS = new Set([
+  'mean',
+  'sd',
+  'ci_low',
+  'ci_high',
+  'pct_favourable',
+  'alpha',
+  'pct_1',
+  'pct_2',
+  'pct_3',
+  'pct_4',
+  'pct_5',
+  'change',
+  'change_t',
+  'change_df',
+  'change_p',
+]);
 /** Exports keep 6 decimals: half a unit of the last place, plus floating-point slack. */
 const TOL = 5e-7 + 1e-12;
 
@@ -102,9 +121,22 @@ const MINI: Questionnaire = {
         { id: 'b', label: { nl: 'Vraag b; met "aanhalingstekens"', en: 'Item b' }, scale: 'agree5', reverse: true },
       ],
     },
-    { id: 'een', label: { nl: 'Eén', en: 'One' }, items: [{ id: 'c', label: { nl: 'Vraag c', en: 'Item c' }, scale: 'agree5', reverse: false }] },
+    {
+      id: 'een',
+      label: { nl: 'Eén', en: 'One' },
+      items: [{ id: 'c', label: { nl: 'Vraag c', en: 'Item c' }, scale: 'agree5', reverse: false }],
+    },
   ],
-  background: [{ id: 'role', label: { nl: 'Rol', en: 'Role' }, options: [{ id: 'leraar', label: { nl: 'Leraar', en: 'Teacher' } }, { id: 'directie', label: { nl: 'Directie', en: 'Leadership' } }] }],
+  background: [
+    {
+      id: 'role',
+      label: { nl: 'Rol', en: 'Role' },
+      options: [
+        { id: 'leraar', label: { nl: 'Leraar', en: 'Teacher' } },
+        { id: 'directie', label: { nl: 'Directie', en: 'Leadership' } },
+      ],
+    },
+  ],
 };
 
 /**
@@ -155,7 +187,8 @@ interface ExpectedScope {
 async function expectedScopes(db: Kysely<Database>, waveId: string) {
   const results = await loadWaveResults(db, waveId);
   const wave = await db.selectFrom('wave').select('questionnaire_id').where('id', '=', waveId).executeTakeFirstOrThrow();
-  const q = (await db.selectFrom('questionnaire').select('definition').where('id', '=', wave.questionnaire_id).executeTakeFirstOrThrow()).definition;
+  const q = (await db.selectFrom('questionnaire').select('definition').where('id', '=', wave.questionnaire_id).executeTakeFirstOrThrow())
+    .definition;
   const layout = layoutOf(q);
   const responses = await db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).execute();
   const names = new Map((await db.selectFrom('school').select(['id', 'name']).execute()).map((s) => [s.id, s.name]));
@@ -165,13 +198,40 @@ async function expectedScopes(db: Kysely<Database>, waveId: string) {
   // its inputs counted here from the stored responses.
   const k = results.disclosure.k;
   const d = results.disclosure;
-  const answers = new Map([...results.schools.keys()].map((id) => [id, { released: d.school(id).released, valid: validAnswers(sumResponses(responses.filter((r) => r.school_id === id), layout)) }]));
+  const answers = new Map(
+    [...results.schools.keys()].map((id) => [
+      id,
+      {
+        released: d.school(id).released,
+        valid: validAnswers(
+          sumResponses(
+            responses.filter((r) => r.school_id === id),
+            layout,
+          ),
+        ),
+      },
+    ]),
+  );
   const aggregates = d.groups.filter((g) => (g.kind === 'benchmark' || g.kind === 'network') && g.released);
-  const withheld = aggregateAnswersR3(aggregates.map((g) => ({ key: g.key, kind: g.kind as 'benchmark' | 'network', schoolIds: g.schoolIds })), answers, measureCount(layout), k);
+  const withheld = aggregateAnswersR3(
+    aggregates.map((g) => ({ key: g.key, kind: g.kind as 'benchmark' | 'network', schoolIds: g.schoolIds })),
+    answers,
+    measureCount(layout),
+    k,
+  );
   for (const g of results.disclosure.groups) {
     if (g.kind === 'breakdown') continue;
     const members = new Set(g.schoolIds);
-    const full = g.released ? groupReport(sumResponses(responses.filter((r) => members.has(r.school_id)), layout), layout, k) : null;
+    const full = g.released
+      ? groupReport(
+          sumResponses(
+            responses.filter((r) => members.has(r.school_id)),
+            layout,
+          ),
+          layout,
+          k,
+        )
+      : null;
     const report = full && withholdMeasures(full, withheld.get(g.key) ?? new Set());
     const scope = g.kind === 'network' ? 'network' : g.kind === 'benchmark' ? 'group' : 'school';
     const scopeId = g.kind === 'network' ? 'network' : g.kind === 'benchmark' ? g.benchmarkId! : g.schoolId!;
@@ -200,7 +260,15 @@ describe(`research exports (${storeKind})`, () => {
     store = await testStore();
     await seedDemo(store.db, testKeys(store.db), 5);
     mini = await seedMini(store.db);
-    demoWaves = (await store.db.selectFrom('wave').select('id').where('status', '=', 'closed').where('name', 'like', 'Demo%').orderBy('created_at').execute()).map((w) => w.id);
+    demoWaves = (
+      await store.db
+        .selectFrom('wave')
+        .select('id')
+        .where('status', '=', 'closed')
+        .where('name', 'like', 'Demo%')
+        .orderBy('created_at')
+        .execute()
+    ).map((w) => w.id);
     app = await testApp(store);
     researcher = await new Session(app, '10.7.0.1').login('onderzoek@demo.schoolpols.be', 'demo-wachtwoord');
     admin = await new Session(app, '10.7.0.2').login('admin@demo.schoolpols.be', 'demo-wachtwoord');
@@ -300,14 +368,16 @@ describe(`research exports (${storeKind})`, () => {
     expect(alpha.schoolIds).not.toContain(s6!.id);
     expect(beta.rule).toBe('R3');
     const themes = parse((await download(researcher, `/research/waves/${mini.waveId}/themes.csv`)).body).rows;
-    const n = (scope: string, id: string, theme: string) => Number(themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!.n);
+    const n = (scope: string, id: string, theme: string) =>
+      Number(themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!.n);
     // Theme "twee" has a score for every respondent: n is the sum over the group's schools only.
     const sum = (ids: readonly string[]) => ids.reduce((a, id) => a + exp.perSchool.get(id)!, 0);
     expect(n('network', 'network', 'twee')).toBe(sum(network.schoolIds));
     expect(n('network', 'network', 'twee')).toBe(sum(mini.schools.map((s) => s.id)) - 2);
     expect(n('group', 'alpha', 'twee')).toBe(sum(alpha.schoolIds));
     // Unavailable statistics are empty with `suppressed` empty; suppressed ones carry the rule.
-    const row = (scope: string, id: string, theme: string) => themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!;
+    const row = (scope: string, id: string, theme: string) =>
+      themes.find((r) => r.scope === scope && r.scope_id === id && r.theme_id === theme)!;
     // Issue 15: S1's one-item theme "een" rests on one valid answer — withheld (R1 for answers),
     // where it used to show that one person's answer as a mean.
     expect(row('school', s1!.id, 'een')).toMatchObject({ n: '', mean: '', sd: '', ci_low: '', ci_high: '', alpha: '', suppressed: 'R1' });
@@ -337,7 +407,11 @@ describe(`research exports (${storeKind})`, () => {
       // Items are attacked one at a time: a scope can show one item and withhold another (issue 15).
       const valid = new Map<string, number[]>();
       const responses = await store.db.selectFrom('response').select(['school_id', 'answers']).where('wave_id', '=', waveId).execute();
-      for (const id of atoms) valid.set(id, exp.layout.items.map((_, i) => responses.filter((r) => r.school_id === id && (r.answers[i] ?? 0) > 0).length));
+      for (const id of atoms)
+        valid.set(
+          id,
+          exp.layout.items.map((_, i) => responses.filter((r) => r.school_id === id && (r.answers[i] ?? 0) > 0).length),
+        );
       for (const [i, item] of exp.layout.items.entries()) {
         const released = new Map<string, { atoms: number[]; values: number[] }>();
         for (const r of items) {
@@ -361,14 +435,18 @@ describe(`research exports (${storeKind})`, () => {
           expect(solved.every((v, j) => Math.abs(v - o.values[j]!) < 1e-6)).toBe(true);
         }
         // Hidden for this item: every school whose own row of it is withheld, for any reason.
-        const shownSchools = new Set(items.filter((r) => r.item_id === item.id && r.scope === 'school' && !r.suppressed).map((r) => r.scope_id));
+        const shownSchools = new Set(
+          items.filter((r) => r.item_id === item.id && r.scope === 'school' && !r.suppressed).map((r) => r.scope_id),
+        );
         const hidden = atoms.filter((id) => !shownSchools.has(id));
         expect(hidden.length).toBeLessThanOrEqual(12);
         for (let mask = 1; mask < 1 << hidden.length; mask++) {
           const subset = hidden.filter((_, h) => mask & (1 << h));
           const n = subset.reduce((a, id) => a + valid.get(id)![i]!, 0);
           if (n > 0 && n < exp.k) {
-            expect(attacker.derivable(subset.map((id) => index.get(id)!)), `${waveId} ${item.id}: ${subset.join('+')} (${n} answers)`).toBe(false);
+            expect(attacker.derivable(subset.map((id) => index.get(id)!)), `${waveId} ${item.id}: ${subset.join('+')} (${n} answers)`).toBe(
+              false,
+            );
             checked++;
           }
         }
@@ -382,7 +460,11 @@ describe(`research exports (${storeKind})`, () => {
       // Every suppressed group has all numbers empty and its code set in every file.
       for (const e of exp.scopes.values()) {
         if (e.group.released) continue;
-        expect(items.filter((r) => r.scope === e.scope && r.scope_id === e.scopeId).every((r) => r.suppressed === e.group.rule && r.n === '' && r.mean === '')).toBe(true);
+        expect(
+          items
+            .filter((r) => r.scope === e.scope && r.scope_id === e.scopeId)
+            .every((r) => r.suppressed === e.group.rule && r.n === '' && r.mean === ''),
+        ).toBe(true);
         const listed = pkg.schoolpols.scopes.find((s) => s.scope === e.scope && s.scope_id === e.scopeId);
         if (listed) expect(listed).toMatchObject({ suppressed: e.group.rule, school_ids: [] });
       }
@@ -401,7 +483,8 @@ describe(`research exports (${storeKind})`, () => {
       label_en: 'Item b',
       scale: 'agree5',
       reverse: 'true',
-      value_labels: '1=helemaal eens / strongly agree|2=eens / agree|3=neutraal / neutral|4=oneens / disagree|5=helemaal oneens / strongly disagree',
+      value_labels:
+        '1=helemaal eens / strongly agree|2=eens / agree|3=neutraal / neutral|4=oneens / disagree|5=helemaal oneens / strongly disagree',
     });
     expect(codebook.rows[0]!.value_labels).toMatch(/^1=helemaal oneens \/ strongly disagree\|/);
     const demo = parse((await download(researcher, `/research/waves/${demoWaves[0]}/codebook.csv`)).body);
@@ -438,7 +521,19 @@ describe(`research exports (${storeKind})`, () => {
       const zip = await unzip((await download(researcher, `/research/waves/${mini.waveId}/export.zip${q}`)).rawPayload);
       expect([...zip.keys()].sort()).toEqual(['codebook.csv', 'datapackage.json', 'items.csv', 'themes.csv']);
       expect(zip.get('datapackage.json')!.toString('utf8')).toBe(pkgText);
-      for (const resource of pkg.resources as Array<{ path: string; dialect: { delimiter: string }; schema: { fields: Array<{ name: string; type: string; decimalChar?: string; constraints?: { enum?: string[]; minimum?: number; maximum?: number } }>; missingValues: string[] } }>) {
+      for (const resource of pkg.resources as Array<{
+        path: string;
+        dialect: { delimiter: string };
+        schema: {
+          fields: Array<{
+            name: string;
+            type: string;
+            decimalChar?: string;
+            constraints?: { enum?: string[]; minimum?: number; maximum?: number };
+          }>;
+          missingValues: string[];
+        };
+      }>) {
         const single = await download(researcher, `/research/waves/${mini.waveId}/${resource.path}${q}`);
         expect(zip.get(resource.path)!.equals(single.rawPayload), resource.path).toBe(true);
         // The data read with the descriptor alone: header, types, decimal char, enums, ranges.
@@ -506,7 +601,12 @@ describe(`research exports (${storeKind})`, () => {
     for (let i = 0; i < rows.length; i += 2) {
       expect([rows[i]!.wave_id, rows[i + 1]!.wave_id]).toEqual(demoWaves);
       expect([rows[i]!.wave_order, rows[i + 1]!.wave_order]).toEqual(['1', '2']);
-      expect(rows[i + 1]).toMatchObject({ scope: rows[i]!.scope, scope_id: rows[i]!.scope_id, theme_id: rows[i]!.theme_id, prev_wave_id: demoWaves[0] });
+      expect(rows[i + 1]).toMatchObject({
+        scope: rows[i]!.scope,
+        scope_id: rows[i]!.scope_id,
+        theme_id: rows[i]!.theme_id,
+        prev_wave_id: demoWaves[0],
+      });
     }
     const summary = (e: ExpectedScope | undefined, themeId: string): (Summary & { favourable: Stat; fewAnswers: boolean }) | null =>
       e?.report ? e.report.themes.find((t) => t.themeId === themeId)! : null;
@@ -540,7 +640,10 @@ describe(`research exports (${storeKind})`, () => {
         smallChanges++;
         continue;
       }
-      const welch = welchTTest({ n: cur.n, mean: cur.mean.value, sd: cur.sd.value }, { n: prev.n, mean: prev.mean.value, sd: prev.sd.value });
+      const welch = welchTTest(
+        { n: cur.n, mean: cur.mean.value, sd: cur.sd.value },
+        { n: prev.n, mean: prev.mean.value, sd: prev.sd.value },
+      );
       if (!welch.ok) {
         expect(row.change).toBe('');
         continue;
@@ -555,13 +658,24 @@ describe(`research exports (${storeKind})`, () => {
     // A lineage with a single sealed wave has no changes; its suppressed rows keep their codes.
     const single = parse((await download(researcher, '/research/lineages/mini/trends.csv')).body).rows;
     expect(single.every((r) => r.change === '' && r.prev_wave_id === '' && r.wave_id === mini.waveId)).toBe(true);
-    expect(single.filter((r) => r.scope === 'group' && r.scope_id === 'beta').every((r) => r.suppressed === 'R3' && r.mean === '')).toBe(true);
+    expect(single.filter((r) => r.scope === 'group' && r.scope_id === 'beta').every((r) => r.suppressed === 'R3' && r.mean === '')).toBe(
+      true,
+    );
   });
 
   it('records every download in the audit log', async () => {
-    const user = await store.db.selectFrom('app_user').select('id').where('email', '=', 'onderzoek@demo.schoolpols.be').executeTakeFirstOrThrow();
+    const user = await store.db
+      .selectFrom('app_user')
+      .select('id')
+      .where('email', '=', 'onderzoek@demo.schoolpols.be')
+      .executeTakeFirstOrThrow();
     await download(researcher, `/research/waves/${mini.waveId}/codebook.csv?dialect=excel-nl`);
-    const rows = await store.db.selectFrom('audit_log').select(['action', 'target']).where('user_id', '=', user.id).where('action', '=', 'export.download').execute();
+    const rows = await store.db
+      .selectFrom('audit_log')
+      .select(['action', 'target'])
+      .where('user_id', '=', user.id)
+      .where('action', '=', 'export.download')
+      .execute();
     const targets = rows.map((r) => r.target);
     expect(targets).toContain(`wave:${mini.waveId}:codebook.csv`);
     expect(targets).toContain(`wave:${mini.waveId}:export.zip`);

@@ -134,13 +134,24 @@ describe(`CSV formula injection over every export (${storeKind})`, () => {
   };
 
   it('escapes every hostile text cell of themes, items and codebook, alone and in the zip, in both dialects', async () => {
-    for (const [dialect, delimiter, query] of [['standard', ',', ''], ['excel-nl', ';', '?dialect=excel-nl']] as const) {
+    for (const [dialect, delimiter, query] of [
+      ['standard', ',', ''],
+      ['excel-nl', ';', '?dialect=excel-nl'],
+    ] as const) {
       for (const waveId of seeded.waveIds) {
         const texts = new Map<string, string>();
-        for (const file of ['themes.csv', 'items.csv', 'codebook.csv']) texts.set(file, (await get(`/research/waves/${waveId}/${file}${query}`)).body);
+        for (const file of ['themes.csv', 'items.csv', 'codebook.csv'])
+          texts.set(file, (await get(`/research/waves/${waveId}/${file}${query}`)).body);
         const zip = await unzip((await get(`/research/waves/${waveId}/export.zip${query}`)).rawPayload);
         for (const [file, bytes] of zip) if (file.endsWith('.csv')) texts.set(`zip:${file}`, bytes.toString('utf8'));
-        expect([...texts.keys()].sort()).toEqual(['codebook.csv', 'items.csv', 'themes.csv', 'zip:codebook.csv', 'zip:items.csv', 'zip:themes.csv']);
+        expect([...texts.keys()].sort()).toEqual([
+          'codebook.csv',
+          'items.csv',
+          'themes.csv',
+          'zip:codebook.csv',
+          'zip:items.csv',
+          'zip:themes.csv',
+        ]);
         for (const [file, text] of texts) {
           const cells = cellsOf(text, delimiter, `${dialect} ${file}`).flat();
           if (file.endsWith('codebook.csv')) {
@@ -164,7 +175,10 @@ describe(`CSV formula injection over every export (${storeKind})`, () => {
   });
 
   it('escapes wave names and school names in trends.csv while negative changes stay numbers', async () => {
-    for (const [delimiter, query] of [[',', ''], [';', '?dialect=excel-nl']] as const) {
+    for (const [delimiter, query] of [
+      [',', ''],
+      [';', '?dialect=excel-nl'],
+    ] as const) {
       const rows = cellsOf((await get(`/research/lineages/formula/trends.csv${query}`)).body, delimiter, `trends ${query}`);
       const header = rows[0]!;
       const col = (name: string) => header.indexOf(name);
@@ -180,7 +194,8 @@ describe(`CSV formula injection over every export (${storeKind})`, () => {
   });
 
   it('escapes school and wave names in the access-code CSVs (one school and all schools)', async () => {
-    const questionnaireId = (await store.db.selectFrom('questionnaire').select('id').where('key', '=', 'formula').executeTakeFirstOrThrow()).id;
+    const questionnaireId = (await store.db.selectFrom('questionnaire').select('id').where('key', '=', 'formula').executeTakeFirstOrThrow())
+      .id;
     const waveId = await createWave(store.db, { name: '=codes', questionnaireId, schoolIds: seeded.schoolIds.slice(0, 2), k: 5 });
     await openWave(store.db, waveId);
     await admin.get(`/admin/waves/${waveId}`);
@@ -188,7 +203,10 @@ describe(`CSV formula injection over every export (${storeKind})`, () => {
     expect(one.statusCode).toBe(200);
     const all = await admin.post(`/admin/waves/${waveId}/codes/all`, {});
     expect(all.statusCode).toBe(200);
-    for (const [name, res] of [['one school', one], ['all schools', all]] as const) {
+    for (const [name, res] of [
+      ['one school', one],
+      ['all schools', all],
+    ] as const) {
       const cells = cellsOf(res.body, ';', name).flat();
       expect(cells).toContain(`'${HOSTILE_SCHOOL}`);
       expect(cells).toContain("'=codes");

@@ -21,7 +21,15 @@ import { QualityCache, computeQuality, type QualityReport } from '../../server/r
 
 const dir = new URL('../fixtures/analysis/', import.meta.url);
 const R = JSON.parse(readFileSync(new URL('quality-report.json', dir), 'utf8')) as {
-  reliability: Array<{ theme: string; n: number; alpha: number; stdAlpha: number; itemRest: number[]; alphaIfDeleted: number[]; omega: number }>;
+  reliability: Array<{
+    theme: string;
+    n: number;
+    alpha: number;
+    stdAlpha: number;
+    itemRest: number[];
+    alphaIfDeleted: number[];
+    omega: number;
+  }>;
   cfa: { n: number; chiSquare: number; df: number; cfi: number; tli: number; rmsea: number; srmr: number };
 };
 const TOL = 1e-6;
@@ -69,7 +77,9 @@ describe(`instrument quality report (${storeKind})`, () => {
     const expected = expectedQuality(four);
     const respondents = (await loadWaveResults(store.db, big)).disclosure.network().respondents;
     expect(respondents).toMatchObject({ kind: 'value', value: four.length });
-    expect(res.body).toBe(await csvText(qualityColumns(layout), qualityRows(big, layout, { respondents, withheld: null, quality: expected }), 'standard'));
+    expect(res.body).toBe(
+      await csvText(qualityColumns(layout), qualityRows(big, layout, { respondents, withheld: null, quality: expected }), 'standard'),
+    );
 
     const rows = parse(res.body);
     expect(rows.every((r) => r['wave_id'] === big)).toBe(true);
@@ -113,8 +123,11 @@ describe(`instrument quality report (${storeKind})`, () => {
     expect(html).toContain('minstens 200 volledige gevallen en minstens 10 per geschat parameter');
     const fit = expected.model.ok ? expected.model.fit : null;
     expect(fit).not.toBeNull();
-    expect(html).toContain(`${formatNumber('nl', fit!.n, 0)} volledige gevallen, χ² = ${formatNumber('nl', fit!.chiSquare, 1)}, df = ${fit!.df}`);
-    for (const k of ['cfi', 'tli', 'rmsea', 'srmr'] as const) expect(html).toContain(`<td class="num">${formatNumber('nl', fit![k], 3)}</td>`);
+    expect(html).toContain(
+      `${formatNumber('nl', fit!.n, 0)} volledige gevallen, χ² = ${formatNumber('nl', fit!.chiSquare, 1)}, df = ${fit!.df}`,
+    );
+    for (const k of ['cfi', 'tli', 'rmsea', 'srmr'] as const)
+      expect(html).toContain(`<td class="num">${formatNumber('nl', fit![k], 3)}</td>`);
     expect(html).toContain('href="/research/waves/' + big + '/quality.csv"');
     const en = await session.get(`/research/waves/${big}/quality?lang=en`);
     expect(en.body).toContain('Reliability per theme');
@@ -129,7 +142,13 @@ describe(`instrument quality report (${storeKind})`, () => {
     const en = await session.get(`/research/waves/${small}/quality?lang=en`);
     expect(en.body).toContain('needs at least 940 respondents who answered every item, and this wave has 284.');
     const csv = parse((await session.get(`/research/waves/${small}/quality.csv`)).body);
-    expect(csv.find((r) => r['level'] === 'model')).toMatchObject({ n: '284', required_n: '940', chi_square: '', cfi: '', unavailable: 'cfa:below-minimum' });
+    expect(csv.find((r) => r['level'] === 'model')).toMatchObject({
+      n: '284',
+      required_n: '940',
+      chi_square: '',
+      cfi: '',
+      unavailable: 'cfa:below-minimum',
+    });
     // reliability is still reported: it needs only k complete cases per theme
     expect(csv.find((r) => r['level'] === 'theme')!['alpha']).not.toBe('');
   });
@@ -152,7 +171,9 @@ describe(`instrument quality report (${storeKind})`, () => {
     expect(network.released).toBe(false);
     const rule = network.rule!;
     const page = await session.get(`/research/waves/${tiny}/quality`);
-    expect(page.body).toContain(`Voor deze bevraging is geen kwaliteitsrapport beschikbaar (${translator('nl')(`disclosure.${rule}`, { k: 5 })}): het netwerk wordt niet getoond.`);
+    expect(page.body).toContain(
+      `Voor deze bevraging is geen kwaliteitsrapport beschikbaar (${translator('nl')(`disclosure.${rule}`, { k: 5 })}): het netwerk wordt niet getoond.`,
+    );
     expect(page.body).not.toMatch(/volledige gevallen, χ²/);
     const rows = parse((await session.get(`/research/waves/${tiny}/quality.csv`)).body);
     expect(rows.length).toBe(names.length + themeIds.length + 1);

@@ -26,7 +26,8 @@ describe(`boxes an administrator copies or moves (${storeKind})`, () => {
   /** An open wave with three answered codes; the third code's box is the target. */
   async function answered() {
     const w = await openWaveWithCodes(store.db, 3);
-    for (let i = 0; i < 3; i++) expect(await submit(store.db, w.codes[i]!, { answers: answersOf(i), background: {}, comment: null })).toBe(true);
+    for (let i = 0; i < 3; i++)
+      expect(await submit(store.db, w.codes[i]!, { answers: answersOf(i), background: {}, comment: null })).toBe(true);
     return w;
   }
 
@@ -45,21 +46,38 @@ describe(`boxes an administrator copies or moves (${storeKind})`, () => {
     expect(findings).toMatch(/holds 4 response box\(es\) for 3 spent code\(s\)/);
 
     await closeWave(store.db, testKeys(store.db), w.waveId, { userId: null });
-    const sealed = (await store.db.selectFrom('response').select('answers').where('wave_id', '=', w.waveId).execute()).map((r) => r.answers.join(','));
+    const sealed = (await store.db.selectFrom('response').select('answers').where('wave_id', '=', w.waveId).execute()).map((r) =>
+      r.answers.join(','),
+    );
     expect(sealed.sort()).toEqual([0, 1, 2].map((i) => answersOf(i).join(',')).sort());
-    const audit = await store.db.selectFrom('audit_log').select('target').where('action', '=', 'wave.close').where('target', 'like', `wave:${w.waveId}%`).executeTakeFirstOrThrow();
+    const audit = await store.db
+      .selectFrom('audit_log')
+      .select('target')
+      .where('action', '=', 'wave.close')
+      .where('target', 'like', `wave:${w.waveId}%`)
+      .executeTakeFirstOrThrow();
     expect(audit.target).toBe(`wave:${w.waveId} copies-dropped:1`);
   });
 
   it('a box moved to another school does not open there: sealing refuses and changes nothing', async () => {
     const w = await answered();
-    const lonely = await createSchool(store.db, { name: `Lege school ${Math.random()}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 5 });
+    const lonely = await createSchool(store.db, {
+      name: `Lege school ${Math.random()}`,
+      benchmark_group: 'secundair',
+      municipality: 'Gent',
+      staff_count: 5,
+    });
     await store.db.insertInto('wave_school').values({ wave_id: w.waveId, school_id: lonely }).execute();
-    await sql`update encrypted_response set school_id = ${lonely} where ctid = (select ctid from encrypted_response where wave_id = ${w.waveId} limit 1)`.execute(store.db);
+    await sql`update encrypted_response set school_id = ${lonely} where ctid = (select ctid from encrypted_response where wave_id = ${w.waveId} limit 1)`.execute(
+      store.db,
+    );
     const err = await closeWave(store.db, testKeys(store.db), w.waveId).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaveError);
     expect((err as WaveError).reason).toBe('tampered');
-    expect((await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', w.waveId).executeTakeFirstOrThrow())).toEqual({ status: 'open', sealed: false });
+    expect(await store.db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', w.waveId).executeTakeFirstOrThrow()).toEqual({
+      status: 'open',
+      sealed: false,
+    });
     expect(await store.db.selectFrom('response').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
     const report = await auditAnonymity(store, testKeys(store.db));
     expect(report.channels.flatMap((c) => c.findings).join('\n')).toMatch(/are not ciphertext of this wave/);
@@ -92,7 +110,8 @@ describe(`the master key in use (${storeKind})`, () => {
   it('a new master key takes over only when no open wave depends on the old one', async () => {
     const w = await openWaveWithCodes(store.db, 2, { open: false });
     await openWave(store.db, w.waveId);
-    const current = (await store.db.selectFrom('app_meta').select('value').where('key', '=', 'master_key_in_use').executeTakeFirstOrThrow()).value;
+    const current = (await store.db.selectFrom('app_meta').select('value').where('key', '=', 'master_key_in_use').executeTakeFirstOrThrow())
+      .value;
     const inUse = current === testMaster.id ? testMaster : null;
     // Whatever key is in use, a stranger may take over now: no wave key exists.
     expect(await store.db.selectFrom('wave_key').select('wave_id').execute()).toEqual([]);

@@ -28,10 +28,18 @@ describe(`deploy safety (${storeKind})`, () => {
     await store?.drop();
   });
 
-  const hrefs = (html: string) => [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!.replace(/&#x2F;|&#47;/g, '/').replace(/&amp;/g, '&'));
+  const hrefs = (html: string) =>
+    [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!.replace(/&#x2F;|&#47;/g, '/').replace(/&amp;/g, '&'));
 
   it('keeps the language link of a 404 on this site for //host, /\\host and other odd paths', async () => {
-    for (const url of ['//evil.example/x', '//evil.example', '/\\evil.example/x', '/%5Cevil.example', '//evil.example/%2e%2e', '///evil.example/x']) {
+    for (const url of [
+      '//evil.example/x',
+      '//evil.example',
+      '/\\evil.example/x',
+      '/%5Cevil.example',
+      '//evil.example/%2e%2e',
+      '///evil.example/x',
+    ]) {
       const res = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
       expect(res.statusCode, url).toBeLessThan(500);
       const links = hrefs(res.body);
@@ -41,7 +49,11 @@ describe(`deploy safety (${storeKind})`, () => {
         // Resolved as a browser does (WHATWG URL), the link stays on this host.
         expect(new URL(href, 'https://schoolpols.test/page').host, `${url}: ${href}`).toBe('schoolpols.test');
       }
-      if (res.statusCode === 404) expect(links.some((h) => /\?lang=(en|nl)$/.test(h)), url).toBe(true);
+      if (res.statusCode === 404)
+        expect(
+          links.some((h) => /\?lang=(en|nl)$/.test(h)),
+          url,
+        ).toBe(true);
     }
     // A plain path keeps its own language link.
     const own = await app.inject({ method: 'GET', url: '/privacy', headers: { accept: 'text/html' } });
@@ -63,8 +75,12 @@ describe(`deploy safety (${storeKind})`, () => {
       expect(res.headers['x-frame-options'], what).toBe('DENY');
       expect(String(res.headers['content-security-policy']), what).toContain("frame-ancestors 'none'");
       const policy = String(res.headers['permissions-policy'] ?? '');
-      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'browsing-topics']) expect(policy, `${what}: ${feature}`).toContain(`${feature}=()`);
-      expect(policy.split(', ').every((d) => /^[a-z-]+=\(\)$/.test(d)), `${what}: ${policy}`).toBe(true);
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'browsing-topics'])
+        expect(policy, `${what}: ${feature}`).toContain(`${feature}=()`);
+      expect(
+        policy.split(', ').every((d) => /^[a-z-]+=\(\)$/.test(d)),
+        `${what}: ${policy}`,
+      ).toBe(true);
     }
   });
 
@@ -78,7 +94,12 @@ describe(`deploy safety (${storeKind})`, () => {
       ['application/x-www-form-urlencoded-evil', form],
     ] as const) {
       for (const route of ['/submit', '/answer']) {
-        const res = await app.inject({ method: 'POST', url: `${route}?lang=en`, payload, headers: { 'content-type': type, accept: 'text/html' } });
+        const res = await app.inject({
+          method: 'POST',
+          url: `${route}?lang=en`,
+          payload,
+          headers: { 'content-type': type, accept: 'text/html' },
+        });
         expect(res.statusCode, `${route} ${type}`).toBe(415);
         expect(res.body).toContain('accepts plain form data only');
         expect(res.headers['set-cookie']).toBeUndefined();
@@ -89,14 +110,24 @@ describe(`deploy safety (${storeKind})`, () => {
     expect(nl.json().message).toContain('aanvaardt alleen gewone formuliergegevens');
     expect((await store.db.selectFrom('access_code').select('spent').where('spent', '=', true).execute()).length).toBe(0);
     // The form itself still works, charset parameter and all.
-    const ok = await app.inject({ method: 'POST', url: '/submit', payload: form, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/submit',
+      payload: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+    });
     expect(ok.statusCode).toBe(303);
   });
 
   it('refuses multipart bodies on staff routes that take no upload, and JSON everywhere', async () => {
     const { session } = await signedIn(app, store.db, 'admin');
     for (const url of ['/login', '/admin/schools', '/account/lang']) {
-      const json = await app.inject({ method: 'POST', url, payload: JSON.stringify({ _csrf: session.csrf, lang: 'en', next: '/home' }), headers: { cookie: session.cookie!, accept: 'text/html', 'content-type': 'application/json' } });
+      const json = await app.inject({
+        method: 'POST',
+        url,
+        payload: JSON.stringify({ _csrf: session.csrf, lang: 'en', next: '/home' }),
+        headers: { cookie: session.cookie!, accept: 'text/html', 'content-type': 'application/json' },
+      });
       expect(json.statusCode, url).toBe(415);
       expect(json.body).toContain('aanvaardt alleen gewone formuliergegevens');
     }
@@ -117,7 +148,13 @@ describe(`deploy safety (${storeKind})`, () => {
       method: 'POST',
       url: `/admin/waves/${fixture.waveId}/codes`,
       payload: new URLSearchParams({ _csrf: session.csrf!, schoolId: fixture.schoolId, count: '1', format: 'html' }).toString(),
-      headers: { cookie: session.cookie!, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+      headers: {
+        cookie: session.cookie!,
+        accept: 'text/html',
+        'content-type': 'application/x-www-form-urlencoded',
+        host: 'evil.example',
+        'x-forwarded-host': 'evil.example',
+      },
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toMatch(/http:\/\/localhost:3000\/c\/[0-9A-Z]{13}/);

@@ -37,14 +37,22 @@ describe(`no request freezes the event loop (${storeKind})`, () => {
     // The labelled demo network, for its admin (the demo is exempt from two-step verification).
     if (storeKind === 'postgres') {
       store = await testStore({ migrate: false });
-      server = await startServer({ DATABASE_URL: store.url!, SCHOOLPOLS_KEY: generateMasterKeyText() }, { args: ['--demo'], timeoutMs: 180_000 });
+      server = await startServer(
+        { DATABASE_URL: store.url!, SCHOOLPOLS_KEY: generateMasterKeyText() },
+        { args: ['--demo'], timeoutMs: 180_000 },
+      );
     } else {
       dir = await mkdtemp(path.join(tmpdir(), 'schoolpols-loop-'));
       server = await startServer({ DATA_DIR: dir }, { timeoutMs: 180_000 });
     }
     const page = await request(server.url, { path: '/login', headers: { accept: 'text/html' } });
     const form = cookieFrom(page.headers, /sp_login$/) ?? cookieFrom(page.headers, /sp_session$/) ?? '';
-    const login = await postForm(server.url, '/login', { _csrf: csrfIn(page.body)!, email: 'admin@demo.schoolpols.be', password: DEMO_PASSWORD }, { headers: { cookie: form } });
+    const login = await postForm(
+      server.url,
+      '/login',
+      { _csrf: csrfIn(page.body)!, email: 'admin@demo.schoolpols.be', password: DEMO_PASSWORD },
+      { headers: { cookie: form } },
+    );
     expect(login.status, login.body).toBe(303);
     cookie = cookieFrom(login.headers, /sp_session$/)!;
     const importPage = await request(server.url, { path: '/admin/schools/import', headers: { accept: 'text/html', cookie } });
@@ -77,17 +85,31 @@ describe(`no request freezes the event loop (${storeKind})`, () => {
     const boundary = '----schoolpols-loop';
     const body =
       parts
-        .map((p) => `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"\r\nContent-Type: text/csv` : ''}\r\n\r\n${p.value}\r\n`)
+        .map(
+          (p) =>
+            `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"\r\nContent-Type: text/csv` : ''}\r\n\r\n${p.value}\r\n`,
+        )
         .join('') + `--${boundary}--\r\n`;
     return { body, type: `multipart/form-data; boundary=${boundary}` };
   };
   const upload = (body: string, type: string) =>
-    request(server.url, { method: 'POST', path: '/admin/schools/import', body, headers: { 'content-type': type, accept: 'text/html', cookie } });
+    request(server.url, {
+      method: 'POST',
+      path: '/admin/schools/import',
+      body,
+      headers: { 'content-type': type, accept: 'text/html', cookie },
+    });
 
   it('a school CSV of 16,000 blank lines, as a file and as pasted text: processed (no rows), /healthz answered meanwhile', async () => {
     const csv = 'naam;benchmarkgroep;personeel\n' + '\n'.repeat(16_000);
-    const file = multipart([{ name: '_csrf', value: csrf }, { name: 'file', value: csv, filename: 'scholen.csv' }]);
-    for (const send of [() => upload(file.body, file.type), () => postForm(server.url, '/admin/schools/import', { _csrf: csrf, text: csv }, { headers: { cookie } })]) {
+    const file = multipart([
+      { name: '_csrf', value: csrf },
+      { name: 'file', value: csv, filename: 'scholen.csv' },
+    ]);
+    for (const send of [
+      () => upload(file.body, file.type),
+      () => postForm(server.url, '/admin/schools/import', { _csrf: csrf, text: csv }, { headers: { cookie } }),
+    ]) {
       const { res, times } = await whileHealthy(send);
       expect(res.status, res.body.slice(0, 500)).toBe(422);
       expect(res.body).toContain('Het bestand heeft een kopregel maar geen scholen.');
@@ -97,7 +119,10 @@ describe(`no request freezes the event loop (${storeKind})`, () => {
 
   it(`a school CSV past ${MAX_IMPORT_LINES} lines is refused naming the line, without parsing it`, async () => {
     const csv = 'naam;benchmarkgroep;personeel\n' + 'School;basis;3\n' + '\n'.repeat(2_000_000);
-    const file = multipart([{ name: '_csrf', value: csrf }, { name: 'file', value: csv, filename: 'scholen.csv' }]);
+    const file = multipart([
+      { name: '_csrf', value: csrf },
+      { name: 'file', value: csv, filename: 'scholen.csv' },
+    ]);
     const { res, times } = await whileHealthy(() => upload(file.body, file.type));
     expect(res.status).toBe(422);
     expect(res.body).toContain(`meer dan ${MAX_IMPORT_LINES} regels`);
@@ -116,10 +141,15 @@ describe(`no request freezes the event loop (${storeKind})`, () => {
   }, 120_000);
 
   it('20,000 file parts, and 20,000 parts alternating fields and files: 413 naming the limit', async () => {
-    const files = multipart([{ name: '_csrf', value: csrf }, ...Array.from({ length: 20_000 }, (_, i) => ({ name: 'file', value: 'x', filename: `f${i}.csv` }))]);
+    const files = multipart([
+      { name: '_csrf', value: csrf },
+      ...Array.from({ length: 20_000 }, (_, i) => ({ name: 'file', value: 'x', filename: `f${i}.csv` })),
+    ]);
     const mixed = multipart([
       { name: '_csrf', value: csrf },
-      ...Array.from({ length: 20_000 }, (_, i) => (i % 2 ? { name: 'text', value: 'x' } : { name: 'file', value: 'x', filename: `f${i}.csv` })),
+      ...Array.from({ length: 20_000 }, (_, i) =>
+        i % 2 ? { name: 'text', value: 'x' } : { name: 'file', value: 'x', filename: `f${i}.csv` },
+      ),
     ]);
     for (const [{ body, type }, message] of [
       [files, `Stuur hoogstens ${UPLOAD_LIMITS.files} bestand tegelijk`],
@@ -138,7 +168,12 @@ describe(`no request freezes the event loop (${storeKind})`, () => {
     // Open to anyone: the teacher forms and the login form (the app takes no JSON anywhere).
     for (const route of ['/submit', '/answer', '/login']) {
       const { res, times } = await whileHealthy(() =>
-        request(server.url, { method: 'POST', path: `${route}?lang=en`, body: nested, headers: { 'content-type': 'application/json', accept: 'text/html' } }),
+        request(server.url, {
+          method: 'POST',
+          path: `${route}?lang=en`,
+          body: nested,
+          headers: { 'content-type': 'application/json', accept: 'text/html' },
+        }),
       );
       expect(res.status).toBe(415);
       expect(res.body).toContain('accepts plain form data only');

@@ -22,20 +22,23 @@ const MODES: Mode[] = ['anonymous', 'admin'];
 
 // The route list comes from the route table at collection time (a small app built just for that),
 // so a new route gets its own fuzz test without anyone editing this file.
-const { routeList } = storeKind !== 'postgres' ? { routeList: [] } : await (async () => {
-  const { buildApp } = await import('../../server/app.ts');
-  const { testConfig, testMaster } = await import('../helpers/app.ts');
-  const { openStore } = await import('../../server/db/connect.ts');
-  const { migrateToLatest } = await import('../../server/db/migrate.ts');
-  const store = await openStore({ pgliteDir: 'memory://' });
-  await migrateToLatest(store.db);
-  const app = await buildApp({ config: testConfig(), store, master: testMaster });
-  await app.ready();
-  const list = app.routeTable.filter((r) => r.method !== 'HEAD').map((r) => ({ method: r.method, url: r.url }));
-  await app.close();
-  await store.close();
-  return { routeList: list };
-})();
+const { routeList } =
+  storeKind !== 'postgres'
+    ? { routeList: [] }
+    : await (async () => {
+        const { buildApp } = await import('../../server/app.ts');
+        const { testConfig, testMaster } = await import('../helpers/app.ts');
+        const { openStore } = await import('../../server/db/connect.ts');
+        const { migrateToLatest } = await import('../../server/db/migrate.ts');
+        const store = await openStore({ pgliteDir: 'memory://' });
+        await migrateToLatest(store.db);
+        const app = await buildApp({ config: testConfig(), store, master: testMaster });
+        await app.ready();
+        const list = app.routeTable.filter((r) => r.method !== 'HEAD').map((r) => ({ method: r.method, url: r.url }));
+        await app.close();
+        await store.close();
+        return { routeList: list };
+      })();
 
 describeOn('postgres', `hostile input on every route (${storeKind})`, () => {
   let store: TestStore;
@@ -60,7 +63,13 @@ describeOn('postgres', `hostile input on every route (${storeKind})`, () => {
       headers['cookie'] = admin.cookie!;
       headers['x-csrf-token'] = admin.csrf!;
     }
-    const res = await w.app.inject({ method: f.method as 'GET', url: f.url, headers, remoteAddress: f.remoteAddress, ...(f.payload !== undefined ? { payload: f.payload } : {}) });
+    const res = await w.app.inject({
+      method: f.method as 'GET',
+      url: f.url,
+      headers,
+      remoteAddress: f.remoteAddress,
+      ...(f.payload !== undefined ? { payload: f.payload } : {}),
+    });
     // Signing out is a valid request: sign in again for the runs that follow.
     if (mode === 'admin' && f.url.startsWith('/logout') && res.statusCode === 303) {
       admin = await w.signIn('admin');
@@ -73,10 +82,16 @@ describeOn('postgres', `hostile input on every route (${storeKind})`, () => {
     const where = `${mode} ${f.method} ${f.url.slice(0, 200)} [${f.kind}] → ${res.statusCode}`;
     if (res.statusCode >= 500) found.push(`5xx: ${where}: ${res.body.slice(0, 200)}`);
     expect(res.statusCode, `${where}: ${res.body.slice(0, 300)}`).toBeLessThan(500);
-    if (res.statusCode >= 400 && f.method !== 'HEAD') expect(hasMessage(res), `${where}: 4xx without a message: ${res.body.slice(0, 300)}`).toBe(true);
+    if (res.statusCode >= 400 && f.method !== 'HEAD')
+      expect(hasMessage(res), `${where}: 4xx without a message: ${res.body.slice(0, 300)}`).toBe(true);
     if (f.malformed) {
       // An anonymous GET of a staff page is sent to the login page: that is its refusal.
-      const toLogin = mode === 'anonymous' && f.method === 'GET' && Array.isArray(declared) && res.statusCode === 303 && /^\/login/.test(String(res.headers.location));
+      const toLogin =
+        mode === 'anonymous' &&
+        f.method === 'GET' &&
+        Array.isArray(declared) &&
+        res.statusCode === 303 &&
+        /^\/login/.test(String(res.headers.location));
       expect(toLogin || (res.statusCode >= 400 && res.statusCode < 500), `${where}: malformed request accepted`).toBe(true);
     }
     expect(prototypesClean(), `${where}: a prototype was polluted`).toBe(true);
@@ -89,10 +104,26 @@ describeOn('postgres', `hostile input on every route (${storeKind})`, () => {
         expect(route, `${method} ${url} recorded`).toBeDefined();
         const ids = [...Object.values(w.ids), ...w.codes.slice(5)];
         const seeds: Seeds = {
-          code: w.codes.slice(5), lang: 'nl', next: '/home', email: ['rep.secundair@demo.schoolpols.be', 'fuzz@example.org'], password: 'not the password at all',
-          name: 'Fuzzschool', benchmarkGroup: 'secundair', municipality: 'Gent', staffCount: '12', role: 'rep', userLang: 'nl',
-          questionnaireId: w.ids.questionnaire, schoolId: w.ids.repSchool, schools: [w.ids.repSchool, w.ids.otherSchool], k: '5', count: '2', format: 'csv',
-          text: 'naam;niveau;personeel\nFuzz Tekst;secundair;3', file: '{"id":"x"}', data: Buffer.from('naam;niveau;personeel\nFuzz Import;secundair;3').toString('base64url'),
+          code: w.codes.slice(5),
+          lang: 'nl',
+          next: '/home',
+          email: ['rep.secundair@demo.schoolpols.be', 'fuzz@example.org'],
+          password: 'not the password at all',
+          name: 'Fuzzschool',
+          benchmarkGroup: 'secundair',
+          municipality: 'Gent',
+          staffCount: '12',
+          role: 'rep',
+          userLang: 'nl',
+          questionnaireId: w.ids.questionnaire,
+          schoolId: w.ids.repSchool,
+          schools: [w.ids.repSchool, w.ids.otherSchool],
+          k: '5',
+          count: '2',
+          format: 'csv',
+          text: 'naam;niveau;personeel\nFuzz Tekst;secundair;3',
+          file: '{"id":"x"}',
+          data: Buffer.from('naam;niveau;personeel\nFuzz Import;secundair;3').toString('base64url'),
         };
         const before = await tableCounts(store.db);
         let accepted = 0;
@@ -104,18 +135,31 @@ describeOn('postgres', `hostile input on every route (${storeKind})`, () => {
             const res = await send(f, mode);
             judge(f, res, mode, route.access);
             if (res.statusCode < 400) accepted += 1;
-            if (ahead && res.statusCode >= 400) expect(await tableCounts(store.db), `${f.kind} refused with ${res.statusCode} but changed rows`).toEqual(ahead);
+            if (ahead && res.statusCode >= 400)
+              expect(await tableCounts(store.db), `${f.kind} refused with ${res.statusCode} but changed rows`).toEqual(ahead);
           }),
           { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), interruptAfterTimeLimit: 90_000, markInterruptAsFailure: false },
         );
         // Oversized bodies, once per route: refused before they are read.
         if (method === 'POST') {
-          const limit = /import\/commit$|\/admin\/questionnaires(\/preview)?$/.test(url) ? 12 * 1024 * 1024 : /\/check$|\/import$/.test(url) ? 4 * 1024 * 1024 : 256 * 1024;
+          const limit = /import\/commit$|\/admin\/questionnaires(\/preview)?$/.test(url)
+            ? 12 * 1024 * 1024
+            : /\/check$|\/import$/.test(url)
+              ? 4 * 1024 * 1024
+              : 256 * 1024;
           for (const [type, payload] of [
             ['application/x-www-form-urlencoded', `code=${'A'.repeat(limit + 10)}`],
             ['application/json', `{"zz":"${'A'.repeat(limit + 10)}"}`],
           ] as const) {
-            const f: Fuzzed = { kind: `oversized ${type}`, method, url: url.replace(/:(\w+)/g, (_, n: string) => w.params[n]!), headers: { 'content-type': type, accept: 'application/json' }, payload, remoteAddress: '192.0.2.200', malformed: true };
+            const f: Fuzzed = {
+              kind: `oversized ${type}`,
+              method,
+              url: url.replace(/:(\w+)/g, (_, n: string) => w.params[n]!),
+              headers: { 'content-type': type, accept: 'application/json' },
+              payload,
+              remoteAddress: '192.0.2.200',
+              malformed: true,
+            };
             judge(f, await send(f, mode), mode, route.access);
           }
         }

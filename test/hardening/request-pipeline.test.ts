@@ -44,7 +44,11 @@ describe(`request pipeline (${storeKind})`, () => {
     destroy: vi.spyOn(DatabaseSessionStore.prototype, 'destroy'),
   };
   const clearStoreCalls = () => Object.values(storeCalls).forEach((spy) => spy.mockClear());
-  const callsOf = () => ({ get: storeCalls.get.mock.calls.length, set: storeCalls.set.mock.calls.length, destroy: storeCalls.destroy.mock.calls.length });
+  const callsOf = () => ({
+    get: storeCalls.get.mock.calls.length,
+    set: storeCalls.set.mock.calls.length,
+    destroy: storeCalls.destroy.mock.calls.length,
+  });
   const sessionRows = () => store.db.selectFrom('session').select(['sid', 'data', 'expires_at', 'user_id']).orderBy('sid').execute();
 
   beforeAll(async () => {
@@ -126,22 +130,38 @@ describe(`request pipeline (${storeKind})`, () => {
 
   it('refuses a staff route in the public context, a public route in the staff context and an upload anywhere but the admin console', async () => {
     const cases: Array<[string, (app: FastifyInstance) => Promise<void>, RegExp]> = [
-      ['staff route in a public context', async (c) => {
-        c.addHook('onRoute', publicRoutesOnly);
-        c.get('/x-staff', { config: { access: ['admin'] } }, async () => 'x');
-      }, /GET \/x-staff is not public/],
-      ['sign-in route in a public context', async (c) => {
-        c.addHook('onRoute', publicRoutesOnly);
-        c.post('/x-guest', { config: { access: 'guest' } }, async () => 'x');
-      }, /POST \/x-guest is not public/],
-      ['public route in a staff context', async (c) => {
-        await c.register(staffAuth);
-        c.get('/x-public', { config: { access: 'public' } }, async () => 'x');
-      }, /GET \/x-public is public/],
-      ['upload outside the admin console', async (c) => {
-        await c.register(staffAuth);
-        c.post('/x-upload', { config: { access: ['admin'], upload: true } }, async () => 'x');
-      }, /POST \/x-upload takes uploads outside/],
+      [
+        'staff route in a public context',
+        async (c) => {
+          c.addHook('onRoute', publicRoutesOnly);
+          c.get('/x-staff', { config: { access: ['admin'] } }, async () => 'x');
+        },
+        /GET \/x-staff is not public/,
+      ],
+      [
+        'sign-in route in a public context',
+        async (c) => {
+          c.addHook('onRoute', publicRoutesOnly);
+          c.post('/x-guest', { config: { access: 'guest' } }, async () => 'x');
+        },
+        /POST \/x-guest is not public/,
+      ],
+      [
+        'public route in a staff context',
+        async (c) => {
+          await c.register(staffAuth);
+          c.get('/x-public', { config: { access: 'public' } }, async () => 'x');
+        },
+        /GET \/x-public is public/,
+      ],
+      [
+        'upload outside the admin console',
+        async (c) => {
+          await c.register(staffAuth);
+          c.post('/x-upload', { config: { access: ['admin'], upload: true } }, async () => 'x');
+        },
+        /POST \/x-upload takes uploads outside/,
+      ],
     ];
     for (const [what, plugin, error] of cases) {
       const built = await buildApp({ config: testConfig(), store, master: testMaster });

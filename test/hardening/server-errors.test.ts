@@ -19,7 +19,19 @@ const SQL = 'select password_hash from app_user where email = $1';
 const PATH = '/srv/schoolpols/server/db/secret-store.ts';
 const HOST = '10.20.30.40:5432';
 /** What no answer may contain: the internals of the thrown errors, and any stack frame or source path. */
-const INTERNAL = [SQL, 'password_hash', 'app_user', PATH, 'secret-store', HOST, 'ECONNREFUSED', 'TypeError', 'node_modules', 'server-errors.test', 'stack'];
+const INTERNAL = [
+  SQL,
+  'password_hash',
+  'app_user',
+  PATH,
+  'secret-store',
+  HOST,
+  'ECONNREFUSED',
+  'TypeError',
+  'node_modules',
+  'server-errors.test',
+  'stack',
+];
 const STACK_FRAME = /\bat \S+ \(|\.ts:\d+|\.js:\d+/;
 
 const ACCEPT = { html: 'text/html,application/xhtml+xml', json: 'application/json' } as const;
@@ -65,7 +77,10 @@ describe(`one error handler: nothing internal in a 5xx, refusals in the request'
   }
 
   it('answers a thrown error with a 5xx that says nothing internal, as a page and as JSON, in Dutch and in English', async () => {
-    for (const [url, status] of [['/test/boom', 500], ['/test/unavailable', 503]] as const) {
+    for (const [url, status] of [
+      ['/test/boom', 500],
+      ['/test/unavailable', 503],
+    ] as const) {
       for (const lang of LANGS) {
         const t = translator(lang);
         const page = await get(`${url}?lang=${lang}`, ACCEPT.html);
@@ -79,7 +94,11 @@ describe(`one error handler: nothing internal in a 5xx, refusals in the request'
         const json = await get(`${url}?lang=${lang}`, ACCEPT.json);
         expect(json.statusCode, url).toBe(status);
         expect(json.headers['content-type']).toMatch(/^application\/json/);
-        expect(json.json()).toEqual({ statusCode: status, error: status === 500 ? 'Internal Server Error' : 'Service Unavailable', message: t('error.server') });
+        expect(json.json()).toEqual({
+          statusCode: status,
+          error: status === 500 ? 'Internal Server Error' : 'Service Unavailable',
+          message: t('error.server'),
+        });
         expectNothingInternal(json, `${url} ${lang} JSON`);
       }
     }
@@ -93,7 +112,12 @@ describe(`one error handler: nothing internal in a 5xx, refusals in the request'
   it('answers a refusal (HttpProblem) in the language of the request, with its parameters', async () => {
     const cases = [
       { url: '/test/refused', status: 409, error: 'Conflict', message: (lang: 'nl' | 'en') => translator(lang)('dashboard.openWave') },
-      { url: '/test/refused-with-params', status: 429, error: 'Too Many Requests', message: (lang: 'nl' | 'en') => translator(lang)('account.signIn.locked', { count: 3 }) },
+      {
+        url: '/test/refused-with-params',
+        status: 429,
+        error: 'Too Many Requests',
+        message: (lang: 'nl' | 'en') => translator(lang)('account.signIn.locked', { count: 3 }),
+      },
     ];
     for (const c of cases) {
       expect(c.message('nl')).not.toBe(c.message('en'));
@@ -135,7 +159,17 @@ describe(`one error handler: nothing internal in a 5xx, refusals in the request'
 
   it('takes as an id exactly what isUuid takes (not a urn:uuid: prefix, which no database reads as an id)', async () => {
     const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
-    const samples = [id, id.toUpperCase(), `urn:uuid:${id}`, `{${id}}`, id.replace(/-/g, ''), `${id}0`, ` ${id}`, id.slice(1), '0f8fad5b-d9cb-469f-a165-70867728950g'];
+    const samples = [
+      id,
+      id.toUpperCase(),
+      `urn:uuid:${id}`,
+      `{${id}}`,
+      id.replace(/-/g, ''),
+      `${id}0`,
+      ` ${id}`,
+      id.slice(1),
+      '0f8fad5b-d9cb-469f-a165-70867728950g',
+    ];
     for (const sample of samples) {
       const res = await get(`/test/waves/${encodeURIComponent(sample)}`, ACCEPT.json);
       expect(res.statusCode, sample).toBe(isUuid(sample) ? 200 : 400);

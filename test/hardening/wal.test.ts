@@ -58,7 +58,8 @@ async function filesUnder(dir: string): Promise<Array<{ name: string; bytes: Buf
 }
 
 function postgresFiles(store: Store, since: string): Files {
-  const read = async (file: string) => Buffer.from((await sql<{ b: Uint8Array }>`select pg_read_binary_file(${file}) as b`.execute(store.db)).rows[0]!.b);
+  const read = async (file: string) =>
+    Buffer.from((await sql<{ b: Uint8Array }>`select pg_read_binary_file(${file}) as b`.execute(store.db)).rows[0]!.b);
   return {
     async wal() {
       const { rows } = await sql<{ name: string }>`
@@ -120,12 +121,25 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
     app = await testApp(store);
     let schoolId: string;
     ({ waveId, codes, schoolId } = await openWaveWithCodes(store.db, 6));
-    const since = storeKind === 'postgres' ? (await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(store.db)).rows[0]!.lsn : '';
+    const since =
+      storeKind === 'postgres' ? (await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(store.db)).rows[0]!.lsn : '';
     files = storeKind === 'postgres' ? postgresFiles(store, since) : pgliteFiles(store, dir!);
 
-    const body = new URLSearchParams({ code: codes[0]!, wave: waveId, school: schoolId, comment: markerComment, 'b.role': 'leraar', 'b.seniority': 'gt15' });
+    const body = new URLSearchParams({
+      code: codes[0]!,
+      wave: waveId,
+      school: schoolId,
+      comment: markerComment,
+      'b.role': 'leraar',
+      'b.seniority': 'gt15',
+    });
     items.forEach((it, i) => body.append(`a.${it.id}`, String(markerAnswers[i])));
-    const res = await app.inject({ method: 'POST', url: '/submit', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/submit',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body.toString(),
+    });
     expect(res.statusCode).toBe(303);
   });
   afterAll(async () => {
@@ -143,7 +157,11 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
       const relation = await files.relation(probe);
       for (const m of probeBytes) expect(relation.includes(m)).toBe(true);
       const wal = await files.wal();
-      for (const m of probeBytes) expect(wal.some((f) => f.bytes.includes(m)), 'a plaintext insert is found in the WAL').toBe(true);
+      for (const m of probeBytes)
+        expect(
+          wal.some((f) => f.bytes.includes(m)),
+          'a plaintext insert is found in the WAL',
+        ).toBe(true);
     } finally {
       await sql`drop table ${sql.id(probe)}`.execute(store.db);
     }
@@ -174,7 +192,13 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
       expect(() => open(candidate, { kind: 'response', waveId, schoolId: rows[0]!.school_id }, box)).toThrow();
     }
     // The master key does open it: the key, not the schema, is what protects the answers.
-    expect(open((await testKeys(store.db).dataKey(store.db, waveId, { create: false }))!, { kind: 'response', waveId, schoolId: rows[0]!.school_id }, box).length).toBe(items.length + shipped.background.length);
+    expect(
+      open(
+        (await testKeys(store.db).dataKey(store.db, waveId, { create: false }))!,
+        { kind: 'response', waveId, schoolId: rows[0]!.school_id },
+        box,
+      ).length,
+    ).toBe(items.length + shipped.background.length);
   });
 
   it('after sealing, the markers are in the sealed partitions alone, and the wave key is gone', async () => {

@@ -21,13 +21,20 @@ import type { Access } from '../../server/platform/plugins/auth.ts';
 const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 /** Refused by the access rule: 401/403, or for a GET the way to the login page. (After POST /logout, 303 to /login is success.) */
 const isRefusal = (res: LightMyRequestResponse, method: string) =>
-  res.statusCode === 401 || res.statusCode === 403 || (method === 'GET' && res.statusCode === 303 && /^\/login/.test(String(res.headers.location)));
+  res.statusCode === 401 ||
+  res.statusCode === 403 ||
+  (method === 'GET' && res.statusCode === 303 && /^\/login/.test(String(res.headers.location)));
 
 function send(w: World, who: Who, method: string, url: string, options: { csrf?: boolean; session?: Session } = {}) {
   const s = options.session ?? w.sessions[who];
   if (method === 'GET') return s.get(url);
   if (method === 'POST') return s.post(url, {}, { csrf: options.csrf ?? true });
-  return w.app.inject({ method: method as 'HEAD', url, remoteAddress: s.remoteAddress, headers: { accept: 'text/html', ...(s.cookie ? { cookie: s.cookie } : {}) } });
+  return w.app.inject({
+    method: method as 'HEAD',
+    url,
+    remoteAddress: s.remoteAddress,
+    headers: { accept: 'text/html', ...(s.cookie ? { cookie: s.cookie } : {}) },
+  });
 }
 
 describe(`access control and CSRF on every route (${storeKind})`, () => {
@@ -62,7 +69,8 @@ describe(`access control and CSRF on every route (${storeKind})`, () => {
 
   it('has no public route the tests do not know, and CSRF exemptions only on teacher forms', () => {
     for (const r of w.app.routeTable) {
-      if (r.access === 'public') expect(KNOWN_PUBLIC[key(r)], `${key(r)} is public: add it to KNOWN_PUBLIC only if it must be`).toBeDefined();
+      if (r.access === 'public')
+        expect(KNOWN_PUBLIC[key(r)], `${key(r)} is public: add it to KNOWN_PUBLIC only if it must be`).toBeDefined();
       else expect(r.access === 'guest' || (Array.isArray(r.access) && r.access.length > 0), key(r)).toBe(true);
       if (!r.csrf && r.method !== 'GET' && r.method !== 'HEAD') {
         expect(r.access, `${key(r)} skips CSRF`).toBe('public');
@@ -114,7 +122,9 @@ describe(`access control and CSRF on every route (${storeKind})`, () => {
   it('lets each role through exactly the POST routes it may use (with its token); anonymous gets 401', async () => {
     const before = await tableCounts(store.db);
     // Signing out last: it ends the session the other rows use.
-    const posts = w.app.routeTable.filter((r) => r.method === 'POST').sort((a, b) => Number(a.url === '/logout') - Number(b.url === '/logout'));
+    const posts = w.app.routeTable
+      .filter((r) => r.method === 'POST')
+      .sort((a, b) => Number(a.url === '/logout') - Number(b.url === '/logout'));
     for (const r of posts) {
       const url = fillUrl(r.url, w.params);
       for (const who of WHO) {
@@ -221,7 +231,8 @@ describe(`security headers and CSP on every GET route (${storeKind})`, () => {
       expect(res.statusCode, label).toBeLessThan(400);
       expectSecurityHeaders(res, label);
       // Issue 14: Back on a shared computer must not show the previous person's page from a cache.
-      if (!url.startsWith('/static/') && !url.startsWith('/vendor/')) expect(String(res.headers['cache-control']), label).toMatch(/\bno-store\b/);
+      if (!url.startsWith('/static/') && !url.startsWith('/vendor/'))
+        expect(String(res.headers['cache-control']), label).toMatch(/\bno-store\b/);
       if (String(res.headers['content-type']).startsWith('text/html')) {
         pages += 1;
         expectNoInlineCode(res.body, label);
@@ -277,7 +288,9 @@ describe(`session cookies (${storeKind})`, () => {
   let tls: FastifyInstance;
   beforeAll(async () => {
     store = await testStore();
-    await (await import('../../server/staff/users.ts')).createUser(store.db, { email: 'rep@example.org', role: 'rep', password: DEMO_PASSWORD });
+    await (
+      await import('../../server/staff/users.ts')
+    ).createUser(store.db, { email: 'rep@example.org', role: 'rep', password: DEMO_PASSWORD });
     app = await testApp(store);
     tls = await testApp(store, { config: testConfig({ TRUST_PROXY: 'true' }) });
   });
@@ -409,18 +422,34 @@ describe(`code entry is limited per client (${storeKind})`, () => {
       statuses.push(res.statusCode);
     }
     expect(statuses).toEqual([...Array(10).fill(404), 429, 429]);
-    const neighbour = await behindProxy.inject({ method: 'POST', url: '/answer', remoteAddress: '10.0.0.2', headers: { ...form({}).headers, 'x-forwarded-for': '203.0.113.100' }, payload: `code=${codes[1]}` });
+    const neighbour = await behindProxy.inject({
+      method: 'POST',
+      url: '/answer',
+      remoteAddress: '10.0.0.2',
+      headers: { ...form({}).headers, 'x-forwarded-for': '203.0.113.100' },
+      payload: `code=${codes[1]}`,
+    });
     expect(neighbour.statusCode).toBe(200);
   });
 
   it('cannot be escaped by hopping through the addresses of one IPv6 /64', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const res = await app.inject({ method: 'POST', url: '/answer', remoteAddress: `2001:db8:7:1::${(i + 1).toString(16)}`, ...form({ code: wrong(i) }) });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/answer',
+        remoteAddress: `2001:db8:7:1::${(i + 1).toString(16)}`,
+        ...form({ code: wrong(i) }),
+      });
       statuses.push(res.statusCode);
     }
     expect(statuses).toEqual([...Array(10).fill(404), 429, 429]);
-    const otherNetwork = await app.inject({ method: 'POST', url: '/answer', remoteAddress: '2001:db8:7:2::1', ...form({ code: codes[2]! }) });
+    const otherNetwork = await app.inject({
+      method: 'POST',
+      url: '/answer',
+      remoteAddress: '2001:db8:7:2::1',
+      ...form({ code: codes[2]! }),
+    });
     expect(otherNetwork.statusCode).toBe(200);
   });
 

@@ -38,10 +38,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'silent', ...overrides });
 }
 
-export async function testApp(
-  store: Store,
-  options: { config?: Config; logs?: LogCapture } = {},
-): Promise<FastifyInstance> {
+export async function testApp(store: Store, options: { config?: Config; logs?: LogCapture } = {}): Promise<FastifyInstance> {
   const config = options.config ?? testConfig(options.logs ? { LOG_LEVEL: 'debug' } : {});
   const app = await buildApp({ config, store, master: testMaster, ...(options.logs ? { logStream: options.logs } : {}) });
   await app.ready();

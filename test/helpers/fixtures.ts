@@ -17,9 +17,19 @@ let counter = 0;
 /** A published questionnaire, one school and an open wave with `codes` fresh access codes. */
 export async function openWaveWithCodes(db: Kysely<Database>, codes: number, options: { open?: boolean } = {}) {
   counter += 1;
-  const existing = await db.selectFrom('questionnaire').select('id').where('key', '=', shipped.id).where('version', '=', shipped.version).executeTakeFirst();
+  const existing = await db
+    .selectFrom('questionnaire')
+    .select('id')
+    .where('key', '=', shipped.id)
+    .where('version', '=', shipped.version)
+    .executeTakeFirst();
   const questionnaireId = existing?.id ?? (await publishQuestionnaire(db, shipped));
-  const schoolId = await createSchool(db, { name: `Testschool ${counter}-${Math.random()}`, benchmark_group: 'secundair', municipality: 'Gent', staff_count: codes });
+  const schoolId = await createSchool(db, {
+    name: `Testschool ${counter}-${Math.random()}`,
+    benchmark_group: 'secundair',
+    municipality: 'Gent',
+    staff_count: codes,
+  });
   const waveId = await createWave(db, { name: `Testbevraging ${counter}`, questionnaireId, schoolIds: [schoolId], k: 5 });
   if (options.open ?? true) await openWave(db, waveId, undefined, testKeys(db));
   const plain = await issueCodes(db, waveId, schoolId, codes);
@@ -30,7 +40,7 @@ export async function openWaveWithCodes(db: Kysely<Database>, codes: number, opt
 export function fullAnswers(code: string, seed = 1): Record<string, string> {
   const body: Record<string, string> = { code };
   let i = seed;
-  for (const theme of shipped.themes) for (const item of theme.items) body[`a.${item.id}`] = String((i++ % 6));
+  for (const theme of shipped.themes) for (const item of theme.items) body[`a.${item.id}`] = String(i++ % 6);
   body['b.role'] = 'leraar';
   body['b.seniority'] = 'from5to15';
   return body;
@@ -51,7 +61,10 @@ export async function openedSubmissions(db: Kysely<Database>, waveId: string, ke
   const responses = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
   const comments = await db.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', waveId).execute();
   return {
-    responses: responses.map((r) => ({ school_id: r.school_id, ...decodeResponse(wave.questionnaire, open(wave.key, { kind: 'response', waveId, schoolId: r.school_id }, r.box)) })),
+    responses: responses.map((r) => ({
+      school_id: r.school_id,
+      ...decodeResponse(wave.questionnaire, open(wave.key, { kind: 'response', waveId, schoolId: r.school_id }, r.box)),
+    })),
     comments: comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId, schoolId: c.school_id }, c.box))),
   };
 }
@@ -59,11 +72,24 @@ export async function openedSubmissions(db: Kysely<Database>, waveId: string, ke
 /** Rows stored: responses and comments count whether still sealed in their boxes (open wave) or opened (sealed wave). */
 export async function counts(db: Kysely<Database>) {
   const rows = async (table: 'response' | 'comment' | 'access_code' | 'encrypted_response' | 'encrypted_comment') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const count = async (table: 'response' | 'comment' | 'access_code') =>
     (await rows(table)) + (table === 'access_code' ? 0 : await rows(`encrypted_${table}`));
   const spent = Number(
-    (await db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).where('spent', '=', true).executeTakeFirstOrThrow()).n,
+    (
+      await db
+        .selectFrom('access_code')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('spent', '=', true)
+        .executeTakeFirstOrThrow()
+    ).n,
   );
   return { responses: await count('response'), comments: await count('comment'), codes: await count('access_code'), spent };
 }

@@ -18,11 +18,17 @@ export async function tables(db: Kysely<Database>): Promise<string[]> {
 }
 
 /** Row counts of every table except `session` and `audit_log` (which staff requests may change). */
-export async function tableCounts(db: Kysely<Database>, except: readonly string[] = ['session', 'audit_log']): Promise<Record<string, number>> {
+export async function tableCounts(
+  db: Kysely<Database>,
+  except: readonly string[] = ['session', 'audit_log'],
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of await tables(db)) {
     if (except.includes(t)) continue;
-    const row = await anyDb(db).selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const row = await anyDb(db)
+      .selectFrom(t)
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
     out[t] = Number(row.n);
   }
   return out;

@@ -14,7 +14,14 @@ export function agent(maxSockets: number): http.Agent {
 
 export function request(
   base: string,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent; timeoutMs?: number },
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    agent?: http.Agent;
+    timeoutMs?: number;
+  },
 ): Promise<HttpResult> {
   const url = new URL(options.path, base);
   return new Promise((resolve, reject) => {
@@ -22,7 +29,10 @@ export function request(
       url,
       {
         method: options.method ?? 'GET',
-        headers: { ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
+        headers: {
+          ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
         agent: options.agent ?? false,
         timeout: options.timeoutMs ?? 120_000,
       },
@@ -40,7 +50,12 @@ export function request(
   });
 }
 
-export function postForm(base: string, path: string, fields: Record<string, string>, options: { agent?: http.Agent; headers?: Record<string, string> } = {}) {
+export function postForm(
+  base: string,
+  path: string,
+  fields: Record<string, string>,
+  options: { agent?: http.Agent; headers?: Record<string, string> } = {},
+) {
   return request(base, {
     method: 'POST',
     path,

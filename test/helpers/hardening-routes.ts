@@ -114,7 +114,15 @@ export interface World {
   routes: RecordedRoute[];
   params: ParamValues;
   sessions: Record<Who, Session>;
-  ids: { repSchool: string; otherSchool: string; sealedWave: string; openWave: string; draftWave: string; questionnaire: string; victim: string };
+  ids: {
+    repSchool: string;
+    otherSchool: string;
+    sealedWave: string;
+    openWave: string;
+    draftWave: string;
+    questionnaire: string;
+    victim: string;
+  };
   /** unspent codes of the open demo wave */
   codes: string[];
   /** a fresh signed-in session for `who` (e.g. after one was logged out) */
@@ -128,7 +136,8 @@ const nextAddress = () => `10.77.${Math.floor(++address / 250)}.${(address % 250
 export async function world(store: TestStore, options: { config?: Config; logs?: LogCapture } = {}): Promise<World> {
   const { openWaveId } = await seedDemo(store.db, testKeys(store.db), 5);
   const { app, routes } = await recordRoutes(() => testApp(store, options));
-  const schoolByName = async (name: string) => (await store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+  const schoolByName = async (name: string) =>
+    (await store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
   const repSchool = await schoolByName('Demo Atheneum Scheldeland'); // assigned to rep.secundair
   const otherSchool = await schoolByName('Demo Basisschool De Regenboog');
   const sealedWave = (await store.db.selectFrom('wave').select('id').where('name', '=', 'Demo najaar 2025').executeTakeFirstOrThrow()).id;
@@ -164,5 +173,13 @@ export async function world(store: TestStore, options: { config?: Config; logs?:
     '*/static/': 'app.css',
     '*/vendor/chart.js/': 'chart.umd.js',
   };
-  return { app, routes, params, sessions, ids: { repSchool, otherSchool, sealedWave, openWave: openWaveId, draftWave, questionnaire, victim }, codes, signIn };
+  return {
+    app,
+    routes,
+    params,
+    sessions,
+    ids: { repSchool, otherSchool, sealedWave, openWave: openWaveId, draftWave, questionnaire, victim },
+    codes,
+    signIn,
+  };
 }

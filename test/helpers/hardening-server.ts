@@ -56,7 +56,10 @@ export const SERVER_SECRETS = {
  * On PostgreSQL, SESSION_SECRET, PUBLIC_URL and SCHOOLPOLS_KEY default to SERVER_SECRETS (an `env` value, even
  * '', overrides them; an empty value counts as unset). `args` go to `npm start` (e.g. `--demo`).
  */
-export function spawnServer(env: Record<string, string>, args: readonly string[] = []): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
+export function spawnServer(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
   const base: Record<string, string> = {};
   // Only what Node needs; no DATABASE_URL or other Schoolpols setting leaks in from the test run.
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[key]) base[key] = process.env[key]!;
@@ -73,7 +76,10 @@ export function spawnServer(env: Record<string, string>, args: readonly string[]
   return { child, output: () => out, exited };
 }
 
-export async function startServer(env: Record<string, string>, options: { timeoutMs?: number; args?: readonly string[] } = {}): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  options: { timeoutMs?: number; args?: readonly string[] } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { child, output, exited } = spawnServer({ PORT: String(port), ...env }, options.args);

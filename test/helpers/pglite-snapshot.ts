@@ -14,7 +14,9 @@ const CACHE = path.join(ROOT, 'node_modules', '.cache', 'schoolpols');
 
 async function snapshotPath(): Promise<string> {
   const hash = createHash('sha256');
-  const pglite = JSON.parse(await readFile(path.join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+  const pglite = JSON.parse(await readFile(path.join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as {
+    version: string;
+  };
   hash.update(pglite.version);
   const dir = path.join(ROOT, 'migrations');
   for (const file of (await readdir(dir)).sort()) hash.update(file).update(await readFile(path.join(dir, file)));

@@ -31,15 +31,24 @@ export const questionnaire: Questionnaire = {
   themes: themeIds.map((t) => ({
     id: t,
     label: { nl: `Thema ${t}`, en: `Theme ${t}` },
-    items: names.filter((n) => n.startsWith(`${t}_`)).map((id) => ({ id, label: { nl: `Vraag ${id}`, en: `Item ${id}` }, scale: 'agree5', reverse: names.indexOf(id) % 2 === 1 })),
+    items: names
+      .filter((n) => n.startsWith(`${t}_`))
+      .map((id) => ({ id, label: { nl: `Vraag ${id}`, en: `Item ${id}` }, scale: 'agree5', reverse: names.indexOf(id) % 2 === 1 })),
   })),
   background: [],
 };
 export const layout = layoutOf(questionnaire);
 /** Stored answers: reverse items mirrored, missing alternately "n.v.t." (0) and unanswered. */
-export const stored = (row: readonly (number | null)[]) => row.map((x, i) => (x === null ? (i % 3 === 0 ? 0 : null) : layout.items[i]!.reverse ? 6 - x : x));
+export const stored = (row: readonly (number | null)[]) =>
+  row.map((x, i) => (x === null ? (i % 3 === 0 ? 0 : null) : layout.items[i]!.reverse ? 6 - x : x));
 
-export async function seedWave(db: Kysely<Database>, questionnaireId: string, schools: string[], name: string, rows: ReadonlyArray<readonly (number | null)[]>) {
+export async function seedWave(
+  db: Kysely<Database>,
+  questionnaireId: string,
+  schools: string[],
+  name: string,
+  rows: ReadonlyArray<readonly (number | null)[]>,
+) {
   const keys = testKeys(db);
   const waveId = await createWave(db, { name, questionnaireId, schoolIds: schools, k: 5 });
   await openWave(db, waveId, undefined, keys);
@@ -59,14 +68,15 @@ export function expectedQuality(rows: ReadonlyArray<readonly (number | null)[]>)
   return instrumentQuality(acc.sums(), layout, 5);
 }
 
-
 /** Eight schools (two benchmark groups) and the questionnaire; returns their ids. */
 export async function seedQualitySchools(db: Kysely<Database>) {
   const questionnaireId = await publishQuestionnaire(db, questionnaire);
   const schoolNames = Array.from({ length: 8 }, (_, i) => `Kwaliteitsschool ${i + 1}`);
   const schoolIds: string[] = [];
   for (const [i, name] of schoolNames.entries()) {
-    schoolIds.push(await createSchool(db, { name, benchmark_group: i < 4 ? 'basisonderwijs' : 'secundair', municipality: 'Gent', staff_count: 500 }));
+    schoolIds.push(
+      await createSchool(db, { name, benchmark_group: i < 4 ? 'basisonderwijs' : 'secundair', municipality: 'Gent', staff_count: 500 }),
+    );
   }
   return { questionnaireId, schoolNames, schoolIds };
 }

@@ -21,7 +21,9 @@ export const storeKind: 'postgres' | 'pglite' = serverUrl ? 'postgres' : 'pglite
 
 const storeLabel = { postgres: 'PostgreSQL', pglite: 'PGlite' } as const;
 function announceSkip(kind: 'postgres' | 'pglite', name: string): void {
-  process.stderr.write(`!!! SKIPPED on ${storeLabel[storeKind]}: "${name}" runs on ${storeLabel[kind]} only (npm test${kind === 'postgres' ? ' with TEST_DATABASE_URL' : ''}; CI runs both) !!!\n`);
+  process.stderr.write(
+    `!!! SKIPPED on ${storeLabel[storeKind]}: "${name}" runs on ${storeLabel[kind]} only (npm test${kind === 'postgres' ? ' with TEST_DATABASE_URL' : ''}; CI runs both) !!!\n`,
+  );
 }
 
 /** A test that needs one kind of store: on the other it is skipped, and says so in the run's output. */

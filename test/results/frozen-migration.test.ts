@@ -20,7 +20,9 @@ describe(`frozen-waves migration (${storeKind})`, () => {
     waves: (await sql`select wave_id, questionnaire_id, k from wave_frozen order by wave_id`.execute(store.db)).rows,
     // Every column the frozen-waves migration knows. `codes_handed_out` came later (issue 17): going
     // down past it drops the counts entered, so a wave frozen again has none (checked below).
-    schools: (await sql<Record<string, unknown>>`select * from wave_frozen_school order by wave_id, school_id`.execute(store.db)).rows.map(({ codes_handed_out: _, ...row }) => row),
+    schools: (await sql<Record<string, unknown>>`select * from wave_frozen_school order by wave_id, school_id`.execute(store.db)).rows.map(
+      ({ codes_handed_out: _, ...row }) => row,
+    ),
   });
 
   it('down drops the tables; up freezes the sealed waves again, equal to what sealing froze', async () => {
@@ -29,11 +31,15 @@ describe(`frozen-waves migration (${storeKind})`, () => {
     expect(sealed.schools).toHaveLength(24);
     const down = await migrator(store.db).migrateTo(BEFORE);
     expect(down.error).toBeUndefined();
-    const tables = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name like 'wave_frozen%'`.execute(store.db);
+    const tables = await sql<{
+      n: number;
+    }>`select count(*)::int as n from information_schema.tables where table_name like 'wave_frozen%'`.execute(store.db);
     expect(tables.rows[0]!.n).toBe(0);
     await migrateToLatest(store.db);
     expect(await frozen()).toEqual(sealed);
-    const handedOut = await sql<{ n: number }>`select count(*)::int as n from wave_frozen_school where codes_handed_out is not null`.execute(store.db);
+    const handedOut = await sql<{
+      n: number;
+    }>`select count(*)::int as n from wave_frozen_school where codes_handed_out is not null`.execute(store.db);
     expect(handedOut.rows[0]!.n).toBe(0);
   });
 });

@@ -70,8 +70,16 @@ describe(`sealed waves are frozen (${storeKind})`, () => {
     // The attack of issue 15: move a small school to the other group, rename it, change staff counts,
     // deactivate a large school — then make the server compute everything again.
     const other = smallGroup === 'basisonderwijs' ? 'secundair' : 'basisonderwijs';
-    await store.db.updateTable('school').set({ benchmark_group: other, name: 'Hernoemd', staff_count: 999 }).where('id', '=', small).execute();
-    await store.db.updateTable('school').set({ active: false, name: 'Gedeactiveerd', benchmark_group: 'nieuw' }).where('id', '=', schoolIds[0]!).execute();
+    await store.db
+      .updateTable('school')
+      .set({ benchmark_group: other, name: 'Hernoemd', staff_count: 999 })
+      .where('id', '=', small)
+      .execute();
+    await store.db
+      .updateTable('school')
+      .set({ active: false, name: 'Gedeactiveerd', benchmark_group: 'nieuw' })
+      .where('id', '=', schoolIds[0]!)
+      .execute();
     const after = await everyOutput();
     expect([...after.keys()]).toEqual([...before.keys()]);
     for (const [url, body] of before) expect(after.get(url) === body, `${url} changed after editing schools`).toBe(true);
@@ -107,16 +115,28 @@ describe(`sealed waves are frozen (${storeKind})`, () => {
     const school = stricter.schools.find(([id]) => id === shown)!;
     school[2] = 'R3';
     school[3] = false;
-    await store.db.updateTable('wave_frozen').set({ decisions: JSON.stringify(stricter) }).where('wave_id', '=', w).execute();
+    await store.db
+      .updateTable('wave_frozen')
+      .set({ decisions: JSON.stringify(stricter) })
+      .where('wave_id', '=', w)
+      .execute();
     forgetCachedResults();
     expect((await loadWaveResults(store.db, w)).disclosure.school(shown).rule).toBe('R3');
     expect(await dashboard()).not.toEqual(before);
     // Decisions about other schools than the frozen ones are refused, never used.
     const foreign = { ...stricter, schools: stricter.schools.slice(1) };
-    await store.db.updateTable('wave_frozen').set({ decisions: JSON.stringify(foreign) }).where('wave_id', '=', w).execute();
+    await store.db
+      .updateTable('wave_frozen')
+      .set({ decisions: JSON.stringify(foreign) })
+      .where('wave_id', '=', w)
+      .execute();
     forgetCachedResults();
     await expect(loadWaveResults(store.db, w)).rejects.toThrow(/not about its frozen schools/);
-    await store.db.updateTable('wave_frozen').set({ decisions: JSON.stringify(decisions) }).where('wave_id', '=', w).execute();
+    await store.db
+      .updateTable('wave_frozen')
+      .set({ decisions: JSON.stringify(decisions) })
+      .where('wave_id', '=', w)
+      .execute();
     forgetCachedResults();
     expect(await dashboard()).toEqual(before);
   });

@@ -42,7 +42,10 @@ describe(`negatively worded items read the right way round (${storeKind})`, () =
     expect(reversed.map((it) => it.id)).toEqual(items.filter((it) => it.reverse).map((it) => it.id));
     for (const item of shown) {
       const chosen = item.reverse ? 0 : 4; // "helemaal oneens" or "helemaal eens"
-      expect(item.percents.map((p) => p.value), item.id).toEqual([0, 1, 2, 3, 4].map((v) => (v === chosen ? 100 : 0)));
+      expect(
+        item.percents.map((p) => p.value),
+        item.id,
+      ).toEqual([0, 1, 2, 3, 4].map((v) => (v === chosen ? 100 : 0)));
       // Recoded: every answer is at the favourable end.
       expect(item.mean.value, item.id).toBe(5);
       expect(item.favourable.value, item.id).toBe(100);

@@ -38,7 +38,11 @@ describe(`sealed counts below k (${storeKind})`, () => {
     const demo = await seedSealedDemo(store);
     const db = store.db;
     const keys = testKeys(db);
-    const { questionnaire_id } = await db.selectFrom('wave').select('questionnaire_id').where('id', '=', demo.sealedWaves[0]!).executeTakeFirstOrThrow();
+    const { questionnaire_id } = await db
+      .selectFrom('wave')
+      .select('questionnaire_id')
+      .where('id', '=', demo.sealedWaves[0]!)
+      .executeTakeFirstOrThrow();
     // Four schools in one group (so no benchmark: < 5 schools), three of them released: A (6, where
     // two said n.v.t. to the first item: 4 valid answers), B (7), D (12: leraar 7, directie 5, three
     // directie answered n.v.t. to the whole first theme) and C (3: R1).
@@ -46,7 +50,11 @@ describe(`sealed counts below k (${storeKind})`, () => {
       A: [...[1, 2, 3, 4].map((v) => person('leraar', v)), ...[5, 1].map((v) => person('leraar', v, [0]))],
       B: [1, 2, 3, 4, 5, 1, 2].map((v) => person('leraar', v)),
       C: [1, 2, 3].map((v) => person('leraar', v)),
-      D: [...[1, 2, 3, 4, 5, 1, 2].map((v) => person('leraar', v)), ...[3, 4].map((v) => person('directie', v)), ...[5, 1, 2].map((v) => person('directie', v, [0, 1, 2, 3, 4, 5]))],
+      D: [
+        ...[1, 2, 3, 4, 5, 1, 2].map((v) => person('leraar', v)),
+        ...[3, 4].map((v) => person('directie', v)),
+        ...[5, 1, 2].map((v) => person('directie', v, [0, 1, 2, 3, 4, 5])),
+      ],
     };
     for (const name of Object.keys(people)) {
       schools[name] = await createSchool(db, { name: `Klein ${name}`, benchmark_group: 'klein', municipality: 'Gent', staff_count: 20 });
@@ -56,7 +64,12 @@ describe(`sealed counts below k (${storeKind})`, () => {
     const wave = (await keys.answerable(waveId))!;
     for (const [name, list] of Object.entries(people)) {
       await storeWithoutCodes(db, wave, schools[name]!, list);
-      await db.updateTable('wave_school').set({ codes_issued: 20, codes_spent: list.length }).where('wave_id', '=', waveId).where('school_id', '=', schools[name]!).execute();
+      await db
+        .updateTable('wave_school')
+        .set({ codes_issued: 20, codes_spent: list.length })
+        .where('wave_id', '=', waveId)
+        .where('school_id', '=', schools[name]!)
+        .execute();
     }
     await closeWave(db, keys, waveId);
     app = await testApp(store);
@@ -95,7 +108,15 @@ describe(`sealed counts below k (${storeKind})`, () => {
     const a = JSON.parse((await admin.get(`/api/schools/${schools.A}/waves/${waveId}`)).body);
     const first = a.themes[0].items[0];
     expect(first.n.text).toBe('minder dan 5 geldige antwoorden');
-    expect([first.mean.value, first.favourable.value, ...first.percents.map((p: Shown) => p.value)]).toEqual([null, null, null, null, null, null, null]);
+    expect([first.mean.value, first.favourable.value, ...first.percents.map((p: Shown) => p.value)]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(a.themes[0].items[1].n.value).toBe(6);
     // D's directie (5) has 2 theme scores for "communicatie": withheld in the breakdown, other themes shown.
     const d = JSON.parse((await admin.get(`/api/schools/${schools.D}/waves/${waveId}`)).body);
@@ -109,14 +130,22 @@ describe(`sealed counts below k (${storeKind})`, () => {
 
   it('the admin wave page shows used codes and responses below k as "fewer than k", totals too when they would give them away', async () => {
     const page = (await admin.get(`/admin/waves/${waveId}`)).body;
-    const rows = [...page.matchAll(/<tr><th scope="row">([^<]*)<\/th><td>[^<]*<\/td><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td><td class="num">[^<]*<\/td><td class="num">([^<]*)<\/td><td class="num">([^<]*)<\/td><\/tr>/g)];
+    const rows = [
+      ...page.matchAll(
+        /<tr><th scope="row">([^<]*)<\/th><td>[^<]*<\/td><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td><td class="num">[^<]*<\/td><td class="num">([^<]*)<\/td><td class="num">([^<]*)<\/td><\/tr>/g,
+      ),
+    ];
     expect(rows.map((r) => r[1])).toEqual(['Klein A', 'Klein B', 'Klein C', 'Klein D']);
-    for (const r of rows) for (const cell of [r[4]!, r[5]!]) expect(/^\d+$/.test(cell) ? Number(cell) >= K : cell === 'minder dan 5 antwoorden', `${r[1]}: ${cell}`).toBe(true);
+    for (const r of rows)
+      for (const cell of [r[4]!, r[5]!])
+        expect(/^\d+$/.test(cell) ? Number(cell) >= K : cell === 'minder dan 5 antwoorden', `${r[1]}: ${cell}`).toBe(true);
     expect(rows.find((r) => r[1] === 'Klein C')!.slice(4)).toEqual(['minder dan 5 antwoorden', 'minder dan 5 antwoorden']);
     expect(rows.find((r) => r[1] === 'Klein D')!.slice(4)).toEqual(['12', '12']);
     // total − shown schools would be C's 3: the totals say why they are not shown
     expect(page).not.toContain('>28<');
-    expect(page).toMatch(/<td class="num">niet getoond: zou kleine groepen herleidbaar maken<\/td><td class="num">niet getoond: zou kleine groepen herleidbaar maken<\/td><\/tr>/);
+    expect(page).toMatch(
+      /<td class="num">niet getoond: zou kleine groepen herleidbaar maken<\/td><td class="num">niet getoond: zou kleine groepen herleidbaar maken<\/td><\/tr>/,
+    );
   });
 
   it('pages and exports: no count below k, no statistic on fewer than k valid answers', async () => {
@@ -131,11 +160,16 @@ describe(`sealed counts below k (${storeKind})`, () => {
     const heat = [...network.matchAll(/<tr><th scope="row">[^<]*<\/th><td>[^<]*<\/td><td class="num">([^<]*)<\/td>/g)].map((m) => m[1]!);
     expect(heat).toHaveLength(4);
     for (const n of heat) expect(/^\d+$/.test(n) ? Number(n) >= K : n === 'minder dan 5 antwoorden', n).toBe(true);
-    const csv = async (url: string) => Papa.parse<Record<string, string>>((await researcher.get(url)).body, { header: true, skipEmptyLines: true }).data;
+    const csv = async (url: string) =>
+      Papa.parse<Record<string, string>>((await researcher.get(url)).body, { header: true, skipEmptyLines: true }).data;
     const items = await csv(`/research/waves/${waveId}/items.csv`);
     const themes = await csv(`/research/waves/${waveId}/themes.csv`);
     const trends = (await csv('/research/lineages/schoolklimaat/trends.csv')).filter((r) => r.wave_id === waveId);
-    for (const [file, rows] of [['items', items], ['themes', themes], ['trends', trends]] as const) {
+    for (const [file, rows] of [
+      ['items', items],
+      ['themes', themes],
+      ['trends', trends],
+    ] as const) {
       expect(rows.length, file).toBeGreaterThan(0);
       for (const r of rows) expect(r.n === '' || Number(r.n) >= K, `${file} ${r.scope_id} ${r.item_id ?? r.theme_id}: n ${r.n}`).toBe(true);
     }

@@ -63,12 +63,16 @@ describe(`a wave's trend includes the wave itself (${storeKind})`, () => {
     for (const th of changes!.themes) expect(th.value).toMatch(/^\+\d,\d\d, significant$/);
     // Twelve answers against the codes the demo handed out for the whole staff: below the 50 % target, and said so.
     // No handed-out count was entered for this wave: the rate is against the slips printed, and says so.
-    expect(glance[0]!.text).toMatch(/^Respons: 12 antwoorden van \d+ gedrukte codes \(\d+ %; hoeveel er uitgedeeld werden, is niet ingevuld\)$/);
+    expect(glance[0]!.text).toMatch(
+      /^Respons: 12 antwoorden van \d+ gedrukte codes \(\d+ %; hoeveel er uitgedeeld werden, is niet ingevuld\)$/,
+    );
     expect(glance[1]!.text).toMatch(/^Minder dan 50 % van de uitgedeelde codes werd gebruikt/);
 
     // The % favourable chart shows the school in the previous wave, as that wave's own dashboard does.
     const shownBefore = dashboardView(second, 'nl', translator('nl'));
-    const chart = JSON.parse(dashboardView(view, 'nl', translator('nl')).chartJson) as { favourable: { previous: Array<number | null>; legend: { previous: string } } };
+    const chart = JSON.parse(dashboardView(view, 'nl', translator('nl')).chartJson) as {
+      favourable: { previous: Array<number | null>; legend: { previous: string } };
+    };
     expect(chart.favourable.previous).toEqual(shownBefore.themes.map((th) => th.favourable.value));
     expect(chart.favourable.previous.every((v) => typeof v === 'number')).toBe(true);
     expect(chart.favourable.legend.previous).toBe(`School in ${secondName}`);

@@ -22,11 +22,20 @@ const PASSWORD = 'correct horse battery staple';
 let address = 0;
 const client = () => `10.160.${Math.floor(++address / 250)}.${(address % 250) + 1}`;
 const errorOf = (html: string, field: string) => new RegExp(`id="f-${field}-error">([^<]*)<`).exec(html)?.[1];
-const sessionRows = async (store: TestStore) => Number((await store.db.selectFrom('session').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const sessionRows = async (store: TestStore) =>
+  Number(
+    (
+      await store.db
+        .selectFrom('session')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe(`staff accounts (${storeKind})`, () => {
   const logs = new LogCapture();
-  const user = async (email: string, role: 'admin' | 'rep' | 'researcher' = 'rep', lang: 'nl' | 'en' = 'nl') => createUser(store.db, { email, role, password: PASSWORD, lang });
+  const user = async (email: string, role: 'admin' | 'rep' | 'researcher' = 'rep', lang: 'nl' | 'en' = 'nl') =>
+    createUser(store.db, { email, role, password: PASSWORD, lang });
   const auditOf = async (action: string) =>
     store.db.selectFrom('audit_log').select(['user_id', 'target', 'at']).where('action', '=', action).orderBy('at').orderBy('id').execute();
 
@@ -51,7 +60,9 @@ describe(`staff accounts (${storeKind})`, () => {
     // The token of one form cookie does not go with another.
     const other = new Session(app, client());
     await other.get('/login');
-    expect((await s.post('/login', { email: 'anon-form@example.org', password: PASSWORD, _csrf: other.csrf! }, { csrf: false })).statusCode).toBe(403);
+    expect(
+      (await s.post('/login', { email: 'anon-form@example.org', password: PASSWORD, _csrf: other.csrf! }, { csrf: false })).statusCode,
+    ).toBe(403);
     expect((await s.post('/login', { email: 'anon-form@example.org', password: PASSWORD })).statusCode).toBe(303);
     expect(await sessionRows(store)).toBe(before + 1);
   });
@@ -67,17 +78,30 @@ describe(`staff accounts (${storeKind})`, () => {
     expect(page.body).toContain('action="/account/password"');
     expect(page.headers['cache-control']).toBe('no-store');
 
-    const wrong = await s.post('/account/password', { currentPassword: 'not my password at all', newPassword: 'a brand new sentence of words', repeatPassword: 'a brand new sentence of words' });
+    const wrong = await s.post('/account/password', {
+      currentPassword: 'not my password at all',
+      newPassword: 'a brand new sentence of words',
+      repeatPassword: 'a brand new sentence of words',
+    });
     expect(wrong.statusCode).toBe(422);
     expect(errorOf(wrong.body, 'currentPassword')).toBe('Het huidige wachtwoord klopt niet.');
     expect(wrong.body).toContain('href="#f-currentPassword">Huidig wachtwoord</a>');
 
-    const mismatch = await s.post('/account/password', { currentPassword: PASSWORD, newPassword: 'a brand new sentence of words', repeatPassword: 'a brand new sentence of word' });
+    const mismatch = await s.post('/account/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'a brand new sentence of words',
+      repeatPassword: 'a brand new sentence of word',
+    });
     expect(mismatch.statusCode).toBe(422);
     expect(errorOf(mismatch.body, 'repeatPassword')).toBe('De twee nieuwe wachtwoorden zijn niet gelijk.');
 
     // As the browser sends the form: with the hidden e-mail field for password managers.
-    const ok = await s.post('/account/password', { username: 'change@example.org', currentPassword: PASSWORD, newPassword: 'a brand new sentence of words', repeatPassword: 'a brand new sentence of words' });
+    const ok = await s.post('/account/password', {
+      username: 'change@example.org',
+      currentPassword: PASSWORD,
+      newPassword: 'a brand new sentence of words',
+      repeatPassword: 'a brand new sentence of words',
+    });
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/account?done=password');
     expect((await s.get('/home')).statusCode).toBe(200); // this browser stays signed in
@@ -113,9 +137,17 @@ describe(`staff accounts (${storeKind})`, () => {
       expect(b.body).toContain('href="#f-newPassword">New password</a>');
     }
     // The own e-mail address, whole or its name part.
-    const own = await nl.post('/account/password', { currentPassword: PASSWORD, newPassword: 'beleid.nl@example.org!', repeatPassword: 'beleid.nl@example.org!' });
+    const own = await nl.post('/account/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'beleid.nl@example.org!',
+      repeatPassword: 'beleid.nl@example.org!',
+    });
     expect(errorOf(own.body, 'newPassword')).toBe('Een wachtwoord mag het e-mailadres van het account niet bevatten.');
-    const part = await en.post('/account/password', { currentPassword: PASSWORD, newPassword: 'Policy.En-2026-zomer', repeatPassword: 'Policy.En-2026-zomer' });
+    const part = await en.post('/account/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'Policy.En-2026-zomer',
+      repeatPassword: 'Policy.En-2026-zomer',
+    });
     expect(errorOf(part.body, 'newPassword')).toBe('A password must not contain the account&#39;s e-mail address.');
     // Nothing changed: the old password still signs in.
     await new Session(app, client()).login('beleid.nl@example.org', PASSWORD);
@@ -124,9 +156,17 @@ describe(`staff accounts (${storeKind})`, () => {
   it('applies the policy to accounts made in the admin console and by user:add, not to generated or demo passwords', async () => {
     expect(passwordProblems('demo-wachtwoord', { email: 'x@example.org' }).length).toBe(0);
     expect(passwordProblems(PASSWORD, { email: 'x@example.org' })).toEqual([]);
-    const weak = await addUser(store.db, { email: 'cli-weak@example.org', role: 'rep', schools: [], lang: 'nl', password: 'welkom123456' }, CLI_ACTOR);
+    const weak = await addUser(
+      store.db,
+      { email: 'cli-weak@example.org', role: 'rep', schools: [], lang: 'nl', password: 'welkom123456' },
+      CLI_ACTOR,
+    );
     expect(weak).toEqual({ ok: false, problems: [{ field: 'password', key: 'account.password.policy.weak' }] });
-    const mail = await addUser(store.db, { email: 'jan.peeters@example.org', role: 'rep', schools: [], lang: 'nl', password: 'jan.peeters-is-here' }, CLI_ACTOR);
+    const mail = await addUser(
+      store.db,
+      { email: 'jan.peeters@example.org', role: 'rep', schools: [], lang: 'nl', password: 'jan.peeters-is-here' },
+      CLI_ACTOR,
+    );
     expect(mail.ok ? [] : mail.problems.map((p) => p.key)).toEqual(['account.password.policy.email']);
     const generated = await addUser(store.db, { email: 'cli-generated@example.org', role: 'rep', schools: [], lang: 'nl' }, CLI_ACTOR);
     expect(generated.ok).toBe(true);
@@ -137,7 +177,9 @@ describe(`staff accounts (${storeKind})`, () => {
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('This password is too easy to guess');
     expect(res.body).toMatch(/href="#f-password">Password<\/a>/);
-    expect(await store.db.selectFrom('app_user').select('id').where('email', '=', 'new.rep@example.org').executeTakeFirst()).toBeUndefined();
+    expect(
+      await store.db.selectFrom('app_user').select('id').where('email', '=', 'new.rep@example.org').executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   // ---- Two-step verification ------------------------------------------------------------------
@@ -164,7 +206,11 @@ describe(`staff accounts (${storeKind})`, () => {
     expect((await s.get('/account')).body).toContain('Tweestapsverificatie staat aan');
 
     // Stored sealed: the database holds neither the secret nor its base32 text.
-    const row = await store.db.selectFrom('app_user').select(['totp_secret', 'totp_last_step']).where('email', '=', 'totp@example.org').executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('app_user')
+      .select(['totp_secret', 'totp_last_step'])
+      .where('email', '=', 'totp@example.org')
+      .executeTakeFirstOrThrow();
     expect(row.totp_secret).toMatch(/^v1\./);
     const dump = JSON.stringify(await dumpText(store.db));
     expect(dump).not.toContain(secret);
@@ -204,7 +250,10 @@ describe(`staff accounts (${storeKind})`, () => {
     expect((await b.post('/account/two-factor/disable', { currentPassword: 'wrong password here' })).statusCode).toBe(422);
     const off = await b.post('/account/two-factor/disable', { username: 'totp@example.org', currentPassword: PASSWORD });
     expect(off.statusCode).toBe(303);
-    expect((await store.db.selectFrom('app_user').select('totp_secret').where('email', '=', 'totp@example.org').executeTakeFirstOrThrow()).totp_secret).toBeNull();
+    expect(
+      (await store.db.selectFrom('app_user').select('totp_secret').where('email', '=', 'totp@example.org').executeTakeFirstOrThrow())
+        .totp_secret,
+    ).toBeNull();
     expect((await auditOf('account.twoFactorOn')).length).toBeGreaterThan(0);
     expect(await auditOf('account.twoFactorOff')).toHaveLength(1);
   });
@@ -221,7 +270,9 @@ describe(`staff accounts (${storeKind})`, () => {
       expect(page.statusCode, url).toBe(303);
       expect(page.headers.location, url).toBe('/account/two-factor');
     }
-    expect((await s.post('/admin/schools', { name: 'X', benchmarkGroup: 'secundair', municipality: 'Gent', staffCount: '3' })).statusCode).toBe(403);
+    expect(
+      (await s.post('/admin/schools', { name: 'X', benchmarkGroup: 'secundair', municipality: 'Gent', staffCount: '3' })).statusCode,
+    ).toBe(403);
     const enrol = await s.get('/account/two-factor');
     expect(enrol.statusCode).toBe(200);
     expect(enrol.body).toContain('Als beheerder kun je pas verder nadat je dat gedaan hebt.');
@@ -238,7 +289,8 @@ describe(`staff accounts (${storeKind})`, () => {
 
   it('lets an admin clear the two-step verification of a user who lost the phone (and user:reset-2fa does the same)', async () => {
     await user('lost-phone@example.org', 'rep');
-    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'lost-phone@example.org').executeTakeFirstOrThrow()).id;
+    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'lost-phone@example.org').executeTakeFirstOrThrow())
+      .id;
     const rep = await new Session(app, client()).login('lost-phone@example.org', PASSWORD);
     await rep.enrol('lost-phone@example.org');
     await user('helpdesk@example.org', 'admin');
@@ -261,7 +313,9 @@ describe(`staff accounts (${storeKind})`, () => {
     await createUser(store.db, { email: 'admin@demo.schoolpols.be', role: 'admin', password: DEMO_PASSWORD });
     const s = new Session(app, client());
     await s.get('/login');
-    expect((await s.post('/login', { email: 'admin@demo.schoolpols.be', password: DEMO_PASSWORD })).headers.location).toBe('/account/two-factor');
+    expect((await s.post('/login', { email: 'admin@demo.schoolpols.be', password: DEMO_PASSWORD })).headers.location).toBe(
+      '/account/two-factor',
+    );
     await store.db.insertInto('app_meta').values({ key: 'demo', value: 'true' }).execute();
     try {
       expect((await s.get('/admin')).statusCode).toBe(200);
@@ -275,7 +329,8 @@ describe(`staff accounts (${storeKind})`, () => {
 
   it('throttles sign-in per account across client addresses, with a back-off that ends', async () => {
     await user('throttle@example.org');
-    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'throttle@example.org').executeTakeFirstOrThrow()).id;
+    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'throttle@example.org').executeTakeFirstOrThrow())
+      .id;
     // Each attempt from another address: the per-address limit never applies.
     const attempt = async (password: string) => {
       const s = new Session(app, client());
@@ -289,11 +344,19 @@ describe(`staff accounts (${storeKind})`, () => {
     // Now even the right password is not checked …
     const locked = await attempt(PASSWORD);
     expect(locked.statusCode).toBe(429);
-    const row = await store.db.selectFrom('app_user').select(['failed_logins', 'locked_until']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('app_user')
+      .select(['failed_logins', 'locked_until'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.failed_logins).toBe(FREE_FAILURES);
     // … and an attempt during the lock neither counts nor extends it.
     await attempt('yet another wrong one');
-    const same = await store.db.selectFrom('app_user').select(['failed_logins', 'locked_until']).where('id', '=', id).executeTakeFirstOrThrow();
+    const same = await store.db
+      .selectFrom('app_user')
+      .select(['failed_logins', 'locked_until'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(same).toEqual(row);
     expect(await auditOf('loginLocked')).toEqual([expect.objectContaining({ user_id: null, target: `user:${id}` })]);
     // Another account is not affected.
@@ -301,15 +364,23 @@ describe(`staff accounts (${storeKind})`, () => {
     await new Session(app, client()).login('neighbour@example.org', PASSWORD);
 
     // When the back-off has passed (moved into the past here), the right password signs in and the count starts again.
-    await store.db.updateTable('app_user').set({ locked_until: new Date(Date.now() - 1000) }).where('id', '=', id).execute();
+    await store.db
+      .updateTable('app_user')
+      .set({ locked_until: new Date(Date.now() - 1000) })
+      .where('id', '=', id)
+      .execute();
     const s = await new Session(app, client()).login('throttle@example.org', PASSWORD);
-    expect((await store.db.selectFrom('app_user').select(['failed_logins', 'locked_until']).where('id', '=', id).executeTakeFirstOrThrow())).toEqual({ failed_logins: 0, locked_until: null });
+    expect(
+      await store.db.selectFrom('app_user').select(['failed_logins', 'locked_until']).where('id', '=', id).executeTakeFirstOrThrow(),
+    ).toEqual({ failed_logins: 0, locked_until: null });
     expect((await auditOf('login')).at(-1)).toEqual(expect.objectContaining({ user_id: id, target: `count:${FREE_FAILURES}` }));
     // The user is told on the account page.
     expect((await s.get('/account')).body).toContain(`mislukten ${FREE_FAILURES} aanmeldingen op je account`);
 
     // The back-off doubles and never exceeds 15 minutes.
-    expect([FREE_FAILURES - 1, FREE_FAILURES, FREE_FAILURES + 1, FREE_FAILURES + 2, FREE_FAILURES + 10, FREE_FAILURES + 1000].map(backoffMs)).toEqual([0, 60_000, 120_000, 240_000, MAX_LOCK_MS, MAX_LOCK_MS]);
+    expect(
+      [FREE_FAILURES - 1, FREE_FAILURES, FREE_FAILURES + 1, FREE_FAILURES + 2, FREE_FAILURES + 10, FREE_FAILURES + 1000].map(backoffMs),
+    ).toEqual([0, 60_000, 120_000, 240_000, MAX_LOCK_MS, MAX_LOCK_MS]);
   });
 
   it('counts wrong codes and wrong current passwords like wrong sign-in passwords', async () => {
@@ -333,8 +404,14 @@ describe(`staff accounts (${storeKind})`, () => {
   it('ends a session 12 hours after sign-in however active it is', async () => {
     await user('absolute@example.org');
     const s = await new Session(app, client()).login('absolute@example.org', PASSWORD);
-    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'absolute@example.org').executeTakeFirstOrThrow()).id;
-    const age = async (ms: number) => store.db.updateTable('session').set({ created_at: new Date(Date.now() - ms) }).where('user_id', '=', id).execute();
+    const id = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'absolute@example.org').executeTakeFirstOrThrow())
+      .id;
+    const age = async (ms: number) =>
+      store.db
+        .updateTable('session')
+        .set({ created_at: new Date(Date.now() - ms) })
+        .where('user_id', '=', id)
+        .execute();
     await age(ABSOLUTE_LIFETIME_MS - 60_000);
     expect((await s.get('/home')).statusCode).toBe(200); // active, and not yet 12 hours old
     await age(ABSOLUTE_LIFETIME_MS + 1000);
@@ -390,13 +467,16 @@ describe(`staff accounts (${storeKind})`, () => {
     await s.post('/login', { email: 'nobody-here@example.org', password: 'Nog-een-geheim-fout' });
     await s.login('audited@example.org', PASSWORD);
     const failed = await auditOf('loginFailed');
-    expect(failed).toEqual(expect.arrayContaining([
-      expect.objectContaining({ user_id: null, target: `user:${id} step:password` }),
-      expect.objectContaining({ user_id: null, target: 'step:password' }),
-    ]));
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ user_id: null, target: `user:${id} step:password` }),
+        expect.objectContaining({ user_id: null, target: 'step:password' }),
+      ]),
+    );
     expect((await auditOf('login')).at(-1)).toEqual(expect.objectContaining({ user_id: id, target: 'count:1' }));
     const audit = JSON.stringify(await store.db.selectFrom('audit_log').selectAll().execute());
-    for (const secret of ['Geheim-wachtwoord-fout', 'Nog-een-geheim-fout', PASSWORD, '203.0.113.45', 'nobody-here']) expect(audit).not.toContain(secret);
+    for (const secret of ['Geheim-wachtwoord-fout', 'Nog-een-geheim-fout', PASSWORD, '203.0.113.45', 'nobody-here'])
+      expect(audit).not.toContain(secret);
 
     // The admin's audit page names them.
     await user('auditor@example.org', 'admin');

@@ -21,7 +21,8 @@ type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 const theme0 = shipped.themes[0]!;
 const theme1 = shipped.themes[1]!;
 /** What Eta makes of a string (`<%= %>`). */
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 describe(`action plans (${storeKind})`, () => {
   let store: TestStore;
@@ -37,7 +38,14 @@ describe(`action plans (${storeKind})`, () => {
   const plan = (school: string, wave: string) => `/schools/${school}/waves/${wave}/actions`;
   const counts = async () => {
     const n = async (table: 'action_plan_item' | 'action_plan_note' | 'audit_log') =>
-      Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     return { items: await n('action_plan_item'), notes: await n('action_plan_note'), audit: await n('audit_log') };
   };
   const valid = (over: Record<string, string> = {}) => ({
@@ -51,7 +59,8 @@ describe(`action plans (${storeKind})`, () => {
     note: 'Besproken op het LOC',
     ...over,
   });
-  const create = async (who: Role, over: Record<string, string> = {}, wave = firstWave, school = schoolId) => sessions[who].post(plan(school, wave), valid(over));
+  const create = async (who: Role, over: Record<string, string> = {}, wave = firstWave, school = schoolId) =>
+    sessions[who].post(plan(school, wave), valid(over));
   const idIn = (location: string | undefined) => /#action-([0-9a-f-]{36})$/.exec(location ?? '')?.[1];
 
   beforeAll(async () => {
@@ -64,7 +73,9 @@ describe(`action plans (${storeKind})`, () => {
     const wave = (name: string) => store.db.selectFrom('wave').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     firstWave = (await wave('Demo voorjaar 2025')).id;
     secondWave = (await wave('Demo najaar 2025')).id;
-    repId = (await store.db.selectFrom('app_user').select('id').where('email', '=', 'rep.secundair@demo.schoolpols.be').executeTakeFirstOrThrow()).id;
+    repId = (
+      await store.db.selectFrom('app_user').select('id').where('email', '=', 'rep.secundair@demo.schoolpols.be').executeTakeFirstOrThrow()
+    ).id;
     sessions.anonymous = new Session(app, '10.19.0.1');
     await sessions.anonymous.get('/login');
     sessions.repOfSchool = await new Session(app, '10.19.0.2').login('rep.secundair@demo.schoolpols.be', DEMO_PASSWORD);
@@ -102,15 +113,32 @@ describe(`action plans (${storeKind})`, () => {
     expect(await counts()).toEqual({ items: before.items + 1, notes: before.notes + 1, audit: before.audit + 1 });
 
     // A change of status with a note, a note alone, and a second change of status: three more rows.
-    expect((await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: 'Eerste overleg gepland' })).statusCode).toBe(303);
-    expect((await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: 'Tweede overleg ook' })).statusCode).toBe(303);
+    expect(
+      (
+        await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, {
+          id,
+          status: 'in_progress',
+          note: 'Eerste overleg gepland',
+        })
+      ).statusCode,
+    ).toBe(303);
+    expect(
+      (await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: 'Tweede overleg ook' }))
+        .statusCode,
+    ).toBe(303);
     // Nothing new (same status, no note) is refused and writes nothing.
     const same = await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: '  ' });
     expect(same.statusCode).toBe(422);
     expect(same.body).toContain('Kies een andere status of schrijf een notitie.');
     expect(same.body).toContain(`href="#f-note-${id}"`);
     expect((await sessions.admin.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'done', note: '' })).statusCode).toBe(303);
-    const history = await store.db.selectFrom('action_plan_note').select(['status', 'note', 'at']).where('item_id', '=', id).orderBy('at').orderBy('id').execute();
+    const history = await store.db
+      .selectFrom('action_plan_note')
+      .select(['status', 'note', 'at'])
+      .where('item_id', '=', id)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
     expect(history.map((h) => [h.status, h.note])).toEqual([
       ['agreed', 'Besproken op het LOC'],
       ['in_progress', 'Eerste overleg gepland'],
@@ -118,7 +146,9 @@ describe(`action plans (${storeKind})`, () => {
       ['done', null],
     ]);
     for (const h of history) expect(h.at).toBeInstanceOf(Date);
-    expect((await store.db.selectFrom('action_plan_item').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('done');
+    expect((await store.db.selectFrom('action_plan_item').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe(
+      'done',
+    );
 
     // Editing what it says keeps its status and history.
     const edited = await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/edit`, {
@@ -131,7 +161,13 @@ describe(`action plans (${storeKind})`, () => {
       due: '2027-09-01',
     });
     expect(edited.statusCode).toBe(303);
-    expect(await store.db.selectFrom('action_plan_item').select(['theme_id', 'item_id', 'action', 'carrier', 'carrier_label', 'due', 'status']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({
+    expect(
+      await store.db
+        .selectFrom('action_plan_item')
+        .select(['theme_id', 'item_id', 'action', 'carrier', 'carrier_label', 'due', 'status'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({
       theme_id: theme1.id,
       item_id: null,
       action: 'Een vast moment per week voor overleg',
@@ -143,8 +179,20 @@ describe(`action plans (${storeKind})`, () => {
     expect(await counts()).toEqual({ items: before.items + 1, notes: before.notes + 4, audit: before.audit + 5 });
 
     // Who changed the plan: the audit log, naming school and wave only, never the text.
-    const audit = await store.db.selectFrom('audit_log').select(['user_id', 'action', 'target']).where('action', 'like', 'actionPlan.%').orderBy('at').orderBy('id').execute();
-    expect(audit.map((a) => a.action)).toEqual(['actionPlan.create', 'actionPlan.status', 'actionPlan.note', 'actionPlan.status', 'actionPlan.update']);
+    const audit = await store.db
+      .selectFrom('audit_log')
+      .select(['user_id', 'action', 'target'])
+      .where('action', 'like', 'actionPlan.%')
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      'actionPlan.create',
+      'actionPlan.status',
+      'actionPlan.note',
+      'actionPlan.status',
+      'actionPlan.update',
+    ]);
     expect(audit[0]!.user_id).toBe(repId);
     for (const a of audit) expect(a.target).toBe(`school:${schoolId} wave:${firstWave}`);
 
@@ -153,7 +201,9 @@ describe(`action plans (${storeKind})`, () => {
     expect(shown).toContain('Een vast moment per week voor overleg');
     expect(shown).toContain(theme1.label.nl);
     const card = shown.slice(shown.indexOf(`id="action-${id}"`));
-    const entries = [...card.slice(0, card.indexOf('</ol>')).matchAll(/<li><time datetime="(\d{4}-\d{2}-\d{2})">[^<]+<\/time>: ([^<]+?)(?: — |<\/li>)/g)].map((m) => m[2]);
+    const entries = [
+      ...card.slice(0, card.indexOf('</ol>')).matchAll(/<li><time datetime="(\d{4}-\d{2}-\d{2})">[^<]+<\/time>: ([^<]+?)(?: — |<\/li>)/g),
+    ].map((m) => m[2]);
     expect(entries).toEqual(['afgesproken', 'bezig', 'bezig', 'uitgevoerd']);
     // In English for whoever reads in English.
     const en = (await sessions.repOfSchool.get(`${plan(schoolId, firstWave)}?lang=en`)).body;
@@ -161,7 +211,7 @@ describe(`action plans (${storeKind})`, () => {
     expect(en).toContain('in progress');
   });
 
-  it('names the field of every problem in the reader\'s language, and a refused form writes nothing', async () => {
+  it("names the field of every problem in the reader's language, and a refused form writes nothing", async () => {
     const before = await counts();
     const bad = { action: '   ', carrier: 'andere', carrierLabel: '', due: '2027-02-30', itemId: theme1.items[0]!.id };
     const nl = await create('repOfSchool', bad);
@@ -196,13 +246,21 @@ describe(`action plans (${storeKind})`, () => {
 
     // One transaction: when the last write (the audit entry) fails, neither the action nor its history stays.
     const p = await planWave(store.db, firstWave, schoolId);
-    await expect(createAction(store.db, p, valid({ action: 'HalfGeschrevenActie' }), { userId: '00000000-0000-4000-8000-00000000dead' })).rejects.toThrow();
+    await expect(
+      createAction(store.db, p, valid({ action: 'HalfGeschrevenActie' }), { userId: '00000000-0000-4000-8000-00000000dead' }),
+    ).rejects.toThrow();
     expect(await counts()).toEqual(before);
     expect(await store.db.selectFrom('action_plan_item').select('id').where('action', '=', 'HalfGeschrevenActie').execute()).toEqual([]);
   });
 
   it("shows an earlier wave's action on the next wave's dashboard, beside its theme's change as the dashboard gives it", async () => {
-    const res = await create('repOfSchool', { themeId: theme0.id, itemId: '', action: 'Jullie-zeiden-actie voor het eerste thema', carrier: 'loc', carrierLabel: '' });
+    const res = await create('repOfSchool', {
+      themeId: theme0.id,
+      itemId: '',
+      action: 'Jullie-zeiden-actie voor het eerste thema',
+      carrier: 'loc',
+      carrierLabel: '',
+    });
     expect(res.statusCode).toBe(303);
     const json = (await sessions.repOfSchool.get(`/api/schools/${schoolId}/waves/${secondWave}`)).json() as {
       themes: Array<{ id: string; label: string; trend: Array<{ waveName: string; mean: string; change: string }> }>;
@@ -220,11 +278,15 @@ describe(`action plans (${storeKind})`, () => {
     expect(item).toContain(`<dt>Gemiddelde in Demo voorjaar 2025</dt><dd>${escapeHtml(theme.trend[0]!.mean)}</dd>`);
     expect(item).toContain(`<dt>Gemiddelde nu</dt><dd>${escapeHtml(theme.trend[1]!.mean)}</dd>`);
     expect(item).toContain(`Demo najaar 2025: ${escapeHtml(theme.trend[1]!.change || 'niet te berekenen')}`);
-    expect(section.slice(0, section.indexOf('Jullie-zeiden-actie'))).toContain(`<a href="#theme-${theme0.id}">${escapeHtml(theme0.label.nl)}</a>`);
+    expect(section.slice(0, section.indexOf('Jullie-zeiden-actie'))).toContain(
+      `<a href="#theme-${theme0.id}">${escapeHtml(theme0.label.nl)}</a>`,
+    );
     // The edited action of the first test is about the second theme: beside that theme's change.
     const theme1Json = json.themes.find((th) => th.id === theme1.id)!;
     const other = section.slice(section.indexOf('Een vast moment per week voor overleg'));
-    expect(other.slice(0, other.indexOf('</li>'))).toContain(`Demo najaar 2025: ${escapeHtml(theme1Json.trend[1]!.change || 'niet te berekenen')}`);
+    expect(other.slice(0, other.indexOf('</li>'))).toContain(
+      `Demo najaar 2025: ${escapeHtml(theme1Json.trend[1]!.change || 'niet te berekenen')}`,
+    );
 
     // The first wave's own dashboard shows it as that wave's plan, with nothing to follow up.
     const own = (await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${firstWave}`)).body;
@@ -250,7 +312,9 @@ describe(`action plans (${storeKind})`, () => {
     // A school without any action: no empty page in its report.
     expect((await sessions.admin.get(`/schools/${otherSchoolId}/waves/${secondWave}/report`)).body).not.toContain('id="actions"');
 
-    const json = (await sessions.repOfSchool.get(`/api/schools/${schoolId}/waves/${secondWave}`)).json() as { themes: Array<{ id: string; trend: Array<{ change: string }> }> };
+    const json = (await sessions.repOfSchool.get(`/api/schools/${schoolId}/waves/${secondWave}`)).json() as {
+      themes: Array<{ id: string; trend: Array<{ change: string }> }>;
+    };
     const change = json.themes.find((th) => th.id === theme0.id)!.trend[1]!.change || 'niet te berekenen';
     const deck = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${secondWave}/slides.pptx`)).rawPayload);
     const T = shipped.themes.length;
@@ -265,10 +329,19 @@ describe(`action plans (${storeKind})`, () => {
     const first = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${firstWave}/slides.pptx`)).rawPayload);
     expect(first).toHaveLength(T + 5);
     expect(first[T + 3]![0]).toBe('Actieplan na deze bevraging');
-    expect(first[T + 3]!).toEqual(expect.arrayContaining(['Een vast moment per week voor overleg', 'directie', '1 september 2027', 'uitgevoerd', 'Jullie-zeiden-actie voor het eerste thema', 'LOC']));
+    expect(first[T + 3]!).toEqual(
+      expect.arrayContaining([
+        'Een vast moment per week voor overleg',
+        'directie',
+        '1 september 2027',
+        'uitgevoerd',
+        'Jullie-zeiden-actie voor het eerste thema',
+        'LOC',
+      ]),
+    );
   });
 
-  it('is for the school\'s reps and admins only: another school\'s rep can neither see nor change a plan', async () => {
+  it("is for the school's reps and admins only: another school's rep can neither see nor change a plan", async () => {
     const before = await counts();
     const url = plan(schoolId, firstWave);
     const expected: Record<Role, number> = { anonymous: 303, repOfSchool: 200, repOfOther: 403, researcher: 403, admin: 200 };
@@ -278,7 +351,7 @@ describe(`action plans (${storeKind})`, () => {
       if (role === 'anonymous') expect(res.headers.location).toMatch(/^\/login/);
       if (expected[role] !== 200) expect(res.body).not.toContain('Jullie-zeiden-actie');
     }
-    const { id } = (await store.db.selectFrom('action_plan_item').select('id').where('school_id', '=', schoolId).executeTakeFirstOrThrow());
+    const { id } = await store.db.selectFrom('action_plan_item').select('id').where('school_id', '=', schoolId).executeTakeFirstOrThrow();
     const posts: Array<[string, Record<string, string>]> = [
       [url, valid({ action: 'Indringer' })],
       [`${url}/edit`, { id, ...valid({ action: 'Indringer' }) }],
@@ -287,13 +360,18 @@ describe(`action plans (${storeKind})`, () => {
     for (const [to, body] of posts) {
       for (const role of ['anonymous', 'repOfOther', 'researcher'] as const) {
         const { status, note, ...edit } = body;
-        const res = await sessions[role].post(to, to.endsWith('/edit') ? edit : to.endsWith('/status') ? { id, status: status!, note: note! } : body);
+        const res = await sessions[role].post(
+          to,
+          to.endsWith('/edit') ? edit : to.endsWith('/status') ? { id, status: status!, note: note! } : body,
+        );
         expect(res.statusCode, `${role} POST ${to}`).toBe(role === 'anonymous' ? 401 : 403);
       }
       // Without a CSRF token, or with a forged one: refused before anything happens.
       const edit = to.endsWith('/edit') ? Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'status' && k !== 'note')) : body;
       expect((await sessions.repOfSchool.post(to, edit, { csrf: false })).statusCode, `no token ${to}`).toBe(403);
-      expect((await sessions.repOfSchool.post(to, { ...edit, _csrf: 'forged' }, { csrf: false })).statusCode, `forged token ${to}`).toBe(403);
+      expect((await sessions.repOfSchool.post(to, { ...edit, _csrf: 'forged' }, { csrf: false })).statusCode, `forged token ${to}`).toBe(
+        403,
+      );
     }
     // The other school's rep, on their own school's URL, with this school's action id: not found.
     const ownUrl = plan(otherSchoolId, firstWave);
@@ -303,7 +381,11 @@ describe(`action plans (${storeKind})`, () => {
     expect((await sessions.repOfOther.get(`${ownUrl}?edit=${id}`)).statusCode).toBe(404);
     expect((await sessions.repOfOther.get(ownUrl)).body).not.toContain('Jullie-zeiden-actie');
     // Nor the dashboard, report or slides of that school.
-    for (const page of [`/schools/${schoolId}/waves/${secondWave}`, `/schools/${schoolId}/waves/${secondWave}/report`, `/schools/${schoolId}/waves/${secondWave}/slides.pptx`]) {
+    for (const page of [
+      `/schools/${schoolId}/waves/${secondWave}`,
+      `/schools/${schoolId}/waves/${secondWave}/report`,
+      `/schools/${schoolId}/waves/${secondWave}/slides.pptx`,
+    ]) {
       expect((await sessions.repOfOther.get(page)).statusCode).toBe(403);
     }
     // A plan needs a sealed wave the school took part in.
@@ -319,15 +401,27 @@ describe(`action plans (${storeKind})`, () => {
   it('escapes every free-text field wherever it is shown', async () => {
     const payloads = ['<script>alert(1)</script>', '"onmouseover=alert(1) x="'];
     for (const [i, p] of payloads.entries()) {
-      const res = await create('repOfSchool', { action: `Actie ${p}`, carrier: 'andere', carrierLabel: `Rol ${p}`.slice(0, 60), note: `Notitie ${p}` });
+      const res = await create('repOfSchool', {
+        action: `Actie ${p}`,
+        carrier: 'andere',
+        carrierLabel: `Rol ${p}`.slice(0, 60),
+        note: `Notitie ${p}`,
+      });
       expect(res.statusCode, p).toBe(303);
       const id = idIn(res.headers.location)!;
-      expect((await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: `Verder ${p}` })).statusCode).toBe(303);
+      expect(
+        (await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: `Verder ${p}` }))
+          .statusCode,
+      ).toBe(303);
       // Echoed after a refusal too (a bad date), in the fields it was typed in.
       const refused = await create('repOfSchool', { action: `Actie ${p}`, carrierLabel: `Rol ${p}`, note: `Notitie ${p}`, due: 'morgen' });
       expect(refused.statusCode).toBe(422);
       expectEscaped(refused.body, `refused form ${i}`);
-      const refusedNote = await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, { id, status: 'in_progress', note: `${p}`.padEnd(501, 'x') });
+      const refusedNote = await sessions.repOfSchool.post(`${plan(schoolId, firstWave)}/status`, {
+        id,
+        status: 'in_progress',
+        note: `${p}`.padEnd(501, 'x'),
+      });
       expect(refusedNote.statusCode).toBe(422);
       expectEscaped(refusedNote.body, `refused note ${i}`);
       expect((await sessions.repOfSchool.get(`${plan(schoolId, firstWave)}?edit=${id}`)).body).toContain(escapeHtml(`Actie ${p}`));
@@ -363,7 +457,11 @@ describe(`action plans (${storeKind})`, () => {
   it('puts no action, label or note in any researcher export', async () => {
     const marker = 'ExportMarkerQz7';
     for (const wave of [firstWave, secondWave]) {
-      const res = await create('repOfSchool', { action: `${marker} actie`, carrier: 'andere', carrierLabel: `${marker} rol`, note: `${marker} notitie` }, wave);
+      const res = await create(
+        'repOfSchool',
+        { action: `${marker} actie`, carrier: 'andere', carrierLabel: `${marker} rol`, note: `${marker} notitie` },
+        wave,
+      );
       expect(res.statusCode).toBe(303);
     }
     const inDb = await store.db.selectFrom('action_plan_item').select('id').where('action', 'like', `${marker}%`).execute();
@@ -375,7 +473,9 @@ describe(`action plans (${storeKind})`, () => {
           for (const dialect of ['', '?dialect=excel-nl']) {
             const res = await sessions[who].get(`/research/waves/${wave}/${file}${dialect}`);
             expect(res.statusCode, `${who} ${file}`).toBe(200);
-            const parts = file.endsWith('.zip') ? [...(await unzip(res.rawPayload)).entries()].map(([name, data]) => ({ name: `${file}!${name}`, data })) : [{ name: file, data: res.rawPayload }];
+            const parts = file.endsWith('.zip')
+              ? [...(await unzip(res.rawPayload)).entries()].map(([name, data]) => ({ name: `${file}!${name}`, data }))
+              : [{ name: file, data: res.rawPayload }];
             for (const part of parts) {
               files.push(part.name);
               const text = part.data.toString('utf8');
@@ -400,13 +500,23 @@ describe(`action plans (${storeKind})`, () => {
 /** The paragraphs of each slide of a .pptx, in slide order (the text runs of each `a:p`, entities decoded). */
 async function slideTexts(buffer: Buffer): Promise<string[][]> {
   const files = await unzip(buffer);
-  const names = [...files.keys()].filter((n) => /^ppt\/slides\/slide\d+\.xml$/.test(n)).sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
-  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const names = [...files.keys()]
+    .filter((n) => /^ppt\/slides\/slide\d+\.xml$/.test(n))
+    .sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   return names.map((n) => {
     const xml = files.get(n)!.toString('utf8');
     // Markup from a typed text would break the part: every `<` in it is escaped.
     expect(xml).not.toContain('<script>');
-    return [...xml.matchAll(/<a:p>([\s\S]*?)<\/a:p>/g)].map((p) => [...p[1]!.matchAll(/<a:t>([^<]*)<\/a:t>/g)].map((t) => decode(t[1]!)).join('')).filter(Boolean);
+    return [...xml.matchAll(/<a:p>([\s\S]*?)<\/a:p>/g)]
+      .map((p) => [...p[1]!.matchAll(/<a:t>([^<]*)<\/a:t>/g)].map((t) => decode(t[1]!)).join(''))
+      .filter(Boolean);
   });
 }
 

@@ -96,7 +96,12 @@ describe(`rep dashboards (${storeKind})`, () => {
     expect(res.statusCode).toBe(200);
     const view = res.json();
     const layout = layoutOf(shipped);
-    const rows = await store.db.selectFrom('response').select('answers').where('wave_id', '=', sealedWaveId).where('school_id', '=', schoolId).execute();
+    const rows = await store.db
+      .selectFrom('response')
+      .select('answers')
+      .where('wave_id', '=', sealedWaveId)
+      .where('school_id', '=', schoolId)
+      .execute();
     const expected = groupReport(sumResponses(rows, layout), layout);
     expect(view.respondents.value).toBe(rows.length);
     layout.themes.forEach((theme, ti) => {
@@ -131,8 +136,17 @@ describe(`rep dashboards (${storeKind})`, () => {
   });
 
   it('says why a small school shows no numbers, everywhere on the page', async () => {
-    const small = await store.db.selectFrom('school').select('id').where('name', '=', 'Demo Middenschool Het Spoor').executeTakeFirstOrThrow();
-    const n = await store.db.selectFrom('response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', sealedWaveId).where('school_id', '=', small.id).executeTakeFirstOrThrow();
+    const small = await store.db
+      .selectFrom('school')
+      .select('id')
+      .where('name', '=', 'Demo Middenschool Het Spoor')
+      .executeTakeFirstOrThrow();
+    const n = await store.db
+      .selectFrom('response')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('wave_id', '=', sealedWaveId)
+      .where('school_id', '=', small.id)
+      .executeTakeFirstOrThrow();
     const res = await sessions.admin.get(`/api/schools/${small.id}/waves/${sealedWaveId}`);
     const view = res.json();
     if (Number(n.n) < 5) {
@@ -164,17 +178,32 @@ describe(`rep dashboards (${storeKind})`, () => {
     }
     // The themes said to differ clearly are exactly those whose verdict says so.
     const view = (await sessions.repOfSchool.get(`/api/schools/${schoolId}/waves/${sealedWaveId}`)).json();
-    const said = (lead: RegExp) => view.glance.sentences.filter((s: { text: string }) => lead.test(s.text)).flatMap((s: { themes: Array<{ id: string }> }) => s.themes.map((t) => t.id));
-    const verdict = (v: string) => view.themes.filter((th: { verdict: string }) => th.verdict === v).map((th: { id: string }) => th.id).sort();
+    const said = (lead: RegExp) =>
+      view.glance.sentences
+        .filter((s: { text: string }) => lead.test(s.text))
+        .flatMap((s: { themes: Array<{ id: string }> }) => s.themes.map((t) => t.id));
+    const verdict = (v: string) =>
+      view.themes
+        .filter((th: { verdict: string }) => th.verdict === v)
+        .map((th: { id: string }) => th.id)
+        .sort();
     expect(said(/^Duidelijk sterker/).sort()).toEqual(verdict('hoger dan de vergelijkingsgroep'));
     expect(said(/^Duidelijk zwakker/).sort()).toEqual(verdict('lager dan de vergelijkingsgroep'));
     // The colour of a theme's bar says the same as its verdict, and the chart draws the table's numbers.
-    const kinds: Record<string, string> = { higher: 'hoger dan de vergelijkingsgroep', lower: 'lager dan de vergelijkingsgroep', alike: 'niet te onderscheiden van de vergelijkingsgroep' };
+    const kinds: Record<string, string> = {
+      higher: 'hoger dan de vergelijkingsgroep',
+      lower: 'lager dan de vergelijkingsgroep',
+      alike: 'niet te onderscheiden van de vergelijkingsgroep',
+    };
     for (const th of view.themes) expect(kinds[th.verdictKind], th.id).toBe(th.verdict);
     expect(view.chart.favourable.kind).toEqual(view.themes.map((th: { verdictKind: string }) => th.verdictKind));
     expect(view.chart.favourable.school).toEqual(view.themes.map((th: { favourable: { value: number } }) => th.favourable.value));
-    expect(view.chart.favourable.benchmark).toEqual(view.themes.map((th: { benchmarkFavourable: { value: number } }) => th.benchmarkFavourable.value));
-    expect(view.chart.favourable.network).toEqual(view.themes.map((th: { networkFavourable: { value: number } }) => th.networkFavourable.value));
+    expect(view.chart.favourable.benchmark).toEqual(
+      view.themes.map((th: { benchmarkFavourable: { value: number } }) => th.benchmarkFavourable.value),
+    );
+    expect(view.chart.favourable.network).toEqual(
+      view.themes.map((th: { networkFavourable: { value: number } }) => th.networkFavourable.value),
+    );
     const changes = view.glance.sentences.find((s: { text: string }) => s.text.startsWith('Grootste veranderingen'));
     expect(changes.themes.length).toBeGreaterThan(0);
     for (const th of changes.themes) expect(th.value).toMatch(/^[+−]?\d,\d\d, (significant|niet significant)$/);

@@ -60,7 +60,8 @@ describe(`staff login (${storeKind})`, () => {
     const s = new Session(app, '10.0.2.1');
     await s.get('/login');
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await s.post('/login', { email: 'rep@example.org', password: `wrong-${i}-password` })).statusCode);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await s.post('/login', { email: 'rep@example.org', password: `wrong-${i}-password` })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
   });
 
@@ -69,7 +70,11 @@ describe(`staff login (${storeKind})`, () => {
     await s.get('/login');
     const noToken = await s.post('/login', { email: 'rep@example.org', password: 'correct horse battery' }, { csrf: false });
     expect(noToken.statusCode).toBe(403);
-    const wrongToken = await s.post('/login', { email: 'rep@example.org', password: 'correct horse battery', _csrf: 'forged' }, { csrf: false });
+    const wrongToken = await s.post(
+      '/login',
+      { email: 'rep@example.org', password: 'correct horse battery', _csrf: 'forged' },
+      { csrf: false },
+    );
     expect(wrongToken.statusCode).toBe(403);
     await s.login('rep@example.org', 'correct horse battery');
     const lang = await s.post('/account/lang', { lang: 'en' }, { csrf: false });

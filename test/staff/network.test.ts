@@ -46,7 +46,13 @@ describe(`network view (${storeKind})`, () => {
     const included = results.disclosure.network().schoolIds;
     const rows = await store.db.selectFrom('response').select(['answers', 'school_id']).where('wave_id', '=', sealed).execute();
     const layout = layoutOf(shipped);
-    const report = groupReport(sumResponses(rows.filter((r) => included.includes(r.school_id)), layout), layout);
+    const report = groupReport(
+      sumResponses(
+        rows.filter((r) => included.includes(r.school_id)),
+        layout,
+      ),
+      layout,
+    );
     const networkRow = /<tr><th scope="row">Network<\/th>([\s\S]*?)<\/tr>/.exec(page.body)?.[1] ?? '';
     expect(networkRow).toContain(`<td class="num">${report.respondents}</td>`);
     for (const theme of report.themes) {

@@ -28,15 +28,30 @@ describe(`participation while a wave runs (${storeKind})`, () => {
   let issued: number;
 
   const handedOut = async () =>
-    (await store.db.selectFrom('wave_school').select('codes_handed_out').where('wave_id', '=', openWaveId).where('school_id', '=', schoolId).executeTakeFirstOrThrow()).codes_handed_out;
+    (
+      await store.db
+        .selectFrom('wave_school')
+        .select('codes_handed_out')
+        .where('wave_id', '=', openWaveId)
+        .where('school_id', '=', schoolId)
+        .executeTakeFirstOrThrow()
+    ).codes_handed_out;
 
   beforeAll(async () => {
     store = await testStore();
     const { openWaveId: id } = await seedDemo(store.db, testKeys(store.db), 5);
     openWaveId = id;
     app = await testApp(store);
-    schoolId = (await store.db.selectFrom('school').select('id').where('name', '=', 'Demo Atheneum Scheldeland').executeTakeFirstOrThrow()).id;
-    issued = (await store.db.selectFrom('wave_school').select('codes_issued').where('wave_id', '=', openWaveId).where('school_id', '=', schoolId).executeTakeFirstOrThrow()).codes_issued;
+    schoolId = (await store.db.selectFrom('school').select('id').where('name', '=', 'Demo Atheneum Scheldeland').executeTakeFirstOrThrow())
+      .id;
+    issued = (
+      await store.db
+        .selectFrom('wave_school')
+        .select('codes_issued')
+        .where('wave_id', '=', openWaveId)
+        .where('school_id', '=', schoolId)
+        .executeTakeFirstOrThrow()
+    ).codes_issued;
     admin = await new Session(app, '10.3.0.1').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
     rep = await new Session(app, '10.3.0.2').login('rep.secundair@demo.schoolpols.be', DEMO_PASSWORD);
     otherRep = await new Session(app, '10.3.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
@@ -65,7 +80,11 @@ describe(`participation while a wave runs (${storeKind})`, () => {
 
     const res = await admin.post('/admin/waves', { ...body, plannedClose: '2026-12-18', responseTarget: '60' });
     expect(res.statusCode).toBe(303);
-    const created = await store.db.selectFrom('wave').select(['planned_close', 'response_target']).where('name', '=', 'Najaar 2026').executeTakeFirstOrThrow();
+    const created = await store.db
+      .selectFrom('wave')
+      .select(['planned_close', 'response_target'])
+      .where('name', '=', 'Najaar 2026')
+      .executeTakeFirstOrThrow();
     expect(created).toEqual({ planned_close: '2026-12-18', response_target: 60 });
     const page = await admin.get(String(res.headers.location));
     expect(page.body).toContain('18 dec 2026');
@@ -121,7 +140,12 @@ describe(`participation while a wave runs (${storeKind})`, () => {
     expect(refused.statusCode).toBe(409);
     expect(await handedOut()).toBe(20);
     // Even a change made behind the application's back does not reach the sealed wave's numbers.
-    await store.db.updateTable('wave_school').set({ codes_handed_out: 7 }).where('wave_id', '=', openWaveId).where('school_id', '=', schoolId).execute();
+    await store.db
+      .updateTable('wave_school')
+      .set({ codes_handed_out: 7 })
+      .where('wave_id', '=', openWaveId)
+      .where('school_id', '=', schoolId)
+      .execute();
     const view = (await rep.get(`/api/schools/${schoolId}/waves/${openWaveId}`)).json();
     expect(view.codesHandedOut).toBe(20);
     expect(view.glance.sentences[0].text).toBe('Respons: 6 antwoorden van 20 uitgedeelde codes (30 %)');

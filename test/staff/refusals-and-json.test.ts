@@ -29,15 +29,25 @@ describe(`staff routes: dashboard JSON unchanged, refusals in the request's lang
 
   /** GET as JSON with a session's cookies. */
   const getJson = (who: Session, url: string) =>
-    app.inject({ method: 'GET', url, remoteAddress: who.remoteAddress, headers: { accept: 'application/json', cookie: [...who.jar].map(([n, v]) => `${n}=${v}`).join('; ') } });
+    app.inject({
+      method: 'GET',
+      url,
+      remoteAddress: who.remoteAddress,
+      headers: { accept: 'application/json', cookie: [...who.jar].map(([n, v]) => `${n}=${v}`).join('; ') },
+    });
 
   beforeAll(async () => {
     store = await testStore();
     // k = 15: some schools are reportable, others withheld (nulls and rule codes in the JSON).
     await seedDemo(store.db, testKeys(store.db), 15);
     app = await testApp(store);
-    const school = async (name: string) => (await store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
-    repSchools = [await school('Demo Basisschool De Regenboog'), await school('Demo Basisschool Klavertje Vier'), await school('Demo Basisschool De Kleine Wereld')];
+    const school = async (name: string) =>
+      (await store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+    repSchools = [
+      await school('Demo Basisschool De Regenboog'),
+      await school('Demo Basisschool Klavertje Vier'),
+      await school('Demo Basisschool De Kleine Wereld'),
+    ];
     otherSchool = await school('Demo Atheneum Scheldeland');
     const waves = await store.db.selectFrom('wave').select(['id', 'status']).orderBy('created_at').orderBy('name').execute();
     sealedWaves = waves.filter((w) => w.status === 'closed').map((w) => w.id);
@@ -120,7 +130,10 @@ describe(`staff routes: dashboard JSON unchanged, refusals in the request's lang
   });
 
   it('refuses an id with a urn:uuid: prefix as malformed (400), not as a database error', async () => {
-    for (const url of [`/api/schools/urn:uuid:${repSchools[0]}/waves/${sealedWaves[0]}`, `/admin/waves/urn:uuid:${sealedWaves[0]}/network`]) {
+    for (const url of [
+      `/api/schools/urn:uuid:${repSchools[0]}/waves/${sealedWaves[0]}`,
+      `/admin/waves/urn:uuid:${sealedWaves[0]}/network`,
+    ]) {
       const who = url.startsWith('/admin') ? admin : rep;
       const res = await getJson(who, url);
       expect(res.statusCode, url).toBe(400);

@@ -113,7 +113,8 @@ function parseXml(xml: string, where: string): El {
   return root;
 }
 
-const all = (el: El, name: string): El[] => el.children.flatMap((c) => (typeof c === 'string' ? [] : [...(c.name === name ? [c] : []), ...all(c, name)]));
+const all = (el: El, name: string): El[] =>
+  el.children.flatMap((c) => (typeof c === 'string' ? [] : [...(c.name === name ? [c] : []), ...all(c, name)]));
 const first = (el: El, name: string): El | undefined => all(el, name)[0];
 const textOf = (el: El): string => el.children.map((c) => (typeof c === 'string' ? c : textOf(c))).join('');
 
@@ -137,14 +138,22 @@ async function readDeck(buffer: Buffer, label: string): Promise<Deck> {
   };
   const files = await unzip(buffer);
   await read(files, '');
-  const numbered = (re: RegExp) => [...xml.keys()].filter((n) => re.test(n)).sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
+  const numbered = (re: RegExp) =>
+    [...xml.keys()].filter((n) => re.test(n)).sort((a, b) => Number(/(\d+)\.xml$/.exec(a)![1]) - Number(/(\d+)\.xml$/.exec(b)![1]));
   const slideNames = numbered(/^ppt\/slides\/slide\d+\.xml$/);
   const chartOf = slideNames.map((name) => {
     const rels = xml.get(name.replace('slides/', 'slides/_rels/') + '.rels')!;
-    const target = all(rels, 'Relationship').map((r) => r.attrs['Target']!).find((t) => /charts\/chart\d+\.xml$/.test(t));
+    const target = all(rels, 'Relationship')
+      .map((r) => r.attrs['Target']!)
+      .find((t) => /charts\/chart\d+\.xml$/.test(t));
     return target ? xml.get(`ppt/charts/${/chart\d+\.xml$/.exec(target)![0]}`) : undefined;
   });
-  return { xml, slides: slideNames.map((n) => xml.get(n)!), chartOf, charts: numbered(/^ppt\/charts\/chart\d+\.xml$/).map((n) => xml.get(n)!) };
+  return {
+    xml,
+    slides: slideNames.map((n) => xml.get(n)!),
+    chartOf,
+    charts: numbered(/^ppt\/charts\/chart\d+\.xml$/).map((n) => xml.get(n)!),
+  };
 }
 
 interface Series {
@@ -191,7 +200,8 @@ function released(json: unknown, lang: Lang): Released {
   // The catalogue's own words with numbers in them ("1 to 5", "95%", "at least k people").
   const t = translator(lang);
   const k = (json as { k: number }).k;
-  for (const words of [t('report.method'), t('dashboard.distributionNote'), t('report.privacy', { k }), t('dashboard.ci')]) tokens(words).forEach((n) => text.add(n));
+  for (const words of [t('report.method'), t('dashboard.distributionNote'), t('report.privacy', { k }), t('dashboard.ci')])
+    tokens(words).forEach((n) => text.add(n));
   return { text, values };
 }
 
@@ -207,12 +217,14 @@ function shownNumbers(deck: Deck): Shown {
   for (const [name, el] of deck.xml) {
     if (/^ppt\/slides\/slide\d+\.xml$/.test(name) || /^ppt\/charts\/chart\d+\.xml$/.test(name)) {
       for (const t of all(el, 'a:t')) numbersInText.push(...tokens(textOf(t)));
-      for (const cache of [...all(el, 'c:strCache'), ...all(el, 'c:multiLvlStrCache')]) for (const v of all(cache, 'c:v')) numbersInText.push(...tokens(textOf(v)));
+      for (const cache of [...all(el, 'c:strCache'), ...all(el, 'c:multiLvlStrCache')])
+        for (const v of all(cache, 'c:v')) numbersInText.push(...tokens(textOf(v)));
       for (const cache of all(el, 'c:numCache')) for (const v of all(cache, 'c:v')) if (textOf(v) !== '') cacheValues.push(textOf(v));
     } else if (name.endsWith('!xl/sharedStrings.xml')) {
       for (const t of all(el, 't')) numbersInText.push(...tokens(textOf(t)));
     } else if (name.endsWith('!xl/worksheets/sheet1.xml')) {
-      for (const c of all(el, 'c')) if (c.attrs['t'] !== 's' && first(c, 'v') && textOf(first(c, 'v')!) !== '') cacheValues.push(textOf(first(c, 'v')!));
+      for (const c of all(el, 'c'))
+        if (c.attrs['t'] !== 's' && first(c, 'v') && textOf(first(c, 'v')!) !== '') cacheValues.push(textOf(first(c, 'v')!));
     }
   }
   return { numbersInText, cacheValues };
@@ -232,11 +244,18 @@ type Json = {
     items: Array<{ label: string; reverse: boolean; percents: Array<{ text: string; value: number | null }> }>;
     trend: Array<{ waveName: string; mean: string; ci: string; change: string }>;
   }>;
-  chart: { labels: string[]; school: Array<number | null>; benchmark: Array<number | null>; network: Array<number | null>; legend: { school: string; benchmark: string; network: string } };
+  chart: {
+    labels: string[];
+    school: Array<number | null>;
+    benchmark: Array<number | null>;
+    network: Array<number | null>;
+    legend: { school: string; benchmark: string; network: string };
+  };
   comments: { list: string[]; reason: string | null };
 };
 
-const same = (value: string | undefined, expected: number | null) => (expected === null ? value === undefined || value === '' : value === String(expected));
+const same = (value: string | undefined, expected: number | null) =>
+  expected === null ? value === undefined || value === '' : value === String(expected);
 
 /**
  * The deck against the dashboard's JSON: every number it shows is one the JSON releases, and place
@@ -246,14 +265,24 @@ function expectMatchesJson(deck: Deck, json: Json, lang: Lang, label: string): v
   const t = translator(lang);
   const allowed = released(json, lang);
   const shown = shownNumbers(deck);
-  expect(shown.numbersInText.filter((n) => !allowed.text.has(n)), `${label}: numbers in text the JSON does not release`).toEqual([]);
-  expect(shown.cacheValues.filter((v) => !allowed.values.has(v)), `${label}: chart values the JSON does not release`).toEqual([]);
+  expect(
+    shown.numbersInText.filter((n) => !allowed.text.has(n)),
+    `${label}: numbers in text the JSON does not release`,
+  ).toEqual([]);
+  expect(
+    shown.cacheValues.filter((v) => !allowed.values.has(v)),
+    `${label}: chart values the JSON does not release`,
+  ).toEqual([]);
 
   // Title, themes compared, one slide a theme, the comments, the method.
   const T = json.themes.length;
   expect(deck.slides.length, label).toBeGreaterThanOrEqual(T + 4);
   expect(paragraphs(deck.slides[0]!), label).toContain(json.schoolName);
-  for (const s of json.glance.sentences) expect(paragraphs(deck.slides[0]!).some((p) => p.startsWith(s.text)), `${label}: glance "${s.text}"`).toBe(true);
+  for (const s of json.glance.sentences)
+    expect(
+      paragraphs(deck.slides[0]!).some((p) => p.startsWith(s.text)),
+      `${label}: glance "${s.text}"`,
+    ).toBe(true);
   expect(paragraphs(deck.slides[1]!), label).toContain(t('dashboard.themesTitle'));
   expect(paragraphs(deck.slides.at(-1)!).join(' '), label).toContain(t('report.privacy', { k: json.k }));
 
@@ -266,12 +295,17 @@ function expectMatchesJson(deck: Deck, json: Json, lang: Lang, label: string): v
     expect(series.map((s) => s.name)).toEqual([json.chart.legend.school, json.chart.legend.benchmark, json.chart.legend.network]);
     series.forEach((s, si) => {
       expect(s.categories).toEqual(json.chart.labels);
-      data[si]!.forEach((v, i) => expect(same(s.values.get(i), v), `${label}: ${s.name} · ${json.chart.labels[i]} = ${s.values.get(i)}, JSON ${v}`).toBe(true));
+      data[si]!.forEach((v, i) =>
+        expect(same(s.values.get(i), v), `${label}: ${s.name} · ${json.chart.labels[i]} = ${s.values.get(i)}, JSON ${v}`).toBe(true),
+      );
     });
   }
   // The table beside it: the JSON's texts (a withheld number reads as its reason).
   const rows = tableRows(deck.slides[1]!);
-  expect(rows.slice(1).map((r) => r.slice(0, 3)), label).toEqual(json.themes.map((th) => [th.label, th.mean.text, th.favourable.text]));
+  expect(
+    rows.slice(1).map((r) => r.slice(0, 3)),
+    label,
+  ).toEqual(json.themes.map((th) => [th.label, th.mean.text, th.favourable.text]));
   rows.slice(1).forEach((r, i) => expect(r[3]!.startsWith(json.themes[i]!.verdict)).toBe(true));
 
   json.themes.forEach((th, i) => {
@@ -279,7 +313,9 @@ function expectMatchesJson(deck: Deck, json: Json, lang: Lang, label: string): v
     const words = paragraphs(slide);
     expect(words, label).toContain(t('report.themeSection', { theme: th.label }));
     expect(words.join(' '), `${label}: ${th.label} figures`).toContain(`${t('dashboard.mean')}: ${th.mean.text}`);
-    expect(words.join(' '), `${label}: ${th.label} figures`).toContain(`${t('dashboard.favourable')}: ${th.favourable.text} · ${th.verdict}`);
+    expect(words.join(' '), `${label}: ${th.label} figures`).toContain(
+      `${t('dashboard.favourable')}: ${th.favourable.text} · ${th.verdict}`,
+    );
     const chart = deck.chartOf[2 + i];
     const any = th.items.some((item) => item.percents.some((p) => p.value !== null));
     expect(!!chart, `${label}: ${th.label} has a chart`).toBe(any);
@@ -320,8 +356,10 @@ describe(`slides for the LOC (${storeKind})`, () => {
   let sealedWaveId: string;
   let openWaveId: string;
 
-  const slides = (who: Role, school: string, wave: string, query = '') => sessions[who].get(`/schools/${school}/waves/${wave}/slides.pptx${query}`);
-  const json = async (who: Role, school: string, wave: string, query = '') => (await sessions[who].get(`/api/schools/${school}/waves/${wave}${query}`)).json() as Json;
+  const slides = (who: Role, school: string, wave: string, query = '') =>
+    sessions[who].get(`/schools/${school}/waves/${wave}/slides.pptx${query}`);
+  const json = async (who: Role, school: string, wave: string, query = '') =>
+    (await sessions[who].get(`/api/schools/${school}/waves/${wave}${query}`)).json() as Json;
 
   beforeAll(async () => {
     store = await testStore();
@@ -367,12 +405,17 @@ describe(`slides for the LOC (${storeKind})`, () => {
     expect(logged.map((l) => l.target)).toContain(`school:${schoolId}:wave:${sealedWaveId}`);
     // The dashboard and the report link to it.
     for (const page of [`/schools/${schoolId}/waves/${sealedWaveId}`, `/schools/${schoolId}/waves/${sealedWaveId}/report`]) {
-      expect((await sessions.repOfSchool.get(page)).body).toContain(`href="/schools/${schoolId}/waves/${sealedWaveId}/slides.pptx?lang=nl"`);
+      expect((await sessions.repOfSchool.get(page)).body).toContain(
+        `href="/schools/${schoolId}/waves/${sealedWaveId}/slides.pptx?lang=nl"`,
+      );
     }
   });
 
   it('reads XML strictly: the check below can fail', () => {
-    const ok = parseXml('<?xml version="1.0"?>\n<p:a xmlns:p="urn:x" b=\'&quot;1&#x41;\'>x &amp; y<![CDATA[<z>]]><!-- c --><p:b/></p:a>', 'good');
+    const ok = parseXml(
+      '<?xml version="1.0"?>\n<p:a xmlns:p="urn:x" b=\'&quot;1&#x41;\'>x &amp; y<![CDATA[<z>]]><!-- c --><p:b/></p:a>',
+      'good',
+    );
     expect([ok.name, ok.attrs['b'], textOf(ok)]).toEqual(['p:a', '"1A', 'x & y<z>']);
     for (const bad of [
       '<a/>',
@@ -399,7 +442,9 @@ describe(`slides for the LOC (${storeKind})`, () => {
     expect(T).toBe(shipped.themes.length);
     expect(deck.xml.has('ppt/presentation.xml')).toBe(true);
     const types = deck.xml.get('[Content_Types].xml')!;
-    expect(all(types, 'Override').find((o) => o.attrs['PartName'] === '/ppt/presentation.xml')?.attrs['ContentType']).toBe(`${PPTX}.main+xml`);
+    expect(all(types, 'Override').find((o) => o.attrs['PartName'] === '/ppt/presentation.xml')?.attrs['ContentType']).toBe(
+      `${PPTX}.main+xml`,
+    );
     // The presentation lists every slide part, in order.
     expect(all(deck.xml.get('ppt/presentation.xml')!, 'p:sldId')).toHaveLength(deck.slides.length);
     // The demo school: every theme charted, and the comments on one slide.
@@ -423,13 +468,19 @@ describe(`slides for the LOC (${storeKind})`, () => {
     };
     const expectLanguage = (text: string, lang: Lang) => {
       for (const label of lang === 'nl' ? nl : en) expect(text, lang).toContain(label);
-      for (const label of (lang === 'nl' ? en : nl).filter((l) => !(lang === 'nl' ? nl : en).includes(l))) expect(text, lang).not.toContain(label);
+      for (const label of (lang === 'nl' ? en : nl).filter((l) => !(lang === 'nl' ? nl : en).includes(l)))
+        expect(text, lang).not.toContain(label);
       expect(text).toContain(translator(lang)('report.methodTitle'));
     };
     expectLanguage(await words(await slides('repOfSchool', schoolId, sealedWaveId)), 'nl');
     const english = await slides('repOfSchool', schoolId, sealedWaveId, '?lang=en');
     expectLanguage(await words(english), 'en');
-    expectMatchesJson(await readDeck(english.rawPayload, 'english'), await json('repOfSchool', schoolId, sealedWaveId, '?lang=en'), 'en', 'english');
+    expectMatchesJson(
+      await readDeck(english.rawPayload, 'english'),
+      await json('repOfSchool', schoolId, sealedWaveId, '?lang=en'),
+      'en',
+      'english',
+    );
     // The admin chooses English for the account: the slides follow without ?lang=.
     const admin = sessions.admin;
     expect((await admin.post('/account/lang', { lang: 'en', next: '/home' })).statusCode).toBe(303);
@@ -452,17 +503,26 @@ describe(`slides for the LOC (${storeKind})`, () => {
     }
     // 1, 2, 2: means like 1,67 and 2,11 that nothing released shares.
     const codes = await issueCodes(db, openWaveId, silent, 8);
-    for (const r of [0, 1, 2]) expect(await submit(db, codes[r]!, { answers: items.map(() => [1, 2, 2][r]!), background: {}, comment: null })).toBe(true);
+    for (const r of [0, 1, 2])
+      expect(await submit(db, codes[r]!, { answers: items.map(() => [1, 2, 2][r]!), background: {}, comment: null })).toBe(true);
     expect((await sealWave(db, testKeys(db), openWaveId)).unstored).toBeNull();
     // Reps see moderated comments only (issue 19): a moderator showed these.
     await db.updateTable('comment').set({ moderation: 'shown' }).where('wave_id', '=', openWaveId).execute();
 
     // What the slides must not show: the silent school's statistics as they would read.
     const layout = layoutOf(shipped);
-    const rows = await db.selectFrom('response').select('answers').where('wave_id', '=', openWaveId).where('school_id', '=', silent).execute();
+    const rows = await db
+      .selectFrom('response')
+      .select('answers')
+      .where('wave_id', '=', openWaveId)
+      .where('school_id', '=', silent)
+      .execute();
     expect(rows).toHaveLength(3);
     const report = groupReport(sumResponses(rows, layout), layout);
-    const stats = [...report.themes.flatMap((th) => [th.mean, th.favourable]), ...report.items.flatMap((it) => [it.mean, it.favourable])].flatMap((s) => (s.ok ? [s.value] : []));
+    const stats = [
+      ...report.themes.flatMap((th) => [th.mean, th.favourable]),
+      ...report.items.flatMap((it) => [it.mean, it.favourable]),
+    ].flatMap((s) => (s.ok ? [s.value] : []));
     const percents = report.items.flatMap((it) => (it.distribution.percents.ok ? [...it.distribution.percents.value] : []));
     expect(stats.length + percents.length).toBeGreaterThan(50);
 
@@ -481,7 +541,9 @@ describe(`slides for the LOC (${storeKind})`, () => {
       // None of the withheld numbers, written as the dashboard would, nor as a chart would hold them.
       // (Chart values: expectMatchesJson allows only the JSON's numbers, and none of these is one.)
       const allowed = released(view, lang);
-      const written = ['3', ...[...stats, ...percents].flatMap((v) => [formatNumber(lang, v, 2), formatNumber(lang, v, 0)])].filter((w) => !allowed.text.has(w));
+      const written = ['3', ...[...stats, ...percents].flatMap((v) => [formatNumber(lang, v, 2), formatNumber(lang, v, 0)])].filter(
+        (w) => !allowed.text.has(w),
+      );
       const firstMean = report.themes[0]!.mean;
       expect(written).toContain(formatNumber(lang, firstMean.ok ? firstMean.value : NaN, 2));
       expect([...stats, ...percents].filter((v) => allowed.values.has(String(v)) && v % 1 !== 0)).toEqual([]);
@@ -505,7 +567,10 @@ describe(`slides for the LOC (${storeKind})`, () => {
     const firstChart = seriesOf(deck.chartOf[2]!);
     expect(firstChart[0]!.categories[0]).toBe(`${view.themes[0]!.items[0]!.label} (${view.themes[0]!.items[0]!.percents[0]!.text})`);
     expect(deck.chartOf[2 + view.themes.length - 1]).toBeUndefined();
-    const comments = deck.slides.slice(2 + view.themes.length, -1).flatMap(paragraphs).join('\n');
+    const comments = deck.slides
+      .slice(2 + view.themes.length, -1)
+      .flatMap(paragraphs)
+      .join('\n');
     expect(comments).toContain('Te veel mails <b>&amp; "vet"</b> — 12 per dag');
     for (let i = 2; i <= 12; i++) expect(comments).toContain(`Opmerking ${i}`);
   });

@@ -30,14 +30,23 @@ interface DashboardJson {
   themes: Array<{ id: string; label: string; mean: Shown; favourable: Shown; trend: Array<{ change: string; significant: boolean }> }>;
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const decode = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 /** The token in a freshly published page's link. */
 const tokenIn = (html: string) => /\/s\/([A-Za-z0-9_-]+)"/.exec(html)?.[1];
 /** What the public page says (its main part, before the link and QR code), as text. */
 const summaryText = (html: string) => {
   const main = html.slice(html.indexOf('<main'), html.indexOf('<section class="summary-qr"'));
-  return decode(main.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').replace(/ ([:,])/g, '$1');
+  return decode(main.replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .replace(/ ([:,])/g, '$1');
 };
 /** Every number written in a text ("3,86", "78", "2025"). */
 const numbersIn = (text: string) => [...text.matchAll(/\d+(?:[.,]\d+)?/g)].map((m) => m[0]);
@@ -72,7 +81,8 @@ describe(`staff summary (${storeKind})`, () => {
   let smallWave: string;
 
   const manage = (school: string, wave: string) => `/schools/${school}/waves/${wave}/summary`;
-  const anonymousGet = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...headers } });
+  const anonymousGet = (url: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'GET', url, headers: { accept: 'text/html', ...headers } });
   /** Publishes as `who`; the token shown on the answer. */
   const publish = async (who: Role, school = schoolId, wave = secondWave) => {
     const res = await sessions[who].post(manage(school, wave), { action: 'publish' });
@@ -81,7 +91,8 @@ describe(`staff summary (${storeKind})`, () => {
     expect(token).toBeTruthy();
     return { res, token: token! };
   };
-  const dashboardJson = async (who: Role, school: string, wave: string) => (await sessions[who].get(`/api/schools/${school}/waves/${wave}`)).json() as DashboardJson;
+  const dashboardJson = async (who: Role, school: string, wave: string) =>
+    (await sessions[who].get(`/api/schools/${school}/waves/${wave}`)).json() as DashboardJson;
 
   beforeAll(async () => {
     store = await testStore();
@@ -90,7 +101,8 @@ describe(`staff summary (${storeKind})`, () => {
     const school = (name: string) => db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     schoolId = (await school('Demo Atheneum Scheldeland')).id;
     otherSchoolId = (await school('Demo Basisschool De Regenboog')).id;
-    const wave = (name: string) => db.selectFrom('wave').select(['id', 'questionnaire_id']).where('name', '=', name).executeTakeFirstOrThrow();
+    const wave = (name: string) =>
+      db.selectFrom('wave').select(['id', 'questionnaire_id']).where('name', '=', name).executeTakeFirstOrThrow();
     firstWave = (await wave('Demo voorjaar 2025')).id;
     const second = await wave('Demo najaar 2025');
     secondWave = second.id;
@@ -104,13 +116,24 @@ describe(`staff summary (${storeKind})`, () => {
       D: [1, 2, 3, 4, 5, 1, 2, 3, 4].map((v) => person(v)),
     };
     const ids: Record<string, string> = {};
-    for (const name of Object.keys(people)) ids[name] = await createSchool(db, { name: `Klein ${name}`, benchmark_group: 'klein', municipality: 'Gent', staff_count: 20 });
-    smallWave = await createWave(db, { name: 'Kleine bevraging', questionnaireId: second.questionnaire_id, schoolIds: Object.values(ids), k: 5 });
+    for (const name of Object.keys(people))
+      ids[name] = await createSchool(db, { name: `Klein ${name}`, benchmark_group: 'klein', municipality: 'Gent', staff_count: 20 });
+    smallWave = await createWave(db, {
+      name: 'Kleine bevraging',
+      questionnaireId: second.questionnaire_id,
+      schoolIds: Object.values(ids),
+      k: 5,
+    });
     await openWave(db, smallWave);
     const answerable = (await testKeys(db).answerable(smallWave))!;
     for (const [name, list] of Object.entries(people)) {
       await storeWithoutCodes(db, answerable, ids[name]!, list);
-      await db.updateTable('wave_school').set({ codes_issued: 20, codes_spent: list.length }).where('wave_id', '=', smallWave).where('school_id', '=', ids[name]!).execute();
+      await db
+        .updateTable('wave_school')
+        .set({ codes_issued: 20, codes_spent: list.length })
+        .where('wave_id', '=', smallWave)
+        .where('school_id', '=', ids[name]!)
+        .execute();
     }
     await closeWave(db, testKeys(db), smallWave);
     small.A = ids.A!;
@@ -126,7 +149,16 @@ describe(`staff summary (${storeKind})`, () => {
 
     // This wave's plan: two agreed actions (one with markup in it) and one only proposed.
     const plan = `/schools/${schoolId}/waves/${secondWave}/actions`;
-    const action = (text: string, status: string) => ({ themeId: shipped.themes[1]!.id, itemId: '', action: text, carrier: 'directie', carrierLabel: '', due: '2027-06-30', status, note: '' });
+    const action = (text: string, status: string) => ({
+      themeId: shipped.themes[1]!.id,
+      itemId: '',
+      action: text,
+      carrier: 'directie',
+      carrierLabel: '',
+      due: '2027-06-30',
+      status,
+      note: '',
+    });
     for (const [text, status] of [
       ['Een vast overlegmoment per week', 'agreed'],
       ['Onthaalmap <b>vernieuwen</b>', 'in_progress'],
@@ -166,8 +198,14 @@ describe(`staff summary (${storeKind})`, () => {
     expect(released.length).toBeGreaterThanOrEqual(6);
     const ranked = [...released].sort((a, b) => b.mean.value! - a.mean.value!);
     expect(listAfter(page.body, 'Wat het best scoort')).toEqual(ranked.slice(0, 3).map((th) => th.label));
-    expect(listAfter(page.body, 'Wat het minst goed scoort')).toEqual(ranked.slice(-3).reverse().map((th) => th.label));
-    for (const th of [...ranked.slice(0, 3), ...ranked.slice(-3)]) expect(text).toContain(`${th.label}: ${th.favourable.text} positief, gemiddeld ${th.mean.text} op 5`);
+    expect(listAfter(page.body, 'Wat het minst goed scoort')).toEqual(
+      ranked
+        .slice(-3)
+        .reverse()
+        .map((th) => th.label),
+    );
+    for (const th of [...ranked.slice(0, 3), ...ranked.slice(-3)])
+      expect(text).toContain(`${th.label}: ${th.favourable.text} positief, gemiddeld ${th.mean.text} op 5`);
     // What changed since the first wave, in the dashboard's own words.
     expect(text).toMatch(/(veranderden duidelijk sinds Demo voorjaar 2025|Geen enkel thema veranderde duidelijk sinds Demo voorjaar 2025)/);
     // Agreed actions, escaped; a proposed one is not shown.
@@ -197,7 +235,7 @@ describe(`staff summary (${storeKind})`, () => {
     expect(page.body).toContain(`href="/s/${token}?lang=en"`);
   });
 
-  it('says what changed clearly since the previous wave in the dashboard\'s own change texts', async () => {
+  it("says what changed clearly since the previous wave in the dashboard's own change texts", async () => {
     // Every demo school of the second wave: the themes whose last step of the trend is significant.
     const schools = await store.db.selectFrom('wave_school').select('school_id').where('wave_id', '=', secondWave).execute();
     let withChanges = 0;
@@ -211,7 +249,7 @@ describe(`staff summary (${storeKind})`, () => {
         continue;
       }
       withChanges += 1;
-      expect(text).toContain('Deze thema\'s veranderden duidelijk sinds Demo voorjaar 2025:');
+      expect(text).toContain("Deze thema's veranderden duidelijk sinds Demo voorjaar 2025:");
       for (const th of clear) {
         const change = th.trend[1]!.change;
         expect(text).toContain(`${th.label}: ${change.startsWith('+') ? 'beter' : 'minder goed'} (${change})`);
@@ -256,7 +294,15 @@ describe(`staff summary (${storeKind})`, () => {
 
   it('revoking gives the same 404 as an unknown token; publishing anew revokes the old link; the audit log names school and wave only', async () => {
     const auditOfSchool = async () =>
-      (await store.db.selectFrom('audit_log').select(['action', 'target']).where('action', 'like', 'staffSummary.%').orderBy('at').orderBy('id').execute())
+      (
+        await store.db
+          .selectFrom('audit_log')
+          .select(['action', 'target'])
+          .where('action', 'like', 'staffSummary.%')
+          .orderBy('at')
+          .orderBy('id')
+          .execute()
+      )
         .filter((a) => a.target === `school:${schoolId} wave:${secondWave}`)
         .map((a) => a.action);
     const auditBefore = (await auditOfSchool()).length;
@@ -284,7 +330,13 @@ describe(`staff summary (${storeKind})`, () => {
     expect(revoked.headers['x-robots-tag']).toBe(unknown.headers['x-robots-tag']);
     expect(revoked.headers['set-cookie']).toBeUndefined();
 
-    const audit = await store.db.selectFrom('audit_log').select(['action', 'target']).where('action', 'like', 'staffSummary.%').orderBy('at').orderBy('id').execute();
+    const audit = await store.db
+      .selectFrom('audit_log')
+      .select(['action', 'target'])
+      .where('action', 'like', 'staffSummary.%')
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
     expect((await auditOfSchool()).slice(auditBefore)).toEqual(['staffSummary.publish', 'staffSummary.publish', 'staffSummary.revoke']);
     for (const a of audit) expect(a.target).toMatch(/^school:[0-9a-f-]{36} wave:[0-9a-f-]{36}$/);
   });
@@ -313,13 +365,27 @@ describe(`staff summary (${storeKind})`, () => {
       expect(dump.staff_summary).toContain(hashToken(token));
     }
     for (const token of tokens) expect(logs.text.includes(token)).toBe(false);
-    const rows = await store.db.selectFrom('staff_summary').selectAll().where('school_id', '=', schoolId).where('wave_id', '=', secondWave).where('revoked_at', 'is', null).execute();
+    const rows = await store.db
+      .selectFrom('staff_summary')
+      .selectAll()
+      .where('school_id', '=', schoolId)
+      .where('wave_id', '=', secondWave)
+      .where('revoked_at', 'is', null)
+      .execute();
     expect(rows.map((r) => r.token_hash)).toEqual([hashToken(live)]);
   });
 
   it("is for the school's reps and admins only, with a CSRF token, and only for a sealed wave", async () => {
     const url = manage(schoolId, secondWave);
-    const count = async () => Number((await store.db.selectFrom('staff_summary').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('staff_summary')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await count();
     const expected: Record<Role, number> = { anonymous: 303, repOfSchool: 200, repOfOther: 403, researcher: 403, admin: 200 };
     for (const role of Object.keys(expected) as Role[]) {
@@ -334,7 +400,10 @@ describe(`staff summary (${storeKind})`, () => {
         expect(res.statusCode, `${role} ${action}`).toBe(role === 'anonymous' ? 401 : 403);
       }
       expect((await sessions.repOfSchool.post(url, { action }, { csrf: false })).statusCode, `no token ${action}`).toBe(403);
-      expect((await sessions.repOfSchool.post(url, { action, _csrf: 'forged' }, { csrf: false })).statusCode, `forged token ${action}`).toBe(403);
+      expect(
+        (await sessions.repOfSchool.post(url, { action, _csrf: 'forged' }, { csrf: false })).statusCode,
+        `forged token ${action}`,
+      ).toBe(403);
     }
     // The other school's rep, on this school's pages of their own: nothing of it.
     expect((await sessions.repOfOther.get(manage(otherSchoolId, secondWave))).body).not.toContain('Een vast overlegmoment per week');
@@ -346,7 +415,9 @@ describe(`staff summary (${storeKind})`, () => {
     expect((await sessions.repOfSchool.post(url, { action: 'delete' })).statusCode).toBe(400);
     expect(await count()).toBe(before);
     // The dashboard of a sealed wave links to it.
-    expect((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${firstWave}`)).body).toContain(`href="${manage(schoolId, firstWave)}"`);
+    expect((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${firstWave}`)).body).toContain(
+      `href="${manage(schoolId, firstWave)}"`,
+    );
   });
 
   it('stops a client that tries many tokens, as the failed-code guard does for access codes', async () => {

@@ -10,7 +10,12 @@ describe('what a new questionnaire version changes', () => {
     const d = diffQuestionnaires(shipped, copy());
     expect(d.counts).toEqual({ added: 0, removed: 0, reworded: 0, unchanged: shipped.themes.flatMap((t) => t.items).length });
     expect(d.themes.every((t) => t.change === 'unchanged')).toBe(true);
-    expect([d.titleChanged, d.introChanged, d.comment, d.background.every((b) => b.change === 'unchanged')]).toEqual([false, false, 'unchanged', true]);
+    expect([d.titleChanged, d.introChanged, d.comment, d.background.every((b) => b.change === 'unchanged')]).toEqual([
+      false,
+      false,
+      'unchanged',
+      true,
+    ]);
   });
 
   it('names each item by what changed: words, scale, direction, theme; and what came and went', () => {

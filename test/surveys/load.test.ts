@@ -111,7 +111,9 @@ describe('parseQuestionnaire', () => {
   it('rejects a duplicate item id across themes', () => {
     const q = valid();
     q.themes[3].items[0].id = 'com_1';
-    expect(errorsOf(q)).toEqual([{ path: 'themes[3].items[0].id', message: 'duplicate id "com_1"', code: 'duplicateId', params: { id: 'com_1' } }]);
+    expect(errorsOf(q)).toEqual([
+      { path: 'themes[3].items[0].id', message: 'duplicate id "com_1"', code: 'duplicateId', params: { id: 'com_1' } },
+    ]);
   });
 
   it('rejects an item id that repeats a theme id or a background id', () => {
@@ -127,7 +129,9 @@ describe('parseQuestionnaire', () => {
   it('rejects an item referencing an unknown scale', () => {
     const q = valid();
     q.themes[0].items[1].scale = 'freq5';
-    expect(errorsOf(q)).toEqual([{ path: 'themes[0].items[1].scale', message: 'unknown scale "freq5"', code: 'unknownScale', params: { id: 'freq5' } }]);
+    expect(errorsOf(q)).toEqual([
+      { path: 'themes[0].items[1].scale', message: 'unknown scale "freq5"', code: 'unknownScale', params: { id: 'freq5' } },
+    ]);
   });
 
   it('rejects duplicate scale ids and duplicate option ids', () => {

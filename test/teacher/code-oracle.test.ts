@@ -28,24 +28,64 @@ describe(`no participation oracle (${storeKind})`, () => {
       probes.map(async (p) => {
         const res = await p(code);
         const bare = code.replace(/-/g, '');
-        return { status: res.statusCode, body: res.body.replaceAll(code, 'CODE').replaceAll(bare, 'CODE').replaceAll(formatCode(bare), 'CODE') };
+        return {
+          status: res.statusCode,
+          body: res.body.replaceAll(code, 'CODE').replaceAll(bare, 'CODE').replaceAll(formatCode(bare), 'CODE'),
+        };
       }),
     );
   const withoutSpending = [
     (code: string) => app.inject({ method: 'GET', url: `/c/${code}`, remoteAddress: from() }),
     (code: string) => app.inject({ method: 'HEAD', url: `/c/${code}`, remoteAddress: from() }),
-    (code: string) => app.inject({ method: 'POST', url: '/answer', remoteAddress: from(), headers: FORM, payload: new URLSearchParams({ code }).toString() }),
+    (code: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/answer',
+        remoteAddress: from(),
+        headers: FORM,
+        payload: new URLSearchParams({ code }).toString(),
+      }),
     // A submission that must be corrected stores nothing and spends nothing.
-    (code: string) => app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams({ ...fullAnswers(code), 'a.com_1': '9' }).toString() }),
-    (code: string) => app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams({ code }).toString() }),
+    (code: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/submit',
+        remoteAddress: from(),
+        headers: FORM,
+        payload: new URLSearchParams({ ...fullAnswers(code), 'a.com_1': '9' }).toString(),
+      }),
+    (code: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/submit',
+        remoteAddress: from(),
+        headers: FORM,
+        payload: new URLSearchParams({ code }).toString(),
+      }),
   ];
-  const submitting = [...withoutSpending, (code: string) => app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams(fullAnswers(code)).toString() })];
+  const submitting = [
+    ...withoutSpending,
+    (code: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/submit',
+        remoteAddress: from(),
+        headers: FORM,
+        payload: new URLSearchParams(fullAnswers(code)).toString(),
+      }),
+  ];
 
   const { store, app } = useApp();
 
   it('while the wave is open, a used code and an unused one answer alike until a submission would spend it', async () => {
     const w = await openWaveWithCodes(store.db, 3);
-    const answered = await app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams({ ...fullAnswers(w.codes[0]!), wave: w.waveId, school: w.schoolId }).toString() });
+    const answered = await app.inject({
+      method: 'POST',
+      url: '/submit',
+      remoteAddress: from(),
+      headers: FORM,
+      payload: new URLSearchParams({ ...fullAnswers(w.codes[0]!), wave: w.waveId, school: w.schoolId }).toString(),
+    });
     expect(answered.statusCode).toBe(303);
     const before = await counts(store.db);
 
@@ -55,16 +95,40 @@ describe(`no participation oracle (${storeKind})`, () => {
     expect(await counts(store.db), 'the probes stored and spent nothing').toEqual(before);
 
     // Submitting answers tells them apart — by using the unused slip up — and a refusal looks like an unknown code.
-    const refused = await app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams(fullAnswers(w.codes[0]!)).toString() });
-    const unknown = await app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams(fullAnswers(UNKNOWN)).toString() });
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/submit',
+      remoteAddress: from(),
+      headers: FORM,
+      payload: new URLSearchParams(fullAnswers(w.codes[0]!)).toString(),
+    });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/submit',
+      remoteAddress: from(),
+      headers: FORM,
+      payload: new URLSearchParams(fullAnswers(UNKNOWN)).toString(),
+    });
     expect(refused.statusCode).toBe(404);
-    expect(refused.body.replaceAll(w.codes[0]!, 'CODE').replaceAll(formatCode(w.codes[0]!), 'CODE')).toBe(unknown.body.replaceAll(UNKNOWN, 'CODE').replaceAll(UNKNOWN.replace(/-/g, ''), 'CODE'));
+    expect(refused.body.replaceAll(w.codes[0]!, 'CODE').replaceAll(formatCode(w.codes[0]!), 'CODE')).toBe(
+      unknown.body.replaceAll(UNKNOWN, 'CODE').replaceAll(UNKNOWN.replace(/-/g, ''), 'CODE'),
+    );
     expect(refused.body).toContain('Heb je net je antwoorden verstuurd? Dan zijn ze bewaard.');
   });
 
   it('after sealing, used, unused and unknown codes answer alike everywhere', async () => {
     const w = await openWaveWithCodes(store.db, 3);
-    expect((await app.inject({ method: 'POST', url: '/submit', remoteAddress: from(), headers: FORM, payload: new URLSearchParams(fullAnswers(w.codes[0]!)).toString() })).statusCode).toBe(303);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/submit',
+          remoteAddress: from(),
+          headers: FORM,
+          payload: new URLSearchParams(fullAnswers(w.codes[0]!)).toString(),
+        })
+      ).statusCode,
+    ).toBe(303);
     await closeWave(store.db, testKeys(store.db), w.waveId);
     const unknown = await seen(UNKNOWN, submitting);
     expect(unknown.map((r) => r.status)).toEqual([404, 404, 404, 404, 404, 404]);

@@ -49,7 +49,11 @@ describe(`teacher flow (${storeKind})`, () => {
     expect(boxes[0]!.school_id).toBe(schoolId);
     const opened = await openedSubmissions(store.db, waveId);
     expect(opened.responses).toEqual([
-      { school_id: schoolId, answers: itemsInOrder(shipped).map((it) => Number(body[`a.${it.id}`])), background: { role: 'leraar', seniority: 'from5to15' } },
+      {
+        school_id: schoolId,
+        answers: itemsInOrder(shipped).map((it) => Number(body[`a.${it.id}`])),
+        background: { role: 'leraar', seniority: 'from5to15' },
+      },
     ]);
     expect(opened.comments).toEqual(['Meer overleg graag.']);
     expect(await counts(store.db)).toMatchObject({ responses: 1, spent: 1 });
@@ -68,7 +72,11 @@ describe(`teacher flow (${storeKind})`, () => {
   it('keeps skipped items as missing and "n.v.t." as 0', async () => {
     const { codes, waveId } = await openWaveWithCodes(store.db, 1);
     const before = await counts(store.db);
-    const res = await app.inject({ method: 'POST', url: '/submit', ...form({ code: codes[0]!, 'a.com_1': '0', 'a.wel_5': '5', 'a.com_2': '' }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/submit',
+      ...form({ code: codes[0]!, 'a.com_1': '0', 'a.wel_5': '5', 'a.com_2': '' }),
+    });
     expect(res.statusCode).toBe(303);
     expect((await counts(store.db)).responses).toBe(before.responses + 1);
     const items = itemsInOrder(shipped);
@@ -82,13 +90,38 @@ describe(`teacher flow (${storeKind})`, () => {
 
   describe('bad input: a clear status and message, and nothing written', () => {
     const cases: Array<{ name: string; body: (code: string) => Record<string, string>; status: number; message: RegExp }> = [
-      { name: 'a value off the scale', body: (c) => ({ ...fullAnswers(c), 'a.com_1': '7' }), status: 422, message: /Kies een van de antwoorden op de schaal/ },
-      { name: 'a negative value', body: (c) => ({ ...fullAnswers(c), 'a.sam_2': '-1' }), status: 422, message: /Kies een van de antwoorden op de schaal/ },
-      { name: 'an unknown item', body: (c) => ({ ...fullAnswers(c), 'a.zzz_1': '3' }), status: 422, message: /hoort niet bij de vragenlijst/ },
+      {
+        name: 'a value off the scale',
+        body: (c) => ({ ...fullAnswers(c), 'a.com_1': '7' }),
+        status: 422,
+        message: /Kies een van de antwoorden op de schaal/,
+      },
+      {
+        name: 'a negative value',
+        body: (c) => ({ ...fullAnswers(c), 'a.sam_2': '-1' }),
+        status: 422,
+        message: /Kies een van de antwoorden op de schaal/,
+      },
+      {
+        name: 'an unknown item',
+        body: (c) => ({ ...fullAnswers(c), 'a.zzz_1': '3' }),
+        status: 422,
+        message: /hoort niet bij de vragenlijst/,
+      },
       { name: 'an unknown field', body: (c) => ({ ...fullAnswers(c), evil: 'x' }), status: 422, message: /hoort niet bij de vragenlijst/ },
-      { name: 'an unknown background option', body: (c) => ({ ...fullAnswers(c), 'b.role': 'minister' }), status: 422, message: /Kies een van de aangeboden mogelijkheden/ },
+      {
+        name: 'an unknown background option',
+        body: (c) => ({ ...fullAnswers(c), 'b.role': 'minister' }),
+        status: 422,
+        message: /Kies een van de aangeboden mogelijkheden/,
+      },
       { name: 'nothing answered', body: (c) => ({ code: c }), status: 422, message: /Beantwoord minstens één vraag/ },
-      { name: 'a comment too long', body: (c) => ({ ...fullAnswers(c), comment: 'x'.repeat(2001) }), status: 422, message: /Je opmerking is te lang/ },
+      {
+        name: 'a comment too long',
+        body: (c) => ({ ...fullAnswers(c), comment: 'x'.repeat(2001) }),
+        status: 422,
+        message: /Je opmerking is te lang/,
+      },
     ];
     for (const c of cases) {
       it(`refuses ${c.name} and keeps the answers`, async () => {
@@ -120,7 +153,12 @@ describe(`teacher flow (${storeKind})`, () => {
 
     it('refuses a body without code, naming the field', async () => {
       const before = await counts(store.db);
-      const res = await app.inject({ method: 'POST', url: '/submit', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a.com_1=3' });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/submit',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'a.com_1=3',
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().message).toMatch(/code/);
       expect(await counts(store.db)).toEqual(before);
@@ -157,7 +195,9 @@ describe(`teacher flow (${storeKind})`, () => {
       const { codes } = await openWaveWithCodes(store.db, 1);
       const before = await counts(store.db);
       // A real database fault inside the transaction, after the code has been spent.
-      await sql`create function sp_fail() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(store.db);
+      await sql`create function sp_fail() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$`.execute(
+        store.db,
+      );
       await sql`create trigger sp_fail before insert on encrypted_response for each row execute function sp_fail()`.execute(store.db);
       try {
         const res = await app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(codes[0]!)) });
@@ -180,7 +220,9 @@ describe(`teacher flow (${storeKind})`, () => {
     const before = await counts(store.db);
     // From 20 devices: a used code counts as a failed try, so one client alone would soon be throttled.
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => app.inject({ method: 'POST', url: '/submit', remoteAddress: `203.0.113.${i + 1}`, ...form(fullAnswers(codes[0]!, i)) })),
+      Array.from({ length: 20 }, (_, i) =>
+        app.inject({ method: 'POST', url: '/submit', remoteAddress: `203.0.113.${i + 1}`, ...form(fullAnswers(codes[0]!, i)) }),
+      ),
     );
     const statuses = results.map((r) => r.statusCode).sort();
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
@@ -195,9 +237,18 @@ describe(`teacher flow (${storeKind})`, () => {
     const { codes, waveId } = await openWaveWithCodes(store.db, 200);
     const results = await Promise.all(codes.map((c, i) => app.inject({ method: 'POST', url: '/submit', ...form(fullAnswers(c, i)) })));
     expect(results.map((r) => r.statusCode)).toEqual(codes.map(() => 303));
-    const n = await store.db.selectFrom('encrypted_response').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId).executeTakeFirstOrThrow();
+    const n = await store.db
+      .selectFrom('encrypted_response')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('wave_id', '=', waveId)
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(200);
-    const spent = await store.db.selectFrom('access_code').select((eb) => eb.fn.countAll<number>().as('n')).where('wave_id', '=', waveId).where('spent', '=', true).executeTakeFirstOrThrow();
+    const spent = await store.db
+      .selectFrom('access_code')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('wave_id', '=', waveId)
+      .where('spent', '=', true)
+      .executeTakeFirstOrThrow();
     expect(Number(spent.n)).toBe(200);
   });
 
@@ -228,7 +279,9 @@ describe(`teacher flow (${storeKind})`, () => {
     expect(res.body).toContain('fewer than 5 people');
     expect(res.body).toContain('only in encrypted form');
     expect(res.body).toContain('never your answers beside your code');
-    expect(res.body).toContain(storeKind === 'postgres' ? 'The database server keeps a log' : 'The database keeps a log of recent changes in its folder');
+    expect(res.body).toContain(
+      storeKind === 'postgres' ? 'The database server keeps a log' : 'The database keeps a log of recent changes in its folder',
+    );
     expect(res.body).toContain('has not (yet) named a contact');
     // No column names on a teacher's page.
     for (const column of ['wave_id', 'school_id', 'encrypted_response', 'background', '<code>']) expect(res.body).not.toContain(column);

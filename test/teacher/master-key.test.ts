@@ -10,7 +10,13 @@ import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testConfig, testMaster } from '../helpers/app.ts';
 import { counts, fullAnswers, openWaveWithCodes } from '../helpers/fixtures.ts';
 import { buildApp } from '../../server/app.ts';
-import { generateMasterKeyText, MasterKeyError, parseMasterKey, resolveMasterKey, type MasterKey } from '../../server/encryption/master-key.ts';
+import {
+  generateMasterKeyText,
+  MasterKeyError,
+  parseMasterKey,
+  resolveMasterKey,
+  type MasterKey,
+} from '../../server/encryption/master-key.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 import { WaveError } from '../../server/waves.ts';
 import { closeWave } from '../../server/sealing/sealing.ts';
@@ -73,7 +79,11 @@ describe(`the master key (${storeKind})`, () => {
     expect(page.body).toContain('Deze bevraging neemt nu geen antwoorden aan');
     const fine = await new Session(right, '192.0.2.91').login('admin.keys@example.org', PASSWORD);
     expect((await fine.get(`/admin/waves/${w.waveId}`)).body).not.toContain('Deze bevraging neemt nu geen antwoorden aan');
-    const code = await store.db.selectFrom('access_code').select('spent').where('hash', '=', hashCode(w.codes[1]!)).executeTakeFirstOrThrow();
+    const code = await store.db
+      .selectFrom('access_code')
+      .select('spent')
+      .where('hash', '=', hashCode(w.codes[1]!))
+      .executeTakeFirstOrThrow();
     expect(code.spent).toBe(false);
     // Sealing with the wrong key changes nothing and says why.
     await expect(closeWave(store.db, new WaveKeys(store.db, wrongKey), w.waveId)).rejects.toMatchObject({ reason: 'key-unavailable' });
@@ -95,7 +105,8 @@ describe(`the master key (${storeKind})`, () => {
     const old = testMaster;
     const next = parseMasterKey(generateMasterKeyText());
     const oldApp = await appWith(old);
-    for (const w of [a, b]) expect((await oldApp.inject(form({ ...fullAnswers(w.codes[0]!), comment: 'Voor de rotatie.' }))).statusCode).toBe(303);
+    for (const w of [a, b])
+      expect((await oldApp.inject(form({ ...fullAnswers(w.codes[0]!), comment: 'Voor de rotatie.' }))).statusCode).toBe(303);
 
     // A rotation that cannot open every key refuses and changes nothing.
     const stranger = parseMasterKey(generateMasterKeyText());
@@ -104,7 +115,9 @@ describe(`the master key (${storeKind})`, () => {
     expect(await store.db.selectFrom('wave_key').selectAll().orderBy('wave_id').execute()).toEqual(before);
 
     expect(await new WaveKeys(store.db, old).rotate(next)).toBe(2);
-    expect(new Set((await store.db.selectFrom('wave_key').select('master_key_id').execute()).map((r) => r.master_key_id))).toEqual(new Set([next.id]));
+    expect(new Set((await store.db.selectFrom('wave_key').select('master_key_id').execute()).map((r) => r.master_key_id))).toEqual(
+      new Set([next.id]),
+    );
     const nextApp = await appWith(next);
     const stale = await appWith(old);
     for (const w of [a, b]) {

@@ -45,18 +45,27 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
 
     const second = { ...answers(2), background: {}, comment: 'Meer overleg graag.' };
     expect(await put(wave, w.codes[1]!, second)).toBe(true);
-    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 2, comments: before.comments + 1, spent: before.spent + 2 });
+    expect(await counts(store.db)).toEqual({
+      ...before,
+      responses: before.responses + 2,
+      comments: before.comments + 1,
+      spent: before.spent + 2,
+    });
 
     // Nothing in the plaintext tables while the wave is open.
     expect(await store.db.selectFrom('response').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
     expect(await store.db.selectFrom('comment').select('id').where('wave_id', '=', w.waveId).execute()).toEqual([]);
     const boxes = await store.db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', w.waveId).execute();
     expect(boxes.map((b) => b.school_id)).toEqual([w.schoolId, w.schoolId]);
-    const opened = boxes.map((b) => decodeResponse(shipped, open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: w.schoolId }, b.box)));
+    const opened = boxes.map((b) =>
+      decodeResponse(shipped, open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: w.schoolId }, b.box)),
+    );
     expect(opened).toContainEqual({ answers: first.answers, background: { role: 'leraar' } });
     expect(opened).toContainEqual({ answers: second.answers, background: {} });
     const comments = await store.db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', w.waveId).execute();
-    expect(comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, c.box)))).toEqual(['Meer overleg graag.']);
+    expect(comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, c.box)))).toEqual([
+      'Meer overleg graag.',
+    ]);
     // The ciphertext holds none of it in the clear, and cannot be opened as another wave's or another kind of box.
     expect(() => open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
     expect(() => open(wave.key, { kind: 'response', waveId: w.schoolId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
@@ -68,7 +77,11 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     const w = await openWaveWithCodes(store.db, 4);
     const wave = await waveOfFixture(w);
     const few = { answers: items.map((_, i) => (i === 0 ? 3 : null)), background: {}, comment: 'x' };
-    const many = { ...answers(3), background: { role: 'directie', seniority: 'gt15' }, comment: 'Een heel lang verhaal met é, ü en 😀 '.repeat(50).slice(0, shipped.comment!.maxLength) };
+    const many = {
+      ...answers(3),
+      background: { role: 'directie', seniority: 'gt15' },
+      comment: 'Een heel lang verhaal met é, ü en 😀 '.repeat(50).slice(0, shipped.comment!.maxLength),
+    };
     expect(await put(wave, w.codes[0]!, few)).toBe(true);
     expect(await put(wave, w.codes[1]!, many)).toBe(true);
     const lengths = async (table: 'encrypted_response' | 'encrypted_comment') =>
@@ -86,11 +99,23 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     const before = await counts(store.db);
     const withComment = { ...answers(3), comment: 'Mag niet bewaard worden.' };
     expect(await put(wave, openW.codes[0]!, withComment)).toBe(false);
-    expect(await storeSubmission(store.db, { hash: hashCode(draft.codes[0]!), waveId: draft.waveId, schoolId: draft.schoolId }, sealSubmission(wave, draft.schoolId, withComment))).toBe(false);
+    expect(
+      await storeSubmission(
+        store.db,
+        { hash: hashCode(draft.codes[0]!), waveId: draft.waveId, schoolId: draft.schoolId },
+        sealSubmission(wave, draft.schoolId, withComment),
+      ),
+    ).toBe(false);
     expect(await put(wave, 'ZZZZZZZZZZZZZ', withComment)).toBe(false);
     expect(await put(wave, other.codes[0]!, withComment)).toBe(false);
     // A code of this wave, stored as if it were another school's (a forged form): nothing.
-    expect(await storeSubmission(store.db, { hash: hashCode(openW.codes[1]!), waveId: openW.waveId, schoolId: other.schoolId }, sealSubmission(wave, other.schoolId, withComment))).toBe(false);
+    expect(
+      await storeSubmission(
+        store.db,
+        { hash: hashCode(openW.codes[1]!), waveId: openW.waveId, schoolId: other.schoolId },
+        sealSubmission(wave, other.schoolId, withComment),
+      ),
+    ).toBe(false);
     expect(await counts(store.db)).toEqual(before);
     expect(await spentOf(store, draft.codes[0]!)).toBe(false);
     expect(await spentOf(store, other.codes[0]!)).toBe(false);
@@ -100,17 +125,28 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     const w = await openWaveWithCodes(store.db, 1);
     const wave = await waveOfFixture(w);
     const before = await counts(store.db);
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => put(wave, w.codes[0]!, { ...answers(i), comment: `opmerking ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => put(wave, w.codes[0]!, { ...answers(i), comment: `opmerking ${i}` })),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+    expect(await counts(store.db)).toEqual({
+      ...before,
+      responses: before.responses + 1,
+      comments: before.comments + 1,
+      spent: before.spent + 1,
+    });
   });
 
   it('writes nothing at all when any part fails: the comment insert failing leaves the code unspent and no response', async () => {
     const w = await openWaveWithCodes(store.db, 1);
     const wave = await waveOfFixture(w);
     const before = await counts(store.db);
-    await sql`create function sp_refuse_comment() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(store.db);
-    await sql`create trigger sp_refuse_comment before insert on encrypted_comment for each row execute function sp_refuse_comment()`.execute(store.db);
+    await sql`create function sp_refuse_comment() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(
+      store.db,
+    );
+    await sql`create trigger sp_refuse_comment before insert on encrypted_comment for each row execute function sp_refuse_comment()`.execute(
+      store.db,
+    );
     try {
       await expect(put(wave, w.codes[0]!, { ...answers(1), comment: 'Gaat mis.' })).rejects.toThrow(/refused/);
     } finally {
@@ -121,7 +157,12 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     expect(await spentOf(store, w.codes[0]!)).toBe(false);
     // The same code still works afterwards.
     expect(await put(wave, w.codes[0]!, { ...answers(1), comment: 'Nu wel.' })).toBe(true);
-    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+    expect(await counts(store.db)).toEqual({
+      ...before,
+      responses: before.responses + 1,
+      comments: before.comments + 1,
+      spent: before.spent + 1,
+    });
   });
 });
 
@@ -150,8 +191,14 @@ describe('validateAnswers: shapes cached per questionnaire object', () => {
     const stricter: Questionnaire = structuredClone(shipped);
     for (const s of stricter.scales) delete (s as { notApplicable?: unknown }).notApplicable;
     const dropped = stricter.themes[0]!.items.pop()!;
-    expect(validateAnswers(stricter, { code: 'X', [`a.${withNa!.id}`]: '0' })).toEqual({ ok: false, errors: { [`a.${withNa!.id}`]: 'error.field.offScale' } });
-    expect(validateAnswers(stricter, { code: 'X', [`a.${dropped.id}`]: '3' })).toEqual({ ok: false, errors: { [`a.${dropped.id}`]: 'error.field.unknownItem' } });
+    expect(validateAnswers(stricter, { code: 'X', [`a.${withNa!.id}`]: '0' })).toEqual({
+      ok: false,
+      errors: { [`a.${withNa!.id}`]: 'error.field.offScale' },
+    });
+    expect(validateAnswers(stricter, { code: 'X', [`a.${dropped.id}`]: '3' })).toEqual({
+      ok: false,
+      errors: { [`a.${dropped.id}`]: 'error.field.unknownItem' },
+    });
     const ok = validateAnswers(stricter, { code: 'X', 'a.com_1': '2' });
     expect(ok.ok && ok.value.answers).toHaveLength(items.length - 1);
     // …and the shipped object is still answered by its own shape.

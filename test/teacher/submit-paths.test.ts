@@ -5,7 +5,15 @@
  * must answer exactly alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import {
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
 import { testApp, useApp } from '../helpers/app.ts';
@@ -55,7 +63,7 @@ describe(`which path a submission takes (${storeKind})`, () => {
     await store?.drop();
   });
 
-  it("stores a fitting submission with one statement when the form names its wave, and otherwise looks the code up first", async () => {
+  it('stores a fitting submission with one statement when the form names its wave, and otherwise looks the code up first', async () => {
     const { codes, waveId, schoolId } = await openWaveWithCodes(store.db, 6);
     const shown = { wave: waveId, school: schoolId };
     const statements = async (body: Record<string, string>, status: number) => {
@@ -106,7 +114,12 @@ for (const path of ['full', 'one-statement'] as const) {
       expect(await counts(store.db)).toEqual(before);
       const retry = await app.inject(form({ ...fullAnswers(codes[0]!), ...wave, comment: 'Blijft dit bewaard?' }));
       expect(retry.statusCode).toBe(303);
-      expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 1, comments: before.comments + 1, spent: before.spent + 1 });
+      expect(await counts(store.db)).toEqual({
+        ...before,
+        responses: before.responses + 1,
+        comments: before.comments + 1,
+        spent: before.spent + 1,
+      });
     });
   });
 }
@@ -119,7 +132,12 @@ describe(`two questionnaires open at once (${storeKind})`, () => {
     const v2 = structuredClone(shipped);
     v2.version = 2;
     v2.themes[0]!.items.push({ ...v2.themes[0]!.items[0]!, id: 'com_extra' });
-    const v2Wave = await createWave(store.db, { name: 'Versie 2', questionnaireId: await publishQuestionnaire(store.db, v2), schoolIds: [v1.schoolId], k: 5 });
+    const v2Wave = await createWave(store.db, {
+      name: 'Versie 2',
+      questionnaireId: await publishQuestionnaire(store.db, v2),
+      schoolIds: [v1.schoolId],
+      k: 5,
+    });
     await openWave(store.db, v2Wave);
     const v2Codes = await issueCodes(store.db, v2Wave, v1.schoolId, 3);
     const layout = (q: typeof shipped) => itemsInOrder(q).map((it) => it.id);

@@ -21,7 +21,8 @@ export const AUDIT_PAGE_SIZE = 50;
 export const AUDIT_CSV_MAX = 100_000;
 
 /** A day that exists (not 2026-02-30). */
-const realDay = (d: string | undefined) => !d || (!Number.isNaN(new Date(`${d}T00:00:00Z`).getTime()) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d);
+const realDay = (d: string | undefined) =>
+  !d || (!Number.isNaN(new Date(`${d}T00:00:00Z`).getTime()) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d);
 
 function filterOf(q: Static<typeof CsvQuery>): AuditFilter {
   return {
@@ -47,7 +48,13 @@ export function readable(t: TFunction, e: AuditEntry) {
 
 const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
-  const valuesOf = (q: Static<typeof CsvQuery>) => ({ actor: q.actor ?? '', action: q.action ?? '', from: q.from ?? '', to: q.to ?? '', about: q.about ?? '' });
+  const valuesOf = (q: Static<typeof CsvQuery>) => ({
+    actor: q.actor ?? '',
+    action: q.action ?? '',
+    from: q.from ?? '',
+    to: q.to ?? '',
+    about: q.about ?? '',
+  });
 
   app.get('/admin/audit', { config: ADMIN, schema: { querystring: AuditQuery } }, async (request, reply) => {
     const t = tOf(request);
@@ -76,7 +83,9 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // run as a formula are escaped as in every other export.
   app.get('/admin/audit.csv', { config: ADMIN, schema: { querystring: CsvQuery } }, async (request, reply) => {
     const t = tOf(request);
-    const rows: string[][] = [[t('admin.audit.at'), t('admin.audit.who'), t('admin.audit.what'), t('admin.audit.actionKey'), t('admin.audit.target')]];
+    const rows: string[][] = [
+      [t('admin.audit.at'), t('admin.audit.who'), t('admin.audit.what'), t('admin.audit.actionKey'), t('admin.audit.target')],
+    ];
     let n = 0;
     for await (const batch of auditEntries(db, filterOf(request.query))) {
       for (const e of batch) {
@@ -86,7 +95,9 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (n >= AUDIT_CSV_MAX) break;
     }
-    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${t('admin.audit.fileName')}.csv"`);
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${t('admin.audit.fileName')}.csv"`);
     return '\ufeff' + Papa.unparse(rows, { delimiter: ';', newline: '\r\n' }) + '\r\n';
   });
 };

@@ -59,7 +59,11 @@ const dateTimeFormats = new Map<Lang, Intl.DateTimeFormat>();
 export function dateTime(lang: Lang, d: Date): string {
   let f = dateTimeFormats.get(lang);
   if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Brussels' });
+    f = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'Europe/Brussels',
+    });
     dateTimeFormats.set(lang, f);
   }
   return f.format(d);
@@ -95,14 +99,18 @@ export function publicBase(request: FastifyRequest): string {
 /** A notice after a redirect (`?done=…`): the key of a message, never free text from the URL. */
 export const Notice = <T extends string>(keys: readonly T[]) =>
   Type.Object(
-    { done: Type.Optional(Type.Union(keys.map((k) => Type.Literal(k)))), n: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })) },
+    {
+      done: Type.Optional(Type.Union(keys.map((k) => Type.Literal(k)))),
+      n: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    },
     { additionalProperties: false },
   );
 
 // ---- Lists at network scale (issue 18): search, filters, sorting and pages in the query string ----
 
 /** `''` is what an empty filter field of a GET form sends: "any". */
-export const Choice = <T extends string>(values: readonly T[]) => Type.Optional(Type.Union([Type.Literal(''), ...values.map((v) => Type.Literal(v))]));
+export const Choice = <T extends string>(values: readonly T[]) =>
+  Type.Optional(Type.Union([Type.Literal(''), ...values.map((v) => Type.Literal(v))]));
 export const Search = Type.Optional(Type.String({ maxLength: 200 }));
 export const PageNumber = Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 }));
 export const SortDirection = Choice(['asc', 'desc'] as const);
@@ -132,7 +140,11 @@ export interface PagerView {
   lastHref: string | null;
 }
 
-export function pager(base: string, query: QueryValues, p: { page: number; pages: number; total: number; pageSize: number; rows: unknown[] }): PagerView {
+export function pager(
+  base: string,
+  query: QueryValues,
+  p: { page: number; pages: number; total: number; pageSize: number; rows: unknown[] },
+): PagerView {
   const at = (page: number) => listUrl(base, query, { page });
   return {
     page: p.page,
@@ -148,11 +160,20 @@ export function pager(base: string, query: QueryValues, p: { page: number; pages
 }
 
 /** Column headers that sort: each links to the list sorted by it (again: the other way). */
-export function sortLinks<S extends string>(base: string, query: QueryValues & { sort?: string; dir?: string }, sorts: readonly S[], current: S, dir: 'asc' | 'desc') {
+export function sortLinks<S extends string>(
+  base: string,
+  query: QueryValues & { sort?: string; dir?: string },
+  sorts: readonly S[],
+  current: S,
+  dir: 'asc' | 'desc',
+) {
   const out = {} as Record<S, { href: string; aria: 'ascending' | 'descending' | null }>;
   for (const s of sorts) {
     const active = s === current;
-    out[s] = { href: listUrl(base, query, { sort: s, dir: active && dir === 'asc' ? 'desc' : 'asc', page: undefined }), aria: active ? (dir === 'asc' ? 'ascending' : 'descending') : null };
+    out[s] = {
+      href: listUrl(base, query, { sort: s, dir: active && dir === 'asc' ? 'desc' : 'asc', page: undefined }),
+      aria: active ? (dir === 'asc' ? 'ascending' : 'descending') : null,
+    };
   }
   return out;
 }

@@ -6,14 +6,19 @@ import { readable } from './audit.ts';
 import { pendingCount } from '../moderation.ts';
 
 /** Today in Brussels, `YYYY-MM-DD`. */
-const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+const today = () =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 
 /**
  * The admin's home (`/admin`, and `/home` for an admin): the state of the network, not a list of
  * every school — open waves with their progress (counts only), waves waiting to be sealed, the
  * latest audit entries, accounts without two-step verification.
  */
-export async function adminHome(request: FastifyRequest, reply: FastifyReply, demo: { notice?: string; error?: string; status?: number } = {}) {
+export async function adminHome(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  demo: { notice?: string; error?: string; status?: number } = {},
+) {
   const app = request.server;
   const db = app.store.db;
   const t = tOf(request);
@@ -21,7 +26,12 @@ export async function adminHome(request: FastifyRequest, reply: FastifyReply, de
   const state = await networkState(db, today());
   const recent = await listAuditLog(db, 1, 10);
   const model = {
-    counts: { schools: state.counts.schools, questionnaires: state.counts.questionnaires, waves: state.waves.draft + state.waves.open + state.waves.closed, users: state.counts.users },
+    counts: {
+      schools: state.counts.schools,
+      questionnaires: state.counts.questionnaires,
+      waves: state.waves.draft + state.waves.open + state.waves.closed,
+      users: state.counts.users,
+    },
     activeSchools: state.counts.activeSchools,
     waves: state.waves,
     open: state.open.map((w) => ({

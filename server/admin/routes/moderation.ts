@@ -24,7 +24,12 @@ const QueueQuery = Notice(['shown', 'redacted', 'withheld']);
 const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
 
-  async function queuePage(request: FastifyRequest, reply: FastifyReply, item: QueueItem | null, options: { notice?: string; values?: Static<typeof DecisionBody>; problems?: Problem[] } = {}) {
+  async function queuePage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    item: QueueItem | null,
+    options: { notice?: string; values?: Static<typeof DecisionBody>; problems?: Problem[] } = {},
+  ) {
     const t = tOf(request);
     const lang = request.lang;
     const problems = options.problems ?? [];
@@ -42,7 +47,9 @@ const moderationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         crisis: options.values?.crisis === 'yes',
         themes: item.themes.map((th) => ({ id: th.id, label: th.label[lang], checked: chosen.has(th.id) })),
       },
-      problems: problems.length ? problemsView(t, problems, { text: t('moderation.field.text'), themes: t('moderation.field.themes') }) : noProblems,
+      problems: problems.length
+        ? problemsView(t, problems, { text: t('moderation.field.text'), themes: t('moderation.field.themes') })
+        : noProblems,
     };
     return problems.length ? refuse(reply, 'admin/moderation', model) : reply.page('admin/moderation', model);
   }

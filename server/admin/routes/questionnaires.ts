@@ -3,7 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Questionnaire } from '../../../surveys/schema.ts';
 import { itemsInOrder } from '../../../surveys/load.ts';
-import { checkQuestionnaireText, schemaProblems, getQuestionnaireRecord, listQuestionnaires, publishQuestionnaireText, type LineageSummary } from '../questionnaires.ts';
+import {
+  checkQuestionnaireText,
+  schemaProblems,
+  getQuestionnaireRecord,
+  listQuestionnaires,
+  publishQuestionnaireText,
+  type LineageSummary,
+} from '../questionnaires.ts';
 import { questionnaireView } from '../../teacher/questionnaire-view.ts';
 import { translator, type Lang } from '../../platform/i18n.ts';
 import { UPLOAD_LIMIT } from '../../platform/upload.ts';
@@ -17,16 +24,26 @@ import { parseQuestionnaire } from '../../../surveys/load.ts';
 
 const QuestionnaireParams = Type.Object({ questionnaireId: Uuid }, { additionalProperties: false });
 const UploadBody = Type.Object(
-  { file: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })), text: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })), _csrf: Csrf },
+  {
+    file: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })),
+    text: Type.Optional(Type.String({ maxLength: UPLOAD_LIMIT })),
+    _csrf: Csrf,
+  },
   { additionalProperties: false },
 );
 /** The checked JSON text, carried unchanged to the preview and to publishing. */
 const CarriedBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), _csrf: Csrf }, { additionalProperties: false });
-const PreviewBody = Type.Object({ data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), lang: Language, _csrf: Csrf }, { additionalProperties: false });
+const PreviewBody = Type.Object(
+  { data: Type.String({ maxLength: 2 * UPLOAD_LIMIT }), lang: Language, _csrf: Csrf },
+  { additionalProperties: false },
+);
 const PreviewQuery = Type.Object({ lang: LangField }, { additionalProperties: false });
 const ListQuery = Notice(['published']);
 /** The editing form: its fields are named by JSON path (`DRAFT_FIELD`), besides the button pressed and the token. */
-const EditBody = Type.Record(Type.String({ pattern: `^(_csrf|op)$|${DRAFT_FIELD.source}` }), Type.String({ maxLength: 20_000 }), { maxProperties: 4000, additionalProperties: false });
+const EditBody = Type.Record(Type.String({ pattern: `^(_csrf|op)$|${DRAFT_FIELD.source}` }), Type.String({ maxLength: 20_000 }), {
+  maxProperties: 4000,
+  additionalProperties: false,
+});
 
 const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
@@ -47,7 +64,11 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // The page is in the language previewed, exactly as a teacher would see it.
     request.lang = lang;
     const view = questionnaireView(q, lang, translator(lang), '');
-    return reply.page('questionnaire', { q: view, styles: ['/static/admin.css'], preview: { ...banner, otherLang: lang === 'nl' ? 'en' : 'nl' } });
+    return reply.page('questionnaire', {
+      q: view,
+      styles: ['/static/admin.css'],
+      preview: { ...banner, otherLang: lang === 'nl' ? 'en' : 'nl' },
+    });
   }
 
   app.get('/admin/questionnaires', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
@@ -56,14 +77,18 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   // Step 1: upload and check (schema, JSON paths, lineage); nothing is stored.
-  app.post('/admin/questionnaires/check', { config: { ...ADMIN, upload: true }, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } }, async (request, reply) => {
-    const { body } = request;
-    const text = body.file?.trim() ? body.file : (body.text ?? '');
-    if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);
-    const checked = await checkQuestionnaireText(db, text);
-    if (!checked.ok) return listPage(request, reply, checked.problems);
-    return checkPage(request, reply, text, checked.questionnaire, checked.lineage);
-  });
+  app.post(
+    '/admin/questionnaires/check',
+    { config: { ...ADMIN, upload: true }, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } },
+    async (request, reply) => {
+      const { body } = request;
+      const text = body.file?.trim() ? body.file : (body.text ?? '');
+      if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);
+      const checked = await checkQuestionnaireText(db, text);
+      if (!checked.ok) return listPage(request, reply, checked.problems);
+      return checkPage(request, reply, text, checked.questionnaire, checked.lineage);
+    },
+  );
 
   function checkPage(request: FastifyRequest, reply: FastifyReply, text: string, q: Questionnaire, lineage: LineageSummary) {
     const diff = lineage.previous ? diffView(diffQuestionnaires(lineage.previous, q), request.lang) : null;
@@ -79,11 +104,15 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   // A new version in a form, starting from a published one (issue 18): no JSON by hand.
-  app.get('/admin/questionnaires/:questionnaireId/edit', { config: ADMIN, schema: { params: QuestionnaireParams } }, async (request, reply) => {
-    const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
-    if (!record) throw notFound();
-    return editorPage(request, reply, draftOf(record.definition, record.version + 1));
-  });
+  app.get(
+    '/admin/questionnaires/:questionnaireId/edit',
+    { config: ADMIN, schema: { params: QuestionnaireParams } },
+    async (request, reply) => {
+      const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
+      if (!record) throw notFound();
+      return editorPage(request, reply, draftOf(record.definition, record.version + 1));
+    },
+  );
 
   // Every button of the form posts here: add or remove a row, download the JSON, or check it.
   app.post('/admin/questionnaires/edit', { config: ADMIN, bodyLimit: UPLOAD_LIMIT, schema: { body: EditBody } }, async (request, reply) => {
@@ -93,7 +122,10 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const draft = draftFromFields(fields);
     if (op.kind === 'download') {
       const name = `${draft.id.replace(/[^a-z0-9_-]/g, '') || 'questionnaire'}-v${draft.version.replace(/\D/g, '') || 'x'}.json`;
-      return reply.header('content-disposition', `attachment; filename="${name}"`).type('application/json; charset=utf-8').send(`${JSON.stringify(questionnaireOf(draft), null, 2)}\n`);
+      return reply
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .type('application/json; charset=utf-8')
+        .send(`${JSON.stringify(questionnaireOf(draft), null, 2)}\n`);
     }
     if (op.kind !== 'check') return editorPage(request, reply, applyOp(draft, op));
     const parsed = parseQuestionnaire(questionnaireOf(draft));
@@ -105,46 +137,62 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   // Step 2 (optional, any number of times): the teacher's view of the checked text, nl or en.
-  app.post('/admin/questionnaires/preview', { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: PreviewBody } }, async (request, reply) => {
-    const { body } = request;
-    const checked = await checkQuestionnaireText(db, uncarry(body.data));
-    if (!checked.ok) return listPage(request, reply, checked.problems);
-    return preview(request, reply, checked.questionnaire, body.lang, { kind: 'draft', data: body.data });
-  });
+  app.post(
+    '/admin/questionnaires/preview',
+    { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: PreviewBody } },
+    async (request, reply) => {
+      const { body } = request;
+      const checked = await checkQuestionnaireText(db, uncarry(body.data));
+      if (!checked.ok) return listPage(request, reply, checked.problems);
+      return preview(request, reply, checked.questionnaire, body.lang, { kind: 'draft', data: body.data });
+    },
+  );
 
   // Step 3: publish; checked again in the same transaction as the insert.
-  app.post('/admin/questionnaires', { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: CarriedBody } }, async (request, reply) => {
-    const { body } = request;
-    const result = await publishQuestionnaireText(db, uncarry(body.data), actorOf(request));
-    if (!result.ok) return listPage(request, reply, result.problems);
-    return reply.redirect(`/admin/questionnaires/${result.value.id}?done=published`, 303);
-  });
+  app.post(
+    '/admin/questionnaires',
+    { config: ADMIN, bodyLimit: 3 * UPLOAD_LIMIT, schema: { body: CarriedBody } },
+    async (request, reply) => {
+      const { body } = request;
+      const result = await publishQuestionnaireText(db, uncarry(body.data), actorOf(request));
+      if (!result.ok) return listPage(request, reply, result.problems);
+      return reply.redirect(`/admin/questionnaires/${result.value.id}?done=published`, 303);
+    },
+  );
 
-  app.get('/admin/questionnaires/:questionnaireId', { config: ADMIN, schema: { params: QuestionnaireParams, querystring: ListQuery } }, async (request, reply) => {
-    const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
-    if (!record) throw notFound();
-    const { done } = request.query;
-    const q = record.definition;
-    const lang = request.lang;
-    return reply.page('admin/questionnaire', {
-      id: record.id,
-      notice: done ? tOf(request)(`admin.questionnaires.done.${done}`) : null,
-      summary: summary(q, lang, null),
-      themes: q.themes.map((th) => ({
-        id: th.id,
-        label: th.label[lang],
-        items: th.items.map((it) => ({ id: it.id, label: it.label[lang], scale: it.scale, reverse: it.reverse })),
-      })),
-      background: q.background.map((b) => ({ id: b.id, label: b.label[lang], options: b.options.map((o) => o.label[lang]).join(' · ') })),
-    });
-  });
+  app.get(
+    '/admin/questionnaires/:questionnaireId',
+    { config: ADMIN, schema: { params: QuestionnaireParams, querystring: ListQuery } },
+    async (request, reply) => {
+      const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
+      if (!record) throw notFound();
+      const { done } = request.query;
+      const q = record.definition;
+      const lang = request.lang;
+      return reply.page('admin/questionnaire', {
+        id: record.id,
+        notice: done ? tOf(request)(`admin.questionnaires.done.${done}`) : null,
+        summary: summary(q, lang, null),
+        themes: q.themes.map((th) => ({
+          id: th.id,
+          label: th.label[lang],
+          items: th.items.map((it) => ({ id: it.id, label: it.label[lang], scale: it.scale, reverse: it.reverse })),
+        })),
+        background: q.background.map((b) => ({ id: b.id, label: b.label[lang], options: b.options.map((o) => o.label[lang]).join(' · ') })),
+      });
+    },
+  );
 
-  app.get('/admin/questionnaires/:questionnaireId/preview', { config: ADMIN, schema: { params: QuestionnaireParams, querystring: PreviewQuery } }, async (request, reply) => {
-    const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
-    if (!record) throw notFound();
-    const lang = request.query.lang ?? request.lang;
-    return preview(request, reply, record.definition, lang, { kind: 'published', id: record.id });
-  });
+  app.get(
+    '/admin/questionnaires/:questionnaireId/preview',
+    { config: ADMIN, schema: { params: QuestionnaireParams, querystring: PreviewQuery } },
+    async (request, reply) => {
+      const record = await getQuestionnaireRecord(db, request.params.questionnaireId);
+      if (!record) throw notFound();
+      const lang = request.query.lang ?? request.lang;
+      return preview(request, reply, record.definition, lang, { kind: 'published', id: record.id });
+    },
+  );
 };
 
 export default questionnaireRoutes;

@@ -25,7 +25,14 @@ export interface ChoiceValues {
   numbers: string;
 }
 
-export const choiceValues = (v: { group?: string | undefined; province?: string | undefined; municipalities?: string | undefined; numbers?: string | undefined } | null): ChoiceValues => ({
+export const choiceValues = (
+  v: {
+    group?: string | undefined;
+    province?: string | undefined;
+    municipalities?: string | undefined;
+    numbers?: string | undefined;
+  } | null,
+): ChoiceValues => ({
   group: v?.group ?? '',
   province: v?.province ?? '',
   municipalities: v?.municipalities ?? '',
@@ -39,10 +46,19 @@ const named = (xs: string[]) => ({ count: xs.length, text: xs.slice(0, 200).join
  * What the partial shows: the groups with their school counts, the schools already chosen (kept as
  * checkboxes: a rep's current schools), the fields as entered, and the preview when asked for.
  */
-export async function schoolChoiceModel(db: Kysely<Database>, options: { kept: string[]; values: ChoiceValues; preview: SchoolChoice | null }) {
+export async function schoolChoiceModel(
+  db: Kysely<Database>,
+  options: { kept: string[]; values: ChoiceValues; preview: SchoolChoice | null },
+) {
   const ids = [...new Set(options.kept.filter(isUuid))];
   const kept = ids.length
-    ? await db.selectFrom('school').select(['id', 'name', 'instellingsnummer', 'benchmark_group']).where('id', 'in', ids).orderBy(sql`lower(name)`).orderBy('id').execute()
+    ? await db
+        .selectFrom('school')
+        .select(['id', 'name', 'instellingsnummer', 'benchmark_group'])
+        .where('id', 'in', ids)
+        .orderBy(sql`lower(name)`)
+        .orderBy('id')
+        .execute()
     : [];
   const groups = await groupCounts(db);
   return {

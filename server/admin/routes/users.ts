@@ -1,14 +1,40 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { addUser, getUser, resetPassword, resetTwoFactor, ROLES, setRepSchools, setUserActive, type UserSummary } from '../../staff/users.ts';
+import {
+  addUser,
+  getUser,
+  resetPassword,
+  resetTwoFactor,
+  ROLES,
+  setRepSchools,
+  setUserActive,
+  type UserSummary,
+} from '../../staff/users.ts';
 import { findUsers, USER_SORTS, type UserFilter } from '../lists.ts';
 import { chooseSchools, choiceProblems, type SchoolChoice } from '../school-choice.ts';
 import { schoolChoiceModel, ChoiceFields, choiceValues } from './school-choice.ts';
 import { MIN_PASSWORD_LENGTH } from '../../staff/passwords.ts';
 import { HttpProblem, type Problem } from '../../platform/problems.ts';
 import { Csrf, CsrfBody, NoQuery, Uuid } from '../../platform/http-schemas.ts';
-import { ADMIN, actorOf, Choice, noProblems, noStore, notFound, Notice, orUndefined, PageNumber, pager, problemsView, refuse, Search, SortDirection, sortLinks, tOf } from './common.ts';
+import {
+  ADMIN,
+  actorOf,
+  Choice,
+  noProblems,
+  noStore,
+  notFound,
+  Notice,
+  orUndefined,
+  PageNumber,
+  pager,
+  problemsView,
+  refuse,
+  Search,
+  SortDirection,
+  sortLinks,
+  tOf,
+} from './common.ts';
 
 const UserParams = Type.Object({ userId: Uuid }, { additionalProperties: false });
 const SchoolIds = Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20_000 }));
@@ -26,7 +52,10 @@ const NewUserBody = Type.Object(
   { additionalProperties: false },
 );
 const SchoolsBody = Type.Object({ schools: SchoolIds, ...ChoiceFields, _csrf: Csrf }, { additionalProperties: false });
-const ActiveBody = Type.Object({ active: Type.Union([Type.Literal('true'), Type.Literal('false')]), _csrf: Csrf }, { additionalProperties: false });
+const ActiveBody = Type.Object(
+  { active: Type.Union([Type.Literal('true'), Type.Literal('false')]), _csrf: Csrf },
+  { additionalProperties: false },
+);
 const ListQuery = Type.Object(
   {
     ...Notice(['created', 'activated', 'deactivated', 'schools', 'twoFactor']).properties,
@@ -46,27 +75,63 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const labels = (request: FastifyRequest) => {
     const t = tOf(request);
-    return { email: t('admin.users.field.email'), role: t('admin.users.field.role'), userLang: t('admin.users.field.lang'), lang: t('admin.users.field.lang'), schools: t('admin.users.field.schools'), group: t('admin.choice.group'), municipalities: t('admin.choice.municipalities'), numbers: t('admin.choice.numbers'), password: t('admin.users.field.password') };
+    return {
+      email: t('admin.users.field.email'),
+      role: t('admin.users.field.role'),
+      userLang: t('admin.users.field.lang'),
+      lang: t('admin.users.field.lang'),
+      schools: t('admin.users.field.schools'),
+      group: t('admin.choice.group'),
+      municipalities: t('admin.choice.municipalities'),
+      numbers: t('admin.choice.numbers'),
+      password: t('admin.users.field.password'),
+    };
   };
   const view = (u: UserSummary) => ({ ...u, schoolNames: u.schools.map((s) => s.name).join(', ') });
 
-  async function formPage(request: FastifyRequest, reply: FastifyReply, values: Static<typeof NewUserBody> | null, problems: Problem[] = [], preview: SchoolChoice | null = null) {
+  async function formPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Static<typeof NewUserBody> | null,
+    problems: Problem[] = [],
+    preview: SchoolChoice | null = null,
+  ) {
     const model = {
       values: { email: values?.email ?? '', role: values?.role ?? 'rep', userLang: values?.userLang ?? 'nl' },
       roles: ROLES,
       minPassword: MIN_PASSWORD_LENGTH,
       choice: await schoolChoiceModel(db, { kept: values?.schools ?? [], values: choiceValues(values), preview }),
-      problems: problems.length ? problemsView(tOf(request), problems.map((p) => (p.field === 'lang' ? { ...p, field: 'userLang' } : p)), labels(request)) : noProblems,
+      problems: problems.length
+        ? problemsView(
+            tOf(request),
+            problems.map((p) => (p.field === 'lang' ? { ...p, field: 'userLang' } : p)),
+            labels(request),
+          )
+        : noProblems,
     };
     return problems.length ? refuse(reply, 'admin/user-form', model) : reply.page('admin/user-form', model);
   }
 
-  async function detailPage(request: FastifyRequest, reply: FastifyReply, user: UserSummary, problems: Problem[] = [], status = 200, options: { preview?: SchoolChoice; values?: Static<typeof SchoolsBody> } = {}) {
+  async function detailPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserSummary,
+    problems: Problem[] = [],
+    status = 200,
+    options: { preview?: SchoolChoice; values?: Static<typeof SchoolsBody> } = {},
+  ) {
     reply.status(status);
     return reply.page('admin/user', {
       account: view(user),
       self: user.id === request.user!.id,
-      choice: user.role === 'rep' ? await schoolChoiceModel(db, { kept: options.values ? (options.values.schools ?? []) : user.schools.map((s) => s.id), values: choiceValues(options.values ?? null), preview: options.preview ?? null }) : null,
+      choice:
+        user.role === 'rep'
+          ? await schoolChoiceModel(db, {
+              kept: options.values ? (options.values.schools ?? []) : user.schools.map((s) => s.id),
+              values: choiceValues(options.values ?? null),
+              preview: options.preview ?? null,
+            })
+          : null,
       problems: problems.length ? problemsView(tOf(request), problems, labels(request)) : noProblems,
     });
   }
@@ -85,7 +150,14 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/admin/users', { config: ADMIN, schema: { querystring: ListQuery } }, async (request, reply) => {
     const { query } = request;
-    const values = { q: query.q ?? '', role: query.role ?? '', active: query.active ?? '', twoFactor: query.twoFactor ?? '', sort: query.sort ?? '', dir: query.dir ?? '' };
+    const values = {
+      q: query.q ?? '',
+      role: query.role ?? '',
+      active: query.active ?? '',
+      twoFactor: query.twoFactor ?? '',
+      sort: query.sort ?? '',
+      dir: query.dir ?? '',
+    };
     const filter: UserFilter = {
       ...(query.q ? { q: query.q } : {}),
       ...(query.role ? { role: query.role } : {}),
@@ -107,27 +179,47 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
-  app.get('/admin/users/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => formPage(request, reply, null));
+  app.get('/admin/users/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) =>
+    formPage(request, reply, null),
+  );
 
   app.post('/admin/users', { config: ADMIN, schema: { body: NewUserBody } }, async (request, reply) => {
     const { body } = request;
-    const choice = await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice = await chooseSchools(db, {
+      group: body.group,
+      province: body.province,
+      municipalities: body.municipalities,
+      numbers: body.numbers,
+      ids: body.schools ?? [],
+    });
     const refused = choiceProblems(choice);
     if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
     // Ids that name no active school stay in the list, so addUser names them.
     const schools = [...new Set([...choice.ids, ...(body.schools ?? [])])];
-    const result = await addUser(db, { email: body.email, role: body.role, lang: body.userLang, schools, ...(body.password ? { password: body.password } : {}) }, actorOf(request));
+    const result = await addUser(
+      db,
+      { email: body.email, role: body.role, lang: body.userLang, schools, ...(body.password ? { password: body.password } : {}) },
+      actorOf(request),
+    );
     if (!result.ok) return formPage(request, reply, body, result.problems);
     if (result.value.generatedPassword) return passwordPage(reply, body.email.trim(), result.value.generatedPassword, 'created');
     return reply.redirect('/admin/users?done=created', 303);
   });
 
-  app.get('/admin/users/:userId', { config: ADMIN, schema: { params: UserParams, querystring: NoQuery } }, async (request, reply) => detailPage(request, reply, await loadUser(request.params.userId)));
+  app.get('/admin/users/:userId', { config: ADMIN, schema: { params: UserParams, querystring: NoQuery } }, async (request, reply) =>
+    detailPage(request, reply, await loadUser(request.params.userId)),
+  );
 
   app.post('/admin/users/:userId/schools', { config: ADMIN, schema: { params: UserParams, body: SchoolsBody } }, async (request, reply) => {
     const user = await loadUser(request.params.userId);
     const { body } = request;
-    const choice = await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice = await chooseSchools(db, {
+      group: body.group,
+      province: body.province,
+      municipalities: body.municipalities,
+      numbers: body.numbers,
+      ids: body.schools ?? [],
+    });
     const refused = choiceProblems(choice);
     if (refused.length) return detailPage(request, reply, user, refused, 422, { preview: choice, values: body });
     if (body.preview) return detailPage(request, reply, user, [], 200, { preview: choice, values: body });

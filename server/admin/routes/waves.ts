@@ -9,11 +9,36 @@ import { listQuestionnaires } from '../questionnaires.ts';
 import { findWaves, WAVE_SORTS, type WaveFilter } from '../lists.ts';
 import { chooseSchools, choiceProblems, type SchoolChoice } from '../school-choice.ts';
 import { ChoiceFields, choiceValues, schoolChoiceModel } from './school-choice.ts';
-import { checkCodeRequest, generateCodes, generateCodesForAllSchools, MAX_CODES_PER_REQUEST, type CodeRequestFields } from '../code-slips.ts';
+import {
+  checkCodeRequest,
+  generateCodes,
+  generateCodesForAllSchools,
+  MAX_CODES_PER_REQUEST,
+  type CodeRequestFields,
+} from '../code-slips.ts';
 import { HttpProblem, type Problem } from '../../platform/problems.ts';
 import { translator } from '../../platform/i18n.ts';
 import { Csrf, CsrfBody, NoQuery, WaveParams } from '../../platform/http-schemas.ts';
-import { ADMIN, actorOf, Choice, date, noProblems, noStore, notFound, Notice, orUndefined, PageNumber, pager, problemsView, publicBase, refuse, Search, SortDirection, sortLinks, tOf } from './common.ts';
+import {
+  ADMIN,
+  actorOf,
+  Choice,
+  date,
+  noProblems,
+  noStore,
+  notFound,
+  Notice,
+  orUndefined,
+  PageNumber,
+  pager,
+  problemsView,
+  publicBase,
+  refuse,
+  Search,
+  SortDirection,
+  sortLinks,
+  tOf,
+} from './common.ts';
 import { sealedParticipants } from '../../results/wave-participants.ts';
 import { WaveKeyUnavailable } from '../../encryption/wave-keys.ts';
 
@@ -33,7 +58,10 @@ const NewWaveBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const AddSchoolsBody = Type.Object({ allSchools: AllSchools, schools: SchoolIds, ...ChoiceFields, _csrf: Csrf }, { additionalProperties: false });
+const AddSchoolsBody = Type.Object(
+  { allSchools: AllSchools, schools: SchoolIds, ...ChoiceFields, _csrf: Csrf },
+  { additionalProperties: false },
+);
 const ListQuery = Type.Object(
   { q: Search, status: Choice(['draft', 'open', 'closed'] as const), sort: Choice(WAVE_SORTS), dir: SortDirection, page: PageNumber },
   { additionalProperties: false },
@@ -43,7 +71,10 @@ const CodesBody = Type.Object(
   { schoolId: Type.String({ maxLength: 100 }), count: Type.String({ maxLength: 20 }), format: Type.String({ maxLength: 10 }), _csrf: Csrf },
   { additionalProperties: false },
 );
-const DetailQuery = Type.Object({ ...Notice(['created', 'opened', 'closed', 'schoolsAdded']).properties, q: Search, page: PageNumber }, { additionalProperties: false });
+const DetailQuery = Type.Object(
+  { ...Notice(['created', 'opened', 'closed', 'schoolsAdded']).properties, q: Search, page: PageNumber },
+  { additionalProperties: false },
+);
 /** Up to this many participants the codes form offers a list of schools; beyond, the school number is typed. */
 const SCHOOL_SELECT_MAX = 200;
 const PARTICIPANTS_PAGE = 50;
@@ -78,10 +109,23 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   };
 
-  async function formPage(request: FastifyRequest, reply: FastifyReply, values: Static<typeof NewWaveBody> | null, problems: Problem[] = [], preview: SchoolChoice | null = null) {
+  async function formPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Static<typeof NewWaveBody> | null,
+    problems: Problem[] = [],
+    preview: SchoolChoice | null = null,
+  ) {
     const questionnaires = await listQuestionnaires(db);
     const model = {
-      values: { name: values?.name ?? '', questionnaireId: values?.questionnaireId ?? questionnaires[0]?.id ?? '', k: values?.k ?? String(app.config.DISCLOSURE_K), plannedClose: values?.plannedClose ?? '', responseTarget: values?.responseTarget ?? String(DEFAULT_RESPONSE_TARGET), allSchools: values?.allSchools === 'all' },
+      values: {
+        name: values?.name ?? '',
+        questionnaireId: values?.questionnaireId ?? questionnaires[0]?.id ?? '',
+        k: values?.k ?? String(app.config.DISCLOSURE_K),
+        plannedClose: values?.plannedClose ?? '',
+        responseTarget: values?.responseTarget ?? String(DEFAULT_RESPONSE_TARGET),
+        allSchools: values?.allSchools === 'all',
+      },
       defaultK: app.config.DISCLOSURE_K,
       minK: MIN_K,
       maxK: MAX_K,
@@ -96,18 +140,34 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     request: FastifyRequest,
     reply: FastifyReply,
     wave: WaveDetail,
-    options: { problems?: Problem[]; status?: number; notice?: string | null; preview?: SchoolChoice; values?: Static<typeof AddSchoolsBody>; q?: string; page?: number } = {},
+    options: {
+      problems?: Problem[];
+      status?: number;
+      notice?: string | null;
+      preview?: SchoolChoice;
+      values?: Static<typeof AddSchoolsBody>;
+      q?: string;
+      page?: number;
+    } = {},
   ) {
     const lang = request.lang;
     // A sealed wave: as frozen at sealing, counts below k as "fewer than k" (design §5, R1).
     const sealed = isSealed(wave)
-      ? await sealedParticipants(db, wave.id, { fewer: tOf(request)('disclosure.R1', { k: wave.k }), withheld: tOf(request)('disclosure.R3') })
+      ? await sealedParticipants(db, wave.id, {
+          fewer: tOf(request)('disclosure.R1', { k: wave.k }),
+          withheld: tOf(request)('disclosure.R3'),
+        })
       : null;
     // An open wave whose key the configured master key cannot open refuses every answer: say so here.
-    const keyUnavailable = wave.status === 'open' && (await app.keys.shown(wave.id).then(() => false, (err) => {
-      if (err instanceof WaveKeyUnavailable) return true;
-      throw err;
-    }));
+    const keyUnavailable =
+      wave.status === 'open' &&
+      (await app.keys.shown(wave.id).then(
+        () => false,
+        (err) => {
+          if (err instanceof WaveKeyUnavailable) return true;
+          throw err;
+        },
+      ));
     // Participants a page at a time (a network wave has thousands), searched by name or school number.
     const all: Array<{ id: string; name: string }> = sealed?.participants ?? wave.participants;
     const numbers = new Map(wave.participants.map((p) => [p.id, p.number]));
@@ -116,7 +176,11 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const pages = Math.max(1, Math.ceil(shown.length / PARTICIPANTS_PAGE));
     const current = Math.min(Math.max(1, options.page ?? 1), pages);
     const pageRows = shown.slice((current - 1) * PARTICIPANTS_PAGE, current * PARTICIPANTS_PAGE);
-    const participantPage = pager(`/admin/waves/${wave.id}`, { q: options.q ?? '' }, { page: current, pages, total: shown.length, pageSize: PARTICIPANTS_PAGE, rows: pageRows });
+    const participantPage = pager(
+      `/admin/waves/${wave.id}`,
+      { q: options.q ?? '' },
+      { page: current, pages, total: shown.length, pageSize: PARTICIPANTS_PAGE, rows: pageRows },
+    );
     const model = {
       notice: options.notice ?? null,
       keyUnavailable,
@@ -137,7 +201,10 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       participants: pageRows,
       participantPager: participantPage,
       participantQuery: options.q ?? '',
-      schoolOptions: wave.participants.length <= SCHOOL_SELECT_MAX ? wave.participants.map((p) => ({ id: p.id, name: p.name, staffCount: p.staffCount })) : null,
+      schoolOptions:
+        wave.participants.length <= SCHOOL_SELECT_MAX
+          ? wave.participants.map((p) => ({ id: p.id, name: p.name, staffCount: p.staffCount }))
+          : null,
       totals: sealed?.totals ?? {
         staff: wave.participants.reduce((a, p) => a + p.staffCount, 0),
         issued: wave.participants.reduce((a, p) => a + p.codesIssued, 0),
@@ -145,7 +212,14 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
         responses: wave.participants.reduce((a, p) => a + p.responses, 0),
       },
       canAdd: wave.status !== 'closed',
-      choice: wave.status === 'closed' ? null : await schoolChoiceModel(db, { kept: options.values?.schools ?? [], values: choiceValues(options.values ?? null), preview: options.preview ?? null }),
+      choice:
+        wave.status === 'closed'
+          ? null
+          : await schoolChoiceModel(db, {
+              kept: options.values?.schools ?? [],
+              values: choiceValues(options.values ?? null),
+              preview: options.preview ?? null,
+            }),
       maxCodes: MAX_CODES_PER_REQUEST,
       problems: options.problems?.length ? problemsView(tOf(request), options.problems, labels(request)) : noProblems,
     };
@@ -180,16 +254,38 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
-  app.get('/admin/waves/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) => formPage(request, reply, null));
+  app.get('/admin/waves/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) =>
+    formPage(request, reply, null),
+  );
 
   app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
     const { body } = request;
-    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
+    const choice =
+      body.allSchools === 'all'
+        ? null
+        : await chooseSchools(db, {
+            group: body.group,
+            province: body.province,
+            municipalities: body.municipalities,
+            numbers: body.numbers,
+            ids: body.schools ?? [],
+          });
     const refused = choice ? choiceProblems(choice) : [];
     if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
     // Ids that name no active school stay in the list, so the check names them.
     const schools = choice ? [...new Set([...choice.ids, ...(body.schools ?? [])])] : 'all';
-    const checked = await checkNewWave(db, { name: body.name, questionnaireId: body.questionnaireId, k: body.k, plannedClose: body.plannedClose ?? '', responseTarget: body.responseTarget ?? '', schools }, app.config.DISCLOSURE_K);
+    const checked = await checkNewWave(
+      db,
+      {
+        name: body.name,
+        questionnaireId: body.questionnaireId,
+        k: body.k,
+        plannedClose: body.plannedClose ?? '',
+        responseTarget: body.responseTarget ?? '',
+        schools,
+      },
+      app.config.DISCLOSURE_K,
+    );
     if (!checked.ok) return formPage(request, reply, body, checked.problems);
     const id = await createWave(db, checked.value, actorOf(request));
     return reply.redirect(`/admin/waves/${id}?done=created`, 303);
@@ -198,21 +294,44 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/admin/waves/:waveId', { config: ADMIN, schema: { params: WaveParams, querystring: DetailQuery } }, async (request, reply) => {
     const wave = await loadWave(request.params.waveId);
     const { done, n, q, page } = request.query;
-    return detailPage(request, reply, wave, { notice: done ? tOf(request)(`admin.waves.done.${done}`, { count: n ?? 0 }) : null, ...(q ? { q } : {}), ...(page ? { page } : {}) });
+    return detailPage(request, reply, wave, {
+      notice: done ? tOf(request)(`admin.waves.done.${done}`, { count: n ?? 0 }) : null,
+      ...(q ? { q } : {}),
+      ...(page ? { page } : {}),
+    });
   });
 
-  app.post('/admin/waves/:waveId/schools', { config: ADMIN, schema: { params: WaveParams, body: AddSchoolsBody } }, async (request, reply) => {
-    const { waveId } = request.params;
-    const { body } = request;
-    const choice = body.allSchools === 'all' ? null : await chooseSchools(db, { group: body.group, province: body.province, municipalities: body.municipalities, numbers: body.numbers, ids: body.schools ?? [] });
-    const refused = choice ? choiceProblems(choice) : [];
-    if (refused.length) return detailPage(request, reply, await loadWave(waveId), { problems: refused, status: 422, ...(choice ? { preview: choice } : {}), values: body });
-    if (body.preview) return detailPage(request, reply, await loadWave(waveId), { ...(choice ? { preview: choice } : {}), values: body });
-    const schools = choice ? [...new Set([...choice.ids, ...(body.schools ?? [])])] : 'all';
-    const result = await addSchoolsToWave(db, waveId, schools, actorOf(request)).catch(waveRefusal);
-    if (!result.ok) return detailPage(request, reply, await loadWave(waveId), { problems: result.problems, status: 422, values: body });
-    return reply.redirect(`/admin/waves/${waveId}?done=schoolsAdded&n=${result.value.added}`, 303);
-  });
+  app.post(
+    '/admin/waves/:waveId/schools',
+    { config: ADMIN, schema: { params: WaveParams, body: AddSchoolsBody } },
+    async (request, reply) => {
+      const { waveId } = request.params;
+      const { body } = request;
+      const choice =
+        body.allSchools === 'all'
+          ? null
+          : await chooseSchools(db, {
+              group: body.group,
+              province: body.province,
+              municipalities: body.municipalities,
+              numbers: body.numbers,
+              ids: body.schools ?? [],
+            });
+      const refused = choice ? choiceProblems(choice) : [];
+      if (refused.length)
+        return detailPage(request, reply, await loadWave(waveId), {
+          problems: refused,
+          status: 422,
+          ...(choice ? { preview: choice } : {}),
+          values: body,
+        });
+      if (body.preview) return detailPage(request, reply, await loadWave(waveId), { ...(choice ? { preview: choice } : {}), values: body });
+      const schools = choice ? [...new Set([...choice.ids, ...(body.schools ?? [])])] : 'all';
+      const result = await addSchoolsToWave(db, waveId, schools, actorOf(request)).catch(waveRefusal);
+      if (!result.ok) return detailPage(request, reply, await loadWave(waveId), { problems: result.problems, status: 422, values: body });
+      return reply.redirect(`/admin/waves/${waveId}?done=schoolsAdded&n=${result.value.added}`, 303);
+    },
+  );
 
   app.post('/admin/waves/:waveId/open', { config: ADMIN, schema: { params: WaveParams, body: CsrfBody } }, async (request, reply) => {
     const { waveId } = request.params;
@@ -227,7 +346,8 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const wave = await loadWave(waveId);
     if (wave.status === 'closed') waveRefusal(new WaveError('already-closed', 'the wave is already closed'));
     if (wave.status === 'draft') waveRefusal(new WaveError('not-open', 'a draft wave cannot be closed'));
-    if (body.confirm !== 'yes') return detailPage(request, reply, wave, { problems: [{ field: 'confirm', key: 'admin.waves.error.confirm' }], status: 422 });
+    if (body.confirm !== 'yes')
+      return detailPage(request, reply, wave, { problems: [{ field: 'confirm', key: 'admin.waves.error.confirm' }], status: 422 });
     const { alreadyClosed, unstored } = await sealWave(db, app.keys, waveId, actorOf(request)).catch(waveRefusal);
     // Closed meanwhile by someone else: nothing changed by this request.
     if (alreadyClosed) waveRefusal(new WaveError('already-closed', 'the wave is already closed'));

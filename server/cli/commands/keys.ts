@@ -49,7 +49,9 @@ export const keyCommands: Record<string, Command> = {
       }
       io.out(
         `${rewrapped} wave key${rewrapped === 1 ? '' : 's'} re-wrapped under master key ${next.id}.\n` +
-          (embedded ? `The key file ${defaultKeyFile(config.dataDir)} now holds the new key.\n` : 'Now configure the new key (SCHOOLPOLS_KEY or KEY_FILE) and restart; then destroy the old key.\n'),
+          (embedded
+            ? `The key file ${defaultKeyFile(config.dataDir)} now holds the new key.\n`
+            : 'Now configure the new key (SCHOOLPOLS_KEY or KEY_FILE) and restart; then destroy the old key.\n'),
       );
     },
   },
@@ -60,7 +62,7 @@ export const keyCommands: Record<string, Command> = {
     description: [
       'A self-audit a privacy officer or works council can run. Reports, per channel, what was checked and what was found:',
       'open waves hold only ciphertext of fixed length; sealed waves hold no codes and no keys, one inserting transaction, fresh ids;',
-      'no table beside responses has a time, address or code column; and, with --wal (PostgreSQL\'s pg_wal or PGlite\'s data',
+      "no table beside responses has a time, address or code column; and, with --wal (PostgreSQL's pg_wal or PGlite's data",
       'directory) or as a PostgreSQL superuser, that no answer or comment of an open wave appears in the write-ahead log in plaintext.',
       'Exit status 1 when anything is found.',
     ],

@@ -26,8 +26,16 @@ export const schoolCommands: Record<string, Command> = {
   'school:list': {
     summary: 'list schools (search, filters; table or --json)',
     synopsis: 'school:list [--search TEXT] [--group G] [--municipality M] [--wave ID] [--active yes|no] [--sort S] [--desc] [--json]',
-    description: ['List schools with their ids and school numbers, as the admin console does: searched, filtered and sorted in the database.'],
-    options: { ...LIST_OPTIONS, group: { type: 'string' }, municipality: { type: 'string' }, wave: { type: 'string' }, active: { type: 'string' } },
+    description: [
+      'List schools with their ids and school numbers, as the admin console does: searched, filtered and sorted in the database.',
+    ],
+    options: {
+      ...LIST_OPTIONS,
+      group: { type: 'string' },
+      municipality: { type: 'string' },
+      wave: { type: 'string' },
+      active: { type: 'string' },
+    },
     optionHelp: [
       '--search TEXT        in the name or municipality, or an exact school number',
       '--group G            one benchmark group',

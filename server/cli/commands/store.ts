@@ -19,9 +19,11 @@ export const storeCommands: Record<string, Command> = {
       const { isEmpty, seedDemo } = await import('../../demo/demo.ts');
       const { storeState } = await import('../../platform/startup.ts');
       await withKeys(config, async (store, keys) => {
-        if (!(await isEmpty(store.db))) throw new UsageError('the store already holds schools; the demo is only seeded into an empty store');
+        if (!(await isEmpty(store.db)))
+          throw new UsageError('the store already holds schools; the demo is only seeded into an empty store');
         // Its admin's password is in the README: never beside a real account (issue 16).
-        if ((await storeState(store.db)).users > 0) throw new UsageError('the store already has users; the demo is only seeded into an empty store');
+        if ((await storeState(store.db)).users > 0)
+          throw new UsageError('the store already has users; the demo is only seeded into an empty store');
         await seedDemo(store.db, keys, config.DISCLOSURE_K);
       });
       io.out('Demo network seeded.\n');

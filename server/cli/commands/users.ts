@@ -10,7 +10,13 @@ export const userCommands: Record<string, Command> = {
       'Create a staff account. Without --password a password is generated and printed once.',
       '(A password given on the command line may be kept in the shell history; prefer a generated one.)',
     ],
-    options: { role: { type: 'string' }, email: { type: 'string' }, school: { type: 'string', multiple: true }, password: { type: 'string' }, lang: { type: 'string' } },
+    options: {
+      role: { type: 'string' },
+      email: { type: 'string' },
+      school: { type: 'string', multiple: true },
+      password: { type: 'string' },
+      lang: { type: 'string' },
+    },
     optionHelp: [
       `--role ROLE          ${ROLES.join(' | ')}`,
       '--email EMAIL        the sign-in e-mail address',
@@ -35,7 +41,14 @@ export const userCommands: Record<string, Command> = {
           CLI_ACTOR,
         ),
       );
-      if (!result.ok) refuse('no account was created:', result.problems, { email: '--email', role: '--role', schools: '--school', password: '--password', lang: '--lang' });
+      if (!result.ok)
+        refuse('no account was created:', result.problems, {
+          email: '--email',
+          role: '--role',
+          schools: '--school',
+          password: '--password',
+          lang: '--lang',
+        });
       io.out(`Created ${str(values['role'])} ${str(values['email']).trim()}: ${result.value.id}\n`);
       if (result.value.generatedPassword) io.out(`Password (shown once): ${result.value.generatedPassword}\n`);
     },
@@ -43,9 +56,18 @@ export const userCommands: Record<string, Command> = {
 
   'user:list': {
     summary: 'list staff accounts (search, filters; table or --json)',
-    synopsis: 'user:list [--search TEXT] [--role admin|rep|researcher] [--active yes|no] [--two-factor on|off] [--school ID] [--sort S] [--desc] [--json]',
-    description: ['List staff accounts with their ids, role, status, two-step verification and (reps) number of schools. Never a password or secret.'],
-    options: { ...LIST_OPTIONS, role: { type: 'string' }, active: { type: 'string' }, 'two-factor': { type: 'string' }, school: { type: 'string' } },
+    synopsis:
+      'user:list [--search TEXT] [--role admin|rep|researcher] [--active yes|no] [--two-factor on|off] [--school ID] [--sort S] [--desc] [--json]',
+    description: [
+      'List staff accounts with their ids, role, status, two-step verification and (reps) number of schools. Never a password or secret.',
+    ],
+    options: {
+      ...LIST_OPTIONS,
+      role: { type: 'string' },
+      active: { type: 'string' },
+      'two-factor': { type: 'string' },
+      school: { type: 'string' },
+    },
     optionHelp: [
       '--search TEXT        in the e-mail address',
       '--role R             admin, rep or researcher',
@@ -58,9 +80,11 @@ export const userCommands: Record<string, Command> = {
     run: async ({ values, config, io }) => {
       const { findUsers } = await lists();
       const role = str(values['role']);
-      if (role && !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not "${role}"`);
+      if (role && !(ROLES as readonly string[]).includes(role))
+        throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not "${role}"`);
       const twoFactor = str(values['two-factor']);
-      if (twoFactor && twoFactor !== 'on' && twoFactor !== 'off') throw new UsageError(`--two-factor must be on or off, not "${twoFactor}"`);
+      if (twoFactor && twoFactor !== 'on' && twoFactor !== 'off')
+        throw new UsageError(`--two-factor must be on or off, not "${twoFactor}"`);
       const school = str(values['school']);
       if (school) requireId(school, '--school');
       const filter = {
@@ -71,7 +95,22 @@ export const userCommands: Record<string, Command> = {
         ...(school ? { school } : {}),
       };
       const found = await withStore(config, (store) => findUsers(store.db, filter));
-      printList(io, values, { ...found, rows: found.rows.map((u) => ({ id: u.id, email: u.email, role: u.role, active: u.active, twoFactor: u.twoFactor, schools: u.schoolCount })) }, ['id', 'email', 'role', 'active', 'twoFactor', 'schools']);
+      printList(
+        io,
+        values,
+        {
+          ...found,
+          rows: found.rows.map((u) => ({
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            active: u.active,
+            twoFactor: u.twoFactor,
+            schools: u.schoolCount,
+          })),
+        },
+        ['id', 'email', 'role', 'active', 'twoFactor', 'schools'],
+      );
     },
   },
 

@@ -1,4 +1,18 @@
-import { CLI_ACTOR, type Command, UsageError, adminWaves, list, refuse, requireId, str, waveMessage, waveRefusal, waves, withKeys, withStore } from '../command.ts';
+import {
+  CLI_ACTOR,
+  type Command,
+  UsageError,
+  adminWaves,
+  list,
+  refuse,
+  requireId,
+  str,
+  waveMessage,
+  waveRefusal,
+  waves,
+  withKeys,
+  withStore,
+} from '../command.ts';
 import { LIST_HELP, LIST_OPTIONS, listFilter, lists, printList, WAVE_SORT_NAMES } from '../lists.ts';
 
 export const waveCommands: Record<string, Command> = {
@@ -6,7 +20,12 @@ export const waveCommands: Record<string, Command> = {
     summary: 'create a wave (draft)',
     synopsis: 'wave:create --name NAME --questionnaire ID --schools ID,ID|all [--k K]',
     description: ['Create a wave (draft) for a questionnaire version and schools. k is fixed from then on.'],
-    options: { name: { type: 'string' }, questionnaire: { type: 'string' }, schools: { type: 'string', multiple: true }, k: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      questionnaire: { type: 'string' },
+      schools: { type: 'string', multiple: true },
+      k: { type: 'string' },
+    },
     optionHelp: [
       '--name NAME          the name of the wave',
       '--questionnaire ID   the id of a published questionnaire version',
@@ -23,10 +42,21 @@ export const waveCommands: Record<string, Command> = {
       const id = await withStore(config, async (store) => {
         const checked = await checkNewWave(
           store.db,
-          { name: str(values['name']), questionnaireId: str(values['questionnaire']), schools: schools.length === 1 && schools[0] === 'all' ? 'all' : schools, k: str(values['k']) },
+          {
+            name: str(values['name']),
+            questionnaireId: str(values['questionnaire']),
+            schools: schools.length === 1 && schools[0] === 'all' ? 'all' : schools,
+            k: str(values['k']),
+          },
           config.DISCLOSURE_K,
         );
-        if (!checked.ok) refuse('nothing was created:', checked.problems, { name: '--name', questionnaireId: '--questionnaire', schools: '--schools', k: '--k' });
+        if (!checked.ok)
+          refuse('nothing was created:', checked.problems, {
+            name: '--name',
+            questionnaireId: '--questionnaire',
+            schools: '--schools',
+            k: '--k',
+          });
         return createWave(store.db, checked.value, CLI_ACTOR);
       });
       io.out(`${id}\n`);
@@ -60,7 +90,8 @@ export const waveCommands: Record<string, Command> = {
         if (wave.status === 'closed') return waveRefusal('already-closed');
         const { alreadyClosed, unstored } = await sealWave(store.db, keys, id, CLI_ACTOR).catch(waveMessage);
         if (alreadyClosed) waveRefusal('already-closed');
-        if (unstored) io.err(`Sums and disclosure decisions were not stored (${unstored.message}); the first view of the wave makes them.\n`);
+        if (unstored)
+          io.err(`Sums and disclosure decisions were not stored (${unstored.message}); the first view of the wave makes them.\n`);
       });
       io.out(`Wave ${id} is closed and sealed.\n`);
     },
@@ -81,7 +112,8 @@ export const waveCommands: Record<string, Command> = {
     run: async ({ values, config, io }) => {
       const { findWaves } = await lists();
       const status = str(values['status']);
-      if (status && !['draft', 'open', 'closed'].includes(status)) throw new UsageError(`--status must be draft, open or closed, not "${status}"`);
+      if (status && !['draft', 'open', 'closed'].includes(status))
+        throw new UsageError(`--status must be draft, open or closed, not "${status}"`);
       const school = str(values['school']);
       if (school) requireId(school, '--school');
       const filter = {
@@ -90,7 +122,25 @@ export const waveCommands: Record<string, Command> = {
         ...(school ? { school } : {}),
       };
       const found = await withStore(config, (store) => findWaves(store.db, filter));
-      printList(io, values, { ...found, rows: found.rows.map((w) => ({ id: w.id, name: w.name, status: w.status, sealed: w.sealed, k: w.k, created: w.createdAt.toISOString(), questionnaire: `${w.questionnaire.key} v${w.questionnaire.version}`, questionnaireId: w.questionnaire.id, schools: w.schools })) }, ['id', 'name', 'status', 'k', 'schools', 'questionnaire', 'created']);
+      printList(
+        io,
+        values,
+        {
+          ...found,
+          rows: found.rows.map((w) => ({
+            id: w.id,
+            name: w.name,
+            status: w.status,
+            sealed: w.sealed,
+            k: w.k,
+            created: w.createdAt.toISOString(),
+            questionnaire: `${w.questionnaire.key} v${w.questionnaire.version}`,
+            questionnaireId: w.questionnaire.id,
+            schools: w.schools,
+          })),
+        },
+        ['id', 'name', 'status', 'k', 'schools', 'questionnaire', 'created'],
+      );
     },
   },
 
@@ -102,12 +152,19 @@ export const waveCommands: Record<string, Command> = {
       'as CSV (default) or as a printable HTML sheet of slips with QR codes. Only hashes are stored.',
       'Redirect the output to a file; the codes are not shown again.',
     ],
-    options: { wave: { type: 'string' }, school: { type: 'string' }, all: { type: 'boolean' }, count: { type: 'string' }, format: { type: 'string' }, url: { type: 'string' } },
+    options: {
+      wave: { type: 'string' },
+      school: { type: 'string' },
+      all: { type: 'boolean' },
+      count: { type: 'string' },
+      format: { type: 'string' },
+      url: { type: 'string' },
+    },
     optionHelp: [
       '--wave ID            the wave',
       '--school ID          a school taking part in the wave',
       '--all                every school of the wave, each its staff count, as one CSV (one transaction)',
-      '--count N            how many codes (default: the school\'s staff count; at most 5000)',
+      "--count N            how many codes (default: the school's staff count; at most 5000)",
       '--format csv|html    CSV (default) or printable slips',
       '--url BASE           base of the answer URL (default PUBLIC_URL, else http://localhost:PORT)',
     ],
@@ -130,7 +187,8 @@ export const waveCommands: Record<string, Command> = {
         if (wave.status === 'closed') return waveRefusal('already-closed');
         if (all) return (await generateCodesForAllSchools(store.db, waveId, base, CLI_ACTOR).catch(waveMessage)).csv;
         const checked = await checkCodeRequest(store.db, waveId, { schoolId, count: str(values['count']), format });
-        if (!checked.ok) refuse('no codes were generated:', checked.problems, { schoolId: '--school', count: '--count', format: '--format' });
+        if (!checked.ok)
+          refuse('no codes were generated:', checked.problems, { schoolId: '--school', count: '--count', format: '--format' });
         const generated = await generateCodes(store.db, waveId, checked.value, base, CLI_ACTOR).catch(waveMessage);
         return generated.format === 'csv' ? generated.csv : await slipsDocument(generated.sheet);
       });

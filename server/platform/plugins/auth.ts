@@ -66,7 +66,13 @@ export const accessRules = fp(
     if (app.config.TRUST_PROXY) {
       app.addHook('onRequest', (request, _reply, done) => {
         const forwarded = request.raw.headers['x-forwarded-for'];
-        const last = [forwarded ?? []].flat().join(',').split(',').map((s) => s.trim()).filter(Boolean).pop();
+        const last = [forwarded ?? []]
+          .flat()
+          .join(',')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .pop();
         if (last) request.raw.headers['x-forwarded-for'] = last;
         done();
       });
@@ -94,7 +100,8 @@ export const accessRules = fp(
  * registered in it would have no session, and so nobody to check its access rule against.
  */
 export function publicRoutesOnly(route: RouteOptions): void {
-  if (route.config?.access !== 'public') throw new Error(`route ${String(route.method)} ${route.url} is not public: it belongs in the staff context (server/app.ts)`);
+  if (route.config?.access !== 'public')
+    throw new Error(`route ${String(route.method)} ${route.url} is not public: it belongs in the staff context (server/app.ts)`);
 }
 
 /**
@@ -107,7 +114,8 @@ export function publicRoutesOnly(route: RouteOptions): void {
 export default fp(
   async (app) => {
     app.addHook('onRoute', (route) => {
-      if (route.config?.access === 'public') throw new Error(`route ${String(route.method)} ${route.url} is public: it belongs in the public context (server/app.ts)`);
+      if (route.config?.access === 'public')
+        throw new Error(`route ${String(route.method)} ${route.url} is public: it belongs in the public context (server/app.ts)`);
     });
 
     // `npm start` always sets one (server/platform/startup.ts: from SESSION_SECRET, required on PostgreSQL, or
@@ -146,7 +154,8 @@ export default fp(
     // The CSRF token travels in the body, so it is checked once the body is parsed, before validation.
     app.addHook('preValidation', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.csrf === false) return;
-      if (request.routeOptions.config.loginForm && validLoginFormToken(request, (request.body as { _csrf?: unknown } | undefined)?._csrf)) return;
+      if (request.routeOptions.config.loginForm && validLoginFormToken(request, (request.body as { _csrf?: unknown } | undefined)?._csrf))
+        return;
       await new Promise<void>((resolve, reject) => {
         app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve()));
       });
@@ -165,7 +174,8 @@ export default fp(
 
 const loginCookieName = (app: FastifyInstance) => (app.config.TRUST_PROXY ? '__Host-sp_login' : 'sp_login');
 const NONCE = /^[A-Za-z0-9_-]{32}$/;
-const sign = (app: FastifyInstance, nonce: string) => createHmac('sha256', app.accountKeys.loginForm).update(`login-form:${nonce}`).digest('base64url');
+const sign = (app: FastifyInstance, nonce: string) =>
+  createHmac('sha256', app.accountKeys.loginForm).update(`login-form:${nonce}`).digest('base64url');
 
 /** The token for the login form, setting the nonce cookie when the visitor has none yet. */
 export function loginFormToken(request: FastifyRequest, reply: FastifyReply): string {
@@ -176,7 +186,13 @@ export function loginFormToken(request: FastifyRequest, reply: FastifyReply): st
     // Like the session cookie: a Secure cookie is not sent over plain HTTP at all.
     if (app.config.TRUST_PROXY && request.protocol !== 'https') return sign(app, nonce);
     // As long as a session may last: a login page left open for hours still signs in.
-    reply.setCookie(loginCookieName(app), nonce, { httpOnly: true, sameSite: 'lax', secure: app.config.TRUST_PROXY, path: '/', maxAge: 12 * 60 * 60 });
+    reply.setCookie(loginCookieName(app), nonce, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: app.config.TRUST_PROXY,
+      path: '/',
+      maxAge: 12 * 60 * 60,
+    });
   }
   return sign(app, nonce);
 }

@@ -10,31 +10,33 @@ import { HttpProblem } from '../problems.ts';
  */
 export default fp(
   async (app) => {
-    app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown[]; validationContext?: string }, request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-      // Validation comes before render's preHandler, which sets the page's language: set it as that would have.
-      if (error.validation) request.lang = languageOf(request);
-      const lang = isLang(request.lang) ? request.lang : DEFAULT_LANG;
-      const t = translator(lang);
-      let message: string;
-      if (status >= 500) {
-        request.log.error({ err: error }, 'request failed');
-        message = t('error.server');
-      } else {
-        request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');
-        message =
-          error instanceof HttpProblem
-            ? (t(error.key, error.params) as string)
-            : error.validation
-              ? `${t('error.invalidRequest')}: ${validationText(error.validationContext ?? 'request', error.message)}`
-              : error.message;
-      }
-      reply.status(status);
-      if (wantsHtml(request.headers.accept) && reply.page) {
-        return reply.page('message', { title: t(status >= 500 ? 'error.serverTitle' : 'error.requestTitle'), message });
-      }
-      return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
-    });
+    app.setErrorHandler(
+      async (error: Error & { statusCode?: number; validation?: unknown[]; validationContext?: string }, request, reply) => {
+        const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+        // Validation comes before render's preHandler, which sets the page's language: set it as that would have.
+        if (error.validation) request.lang = languageOf(request);
+        const lang = isLang(request.lang) ? request.lang : DEFAULT_LANG;
+        const t = translator(lang);
+        let message: string;
+        if (status >= 500) {
+          request.log.error({ err: error }, 'request failed');
+          message = t('error.server');
+        } else {
+          request.log.info({ statusCode: status, code: (error as { code?: string }).code }, 'request refused');
+          message =
+            error instanceof HttpProblem
+              ? (t(error.key, error.params) as string)
+              : error.validation
+                ? `${t('error.invalidRequest')}: ${validationText(error.validationContext ?? 'request', error.message)}`
+                : error.message;
+        }
+        reply.status(status);
+        if (wantsHtml(request.headers.accept) && reply.page) {
+          return reply.page('message', { title: t(status >= 500 ? 'error.serverTitle' : 'error.requestTitle'), message });
+        }
+        return { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message };
+      },
+    );
 
     // PostgreSQL cannot store U+0000 in text: a NUL anywhere in the input would surface as a 500 from
     // the database (or as a teacher's 503 "nothing was saved", forever). Refuse it first, saying where.
@@ -49,7 +51,8 @@ export default fp(
     app.setNotFoundHandler(async (request, reply) => {
       const t = translator(isLang(request.lang) ? request.lang : DEFAULT_LANG);
       reply.status(404);
-      if (wantsHtml(request.headers.accept)) return reply.page('message', { title: t('error.notFoundTitle'), message: t('error.notFound') });
+      if (wantsHtml(request.headers.accept))
+        return reply.page('message', { title: t('error.notFoundTitle'), message: t('error.notFound') });
       return { statusCode: 404, error: 'Not Found', message: t('error.notFound') };
     });
   },

@@ -57,7 +57,9 @@ function sessionUnderWay(request: FastifyRequest): boolean {
 export default fp(
   async (app) => {
     // Read once; removing the demo network from the admin console switches it off (server/demo/demo-removal.ts).
-    const demoNetwork = { active: (await app.store.db.selectFrom('app_meta').select('value').where('key', '=', 'demo').executeTakeFirst())?.value === 'true' };
+    const demoNetwork = {
+      active: (await app.store.db.selectFrom('app_meta').select('value').where('key', '=', 'demo').executeTakeFirst())?.value === 'true',
+    };
     app.decorate('demoNetwork', demoNetwork);
 
     app.decorateRequest('lang', DEFAULT_LANG);
@@ -82,7 +84,12 @@ export default fp(
         user: this.request.user,
         // A page that brings its own token (the login form) starts no session, nor does any other
         // page of an anonymous visitor (an error on /login): only a sign-in under way has one.
-        csrf: 'csrf' in model ? (model['csrf'] as string | null) : canGiveToken(this) && sessionUnderWay(this.request) ? this.generateCsrf() : null,
+        csrf:
+          'csrf' in model
+            ? (model['csrf'] as string | null)
+            : canGiveToken(this) && sessionUnderWay(this.request)
+              ? this.generateCsrf()
+              : null,
       };
       this.type('text/html; charset=utf-8');
       return this.viewAsync(template, { ...base, ...model });

@@ -106,7 +106,7 @@ export class Attacker {
     for (const u of used) {
       this.combos[u.row]!.forEach((coef, o) => {
         if (coef === 0) return;
-        this.observations[o]!.values.forEach((v, j) => (out[j]! += ((u.num / u.den) * coef) * v));
+        this.observations[o]!.values.forEach((v, j) => (out[j]! += (u.num / u.den) * coef * v));
       });
     }
     return out;
@@ -145,10 +145,15 @@ export class Attacker {
     const signature = Array.from({ length: this.atomCount }, () => [] as number[]);
     this.observations.forEach((o, i) => o.atoms.forEach((a) => signature[a]!.push(i)));
     const classOf = new Map<string, number>();
-    const atomClass = signature.map((sig) => (sig.length === 0 ? -1 : classOf.get(sig.join()) ?? (classOf.set(sig.join(), classOf.size), classOf.size - 1)));
+    const atomClass = signature.map((sig) =>
+      sig.length === 0 ? -1 : (classOf.get(sig.join()) ?? (classOf.set(sig.join(), classOf.size), classOf.size - 1)),
+    );
     const classCounts = new Array<number>(classOf.size).fill(0);
     atomClass.forEach((c, a) => c >= 0 && (classCounts[c]! += counts[a]!));
-    const classes = new Attacker(classOf.size, this.observations.map((o) => ({ atoms: [...new Set(o.atoms.map((a) => atomClass[a]!))], values: o.values })));
+    const classes = new Attacker(
+      classOf.size,
+      this.observations.map((o) => ({ atoms: [...new Set(o.atoms.map((a) => atomClass[a]!))], values: o.values })),
+    );
     const found = classes.smallClassCombination(classCounts, k, budget);
     if (!Array.isArray(found)) return found;
     return atomClass.map((c) => (c >= 0 ? found[c]! : 0));

@@ -66,8 +66,27 @@ export interface Expected {
         alphaMethod: string | null;
       }>;
     }>;
-    welch: Array<{ theme: string; school: string | null; later: string; earlier: string; difference: number; t: number; df: number; p: number; significant: boolean }>;
-    benchmark: Array<{ theme: string; wave: string; school: string; schoolMean: number; benchmarkMean: number; difference: number; distinguishable: boolean; percentileRank: number }>;
+    welch: Array<{
+      theme: string;
+      school: string | null;
+      later: string;
+      earlier: string;
+      difference: number;
+      t: number;
+      df: number;
+      p: number;
+      significant: boolean;
+    }>;
+    benchmark: Array<{
+      theme: string;
+      wave: string;
+      school: string;
+      schoolMean: number;
+      benchmarkMean: number;
+      difference: number;
+      distinguishable: boolean;
+      percentileRank: number;
+    }>;
   }>;
   qt: Array<{ p: number; df: number; q: number }>;
   pt: Array<{ t: number; df: number; twoSided: number }>;

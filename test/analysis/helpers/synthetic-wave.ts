@@ -32,7 +32,9 @@ const arbPerson = (nested: boolean) =>
     })
     // In "nested" schools every directie is > 15 years and support staff < 5: groups of different
     // breakdowns then contain each other, the case R3 must catch.
-    .map((p) => (nested && p.role === 'directie' ? { ...p, seniority: 'gt15' } : nested && p.role === 'ondersteunend' ? { ...p, seniority: 'lt5' } : p));
+    .map((p) =>
+      nested && p.role === 'directie' ? { ...p, seniority: 'gt15' } : nested && p.role === 'ondersteunend' ? { ...p, seniority: 'lt5' } : p,
+    );
 
 const arbSchool = fc.boolean().chain((nested) =>
   fc.record({

@@ -11,6 +11,45 @@ import type { WaveKeys } from './encryption/wave-keys.ts';
  */
 export const isSealed = (wave: { status: WaveStatus; sealed: boolean }): boolean => wave.status === 'closed' && wave.sealed;
 
+/**
+ * The sealed waves of a lineage (the questionnaire key its versions share) around one of them,
+ * oldest first: `through` the wave (itself included), or the first one `after` it; `school` keeps
+ * only waves that school took part in. Creation times are compared in the database: a JavaScript
+ * Date keeps milliseconds of the column's microseconds, and a wave fell out of its own history
+ * (issue 17).
+ */
+export async function sealedLineage(
+  db: Kysely<Database>,
+  wave: { id: string; lineage: string },
+  which: 'through' | 'after',
+  school?: string,
+): Promise<Array<{ id: string; name: string }>> {
+  let query = db
+    .selectFrom('wave')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select(['wave.id', 'wave.name'])
+    .where('questionnaire.key', '=', wave.lineage)
+    .where('wave.status', '=', 'closed')
+    .where('wave.sealed', '=', true)
+    .where('wave.created_at', which === 'through' ? '<=' : '>', (eb) =>
+      eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', wave.id),
+    )
+    .orderBy('wave.created_at')
+    .orderBy('wave.id');
+  if (school)
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('wave_school')
+          .select('wave_school.wave_id')
+          .whereRef('wave_school.wave_id', '=', 'wave.id')
+          .where('wave_school.school_id', '=', school),
+      ),
+    );
+  if (which === 'after') query = query.limit(1);
+  return query.execute();
+}
+
 export class WaveError extends Error {
   constructor(
     readonly reason:

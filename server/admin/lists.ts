@@ -262,12 +262,59 @@ export interface WaveRow {
   sealed: boolean;
   k: number;
   createdAt: Date;
+  /** `YYYY-MM-DD` or null */
+  plannedClose: string | null;
+  /** percent */
+  responseTarget: number;
   questionnaire: { id: string; key: string; version: number };
   schools: number;
 }
 
+/**
+ * Waves as every list shows them (the console's wave list, `wave:list`, a wave's own page): with
+ * their questionnaire and how many schools take part. Callers add their filters, order and page.
+ */
+export function waveRows(db: Kysely<Database>) {
+  return db
+    .selectFrom('wave')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .select((eb) => [
+      'wave.id',
+      'wave.name',
+      'wave.status',
+      'wave.sealed',
+      'wave.k',
+      'wave.created_at',
+      'wave.planned_close',
+      'wave.response_target',
+      'questionnaire.id as qid',
+      'questionnaire.key',
+      'questionnaire.version',
+      eb
+        .selectFrom('wave_school')
+        .select((w) => w.fn.countAll<number>().as('n'))
+        .whereRef('wave_school.wave_id', '=', 'wave.id')
+        .as('schools'),
+    ]);
+}
+
+type WaveRowData = Awaited<ReturnType<ReturnType<typeof waveRows>['execute']>>[number];
+
+export const toWaveRow = (r: WaveRowData): WaveRow => ({
+  id: r.id,
+  name: r.name,
+  status: r.status,
+  sealed: r.sealed,
+  k: r.k,
+  createdAt: r.created_at,
+  plannedClose: r.planned_close,
+  responseTarget: r.response_target,
+  questionnaire: { id: r.qid, key: r.key, version: r.version },
+  schools: Number(r.schools ?? 0),
+});
+
 export async function findWaves(db: Kysely<Database>, f: WaveFilter): Promise<Paged<WaveRow>> {
-  let q = db.selectFrom('wave');
+  let q = waveRows(db);
   const term = f.q?.trim();
   if (term) q = q.where((eb) => contains(eb.ref('wave.name'), term));
   if (f.status) q = q.where('wave.status', '=', f.status);
@@ -283,25 +330,13 @@ export async function findWaves(db: Kysely<Database>, f: WaveFilter): Promise<Pa
       ),
     );
   }
-  const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await q
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const dir = f.dir ?? (f.sort === 'name' || f.sort === 'status' ? 'asc' : 'desc');
   return paged(Number(n), f.page, f.pageSize, async (limit, offset) => {
-    let list = q.innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id').select((eb) => [
-      'wave.id',
-      'wave.name',
-      'wave.status',
-      'wave.sealed',
-      'wave.k',
-      'wave.created_at',
-      'questionnaire.id as qid',
-      'questionnaire.key',
-      'questionnaire.version',
-      eb
-        .selectFrom('wave_school')
-        .select((w) => w.fn.countAll<number>().as('n'))
-        .whereRef('wave_school.wave_id', '=', 'wave.id')
-        .as('schools'),
-    ]);
+    let list = q;
     if (f.sort === 'name') list = list.orderBy(sql`lower(wave.name)`, dir);
     else if (f.sort === 'status') list = list.orderBy(sql`case wave.status when 'draft' then 0 when 'open' then 1 else 2 end`, dir);
     const rows = await list
@@ -310,16 +345,7 @@ export async function findWaves(db: Kysely<Database>, f: WaveFilter): Promise<Pa
       .limit(limit)
       .offset(offset)
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      status: r.status,
-      sealed: r.sealed,
-      k: r.k,
-      createdAt: r.created_at,
-      questionnaire: { id: r.qid, key: r.key, version: r.version },
-      schools: Number(r.schools ?? 0),
-    }));
+    return rows.map(toWaveRow);
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isSealed } from '../waves.ts';
+import { isSealed, sealedLineage } from '../waves.ts';
 import type { Database } from '../db/schema.ts';
 import { summaryOfAtLeast, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
@@ -55,19 +55,7 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
       };
     });
 
-  const lineage = await db
-    .selectFrom('wave')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select(['wave.id', 'wave.name'])
-    .where('questionnaire.key', '=', results.questionnaire.id)
-    .where('wave.status', '=', 'closed')
-    .where('wave.sealed', '=', true)
-    // Compared in the database: a JavaScript Date keeps milliseconds of the column's microseconds,
-    // and the viewed wave fell out of its own history (issue 17).
-    .where('wave.created_at', '<=', (eb) => eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', waveId))
-    .orderBy('wave.created_at')
-    .orderBy('wave.id')
-    .execute();
+  const lineage = await sealedLineage(db, { id: waveId, lineage: results.questionnaire.id }, 'through');
   const history = [];
   for (const w of lineage) {
     const r = w.id === waveId ? results : await loadWaveResults(db, w.id);

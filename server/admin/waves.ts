@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, WaveStatus } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from '../platform/problems.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import { DEFAULT_RESPONSE_TARGET, WaveError, type NewWave } from '../waves.ts';
+import { toWaveRow, waveRows, type WaveRow } from './lists.ts';
 
 // Admin: checking, listing and describing waves. Their life cycle (create, open, codes) is `../waves.ts`.
 
@@ -106,62 +107,7 @@ export async function addSchoolsToWave(
   });
 }
 
-export interface WaveSummary {
-  id: string;
-  name: string;
-  status: WaveStatus;
-  sealed: boolean;
-  k: number;
-  createdAt: Date;
-  /** `YYYY-MM-DD` or null */
-  plannedClose: string | null;
-  /** percent */
-  responseTarget: number;
-  questionnaire: { id: string; key: string; version: number };
-  schools: number;
-}
-
-export async function listWaves(db: Kysely<Database>, options: { id?: string } = {}): Promise<WaveSummary[]> {
-  let query = db
-    .selectFrom('wave')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select((eb) => [
-      'wave.id',
-      'wave.name',
-      'wave.status',
-      'wave.sealed',
-      'wave.k',
-      'wave.created_at',
-      'wave.planned_close',
-      'wave.response_target',
-      'questionnaire.id as qid',
-      'questionnaire.key',
-      'questionnaire.version',
-      eb
-        .selectFrom('wave_school')
-        .select((w) => w.fn.countAll<number>().as('n'))
-        .whereRef('wave_school.wave_id', '=', 'wave.id')
-        .as('schools'),
-    ])
-    .orderBy('wave.created_at', 'desc')
-    .orderBy('wave.id');
-  if (options.id) query = query.where('wave.id', '=', options.id);
-  const rows = await query.execute();
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    status: r.status,
-    sealed: r.sealed,
-    k: r.k,
-    createdAt: r.created_at,
-    plannedClose: r.planned_close,
-    responseTarget: r.response_target,
-    questionnaire: { id: r.qid, key: r.key, version: r.version },
-    schools: Number(r.schools ?? 0),
-  }));
-}
-
-export interface WaveDetail extends WaveSummary {
+export interface WaveDetail extends WaveRow {
   participants: Array<{
     id: string;
     name: string;
@@ -181,8 +127,9 @@ export interface WaveDetail extends WaveSummary {
 /** A wave with per-school counts (counts only: never which code or response is whose). */
 export async function getWaveDetail(db: Kysely<Database>, waveId: string): Promise<WaveDetail | null> {
   if (!isUuid(waveId)) return null;
-  const [summary] = await listWaves(db, { id: waveId });
-  if (!summary) return null;
+  const row = await waveRows(db).where('wave.id', '=', waveId).executeTakeFirst();
+  if (!row) return null;
+  const summary = toWaveRow(row);
   const schools = await db
     .selectFrom('wave_school')
     .innerJoin('school', 'school.id', 'wave_school.school_id')

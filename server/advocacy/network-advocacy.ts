@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 import { summarize, summaryOfAtLeast, type Disclosed, type Summary } from '../../analysis/index.ts';
 import { actionFollowUp, type FollowUp, type FollowUpAction, type SchoolThemeResults } from '../../analysis/action-follow-up.ts';
 import { HttpProblem } from '../platform/problems.ts';
-import { isSealed } from '../waves.ts';
+import { isSealed, sealedLineage } from '../waves.ts';
 import { loadWaveResults, type WaveResults } from '../results/wave-results.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 
@@ -41,23 +41,10 @@ export async function sealedWaves(db: Kysely<Database>): Promise<SealedWave[]> {
     .execute();
 }
 
-/** The first sealed wave of the lineage created after this one (compared in the database, as `schoolHistory` does). */
+/** The first sealed wave of the lineage created after this one. */
 async function nextWave(db: Kysely<Database>, results: WaveResults): Promise<SealedWave | null> {
-  const row = await db
-    .selectFrom('wave')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select(['wave.id', 'wave.name'])
-    .where('wave.status', '=', 'closed')
-    .where('wave.sealed', '=', true)
-    .where('questionnaire.key', '=', results.questionnaire.id)
-    .where('wave.created_at', '>', (eb) =>
-      eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', results.wave.id),
-    )
-    .orderBy('wave.created_at')
-    .orderBy('wave.id')
-    .limit(1)
-    .executeTakeFirst();
-  return row ?? null;
+  const [next] = await sealedLineage(db, { id: results.wave.id, lineage: results.questionnaire.id }, 'after');
+  return next ?? null;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
 } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
 import { groupResults, loadWaveResults, schoolResponses, type WaveResults } from '../results/wave-results.ts';
+import { sealedLineage } from '../waves.ts';
 
 /**
  * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
@@ -169,23 +170,7 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
  * summaries that its own disclosure released (null where the school was suppressed).
  */
 async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolId: string) {
-  const waves = await db
-    .selectFrom('wave')
-    .innerJoin('wave_school', 'wave_school.wave_id', 'wave.id')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select(['wave.id', 'wave.name', 'wave.created_at'])
-    .where('wave_school.school_id', '=', schoolId)
-    .where('wave.status', '=', 'closed')
-    .where('wave.sealed', '=', true)
-    .where('questionnaire.key', '=', current.questionnaire.id)
-    // Compared in the database: a JavaScript Date keeps milliseconds of the column's microseconds,
-    // and the viewed wave fell out of its own history (issue 17).
-    .where('wave.created_at', '<=', (eb) =>
-      eb.selectFrom('wave as viewed').select('viewed.created_at').where('viewed.id', '=', current.wave.id),
-    )
-    .orderBy('wave.created_at')
-    .orderBy('wave.id')
-    .execute();
+  const waves = await sealedLineage(db, { id: current.wave.id, lineage: current.questionnaire.id }, 'through', schoolId);
   const out: Array<{ id: string; name: string; k: number; summaries: Disclosed<Summary[]> }> = [];
   // Earlier waves load together: after a restart their database reads overlap.
   const loaded = await Promise.all(waves.map((w) => (w.id === current.wave.id ? current : loadWaveResults(db, w.id))));

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import { Eta } from 'eta';
@@ -84,46 +85,47 @@ const PERMISSIONS_POLICY = [
   .join(', ');
 
 /**
- * The security headers of every response, exactly as @fastify/helmet sets them, computed once per
- * process (per TLS setting): registered as a plugin, helmet rebuilds its middleware and re-parses
+ * The security headers of every response, exactly as helmet writes them, computed once per process
+ * (per TLS setting) and set by one hook: as a plugin, helmet rebuilt its middleware and re-parsed
  * the CSP on every request, a measurable share of a submission's CPU (docs/performance.md §1).
  */
-const securityHeaderSets = new Map<boolean, Promise<ReadonlyArray<readonly [string, string]>>>();
+const securityHeaderSets = new Map<boolean, ReadonlyArray<readonly [string, string]>>();
 
-function securityHeaders(behindTls: boolean): Promise<ReadonlyArray<readonly [string, string]>> {
+function securityHeaders(behindTls: boolean): ReadonlyArray<readonly [string, string]> {
   let headers = securityHeaderSets.get(behindTls);
   if (!headers) {
-    headers = helmetHeaders({
-      contentSecurityPolicy: { useDefaults: false, directives: CSP },
-      // A code in a URL must not travel to another site in a Referer header.
-      referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: behindTls,
-      // For browsers that ignore CSP frame-ancestors: the same "never in a frame".
-      xFrameOptions: { action: 'deny' },
-    }).then((h) => [...h, ['permissions-policy', PERMISSIONS_POLICY] as const]);
+    headers = [
+      ...helmetHeaders({
+        contentSecurityPolicy: { useDefaults: false, directives: CSP },
+        // A code in a URL must not travel to another site in a Referer header.
+        referrerPolicy: { policy: 'no-referrer' },
+        strictTransportSecurity: behindTls,
+        // For browsers that ignore CSP frame-ancestors: the same "never in a frame".
+        xFrameOptions: { action: 'deny' },
+      }),
+      ['permissions-policy', PERMISSIONS_POLICY] as const,
+    ];
     securityHeaderSets.set(behindTls, headers);
   }
   return headers;
 }
 
-/** What helmet writes onto a response for these options (read in the handler, before anything else adds headers). */
-async function helmetHeaders(options: FastifyHelmetOptions): Promise<ReadonlyArray<readonly [string, string]>> {
-  const probe = Fastify();
-  let written: Record<string, unknown> = {};
-  await probe.register(helmet, options);
-  probe.get('/', async (_request, reply) => {
-    written = reply.raw.getHeaders();
-    return '';
-  });
-  await probe.inject({ method: 'GET', url: '/' });
-  await probe.close();
-  const headers = Object.entries(written).map(([name, value]) => [name, String(value)] as const);
-  if (!headers.some(([name]) => name === 'content-security-policy')) throw new Error('helmet set no content security policy');
-  return headers;
+/** What helmet's middleware (synchronous: it only sets and removes headers) writes for these options. */
+function helmetHeaders(options: HelmetOptions): Array<readonly [string, string]> {
+  const written = new Map<string, string>();
+  const response = {
+    setHeader: (name: string, value: unknown) => written.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => written.delete(name.toLowerCase()),
+  };
+  let failure: unknown = null;
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (err?: unknown) => (failure = err ?? null));
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (!written.has('content-security-policy')) throw new Error('helmet set no content security policy');
+  return [...written];
 }
 
 export async function buildApp({ config, store, master, logStream }: AppOptions): Promise<FastifyInstance> {
-  const headers = await securityHeaders(config.TRUST_PROXY);
+  const headers = securityHeaders(config.TRUST_PROXY);
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, logStream),
     trustProxy: config.TRUST_PROXY,

@@ -99,6 +99,7 @@ if (profiler) {
   await post('Profiler.enable');
   await post('Profiler.start');
 }
+const cpuBefore = process.cpuUsage();
 for (let i = 0; i < N; i++) {
   const r = await timed(() =>
     app.inject({
@@ -111,6 +112,9 @@ for (let i = 0; i < N; i++) {
   whole.push(r.ms);
 }
 show('whole request (app.inject)', whole);
+const cpu = process.cpuUsage(cpuBefore);
+// CPU, unlike the times above, hardly depends on what else the machine is doing.
+console.log(`${'CPU per request (this process)'.padEnd(34)} ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`);
 if (profiler) {
   const { profile } = await post<inspector.Profiler.StopReturnType>('Profiler.stop');
   writeFileSync(process.env.PROFILE!, JSON.stringify(profile));

@@ -7,7 +7,7 @@ import { DialectQuery, LangQuery, WaveParams } from '../platform/http-schemas.ts
 import { findSealedWave } from './catalogue.ts';
 import type { Dialect } from './csv.ts';
 import { attachment, slug } from './download.ts';
-import { computeQuality, QualityCache } from './quality.ts';
+import { qualityReport } from './quality.ts';
 import { qualityCsv } from './quality-csv.ts';
 import { qualityView } from './quality-view.ts';
 import { textStream } from './zip.ts';
@@ -21,14 +21,12 @@ const ACCESS = { access: ['researcher', 'admin'] } as const;
  */
 const qualityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
-  // One cache per app instance: a test's fresh app starts with an empty one.
-  const cache = new QualityCache();
 
   const load = async (waveId: string) => {
     const wave = await findSealedWave(db, waveId);
     if (!wave) throw new HttpProblem(404, 'research.notFound');
     const results = await loadWaveResults(db, waveId);
-    return { wave, results, report: await cache.report(waveId, () => computeQuality(db, results)) };
+    return { wave, results, report: await qualityReport(db, results) };
   };
 
   app.get(

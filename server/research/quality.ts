@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { QualityAccumulator, instrumentQualitySteps, type Disclosed, type InstrumentQuality, type Rule } from '../../analysis/index.ts';
 import type { WaveResults } from '../results/wave-results.ts';
+import { SealedWaveCache } from '../results/sealed-wave-cache.ts';
 
 /**
  * The instrument quality report of a sealed wave (issue 20), at network level only: computed from
@@ -48,38 +49,10 @@ export async function computeQuality(db: Kysely<Database>, results: WaveResults)
   }
 }
 
-/**
- * Reports by wave id, most recently used last: a sealed wave never changes, so a report is computed
- * once per process, and a request arriving while it is computed waits for the same computation. A
- * report is a few kB (numbers per item and theme, never sums or responses); the bound keeps a
- * long-running process from keeping every wave ever opened.
- */
-export class QualityCache {
-  readonly #entries = new Map<string, Promise<QualityReport>>();
+/** A report is a few kB (numbers per item and theme, never sums or responses). */
+const reports = new SealedWaveCache<QualityReport>({ entries: 16 });
 
-  constructor(readonly limit = 16) {}
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  report(waveId: string, compute: () => Promise<QualityReport>): Promise<QualityReport> {
-    const hit = this.#entries.get(waveId);
-    if (hit) {
-      this.#entries.delete(waveId);
-      this.#entries.set(waveId, hit);
-      return hit;
-    }
-    const pending = compute();
-    this.#entries.set(waveId, pending);
-    // A failure is not remembered: the next request tries again.
-    pending.catch(() => {
-      if (this.#entries.get(waveId) === pending) this.#entries.delete(waveId);
-    });
-    for (const id of this.#entries.keys()) {
-      if (this.#entries.size <= this.limit) break;
-      this.#entries.delete(id);
-    }
-    return pending;
-  }
+/** The sealed wave's report, computed once per process. */
+export function qualityReport(db: Kysely<Database>, results: WaveResults): Promise<QualityReport> {
+  return reports.get(results.wave.id, () => computeQuality(db, results));
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { isSealed } from '../waves.ts';
 import type { Database, WaveStatus } from '../db/schema.ts';
 import { parseSmallintArray } from '../db/arrays.ts';
+import { SealedWaveCache } from './sealed-wave-cache.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
 import { HttpProblem } from '../platform/problems.ts';
@@ -84,55 +85,23 @@ export interface WaveResults {
 const SCHOOL_BATCH = 200;
 
 /**
- * Sealed waves never change, so their results are computed once per process and kept, least
- * recently used first out. The bound is in schools, since a wave's memory grows with them (a
- * network wave of 3,700 schools holds ~40 MB, mostly its disclosure decisions): four network waves,
- * or many small ones.
+ * A sealed wave's results, kept per process. The bound is in schools, since a wave's memory grows
+ * with them (a network wave of 3,700 schools holds ~40 MB, mostly its disclosure decisions): four
+ * network waves, or many small ones. An open wave's results are shared while computed, not kept.
  */
-const sealedCache = new Map<string, { results: Promise<WaveResults>; schools: number }>();
-const CACHE_LIMIT = 12;
-const CACHE_SCHOOL_LIMIT = 15_000;
+const sealedResults = new SealedWaveCache<WaveResults>({ entries: 12, weight: 15_000 }, (r) => r.schools.size);
 
 /** Forgets every cached sealed wave, as a restart would (tests prove outputs do not depend on the cache). */
 export function forgetCachedResults(): void {
-  sealedCache.clear();
-  computing.clear();
+  SealedWaveCache.forgetAll();
 }
 
-/**
- * Waves being computed: everyone who asks meanwhile waits for the same computation. Without this,
- * fifty reps opening their dashboards as a wave is released each computed the whole network wave
- * (and its trend waves) at once: 55 s for the last of them instead of about one (measured, issue 17).
- */
-const computing = new Map<string, Promise<WaveResults>>();
-
 export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
-  const hit = sealedCache.get(waveId);
-  if (hit) {
-    sealedCache.delete(waveId);
-    sealedCache.set(waveId, hit);
-    return hit.results;
-  }
-  const running = computing.get(waveId);
-  if (running) return running;
-  const pending = compute(db, waveId);
-  computing.set(waveId, pending);
-  pending.then(
-    (r) => {
-      computing.delete(waveId);
-      if (!r.wave.sealed) return;
-      sealedCache.set(waveId, { results: pending, schools: r.schools.size });
-      let schools = 0;
-      for (const e of sealedCache.values()) schools += e.schools;
-      for (const [id, e] of sealedCache) {
-        if (sealedCache.size <= 1 || (sealedCache.size <= CACHE_LIMIT && schools <= CACHE_SCHOOL_LIMIT)) break;
-        sealedCache.delete(id);
-        schools -= e.schools;
-      }
-    },
-    () => computing.delete(waveId),
+  return sealedResults.get(
+    waveId,
+    () => compute(db, waveId),
+    (r) => r.wave.sealed,
   );
-  return pending;
 }
 
 async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResults> {

@@ -17,7 +17,7 @@ import type { ThemeQuality } from '../../analysis/index.ts';
 import { loadWaveResults } from '../../server/results/wave-results.ts';
 import { qualityColumns, qualityRows } from '../../server/research/quality-csv.ts';
 import { csvText } from '../../server/research/csv.ts';
-import { QualityCache, computeQuality, type QualityReport } from '../../server/research/quality.ts';
+import { computeQuality } from '../../server/research/quality.ts';
 
 const dir = new URL('../fixtures/analysis/', import.meta.url);
 const R = JSON.parse(readFileSync(new URL('quality-report.json', dir), 'utf8')) as {
@@ -210,36 +210,5 @@ describe(`instrument quality report (${storeKind})`, () => {
     expect((await rep.get(`/research/waves/${big}/quality.csv`)).statusCode).toBe(403);
     const logged = await store.db.selectFrom('audit_log').select('target').where('action', '=', 'export.download').execute();
     expect(logged.map((r) => r.target)).toContain(`wave:${big}:quality.csv`);
-  });
-});
-
-describe('the report cache', () => {
-  const report = (n: number) => ({ respondents: { kind: 'value', value: n }, withheld: null, quality: null }) as unknown as QualityReport;
-
-  it('computes a wave once, also for requests that arrive while it is computed', async () => {
-    const cache = new QualityCache(4);
-    let computed = 0;
-    const compute = async () => {
-      computed++;
-      await new Promise((r) => setTimeout(r, 5));
-      return report(1);
-    };
-    const [a, b] = await Promise.all([cache.report('w1', compute), cache.report('w1', compute)]);
-    expect(a).toBe(b);
-    await cache.report('w1', compute);
-    expect(computed).toBe(1);
-  });
-
-  it('is bounded, least recently used out, and forgets a failure', async () => {
-    const cache = new QualityCache(2);
-    await cache.report('w1', async () => report(1));
-    await cache.report('w2', async () => report(2));
-    await cache.report('w1', async () => report(9)); // w1 used again: w2 is now the oldest
-    await cache.report('w3', async () => report(3));
-    expect(cache.size).toBe(2);
-    expect(await cache.report('w1', async () => report(99))).toEqual(report(1));
-    expect(await cache.report('w2', async () => report(22))).toEqual(report(22));
-    await expect(cache.report('w4', () => Promise.reject(new Error('database gone')))).rejects.toThrow('database gone');
-    expect(await cache.report('w4', async () => report(4))).toEqual(report(4));
   });
 });

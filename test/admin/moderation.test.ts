@@ -276,10 +276,27 @@ describe(`comment moderation (${storeKind})`, () => {
     expect(c.comments.list.sort()).toEqual(['ShowCanary-C1', 'ShowCanary-C2']);
     expect(c.commentThemes).toEqual({ counts: [], reason: 'Per thema pas vanaf 5 getoonde opmerkingen.' });
     expect((await get(`/schools/${ids.c}/waves/${wave1}`)).body).not.toContain(`${label('werkdruk')}: 1 opmerking`);
+    // The slides carry the dashboard's counts, worded alike, and below k none at all (issue 19).
+    const slideXml = async (school: string, w: string) =>
+      [...(await unzip((await get(`/schools/${school}/waves/${w}/slides.pptx`)).rawPayload))]
+        .filter(([name]) => /^ppt\/slides\/slide\d+\.xml$/.test(name))
+        .map(([, data]) => data.toString('utf8'))
+        .join('\n');
+    const countText = /[^<>]*: \d+ opmerking(?:en)?(?=<)/g;
+    const aSlides = await slideXml(ids.a, wave1);
+    expect(aSlides).toContain('Waarover de opmerkingen gaan');
+    expect(aSlides.match(countText)!.sort()).toEqual(
+      a.commentThemes!.counts.map((x) => `${x.label}: ${x.count} opmerking${x.count === 1 ? '' : 'en'}`).sort(),
+    );
+    const cSlides = await slideXml(ids.c, wave1);
+    expect(cSlides).toContain('Per thema pas vanaf 5 getoonde opmerkingen.');
+    expect(cSlides.match(countText)).toBeNull();
+    for (const th of shipped.themes) expect(cSlides).not.toMatch(new RegExp(`${th.label.nl}: \\d`));
     // Pending only: nothing.
     const a2 = await json(ids.a, wave2);
     expect(a2.comments.list).toEqual([]);
     expect(a2.commentThemes).toBeNull();
+    expect(await slideXml(ids.a, wave2)).not.toContain('Waarover de opmerkingen gaan');
     // And no moderation page.
     expect((await rep.get('/admin/moderation')).statusCode).toBe(403);
     expect((await rep.get('/admin/moderation/crisis')).statusCode).toBe(403);

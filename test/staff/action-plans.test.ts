@@ -318,14 +318,14 @@ describe(`action plans (${storeKind})`, () => {
     const change = json.themes.find((th) => th.id === theme0.id)!.trend[1]!.change || 'niet te berekenen';
     const deck = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${secondWave}/slides.pptx`)).rawPayload);
     const T = shipped.themes.length;
-    // Title, themes, a slide a theme, comments, the actions, the method.
-    expect(deck).toHaveLength(T + 5);
-    const actions = deck[T + 3]!.join('\n');
-    expect(deck[T + 3]![0]).toBe('Jullie zeiden, wij deden');
+    // Title, themes, a slide a theme, comments, what they are about, the actions, the method.
+    expect(deck).toHaveLength(T + 6);
+    const actions = deck[T + 4]!.join('\n');
+    expect(deck[T + 4]![0]).toBe('Jullie zeiden, wij deden');
     expect(actions).toContain('Jullie-zeiden-actie voor het eerste thema');
     expect(actions).toContain(`Demo najaar 2025: ${change}`);
     expect(deck.at(-1)!.join(' ')).toContain(translator('nl')('report.privacy', { k: 5 }));
-    // The first wave: its own plan on a slide.
+    // The first wave: its own plan on a slide (its comments are not shown, so nothing says what they are about).
     const first = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${firstWave}/slides.pptx`)).rawPayload);
     expect(first).toHaveLength(T + 5);
     expect(first[T + 3]![0]).toBe('Actieplan na deze bevraging');

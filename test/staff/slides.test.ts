@@ -252,6 +252,7 @@ type Json = {
     legend: { school: string; benchmark: string; network: string };
   };
   comments: { list: string[]; reason: string | null };
+  commentThemes: { counts: Array<{ label: string; count: number }>; reason: string | null } | null;
 };
 
 const same = (value: string | undefined, expected: number | null) =>
@@ -447,16 +448,28 @@ describe(`slides for the LOC (${storeKind})`, () => {
     );
     // The presentation lists every slide part, in order.
     expect(all(deck.xml.get('ppt/presentation.xml')!, 'p:sldId')).toHaveLength(deck.slides.length);
-    // The demo school: every theme charted, and the comments on one slide.
-    expect(deck.slides).toHaveLength(T + 4);
+    // The demo school: every theme charted, the comments on one slide, and what they are about on the next.
+    expect(deck.slides).toHaveLength(T + 5);
     expect(deck.charts).toHaveLength(T + 1);
-    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false]);
+    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false, false]);
     // Native bar charts, each with the workbook PowerPoint edits them in.
     for (const chart of deck.charts) expect(first(chart, 'c:barChart'), 'bar chart').toBeTruthy();
     expect([...deck.xml.keys()].filter((n) => n.endsWith('!xl/worksheets/sheet1.xml'))).toHaveLength(T + 1);
     expectMatchesJson(deck, view, 'nl', 'demo school');
     // Comments: those the JSON releases, nothing else.
     expect(paragraphs(deck.slides[T + 2]!).slice(2)).toEqual(view.comments.list);
+    // What they are about: the dashboard's tag counts or its reason for none, worded as on the page
+    // (test/admin/moderation.test.ts has a school on each side of k).
+    const ct = view.commentThemes!;
+    expect(paragraphs(deck.slides[T + 3]!)).toEqual([
+      'Waarover de opmerkingen gaan',
+      ...(ct.reason
+        ? [ct.reason]
+        : [
+            translator('nl')('moderation.dashboard.intro'),
+            ...ct.counts.map((c) => `${c.label}: ${c.count} opmerking${c.count === 1 ? '' : 'en'}`),
+          ]),
+    ]);
   });
 
   it("is in Dutch by default, in English with ?lang=en or in the user's own language", async () => {

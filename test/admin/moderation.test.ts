@@ -6,10 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { itOn, storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
 import { unzip } from '../helpers/zip.ts';
@@ -54,8 +53,7 @@ const NEVER_FOR_REPS = ['WithholdCanary', 'PendingCanary', 'CrisisCanary', 'Reda
 const SCHOOLS = { a: 'Alpha Moderatieschool', b: 'Beta Moderatieschool', c: 'Gamma Moderatieschool' };
 
 describe(`comment moderation (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   let ids: { a: string; b: string; c: string };
   let wave1: string;
   let wave2: string;
@@ -94,8 +92,6 @@ describe(`comment moderation (${storeKind})`, () => {
   });
 
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     const db = store.db;
     const q = await publishQuestionnaire(db, shipped);
     const school = (name: string) => createSchool(db, { name, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 20 });
@@ -112,10 +108,6 @@ describe(`comment moderation (${storeKind})`, () => {
     );
     ({ session: admin } = await signedIn(app, db, 'admin'));
   }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
 
   it('shows one comment at a time, out of context, and decides each once', async () => {
     const before = await admin.get('/admin/moderation');

@@ -3,10 +3,9 @@
  * school and admins only, that opens (well-formed parts), speaks the request's language, and shows
  * no number the dashboard's JSON withholds — checked against the JSON, place by place.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
@@ -349,8 +348,7 @@ function expectMatchesJson(deck: Deck, json: Json, lang: Lang, label: string): v
 type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 
 describe(`slides for the LOC (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   const sessions = {} as Record<Role, Session>;
   let schoolId: string; // assigned to rep.secundair
   let otherSchoolId: string; // assigned to rep.basis only
@@ -363,9 +361,7 @@ describe(`slides for the LOC (${storeKind})`, () => {
     (await sessions[who].get(`/api/schools/${school}/waves/${wave}${query}`)).json() as Json;
 
   beforeAll(async () => {
-    store = await testStore();
     ({ openWaveId } = await seedDemo(store.db, testKeys(store.db), 5));
-    app = await testApp(store);
     const school = (name: string) => store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     schoolId = (await school('Demo Atheneum Scheldeland')).id;
     otherSchoolId = (await school('Demo Basisschool De Regenboog')).id;
@@ -375,10 +371,6 @@ describe(`slides for the LOC (${storeKind})`, () => {
     sessions.repOfOther = await new Session(app, '10.7.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.researcher = await new Session(app, '10.7.0.4').login('onderzoek@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.admin = await new Session(app, '10.7.0.5').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('is for the rep of the school and admins, sealed waves only, as a download no cache keeps', async () => {

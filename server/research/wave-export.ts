@@ -76,7 +76,7 @@ const stat = (s: Stat): number | null => (s.ok ? s.value : null);
  * The cells that say what a row is about. A withheld school keeps no number: only released rows
  * carry it, so the official number adds nothing to pick out a school the rules hide.
  */
-export const scopeHead = (waveId: string, s: ExportScope, report: Disclosed<unknown>): Cell[] => [
+const scopeHead = (waveId: string, s: ExportScope, report: Disclosed<unknown>): Cell[] => [
   waveId,
   s.scope,
   s.scopeId,

@@ -11,6 +11,7 @@ import type { Actor } from '../platform/audit-log.ts';
 import { problem, type Checked } from '../platform/problems.ts';
 import { issueCodes, issueCodesForWave, WaveError } from '../waves.ts';
 import { isUuid } from './waves.ts';
+import { slipSummaryLink, summaryUrl } from '../advocacy/staff-summary.ts';
 
 /**
  * Access codes for one school in one wave, generated once and handed over once: as a printable
@@ -47,6 +48,19 @@ export interface SlipSheet {
   /** the base of the answer URLs, e.g. https://schoolpols.example */
   base: string;
   slips: Slip[];
+  /**
+   * "What happened with last time's answers": a link to the school's live staff summary of its
+   * previous wave (issue 19), the same on every slip; null when there is none.
+   */
+  summary: SlipSummary | null;
+}
+
+export interface SlipSummary {
+  /** the previous wave's name */
+  waveName: string;
+  url: string;
+  /** an inline SVG QR code of `url`, as `Slip.qrSvg` */
+  qrSvg: string;
 }
 
 export const answerUrl = (base: string, code: string) => `${base.replace(/\/+$/, '')}/c/${code}`;
@@ -89,14 +103,26 @@ export async function qrSvg(url: string): Promise<string> {
     .replace(/<svg\b/, '<svg class="qr" aria-hidden="true" focusable="false"');
 }
 
-export async function slipSheet(codes: string[], info: { base: string; schoolName: string; waveName: string }): Promise<SlipSheet> {
+export async function slipSheet(
+  codes: string[],
+  info: { base: string; schoolName: string; waveName: string },
+  /** a link to the previous wave's staff summary (`slipSummaryLink`), if any */
+  summary: { token: string; waveName: string } | null = null,
+): Promise<SlipSheet> {
   const slips = await Promise.all(
     codes.map(async (code) => {
       const url = answerUrl(info.base, code);
       return { code: formatCode(code), url, qrSvg: await qrSvg(url) };
     }),
   );
-  return { ...info, slips };
+  const url = summary && summaryUrl(info.base, summary.token);
+  return {
+    base: info.base,
+    schoolName: info.schoolName,
+    waveName: info.waveName,
+    slips,
+    summary: summary && url ? { waveName: summary.waveName, url, qrSvg: await qrSvg(url) } : null,
+  };
 }
 
 /**
@@ -159,7 +185,9 @@ export async function generateCodes(
   const codes = await issueCodes(db, waveId, request.schoolId, request.count, actor);
   if (request.format === 'csv')
     return { format: 'csv', fileName: csvFileName(info.schoolName, info.waveName), csv: codesCsv(codes, info), count: codes.length };
-  return { format: 'html', sheet: await slipSheet(codes, info), count: codes.length };
+  // Minted only for a sheet that is handed out: the link exists in this response and as a hash.
+  const summary = await slipSummaryLink(db, waveId, request.schoolId);
+  return { format: 'html', sheet: await slipSheet(codes, info, summary), count: codes.length };
 }
 
 /**

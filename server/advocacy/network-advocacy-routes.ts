@@ -6,11 +6,15 @@ import { ADVOCACY_COLUMNS, advocacyRows, advocacyView } from './network-advocacy
 import { csvText } from '../research/csv.ts';
 import { DialectQuery, LangField, LangQuery, Uuid, WaveParams } from '../platform/http-schemas.ts';
 import { ADMIN, tOf } from '../admin/routes/common.ts';
+import { audit } from '../platform/audit-log.ts';
 
 const PickQuery = Type.Object({ wave: Type.Optional(Uuid), lang: LangField }, { additionalProperties: false });
 
 async function advocacyPage(request: FastifyRequest, reply: FastifyReply, waveId: string, waves: readonly SealedWave[]) {
-  const data = await networkAdvocacy(request.server.store.db, waveId);
+  const db = request.server.store.db;
+  const data = await networkAdvocacy(db, waveId);
+  // Audited like the network view: only once the wave is known to be sealed (an unknown one is a 404).
+  await audit(db, request.user!.id, 'advocacy.view', `wave:${waveId}`);
   return reply.page('admin/advocacy', {
     view: advocacyView(data, waves, request.lang, tOf(request)),
     csvHref: `/admin/advocacy/${waveId}/csv`,
@@ -42,6 +46,7 @@ const networkAdvocacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: ADMIN, schema: { params: WaveParams, querystring: DialectQuery } },
     async (request, reply) => {
       const data = await networkAdvocacy(db, request.params.waveId);
+      await audit(db, request.user!.id, 'advocacy.download', `wave:${request.params.waveId}`);
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${tOf(request)('advocacy.file')}.csv"`);

@@ -94,14 +94,66 @@ export async function revokeSummary(db: Kysely<Database>, w: Pick<PlanWave, 'sch
   });
 }
 
-/** The school and wave of a live link; null for anything else (malformed, unknown or revoked alike). */
+/**
+ * The school and wave of a live link — the publisher's, or one minted for code slips
+ * (`slipSummaryLink`); null for anything else (malformed, unknown or revoked alike).
+ */
 export async function summaryByToken(db: Kysely<Database>, token: string): Promise<{ schoolId: string; waveId: string } | null> {
   if (!TOKEN_PATTERN.test(token)) return null;
+  const hash = hashToken(token);
   const row = await db
     .selectFrom('staff_summary')
     .select(['school_id', 'wave_id'])
-    .where('token_hash', '=', hashToken(token))
+    .where((eb) =>
+      eb.or([
+        eb('token_hash', '=', hash),
+        eb('id', 'in', eb.selectFrom('staff_summary_link').select('summary_id').where('staff_summary_link.token_hash', '=', hash)),
+      ]),
+    )
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return row ? { schoolId: row.school_id, waveId: row.wave_id } : null;
+}
+
+/**
+ * A link for the code slips of a school in a wave to the staff summary of the school's previous
+ * sealed wave of the same questionnaire lineage, when that summary is live; null otherwise (no
+ * earlier wave, no summary, or a revoked one). The publisher's token is only a hash here, so the
+ * slips get a fresh token of their own, stored as its SHA-256 beside the summary: it opens the
+ * summary while that stays live, and never after it is revoked or published again.
+ */
+export async function slipSummaryLink(
+  db: Kysely<Database>,
+  waveId: string,
+  schoolId: string,
+): Promise<{ token: string; waveName: string } | null> {
+  const previous = await db
+    .selectFrom('wave')
+    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
+    .innerJoin('wave_school', 'wave_school.wave_id', 'wave.id')
+    .select(['wave.id', 'wave.name'])
+    .where('wave_school.school_id', '=', schoolId)
+    .where('wave.status', '=', 'closed')
+    .where('wave.sealed', '=', true)
+    .where('questionnaire.key', '=', (eb) =>
+      eb
+        .selectFrom('wave as next')
+        .innerJoin('questionnaire as q', 'q.id', 'next.questionnaire_id')
+        .select('q.key')
+        .where('next.id', '=', waveId),
+    )
+    .where('wave.created_at', '<', (eb) => eb.selectFrom('wave as next').select('next.created_at').where('next.id', '=', waveId))
+    .orderBy('wave.created_at', 'desc')
+    .orderBy('wave.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!previous) return null;
+  const token = newToken();
+  // One statement: the link exists only if the summary is live as it is written.
+  const { rows } = await sql<{ token_hash: string }>`
+    insert into staff_summary_link (token_hash, summary_id)
+    select ${hashToken(token)}, id from staff_summary
+    where school_id = ${schoolId} and wave_id = ${previous.id} and revoked_at is null
+    returning token_hash`.execute(db);
+  return rows.length ? { token, waveName: previous.name } : null;
 }

@@ -238,6 +238,25 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
     );
   });
 
+  // 4b. What the comments are about: the dashboard's own tag counts (`commentThemes`, counts only
+  // from k shown comments), worded as the page words them; no slide when the page shows none.
+  const ct = view.commentThemes;
+  if (ct) {
+    const slide = pptx.addSlide();
+    heading(slide, t('moderation.dashboard.title'));
+    const lines = ct.reason
+      ? [ct.reason]
+      : ct.counts.length
+        ? ct.counts.map((c) => `${c.label}: ${t('moderation.dashboard.count', { count: c.count })}`)
+        : [t('moderation.dashboard.none')];
+    if (!ct.reason && ct.counts.length)
+      slide.addText(t('moderation.dashboard.intro'), { ...text, x: M, y: 1.0, w: FULL, h: 0.4, fontSize: 12, color: MUTED });
+    slide.addText(
+      lines.map((line) => ({ text: line, options: { bullet: !ct.reason && ct.counts.length > 0, breakLine: true } })),
+      { ...text, x: M, y: 1.5, w: FULL, h: H - 1.8, fontSize: 14, valign: 'top', paraSpaceAfter: 6 },
+    );
+  }
+
   // 5. The actions: earlier ones beside their theme's change ("you said, we did"), then this wave's plan.
   const actions = plan ? xmlSafe(plan) : null;
   const themeCell = (a: ActionsOnDashboard['current'][number]) => (a.itemLabel ? `${a.themeLabel} — ${a.itemLabel}` : a.themeLabel);

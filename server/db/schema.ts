@@ -28,6 +28,7 @@ export interface Database {
   action_plan_item: ActionPlanItemTable;
   action_plan_note: ActionPlanNoteTable;
   staff_summary: StaffSummaryTable;
+  staff_summary_link: StaffSummaryLinkTable;
 }
 
 export interface AppMetaTable {
@@ -281,6 +282,12 @@ export interface StaffSummaryTable {
   token_hash: string;
   published_at: Generated<Date>;
   revoked_at: Date | null;
+}
+
+/** Further links to a staff summary, minted for the next wave's code slips: only their tokens' SHA-256. */
+export interface StaffSummaryLinkTable {
+  token_hash: string;
+  summary_id: string;
 }
 
 export type School = Selectable<SchoolTable>;

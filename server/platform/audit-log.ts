@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = [
   'report.view',
   'slides.download',
   'network.view',
+  'advocacy.view',
+  'advocacy.download',
   'export.download',
   'actionPlan.create',
   'actionPlan.update',

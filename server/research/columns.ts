@@ -13,6 +13,8 @@ export interface Column {
   enum?: readonly string[];
   minimum?: number;
   maximum?: number;
+  /** a regular expression every non-empty value matches (Table Schema `constraints.pattern`) */
+  pattern?: string;
 }
 
 /** Codes in `suppressed`: the disclosure rule that withheld the row's numbers (design §5). */
@@ -50,6 +52,13 @@ const scopeColumns = (themeIds: readonly string[] | null): Column[] => [
       '`network` for the network; the benchmark group id (e.g. `basisonderwijs`) for a group; the school id (UUID) for a school.',
   },
   { name: 'scope_label', type: 'string', description: 'The school name for a school; the id for the network and benchmark groups.' },
+  {
+    name: 'school_number',
+    type: 'string',
+    pattern: '^[0-9]+$',
+    description:
+      'The official school number (instellingsnummer) of a school, as text (digits; keep leading zeros). Empty for the network and benchmark groups, for a school whose number is not known, and in a row whose `suppressed` says the whole school was withheld.',
+  },
   ...(themeIds ? [{ name: 'theme_id', type: 'string' as const, enum: themeIds, description: 'Theme id (see the codebook).' }] : []),
 ];
 
@@ -101,12 +110,20 @@ export function themeColumns(themeIds: readonly string[]): Column[] {
 }
 
 export function itemColumns(themeIds: readonly string[], itemIds: readonly string[]): Column[] {
-  const [wave, scope, scopeId, scopeLabel, theme] = scopeColumns(themeIds) as [Column, Column, Column, Column, Column];
+  const [wave, scope, scopeId, scopeLabel, schoolNumber, theme] = scopeColumns(themeIds) as [
+    Column,
+    Column,
+    Column,
+    Column,
+    Column,
+    Column,
+  ];
   return [
     wave,
     scope,
     scopeId,
     scopeLabel,
+    schoolNumber,
     { name: 'item_id', type: 'string', enum: itemIds, description: 'Item id, stable across questionnaire versions (see the codebook).' },
     theme,
     {

@@ -34,7 +34,7 @@ export interface TableField {
   type: Column['type'];
   description: string;
   decimalChar?: string;
-  constraints?: { enum?: string[]; minimum?: number; maximum?: number };
+  constraints?: { enum?: string[]; minimum?: number; maximum?: number; pattern?: string };
 }
 
 export function tableField(c: Column, dialect: Dialect): TableField {
@@ -44,6 +44,7 @@ export function tableField(c: Column, dialect: Dialect): TableField {
   if (c.enum) constraints.enum = [...c.enum];
   if (c.minimum !== undefined) constraints.minimum = c.minimum;
   if (c.maximum !== undefined) constraints.maximum = c.maximum;
+  if (c.pattern !== undefined) constraints.pattern = c.pattern;
   if (Object.keys(constraints).length) field.constraints = constraints;
   return field;
 }

@@ -36,7 +36,7 @@ export async function lineageTrends(db: Kysely<Database>, lineage: string, waves
   // Themes in the order of the newest version, then any that only older versions had.
   const themeIds: string[] = [];
   for (const w of [...loaded].reverse()) for (const t of w.results.layout.themes) if (!themeIds.includes(t.id)) themeIds.push(t.id);
-  const scopes = new Map<string, { scope: Scope; scopeId: string; scopeLabel: string }>();
+  const scopes = new Map<string, Pick<ExportScope, 'scope' | 'scopeId' | 'scopeLabel' | 'schoolNumber'>>();
   for (const w of [...loaded].reverse()) for (const [key, s] of w.scopes) if (!scopes.has(key)) scopes.set(key, s);
   const ordered = [...scopes.values()].sort(
     (a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0),
@@ -72,6 +72,8 @@ async function* trendRows(db: Kysely<Database>, data: LineageData): AsyncGenerat
           scope.scope,
           scope.scopeId,
           scope.scopeLabel,
+          // As in the wave files: a withheld school row keeps no number.
+          p.report.kind === 'suppressed' ? null : scope.schoolNumber,
           themeId,
         ];
         const prev = i > 0 ? points[i - 1]!.w.wave.id : null;

@@ -20,6 +20,8 @@ export interface ExportScope {
   scope: Scope;
   scopeId: string;
   scopeLabel: string;
+  /** a school's official number (null for other scopes and when unknown) */
+  schoolNumber: string | null;
   group: DisclosedGroup;
 }
 
@@ -42,14 +44,24 @@ export function exportScopes(results: WaveResults): ExportScope[] {
   const groups = [...new Set([...results.schools.values()].map((s) => s.benchmarkGroup))].sort(byText).map((id) => d.benchmarkGroup(id));
   const schools = schoolIds.map((id) => d.school(id));
   return [
-    { scope: 'network', scopeId: NETWORK_ID, scopeLabel: NETWORK_ID, group: d.network() },
-    ...groups.map((g): ExportScope => ({ scope: 'group', scopeId: g.benchmarkId!, scopeLabel: g.benchmarkId!, group: g })),
-    ...schools.map((g): ExportScope => ({
-      scope: 'school',
-      scopeId: g.schoolId!,
-      scopeLabel: results.schools.get(g.schoolId!)?.name ?? g.schoolId!,
+    { scope: 'network', scopeId: NETWORK_ID, scopeLabel: NETWORK_ID, schoolNumber: null, group: d.network() },
+    ...groups.map((g): ExportScope => ({
+      scope: 'group',
+      scopeId: g.benchmarkId!,
+      scopeLabel: g.benchmarkId!,
+      schoolNumber: null,
       group: g,
     })),
+    ...schools.map((g): ExportScope => {
+      const school = results.schools.get(g.schoolId!);
+      return {
+        scope: 'school',
+        scopeId: g.schoolId!,
+        scopeLabel: school?.name ?? g.schoolId!,
+        schoolNumber: school?.schoolNumber ?? null,
+        group: g,
+      };
+    }),
   ];
 }
 
@@ -60,8 +72,20 @@ export async function* scopeReports(db: Kysely<Database>, results: WaveResults):
 
 const stat = (s: Stat): number | null => (s.ok ? s.value : null);
 
+/**
+ * The cells that say what a row is about. A withheld school keeps no number: only released rows
+ * carry it, so the official number adds nothing to pick out a school the rules hide.
+ */
+const scopeHead = (waveId: string, s: ExportScope, report: Disclosed<unknown>): Cell[] => [
+  waveId,
+  s.scope,
+  s.scopeId,
+  s.scopeLabel,
+  report.kind === 'suppressed' ? null : s.schoolNumber,
+];
+
 export function themeRows(results: WaveResults, s: ScopeReport): Cell[][] {
-  const head = [results.wave.id, s.scope, s.scopeId, s.scopeLabel];
+  const head = scopeHead(results.wave.id, s, s.report);
   const r = s.report;
   return results.layout.themes.map((theme, ti): Cell[] => {
     if (r.kind === 'suppressed') return [...head, theme.id, null, null, null, null, null, null, null, r.rule];
@@ -85,7 +109,7 @@ export function themeRows(results: WaveResults, s: ScopeReport): Cell[][] {
 }
 
 export function itemRows(results: WaveResults, s: ScopeReport): Cell[][] {
-  const head = [results.wave.id, s.scope, s.scopeId, s.scopeLabel];
+  const head = scopeHead(results.wave.id, s, s.report);
   const r = s.report;
   return results.layout.items.map((item, i): Cell[] => {
     if (r.kind === 'suppressed') return [...head, item.id, item.themeId, null, null, null, null, null, null, null, null, null, r.rule];

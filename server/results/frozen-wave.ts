@@ -17,6 +17,11 @@ import type { Decisions } from '../../analysis/disclosure.ts';
 export interface FrozenSchool {
   id: string;
   name: string;
+  /**
+   * The official school number (instellingsnummer) as it is now, not frozen: an identifier like the
+   * id, no disclosure input, so a corrected number reaches a sealed wave's exports. Null when unknown.
+   */
+  schoolNumber: string | null;
   benchmarkGroup: string;
   staffCount: number;
   codesIssued: number;
@@ -77,7 +82,14 @@ export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies:
 export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Promise<FrozenWave | null> {
   const [wave, schools] = await Promise.all([
     db.selectFrom('wave_frozen').select(['k', 'questionnaire_id', 'decisions']).where('wave_id', '=', waveId).executeTakeFirst(),
-    db.selectFrom('wave_frozen_school').selectAll().where('wave_id', '=', waveId).orderBy('school_id').execute(),
+    db
+      .selectFrom('wave_frozen_school')
+      .leftJoin('school', 'school.id', 'wave_frozen_school.school_id')
+      .selectAll('wave_frozen_school')
+      .select('school.instellingsnummer')
+      .where('wave_frozen_school.wave_id', '=', waveId)
+      .orderBy('wave_frozen_school.school_id')
+      .execute(),
   ]);
   if (!wave) return null;
   return {
@@ -87,6 +99,7 @@ export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Prom
     schools: schools.map((s) => ({
       id: s.school_id,
       name: s.name,
+      schoolNumber: s.instellingsnummer,
       benchmarkGroup: s.benchmark_group,
       staffCount: s.staff_count,
       codesIssued: s.codes_issued,

@@ -32,6 +32,8 @@ import {
 export interface WaveSchool {
   id: string;
   name: string;
+  /** the official school number (instellingsnummer), null when unknown */
+  schoolNumber: string | null;
   benchmarkGroup: string;
   codesIssued: number;
   /** slips handed out, as entered; null if never entered (rates then use `codesIssued`) */
@@ -50,6 +52,7 @@ class PackedWaveSchool implements WaveSchool {
   constructor(
     readonly id: string,
     readonly name: string,
+    readonly schoolNumber: string | null,
     readonly benchmarkGroup: string,
     readonly codesIssued: number,
     readonly codesHandedOut: number | null,
@@ -130,7 +133,17 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
   for (const p of participants) {
     schools.set(
       p.id,
-      new PackedWaveSchool(p.id, p.name, p.benchmarkGroup, p.codesIssued, p.codesHandedOut, p.respondents, sums.get(p.id), layout),
+      new PackedWaveSchool(
+        p.id,
+        p.name,
+        p.schoolNumber,
+        p.benchmarkGroup,
+        p.codesIssued,
+        p.codesHandedOut,
+        p.respondents,
+        sums.get(p.id),
+        layout,
+      ),
     );
   }
   const groups = new Map<string, string[]>();
@@ -182,6 +195,7 @@ async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<F
       .select([
         'school.id',
         'school.name',
+        'school.instellingsnummer',
         'school.benchmark_group',
         'school.staff_count',
         'wave_school.codes_issued',
@@ -207,6 +221,7 @@ async function liveParticipants(db: Kysely<Database>, waveId: string): Promise<F
     return {
       id: p.id,
       name: p.name,
+      schoolNumber: p.instellingsnummer,
       benchmarkGroup: p.benchmark_group,
       staffCount: p.staff_count,
       codesIssued: p.codes_issued,

@@ -222,6 +222,50 @@ describe(`the network's advocacy view (${storeKind})`, () => {
     expect(csv.body.trim().split('\r\n').slice(1)).toEqual(['A,Thema A,0,0,0,,,,,,', 'B,Thema B,0,0,0,,,,,,']);
   });
 
+  it('records each opening of the page and of its CSV in the audit log, shown there with the wave’s name', async () => {
+    const { session, id } = await signedIn(app, store.db, 'admin');
+    expect((await session.get(`/admin/advocacy/${first}`)).statusCode).toBe(200);
+    expect((await session.get('/admin/advocacy')).statusCode).toBe(200); // the latest sealed wave: `second`
+    expect((await session.get(`/admin/advocacy/${first}/csv`)).statusCode).toBe(200);
+    const entries = await store.db
+      .selectFrom('audit_log')
+      .select(['action', 'target'])
+      .where('user_id', '=', id)
+      .where('action', 'like', 'advocacy.%')
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    expect(entries.map((e) => `${e.action} ${e.target}`).sort()).toEqual(
+      [`advocacy.view wave:${first}`, `advocacy.view wave:${second}`, `advocacy.download wave:${first}`].sort(),
+    );
+    // The log's rows (not its filter's list of actions) read as words and names, never as a key or an id.
+    const logRows = async (action: string) => {
+      const res = await session.get(`/admin/audit?action=${action}&about=${first}`);
+      expect(res.statusCode).toBe(200);
+      return [
+        ...res.body.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>[^<]*<\/td><th scope="row">([^<]*)<\/th><td>([^<]*)<\/td><\/tr>/g),
+      ].map((m) => [m[1], m[2]]);
+    };
+    const [viewed] = await logRows('advocacy.view');
+    expect(viewed![0]).toBe('netwerkoverzicht &quot;van resultaten naar acties&quot; van een bevraging bekeken');
+    expect(viewed![1]).toContain('Acties voorjaar');
+    expect(viewed![1]).not.toContain(first);
+    const [downloaded] = await logRows('advocacy.download');
+    expect(downloaded![0]).toBe('netwerkoverzicht &quot;van resultaten naar acties&quot; van een bevraging gedownload (CSV)');
+    expect(downloaded![1]).toContain('Acties voorjaar');
+    // Refused requests record nothing: a rep (403) and a wave that is not sealed (404).
+    const { session: rep, id: repId } = await signedIn(app, store.db, 'rep', { schoolIds: [schools['S1']!] });
+    expect((await rep.get(`/admin/advocacy/${first}`)).statusCode).toBe(403);
+    expect((await session.get(`/admin/advocacy/${schools['S1']}`)).statusCode).toBe(404);
+    const refused = await store.db
+      .selectFrom('audit_log')
+      .select('target')
+      .where('action', 'like', 'advocacy.%')
+      .where((eb) => eb.or([eb('user_id', '=', repId), eb('target', 'like', `%${schools['S1']}%`)]))
+      .execute();
+    expect(refused).toEqual([]);
+  });
+
   it('refuses reps and researchers (403), and a wave that is not sealed (404)', async () => {
     for (const role of ['rep', 'researcher'] as const) {
       const { session } = await signedIn(app, store.db, role, role === 'rep' ? { schoolIds: [schools['S1']!] } : {});

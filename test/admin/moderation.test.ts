@@ -6,10 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { itOn, storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
 import { unzip } from '../helpers/zip.ts';
@@ -54,8 +53,7 @@ const NEVER_FOR_REPS = ['WithholdCanary', 'PendingCanary', 'CrisisCanary', 'Reda
 const SCHOOLS = { a: 'Alpha Moderatieschool', b: 'Beta Moderatieschool', c: 'Gamma Moderatieschool' };
 
 describe(`comment moderation (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   let ids: { a: string; b: string; c: string };
   let wave1: string;
   let wave2: string;
@@ -94,8 +92,6 @@ describe(`comment moderation (${storeKind})`, () => {
   });
 
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     const db = store.db;
     const q = await publishQuestionnaire(db, shipped);
     const school = (name: string) => createSchool(db, { name, benchmark_group: 'secundair', municipality: 'Gent', staff_count: 20 });
@@ -112,10 +108,6 @@ describe(`comment moderation (${storeKind})`, () => {
     );
     ({ session: admin } = await signedIn(app, db, 'admin'));
   }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
 
   it('shows one comment at a time, out of context, and decides each once', async () => {
     const before = await admin.get('/admin/moderation');
@@ -276,10 +268,27 @@ describe(`comment moderation (${storeKind})`, () => {
     expect(c.comments.list.sort()).toEqual(['ShowCanary-C1', 'ShowCanary-C2']);
     expect(c.commentThemes).toEqual({ counts: [], reason: 'Per thema pas vanaf 5 getoonde opmerkingen.' });
     expect((await get(`/schools/${ids.c}/waves/${wave1}`)).body).not.toContain(`${label('werkdruk')}: 1 opmerking`);
+    // The slides carry the dashboard's counts, worded alike, and below k none at all (issue 19).
+    const slideXml = async (school: string, w: string) =>
+      [...(await unzip((await get(`/schools/${school}/waves/${w}/slides.pptx`)).rawPayload))]
+        .filter(([name]) => /^ppt\/slides\/slide\d+\.xml$/.test(name))
+        .map(([, data]) => data.toString('utf8'))
+        .join('\n');
+    const countText = /[^<>]*: \d+ opmerking(?:en)?(?=<)/g;
+    const aSlides = await slideXml(ids.a, wave1);
+    expect(aSlides).toContain('Waarover de opmerkingen gaan');
+    expect(aSlides.match(countText)!.sort()).toEqual(
+      a.commentThemes!.counts.map((x) => `${x.label}: ${x.count} opmerking${x.count === 1 ? '' : 'en'}`).sort(),
+    );
+    const cSlides = await slideXml(ids.c, wave1);
+    expect(cSlides).toContain('Per thema pas vanaf 5 getoonde opmerkingen.');
+    expect(cSlides.match(countText)).toBeNull();
+    for (const th of shipped.themes) expect(cSlides).not.toMatch(new RegExp(`${th.label.nl}: \\d`));
     // Pending only: nothing.
     const a2 = await json(ids.a, wave2);
     expect(a2.comments.list).toEqual([]);
     expect(a2.commentThemes).toBeNull();
+    expect(await slideXml(ids.a, wave2)).not.toContain('Waarover de opmerkingen gaan');
     // And no moderation page.
     expect((await rep.get('/admin/moderation')).statusCode).toBe(403);
     expect((await rep.get('/admin/moderation/crisis')).statusCode).toBe(403);

@@ -35,7 +35,7 @@ describe.runIf(browserAvailable)(`a researcher in Chromium (${storeKind})`, () =
     expect(download.suggestedFilename()).toBe('schoolpols-demo-najaar-2025-themes.csv');
     const text = readFileSync((await download.path())!, 'utf8');
     expect(text.split('\r\n')[0]).toBe(
-      'wave_id,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,alpha,suppressed',
+      'wave_id,scope,scope_id,scope_label,school_number,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,alpha,suppressed',
     );
 
     // The same page in English, on a phone.

@@ -15,7 +15,7 @@ import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, openWave } from '../../server/waves.ts';
 import { closeWave } from '../../server/sealing/sealing.ts';
 import { rng } from '../../server/demo/synthetic.ts';
-import { loadWaveResults } from '../../server/results/wave-results.ts';
+import { forgetCachedResults, loadWaveResults } from '../../server/results/wave-results.ts';
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -47,12 +47,15 @@ const Ajv = ((AjvDraft04 as unknown as { default?: AjvCtor }).default ?? AjvDraf
 type AddFormats = typeof addFormatsModule.default;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
 
-const THEME_COLUMNS = 'wave_id,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,alpha,suppressed'.split(',');
+const THEME_COLUMNS =
+  'wave_id,scope,scope_id,scope_label,school_number,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,alpha,suppressed'.split(',');
 const ITEM_COLUMNS =
-  'wave_id,scope,scope_id,scope_label,item_id,theme_id,n,mean,sd,pct_favourable,pct_1,pct_2,pct_3,pct_4,pct_5,suppressed'.split(',');
+  'wave_id,scope,scope_id,scope_label,school_number,item_id,theme_id,n,mean,sd,pct_favourable,pct_1,pct_2,pct_3,pct_4,pct_5,suppressed'.split(
+    ',',
+  );
 const CODEBOOK_COLUMNS = 'item_id,theme_id,label_nl,label_en,scale,reverse,value_labels'.split(',');
 const TREND_COLUMNS =
-  'lineage,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(
+  'lineage,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,school_number,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(
     ',',
   );
 const NUMBER_COLUMNS = new Set([
@@ -242,6 +245,24 @@ async function expectedScopes(db: Kysely<Database>, waveId: string) {
   return { results, q, layout, scopes, perSchool, k: results.disclosure.k };
 }
 
+/**
+ * Official school numbers (issue 18) for every school but one released mini school ("Mini S2"),
+ * with a leading zero that must survive as text. Sealing has loaded the waves' results already;
+ * they are forgotten, as a restart would, so the numbers are read with the schools like any other day.
+ */
+async function numberSchools(db: Kysely<Database>) {
+  const schools = await db.selectFrom('school').select(['id', 'name']).orderBy('name').execute();
+  for (const [i, s] of schools.entries()) {
+    if (s.name === 'Mini S2') continue;
+    await db
+      .updateTable('school')
+      .set({ instellingsnummer: `0${100_001 + i}` })
+      .where('id', '=', s.id)
+      .execute();
+  }
+  forgetCachedResults();
+}
+
 describe(`research exports (${storeKind})`, () => {
   let store: TestStore;
   let app: FastifyInstance;
@@ -260,6 +281,7 @@ describe(`research exports (${storeKind})`, () => {
     store = await testStore();
     await seedDemo(store.db, testKeys(store.db), 5);
     mini = await seedMini(store.db);
+    await numberSchools(store.db);
     demoWaves = (
       await store.db
         .selectFrom('wave')
@@ -309,13 +331,13 @@ describe(`research exports (${storeKind})`, () => {
         // A name a spreadsheet would run as a formula starts with an apostrophe (issue 16).
         expect(row.scope_label).toBe(/^[=+\-@\t\r]/.test(e.label) ? `'${e.label}` : e.label);
         if (!e.report) {
-          for (const c of THEME_COLUMNS.slice(5, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          for (const c of ['school_number', ...THEME_COLUMNS.slice(6, -1)]) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe(e.group.rule);
           continue;
         }
         const t = e.report.themes.find((x) => x.themeId === row.theme_id)!;
         if (t.fewAnswers) {
-          for (const c of THEME_COLUMNS.slice(5, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          for (const c of THEME_COLUMNS.slice(6, -1)) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe('R1');
           continue;
         }
@@ -333,13 +355,13 @@ describe(`research exports (${storeKind})`, () => {
         const label = `${waveId} ${row.scope}:${row.scope_id} ${row.item_id}`;
         expect(row.theme_id).toBe(exp.layout.items.find((i) => i.id === row.item_id)!.themeId);
         if (!e.report) {
-          for (const c of ITEM_COLUMNS.slice(6, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          for (const c of ['school_number', ...ITEM_COLUMNS.slice(7, -1)]) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe(e.group.rule);
           continue;
         }
         const it = e.report.items.find((x) => x.itemId === row.item_id)!;
         if (it.fewAnswers) {
-          for (const c of ITEM_COLUMNS.slice(6, -1)) expect(row[c], `${label} ${c}`).toBe('');
+          for (const c of ITEM_COLUMNS.slice(7, -1)) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe('R1');
           continue;
         }
@@ -472,6 +494,68 @@ describe(`research exports (${storeKind})`, () => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it('carries each released school’s official number, as the school table holds it, and none on a withheld school’s rows', async () => {
+    const numbers = new Map(
+      (await store.db.selectFrom('school').select(['id', 'instellingsnummer']).execute()).map((s) => [s.id, s.instellingsnummer]),
+    );
+    const s6 = mini.schools[5]!;
+    expect(numbers.get(s6.id)).toMatch(/^0\d+$/);
+    const seen = { numbered: 0, unknown: 0, withheld: 0 };
+    const check = (rows: Row[], released: (row: Row) => boolean, file: string) => {
+      for (const row of rows) {
+        const label = `${file} ${row.wave_id} ${row.scope}:${row.scope_id}`;
+        if (row.scope !== 'school') {
+          expect(row.school_number, label).toBe('');
+          continue;
+        }
+        const want = numbers.get(row.scope_id!);
+        expect(want, label).not.toBeUndefined();
+        if (!released(row)) {
+          expect(row.school_number, label).toBe('');
+          if (want) seen.withheld++;
+          continue;
+        }
+        expect(row.school_number, label).toBe(want ?? '');
+        if (want) seen.numbered++;
+        else seen.unknown++;
+      }
+    };
+    for (const waveId of waves()) {
+      const results = await loadWaveResults(store.db, waveId);
+      const released = (row: Row) => results.disclosure.school(row.scope_id!).released;
+      for (const file of ['themes.csv', 'items.csv']) {
+        const { rows } = parse((await download(researcher, `/research/waves/${waveId}/${file}`)).body);
+        check(rows, released, file);
+      }
+      // The mini wave's R1 school S6 has a number in the table, and its rows have none.
+      if (waveId === mini.waveId) {
+        const themes = parse((await download(researcher, `/research/waves/${waveId}/themes.csv`)).body).rows;
+        expect(results.disclosure.school(s6.id).rule).toBe('R1');
+        expect(themes.filter((r) => r.scope_id === s6.id).map((r) => [r.school_number, r.suppressed])).toEqual(
+          MINI.themes.map(() => ['', 'R1']),
+        );
+      }
+    }
+    for (const lineage of ['schoolklimaat', 'mini']) {
+      const { rows } = parse((await download(researcher, `/research/lineages/${lineage}/trends.csv`)).body);
+      const decisions = new Map<string, Awaited<ReturnType<typeof loadWaveResults>>>();
+      for (const w of new Set(rows.map((r) => r.wave_id!))) decisions.set(w, await loadWaveResults(store.db, w));
+      check(rows, (row) => decisions.get(row.wave_id!)!.disclosure.school(row.scope_id!).released, `${lineage} trends.csv`);
+    }
+    expect(seen.numbered).toBeGreaterThan(0);
+    expect(seen.unknown).toBeGreaterThan(0);
+    expect(seen.withheld).toBeGreaterThan(0);
+    // Its codebook entry travels in the data package, beside the school name.
+    const pkg = JSON.parse((await download(researcher, `/research/waves/${mini.waveId}/datapackage.json`)).body) as {
+      resources: Array<{ path: string; schema: { fields: Array<{ name: string; description: string }> } }>;
+    };
+    for (const r of pkg.resources.filter((x) => x.path !== 'codebook.csv')) {
+      const names = r.schema.fields.map((f) => f.name);
+      expect(names.indexOf('school_number'), r.path).toBe(names.indexOf('scope_label') + 1);
+      expect(r.schema.fields.find((f) => f.name === 'school_number')!.description).toMatch(/instellingsnummer/);
+    }
+  });
+
   it('writes a codebook of every item, with recoded value labels', async () => {
     const codebook = parse((await download(researcher, `/research/waves/${mini.waveId}/codebook.csv`)).body);
     expect(codebook.fields).toEqual(CODEBOOK_COLUMNS);
@@ -529,7 +613,7 @@ describe(`research exports (${storeKind})`, () => {
             name: string;
             type: string;
             decimalChar?: string;
-            constraints?: { enum?: string[]; minimum?: number; maximum?: number };
+            constraints?: { enum?: string[]; minimum?: number; maximum?: number; pattern?: string };
           }>;
           missingValues: string[];
         };
@@ -555,6 +639,7 @@ describe(`research exports (${storeKind})`, () => {
             }
             if (f.type === 'integer') value = Number(cell);
             if (f.constraints?.enum && f.type === 'string') expect(f.constraints.enum, where).toContain(cell);
+            if (f.constraints?.pattern) expect(cell, where).toMatch(new RegExp(f.constraints.pattern));
             if (value !== null && f.constraints?.minimum !== undefined) expect(value, where).toBeGreaterThanOrEqual(f.constraints.minimum);
             if (value !== null && f.constraints?.maximum !== undefined) expect(value, where).toBeLessThanOrEqual(f.constraints.maximum);
           }
@@ -564,7 +649,7 @@ describe(`research exports (${storeKind})`, () => {
     // The validator does check: a descriptor without its profile or with an unknown type fails.
     const pkg = JSON.parse((await download(researcher, `/research/waves/${mini.waveId}/datapackage.json`)).body);
     expect(validate({ ...pkg, profile: undefined })).toBe(false);
-    pkg.resources[0].schema.fields[5].type = 'float';
+    pkg.resources[0].schema.fields[6].type = 'float';
     expect(validate(pkg)).toBe(false);
   });
 
@@ -617,7 +702,7 @@ describe(`research exports (${storeKind})`, () => {
       const label = `${row.wave_id} ${row.scope}:${row.scope_id} ${row.theme_id}`;
       const cur = summary(e, row.theme_id!);
       if (!cur) {
-        expect(row, label).toMatchObject({ n: '', mean: '', change: '', suppressed: e.group.rule });
+        expect(row, label).toMatchObject({ school_number: '', n: '', mean: '', change: '', suppressed: e.group.rule });
         continue;
       }
       if (cur.fewAnswers) {

@@ -4,10 +4,9 @@
  * (the dashboard's own trend texts); the free text is escaped everywhere, is in no researcher
  * export, and only the school's reps and admins see or change it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { unzip } from '../helpers/zip.ts';
@@ -25,8 +24,7 @@ const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 describe(`action plans (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   const sessions = {} as Record<Role, Session>;
   let schoolId: string; // assigned to rep.secundair
   let otherSchoolId: string; // assigned to rep.basis only
@@ -64,9 +62,7 @@ describe(`action plans (${storeKind})`, () => {
   const idIn = (location: string | undefined) => /#action-([0-9a-f-]{36})$/.exec(location ?? '')?.[1];
 
   beforeAll(async () => {
-    store = await testStore();
     ({ openWaveId: openWave } = await seedDemo(store.db, testKeys(store.db), 5));
-    app = await testApp(store);
     const school = (name: string) => store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     schoolId = (await school('Demo Atheneum Scheldeland')).id;
     otherSchoolId = (await school('Demo Basisschool De Regenboog')).id;
@@ -82,10 +78,6 @@ describe(`action plans (${storeKind})`, () => {
     sessions.repOfOther = await new Session(app, '10.19.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.researcher = await new Session(app, '10.19.0.4').login('onderzoek@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.admin = await new Session(app, '10.19.0.5').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('creates an action, changes it and keeps a dated history of its status and notes, each write in the audit log', async () => {
@@ -318,14 +310,14 @@ describe(`action plans (${storeKind})`, () => {
     const change = json.themes.find((th) => th.id === theme0.id)!.trend[1]!.change || 'niet te berekenen';
     const deck = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${secondWave}/slides.pptx`)).rawPayload);
     const T = shipped.themes.length;
-    // Title, themes, a slide a theme, comments, the actions, the method.
-    expect(deck).toHaveLength(T + 5);
-    const actions = deck[T + 3]!.join('\n');
-    expect(deck[T + 3]![0]).toBe('Jullie zeiden, wij deden');
+    // Title, themes, a slide a theme, comments, what they are about, the actions, the method.
+    expect(deck).toHaveLength(T + 6);
+    const actions = deck[T + 4]!.join('\n');
+    expect(deck[T + 4]![0]).toBe('Jullie zeiden, wij deden');
     expect(actions).toContain('Jullie-zeiden-actie voor het eerste thema');
     expect(actions).toContain(`Demo najaar 2025: ${change}`);
     expect(deck.at(-1)!.join(' ')).toContain(translator('nl')('report.privacy', { k: 5 }));
-    // The first wave: its own plan on a slide.
+    // The first wave: its own plan on a slide (its comments are not shown, so nothing says what they are about).
     const first = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${firstWave}/slides.pptx`)).rawPayload);
     expect(first).toHaveLength(T + 5);
     expect(first[T + 3]![0]).toBe('Actieplan na deze bevraging');

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
@@ -10,8 +9,7 @@ import { shipped } from '../helpers/fixtures.ts';
 type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 
 describe(`rep dashboards (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   const sessions = {} as Record<Role, Session>;
   let schoolId: string; // assigned to rep.secundair
   let otherSchoolId: string; // assigned to rep.basis only
@@ -19,9 +17,7 @@ describe(`rep dashboards (${storeKind})`, () => {
   let openWaveId: string;
 
   beforeAll(async () => {
-    store = await testStore();
     await seedDemo(store.db, testKeys(store.db), 5);
-    app = await testApp(store);
     const school = (name: string) => store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     schoolId = (await school('Demo Atheneum Scheldeland')).id;
     otherSchoolId = (await school('Demo Basisschool De Regenboog')).id;
@@ -33,10 +29,6 @@ describe(`rep dashboards (${storeKind})`, () => {
     sessions.repOfOther = await new Session(app, '10.1.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.researcher = await new Session(app, '10.1.0.4').login('onderzoek@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.admin = await new Session(app, '10.1.0.5').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('lets each role reach exactly what it may (access-control matrix)', async () => {

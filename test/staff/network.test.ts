@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
@@ -10,21 +9,14 @@ import { shipped } from '../helpers/fixtures.ts';
 import { formatNumber } from '../../server/platform/i18n.ts';
 
 describe(`network view (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   let sealed: string;
   let open: string;
   beforeAll(async () => {
-    store = await testStore();
     await seedDemo(store.db, testKeys(store.db), 5);
-    app = await testApp(store);
     const waves = await store.db.selectFrom('wave').select(['id', 'name', 'status']).execute();
     sealed = waves.find((w) => w.name === 'Demo najaar 2025')!.id;
     open = waves.find((w) => w.status === 'open')!.id;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('is for admins only, and only for sealed waves', async () => {

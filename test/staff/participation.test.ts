@@ -4,10 +4,9 @@
  * entered by the school's rep or an admin, refused with a clear message when it cannot be right,
  * frozen at sealing, and the sealed dashboard's rate is taken against it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { sealWave } from '../../server/sealing/sealing.ts';
@@ -18,8 +17,7 @@ import { itemsInOrder } from '../../surveys/load.ts';
 const items = itemsInOrder(shipped);
 
 describe(`participation while a wave runs (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   let admin: Session;
   let rep: Session;
   let otherRep: Session;
@@ -38,10 +36,8 @@ describe(`participation while a wave runs (${storeKind})`, () => {
     ).codes_handed_out;
 
   beforeAll(async () => {
-    store = await testStore();
     const { openWaveId: id } = await seedDemo(store.db, testKeys(store.db), 5);
     openWaveId = id;
-    app = await testApp(store);
     schoolId = (await store.db.selectFrom('school').select('id').where('name', '=', 'Demo Atheneum Scheldeland').executeTakeFirstOrThrow())
       .id;
     issued = (
@@ -55,10 +51,6 @@ describe(`participation while a wave runs (${storeKind})`, () => {
     admin = await new Session(app, '10.3.0.1').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
     rep = await new Session(app, '10.3.0.2').login('rep.secundair@demo.schoolpols.be', DEMO_PASSWORD);
     otherRep = await new Session(app, '10.3.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('an admin plans a close date and a target; an impossible date or target is refused, naming the field, and nothing is created', async () => {

@@ -4,10 +4,9 @@
  * refusals of the staff pages (dashboards, network view, research, account) are answered in the
  * language of the request, never in another one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
@@ -17,8 +16,7 @@ import { translator, LANGS } from '../../server/platform/i18n.ts';
 const UNKNOWN = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
 describe(`staff routes: dashboard JSON unchanged, refusals in the request's language (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   let rep: Session; // rep.basis: schools 0, 1 and 5
   let admin: Session;
   let researcher: Session;
@@ -37,10 +35,8 @@ describe(`staff routes: dashboard JSON unchanged, refusals in the request's lang
     });
 
   beforeAll(async () => {
-    store = await testStore();
     // k = 15: some schools are reportable, others withheld (nulls and rule codes in the JSON).
     await seedDemo(store.db, testKeys(store.db), 15);
-    app = await testApp(store);
     const school = async (name: string) =>
       (await store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
     repSchools = [
@@ -55,10 +51,6 @@ describe(`staff routes: dashboard JSON unchanged, refusals in the request's lang
     rep = await new Session(app, '10.3.0.1').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
     admin = await new Session(app, '10.3.0.2').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
     researcher = await new Session(app, '10.3.0.3').login('onderzoek@demo.schoolpols.be', DEMO_PASSWORD);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('serializes the dashboard JSON exactly as JSON.stringify of the view-model (key order, nulls, every field)', async () => {

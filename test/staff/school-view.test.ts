@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind, useStore } from '../helpers/store.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';
@@ -16,7 +16,7 @@ const items = itemsInOrder(shipped);
 const answersOf = (lean: number, r: number) => items.map((_, i) => Math.min(5, Math.max(1, 1 + ((i * 7 + r * 3 + lean) % 5))));
 
 describe(`school view: percentile ranks among released schools (${storeKind})`, () => {
-  let store: TestStore;
+  const store = useStore();
   let waveId: string;
   // name → [lean, respondents]; `Gelijk 1` and `Gelijk 2` tie on every theme; `Klein` has too few respondents (R1).
   const plan: Record<string, [number, number]> = {
@@ -31,7 +31,6 @@ describe(`school view: percentile ranks among released schools (${storeKind})`, 
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    store = await testStore();
     const db = store.db;
     const questionnaireId = await publishQuestionnaire(db, shipped);
     for (const name of Object.keys(plan)) {
@@ -46,9 +45,6 @@ describe(`school view: percentile ranks among released schools (${storeKind})`, 
       }
     }
     await closeWave(db, testKeys(db), waveId);
-  });
-  afterAll(async () => {
-    await store?.drop();
   });
 
   it('ranks every released school as percentileRank does among all released theme means, ties at their mid-rank', async () => {

@@ -4,17 +4,15 @@
  * session rows nobody needs (issue 17, the surge). Idle expiry still moves on, a minute at most
  * behind; a changed session is written at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { useApp } from '../helpers/app.ts';
 import { signedIn } from '../admin/helpers.ts';
 import type { Session } from '../helpers/session.ts';
 import { IDLE_LIFETIME_MS, TOUCH_INTERVAL_MS } from '../../server/staff/session-store.ts';
 
 describe(`a page view renews the session without a write per request (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   let rep: Session;
   let userId: string;
 
@@ -26,15 +24,9 @@ describe(`a page view renews the session without a write per request (${storeKin
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   beforeAll(async () => {
-    store = await testStore();
-    app = await testApp(store);
     const signed = await signedIn(app, store.db, 'researcher');
     rep = signed.session;
     userId = signed.id;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.close();
   });
 
   it('leaves the row alone when only the expiry moved, by less than a minute', async () => {

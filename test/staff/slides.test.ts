@@ -3,10 +3,9 @@
  * school and admins only, that opens (well-formed parts), speaks the request's language, and shows
  * no number the dashboard's JSON withholds — checked against the JSON, place by place.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { storeKind } from '../helpers/store.ts';
+import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { shipped, submit } from '../helpers/fixtures.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
@@ -252,6 +251,7 @@ type Json = {
     legend: { school: string; benchmark: string; network: string };
   };
   comments: { list: string[]; reason: string | null };
+  commentThemes: { counts: Array<{ label: string; count: number }>; reason: string | null } | null;
 };
 
 const same = (value: string | undefined, expected: number | null) =>
@@ -348,8 +348,7 @@ function expectMatchesJson(deck: Deck, json: Json, lang: Lang, label: string): v
 type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 
 describe(`slides for the LOC (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
+  const { store, app } = useApp();
   const sessions = {} as Record<Role, Session>;
   let schoolId: string; // assigned to rep.secundair
   let otherSchoolId: string; // assigned to rep.basis only
@@ -362,9 +361,7 @@ describe(`slides for the LOC (${storeKind})`, () => {
     (await sessions[who].get(`/api/schools/${school}/waves/${wave}${query}`)).json() as Json;
 
   beforeAll(async () => {
-    store = await testStore();
     ({ openWaveId } = await seedDemo(store.db, testKeys(store.db), 5));
-    app = await testApp(store);
     const school = (name: string) => store.db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
     schoolId = (await school('Demo Atheneum Scheldeland')).id;
     otherSchoolId = (await school('Demo Basisschool De Regenboog')).id;
@@ -374,10 +371,6 @@ describe(`slides for the LOC (${storeKind})`, () => {
     sessions.repOfOther = await new Session(app, '10.7.0.3').login('rep.basis@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.researcher = await new Session(app, '10.7.0.4').login('onderzoek@demo.schoolpols.be', DEMO_PASSWORD);
     sessions.admin = await new Session(app, '10.7.0.5').login('admin@demo.schoolpols.be', DEMO_PASSWORD);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('is for the rep of the school and admins, sealed waves only, as a download no cache keeps', async () => {
@@ -447,16 +440,28 @@ describe(`slides for the LOC (${storeKind})`, () => {
     );
     // The presentation lists every slide part, in order.
     expect(all(deck.xml.get('ppt/presentation.xml')!, 'p:sldId')).toHaveLength(deck.slides.length);
-    // The demo school: every theme charted, and the comments on one slide.
-    expect(deck.slides).toHaveLength(T + 4);
+    // The demo school: every theme charted, the comments on one slide, and what they are about on the next.
+    expect(deck.slides).toHaveLength(T + 5);
     expect(deck.charts).toHaveLength(T + 1);
-    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false]);
+    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false, false]);
     // Native bar charts, each with the workbook PowerPoint edits them in.
     for (const chart of deck.charts) expect(first(chart, 'c:barChart'), 'bar chart').toBeTruthy();
     expect([...deck.xml.keys()].filter((n) => n.endsWith('!xl/worksheets/sheet1.xml'))).toHaveLength(T + 1);
     expectMatchesJson(deck, view, 'nl', 'demo school');
     // Comments: those the JSON releases, nothing else.
     expect(paragraphs(deck.slides[T + 2]!).slice(2)).toEqual(view.comments.list);
+    // What they are about: the dashboard's tag counts or its reason for none, worded as on the page
+    // (test/admin/moderation.test.ts has a school on each side of k).
+    const ct = view.commentThemes!;
+    expect(paragraphs(deck.slides[T + 3]!)).toEqual([
+      'Waarover de opmerkingen gaan',
+      ...(ct.reason
+        ? [ct.reason]
+        : [
+            translator('nl')('moderation.dashboard.intro'),
+            ...ct.counts.map((c) => `${c.label}: ${c.count} opmerking${c.count === 1 ? '' : 'en'}`),
+          ]),
+    ]);
   });
 
   it("is in Dutch by default, in English with ?lang=en or in the user's own language", async () => {

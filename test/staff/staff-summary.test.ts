@@ -6,10 +6,10 @@
  * only as its hash; only the school's reps and admins manage it, with a CSRF token, and only for a
  * sealed wave.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
-import { LogCapture, testApp, testKeys } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { storeKind } from '../helpers/store.ts';
+import { LogCapture, testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { shipped } from '../helpers/fixtures.ts';
 import { dumpText } from '../helpers/hardening-db.ts';
@@ -68,9 +68,8 @@ const person = (value: number, skipFirstTheme = false) => ({
 });
 
 describe(`staff summary (${storeKind})`, () => {
-  let store: TestStore;
-  let app: FastifyInstance;
   const logs = new LogCapture();
+  const { store, app } = useApp({ logs });
   const sessions = {} as Record<Role, Session>;
   let schoolId: string; // assigned to rep.secundair
   let otherSchoolId: string; // assigned to rep.basis only
@@ -95,7 +94,6 @@ describe(`staff summary (${storeKind})`, () => {
     (await sessions[who].get(`/api/schools/${school}/waves/${wave}`)).json() as DashboardJson;
 
   beforeAll(async () => {
-    store = await testStore();
     ({ openWaveId } = await seedDemo(store.db, testKeys(store.db), 5));
     const db = store.db;
     const school = (name: string) => db.selectFrom('school').select('id').where('name', '=', name).executeTakeFirstOrThrow();
@@ -139,7 +137,6 @@ describe(`staff summary (${storeKind})`, () => {
     small.A = ids.A!;
     small.C = ids.C!;
 
-    app = await testApp(store, { logs });
     sessions.anonymous = new Session(app, '10.21.0.1');
     await sessions.anonymous.get('/login');
     sessions.repOfSchool = await new Session(app, '10.21.0.2').login('rep.secundair@demo.schoolpols.be', DEMO_PASSWORD);
@@ -166,10 +163,6 @@ describe(`staff summary (${storeKind})`, () => {
     ] as const) {
       expect((await sessions.repOfSchool.post(plan, action(text, status))).statusCode).toBe(303);
     }
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
   });
 
   it('publishes a link that works without account or cookie: response rate, 3 strongest and 3 weakest themes, the agreed actions', async () => {

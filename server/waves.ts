@@ -13,14 +13,14 @@ export const isSealed = (wave: { status: WaveStatus; sealed: boolean }): boolean
 
 /**
  * The sealed waves of a lineage (the questionnaire key its versions share) around one of them,
- * oldest first: `through` the wave (itself included), or the first one `after` it; `school` keeps
- * only waves that school took part in. Creation times are compared in the database: a JavaScript
+ * oldest first: `through` the wave (itself included, if sealed), or the first one `after` it;
+ * `school` keeps only waves that school took part in. Without `lineage`, the wave's own. Creation times are compared in the database: a JavaScript
  * Date keeps milliseconds of the column's microseconds, and a wave fell out of its own history
  * (issue 17).
  */
 export async function sealedLineage(
   db: Kysely<Database>,
-  wave: { id: string; lineage: string },
+  wave: { id: string; lineage?: string },
   which: 'through' | 'after',
   school?: string,
 ): Promise<Array<{ id: string; name: string }>> {
@@ -28,7 +28,17 @@ export async function sealedLineage(
     .selectFrom('wave')
     .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
     .select(['wave.id', 'wave.name'])
-    .where('questionnaire.key', '=', wave.lineage)
+    .where(
+      'questionnaire.key',
+      '=',
+      wave.lineage ??
+        ((eb) =>
+          eb
+            .selectFrom('wave as viewed')
+            .innerJoin('questionnaire as q', 'q.id', 'viewed.questionnaire_id')
+            .select('q.key')
+            .where('viewed.id', '=', wave.id)),
+    )
     .where('wave.status', '=', 'closed')
     .where('wave.sealed', '=', true)
     .where('wave.created_at', which === 'through' ? '<=' : '>', (eb) =>

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { sealedLineage } from '../waves.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import type { PlanWave } from './action-plans.ts';
 
@@ -127,26 +128,8 @@ export async function slipSummaryLink(
   waveId: string,
   schoolId: string,
 ): Promise<{ token: string; waveName: string } | null> {
-  const previous = await db
-    .selectFrom('wave')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .innerJoin('wave_school', 'wave_school.wave_id', 'wave.id')
-    .select(['wave.id', 'wave.name'])
-    .where('wave_school.school_id', '=', schoolId)
-    .where('wave.status', '=', 'closed')
-    .where('wave.sealed', '=', true)
-    .where('questionnaire.key', '=', (eb) =>
-      eb
-        .selectFrom('wave as next')
-        .innerJoin('questionnaire as q', 'q.id', 'next.questionnaire_id')
-        .select('q.key')
-        .where('next.id', '=', waveId),
-    )
-    .where('wave.created_at', '<', (eb) => eb.selectFrom('wave as next').select('next.created_at').where('next.id', '=', waveId))
-    .orderBy('wave.created_at', 'desc')
-    .orderBy('wave.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  // The school's last sealed wave of the lineage before this one (which is not sealed yet).
+  const previous = (await sealedLineage(db, { id: waveId }, 'through', schoolId)).filter((w) => w.id !== waveId).at(-1);
   if (!previous) return null;
   const token = newToken();
   // One statement: the link exists only if the summary is live as it is written.

@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database, Role, WaveStatus } from '../db/schema.ts';
+import { toWaveRow, waveRows, type WaveRow } from '../waves.ts';
 
 /**
  * The admin console's lists at network scale (issue 18): schools, staff accounts, waves — each a
@@ -254,64 +255,6 @@ export interface WaveFilter {
   page?: number;
   pageSize?: number;
 }
-
-export interface WaveRow {
-  id: string;
-  name: string;
-  status: WaveStatus;
-  sealed: boolean;
-  k: number;
-  createdAt: Date;
-  /** `YYYY-MM-DD` or null */
-  plannedClose: string | null;
-  /** percent */
-  responseTarget: number;
-  questionnaire: { id: string; key: string; version: number };
-  schools: number;
-}
-
-/**
- * Waves as every list shows them (the console's wave list, `wave:list`, a wave's own page): with
- * their questionnaire and how many schools take part. Callers add their filters, order and page.
- */
-export function waveRows(db: Kysely<Database>) {
-  return db
-    .selectFrom('wave')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select((eb) => [
-      'wave.id',
-      'wave.name',
-      'wave.status',
-      'wave.sealed',
-      'wave.k',
-      'wave.created_at',
-      'wave.planned_close',
-      'wave.response_target',
-      'questionnaire.id as qid',
-      'questionnaire.key',
-      'questionnaire.version',
-      eb
-        .selectFrom('wave_school')
-        .select((w) => w.fn.countAll<number>().as('n'))
-        .whereRef('wave_school.wave_id', '=', 'wave.id')
-        .as('schools'),
-    ]);
-}
-
-type WaveRowData = Awaited<ReturnType<ReturnType<typeof waveRows>['execute']>>[number];
-
-export const toWaveRow = (r: WaveRowData): WaveRow => ({
-  id: r.id,
-  name: r.name,
-  status: r.status,
-  sealed: r.sealed,
-  k: r.k,
-  createdAt: r.created_at,
-  plannedClose: r.planned_close,
-  responseTarget: r.response_target,
-  questionnaire: { id: r.qid, key: r.key, version: r.version },
-  schools: Number(r.schools ?? 0),
-});
 
 export async function findWaves(db: Kysely<Database>, f: WaveFilter): Promise<Paged<WaveRow>> {
   let q = waveRows(db);

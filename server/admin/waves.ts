@@ -2,8 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { isUuid, problem, type Checked, type Problem } from '../platform/problems.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
-import { DEFAULT_RESPONSE_TARGET, WaveError, type NewWave } from '../waves.ts';
-import { toWaveRow, waveRows, type WaveRow } from './lists.ts';
+import { DEFAULT_RESPONSE_TARGET, toWaveRow, WaveError, waveRows, type NewWave, type WaveRow } from '../waves.ts';
 
 // Admin: checking, listing and describing waves. Their life cycle (create, open, codes) is `../waves.ts`.
 

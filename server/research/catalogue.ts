@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { toWaveRow, waveRows } from '../waves.ts';
 
 /** A wave that may be exported: closed **and** sealed (R4). Open and draft waves never appear. */
 export interface SealedWave {
@@ -17,39 +18,22 @@ export interface SealedWave {
 }
 
 function sealedQuery(db: Kysely<Database>) {
-  return db
-    .selectFrom('wave')
-    .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
-    .select((eb) => [
-      'wave.id',
-      'wave.name',
-      'wave.created_at',
-      'wave.k',
-      'wave.questionnaire_id',
-      'questionnaire.key',
-      'questionnaire.version',
-      eb
-        .selectFrom('wave_school')
-        .select((w) => w.fn.countAll<number>().as('n'))
-        .whereRef('wave_school.wave_id', '=', 'wave.id')
-        .as('schools'),
-    ])
-    .where('wave.status', '=', 'closed')
-    .where('wave.sealed', '=', true);
+  return waveRows(db).where('wave.status', '=', 'closed').where('wave.sealed', '=', true);
 }
 
-type Row = Awaited<ReturnType<ReturnType<typeof sealedQuery>['execute']>>[number];
-
-const toWave = (r: Row): SealedWave => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.created_at,
-  questionnaireId: r.questionnaire_id,
-  lineage: r.key,
-  questionnaireVersion: r.version,
-  k: r.k,
-  schools: Number(r.schools ?? 0),
-});
+const toWave = (r: Parameters<typeof toWaveRow>[0]): SealedWave => {
+  const w = toWaveRow(r);
+  return {
+    id: w.id,
+    name: w.name,
+    createdAt: w.createdAt,
+    questionnaireId: w.questionnaire.id,
+    lineage: w.questionnaire.key,
+    questionnaireVersion: w.questionnaire.version,
+    k: w.k,
+    schools: w.schools,
+  };
+};
 
 /** Every sealed wave, newest first. */
 export async function sealedWaves(db: Kysely<Database>): Promise<SealedWave[]> {

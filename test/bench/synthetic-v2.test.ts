@@ -69,8 +69,13 @@ describe('synthetic respondents of v2', () => {
         const p = r.answers[layout.priority!.start + t];
         const s = scores[t];
         if (p === null || p === undefined || s === null || s === undefined) return;
-        if (p === 1) (named++, (namedSum += s));
-        else (other++, (otherSum += s));
+        if (p === 1) {
+          named++;
+          namedSum += s;
+        } else {
+          other++;
+          otherSum += s;
+        }
       });
     }
     expect(otherSum / other - namedSum / named).toBeGreaterThan(0.4);

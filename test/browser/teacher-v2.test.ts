@@ -9,7 +9,6 @@ import { storeKind } from '../helpers/store.ts';
 import { openedSubmissions, shippedV2 } from '../helpers/fixtures.ts';
 import type { Page } from 'playwright-core';
 import { browserAvailable, browserFixture, expectAccessible, SHOTS } from '../helpers/browser.ts';
-import { formatCode } from '../../server/teacher/access-codes.ts';
 import { answerPositions, itemsInOrder } from '../../surveys/load.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';

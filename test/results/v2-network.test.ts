@@ -35,20 +35,31 @@ function csv(text: string): Array<Record<string, string>> {
   let row: string[] = [];
   let cell = '';
   let quoted = false;
+  const endCell = () => {
+    row.push(cell);
+    cell = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(cell), (cell = ''));
+    else if (c === ',') endCell();
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      (row.push(cell), rows.push(row), (row = []), (cell = ''));
+      endCell();
+      rows.push(row);
+      row = [];
     } else cell += c;
   }
-  if (cell || row.length) (row.push(cell), rows.push(row));
+  if (cell || row.length) {
+    endCell();
+    rows.push(row);
+  }
   const [header, ...body] = rows;
   return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
 }
@@ -107,6 +118,31 @@ describe(`v1 then v2 across a network: priorities and outcomes through disclosur
     }
     admin = (await signedIn(app, db, 'admin')).session;
     researcher = (await signedIn(app, db, 'researcher')).session;
+  });
+
+  it('every other page and file of the v2 wave works: network view, admin wave page, quality report, all exports, the staff summary', async () => {
+    const v2 = waves[1]!;
+    for (const url of [
+      `/admin/waves/${v2}/network`,
+      `/admin/waves/${v2}`,
+      `/admin/advocacy/${v2}`,
+      `/admin/advocacy/${v2}/csv`,
+      `/research/waves/${v2}/quality`,
+      `/research/waves/${v2}/quality.csv`,
+      `/research/waves/${v2}/themes.csv`,
+      `/research/waves/${v2}/items.csv`,
+      `/research/waves/${v2}/export.zip`,
+      `/schools/${schools[0]!.id}/waves/${v2}/summary`,
+    ]) {
+      const res = await (url.startsWith('/research') ? researcher : admin).get(url);
+      expect(res.statusCode, url).toBeLessThan(400);
+    }
+    const zip = await unzip((await researcher.get(`/research/waves/${v2}/export.zip`)).rawPayload);
+    expect([...zip.keys()].sort()).toEqual(['codebook.csv', 'datapackage.json', 'items.csv', 'priorities.csv', 'themes.csv']);
+    const items = csv((await researcher.get(`/research/waves/${v2}/items.csv`)).body);
+    expect(items.filter((r) => r.scope === 'network' && r.theme_id === '').map((r) => r.item_id)).toEqual(
+      shippedV2.outcomes!.map((o) => o.id),
+    );
   });
 
   it('stores v1 answers as before and v2 answers in the v2 layout', async () => {

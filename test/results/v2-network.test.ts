@@ -12,22 +12,14 @@ import { testKeys, useApp } from '../helpers/app.ts';
 import { shipped, shippedV2 } from '../helpers/fixtures.ts';
 import { signedIn } from '../admin/helpers.ts';
 import { unzip } from '../helpers/zip.ts';
-import { publishQuestionnaire } from '../../server/questionnaires.ts';
-import { createSchool } from '../../server/admin/schools.ts';
-import { createWave, openWave } from '../../server/waves.ts';
-import { sealWave } from '../../server/sealing/sealing.ts';
-import { storeWithoutCodes } from '../../server/teacher/submissions.ts';
-import { rng, schoolEffect, syntheticResponse } from '../../server/demo/synthetic.ts';
+import { seedV2Network, V2_K as K } from '../helpers/v2-network.ts';
 import { schoolWaveResults } from '../../server/dashboards/school-view.ts';
 import { dashboardView } from '../../server/dashboards/dashboard-view.ts';
 import { translator } from '../../server/platform/i18n.ts';
 import { answerPositions, itemsInOrder } from '../../surveys/load.ts';
-import type { Questionnaire } from '../../surveys/schema.ts';
 import type { Session } from '../helpers/session.ts';
 
-const K = 5;
-const { items, outcomes, width } = answerPositions(shippedV2);
-const prioStart = items + outcomes;
+const { width } = answerPositions(shippedV2);
 
 /** A CSV file as rows of named cells (standard dialect: comma, quotes doubled). */
 function csv(text: string): Array<Record<string, string>> {
@@ -75,47 +67,11 @@ describe(`v1 then v2 across a network: priorities and outcomes through disclosur
 
   beforeAll(async () => {
     const db = store.db;
-    const ids = { v1: await publishQuestionnaire(db, shipped), v2: await publishQuestionnaire(db, shippedV2) };
-    const random = rng(20);
-    // Six ordinary schools, two where only three answer the priority question, one of three respondents.
-    const plan = [...Array.from({ length: 6 }, () => 14), 9, 9, 3];
-    for (const [i, n] of plan.entries()) {
-      const name = `V2 school ${i + 1}`;
-      const id = await createSchool(db, { name, benchmark_group: 'secundair', municipality: 'Gent', staff_count: n + 5 });
-      schools.push({ id, name });
-    }
-    few = schools[7]!;
-    tiny = schools[8]!;
-    const effects = schools.map(() => schoolEffect(shippedV2, random));
-    for (const [name, q] of [
-      ['Golf v1', shipped],
-      ['Golf v2', shippedV2],
-    ] as Array<[string, Questionnaire]>) {
-      const waveId = await createWave(db, {
-        name,
-        questionnaireId: q === shipped ? ids.v1 : ids.v2,
-        schoolIds: schools.map((s) => s.id),
-        k: K,
-      });
-      await openWave(db, waveId, undefined, testKeys(db));
-      const wave = (await testKeys(db).answerable(waveId))!;
-      for (const [si, s] of schools.entries()) {
-        const rows = Array.from({ length: plan[si]! }, () => ({ ...syntheticResponse(q, effects[si]!, random), comment: null }));
-        if (q === shippedV2) {
-          // Everyone answers the priority question (werkdruk and two more), except at two schools: three of nine each.
-          rows.forEach((r, i) => {
-            const skip = (s === few || s === schools[6]) && i >= 3;
-            shippedV2.themes.forEach(
-              (_, t) => (r.answers[prioStart + t] = skip ? null : t === 3 || t === i % 3 || t === 4 + (i % 3) ? 1 : 0),
-            );
-          });
-        }
-        await storeWithoutCodes(db, wave, s.id, rows);
-      }
-      const { unstored } = await sealWave(db, testKeys(db), waveId);
-      expect(unstored).toBeNull();
-      waves.push(waveId);
-    }
+    const seeded = await seedV2Network(db, testKeys(db));
+    schools.push(...seeded.schools);
+    waves.push(...seeded.waves);
+    few = seeded.few;
+    tiny = seeded.tiny;
     admin = (await signedIn(app, db, 'admin')).session;
     researcher = (await signedIn(app, db, 'researcher')).session;
   });

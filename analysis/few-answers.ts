@@ -5,6 +5,7 @@ import type { Layout } from './layout.ts';
 import type { ResponseSums } from './response-sums.ts';
 import type { ScoreSums } from './score-sums.ts';
 import { summarize, type Summary } from './summarize.ts';
+import type { ValueCounts } from './value-counts.ts';
 
 /**
  * R1 for answers (design §5, issue 15): an item's mean, sd, distribution and % favourable need at
@@ -18,32 +19,41 @@ import { summarize, type Summary } from './summarize.ts';
  * answers, so it goes with any of its items: otherwise theme − the other items = the withheld one.
  */
 
-/** "Measures" are the items (layout order), then the themes: what valid answers are counted for. */
-export const measureCount = (layout: Layout) => layout.items.length + layout.themes.length;
+/**
+ * "Measures" are what valid answers are counted for: the items (layout order), the themes, the
+ * outcome items, and the priority question (its shares are a statistic of the respondents who
+ * answered it, issue 20). A questionnaire without the last two has the measures it always had.
+ */
+export const measureCount = (layout: Layout) =>
+  layout.items.length + layout.themes.length + layout.outcomes.length + (layout.priority ? 1 : 0);
 
-/** Valid answers per measure: per item the answers 1..5, per theme the respondents with a score. */
+const valid = (c: ValueCounts) => c[1]! + c[2]! + c[3]! + c[4]! + c[5]!;
+
+/** Valid answers per measure: per item the answers 1..5, per theme the respondents with a score, per outcome its answers 1..5, for the priority question its respondents. */
 export function validAnswers(sums: ResponseSums): number[] {
-  return [...sums.counts.map((c) => c[1]! + c[2]! + c[3]! + c[4]! + c[5]!), ...sums.themes.map((t) => t.scores.n)];
+  return [
+    ...sums.counts.map(valid),
+    ...sums.themes.map((t) => t.scores.n),
+    ...sums.outcomes.map(valid),
+    ...(sums.priority.named.length ? [sums.priority.answered] : []),
+  ];
 }
 
 /** The report with the given measures withheld (and what they would give away with them). */
 export function withholdMeasures(report: GroupReport, withheld: ReadonlySet<number>): GroupReport {
   if (withheld.size === 0) return report;
   const gone = unavailable('few-answers');
-  const items = report.items.map((it, i) =>
-    withheld.has(i)
-      ? {
-          ...it,
-          n: 0,
-          notApplicable: 0,
-          mean: gone,
-          sd: gone,
-          distribution: { counts: [0, 0, 0, 0, 0], percents: unavailable<readonly number[]>('few-answers') },
-          favourable: gone,
-          fewAnswers: true,
-        }
-      : it,
-  );
+  const withheldItem = <T extends GroupReport['items'][number] | GroupReport['outcomes'][number]>(it: T): T => ({
+    ...it,
+    n: 0,
+    notApplicable: 0,
+    mean: gone,
+    sd: gone,
+    distribution: { counts: [0, 0, 0, 0, 0], percents: unavailable<readonly number[]>('few-answers') },
+    favourable: gone,
+    fewAnswers: true,
+  });
+  const items = report.items.map((it, i) => (withheld.has(i) ? withheldItem(it) : it));
   const themes = report.themes.map((t, ti): ThemeReport => {
     if (withheld.has(report.items.length + ti)) {
       return {
@@ -59,7 +69,14 @@ export function withholdMeasures(report: GroupReport, withheld: ReadonlySet<numb
     }
     return items.some((it) => it.fewAnswers && it.themeId === t.themeId) ? { ...t, favourable: gone } : t;
   });
-  return { respondents: report.respondents, items, themes };
+  const firstOutcome = report.items.length + report.themes.length;
+  const outcomes = report.outcomes.map((o, i) => (withheld.has(firstOutcome + i) ? withheldItem(o) : o));
+  const p = report.priority;
+  const priority =
+    p && withheld.has(firstOutcome + report.outcomes.length)
+      ? { ...p, n: 0, fewAnswers: true, themes: p.themes.map((t) => ({ ...t, named: 0, share: gone })) }
+      : p;
+  return { respondents: report.respondents, items, themes, outcomes, priority };
 }
 
 /** Withholds every item and theme of the group with 1..k−1 valid answers. */
@@ -67,6 +84,9 @@ export function withholdFewAnswers(report: GroupReport, k: number): GroupReport 
   const few = new Set<number>();
   report.items.forEach((it, i) => it.n > 0 && it.n < k && few.add(i));
   report.themes.forEach((t, ti) => t.n > 0 && t.n < k && few.add(report.items.length + ti));
+  const firstOutcome = report.items.length + report.themes.length;
+  report.outcomes.forEach((o, i) => o.n > 0 && o.n < k && few.add(firstOutcome + i));
+  if (report.priority && report.priority.n > 0 && report.priority.n < k) few.add(firstOutcome + report.outcomes.length);
   return withholdMeasures(report, few);
 }
 

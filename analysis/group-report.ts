@@ -6,6 +6,7 @@ import type { Stat } from './stat.ts';
 import { summarize, type Summary } from './summarize.ts';
 import { themeFavourable } from './theme-favourable.ts';
 import { withholdFewAnswers } from './few-answers.ts';
+import { priorityShares, type PriorityReport } from './priority-shares.ts';
 
 export interface ThemeReport extends Summary {
   themeId: string;
@@ -21,6 +22,10 @@ export interface GroupReport {
   /** `fewAnswers`: fewer than k (and more than 0) valid answers, every number withheld (R1) */
   items: Array<ItemStats & { itemId: string; themeId: string; fewAnswers: boolean }>;
   themes: ThemeReport[];
+  /** the outcome items (no theme), `layout.outcomes` order */
+  outcomes: Array<ItemStats & { itemId: string; fewAnswers: boolean }>;
+  /** the union's priorities; null without a priority question */
+  priority: PriorityReport | null;
 }
 
 /**
@@ -29,7 +34,11 @@ export interface GroupReport {
  * every output path passes the wave's k — only statistics tests leave it at 1.
  */
 export function groupReport(sums: ResponseSums, layout: Layout, k = 1): GroupReport {
-  if (sums.counts.length !== layout.items.length || sums.themes.length !== layout.themes.length) {
+  if (
+    sums.counts.length !== layout.items.length ||
+    sums.themes.length !== layout.themes.length ||
+    sums.outcomes.length !== layout.outcomes.length
+  ) {
     throw new RangeError('sums do not match the layout');
   }
   return withholdFewAnswers(full(sums, layout), k);
@@ -54,5 +63,7 @@ function full(sums: ResponseSums, layout: Layout): GroupReport {
       ),
       alpha: cronbachAlpha(sums.themes[ti]!.alpha),
     })),
+    outcomes: layout.outcomes.map((o, i) => ({ itemId: o.id, ...itemStats(sums.outcomes[i]!, o.reverse), fewAnswers: false })),
+    priority: priorityShares(sums.priority, layout),
   };
 }

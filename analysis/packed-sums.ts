@@ -10,14 +10,27 @@ const VALUES = 6;
  * one Float64Array per school is ~3 kB, the nested objects several times that.
  *
  * Order: respondents; the value counts of every item (6 each, `layout.items` order); then per theme
- * score n, Σ, Σ², alpha n, ΣT, ΣT², and Σx_i then Σx_i² of its items.
+ * score n, Σ, Σ², alpha n, ΣT, ΣT², and Σx_i then Σx_i² of its items; then the value counts of every
+ * outcome item, and with a priority question its respondents and the count naming each theme. A
+ * questionnaire without outcome items or priority question packs exactly as before they existed.
  */
 export function packedLength(layout: Layout): number {
-  return 1 + layout.items.length * VALUES + layout.themes.reduce((a, t) => a + 6 + 2 * t.itemIndices.length, 0);
+  return (
+    1 +
+    layout.items.length * VALUES +
+    layout.themes.reduce((a, t) => a + 6 + 2 * t.itemIndices.length, 0) +
+    layout.outcomes.length * VALUES +
+    (layout.priority ? 1 + layout.themes.length : 0)
+  );
 }
 
 export function packResponseSums(sums: ResponseSums, layout: Layout): Float64Array {
-  if (sums.counts.length !== layout.items.length || sums.themes.length !== layout.themes.length) {
+  if (
+    sums.counts.length !== layout.items.length ||
+    sums.themes.length !== layout.themes.length ||
+    sums.outcomes.length !== layout.outcomes.length ||
+    sums.priority.named.length !== (layout.priority ? layout.themes.length : 0)
+  ) {
     throw new RangeError('sums do not match the layout');
   }
   const out = new Float64Array(packedLength(layout));
@@ -29,6 +42,8 @@ export function packResponseSums(sums: ResponseSums, layout: Layout): Float64Arr
     out.set([scores.n, scores.sum, scores.sumSq, alpha.n, alpha.totalSum, alpha.totalSumSq, ...alpha.itemSum, ...alpha.itemSumSq], o);
     o += 6 + 2 * alpha.items;
   });
+  for (const c of sums.outcomes) for (let v = 0; v < VALUES; v++) out[o++] = c[v]!;
+  if (layout.priority) out.set([sums.priority.answered, ...sums.priority.named], o);
   return out;
 }
 
@@ -38,11 +53,12 @@ export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): R
   }
   let o = 0;
   const respondents = packed[o++]!;
-  const counts: ValueCounts[] = layout.items.map(() => {
+  const valueCounts = (): ValueCounts => {
     const c = [packed[o]!, packed[o + 1]!, packed[o + 2]!, packed[o + 3]!, packed[o + 4]!, packed[o + 5]!] as const;
     o += VALUES;
     return c;
-  });
+  };
+  const counts: ValueCounts[] = layout.items.map(valueCounts);
   const themes = layout.themes.map((t) => {
     const items = t.itemIndices.length;
     const at = (i: number) => packed[o + i]!;
@@ -60,5 +76,9 @@ export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): R
     o += 6 + 2 * items;
     return theme;
   });
-  return { respondents, counts, themes };
+  const outcomes = layout.outcomes.map(valueCounts);
+  const priority = layout.priority
+    ? { answered: packed[o]!, named: layout.themes.map((_, i) => packed[o + 1 + i]!) }
+    : { answered: 0, named: [] };
+  return { respondents, counts, themes, outcomes, priority };
 }

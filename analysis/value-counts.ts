@@ -31,14 +31,23 @@ function checkItemCount(itemCount: number): void {
   if (!Number.isInteger(itemCount) || itemCount < 0) throw new RangeError(`itemCount must be an integer ≥ 0, got ${itemCount}`);
 }
 
-/** Counts per item from per-response answers (raw values aligned with `itemsInOrder`). */
-export function countAnswers(responses: Iterable<{ readonly answers: readonly (number | null)[] }>, itemCount: number): ValueCounts[] {
+/**
+ * Counts per item from per-response answers (raw values aligned with `itemsInOrder`): the first
+ * `itemCount` positions of answers that are `width` long (a questionnaire with a priority question
+ * stores more positions than it has five-point items: `Layout.width`).
+ */
+export function countAnswers(
+  responses: Iterable<{ readonly answers: readonly (number | null)[] }>,
+  itemCount: number,
+  width = itemCount,
+): ValueCounts[] {
   checkItemCount(itemCount);
+  if (width < itemCount) throw new RangeError(`answers of ${width} positions cannot hold ${itemCount} items`);
   const flat = new Float64Array(itemCount * VALUES);
   let r = 0;
   for (const { answers } of responses) {
-    if (answers.length !== itemCount) {
-      throw new RangeError(`response ${r} has ${answers.length} answers, expected ${itemCount}`);
+    if (answers.length !== width) {
+      throw new RangeError(`response ${r} has ${answers.length} answers, expected ${width}`);
     }
     for (let i = 0; i < itemCount; i++) {
       const v = answers[i];

@@ -38,6 +38,9 @@ const random = () => {
 const layout: Layout = {
   items: Array.from({ length: ITEMS }, (_, i) => ({ id: `q${i}`, themeId: `t${Math.floor(i / 5)}`, reverse: i % 5 === 4 })),
   themes: Array.from({ length: ITEMS / 5 }, (_, t) => ({ id: `t${t}`, itemIndices: [0, 1, 2, 3, 4].map((j) => t * 5 + j) })),
+  outcomes: [],
+  priority: null,
+  width: ITEMS,
 };
 
 interface Response {

@@ -61,6 +61,12 @@ export interface NetworkOptions {
   seed?: number;
   /** Prefix of school and wave names; school names are unique in a store. */
   label?: string;
+  /**
+   * The questionnaire file the waves run (default: the shipped v1, which the benchmark's baselines
+   * were measured on); with v2 (`SHIPPED_QUESTIONNAIRE_V2`) every response also has outcome answers
+   * and priorities that follow from its theme scores (`syntheticResponse`).
+   */
+  questionnaireFile?: string;
   /** Share of respondents who leave a comment. */
   commentRate?: number;
   k?: number;
@@ -208,7 +214,7 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
   const random = rng(options.seed ?? 20_260_008);
   const size = networkSize(options.scale, options.minSchools ?? 1);
 
-  const questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+  const questionnaire = await loadQuestionnaireFile(options.questionnaireFile ?? SHIPPED_QUESTIONNAIRE);
   const existing = await db
     .selectFrom('questionnaire')
     .select('id')

@@ -35,7 +35,10 @@ export function answerSets(q: Questionnaire, waveId: string, count = 400, seed =
     const r = syntheticResponse(q, schoolEffect(q, random), random);
     const params = new URLSearchParams({ wave: waveId });
     r.answers.forEach((a, j) => {
-      if (a !== null) params.append(`a.${items[j]!.id}`, String(a));
+      if (a === null) return;
+      if (j < items.length) params.append(`a.${items[j]!.id}`, String(a));
+      else if (j - items.length < (q.outcomes?.length ?? 0)) params.append(`a.${q.outcomes![j - items.length]!.id}`, String(a));
+      else if (a === 1) params.append('priority', q.themes[j - items.length - (q.outcomes?.length ?? 0)]!.id);
     });
     for (const [k, v] of Object.entries(r.background)) params.append(`b.${k}`, v);
     sets.push({ form: params.toString(), box: seal(key, { kind: 'response', waveId, schoolId: waveId }, encodeResponse(q, r)) });

@@ -37,7 +37,10 @@ export interface QuestionnaireDiff {
   titleChanged: boolean;
   introChanged: boolean;
   themes: ThemeDiff[];
+  /** the outcome items (no theme; their `themeId` is '') */
+  outcomes: { change: Change; items: ItemDiff[] };
   background: BackgroundDiff[];
+  priority: Change;
   comment: Change;
   counts: { added: number; removed: number; reworded: number; unchanged: number };
 }
@@ -48,11 +51,12 @@ const options = (b: Background) => b.options.map((o) => `${o.id}: ${o.label.nl} 
 export function diffQuestionnaires(before: Questionnaire, after: Questionnaire): QuestionnaireDiff {
   type Placed = { label: LocalText; scale: string; reverse: boolean; themeId: string };
   const itemsOf = (q: Questionnaire) =>
-    new Map<string, Placed>(
-      q.themes.flatMap((t) =>
+    new Map<string, Placed>([
+      ...q.themes.flatMap((t) =>
         t.items.map((it) => [it.id, { label: it.label, scale: it.scale, reverse: it.reverse, themeId: t.id }] as const),
       ),
-    );
+      ...(q.outcomes ?? []).map((it) => [it.id, { label: it.label, scale: it.scale, reverse: it.reverse, themeId: '' }] as const),
+    ]);
   const was = itemsOf(before);
   const is = itemsOf(after);
   const counts = { added: 0, removed: 0, reworded: 0, unchanged: 0 };
@@ -94,6 +98,32 @@ export function diffQuestionnaires(before: Questionnaire, after: Questionnaire):
     return { id, change, labelBefore: b?.label ?? null, labelAfter: a?.label ?? null, items };
   });
 
+  const outcomeIds = [
+    ...(after.outcomes ?? []).map((it) => it.id),
+    ...(before.outcomes ?? []).map((it) => it.id).filter((id) => !is.has(id)),
+  ];
+  const outcomeItems = outcomeIds.map(itemDiff);
+  const outcomes = {
+    change: (!before.outcomes?.length && outcomeItems.length
+      ? 'added'
+      : !after.outcomes?.length && outcomeItems.length
+        ? 'removed'
+        : outcomeItems.some((i) => i.change !== 'unchanged')
+          ? 'changed'
+          : 'unchanged') as Change,
+    items: outcomeItems,
+  };
+  const priority: Change =
+    !before.priority && !after.priority
+      ? 'unchanged'
+      : !before.priority
+        ? 'added'
+        : !after.priority
+          ? 'removed'
+          : sameText(before.priority.label, after.priority.label) && before.priority.max === after.priority.max
+            ? 'unchanged'
+            : 'changed';
+
   const backgroundIds = [
     ...after.background.map((b) => b.id),
     ...before.background.map((b) => b.id).filter((id) => !after.background.some((b) => b.id === id)),
@@ -127,7 +157,9 @@ export function diffQuestionnaires(before: Questionnaire, after: Questionnaire):
     titleChanged: !sameText(before.title, after.title),
     introChanged: !sameText(before.intro, after.intro),
     themes,
+    outcomes,
     background,
+    priority,
     comment,
     counts,
   };

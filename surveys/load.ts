@@ -114,21 +114,30 @@ function crossChecks(data: unknown): QuestionnaireError[] {
     if (seen.has(id)) errors.push({ path, message: `duplicate id "${id}"`, code: 'duplicateId', params: { id } });
     seen.add(id);
   };
-  listOf(q['themes']).forEach((t, ti) => {
+  const item = (it: Record<string, unknown>, path: string) => {
+    claim(idOf(it), `${path}.id`);
+    const scale = it['scale'];
+    if (typeof scale === 'string' && scale && !scaleIds.has(scale)) {
+      errors.push({ path: `${path}.scale`, message: `unknown scale "${scale}"`, code: 'unknownScale', params: { id: scale } });
+    }
+  };
+  const themes = listOf(q['themes']);
+  themes.forEach((t, ti) => {
     claim(idOf(t), `themes[${ti}].id`);
-    listOf(t['items']).forEach((it, ii) => {
-      claim(idOf(it), `themes[${ti}].items[${ii}].id`);
-      const scale = it['scale'];
-      if (typeof scale === 'string' && scale && !scaleIds.has(scale)) {
-        errors.push({
-          path: `themes[${ti}].items[${ii}].scale`,
-          message: `unknown scale "${scale}"`,
-          code: 'unknownScale',
-          params: { id: scale },
-        });
-      }
-    });
+    listOf(t['items']).forEach((it, ii) => item(it, `themes[${ti}].items[${ii}]`));
   });
+  // Outcome items share the items' ids: an answer is posted and stored by item id.
+  listOf(q['outcomes']).forEach((it, oi) => item(it, `outcomes[${oi}]`));
+  const priority = q['priority'] && typeof q['priority'] === 'object' ? (q['priority'] as Record<string, unknown>) : null;
+  if (priority && typeof priority['max'] === 'number' && themes.length > 0 && priority['max'] > themes.length) {
+    // Asking for more themes than there are would make the limit no limit.
+    errors.push({
+      path: 'priority.max',
+      message: `must be <= ${themes.length} (the number of themes)`,
+      code: 'maximum',
+      params: { limit: themes.length },
+    });
+  }
   listOf(q['background']).forEach((b, bi) => {
     claim(idOf(b), `background[${bi}].id`);
     const options = new Set<string>();
@@ -146,6 +155,7 @@ function crossChecks(data: unknown): QuestionnaireError[] {
     });
   });
   if (q['comment']) claim('comment', 'comment');
+  if (priority) claim('priority', 'priority');
   return errors;
 }
 
@@ -194,4 +204,19 @@ export function itemsInOrder(q: Questionnaire): Array<Item & { themeId: string }
   return q.themes.flatMap((t) => t.items.map((it) => ({ ...it, themeId: t.id })));
 }
 
+/**
+ * Where each part of a response sits in its `answers` array (design §2, issue 20): the theme items
+ * (`itemsInOrder`), then the outcome items, then one position per theme for the priority question
+ * (1 = named, 0 = not named, null = question left unanswered). A questionnaire without outcomes or
+ * priority question (v1) has only the theme items: its stored answers are as they always were.
+ */
+export function answerPositions(q: Questionnaire): { items: number; outcomes: number; priority: number; width: number } {
+  const items = q.themes.reduce((a, t) => a + t.items.length, 0);
+  const outcomes = q.outcomes?.length ?? 0;
+  const priority = q.priority ? q.themes.length : 0;
+  return { items, outcomes, priority, width: items + outcomes + priority };
+}
+
 export const SHIPPED_QUESTIONNAIRE = fileURLToPath(new URL('./schoolklimaat-v1.json', import.meta.url));
+/** The version with outcome items and the priority question (issue 20); v1 stays as published. */
+export const SHIPPED_QUESTIONNAIRE_V2 = fileURLToPath(new URL('./schoolklimaat-v2.json', import.meta.url));

@@ -35,11 +35,29 @@ export const ItemSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The five domains of the psychosocial risk analysis every Belgian employer, a school board too, must
+ * carry out (codex welzijn op het werk, boek I titel 3): a theme names the domains it informs, so a
+ * school's results can feed that analysis.
+ */
+export const RISK_DOMAINS = [
+  'arbeidsorganisatie',
+  'arbeidsinhoud',
+  'arbeidsvoorwaarden',
+  'arbeidsomstandigheden',
+  'interpersoonlijke_relaties',
+] as const;
+export const RiskDomainSchema = Type.Union(
+  RISK_DOMAINS.map((d) => Type.Literal(d)),
+  { description: 'a domain of the psychosocial risk analysis' },
+);
+
 export const ThemeSchema = Type.Object(
   {
     id: Id,
     label: LocalText,
     items: Type.Array(ItemSchema, { minItems: 1, maxItems: 20 }),
+    riskDomains: Type.Optional(Type.Array(RiskDomainSchema, { minItems: 1, maxItems: 5, uniqueItems: true })),
   },
   { additionalProperties: false },
 );
@@ -66,6 +84,15 @@ export const QuestionnaireSchema = Type.Object(
     scales: Type.Array(ScaleSchema, { minItems: 1, maxItems: 10 }),
     themes: Type.Array(ThemeSchema, { minItems: 1, maxItems: 30 }),
     background: Type.Array(BackgroundSchema, { maxItems: 5 }),
+    /**
+     * Items that belong to no theme, on a five-point scale: what the themes are meant to explain
+     * (intention to stay, job satisfaction, wellbeing). Their answers follow the theme items'.
+     */
+    outcomes: Type.Optional(Type.Array(ItemSchema, { minItems: 1, maxItems: 12 })),
+    /** "Which (at most) `max` themes should the union take up first?": one option per theme, in theme order. */
+    priority: Type.Optional(
+      Type.Object({ label: LocalText, max: Type.Integer({ minimum: 1, maximum: 10 }) }, { additionalProperties: false }),
+    ),
     comment: Type.Optional(
       Type.Object({ label: LocalText, maxLength: Type.Integer({ minimum: 1, maximum: 5000 }) }, { additionalProperties: false }),
     ),
@@ -78,5 +105,7 @@ export type Theme = Static<typeof ThemeSchema>;
 export type Item = Static<typeof ItemSchema>;
 export type Scale = Static<typeof ScaleSchema>;
 export type Background = Static<typeof BackgroundSchema>;
+export type RiskDomain = Static<typeof RiskDomainSchema>;
+export type Priority = NonNullable<Questionnaire['priority']>;
 export type LocalText = Static<typeof LocalText>;
 export type Lang = keyof LocalText;

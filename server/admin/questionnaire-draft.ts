@@ -14,7 +14,11 @@ export interface Draft {
   intro: LocalText;
   /** the scales as JSON text, carried from the version the draft started from */
   scales: string;
-  themes: Array<{ id: string; label: LocalText; items: DraftItem[] }>;
+  /** the outcome items and the priority question as JSON text ('' = none), carried like the scales */
+  outcomes: string;
+  priority: string;
+  /** `riskDomains`: the theme's domains of the psychosocial risk analysis, separated by spaces ('' = none) */
+  themes: Array<{ id: string; label: LocalText; riskDomains: string; items: DraftItem[] }>;
   background: Array<{ id: string; label: LocalText; options: Array<{ id: string; label: LocalText }> }>;
   comment: { enabled: boolean; label: LocalText; maxLength: string };
 }
@@ -28,7 +32,7 @@ export interface DraftItem {
 const L = '(nl|en)';
 /** Every field name the form has; the body schema refuses any other. */
 export const DRAFT_FIELD = new RegExp(
-  `^(id|version|scales|(title|intro)\\.${L}|themes\\[\\d{1,2}\\]\\.(id|label\\.${L}|items\\[\\d{1,2}\\]\\.(id|scale|reverse|label\\.${L}))` +
+  `^(id|version|scales|outcomes|priority|(title|intro)\\.${L}|themes\\[\\d{1,2}\\]\\.(id|riskDomains|label\\.${L}|items\\[\\d{1,2}\\]\\.(id|scale|reverse|label\\.${L}))` +
     `|background\\[\\d\\]\\.(id|label\\.${L}|options\\[\\d{1,2}\\]\\.(id|label\\.${L}))|comment\\.(enabled|maxLength|label\\.${L}))$`,
 );
 
@@ -41,9 +45,12 @@ export function draftOf(q: Questionnaire, version: number): Draft {
     title: { ...q.title },
     intro: { ...q.intro },
     scales: JSON.stringify(q.scales),
+    outcomes: q.outcomes ? JSON.stringify(q.outcomes) : '',
+    priority: q.priority ? JSON.stringify(q.priority) : '',
     themes: q.themes.map((t) => ({
       id: t.id,
       label: { ...t.label },
+      riskDomains: (t.riskDomains ?? []).join(' '),
       items: t.items.map((it) => ({ id: it.id, label: { ...it.label }, scale: it.scale, reverse: it.reverse })),
     })),
     background: q.background.map((b) => ({
@@ -71,7 +78,7 @@ class Slots<T> {
   }
 }
 
-type ThemeSlot = { id: string; label: LocalText; items: Slots<DraftItem> };
+type ThemeSlot = { id: string; label: LocalText; riskDomains: string; items: Slots<DraftItem> };
 type BackgroundSlot = { id: string; label: LocalText; options: Slots<{ id: string; label: LocalText }> };
 
 const setText = (target: { id: string; label: LocalText }, part: string, value: string) => {
@@ -87,6 +94,8 @@ export function draftFromFields(fields: Record<string, string>): Draft {
     title: blank(),
     intro: blank(),
     scales: '[]',
+    outcomes: '',
+    priority: '',
     themes: [],
     background: [],
     comment: { enabled: false, label: blank(), maxLength: '' },
@@ -94,6 +103,7 @@ export function draftFromFields(fields: Record<string, string>): Draft {
   const themes = new Slots<ThemeSlot>(() => ({
     id: '',
     label: blank(),
+    riskDomains: '',
     items: new Slots(() => ({ id: '', label: blank(), scale: '', reverse: false })),
   }));
   const background = new Slots<BackgroundSlot>(() => ({ id: '', label: blank(), options: new Slots(() => ({ id: '', label: blank() })) }));
@@ -102,6 +112,8 @@ export function draftFromFields(fields: Record<string, string>): Draft {
     if (name === 'id') draft.id = value.trim();
     else if (name === 'version') draft.version = value.trim();
     else if (name === 'scales') draft.scales = value;
+    else if (name === 'outcomes' || name === 'priority') draft[name] = value.trim();
+    else if ((m = /^themes\[(\d+)\]\.riskDomains$/.exec(name))) themes.get(Number(m[1])).riskDomains = value.trim();
     else if ((m = /^(title|intro)\.(nl|en)$/.exec(name))) draft[m[1] as 'title' | 'intro'][m[2] as 'nl' | 'en'] = value;
     else if ((m = /^themes\[(\d+)\]\.items\[(\d+)\]\.(.+)$/.exec(name))) {
       const item = themes.get(Number(m[1])).items.get(Number(m[2]));
@@ -116,7 +128,7 @@ export function draftFromFields(fields: Record<string, string>): Draft {
     else if (name === 'comment.maxLength') draft.comment.maxLength = value.trim();
     else if ((m = /^comment\.label\.(nl|en)$/.exec(name))) draft.comment.label[m[1] as 'nl' | 'en'] = value;
   }
-  draft.themes = themes.list().map((t) => ({ id: t.id, label: t.label, items: t.items.list() }));
+  draft.themes = themes.list().map((t) => ({ id: t.id, label: t.label, riskDomains: t.riskDomains, items: t.items.list() }));
   draft.background = background.list().map((b) => ({ id: b.id, label: b.label, options: b.options.list() }));
   return draft;
 }
@@ -149,7 +161,7 @@ export function applyOp(draft: Draft, op: DraftOp): Draft {
   const item = (): DraftItem => ({ id: '', label: blank(), scale: firstScale, reverse: false });
   switch (op.kind) {
     case 'add-theme':
-      draft.themes.push({ id: '', label: blank(), items: [item()] });
+      draft.themes.push({ id: '', label: blank(), riskDomains: '', items: [item()] });
       break;
     case 'add-item':
       draft.themes[op.at]?.items.push(item());
@@ -191,19 +203,23 @@ const numeric = (s: string): number | string => (/^\d{1,9}$/.test(s) ? Number(s)
 
 /** The questionnaire JSON the draft stands for (not yet checked: `parseQuestionnaire` does that). */
 export function questionnaireOf(draft: Draft): Record<string, unknown> {
-  let scales: unknown;
-  try {
-    scales = JSON.parse(draft.scales);
-  } catch {
-    scales = draft.scales;
-  }
+  // Text that is not JSON stays text, for the schema to name at its field.
+  const json = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
   return {
     id: draft.id,
     version: numeric(draft.version),
     title: draft.title,
     intro: draft.intro,
-    scales,
-    themes: draft.themes,
+    scales: json(draft.scales),
+    themes: draft.themes.map(({ riskDomains, ...t }) => (riskDomains ? { ...t, riskDomains: riskDomains.split(/[\s,]+/) } : t)),
+    ...(draft.outcomes ? { outcomes: json(draft.outcomes) } : {}),
+    ...(draft.priority ? { priority: json(draft.priority) } : {}),
     background: draft.background,
     ...(draft.comment.enabled ? { comment: { label: draft.comment.label, maxLength: numeric(draft.comment.maxLength) } } : {}),
   };

@@ -26,6 +26,8 @@ export function editorLabels(draft: Draft, t: TFunction): Record<string, string>
     id: f('id'),
     version: f('version'),
     scales: f('scales'),
+    outcomes: f('outcomes'),
+    priority: f('priority'),
     themes: f('themes'),
     background: f('background'),
   };
@@ -41,6 +43,7 @@ export function editorLabels(draft: Draft, t: TFunction): Record<string, string>
     labels[`themes[${i}]`] = t('questionnaireEditor.theme', { n: i + 1 });
     labels[`themes[${i}].id`] = at(f('id'));
     labels[`themes[${i}].items`] = at(f('items'));
+    labels[`themes[${i}].riskDomains`] = at(f('riskDomains'));
     for (const lang of LANGS) labels[`themes[${i}].label.${lang}`] = at(f(`name_${lang}`));
     theme.items.forEach((_, j) => {
       const on = (field: string) => t('questionnaireEditor.where.item', { n: i + 1, m: j + 1, field });
@@ -85,6 +88,8 @@ export function editorView(draft: Draft, t: TFunction, errors: Record<string, st
     title: texts('title', draft.title, 'title'),
     intro: texts('intro', draft.intro, 'intro'),
     scales: field('scales', draft.scales, f('scales')),
+    outcomes: field('outcomes', draft.outcomes, f('outcomes')),
+    priority: field('priority', draft.priority, f('priority')),
     themes: draft.themes.map((theme, i) => ({
       index: i,
       legend: t('questionnaireEditor.theme', { n: i + 1 }),
@@ -92,6 +97,7 @@ export function editorView(draft: Draft, t: TFunction, errors: Record<string, st
       itemsId: idOf(`themes[${i}].items`),
       id: field(`themes[${i}].id`, theme.id, f('id')),
       label: texts(`themes[${i}].label`, theme.label, 'name'),
+      riskDomains: field(`themes[${i}].riskDomains`, theme.riskDomains, f('riskDomains')),
       items: theme.items.map((item, j) => {
         const base = `themes[${i}].items[${j}]`;
         return {
@@ -135,6 +141,18 @@ export function editorView(draft: Draft, t: TFunction, errors: Record<string, st
 /** The check page's comparison with the version before, in the admin's language. */
 export function diffView(diff: QuestionnaireDiff, lang: Lang) {
   const other: Lang = lang === 'nl' ? 'en' : 'nl';
+  const changedItems = (items: QuestionnaireDiff['outcomes']['items']) =>
+    items
+      .filter((i) => i.change !== 'unchanged')
+      .map((i) => ({
+        id: i.id,
+        change: i.change,
+        what: i.what,
+        before: i.before
+          ? { text: i.before.label[lang], other: i.before.label[other], scale: i.before.scale, reverse: i.before.reverse }
+          : null,
+        after: i.after ? { text: i.after.label[lang], other: i.after.label[other], scale: i.after.scale, reverse: i.after.reverse } : null,
+      }));
   return {
     counts: diff.counts,
     titleChanged: diff.titleChanged,
@@ -148,21 +166,15 @@ export function diffView(diff: QuestionnaireDiff, lang: Lang) {
         theme.change === 'changed' && theme.labelBefore && theme.labelAfter && theme.labelBefore[lang] !== theme.labelAfter[lang]
           ? theme.labelBefore[lang]
           : null,
-      changed: theme.items
-        .filter((i) => i.change !== 'unchanged')
-        .map((i) => ({
-          id: i.id,
-          change: i.change,
-          what: i.what,
-          before: i.before
-            ? { text: i.before.label[lang], other: i.before.label[other], scale: i.before.scale, reverse: i.before.reverse }
-            : null,
-          after: i.after
-            ? { text: i.after.label[lang], other: i.after.label[other], scale: i.after.scale, reverse: i.after.reverse }
-            : null,
-        })),
+      changed: changedItems(theme.items),
       unchanged: theme.items.filter((i) => i.change === 'unchanged').length,
     })),
+    outcomes: {
+      change: diff.outcomes.change,
+      changed: changedItems(diff.outcomes.items),
+      unchanged: diff.outcomes.items.filter((i) => i.change === 'unchanged').length,
+    },
+    priority: diff.priority,
     background: diff.background
       .filter((b) => b.change !== 'unchanged')
       .map((b) => ({

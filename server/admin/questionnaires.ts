@@ -64,6 +64,9 @@ export interface LineageSummary {
 export const schemaProblems = (errors: QuestionnaireError[]): Problem[] =>
   errors.map((e) => problem(e.path, `questionnaireErrors.${e.code}`, e.params));
 
+/** Where outcome items stand in the lineage check: in no theme (no theme id has brackets), kept there like a theme's. */
+const OUTCOMES = '(outcomes)';
+
 export type QuestionnaireCheck = { ok: true; questionnaire: Questionnaire; lineage: LineageSummary } | { ok: false; problems: Problem[] };
 
 /**
@@ -90,12 +93,15 @@ export async function checkQuestionnaireText(db: Kysely<Database>, text: string)
   }
   // Every item id ever published under this key: its theme and direction, and the last version it was in.
   const known = new Map<string, { themeId: string; reverse: boolean; version: number }>();
-  for (const row of earlier)
+  for (const row of earlier) {
     for (const it of itemsInOrder(row.definition)) known.set(it.id, { themeId: it.themeId, reverse: it.reverse, version: row.version });
+    for (const it of row.definition.outcomes ?? []) known.set(it.id, { themeId: OUTCOMES, reverse: it.reverse, version: row.version });
+  }
   const now = new Map<string, { themeId: string; reverse: boolean; path: string }>();
   q.themes.forEach((t, ti) =>
     t.items.forEach((it, ii) => now.set(it.id, { themeId: t.id, reverse: it.reverse, path: `themes[${ti}].items[${ii}]` })),
   );
+  q.outcomes?.forEach((it, oi) => now.set(it.id, { themeId: OUTCOMES, reverse: it.reverse, path: `outcomes[${oi}]` }));
   for (const [id, was] of known) {
     const is = now.get(id);
     if (!is)

@@ -24,6 +24,10 @@ export interface DashboardView {
   /** what a rep reads first: sentences about strengths, concerns, changes and participation */
   glance: GlanceView;
   themes: ThemeView[];
+  /** the outcome items (no theme): empty for a questionnaire without them */
+  outcomes: OutcomeView[];
+  /** the union's priorities (issue 20); null for a questionnaire without the question */
+  priorities: PrioritiesView | null;
   breakdowns: BreakdownView[];
   comments: { list: readonly string[]; reason: string | null };
   /** how many shown comments concern each theme: counts, or why there are none (null: the comments themselves are withheld) */
@@ -48,6 +52,8 @@ export interface ThemeView {
   verdictKind: 'higher' | 'alike' | 'lower' | null;
   percentile: Shown;
   reliability: string | null;
+  /** the domains of the psychosocial risk analysis the theme informs, in words (empty: none named) */
+  riskDomains: string[];
   items: Array<{
     id: string;
     label: string;
@@ -66,10 +72,74 @@ export interface ThemeView {
   trend: Array<{ waveName: string; mean: string; ci: string; change: string; significant: boolean }>;
 }
 
+export interface OutcomeView {
+  id: string;
+  label: string;
+  reverse: boolean;
+  n: Shown;
+  mean: Shown;
+  favourable: Shown;
+  benchmarkFavourable: Shown;
+  networkFavourable: Shown;
+}
+
+/** Per theme, the share of those who answered the priority question naming it, for school, benchmark group and network. */
+export interface PrioritiesView {
+  max: number;
+  question: string;
+  /** respondents who answered the question: the denominators */
+  n: { school: Shown; benchmark: Shown; network: Shown };
+  rows: Array<{ id: string; label: string; school: Shown; benchmark: Shown; network: Shown }>;
+}
+
 export interface BreakdownView {
   label: string;
   withheld: string | null;
   groups: Array<{ label: string; n: Shown; means: Shown[] }>;
+}
+
+/**
+ * The outcome items and the priorities of a school beside its benchmark group and the network, each
+ * number from a released report (`Disclosed`), withheld as that report's R1 for answers says.
+ */
+export function outcomesAndPriorities(
+  data: Pick<SchoolWaveResults, 'results' | 'school' | 'benchmark' | 'network'>,
+  lang: Lang,
+  t: TFunction,
+): { outcomes: OutcomeView[]; priorities: PrioritiesView | null } {
+  const { results } = data;
+  const q = results.questionnaire;
+  const fmt = formatter(lang, t, results.wave.k);
+  const of = (d: Disclosed<GroupReport>, f: (r: GroupReport) => Stat | number, digits = 2, suffix = '') =>
+    fmt.number(mapDisclosed(d, f), digits, suffix);
+  const outcomes = (q.outcomes ?? []).map((o, i) => ({
+    id: o.id,
+    label: o.label[lang],
+    reverse: o.reverse,
+    n: of(data.school, (r) => (r.outcomes[i]!.fewAnswers ? unavailable('few-answers') : r.outcomes[i]!.n), 0),
+    mean: of(data.school, (r) => r.outcomes[i]!.mean),
+    favourable: of(data.school, (r) => r.outcomes[i]!.favourable, 0, ' %'),
+    benchmarkFavourable: of(data.benchmark.report, (r) => r.outcomes[i]!.favourable, 0, ' %'),
+    networkFavourable: of(data.network, (r) => r.outcomes[i]!.favourable, 0, ' %'),
+  }));
+  if (!q.priority) return { outcomes, priorities: null };
+  const answered = (d: Disclosed<GroupReport>) => of(d, (r) => (r.priority!.fewAnswers ? unavailable('few-answers') : r.priority!.n), 0);
+  const share = (d: Disclosed<GroupReport>, ti: number) => of(d, (r) => r.priority!.themes[ti]!.share, 0, ' %');
+  return {
+    outcomes,
+    priorities: {
+      max: q.priority.max,
+      question: q.priority.label[lang],
+      n: { school: answered(data.school), benchmark: answered(data.benchmark.report), network: answered(data.network) },
+      rows: q.themes.map((th, ti) => ({
+        id: th.id,
+        label: th.label[lang],
+        school: share(data.school, ti),
+        benchmark: share(data.benchmark.report, ti),
+        network: share(data.network, ti),
+      })),
+    },
+  };
 }
 
 export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction): DashboardView {
@@ -167,6 +237,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
     }));
     return {
       id: theme.id,
+      riskDomains: (q.themes[ti]!.riskDomains ?? []).map((d) => t(`riskDomain.${d}`)),
       label: themeLabels.get(theme.id)!,
       n: answers(
         data.school,
@@ -284,6 +355,7 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
       target: results.wave.responseTarget,
     }),
     themes,
+    ...outcomesAndPriorities(data, lang, t),
     breakdowns,
     comments:
       data.comments.kind === 'value' ? { list: data.comments.value, reason: null } : { list: [], reason: fmt.reason(data.comments.rule) },

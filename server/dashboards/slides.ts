@@ -220,6 +220,44 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
     }
   }
 
+  // 3b. Staying and the union's priorities (issue 20), as the dashboard's tables: each cell a released number or why it is withheld.
+  if (view.outcomes.length) {
+    const slide = pptx.addSlide();
+    heading(slide, t('dashboard.outcomesTitle'));
+    const header = [
+      t('dashboard.item'),
+      t('dashboard.n'),
+      t('dashboard.mean'),
+      t('dashboard.favourable'),
+      view.benchmarkLabel,
+      t('dashboard.network'),
+    ];
+    const rows = view.outcomes.map((o) => [
+      o.label,
+      o.n.text,
+      o.mean.text,
+      o.favourable.text,
+      o.benchmarkFavourable.text,
+      o.networkFavourable.text,
+    ]);
+    slide.addTable(table([header, ...rows]), tableOptions(M, 1.2, [5.333, 1.1, 1.3, 1.3, 1.6, 1.7]));
+  }
+  if (view.priorities) {
+    const p = view.priorities;
+    const slide = pptx.addSlide();
+    heading(slide, t('dashboard.prioritiesTitle'));
+    slide.addText(t('dashboard.prioritiesIntro', { question: p.question, max: p.max }), {
+      ...text,
+      ...{ x: M, y: 1.0, w: FULL, h: 0.6, fontSize: 11, color: MUTED, valign: 'top' as const },
+    });
+    const header = [t('dashboard.theme'), t('dashboard.schoolLabel'), view.benchmarkLabel, t('dashboard.network')];
+    const rows = [
+      ...p.rows.map((r) => [r.label, r.school.text, r.benchmark.text, r.network.text]),
+      [t('dashboard.prioritiesAnswered'), p.n.school.text, p.n.benchmark.text, p.n.network.text],
+    ];
+    slide.addTable(table([header, ...rows]), tableOptions(M, 1.8, [5.333, 2.2, 2.2, 2.6]));
+  }
+
   // 4. The comments, already released by disclosure control; a long list continues on more slides.
   const pages = view.comments.reason
     ? [[view.comments.reason]]

@@ -1,6 +1,6 @@
 import sodium from 'sodium-native';
 import type { Questionnaire } from '../../surveys/schema.ts';
-import { itemsInOrder } from '../../surveys/load.ts';
+import { answerPositions } from '../../surveys/load.ts';
 
 /**
  * Authenticated encryption of what a teacher sends while a wave is open (design §4):
@@ -94,7 +94,10 @@ export class BoxError extends Error {}
 // ---- What goes inside ---------------------------------------------------------------------------
 
 export interface ResponsePlain {
-  /** 1..5, 0 = n.v.t., null = unanswered; questionnaire item order */
+  /**
+   * by position (`answerPositions`): items and outcome items 1..5, 0 = n.v.t.; priority 1 = named,
+   * 0 = not named; null = unanswered
+   */
   answers: (number | null)[];
   background: Record<string, string>;
 }
@@ -110,7 +113,8 @@ const layouts = new WeakMap<Questionnaire, Layout>();
 function layout(q: Questionnaire): Layout {
   let l = layouts.get(q);
   if (!l) {
-    l = { items: itemsInOrder(q).length, background: q.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })) };
+    // One byte per answer position (items, outcome items, priority), so every box of a questionnaire has one length.
+    l = { items: answerPositions(q).width, background: q.background.map((b) => ({ id: b.id, options: b.options.map((o) => o.id) })) };
     layouts.set(q, l);
   }
   return l;

@@ -215,3 +215,25 @@ export function trendColumns(themeIds: readonly string[]): Column[] {
     SUPPRESSED,
   ];
 }
+
+/** The union's priorities (issue 20), one row per scope and theme: `priorities.csv` of a questionnaire with the question. */
+export function priorityColumns(themeIds: readonly string[]): Column[] {
+  return [
+    ...scopeColumns(themeIds),
+    {
+      name: 'n',
+      type: 'integer',
+      minimum: 0,
+      description:
+        'Respondents who answered the priority question (named at least one theme): the denominator of pct_named. Respondents who skipped it are not counted.',
+    },
+    {
+      name: 'pct_named',
+      type: 'number',
+      ...PERCENT,
+      description:
+        'Percentage (0–100) of those n who named this theme among the (at most max, see the codebook) themes the union should take up first at their school; the percentages of one scope add up to more than 100.',
+    },
+    SUPPRESSED,
+  ];
+}

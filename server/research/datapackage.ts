@@ -1,7 +1,7 @@
 import type { WaveResults } from '../results/wave-results.ts';
 import { SUPPRESSION_CODES, type Column } from './columns.ts';
 import { DECIMALS, DIALECTS, LINE_TERMINATOR, type Dialect } from './csv.ts';
-import { CSV_FILES, columnsOf, exportScopes, type CsvFile } from './wave-export.ts';
+import { columnsOf, csvFilesOf, exportScopes, type CsvFile } from './wave-export.ts';
 
 /**
  * The Frictionless Tabular Data Package (v1 profile `tabular-data-package`, which v2 readers also
@@ -13,12 +13,14 @@ const PRIMARY_KEYS: Record<CsvFile, string[]> = {
   'themes.csv': ['wave_id', 'scope', 'scope_id', 'theme_id'],
   'items.csv': ['wave_id', 'scope', 'scope_id', 'item_id'],
   'codebook.csv': ['item_id'],
+  'priorities.csv': ['wave_id', 'scope', 'scope_id', 'theme_id'],
 };
 
 const TITLES: Record<CsvFile, string> = {
   'themes.csv': 'Theme statistics per scope',
   'items.csv': 'Item statistics per scope',
   'codebook.csv': 'Codebook: every item of the questionnaire version',
+  'priorities.csv': 'The union’s priorities per scope',
 };
 
 const DESCRIPTIONS: Record<CsvFile, string> = {
@@ -26,7 +28,10 @@ const DESCRIPTIONS: Record<CsvFile, string> = {
     'One row per scope (network, benchmark group, school) and theme: n, mean, sd, 95% CI, % favourable and Cronbach’s alpha of theme scores.',
   'items.csv':
     'One row per scope and item: n, mean, sd, % favourable and the distribution (pct_1..pct_5) of recoded answers — reverse items are recoded 6 − x before any statistic, so pct_1..pct_5 are percentages of recoded values.',
-  'codebook.csv': 'Every item with its theme, Dutch and English wording, scale, direction and the labels of the recoded values.',
+  'codebook.csv':
+    'Every item with its theme, Dutch and English wording, scale, direction and the labels of the recoded values; outcome items (intention to stay, satisfaction, wellbeing) have no theme.',
+  'priorities.csv':
+    'One row per scope and theme: how many answered the question which (at most three) themes the union should take up first at their school, and the percentage of them naming the theme.',
 };
 
 export interface TableField {
@@ -80,7 +85,7 @@ export function dataPackage(results: WaveResults, dialect: Dialect) {
       methodNote(results.disclosure.k) +
       (dialect === 'excel-nl' ? '\n\nDialect excel-nl: semicolon separators, decimal comma, UTF-8 with a byte order mark.' : ''),
     keywords: ['school climate', 'schoolklimaat', 'survey', 'aggregates'],
-    resources: CSV_FILES.map((file) => ({
+    resources: csvFilesOf(results).map((file) => ({
       profile: 'tabular-data-resource',
       name: file.replace(/\.csv$/, ''),
       path: file,

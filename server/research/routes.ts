@@ -19,13 +19,14 @@ const ACCESS = { access: ['researcher', 'admin'] } as const;
 
 const LineageParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
 
-export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip'] as const;
+export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip', 'priorities.csv'] as const;
 export type WaveDownload = (typeof WAVE_DOWNLOADS)[number];
 
 const CONTENT_TYPES: Record<WaveDownload, string> = {
   'themes.csv': 'text/csv; charset=utf-8; header=present',
   'items.csv': 'text/csv; charset=utf-8; header=present',
   'codebook.csv': 'text/csv; charset=utf-8; header=present',
+  'priorities.csv': 'text/csv; charset=utf-8; header=present',
   'datapackage.json': 'application/json; charset=utf-8',
   'export.zip': 'application/zip',
 };
@@ -43,11 +44,11 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/research', { config: ACCESS, schema: { querystring: LangQuery } }, async (request, reply) => {
     const t = translator(request.lang);
     const waves = await sealedWaves(db);
-    const lineages = new Map<string, { key: string; title: string; waves: SealedWave[] }>();
+    const lineages = new Map<string, { key: string; title: string; waves: Array<SealedWave & { priority: boolean }> }>();
     for (const w of waves) {
       const q = await getQuestionnaire(db, w.questionnaireId);
       const entry = lineages.get(w.lineage) ?? { key: w.lineage, title: q.title[request.lang], waves: [] };
-      entry.waves.push(w);
+      entry.waves.push({ ...w, priority: !!q.priority });
       lineages.set(w.lineage, entry);
     }
     return reply.page('research/index', {
@@ -61,6 +62,7 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           schools: w.schools,
           k: w.k,
           base: `/research/waves/${w.id}`,
+          files: w.priority ? WAVE_DOWNLOADS : WAVE_DOWNLOADS.filter((f) => f !== 'priorities.csv'),
         })),
         trends: `/research/lineages/${encodeURIComponent(l.key)}/trends.csv`,
       })),
@@ -78,6 +80,8 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const dialect: Dialect = request.query.dialect ?? 'standard';
         const wave = await findSealedWave(db, waveId);
         if (!wave) throw notFound();
+        // Only a questionnaire with the priority question has its priorities (issue 20).
+        if (file === 'priorities.csv' && !(await getQuestionnaire(db, wave.questionnaireId)).priority) throw notFound();
         const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
         const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
         // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).

@@ -5,7 +5,7 @@ import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import type { Disclosed, DisclosedGroup, GroupReport, Stat } from '../../analysis/index.ts';
 import { groupResults, type WaveResults } from '../results/wave-results.ts';
-import { codebookColumns, itemColumns, themeColumns, type Column } from './columns.ts';
+import { codebookColumns, itemColumns, priorityColumns, themeColumns, type Column } from './columns.ts';
 import { csvChunks, type Cell, type Dialect } from './csv.ts';
 
 /**
@@ -111,15 +111,20 @@ export function themeRows(results: WaveResults, s: ScopeReport): Cell[][] {
 export function itemRows(results: WaveResults, s: ScopeReport): Cell[][] {
   const head = scopeHead(results.wave.id, s, s.report);
   const r = s.report;
-  return results.layout.items.map((item, i): Cell[] => {
-    if (r.kind === 'suppressed') return [...head, item.id, item.themeId, null, null, null, null, null, null, null, null, null, r.rule];
-    const it = r.value.items[i]!;
-    if (it.fewAnswers) return [...head, item.id, item.themeId, null, null, null, null, null, null, null, null, null, 'R1'];
+  // Theme items, then the outcome items (no theme: an empty theme_id).
+  const rows = [
+    ...results.layout.items.map((item, i) => ({ item, themeId: item.themeId as string | null, of: (g: GroupReport) => g.items[i]! })),
+    ...results.layout.outcomes.map((item, i) => ({ item, themeId: null, of: (g: GroupReport) => g.outcomes[i]! })),
+  ];
+  return rows.map(({ item, themeId, of }): Cell[] => {
+    if (r.kind === 'suppressed') return [...head, item.id, themeId, null, null, null, null, null, null, null, null, null, r.rule];
+    const it = of(r.value);
+    if (it.fewAnswers) return [...head, item.id, themeId, null, null, null, null, null, null, null, null, null, 'R1'];
     const pct = it.distribution.percents.ok ? it.distribution.percents.value : null;
     return [
       ...head,
       item.id,
-      item.themeId,
+      themeId,
       it.n,
       stat(it.mean),
       stat(it.sd),
@@ -142,8 +147,23 @@ export function valueLabels(q: Questionnaire, scaleId: string, reverse: boolean)
     .join('|');
 }
 
+/**
+ * The union's priorities per scope (issue 20): per theme, n (who answered the question) and the
+ * percent naming it, from the released report; fewer than k answered is withheld like a small scope (R1).
+ */
+export function priorityRows(results: WaveResults, s: ScopeReport): Cell[][] {
+  const head = scopeHead(results.wave.id, s, s.report);
+  const r = s.report;
+  return results.layout.themes.map((theme, ti): Cell[] => {
+    if (r.kind === 'suppressed') return [...head, theme.id, null, null, r.rule];
+    const p = r.value.priority!;
+    if (p.fewAnswers) return [...head, theme.id, null, null, 'R1'];
+    return [...head, theme.id, p.n, stat(p.themes[ti]!.share), null];
+  });
+}
+
 export function codebookRows(q: Questionnaire): Cell[][] {
-  return itemsInOrder(q).map((it) => [
+  return [...itemsInOrder(q), ...(q.outcomes ?? []).map((o) => ({ ...o, themeId: null }))].map((it) => [
     it.id,
     it.themeId,
     it.label.nl,
@@ -154,17 +174,19 @@ export function codebookRows(q: Questionnaire): Cell[][] {
   ]);
 }
 
-export type CsvFile = 'themes.csv' | 'items.csv' | 'codebook.csv';
+export type CsvFile = 'themes.csv' | 'items.csv' | 'codebook.csv' | 'priorities.csv';
 export const CSV_FILES: readonly CsvFile[] = ['themes.csv', 'items.csv', 'codebook.csv'];
+
+/** The files of one wave: `priorities.csv` only for a questionnaire with the priority question. */
+export const csvFilesOf = (results: WaveResults): readonly CsvFile[] =>
+  results.layout.priority ? [...CSV_FILES, 'priorities.csv'] : CSV_FILES;
 
 export function columnsOf(results: WaveResults, file: CsvFile): Column[] {
   const themeIds = results.layout.themes.map((t) => t.id);
   if (file === 'themes.csv') return themeColumns(themeIds);
+  if (file === 'priorities.csv') return priorityColumns(themeIds);
   if (file === 'items.csv')
-    return itemColumns(
-      themeIds,
-      results.layout.items.map((i) => i.id),
-    );
+    return itemColumns(themeIds, [...results.layout.items.map((i) => i.id), ...results.layout.outcomes.map((o) => o.id)]);
   return codebookColumns(themeIds);
 }
 
@@ -173,12 +195,13 @@ async function* rowsOf(db: Kysely<Database>, results: WaveResults, file: CsvFile
     yield* codebookRows(results.questionnaire);
     return;
   }
-  const rows = file === 'themes.csv' ? themeRows : itemRows;
+  const rows = file === 'themes.csv' ? themeRows : file === 'priorities.csv' ? priorityRows : itemRows;
   for await (const s of scopeReports(db, results)) yield* rows(results, s);
 }
 
 /** One CSV file of a sealed wave, as a stream of text chunks. */
 export function waveCsv(db: Kysely<Database>, results: WaveResults, file: CsvFile, dialect: Dialect): AsyncGenerator<string> {
   if (!isSealed(results.wave)) throw new Error('only sealed waves are exported');
+  if (!csvFilesOf(results).includes(file)) throw new RangeError(`${file} is not a file of this wave`);
   return csvChunks(columnsOf(results, file), rowsOf(db, results, file), dialect);
 }

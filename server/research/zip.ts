@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { WaveResults } from '../results/wave-results.ts';
 import type { Dialect } from './csv.ts';
 import { dataPackageJson } from './datapackage.ts';
-import { CSV_FILES, waveCsv } from './wave-export.ts';
+import { csvFilesOf, waveCsv } from './wave-export.ts';
 
 /** A text generator as a byte stream that pulls one chunk at a time (backpressure, flat memory). */
 export function textStream(chunks: AsyncIterable<string>): Readable {
@@ -33,7 +33,7 @@ export function waveZip(db: Kysely<Database>, results: WaveResults, dialect: Dia
   let current: Readable | null = null;
   // A client that goes away stops the export: the entry being generated is destroyed.
   output.on('close', () => current?.destroy());
-  for (const file of CSV_FILES) {
+  for (const file of csvFilesOf(results)) {
     zip.addReadStreamLazy(file, { mtime, mode: 0o100644 }, (cb) => {
       if (output.destroyed) return;
       let stream: Readable;

@@ -7,7 +7,7 @@ import { partitionName } from '../db/partitions.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
 import { BOX_OVERHEAD, commentBoxLength, decodeComment, decodeResponse, open } from '../encryption/boxes.ts';
 import { WaveKeyUnavailable, type WaveKeys } from '../encryption/wave-keys.ts';
-import { itemsInOrder } from '../../surveys/load.ts';
+import { answerPositions } from '../../surveys/load.ts';
 
 /**
  * `npm run cli -- audit:anonymity`: what a privacy officer or works council can check of the
@@ -110,7 +110,7 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
       );
     const boxes = await db.selectFrom('encrypted_response').select(['school_id', 'box']).where('wave_id', '=', wave.id).execute();
     const commentBoxes = await db.selectFrom('encrypted_comment').select(['school_id', 'box']).where('wave_id', '=', wave.id).execute();
-    const responseLength = BOX_OVERHEAD + itemsInOrder(q).length + q.background.length;
+    const responseLength = BOX_OVERHEAD + answerPositions(q).width + q.background.length;
     const odd = boxes.filter((b) => b.box.byteLength !== responseLength).length;
     if (odd) channel.findings.push(`wave "${wave.name}": ${odd} encrypted response(s) do not have the fixed length ${responseLength}`);
     const commentLength = q.comment ? BOX_OVERHEAD + commentBoxLength(q.comment.maxLength) : null;

@@ -12,7 +12,7 @@ import {
 } from '../encryption/boxes.ts';
 import type { SchoolTally } from '../results/frozen-wave.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
-import { itemsInOrder } from '../../surveys/load.ts';
+import { answerPositions } from '../../surveys/load.ts';
 
 /**
  * The rows sealing moves (design §4): a wave's boxes as read from the database in binary COPY
@@ -165,6 +165,7 @@ const UNANSWERED = 0xff;
  */
 export class ResponseRows {
   static readonly columns = '(wave_id, school_id, id, answers, background)';
+  /** answer positions (`answerPositions`): theme items, outcome items, priority */
   private readonly items: number;
   private readonly width: number;
   /** each response's school, as an index of `schools` */
@@ -182,7 +183,7 @@ export class ResponseRows {
     private readonly boxes: Boxes,
     private readonly legacy: Array<{ schoolId: string } & ResponsePlain>,
   ) {
-    this.items = itemsInOrder(q).length;
+    this.items = answerPositions(q).width;
     this.width = this.items + q.background.length;
     this.schools = [...boxes.schools, ...legacy.map((r) => r.schoolId)];
   }

@@ -31,6 +31,8 @@ const SubmitBody = Type.Object(
     wave: Type.Optional(Type.String({ maxLength: 64 })),
     school: Type.Optional(Type.String({ maxLength: 64 })),
     lang: LangField,
+    // The priority question's checkboxes send one value per theme named (a questionnaire has at most 30).
+    priority: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Array(Type.String({ maxLength: 64 }), { maxItems: 30 })])),
   },
   { additionalProperties: Type.String({ maxLength: 5000 }), maxProperties: 300 },
 );

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Background, Questionnaire } from '../../surveys/schema.ts';
-import { itemsInOrder } from '../../surveys/load.ts';
+import { answerPositions, itemsInOrder } from '../../surveys/load.ts';
 import { hashCode, normaliseCode } from './access-codes.ts';
 import { encodeComment, encodeResponse, seal } from '../encryption/boxes.ts';
 import type { AnswerableWave } from '../encryption/wave-keys.ts';
@@ -39,7 +39,11 @@ export async function lookUpCode(db: Kysely<Database>, input: string): Promise<C
   return { ok: true, context: { hash, waveId: row.wave_id, schoolId: row.school_id } };
 }
 
-/** Form fields: `a.<item id>` = "1".."5" or "0" (n.v.t.), `b.<background id>` = option id, `comment`. */
+/**
+ * Form fields: `a.<item id>` = "1".."5" or "0" (n.v.t.), for theme and outcome items alike;
+ * `b.<background id>` = option id; `priority` = a theme id, repeated per theme named (checkboxes);
+ * `comment`.
+ */
 export type SubmissionFields = Record<string, string | string[] | undefined>;
 
 export interface ValidAnswers {
@@ -56,12 +60,15 @@ const CONTROL_FIELDS = new Set(['code', 'wave', 'school', 'lang']);
 
 /** What `validateAnswers` needs of a questionnaire, derived once per questionnaire object. */
 interface AnswerShape {
+  /** answer positions (`answerPositions`) */
   itemCount: number;
   /** by form field (`a.<item id>`) */
   itemIndex: Map<string, number>;
   /** per item (questionnaire order): whether its scale offers n.v.t. (answer 0) */
   notApplicable: boolean[];
   backgroundById: Map<string, Background>;
+  /** the priority question: its first position, at most how many, and each theme's offset by id */
+  priority: { start: number; max: number; themes: Map<string, number> } | null;
 }
 
 // Keyed by the object: `getQuestionnaire` caches one object per published version (and versions
@@ -71,13 +78,18 @@ const shapes = new WeakMap<Questionnaire, AnswerShape>();
 function answerShape(q: Questionnaire): AnswerShape {
   let shape = shapes.get(q);
   if (!shape) {
-    const items = itemsInOrder(q);
+    // Theme items, then outcome items: the positions of `answerPositions`.
+    const items = [...itemsInOrder(q), ...(q.outcomes ?? [])];
+    const positions = answerPositions(q);
     const withNotApplicable = new Set(q.scales.filter((s) => s.notApplicable !== undefined).map((s) => s.id));
     shape = {
-      itemCount: items.length,
+      itemCount: positions.width,
       itemIndex: new Map(items.map((it, i) => [`a.${it.id}`, i])),
       notApplicable: items.map((it) => withNotApplicable.has(it.scale)),
       backgroundById: new Map(q.background.map((b) => [b.id, b])),
+      priority: q.priority
+        ? { start: positions.items + positions.outcomes, max: q.priority.max, themes: new Map(q.themes.map((t, i) => [t.id, i])) }
+        : null,
     };
     shapes.set(q, shape);
   }
@@ -89,13 +101,21 @@ export function validateAnswers(
   fields: SubmissionFields,
 ): { ok: true; value: ValidAnswers } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
-  const { itemCount, itemIndex, notApplicable, backgroundById } = answerShape(q);
+  const { itemCount, itemIndex, notApplicable, backgroundById, priority } = answerShape(q);
   const answers: (number | null)[] = new Array<number | null>(itemCount).fill(null);
   const background: Record<string, string> = {};
   let comment: string | null = null;
 
   for (const [field, raw] of Object.entries(fields)) {
     if (CONTROL_FIELDS.has(field) || raw === undefined) continue;
+    if (field === 'priority' && priority) {
+      // Checkboxes: one value per theme named. Named: 1; the question answered: every other theme 0.
+      const named = new Set((Array.isArray(raw) ? raw : [raw]).filter((v) => v !== ''));
+      if ([...named].some((id) => !priority.themes.has(id))) errors[field] = 'error.field.unknownOption';
+      else if (named.size > priority.max) errors[field] = 'error.field.tooManyPriorities';
+      else if (named.size > 0) for (const [id, i] of priority.themes) answers[priority.start + i] = named.has(id) ? 1 : 0;
+      continue;
+    }
     if (Array.isArray(raw)) {
       errors[field] = 'error.field.repeated';
       continue;

@@ -26,6 +26,9 @@ const layout: Layout = {
     { id: 't', itemIndices: [0, 1] },
     { id: 'u', itemIndices: [2] },
   ],
+  outcomes: [],
+  priority: null,
+  width: 3,
 };
 
 describe('R1 for answers', () => {

@@ -45,6 +45,9 @@ const themeIds = [...new Set(names.map((n) => n.replace(/_[0-9]+$/, '')))];
 const layout: Layout = {
   items: names.map((id, i) => ({ id, themeId: id.replace(/_[0-9]+$/, ''), reverse: i % 2 === 1 })),
   themes: themeIds.map((id) => ({ id, itemIndices: names.flatMap((n, i) => (n.startsWith(`${id}_`) ? [i] : [])) })),
+  outcomes: [],
+  priority: null,
+  width: names.length,
 };
 const raw = (row: readonly (number | null)[]) =>
   row.map((x, i) => (x === null ? (i % 3 === 0 ? 0 : null) : layout.items[i]!.reverse ? 6 - x : x));
@@ -152,6 +155,9 @@ describe('refusals', () => {
         { id: 'workload', itemIndices: [0, 1, 2, 3] },
         { id: 'appreciation', itemIndices: [4, 5, 6, 7] },
       ],
+      outcomes: [],
+      priority: null,
+      width: 8,
     };
     expect(cfaParameters(small)).toBe(6 + 3 + 8);
     expect(cfaMinimum(small)).toBe(200);

@@ -73,7 +73,13 @@ describe('n = 0', () => {
     expect(percentileRank(3, [])).toEqual({ ok: false, reason: 'no-data' });
   });
   it('a group without responses reports without NaN', () => {
-    const layout: Layout = { items: [{ id: 'a', themeId: 't', reverse: false }], themes: [{ id: 't', itemIndices: [0] }] };
+    const layout: Layout = {
+      items: [{ id: 'a', themeId: 't', reverse: false }],
+      themes: [{ id: 't', itemIndices: [0] }],
+      outcomes: [],
+      priority: null,
+      width: 1,
+    };
     const r = groupReport(sumResponses([], layout), layout);
     expect(finiteEverywhere(r)).toBe(true);
     expect(r.themes[0]!.mean.ok).toBe(false);

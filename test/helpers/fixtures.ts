@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.ts';
-import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
+import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE, SHIPPED_QUESTIONNAIRE_V2 } from '../../surveys/load.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';
@@ -11,6 +11,8 @@ import { decodeComment, decodeResponse, open } from '../../server/encryption/box
 import type { WaveKeys } from '../../server/encryption/wave-keys.ts';
 
 export const shipped: Questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+/** Version 2: outcome items and the priority question (issue 20). */
+export const shippedV2: Questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE_V2);
 
 let counter = 0;
 

@@ -26,6 +26,9 @@ export function fixtureLayout(): Layout {
   return {
     items,
     themes: themeIds.map((id) => ({ id, itemIndices: items.flatMap((it, i) => (it.themeId === id ? [i] : [])) })),
+    outcomes: [],
+    priority: null,
+    width: items.length,
   };
 }
 

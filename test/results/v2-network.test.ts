@@ -53,7 +53,10 @@ function csv(text: string): Array<Record<string, string>> {
     rows.push(row);
   }
   const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
+  // A row with fewer or more cells than the header is a file that does not match its columns.
+  for (const [i, r] of body.entries())
+    if (r.length !== header!.length) throw new Error(`row ${i + 2}: ${r.length} cells, header ${header!.length}`);
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
 }
 
 describe(`v1 then v2 across a network: priorities and outcomes through disclosure (${storeKind})`, () => {
@@ -216,6 +219,7 @@ describe(`v1 then v2 across a network: priorities and outcomes through disclosur
       'scope',
       'scope_id',
       'scope_label',
+      'school_number',
       'theme_id',
       'n',
       'pct_named',

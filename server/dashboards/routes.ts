@@ -56,6 +56,7 @@ const DashboardJson = Type.Object({
   themes: Type.Array(
     Type.Object({
       id: Type.String(),
+      riskDomains: Type.Array(Type.String()),
       label: Type.String(),
       n: Shown,
       mean: Shown,
@@ -93,6 +94,26 @@ const DashboardJson = Type.Object({
           significant: Type.Boolean(),
         }),
       ),
+    }),
+  ),
+  outcomes: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      label: Type.String(),
+      reverse: Type.Boolean(),
+      n: Shown,
+      mean: Shown,
+      favourable: Shown,
+      benchmarkFavourable: Shown,
+      networkFavourable: Shown,
+    }),
+  ),
+  priorities: Nullable(
+    Type.Object({
+      max: Type.Integer({ minimum: 1 }),
+      question: Type.String(),
+      n: Type.Object({ school: Shown, benchmark: Shown, network: Shown }),
+      rows: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), school: Shown, benchmark: Shown, network: Shown })),
     }),
   ),
   breakdowns: Type.Array(

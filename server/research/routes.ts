@@ -80,8 +80,6 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const dialect: Dialect = request.query.dialect ?? 'standard';
         const wave = await findSealedWave(db, waveId);
         if (!wave) throw notFound();
-        // Only a questionnaire with the priority question has its priorities (issue 20).
-        if (file === 'priorities.csv' && !(await getQuestionnaire(db, wave.questionnaireId)).priority) throw notFound();
         const name = `schoolpols-${slug(wave.name)}${dialect === 'excel-nl' ? '-excel-nl' : ''}`;
         const download = () => attachment(reply, file === 'export.zip' ? `${name}.zip` : `${name}-${file}`, CONTENT_TYPES[file]);
         // HEAD: the headers only (Fastify would otherwise run the whole export and discard it).

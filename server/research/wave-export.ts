@@ -195,6 +195,9 @@ async function* rowsOf(db: Kysely<Database>, results: WaveResults, file: CsvFile
     yield* codebookRows(results.questionnaire);
     return;
   }
+  // A questionnaire without the priority question has no priorities: its priorities.csv is the header
+  // alone (as drivers.csv is without outcome items), so a script fetching every wave's files meets no 404.
+  if (file === 'priorities.csv' && !results.layout.priority) return;
   const rows = file === 'themes.csv' ? themeRows : file === 'priorities.csv' ? priorityRows : itemRows;
   for await (const s of scopeReports(db, results)) yield* rows(results, s);
 }
@@ -202,6 +205,5 @@ async function* rowsOf(db: Kysely<Database>, results: WaveResults, file: CsvFile
 /** One CSV file of a sealed wave, as a stream of text chunks. */
 export function waveCsv(db: Kysely<Database>, results: WaveResults, file: CsvFile, dialect: Dialect): AsyncGenerator<string> {
   if (!isSealed(results.wave)) throw new Error('only sealed waves are exported');
-  if (!csvFilesOf(results).includes(file)) throw new RangeError(`${file} is not a file of this wave`);
   return csvChunks(columnsOf(results, file), rowsOf(db, results, file), dialect);
 }

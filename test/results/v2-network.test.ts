@@ -225,8 +225,10 @@ describe(`v1 then v2 across a network: priorities and outcomes through disclosur
       'pct_named',
       'suppressed',
     ]);
-    // A v1 wave has no priorities file, and its data package lists what it always did.
-    expect((await researcher.get(`/research/waves/${waves[0]!}/priorities.csv`)).statusCode).toBe(404);
+    // A v1 wave's priorities.csv is its header alone (no question, no rows), and its data package lists what it always did.
+    const v1priorities = await researcher.get(`/research/waves/${waves[0]!}/priorities.csv`);
+    expect(v1priorities.statusCode).toBe(200);
+    expect(v1priorities.body.trim().split('\r\n')).toHaveLength(1); // the header, no row
     const v1pkg = JSON.parse((await researcher.get(`/research/waves/${waves[0]!}/datapackage.json`)).body) as {
       resources: Array<{ path: string }>;
     };

@@ -1,25 +1,10 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { withCopySession, type CopyRowVisitor } from '../db/copy.ts';
 import { isUuid } from '../platform/problems.ts';
-import {
-  MAX_FAILED_DRAWS,
-  bootstrapDraw,
-  bootstrapPlan,
-  driverData,
-  driverIntervals,
-  keyDrivers,
-  recode,
-  themeScores,
-  type Disclosed,
-  type DisclosedGroup,
-  type DriverRefusal,
-  type DriverRow,
-  type KeyDriverAnalysis,
-  type KeyDrivers,
-  type Layout,
-} from '../../analysis/index.ts';
+import { recode, themeScores, type Disclosed, type DisclosedGroup, type Layout } from '../../analysis/index.ts';
+import type { DriverJob, DriverResult } from './drivers-job.ts';
 import type { WaveResults } from '../results/wave-results.ts';
 
 /**
@@ -31,11 +16,9 @@ import type { WaveResults } from '../results/wave-results.ts';
 
 /** Bootstrap draws per analysis: percentile 95 % intervals need about a thousand. */
 export const DRIVER_RESAMPLES = 1000;
-/** Draws between turns of the event loop: ~25 draws of a network group take a few milliseconds. */
-const DRAW_CHUNK = 25;
 
 export type DriverScopeKind = 'network' | 'group';
-export type DriverResult = KeyDriverAnalysis | DriverRefusal;
+export type { DriverResult } from './drivers-job.ts';
 
 export interface DriverScope {
   scope: DriverScopeKind;
@@ -161,46 +144,30 @@ function readSmallintArray(data: Buffer, start: number, end: number, into: (numb
   if (at !== end) throw new Error('malformed smallint[]');
 }
 
-/** The rows of one group and outcome for `driverData`: one row object, refilled (driverData keeps nothing of it). */
-function* groupRows(r: DriverRespondents, member: Uint8Array, themes: number, outcome: number): Generator<DriverRow> {
-  const scores: (number | null)[] = new Array<number | null>(themes).fill(null);
-  const row = { outcome: null as number | null, scores };
-  for (let i = 0; i < r.count; i++) {
-    if (!member[r.school[i]!]) continue;
-    const at = i * r.width;
-    for (let t = 0; t < themes; t++) {
-      const x = r.values[at + t]!;
-      scores[t] = Number.isNaN(x) ? null : x;
-    }
-    const y = r.values[at + themes + outcome]!;
-    row.outcome = Number.isNaN(y) ? null : y;
-    yield row;
-  }
-}
-
 /**
- * One analysis with its bootstrap in chunks of `DRAW_CHUNK` draws, a turn of the event loop between
- * them; the same numbers as `keyDriverAnalysis` with this seed (each draw depends on seed and index only).
+ * Runs the job on a worker thread, so the main thread's event loop serves other requests meanwhile
+ * (the analyses of a network wave take seconds).
  */
-export async function chunkedAnalysis(
-  rows: Iterable<DriverRow>,
-  predictors: number,
-  seed: number,
-  resamples = DRIVER_RESAMPLES,
-  onChunk: () => Promise<unknown> = () => nextTurn(),
-): Promise<DriverResult> {
-  const data = driverData(rows, predictors);
-  const estimate = keyDrivers(data);
-  if (!estimate.ok) return estimate;
-  const plan = bootstrapPlan(data, seed);
-  const draws: (KeyDrivers | null)[] = [];
-  for (let b = 0; b < resamples; b += DRAW_CHUNK) {
-    await onChunk();
-    for (let i = b; i < Math.min(resamples, b + DRAW_CHUNK); i++) draws.push(bootstrapDraw(plan, i));
-  }
-  const failed = draws.filter((d) => d === null).length;
-  if (failed > MAX_FAILED_DRAWS * resamples) return { ok: false, reason: 'unstable-bootstrap', n: estimate.n, draws: resamples, failed };
-  return { ...estimate, intervals: driverIntervals(draws) };
+export function runDriverJob(job: DriverJob): Promise<DriverResult[][]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./drivers-worker.mjs', import.meta.url), {
+      workerData: job,
+      transferList: [job.values.buffer as ArrayBuffer, job.school.buffer as ArrayBuffer],
+    });
+    let settled = false;
+    worker.once('message', (m: DriverResult[][]) => {
+      settled = true;
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`driver analysis worker stopped with code ${code}`));
+    });
+  });
 }
 
 const WITHHELD: DriverResult = Object.freeze({ ok: false, reason: 'too-few', n: 0, minimum: 0 });
@@ -209,39 +176,41 @@ const WITHHELD: DriverResult = Object.freeze({ ok: false, reason: 'too-few', n: 
 export async function computeDrivers(
   db: Kysely<Database>,
   results: WaveResults,
-  options: { resamples?: number; onChunk?: () => Promise<unknown> } = {},
+  options: { resamples?: number; run?: (job: DriverJob) => Promise<DriverResult[][]> } = {},
 ): Promise<DriverReport> {
   const { layout, disclosure } = results;
   const waveId = results.wave.id;
   const resamples = options.resamples ?? DRIVER_RESAMPLES;
   if (!layout.outcomes.length || !results.wave.sealed) return { waveId, resamples, scopes: [] };
   const groups = driverGroups(results);
-  // Nothing is read when no group is released.
-  const respondents = groups.some((g) => g.group.released) ? await readDriverRespondents(db, waveId, layout) : null;
-  const themes = layout.themes.length;
-  const scopes: DriverScope[] = [];
-  for (const g of groups) {
-    const outcomes: Array<Disclosed<DriverResult>> = [];
-    for (const [oi, o] of layout.outcomes.entries()) {
-      // A withheld group is never analysed: `release` suppresses it with the group's rule.
-      if (!g.group.released || !respondents) {
-        outcomes.push(disclosure.release<DriverResult>(g.group, WITHHELD));
-        continue;
-      }
-      const included = new Set(g.group.schoolIds);
-      const member = Uint8Array.from(respondents.schools, (id) => (included.has(id) ? 1 : 0));
-      await nextTurn();
-      const result = await chunkedAnalysis(
-        groupRows(respondents, member, themes, oi),
-        themes,
-        driverSeed(waveId, g.scopeId, o.id),
-        resamples,
-        options.onChunk,
-      );
-      outcomes.push(disclosure.release(g.group, result));
-    }
-    scopes.push({ ...g, outcomes });
+  const released = groups.filter((g) => g.group.released);
+  let analysed: DriverResult[][] = [];
+  // Nothing is read when no group is released; a withheld group is never analysed.
+  if (released.length) {
+    const r = await readDriverRespondents(db, waveId, layout);
+    analysed = await (options.run ?? runDriverJob)({
+      values: r.values,
+      school: r.school,
+      count: r.count,
+      width: r.width,
+      themes: layout.themes.length,
+      resamples,
+      groups: released.map((g) => {
+        const included = new Set(g.group.schoolIds);
+        return {
+          member: Uint8Array.from(r.schools, (id) => (included.has(id) ? 1 : 0)),
+          seeds: layout.outcomes.map((o) => driverSeed(waveId, g.scopeId, o.id)),
+        };
+      }),
+    });
   }
+  const scopes: DriverScope[] = groups.map((g) => {
+    const at = released.indexOf(g);
+    return {
+      ...g,
+      outcomes: layout.outcomes.map((_, oi) => disclosure.release<DriverResult>(g.group, at === -1 ? WITHHELD : analysed[at]![oi]!)),
+    };
+  });
   return { waveId, resamples, scopes };
 }
 

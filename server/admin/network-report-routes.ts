@@ -23,7 +23,7 @@ const networkReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         view,
         wide: true,
         title: t('networkReport.title', { wave: view.waveName }),
-        styles: ['/static/report.css', '/static/network-report.css', `/admin/waves/${waveId}/network/report-page.css`],
+        styles: ['/static/report.css', '/static/network-report.css', `/admin/waves/${waveId}/network/report-page.css?lang=${request.lang}`],
       });
     },
   );

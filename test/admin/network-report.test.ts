@@ -75,7 +75,7 @@ describe(`the network report (${storeKind})`, () => {
       const share = prio!.themes[ti]!.share;
       expect(row).toContain(`<td class="num">${share.ok ? formatNumber('nl', share.value, 0) : 'x'} %</td>`);
     }
-    expect(html).toContain(`/admin/waves/${waveId}/network/report-page.css`);
+    expect(html).toContain(`/admin/waves/${waveId}/network/report-page.css?lang=nl`);
     const css = await admin.get(`/admin/waves/${waveId}/network/report-page.css`);
     expect(css.statusCode).toBe(200);
     expect(css.body).toBe('@page { @top-left { content: "COnneCt netwerkrapport · Netwerk rapport"; } }\n');

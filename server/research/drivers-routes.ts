@@ -17,7 +17,8 @@ const ACCESS = { access: ['researcher', 'admin'] } as const;
 /**
  * "What matters most for staying" (issue 20): the key-driver analysis of a sealed wave, a page and
  * `drivers.csv`, for researchers and admins. Like every research route, an open, draft or unknown
- * wave is the same 404; so is `drivers.csv` of a questionnaire without outcome items.
+ * wave is the same 404. A questionnaire without outcome items has a page that says so and a
+ * `drivers.csv` of only its header (no analysis, so no rows).
  */
 const driverRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
@@ -54,7 +55,6 @@ const driverRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const wave = await findSealedWave(db, waveId);
       if (!wave) throw new HttpProblem(404, 'research.notFound');
       const results = await loadWaveResults(db, waveId);
-      if (!results.layout.outcomes.length) throw new HttpProblem(404, 'research.notFound');
       const download = () =>
         attachment(
           reply,

@@ -197,7 +197,7 @@ describe(`key drivers on the research page and in drivers.csv (${storeKind})`, (
     }
   });
 
-  it('is linked from the research index and the network view; a v1-like wave without outcomes has no drivers.csv', async () => {
+  it('is linked from the research index and the network view; an unknown wave is a 404', async () => {
     const index = await researcher.get('/research');
     expect(index.body).toContain(`href="/research/waves/${big}/drivers"`);
     const network = await admin.get(`/admin/waves/${big}/network`);

@@ -24,6 +24,7 @@ import participationRoutes from './dashboards/participation-routes.ts';
 import actionPlanRoutes from './advocacy/action-plan-routes.ts';
 import { publicSummaryRoutes, staffSummaryRoutes } from './advocacy/staff-summary-routes.ts';
 import networkRoutes from './admin/network-routes.ts';
+import networkReportRoutes from './admin/network-report-routes.ts';
 import networkAdvocacyRoutes from './advocacy/network-advocacy-routes.ts';
 import adminRoutes from './admin/routes/index.ts';
 import researchRoutes from './research/routes.ts';
@@ -213,6 +214,7 @@ async function staffSite(app: FastifyInstance) {
   await app.register(actionPlanRoutes);
   await app.register(staffSummaryRoutes);
   await app.register(networkRoutes);
+  await app.register(networkReportRoutes);
   await app.register(networkAdvocacyRoutes);
   await app.register(adminConsole);
   await app.register(researchRoutes);

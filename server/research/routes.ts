@@ -14,6 +14,7 @@ import { HttpProblem } from '../platform/problems.ts';
 import { DialectQuery, LangQuery, WaveParams } from '../platform/http-schemas.ts';
 import { attachment, slug } from './download.ts';
 import qualityRoutes from './quality-routes.ts';
+import driverRoutes from './drivers-routes.ts';
 
 const ACCESS = { access: ['researcher', 'admin'] } as const;
 
@@ -40,15 +41,16 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.store.db;
   const notFound = () => new HttpProblem(404, 'research.notFound');
   await app.register(qualityRoutes);
+  await app.register(driverRoutes);
 
   app.get('/research', { config: ACCESS, schema: { querystring: LangQuery } }, async (request, reply) => {
     const t = translator(request.lang);
     const waves = await sealedWaves(db);
-    const lineages = new Map<string, { key: string; title: string; waves: Array<SealedWave & { priority: boolean }> }>();
+    const lineages = new Map<string, { key: string; title: string; waves: Array<SealedWave & { priority: boolean; drivers: boolean }> }>();
     for (const w of waves) {
       const q = await getQuestionnaire(db, w.questionnaireId);
       const entry = lineages.get(w.lineage) ?? { key: w.lineage, title: q.title[request.lang], waves: [] };
-      entry.waves.push({ ...w, priority: !!q.priority });
+      entry.waves.push({ ...w, priority: !!q.priority, drivers: !!q.outcomes?.length });
       lineages.set(w.lineage, entry);
     }
     return reply.page('research/index', {
@@ -62,6 +64,7 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           schools: w.schools,
           k: w.k,
           base: `/research/waves/${w.id}`,
+          drivers: w.drivers,
           files: w.priority ? WAVE_DOWNLOADS : WAVE_DOWNLOADS.filter((f) => f !== 'priorities.csv'),
         })),
         trends: `/research/lineages/${encodeURIComponent(l.key)}/trends.csv`,

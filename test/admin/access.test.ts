@@ -91,6 +91,9 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       { method: 'POST', url: `/admin/waves/${open}/close`, body: { confirm: 'yes' }, admin: 303 },
       // The network view (the lead's route, linked from a sealed wave's page).
       { method: 'GET', url: `/admin/waves/${sealed}/network`, admin: 200 },
+      // The printable network report and its running header (issue 20).
+      { method: 'GET', url: `/admin/waves/${sealed}/network/report`, admin: 200 },
+      { method: 'GET', url: `/admin/waves/${sealed}/network/report-page.css`, admin: 200 },
       { method: 'GET', url: '/admin/advocacy', admin: 200 },
       { method: 'GET', url: `/admin/advocacy/${sealed}`, admin: 200 },
       { method: 'GET', url: `/admin/advocacy/${sealed}/csv`, admin: 200 },

@@ -9,8 +9,8 @@ import { createWave } from '../../server/waves.ts';
 /** Who may fetch what under /research (issue 7): researchers and admins, sealed waves only. */
 
 const FILES = ['themes.csv', 'items.csv', 'codebook.csv', 'datapackage.json', 'export.zip'];
-/** The instrument quality report (issue 20): a page and its CSV, under the same rules. */
-const QUALITY = ['quality', 'quality.csv'];
+/** The instrument quality report and the key-driver analysis (issue 20): pages and CSVs, under the same rules. */
+const QUALITY = ['quality', 'quality.csv', 'drivers', 'drivers.csv'];
 
 /** Every route of the app from `printRoutes()` (a tree; children append to their parent's path). */
 function routes(app: FastifyInstance): Array<{ path: string; methods: string[] }> {

@@ -6,9 +6,9 @@ import { formatNumber, type Lang } from '../platform/i18n.ts';
 import { formatter, type Shown } from '../results/format.ts';
 import { networkResults } from './network-view.ts';
 import { networkView } from './network-page.ts';
-import { computeDrivers, driverCache } from '../research/drivers.ts';
+import { driverReport } from '../research/drivers.ts';
 import { driverPanel, outcomePhrase, type DriverPanel } from '../research/drivers-view.ts';
-import { computeQuality, QualityCache } from '../research/quality.ts';
+import { qualityReport } from '../research/quality.ts';
 
 /**
  * The network report (issue 20): a printable A4 report of a sealed wave for the union to publish.
@@ -30,9 +30,6 @@ export interface NetworkReportView {
   qualityWithheld: string | null;
 }
 
-/** One per process, as for the research page: the quality report of a sealed wave never changes. */
-const qualityCache = new QualityCache();
-
 export async function networkReport(db: Kysely<Database>, waveId: string, lang: Lang, t: TFunction): Promise<NetworkReportView> {
   const data = await networkResults(db, waveId);
   const { results } = data;
@@ -48,8 +45,8 @@ export async function networkReport(db: Kysely<Database>, waveId: string, lang: 
     .filter((s) => included.has(s.id))
     .reduce((a, s) => a + (s.codesHandedOut ?? s.codesIssued), 0);
 
-  const quality = await qualityCache.report(waveId, () => computeQuality(db, results));
-  const drivers = await driverCache.report(waveId, () => computeDrivers(db, results));
+  const quality = await qualityReport(db, results);
+  const drivers = await driverReport(db, results);
   const networkDrivers = drivers.scopes.find((s) => s.scope === 'network');
   const themeLabels = q.themes.map((th) => ({ id: th.id, label: th.label[lang] }));
 

@@ -7,7 +7,7 @@ import { DialectQuery, LangQuery, WaveParams } from '../platform/http-schemas.ts
 import { findSealedWave } from './catalogue.ts';
 import type { Dialect } from './csv.ts';
 import { attachment, slug } from './download.ts';
-import { computeDrivers, driverCache } from './drivers.ts';
+import { driverReport } from './drivers.ts';
 import { driversCsv } from './drivers-csv.ts';
 import { driversView } from './drivers-view.ts';
 import { textStream } from './zip.ts';
@@ -27,7 +27,7 @@ const driverRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const wave = await findSealedWave(db, waveId);
     if (!wave) throw new HttpProblem(404, 'research.notFound');
     const results = await loadWaveResults(db, waveId);
-    return { wave, results, report: await driverCache.report(waveId, () => computeDrivers(db, results)) };
+    return { wave, results, report: await driverReport(db, results) };
   };
 
   app.get(

@@ -6,6 +6,7 @@ import { isUuid } from '../platform/problems.ts';
 import { recode, themeScores, type Disclosed, type DisclosedGroup, type Layout } from '../../analysis/index.ts';
 import type { DriverJob, DriverResult } from './drivers-job.ts';
 import type { WaveResults } from '../results/wave-results.ts';
+import { SealedWaveCache } from '../results/sealed-wave-cache.ts';
 
 /**
  * "What matters most for staying" (issue 20): per outcome item of a sealed wave, the key-driver
@@ -214,38 +215,10 @@ export async function computeDrivers(
   return { waveId, resamples, scopes };
 }
 
-/**
- * Reports by wave id, most recently used last, like `QualityCache`: computed once per process, and
- * a request arriving meanwhile waits for the same computation; a failure is not remembered.
- */
-export class DriverCache {
-  readonly #entries = new Map<string, Promise<DriverReport>>();
+/** One per process: the page, the CSV and the network report share one computation per wave. */
+const reports = new SealedWaveCache<DriverReport>({ entries: 16 });
 
-  constructor(readonly limit = 16) {}
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  report(waveId: string, compute: () => Promise<DriverReport>): Promise<DriverReport> {
-    const hit = this.#entries.get(waveId);
-    if (hit) {
-      this.#entries.delete(waveId);
-      this.#entries.set(waveId, hit);
-      return hit;
-    }
-    const pending = compute();
-    this.#entries.set(waveId, pending);
-    pending.catch(() => {
-      if (this.#entries.get(waveId) === pending) this.#entries.delete(waveId);
-    });
-    for (const id of this.#entries.keys()) {
-      if (this.#entries.size <= this.limit) break;
-      this.#entries.delete(id);
-    }
-    return pending;
-  }
+/** The sealed wave's key-driver report, computed once per process. */
+export function driverReport(db: Kysely<Database>, results: WaveResults): Promise<DriverReport> {
+  return reports.get(results.wave.id, () => computeDrivers(db, results));
 }
-
-/** One process-wide cache: the page, the CSV and the network report share one computation per wave. */
-export const driverCache = new DriverCache();

@@ -15,7 +15,7 @@ import { formatNumber, translator } from '../../server/platform/i18n.ts';
 import { networkResults } from '../../server/admin/network-view.ts';
 import { networkView } from '../../server/admin/network-page.ts';
 import { loadWaveResults } from '../../server/results/wave-results.ts';
-import { driverCache, computeDrivers } from '../../server/research/drivers.ts';
+import { driverReport } from '../../server/research/drivers.ts';
 import { driverPanel, outcomePhrase } from '../../server/research/drivers-view.ts';
 
 describe(`the network report (${storeKind})`, () => {
@@ -49,7 +49,7 @@ describe(`the network report (${storeKind})`, () => {
     }
     expect(html).toContain(`Respondenten in het netwerk: ${network.n.text}`);
     const results = await loadWaveResults(store.db, waveId);
-    const drivers = await driverCache.report(waveId, () => computeDrivers(store.db, results));
+    const drivers = await driverReport(store.db, results);
     const o = shippedV2.outcomes![0]!;
     const panel = driverPanel(
       drivers.scopes[0]!.outcomes[0]!,

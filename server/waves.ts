@@ -14,9 +14,9 @@ export const isSealed = (wave: { status: WaveStatus; sealed: boolean }): boolean
 /**
  * The sealed waves of a lineage (the questionnaire key its versions share) around one of them,
  * oldest first: `through` the wave (itself included, if sealed), or the first one `after` it;
- * `school` keeps only waves that school took part in. Without `lineage`, the wave's own. Creation times are compared in the database: a JavaScript
- * Date keeps milliseconds of the column's microseconds, and a wave fell out of its own history
- * (issue 17).
+ * `school` keeps only waves that school took part in; without `lineage`, the wave's own. Creation
+ * times are compared in the database: a JavaScript Date keeps milliseconds of the column's
+ * microseconds, and a wave fell out of its own history (issue 17).
  */
 export async function sealedLineage(
   db: Kysely<Database>,

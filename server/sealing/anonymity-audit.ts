@@ -337,17 +337,26 @@ async function filesUnder(dir: string): Promise<Array<{ name: string; bytes: Buf
 /** As a superuser, PostgreSQL's current and previous WAL segments, read through SQL (no file path needed); --wal reads them all. */
 async function walViaServer(db: Kysely<Database>): Promise<Array<{ name: string; bytes: Buffer }>> {
   try {
-    const { rows } = await sql<{
-      name: string;
-    }>`select name from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$' and name <= pg_walfile_name(pg_current_wal_lsn()) order by name desc limit 2`.execute(
-      db,
-    );
-    const out: Array<{ name: string; bytes: Buffer }> = [];
-    for (const { name } of rows) {
-      const file = await sql<{ bytes: Uint8Array }>`select pg_read_binary_file(${`pg_wal/${name}`}) as bytes`.execute(db);
-      out.push({ name: `pg_wal/${name}`, bytes: Buffer.from(file.rows[0]!.bytes) });
+    // A segment listed can be recycled by a checkpoint before it is read (a busy server): list again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from pg_ls_waldir() where name ~ '^[0-9A-F]{24}$' and name <= pg_walfile_name(pg_current_wal_lsn()) order by name desc limit 2`.execute(
+        db,
+      );
+      const out: Array<{ name: string; bytes: Buffer }> = [];
+      for (const { name } of rows) {
+        const file = await sql<{ bytes: Uint8Array | null }>`
+          select pg_read_binary_file(${`pg_wal/${name}`}, 0, (select setting::bigint from pg_settings where name = 'wal_segment_size'), true) as bytes`.execute(
+          db,
+        );
+        const bytes = file.rows[0]?.bytes;
+        if (!bytes) break;
+        out.push({ name: `pg_wal/${name}`, bytes: Buffer.from(bytes) });
+      }
+      if (out.length === rows.length) return out;
     }
-    return out;
+    return [];
   } catch {
     return [];
   }

@@ -6,7 +6,7 @@ import { trend } from './trend.ts';
 /**
  * The network's follow-up of action plans for one sealed wave W (issue 19), per theme: how many
  * schools agreed actions, how many of those actions were done by the next sealed wave of the
- * lineage, how often reps raised the theme, and how the theme's mean moved from W to the next wave
+ * questionnaire key, how often reps raised the theme, and how the theme's mean moved from W to the next wave
  * in schools with an agreed action compared with schools without any action on it. Descriptive
  * only: schools choose their actions where a theme is weak, so no difference here is an effect.
  *
@@ -41,7 +41,7 @@ export interface FollowUpInput {
   /** the themes of W's questionnaire, in its order */
   themeIds: readonly string[];
   actions: readonly FollowUpAction[];
-  /** null: no sealed wave of the lineage after W yet */
+  /** null: no sealed wave of the questionnaire key after W yet */
   next: {
     /** when the next wave was sealed; null when not known (then the status today counts) */
     sealedAt: Date | null;

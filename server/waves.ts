@@ -12,15 +12,15 @@ import type { WaveKeys } from './encryption/wave-keys.ts';
 export const isSealed = (wave: { status: WaveStatus; sealed: boolean }): boolean => wave.status === 'closed' && wave.sealed;
 
 /**
- * The sealed waves of a lineage (the questionnaire key its versions share) around one of them,
+ * The sealed waves of a questionnaire key (the questionnaire key its versions share) around one of them,
  * oldest first: `through` the wave (itself included, if sealed), or the first one `after` it;
- * `school` keeps only waves that school took part in; without `lineage`, the wave's own. Creation
+ * `school` keeps only waves that school took part in; without `key`, the wave's own. Creation
  * times are compared in the database: a JavaScript Date keeps milliseconds of the column's
  * microseconds, and a wave fell out of its own history (issue 17).
  */
-export async function sealedLineage(
+export async function sealedWavesAround(
   db: Kysely<Database>,
-  wave: { id: string; lineage?: string },
+  wave: { id: string; key?: string },
   which: 'through' | 'after',
   school?: string,
 ): Promise<Array<{ id: string; name: string }>> {
@@ -31,7 +31,7 @@ export async function sealedLineage(
     .where(
       'questionnaire.key',
       '=',
-      wave.lineage ??
+      wave.key ??
         ((eb) =>
           eb
             .selectFrom('wave as viewed')

@@ -77,7 +77,11 @@ export const BackgroundSchema = Type.Object(
 export const QuestionnaireSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
-    id: Id,
+    id: Type.String({
+      pattern: Id.pattern,
+      description:
+        "the questionnaire's key: shared by all its versions, which keep its item ids (stored as questionnaire.key, exported as questionnaire_key)",
+    }),
     version: Type.Integer({ minimum: 1 }),
     title: LocalText,
     intro: LocalText,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isSealed, sealedLineage } from '../waves.ts';
+import { isSealed, sealedWavesAround } from '../waves.ts';
 import type { Database } from '../db/schema.ts';
 import { summaryOfAtLeast, type Disclosed, type GroupReport, type Summary } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
@@ -21,7 +21,7 @@ export interface NetworkResults {
     /** theme summaries in layout order, released only for reportable schools */
     themes: Disclosed<Summary[]>;
   }>;
-  /** the network per theme over the sealed waves of this questionnaire lineage, oldest first */
+  /** the network per theme over the sealed waves of this questionnaire key, oldest first */
   history: Array<{ id: string; name: string; network: Disclosed<GroupReport> }>;
   /** per theme (layout order), how many shown comments concern it across the network (issue 19) */
   commentThemes: Disclosed<number[]>;
@@ -55,9 +55,9 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
       };
     });
 
-  const lineage = await sealedLineage(db, { id: waveId, lineage: results.questionnaire.id }, 'through');
+  const waves = await sealedWavesAround(db, { id: waveId, key: results.questionnaire.id }, 'through');
   const history = [];
-  for (const w of lineage) {
+  for (const w of waves) {
     const r = w.id === waveId ? results : await loadWaveResults(db, w.id);
     history.push({ id: w.id, name: w.name, network: w.id === waveId ? network : await groupResults(db, r, r.disclosure.network()) });
   }

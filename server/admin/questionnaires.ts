@@ -50,7 +50,7 @@ export async function getQuestionnaireRecord(db: Kysely<Database>, id: string) {
   return db.selectFrom('questionnaire').select(['id', 'key', 'version', 'definition']).where('id', '=', id).executeTakeFirst();
 }
 
-export interface LineageSummary {
+export interface VersionSummary {
   /** the latest published version of this key, or null for a new key */
   previousVersion: number | null;
   /** item ids kept from earlier versions, and new ones */
@@ -64,13 +64,13 @@ export interface LineageSummary {
 export const schemaProblems = (errors: QuestionnaireError[]): Problem[] =>
   errors.map((e) => problem(e.path, `questionnaireErrors.${e.code}`, e.params));
 
-/** Where outcome items stand in the lineage check: in no theme (no theme id has brackets), kept there like a theme's. */
+/** Where outcome items stand in the version check: in no theme (no theme id has brackets), kept there like a theme's. */
 const OUTCOMES = '(outcomes)';
 
-export type QuestionnaireCheck = { ok: true; questionnaire: Questionnaire; lineage: LineageSummary } | { ok: false; problems: Problem[] };
+export type QuestionnaireCheck = { ok: true; questionnaire: Questionnaire; versions: VersionSummary } | { ok: false; problems: Problem[] };
 
 /**
- * Validates questionnaire JSON text (schema errors name the JSON path) and its lineage: a new
+ * Validates questionnaire JSON text (schema errors name the JSON path) and its versions: a new
  * version of a published key must have a higher version number, and keep every item id of earlier
  * versions in the same theme with the same direction (`reverse`), so trends join on item id.
  */
@@ -129,7 +129,7 @@ export async function checkQuestionnaireText(db: Kysely<Database>, text: string)
   return {
     ok: true,
     questionnaire: q,
-    lineage: {
+    versions: {
       previousVersion: latest,
       kept: ids.filter((id) => known.has(id)),
       added: ids.filter((id) => !known.has(id)),
@@ -145,7 +145,7 @@ export async function publishQuestionnaireText(
   actor: Actor,
 ): Promise<Checked<{ id: string; questionnaire: Questionnaire }>> {
   return db.transaction().execute(async (trx) => {
-    // One publisher at a time per store, so two new versions cannot both pass the lineage check.
+    // One publisher at a time per store, so two new versions cannot both pass the version check.
     await sql`select pg_advisory_xact_lock(hashtext('schoolpols.questionnaire'))`.execute(trx);
     const checked = await checkQuestionnaireText(trx, text);
     if (!checked.ok) return checked;

@@ -3,13 +3,13 @@ import type { Database } from '../db/schema.ts';
 import { summarize, summaryOfAtLeast, type Disclosed, type Summary } from '../../analysis/index.ts';
 import { actionFollowUp, type FollowUp, type FollowUpAction, type SchoolThemeResults } from '../../analysis/action-follow-up.ts';
 import { HttpProblem } from '../platform/problems.ts';
-import { isSealed, sealedLineage } from '../waves.ts';
+import { isSealed, sealedWavesAround } from '../waves.ts';
 import { loadWaveResults, type WaveResults } from '../results/wave-results.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 
 /**
  * The network's advocacy view of one sealed wave (issue 19), for admins: what reps agreed after it
- * and how the themes moved by the next sealed wave of the same questionnaire lineage. Reads only
+ * and how the themes moved by the next sealed wave of the same questionnaire key. Reads only
  * themes, statuses and dates of action plans — never what an action or note says — and results
  * through each wave's own disclosure (the dashboard's trend summaries, `school-view.ts`).
  */
@@ -22,7 +22,7 @@ export interface SealedWave {
 export interface NetworkAdvocacy {
   wave: SealedWave;
   questionnaire: Questionnaire;
-  /** the next sealed wave of the lineage; null when there is none yet */
+  /** the next sealed wave of the questionnaire key; null when there is none yet */
   next: (SealedWave & { sealedAt: Date | null }) | null;
   /** schools a group mean needs (the larger k of the two waves) */
   minSchools: number;
@@ -41,9 +41,9 @@ export async function sealedWaves(db: Kysely<Database>): Promise<SealedWave[]> {
     .execute();
 }
 
-/** The first sealed wave of the lineage created after this one. */
+/** The first sealed wave of the questionnaire key created after this one. */
 async function nextWave(db: Kysely<Database>, results: WaveResults): Promise<SealedWave | null> {
-  const [next] = await sealedLineage(db, { id: results.wave.id, lineage: results.questionnaire.id }, 'after');
+  const [next] = await sealedWavesAround(db, { id: results.wave.id, key: results.questionnaire.id }, 'after');
   return next ?? null;
 }
 

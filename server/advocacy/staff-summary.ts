@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { sealedLineage } from '../waves.ts';
+import { sealedWavesAround } from '../waves.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import type { PlanWave } from './action-plans.ts';
 
@@ -118,7 +118,7 @@ export async function summaryByToken(db: Kysely<Database>, token: string): Promi
 
 /**
  * A link for the code slips of a school in a wave to the staff summary of the school's previous
- * sealed wave of the same questionnaire lineage, when that summary is live; null otherwise (no
+ * sealed wave of the same questionnaire key, when that summary is live; null otherwise (no
  * earlier wave, no summary, or a revoked one). The publisher's token is only a hash here, so the
  * slips get a fresh token of their own, stored as its SHA-256 beside the summary: it opens the
  * summary while that stays live, and never after it is revoked or published again.
@@ -128,8 +128,8 @@ export async function slipSummaryLink(
   waveId: string,
   schoolId: string,
 ): Promise<{ token: string; waveName: string } | null> {
-  // The school's last sealed wave of the lineage before this one (which is not sealed yet).
-  const previous = (await sealedLineage(db, { id: waveId }, 'through', schoolId)).filter((w) => w.id !== waveId).at(-1);
+  // The school's last sealed wave of the questionnaire key before this one (which is not sealed yet).
+  const previous = (await sealedWavesAround(db, { id: waveId }, 'through', schoolId)).filter((w) => w.id !== waveId).at(-1);
   if (!previous) return null;
   const token = newToken();
   // One statement: the link exists only if the summary is live as it is written.

@@ -19,7 +19,7 @@ import {
 } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
 import { groupResults, loadWaveResults, schoolResponses, type WaveResults } from '../results/wave-results.ts';
-import { sealedLineage } from '../waves.ts';
+import { sealedWavesAround } from '../waves.ts';
 
 /**
  * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
@@ -40,7 +40,7 @@ export interface SchoolWaveResults {
     /** per trend point: the wave's name, same order as `trend` */
     trendWaves: Array<{ id: string; name: string }>;
   }>;
-  /** the school's previous sealed wave of this lineage, with its % favourable per theme (this wave's themes), as that wave released them */
+  /** the school's previous sealed wave of this questionnaire key, with its % favourable per theme (this wave's themes), as that wave released them */
   previous: { id: string; name: string; favourable: Disclosed<Stat[]> } | null;
   breakdowns: Array<{
     breakdown: DisclosedBreakdown;
@@ -166,11 +166,11 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
 }
 
 /**
- * The school's sealed waves of the same questionnaire lineage, oldest first, each with the theme
+ * The school's sealed waves of the same questionnaire key, oldest first, each with the theme
  * summaries that its own disclosure released (null where the school was suppressed).
  */
 async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolId: string) {
-  const waves = await sealedLineage(db, { id: current.wave.id, lineage: current.questionnaire.id }, 'through', schoolId);
+  const waves = await sealedWavesAround(db, { id: current.wave.id, key: current.questionnaire.id }, 'through', schoolId);
   const out: Array<{ id: string; name: string; k: number; summaries: Disclosed<Summary[]> }> = [];
   // Earlier waves load together: after a restart their database reads overlap.
   const loaded = await Promise.all(waves.map((w) => (w.id === current.wave.id ? current : loadWaveResults(db, w.id))));

@@ -52,7 +52,7 @@ export interface SchoolTable {
 
 export interface QuestionnaireTable {
   id: Generated<string>;
-  /** The questionnaire's own `id` (its lineage); versions of one key keep item ids. */
+  /** The questionnaire's own `id` (its key): the versions of one questionnaire share it and keep its item ids. */
   key: string;
   version: number;
   /** Immutable once stored (a trigger refuses updates). */

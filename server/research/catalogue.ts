@@ -8,8 +8,8 @@ export interface SealedWave {
   name: string;
   createdAt: Date;
   questionnaireId: string;
-  /** the lineage: `questionnaire.key` */
-  lineage: string;
+  /** `questionnaire.key`, shared by the versions of one questionnaire */
+  questionnaireKey: string;
   questionnaireVersion: number;
   /** k of disclosure rule R1 for this wave */
   k: number;
@@ -28,7 +28,7 @@ const toWave = (r: Parameters<typeof toWaveRow>[0]): SealedWave => {
     name: w.name,
     createdAt: w.createdAt,
     questionnaireId: w.questionnaire.id,
-    lineage: w.questionnaire.key,
+    questionnaireKey: w.questionnaire.key,
     questionnaireVersion: w.questionnaire.version,
     k: w.k,
     schools: w.schools,
@@ -47,8 +47,8 @@ export async function findSealedWave(db: Kysely<Database>, waveId: string): Prom
   return row ? toWave(row) : null;
 }
 
-/** The sealed waves of one questionnaire lineage, oldest first (by `wave.created_at`, then id). */
-export async function lineageWaves(db: Kysely<Database>, lineage: string): Promise<SealedWave[]> {
-  const rows = await sealedQuery(db).where('questionnaire.key', '=', lineage).orderBy('wave.created_at').orderBy('wave.id').execute();
+/** The sealed waves of one questionnaire key, oldest first (by `wave.created_at`, then id). */
+export async function sealedWavesOfKey(db: Kysely<Database>, key: string): Promise<SealedWave[]> {
+  const rows = await sealedQuery(db).where('questionnaire.key', '=', key).orderBy('wave.created_at').orderBy('wave.id').execute();
   return rows.map(toWave);
 }

@@ -163,7 +163,7 @@ export function itemColumns(themeIds: readonly string[], itemIds: readonly strin
 
 export function codebookColumns(themeIds: readonly string[]): Column[] {
   return [
-    { name: 'item_id', type: 'string', description: 'Item id, stable across questionnaire versions of the same lineage.' },
+    { name: 'item_id', type: 'string', description: 'Item id, stable across questionnaire versions of the same key.' },
     { name: 'theme_id', type: 'string', enum: themeIds, description: 'Theme the item belongs to.' },
     { name: 'label_nl', type: 'string', description: 'Item wording in Dutch, as the respondents saw it.' },
     { name: 'label_en', type: 'string', description: 'Item wording in English.' },
@@ -189,10 +189,19 @@ export function codebookColumns(themeIds: readonly string[]): Column[] {
 
 export function trendColumns(themeIds: readonly string[]): Column[] {
   return [
-    { name: 'lineage', type: 'string', description: 'Questionnaire lineage (the questionnaire key shared by its versions).' },
+    {
+      name: 'questionnaire_key',
+      type: 'string',
+      description: 'Questionnaire key (the JSON `id` shared by all versions of one questionnaire).',
+    },
     { name: 'wave_id', type: 'string', description: 'Id (UUID) of the wave.' },
     { name: 'wave_name', type: 'string', description: 'Name of the wave.' },
-    { name: 'wave_order', type: 'integer', minimum: 1, description: 'Position of the wave in the lineage, by creation date (1 = oldest).' },
+    {
+      name: 'wave_order',
+      type: 'integer',
+      minimum: 1,
+      description: 'Position of the wave among the sealed waves of the questionnaire key, by creation date (1 = oldest).',
+    },
     { name: 'questionnaire_version', type: 'integer', minimum: 1, description: 'Questionnaire version the wave used.' },
     ...scopeColumns(themeIds).slice(1),
     ...themeColumns(themeIds).filter((c) => ['n', 'mean', 'sd', 'ci_low', 'ci_high', 'pct_favourable'].includes(c.name)),
@@ -200,7 +209,7 @@ export function trendColumns(themeIds: readonly string[]): Column[] {
       name: 'prev_wave_id',
       type: 'string',
       description:
-        'The wave the change is measured against: the previous wave of the lineage in which this scope took part and had this theme.',
+        'The wave the change is measured against: the previous wave of the same key in which this scope took part and had this theme.',
     },
     {
       name: 'change',

@@ -4,10 +4,10 @@ import { loadWaveResults } from '../results/wave-results.ts';
 import { audit } from '../platform/audit-log.ts';
 import { translator } from '../platform/i18n.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
-import { findSealedWave, lineageWaves, sealedWaves, type SealedWave } from './catalogue.ts';
+import { findSealedWave, sealedWavesOfKey, sealedWaves, type SealedWave } from './catalogue.ts';
 import type { Dialect } from './csv.ts';
 import { dataPackageJson } from './datapackage.ts';
-import { lineageTrends, trendsCsv } from './trends.ts';
+import { loadTrends, trendsCsv } from './trends.ts';
 import { CSV_FILES, waveCsv, type CsvFile } from './wave-export.ts';
 import { textStream, waveZip } from './zip.ts';
 import { HttpProblem } from '../platform/problems.ts';
@@ -18,7 +18,7 @@ import driverRoutes from './drivers-routes.ts';
 
 const ACCESS = { access: ['researcher', 'admin'] } as const;
 
-const LineageParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
+const KeyParams = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$' }) }, { additionalProperties: false });
 
 export const WAVE_DOWNLOADS = [...CSV_FILES, 'datapackage.json', 'export.zip', 'priorities.csv'] as const;
 export type WaveDownload = (typeof WAVE_DOWNLOADS)[number];
@@ -46,16 +46,19 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/research', { config: ACCESS, schema: { querystring: LangQuery } }, async (request, reply) => {
     const t = translator(request.lang);
     const waves = await sealedWaves(db);
-    const lineages = new Map<string, { key: string; title: string; waves: Array<SealedWave & { priority: boolean; drivers: boolean }> }>();
+    const questionnaires = new Map<
+      string,
+      { key: string; title: string; waves: Array<SealedWave & { priority: boolean; drivers: boolean }> }
+    >();
     for (const w of waves) {
       const q = await getQuestionnaire(db, w.questionnaireId);
-      const entry = lineages.get(w.lineage) ?? { key: w.lineage, title: q.title[request.lang], waves: [] };
+      const entry = questionnaires.get(w.questionnaireKey) ?? { key: w.questionnaireKey, title: q.title[request.lang], waves: [] };
       entry.waves.push({ ...w, priority: !!q.priority, drivers: !!q.outcomes?.length });
-      lineages.set(w.lineage, entry);
+      questionnaires.set(w.questionnaireKey, entry);
     }
     return reply.page('research/index', {
       title: t('research.title'),
-      lineages: [...lineages.values()].map((l) => ({
+      questionnaires: [...questionnaires.values()].map((l) => ({
         ...l,
         waves: l.waves.map((w) => ({
           id: w.id,
@@ -67,7 +70,7 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           drivers: w.drivers,
           files: w.priority ? WAVE_DOWNLOADS : WAVE_DOWNLOADS.filter((f) => f !== 'priorities.csv'),
         })),
-        trends: `/research/lineages/${encodeURIComponent(l.key)}/trends.csv`,
+        trends: `/research/questionnaires/${encodeURIComponent(l.key)}/trends.csv`,
       })),
       files: WAVE_DOWNLOADS,
       styles: ['/static/research.css'],
@@ -102,12 +105,12 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get(
-    '/research/lineages/:key/trends.csv',
-    { config: ACCESS, schema: { params: LineageParams, querystring: DialectQuery } },
+    '/research/questionnaires/:key/trends.csv',
+    { config: ACCESS, schema: { params: KeyParams, querystring: DialectQuery } },
     async (request, reply) => {
       const { key } = request.params;
       const dialect: Dialect = request.query.dialect ?? 'standard';
-      const waves = await lineageWaves(db, key);
+      const waves = await sealedWavesOfKey(db, key);
       if (!waves.length) throw notFound();
       const download = () =>
         attachment(
@@ -119,8 +122,8 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         download();
         return reply.send();
       }
-      const data = await lineageTrends(db, key, waves);
-      await audit(db, request.user!.id, 'export.download', `lineage:${key}:trends.csv`);
+      const data = await loadTrends(db, key, waves);
+      await audit(db, request.user!.id, 'export.download', `questionnaire:${key}:trends.csv`);
       download();
       return reply.send(textStream(trendsCsv(db, data, dialect)));
     },

@@ -8,13 +8,13 @@ import { csvChunks, type Cell, type Dialect } from './csv.ts';
 import { exportScopes, type ExportScope, type Scope } from './wave-export.ts';
 
 /**
- * `trends.csv` of a questionnaire lineage: one row per scope × theme × sealed wave, waves in
+ * `trends.csv` of a questionnaire key: one row per scope × theme × sealed wave, waves in
  * creation order. Each wave's numbers come from that wave's own disclosure decision (different
  * waves have different respondents, so no wave's scope contains another's); the change against the
  * previous wave is Welch's t on the two released summaries (`analysis/trend`), never on hidden ones.
  */
 
-interface LineageWave {
+interface TrendWave {
   wave: SealedWave;
   order: number;
   results: WaveResults;
@@ -24,11 +24,11 @@ interface LineageWave {
 const SCOPE_RANK: Record<Scope, number> = { network: 0, group: 1, school: 2 };
 const keyOf = (s: { scope: Scope; scopeId: string }) => `${s.scope}\u0000${s.scopeId}`;
 
-export type LineageData = Awaited<ReturnType<typeof lineageTrends>>;
+export type TrendData = Awaited<ReturnType<typeof loadTrends>>;
 
-/** Loads every sealed wave of the lineage (before any byte is sent, so a failure is a clean error). */
-export async function lineageTrends(db: Kysely<Database>, lineage: string, waves: readonly SealedWave[]) {
-  const loaded: LineageWave[] = [];
+/** Loads every sealed wave of the questionnaire key (before any byte is sent, so a failure is a clean error). */
+export async function loadTrends(db: Kysely<Database>, key: string, waves: readonly SealedWave[]) {
+  const loaded: TrendWave[] = [];
   for (const [i, wave] of waves.entries()) {
     const results = await loadWaveResults(db, wave.id);
     loaded.push({ wave, order: i + 1, results, scopes: new Map(exportScopes(results).map((s) => [keyOf(s), s])) });
@@ -41,13 +41,13 @@ export async function lineageTrends(db: Kysely<Database>, lineage: string, waves
   const ordered = [...scopes.values()].sort(
     (a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || (a.scopeId < b.scopeId ? -1 : a.scopeId > b.scopeId ? 1 : 0),
   );
-  return { lineage, loaded, themeIds, scopes: ordered };
+  return { key, loaded, themeIds, scopes: ordered };
 }
 
-async function* trendRows(db: Kysely<Database>, data: LineageData): AsyncGenerator<Cell[]> {
+async function* trendRows(db: Kysely<Database>, data: TrendData): AsyncGenerator<Cell[]> {
   for (const scope of data.scopes) {
     // One scope's reports across the waves at a time.
-    const reports: Array<{ w: LineageWave; report: Disclosed<GroupReport> }> = [];
+    const reports: Array<{ w: TrendWave; report: Disclosed<GroupReport> }> = [];
     for (const w of data.loaded) {
       const s = w.scopes.get(keyOf(scope));
       if (s) reports.push({ w, report: await groupResults(db, w.results, s.group) });
@@ -64,7 +64,7 @@ async function* trendRows(db: Kysely<Database>, data: LineageData): AsyncGenerat
       );
       for (const [i, p] of points.entries()) {
         const head: Cell[] = [
-          data.lineage,
+          data.key,
           p.w.wave.id,
           p.w.wave.name,
           p.w.order,
@@ -107,11 +107,11 @@ async function* trendRows(db: Kysely<Database>, data: LineageData): AsyncGenerat
   }
 }
 
-export function trendsColumns(data: LineageData): Column[] {
+export function trendsColumns(data: TrendData): Column[] {
   return trendColumns(data.themeIds);
 }
 
-/** `trends.csv` of a loaded lineage as a stream of text chunks. */
-export function trendsCsv(db: Kysely<Database>, data: LineageData, dialect: Dialect): AsyncGenerator<string> {
+/** `trends.csv` of a loaded questionnaire key as a stream of text chunks. */
+export function trendsCsv(db: Kysely<Database>, data: TrendData, dialect: Dialect): AsyncGenerator<string> {
   return csvChunks(trendsColumns(data), trendRows(db, data), dialect);
 }

@@ -300,7 +300,7 @@ describe(`comment moderation (${storeKind})`, () => {
     for (const url of [
       '/research',
       ...[wave1, wave2].flatMap((w) => WAVE_DOWNLOADS.map((f) => `/research/waves/${w}/${f}`)),
-      `/research/lineages/${shipped.id}/trends.csv`,
+      `/research/questionnaires/${shipped.id}/trends.csv`,
     ]) {
       const res = await researcher.get(url);
       expect(res.statusCode, url).toBe(200);

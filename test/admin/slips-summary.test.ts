@@ -1,7 +1,7 @@
 /**
  * Issue 19: the next wave's code slips carry "what happened with last time's answers" and a link to
- * the school's live staff summary of its previous sealed wave of the same questionnaire lineage. No
- * line without such a summary (none, revoked, or of another lineage); the publisher's token never
+ * the school's live staff summary of its previous sealed wave of the same questionnaire key. No
+ * line without such a summary (none, revoked, or of another questionnaire key); the publisher's token never
  * appears on a slip, and a slip's own link is stored only as its hash and dies with the summary.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ import { storeWithoutCodes } from '../../server/teacher/submissions.ts';
 import { hashToken, publishSummary, revokeSummary } from '../../server/advocacy/staff-summary.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 
-const lineage = (id: string): Questionnaire => ({
+const questionnaireOf = (id: string): Questionnaire => ({
   id,
   version: 1,
   title: { nl: 'Slips', en: 'Slips' },
@@ -75,9 +75,9 @@ describe(`code slips carry the previous wave's staff summary (${storeKind})`, ()
         municipality: 'Gent',
         staff_count: 4,
       });
-    const [x, y] = [await publishQuestionnaire(db, lineage('slips-x')), await publishQuestionnaire(db, lineage('slips-y'))];
+    const [x, y] = [await publishQuestionnaire(db, questionnaireOf('slips-x')), await publishQuestionnaire(db, questionnaireOf('slips-y'))];
     first = await sealedWave(db, 'Slips voorjaar', x, [school.a, school.b]);
-    // C's summary is of another questionnaire's wave: not "last time" for a wave of lineage x.
+    // C's summary is of another questionnaire's wave: not "last time" for a wave of questionnaire key x.
     const other = await sealedWave(db, 'Andere vragenlijst', y, [school.c]);
     publisher.a = (await publishSummary(db, { schoolId: school.a, waveId: first })).token;
     publisher.b = (await publishSummary(db, { schoolId: school.b, waveId: first })).token;
@@ -123,7 +123,7 @@ describe(`code slips carry the previous wave's staff summary (${storeKind})`, ()
     expect(again[0]).not.toBe(token);
   });
 
-  it('carries no line or link when the summary was revoked, is of another lineage, or there was no earlier wave', async () => {
+  it('carries no line or link when the summary was revoked, is of another questionnaire key, or there was no earlier wave', async () => {
     for (const k of ['b', 'c', 'd'] as const) {
       const html = await slips(school[k]);
       expect(html, k).toContain(`Slipschool ${k.toUpperCase()}`);

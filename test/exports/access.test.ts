@@ -55,7 +55,7 @@ describe(`research access (${storeKind})`, () => {
     const page = await app.inject({ method: 'GET', url: '/research', headers: { accept: 'text/html' } });
     expect(page.statusCode).toBe(303);
     expect(page.headers.location).toBe('/login?next=%2Fresearch');
-    for (const url of [...FILES.map((f) => `/research/waves/${sealed[0]!.id}/${f}`), '/research/lineages/schoolklimaat/trends.csv']) {
+    for (const url of [...FILES.map((f) => `/research/waves/${sealed[0]!.id}/${f}`), '/research/questionnaires/schoolklimaat/trends.csv']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(303);
       expect(res.headers.location, url).toBe('/login');
@@ -73,7 +73,7 @@ describe(`research access (${storeKind})`, () => {
     const rep = await new Session(app, '10.8.0.1').login('rep.basis@demo.schoolpols.be', 'demo-wachtwoord');
     expect((await rep.get('/research')).statusCode).toBe(403);
     for (const f of [...FILES, ...QUALITY]) expect((await rep.get(`/research/waves/${sealed[0]!.id}/${f}`)).statusCode).toBe(403);
-    expect((await rep.get('/research/lineages/schoolklimaat/trends.csv')).statusCode).toBe(403);
+    expect((await rep.get('/research/questionnaires/schoolklimaat/trends.csv')).statusCode).toBe(403);
   });
 
   it('lists the sealed waves with their downloads and a method note, never an open or draft wave', async () => {
@@ -91,7 +91,7 @@ describe(`research access (${storeKind})`, () => {
         expect(res.body).toContain(`href="/research/waves/${w.id}/quality"`);
         expect(res.body).toContain(`href="/research/waves/${w.id}/export.zip?dialect=excel-nl"`);
       }
-      expect(res.body).toContain('href="/research/lineages/schoolklimaat/trends.csv"');
+      expect(res.body).toContain('href="/research/questionnaires/schoolklimaat/trends.csv"');
       expect(res.body).not.toContain(openWaveId);
       expect(res.body).not.toContain('Demo voorjaar 2026');
       expect(res.body).not.toContain(draftWaveId);
@@ -123,7 +123,7 @@ describe(`research access (${storeKind})`, () => {
       }
     }
     expect(bodies.size).toBe(1);
-    expect((await s.get('/research/lineages/nope/trends.csv')).statusCode).toBe(404);
+    expect((await s.get('/research/questionnaires/nope/trends.csv')).statusCode).toBe(404);
     const logged = await store.db.selectFrom('audit_log').select('target').where('action', '=', 'export.download').execute();
     expect(logged.filter((r) => r.target.includes(openWaveId) || r.target.includes(draftWaveId))).toEqual([]);
   });
@@ -140,7 +140,11 @@ describe(`research access (${storeKind})`, () => {
     expect(res.headers['content-type']).toBe('application/zip');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="schoolpols-demo-[a-z0-9-]+-excel-nl\.zip"$/);
     expect(res.body).toBe('');
-    const trends = await app.inject({ method: 'HEAD', url: '/research/lineages/schoolklimaat/trends.csv', headers: { cookie: s.cookie! } });
+    const trends = await app.inject({
+      method: 'HEAD',
+      url: '/research/questionnaires/schoolklimaat/trends.csv',
+      headers: { cookie: s.cookie! },
+    });
     expect(trends.statusCode).toBe(200);
     expect(trends.headers['content-disposition']).toBe('attachment; filename="schoolpols-schoolklimaat-trends.csv"');
     const after = await store.db.selectFrom('audit_log').select('id').where('action', '=', 'export.download').execute();
@@ -152,7 +156,7 @@ describe(`research access (${storeKind})`, () => {
     expect((await s.get('/research/waves/not-a-uuid/themes.csv')).statusCode).toBe(400);
     expect((await s.get(`/research/waves/${sealed[0]!.id}/themes.csv?dialect=excel`)).statusCode).toBe(400);
     expect((await s.get(`/research/waves/${sealed[0]!.id}/themes.csv?school=x`)).statusCode).toBe(400);
-    expect((await s.get('/research/lineages/Bad%20Key/trends.csv')).statusCode).toBe(400);
+    expect((await s.get('/research/questionnaires/Bad%20Key/trends.csv')).statusCode).toBe(400);
     expect((await s.get(`/research/waves/${sealed[0]!.id}/responses.csv`)).statusCode).toBe(404);
     expect((await s.get(`/research/waves/${sealed[0]!.id}/quality?school=x`)).statusCode).toBe(400);
     expect((await s.get(`/research/waves/${sealed[0]!.id}/quality.csv?dialect=excel`)).statusCode).toBe(400);

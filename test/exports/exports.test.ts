@@ -55,7 +55,7 @@ const ITEM_COLUMNS =
   );
 const CODEBOOK_COLUMNS = 'item_id,theme_id,label_nl,label_en,scale,reverse,value_labels'.split(',');
 const TREND_COLUMNS =
-  'lineage,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,school_number,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(
+  'questionnaire_key,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,school_number,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(
     ',',
   );
 const NUMBER_COLUMNS = new Set([
@@ -96,7 +96,7 @@ function expectStat(cell: string | undefined, s: Stat | number, label: string): 
   expect(Math.abs(Number(cell) - s.value), `${label}: ${cell} vs ${s.value}`).toBeLessThanOrEqual(TOL);
 }
 
-/** A small questionnaire of its own lineage: a two-item theme (one reverse item) and a one-item theme. */
+/** A small questionnaire of its own key: a two-item theme (one reverse item) and a one-item theme. */
 const MINI: Questionnaire = {
   id: 'mini',
   version: 1,
@@ -536,11 +536,11 @@ describe(`research exports (${storeKind})`, () => {
         );
       }
     }
-    for (const lineage of ['schoolklimaat', 'mini']) {
-      const { rows } = parse((await download(researcher, `/research/lineages/${lineage}/trends.csv`)).body);
+    for (const key of ['schoolklimaat', 'mini']) {
+      const { rows } = parse((await download(researcher, `/research/questionnaires/${key}/trends.csv`)).body);
       const decisions = new Map<string, Awaited<ReturnType<typeof loadWaveResults>>>();
       for (const w of new Set(rows.map((r) => r.wave_id!))) decisions.set(w, await loadWaveResults(store.db, w));
-      check(rows, (row) => decisions.get(row.wave_id!)!.disclosure.school(row.scope_id!).released, `${lineage} trends.csv`);
+      check(rows, (row) => decisions.get(row.wave_id!)!.disclosure.school(row.scope_id!).released, `${key} trends.csv`);
     }
     expect(seen.numbered).toBeGreaterThan(0);
     expect(seen.unknown).toBeGreaterThan(0);
@@ -672,8 +672,8 @@ describe(`research exports (${storeKind})`, () => {
     }
   });
 
-  it('exports trends over the sealed waves of a lineage, oldest first, with Welch changes on released numbers', async () => {
-    const res = await download(researcher, '/research/lineages/schoolklimaat/trends.csv');
+  it('exports trends over the sealed waves of a questionnaire key, oldest first, with Welch changes on released numbers', async () => {
+    const res = await download(researcher, '/research/questionnaires/schoolklimaat/trends.csv');
     const { fields, rows } = parse(res.body);
     expect(fields).toEqual(TREND_COLUMNS);
     const open = await store.db.selectFrom('wave').select('id').where('status', '=', 'open').execute();
@@ -740,8 +740,8 @@ describe(`research exports (${storeKind})`, () => {
       expect(row.change_significant).toBe(String(welch.value.significant));
     }
     expect(smallChanges).toBeGreaterThan(0);
-    // A lineage with a single sealed wave has no changes; its suppressed rows keep their codes.
-    const single = parse((await download(researcher, '/research/lineages/mini/trends.csv')).body).rows;
+    // A questionnaire key with a single sealed wave has no changes; its suppressed rows keep their codes.
+    const single = parse((await download(researcher, '/research/questionnaires/mini/trends.csv')).body).rows;
     expect(single.every((r) => r.change === '' && r.prev_wave_id === '' && r.wave_id === mini.waveId)).toBe(true);
     expect(single.filter((r) => r.scope === 'group' && r.scope_id === 'beta').every((r) => r.suppressed === 'R3' && r.mean === '')).toBe(
       true,
@@ -764,6 +764,6 @@ describe(`research exports (${storeKind})`, () => {
     const targets = rows.map((r) => r.target);
     expect(targets).toContain(`wave:${mini.waveId}:codebook.csv`);
     expect(targets).toContain(`wave:${mini.waveId}:export.zip`);
-    expect(targets).toContain('lineage:schoolklimaat:trends.csv');
+    expect(targets).toContain('questionnaire:schoolklimaat:trends.csv');
   });
 });

@@ -67,7 +67,7 @@ const Q: Questionnaire = {
   background: [],
 } as unknown as Questionnaire;
 
-/** Two sealed waves of one lineage; the second scores lower, so `change` holds negative numbers. */
+/** Two sealed waves of one questionnaire key; the second scores lower, so `change` holds negative numbers. */
 async function seed(db: Kysely<Database>) {
   const questionnaireId = await publishQuestionnaire(db, Q);
   const schoolIds: string[] = [];
@@ -179,7 +179,7 @@ describe(`CSV formula injection over every export (${storeKind})`, () => {
       [',', ''],
       [';', '?dialect=excel-nl'],
     ] as const) {
-      const rows = cellsOf((await get(`/research/lineages/formula/trends.csv${query}`)).body, delimiter, `trends ${query}`);
+      const rows = cellsOf((await get(`/research/questionnaires/formula/trends.csv${query}`)).body, delimiter, `trends ${query}`);
       const header = rows[0]!;
       const col = (name: string) => header.indexOf(name);
       const body = rows.slice(1);

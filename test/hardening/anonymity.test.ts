@@ -211,7 +211,7 @@ describe(`anonymity audit of a whole wave (${storeKind})`, () => {
       expect((await researcher.get(`/research/waves/${waveId}/${file}`)).statusCode, file).toBe(200);
     }
     expect((await researcher.get('/research')).statusCode).toBe(200);
-    expect((await researcher.get(`/research/lineages/${shipped.id}/trends.csv`)).statusCode).toBe(200);
+    expect((await researcher.get(`/research/questionnaires/${shipped.id}/trends.csv`)).statusCode).toBe(200);
     for (const url of [`/admin/waves/${waveId}`, `/admin/waves/${waveId}/network`, '/admin/audit', '/admin/users']) {
       expect((await admin.get(url)).statusCode, url).toBeLessThan(400);
     }

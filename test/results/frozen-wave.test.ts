@@ -24,7 +24,7 @@ describe(`sealed waves are frozen (${storeKind})`, () => {
   let store: TestStore;
   let sealedWaves: string[];
   let schoolIds: string[];
-  let lineage: string;
+  let questionnaireKey: string;
   let small: string;
 
   async function everyOutput(): Promise<Map<string, string>> {
@@ -48,7 +48,7 @@ describe(`sealed waves are frozen (${storeKind})`, () => {
         await take(admin, `/admin/waves/${w}/network`);
         for (const d of DIALECTS) for (const f of FILES) await take(researcher, `/research/waves/${w}/${f}?dialect=${d}`);
       }
-      for (const d of DIALECTS) await take(researcher, `/research/lineages/${lineage}/trends.csv?dialect=${d}`);
+      for (const d of DIALECTS) await take(researcher, `/research/questionnaires/${questionnaireKey}/trends.csv?dialect=${d}`);
       return out;
     } finally {
       await app.close();
@@ -57,7 +57,7 @@ describe(`sealed waves are frozen (${storeKind})`, () => {
 
   beforeAll(async () => {
     store = await testStore();
-    ({ sealedWaves, schoolIds, lineage, small } = await seedSealedDemo(store));
+    ({ sealedWaves, schoolIds, questionnaireKey, small } = await seedSealedDemo(store));
   });
   afterAll(async () => {
     await store?.drop();

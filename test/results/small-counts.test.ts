@@ -164,7 +164,7 @@ describe(`sealed counts below k (${storeKind})`, () => {
       Papa.parse<Record<string, string>>((await researcher.get(url)).body, { header: true, skipEmptyLines: true }).data;
     const items = await csv(`/research/waves/${waveId}/items.csv`);
     const themes = await csv(`/research/waves/${waveId}/themes.csv`);
-    const trends = (await csv('/research/lineages/schoolklimaat/trends.csv')).filter((r) => r.wave_id === waveId);
+    const trends = (await csv('/research/questionnaires/schoolklimaat/trends.csv')).filter((r) => r.wave_id === waveId);
     for (const [file, rows] of [
       ['items', items],
       ['themes', themes],

@@ -477,7 +477,7 @@ describe(`action plans (${storeKind})`, () => {
           }
         }
       }
-      const trends = await sessions[who].get(`/research/lineages/${encodeURIComponent(shipped.id)}/trends.csv`);
+      const trends = await sessions[who].get(`/research/questionnaires/${encodeURIComponent(shipped.id)}/trends.csv`);
       expect(trends.statusCode).toBe(200);
       expect(trends.body).not.toContain(marker);
       const index = await sessions[who].get('/research');

@@ -105,7 +105,7 @@ describe(`staff routes: dashboard JSON unchanged, refusals in the request's lang
       { who: () => admin, url: `/admin/waves/${openWave}/network`, status: 409, key: 'network.notSealed' },
       { who: () => admin, url: `/admin/waves/${UNKNOWN}/network`, status: 404, key: 'error.waveNotFound' },
       { who: () => researcher, url: `/research/waves/${openWave}/themes.csv`, status: 404, key: 'research.notFound' },
-      { who: () => researcher, url: `/research/lineages/no-such-lineage/trends.csv`, status: 404, key: 'research.notFound' },
+      { who: () => researcher, url: `/research/questionnaires/no-such-key/trends.csv`, status: 404, key: 'research.notFound' },
     ];
     for (const c of cases) {
       for (const lang of LANGS) {

@@ -9,7 +9,7 @@ import {
   getQuestionnaireRecord,
   listQuestionnaires,
   publishQuestionnaireText,
-  type LineageSummary,
+  type VersionSummary,
 } from '../questionnaires.ts';
 import { questionnaireView } from '../../teacher/questionnaire-view.ts';
 import { translator, type Lang } from '../../platform/i18n.ts';
@@ -76,7 +76,7 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return listPage(request, reply, [], done ? tOf(request)(`admin.questionnaires.done.${done}`) : null);
   });
 
-  // Step 1: upload and check (schema, JSON paths, lineage); nothing is stored.
+  // Step 1: upload and check (schema, JSON paths, versions); nothing is stored.
   app.post(
     '/admin/questionnaires/check',
     { config: { ...ADMIN, upload: true }, bodyLimit: UPLOAD_LIMIT, schema: { body: UploadBody } },
@@ -86,13 +86,13 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!text.trim()) return listPage(request, reply, [{ field: 'file', key: 'admin.questionnaires.error.noFile' }]);
       const checked = await checkQuestionnaireText(db, text);
       if (!checked.ok) return listPage(request, reply, checked.problems);
-      return checkPage(request, reply, text, checked.questionnaire, checked.lineage);
+      return checkPage(request, reply, text, checked.questionnaire, checked.versions);
     },
   );
 
-  function checkPage(request: FastifyRequest, reply: FastifyReply, text: string, q: Questionnaire, lineage: LineageSummary) {
-    const diff = lineage.previous ? diffView(diffQuestionnaires(lineage.previous, q), request.lang) : null;
-    return reply.page('admin/questionnaire-check', { data: carry(text), summary: summary(q, request.lang, lineage), diff });
+  function checkPage(request: FastifyRequest, reply: FastifyReply, text: string, q: Questionnaire, versions: VersionSummary) {
+    const diff = versions.previous ? diffView(diffQuestionnaires(versions.previous, q), request.lang) : null;
+    return reply.page('admin/questionnaire-check', { data: carry(text), summary: summary(q, request.lang, versions), diff });
   }
 
   /** The editing form, with the problems a check found beside their fields. */
@@ -133,7 +133,7 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const text = JSON.stringify(parsed.questionnaire, null, 2);
     const checked = await checkQuestionnaireText(db, text);
     if (!checked.ok) return editorPage(request, reply, draft, checked.problems);
-    return checkPage(request, reply, text, checked.questionnaire, checked.lineage);
+    return checkPage(request, reply, text, checked.questionnaire, checked.versions);
   });
 
   // Step 2 (optional, any number of times): the teacher's view of the checked text, nl or en.
@@ -197,7 +197,7 @@ const questionnaireRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
 export default questionnaireRoutes;
 
-function summary(q: Questionnaire, lang: Lang, lineage: LineageSummary | null) {
+function summary(q: Questionnaire, lang: Lang, versions: VersionSummary | null) {
   return {
     key: q.id,
     version: q.version,
@@ -207,6 +207,6 @@ function summary(q: Questionnaire, lang: Lang, lineage: LineageSummary | null) {
     items: itemsInOrder(q).length,
     background: q.background.length,
     comment: !!q.comment,
-    lineage: lineage && { previousVersion: lineage.previousVersion, kept: lineage.kept.length, added: lineage.added },
+    versions: versions && { previousVersion: versions.previousVersion, kept: versions.kept.length, added: versions.added },
   };
 }

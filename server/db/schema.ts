@@ -167,6 +167,8 @@ export interface WaveFrozenTable {
   k: number;
   /** every disclosure decision of the wave (`decide`), stored once after sealing; null until then */
   decisions: ColumnType<Decisions | null, string | null, string | null>;
+  /** the wave's distinct backgrounds (`{ role: 'leraar' }`), which `wave_frozen_school.cell_counts` count */
+  backgrounds: JSONColumnType<Array<Record<string, string>>>;
 }
 
 export interface WaveFrozenSchoolTable {
@@ -180,8 +182,8 @@ export interface WaveFrozenSchoolTable {
   codes_spent: number;
   codes_handed_out: number | null;
   respondents: number;
-  /** joint counts of background answers: `[{ background: { role: 'leraar' }, count: 7 }]` */
-  cells: JSONColumnType<Array<{ background: Record<string, string>; count: number }>>;
+  /** joint counts of background answers, as pairs: a position in `wave_frozen.backgrounds`, its count */
+  cell_counts: number[];
 }
 
 export type Role = 'admin' | 'rep' | 'researcher';

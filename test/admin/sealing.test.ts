@@ -6,6 +6,7 @@ import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { closeWave } from '../../server/sealing/sealing.ts';
+import { loadFrozenWave } from '../../server/results/frozen-wave.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import { layoutOf, sumResponses } from '../../analysis/index.ts';
 import { testKeys } from '../helpers/app.ts';
@@ -147,13 +148,9 @@ describe(`sealing a wave at close (${storeKind})`, () => {
     const commentsAfter = await db.selectFrom('comment').select(['id', 'text', 'school_id']).where('wave_id', '=', waveId).execute();
     expect(commentsAfter.map((c) => `${c.school_id} ${c.text}`).sort()).toEqual(submittedComments.sort());
     // The disclosure inputs frozen at sealing count exactly the sealed responses, per school and background.
-    const frozen = await db
-      .selectFrom('wave_frozen_school')
-      .select(['school_id', 'respondents', 'cells'])
-      .where('wave_id', '=', waveId)
-      .execute();
+    const frozen = (await loadFrozenWave(db, waveId))!.schools;
     for (const f of frozen) {
-      const mine = after.filter((r) => r.school_id === f.school_id);
+      const mine = after.filter((r) => r.school_id === f.id);
       expect(f.respondents).toBe(mine.length);
       const counted = new Map<string, number>();
       for (const r of mine) counted.set(JSON.stringify(r.background), (counted.get(JSON.stringify(r.background)) ?? 0) + 1);

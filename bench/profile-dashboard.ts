@@ -21,7 +21,7 @@ import { schoolWaveResults } from '../server/dashboards/school-view.ts';
 import { groupResults, loadWaveResults } from '../server/results/wave-results.ts';
 import { dashboardView } from '../server/dashboards/dashboard-view.ts';
 import { translator } from '../server/platform/i18n.ts';
-import { median, percentile, timed } from './util.ts';
+import { backendPids, cpuSnapshot, cpuSpent, median, percentile, timed } from './util.ts';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
@@ -100,6 +100,7 @@ if (profiler) {
   await post('Profiler.start');
 }
 const cpuBefore = process.cpuUsage();
+const dbBefore = cpuSnapshot(await backendPids(url));
 for (let i = 0; i < N; i++) {
   const r = await timed(() =>
     app.inject({
@@ -115,6 +116,7 @@ show('whole request (app.inject)', whole);
 const cpu = process.cpuUsage(cpuBefore);
 // CPU, unlike the times above, hardly depends on what else the machine is doing.
 console.log(`${'CPU per request (this process)'.padEnd(34)} ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`);
+console.log(`${'CPU per request (PostgreSQL)'.padEnd(34)} ${(cpuSpent(dbBefore, cpuSnapshot(await backendPids(url))) / N).toFixed(2)} ms`);
 if (profiler) {
   const { profile } = await post<inspector.Profiler.StopReturnType>('Profiler.stop');
   writeFileSync(process.env.PROFILE!, JSON.stringify(profile));

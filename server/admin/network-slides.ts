@@ -95,14 +95,15 @@ export async function networkSlides(input: NetworkReportView, lang: Lang, t: TFu
   for (const scope of view.trends) trendSlides(scope);
 
   function trendSlides(scope: TrendScope) {
-    const chart = pptx.addSlide();
-    heading(chart, t('networkReport.trends.title'));
     const series = scope.waves.map((wave, wi) => ({
       name: wave,
       labels,
       values: scope.themes.map((th) => th.points[wi]!.mean?.value ?? null) as number[],
     }));
+    // No chart of nothing: a group every wave withheld has only its table, which says why.
     if (series.some((s) => s.values.some((v) => v !== null))) {
+      const chart = pptx.addSlide();
+      heading(chart, `${t('networkReport.trends.title')} · ${scope.label}`);
       chart.addChart(pptx.ChartType.bar, series, {
         ...barChart,
         x: M,

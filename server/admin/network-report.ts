@@ -17,7 +17,9 @@ import { qualityReport } from '../research/quality.ts';
  * The network report (issue 20): a printable A4 report of a sealed wave for the union to publish.
  * Network and benchmark-group numbers only, each from the same released values as the network view
  * (never its per-school heatmap or its spread over schools, which describe single schools), the
- * key drivers of the network, and the instrument quality of the network group.
+ * key drivers of the network, and the instrument quality of the network group; the themes over the
+ * earlier sealed waves of the questionnaire key and the actions reps agreed after this wave. The page
+ * and the slides (network-slides.ts) are both made from this view and nothing else.
  */
 export interface NetworkReportView {
   waveId: string;

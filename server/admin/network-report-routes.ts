@@ -7,6 +7,8 @@ import { isSealed } from '../waves.ts';
 import { loadWaveResults } from '../results/wave-results.ts';
 import { reportPageCss } from '../dashboards/report-page.ts';
 import { networkReport } from './network-report.ts';
+import { networkSlides, networkSlidesFilename } from './network-slides.ts';
+import { PPTX_TYPE } from '../dashboards/slides.ts';
 
 /** The printable network report of a sealed wave (issue 20), for COnneCt staff, with its running header. */
 const networkReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -25,6 +27,24 @@ const networkReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         title: t('networkReport.title', { wave: view.waveName }),
         styles: ['/static/report.css', '/static/network-report.css', `/admin/waves/${waveId}/network/report-page.css?lang=${request.lang}`],
       });
+    },
+  );
+
+  /** The same report as slides (.pptx), in the request's language: same access, same view-model, audited as a download. */
+  app.get(
+    '/admin/waves/:waveId/network/slides.pptx',
+    { config: { access: ['admin'] }, schema: { params: WaveParams, querystring: LangQuery } },
+    async (request, reply) => {
+      const { waveId } = request.params;
+      const t = translator(request.lang);
+      const view = await networkReport(db, waveId, request.lang, t);
+      await audit(db, request.user!.id, 'network.slides', `wave:${waveId}:slides.pptx`);
+      const file = await networkSlides(view, request.lang, t);
+      // Download headers only once the file exists: an error before answers as an ordinary error page.
+      return reply
+        .type(PPTX_TYPE)
+        .header('content-disposition', `attachment; filename="${networkSlidesFilename(view, t)}"`)
+        .send(file);
     },
   );
 

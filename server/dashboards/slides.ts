@@ -24,36 +24,32 @@ interface ChartData {
 // the ES build it exports for `import` is the class itself. Either way: the class.
 type Pptx = typeof pptxgenjs.default;
 const PptxGenJS = ((pptxgenjs as unknown as { default?: Pptx }).default ?? pptxgenjs) as Pptx;
-type Slide = pptxgenjs.default.Slide;
+export type Slide = pptxgenjs.default.Slide;
 type TableRow = pptxgenjs.default.TableRow;
 
 // The dashboard's colours (web/static/dashboard.js): the slides should look like what the rep saw.
-const BRAND = '0B5CAB';
-const INK = '1B1F24';
-const MUTED = '4A5560';
-const SERIES = [BRAND, 'D95F02', '8A96A3'];
+export const BRAND = '0B5CAB';
+export const INK = '1B1F24';
+export const MUTED = '4A5560';
+export const SERIES = [BRAND, 'D95F02', '8A96A3'];
 const SCALE = ['B2182B', 'EF8A62', 'BABABA', '67A9CF', '2166AC'];
 
 // 16:9, in inches.
-const W = 13.333;
-const H = 7.5;
-const M = 0.5;
-const FULL = W - 2 * M;
+export const W = 13.333;
+export const H = 7.5;
+export const M = 0.5;
+export const FULL = W - 2 * M;
 
 export const PPTX_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
 
 /**
- * `plan`: the school's actions (server/advocacy/action-plans-view.ts), on slides of their own before the
- * method when there are any: staff text, written as plain text like every other string here.
+ * A new deck in the house style, shared by the school's and the network's slides (issue 20): 16:9,
+ * Arial, proofed in the reader's language, and the few ways text, tables and charts are drawn.
  */
-export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, plan?: ActionsOnDashboard): Promise<Buffer> {
-  // Parsed before cleaning: JSON escapes control characters, and parsing would bring them back.
-  const chart = xmlSafe(JSON.parse(input.chartJson) as ChartData);
-  const view = xmlSafe(input);
+export function newDeck(lang: Lang) {
   const proofing = lang === 'nl' ? 'nl-BE' : 'en-GB';
   const pptx = new PptxGenJS();
   pptx.layout = 'LAYOUT_WIDE';
-  pptx.title = t('slides.title', { school: view.schoolName, wave: view.waveName });
   pptx.author = 'Schoolpols';
 
   const text = { lang: proofing, color: INK, fontFace: 'Arial' };
@@ -83,6 +79,28 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
     legendPos: 'b' as const,
     displayBlanksAs: 'gap',
   };
+  return { pptx, text, heading, table, tableOptions, chartText };
+}
+
+/**
+ * The deck as a file, in memory, never on disk. Not write({ outputType: 'nodebuffer' }): pptxgenjs
+ * 4.0.1 drops the compression option there and stores every part uncompressed (about 5× the size);
+ * stream() makes the same Buffer with it.
+ */
+export async function deckFile(pptx: InstanceType<Pptx>): Promise<Buffer> {
+  return (await pptx.stream({ compression: true })) as Buffer;
+}
+
+/**
+ * `plan`: the school's actions (server/advocacy/action-plans-view.ts), on slides of their own before the
+ * method when there are any: staff text, written as plain text like every other string here.
+ */
+export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, plan?: ActionsOnDashboard): Promise<Buffer> {
+  // Parsed before cleaning: JSON escapes control characters, and parsing would bring them back.
+  const chart = xmlSafe(JSON.parse(input.chartJson) as ChartData);
+  const view = xmlSafe(input);
+  const { pptx, text, heading, table, tableOptions, chartText } = newDeck(lang);
+  pptx.title = t('slides.title', { school: view.schoolName, wave: view.waveName });
 
   // 1. Title and "at a glance", as at the top of the report: participation is its first sentence.
   const cover = pptx.addSlide();
@@ -364,21 +382,24 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
     { ...text, x: M, y: 1.1, w: FULL, h: H - 1.4, fontSize: 14, valign: 'top', paraSpaceAfter: 8 },
   );
 
-  // In memory, never on disk. Not write({ outputType: 'nodebuffer' }): pptxgenjs 4.0.1 drops the
-  // compression option there and stores every part uncompressed (about 5× the size); stream() makes
-  // the same Buffer with it.
-  return (await pptx.stream({ compression: true })) as Buffer;
+  return deckFile(pptx);
 }
 
 /** A safe ASCII file name from the school's and wave's names (a header cannot carry more). */
 export function slidesFilename(view: Pick<DashboardView, 'schoolName' | 'waveName'>): string {
+  return asciiFilename([view.schoolName, view.waveName]);
+}
+
+/** `<part>_<part>.pptx` in ASCII letters, digits and dashes only (a header cannot carry more). */
+export function asciiFilename(parts: readonly string[]): string {
   const ascii = (s: string) =>
     s
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
       .replace(/[^A-Za-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '');
-  const name = [ascii(view.schoolName), ascii(view.waveName)]
+  const name = parts
+    .map(ascii)
     .filter(Boolean)
     .join('_')
     .slice(0, 120)
@@ -427,7 +448,7 @@ function actionPages<T extends { cost: number }>(rows: readonly T[], budget = 13
  * Every string without the characters XML 1.0 forbids. A teacher's comment may hold any character;
  * pptxgenjs escapes markup but not these, and one of them would make the whole file unreadable.
  */
-function xmlSafe<T>(value: T): T {
+export function xmlSafe<T>(value: T): T {
   if (typeof value === 'string') return value.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '') as T;
   if (Array.isArray(value)) return value.map(xmlSafe) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, xmlSafe(v)])) as T;

@@ -52,6 +52,7 @@ export const AUDIT_ACTIONS = [
   'report.view',
   'slides.download',
   'network.view',
+  'network.slides',
   'advocacy.view',
   'advocacy.download',
   'export.download',

@@ -94,6 +94,8 @@ describe(`admin: access control on every route (${storeKind})`, () => {
       // The printable network report and its running header (issue 20).
       { method: 'GET', url: `/admin/waves/${sealed}/network/report`, admin: 200 },
       { method: 'GET', url: `/admin/waves/${sealed}/network/report-page.css`, admin: 200 },
+      // The same report as slides (issue 20).
+      { method: 'GET', url: `/admin/waves/${sealed}/network/slides.pptx?lang=en`, admin: 200 },
       { method: 'GET', url: '/admin/advocacy', admin: 200 },
       { method: 'GET', url: `/admin/advocacy/${sealed}`, admin: 200 },
       { method: 'GET', url: `/admin/advocacy/${sealed}/csv`, admin: 200 },

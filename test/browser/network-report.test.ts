@@ -22,6 +22,8 @@ describe.runIf(browserAvailable)(`the network report in Chromium (${storeKind})`
     const q = await publishQuestionnaire(store.db, shippedV2);
     const basis = await driverSchools(store.db, 'basisonderwijs', 6, 12, 'Printschool basis');
     const secundair = await driverSchools(store.db, 'secundair', 2, 30, 'Printschool secundair');
+    // An earlier wave of the same questionnaire, so the report has themes over two waves to print.
+    await seedDriverWave(store.db, q, 'Eerdere golf', [...basis, ...secundair], 4);
     waveId = await seedDriverWave(store.db, q, 'Netwerk print', [...basis, ...secundair], 5);
   });
 
@@ -43,6 +45,16 @@ describe.runIf(browserAvailable)(`the network report in Chromium (${storeKind})`
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`${f.base}/admin/waves/${waveId}/network/report?lang=${lang}`);
       await expectAccessible(page, `network report (${lang})`);
+      // Themes over the waves on a phone: every column in view, no sideways scrolling.
+      await page.setViewportSize({ width: 360, height: 800 });
+      const scrolled = await page.evaluate(() =>
+        [...document.querySelectorAll('table.trends')].map((tb) => {
+          const wrap = tb.closest('.table-wrap')!;
+          return wrap.scrollWidth - wrap.clientWidth;
+        }),
+      );
+      expect(scrolled.length, `trend tables (${lang})`).toBeGreaterThan(0);
+      for (const over of scrolled) expect(over, `trend table wider than 360 px (${lang})`).toBeLessThanOrEqual(0);
       await page.emulateMedia({ media: 'print' });
       await page.setViewportSize({ width: Math.floor(PRINTABLE), height: 900 });
       const tooWide = await page.evaluate((edge) => {
@@ -60,6 +72,15 @@ describe.runIf(browserAvailable)(`the network report in Chromium (${storeKind})`
       expect(info).toMatch(/Page size:\s+59[56](\.\d+)? x 84[12](\.\d+)? pts \(A4\)/);
       const pages = Number(/Pages:\s+(\d+)/.exec(info)![1]);
       expect(pages).toBeGreaterThan(1);
+      // The new sections print whole: every row of every trend table (one per group and theme) is on paper.
+      const all = execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+      const rows = await page.locator('table.trends tbody tr th[scope="row"]', { hasText: 'Eerdere golf' }).count();
+      expect(rows).toBeGreaterThan(0);
+      expect(all.split('Eerdere golf').length - 1, `trend rows on paper (${lang})`).toBe(rows);
+      for (const heading of lang === 'nl'
+        ? ["Thema's over de bevragingen", 'Acties na deze bevraging']
+        : ['Themes over the waves', 'Actions after this wave'])
+        expect(all).toContain(heading);
       const header = lang === 'nl' ? 'COnneCt netwerkrapport · Netwerk print' : 'COnneCt network report · Netwerk print';
       for (let i = 1; i <= pages; i++) {
         const text = execFileSync('pdftotext', ['-f', String(i), '-l', String(i), pdf, '-'], { encoding: 'utf8' });

@@ -99,6 +99,20 @@ if (profiler) {
   await post('Profiler.enable');
   await post('Profiler.start');
 }
+// Which statements one request sends (QUERIES=1): round trips cost both processes CPU under a surge.
+if (process.env.QUERIES) {
+  const pg = await import('pg');
+  const original = pg.default.Client.prototype.query;
+  const seen: string[] = [];
+  pg.default.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const q = args[0];
+    seen.push(String(typeof q === 'string' ? q : (q as { text?: string }).text).replace(/\s+/g, ' ').slice(0, 140));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  await app.inject({ method: 'GET', url: `/schools/${schools[1]}/waves/${wave.id}`, headers: { cookie, accept: 'text/html' } });
+  pg.default.Client.prototype.query = original;
+  console.log(`statements of one request (${seen.length}):\n  ${seen.join('\n  ')}`);
+}
 const cpuBefore = process.cpuUsage();
 const dbBefore = cpuSnapshot(await backendPids(url));
 for (let i = 0; i < N; i++) {

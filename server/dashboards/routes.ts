@@ -6,7 +6,7 @@ import { schoolOverviews } from './overview.ts';
 import { schoolWaveResults } from './school-view.ts';
 import { dashboardView } from './dashboard-view.ts';
 import { reportPageCss } from './report-page.ts';
-import { loadWaveResults } from '../results/wave-results.ts';
+import { keptSealedResults, loadWaveResults } from '../results/wave-results.ts';
 import { PPTX_TYPE, slidesFilename, slidesFor } from './slides.ts';
 import { overviewView } from './overview-view.ts';
 import { translator } from '../platform/i18n.ts';
@@ -191,7 +191,15 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Dashboard, printable report and JSON share one model, so they can never disagree. */
   async function model(request: FastifyRequest, { schoolId, waveId }: Static<typeof SchoolWaveParams>) {
     assertSchool(request, schoolId);
-    // One query: fifty reps opening their dashboards at once pay for every round trip (issue 17).
+    // A sealed wave whose results this process keeps needs no query: its status, name and schools
+    // were settled at sealing. Otherwise one query: fifty reps opening their dashboards at once pay
+    // for every round trip (issue 17).
+    const kept = keptSealedResults(waveId);
+    if (kept) {
+      if (!kept.schools.has(schoolId)) throw new HttpProblem(404, 'dashboard.error.noResults');
+      const { status, sealed, name } = kept.wave;
+      return { schoolId, waveId, wave: { status, sealed, name } };
+    }
     const found = await db
       .selectFrom('wave')
       .select((eb) => [

@@ -11,6 +11,8 @@ interface Entry<T> {
   value: Promise<T>;
   weight: number;
   settled: boolean;
+  /** the value once computed and kept */
+  kept?: T;
 }
 
 export class SealedWaveCache<T> {
@@ -48,6 +50,7 @@ export class SealedWaveCache<T> {
       if (!keep(value)) return drop();
       entry.weight = this.weigh(value);
       entry.settled = true;
+      entry.kept = value;
       this.#evict(entry);
     }, drop);
     return entry.value;
@@ -66,6 +69,11 @@ export class SealedWaveCache<T> {
       this.#kept.delete(id);
       weight -= e.weight;
     }
+  }
+
+  /** The wave's value if it is computed and kept, without computing it or waiting: undefined otherwise. */
+  peek(waveId: string): T | undefined {
+    return this.#kept.get(waveId)?.kept;
   }
 
   clear(): void {

@@ -99,6 +99,14 @@ export function forgetCachedResults(): void {
   SealedWaveCache.forgetAll();
 }
 
+/**
+ * A sealed wave's results if this process keeps them, else undefined (nothing is read): what a
+ * sealed wave was is settled for good, so a request can skip asking the database again.
+ */
+export function keptSealedResults(waveId: string): WaveResults | undefined {
+  return sealedResults.peek(waveId);
+}
+
 export function loadWaveResults(db: Kysely<Database>, waveId: string): Promise<WaveResults> {
   return sealedResults.get(
     waveId,

@@ -10,6 +10,7 @@ import userRoutes from './users.ts';
 import auditRoutes from './audit.ts';
 import moderationRoutes from './moderation.ts';
 import { adminHome } from './home.ts';
+import { forgetCachedResults } from '../../results/wave-results.ts';
 
 const HomeQuery = Notice(['demoRemoved']);
 const DemoBody = Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 10 })), _csrf: Csrf }, { additionalProperties: false });
@@ -34,6 +35,8 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return home(request, reply, { error: t(`demoNetwork.error.${err.reason}`, err.params), status: 409 });
     }
     app.demoNetwork.active = false;
+    // The demo's sealed waves are gone: nothing of them may be served from memory.
+    forgetCachedResults();
     return reply.redirect('/admin?done=demoRemoved', 303);
   });
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Database } from '../db/schema.ts';
+import { SESSION_USER_COLUMNS, sessionUserSchools, toSessionUser, type SessionUser } from './users.ts';
 
 /** A session ends after this long without a request (the cookie's max age, renewed on every request). */
 export const IDLE_LIFETIME_MS = 8 * 60 * 60 * 1000;
@@ -38,6 +39,8 @@ export class DatabaseSessionStore implements SessionStore {
   private writes = 0;
   /** per session id: what the database holds (`essence`), as last read or written by this process */
   private readonly held = new Map<string, { data: string; expires: number }>();
+  /** per session id: its user as read with it, until the request's access check takes it (`userOf`) */
+  private readonly users = new Map<string, { userId: string; user: SessionUser | null }>();
   constructor(private readonly db: Kysely<Database>) {}
 
   set(sid: string, session: Session, callback: (err?: unknown) => void): void {
@@ -64,25 +67,51 @@ export class DatabaseSessionStore implements SessionStore {
   }
 
   get(sid: string, callback: (err: unknown, result?: Session | null) => void): void {
+    // The session's user comes in the same query: one round trip less on every staff request.
     this.db
       .selectFrom('session')
-      .select(['data', 'expires_at'])
-      .where('sid', '=', sid)
-      .where('expires_at', '>', new Date())
-      .where('created_at', '>', bornAfter())
+      .leftJoin('app_user', (join) => join.onRef('app_user.id', '=', 'session.user_id').on('app_user.active', '=', true))
+      .select(['session.data', 'session.expires_at', 'session.user_id'])
+      .select(SESSION_USER_COLUMNS)
+      .select(sessionUserSchools)
+      .where('session.sid', '=', sid)
+      .where('session.expires_at', '>', new Date())
+      .where('session.created_at', '>', bornAfter())
       .executeTakeFirst()
       .then(
         (row) => {
           if (row) this.hold(sid, essence(row.data), row.expires_at.getTime());
           else this.held.delete(sid);
+          if (row?.user_id) {
+            const { data: _data, expires_at: _expires, user_id: userId, ...user } = row;
+            // Left-joined: every column of the user is there, or none (no active user).
+            this.keepUser(sid, userId, user.id === null ? null : toSessionUser(user as Parameters<typeof toSessionUser>[0]));
+          }
           callback(null, (row?.data as Session | undefined) ?? null);
         },
         (err) => callback(err),
       );
   }
 
+  /**
+   * The user read with this session in this request (null: none active), once; undefined when it
+   * was not read with it, or is another user than `userId` (the session's own word).
+   */
+  userOf(sid: string, userId: string): SessionUser | null | undefined {
+    const read = this.users.get(sid);
+    this.users.delete(sid);
+    return read?.userId === userId ? read.user : undefined;
+  }
+
+  private keepUser(sid: string, userId: string, user: SessionUser | null): void {
+    // A bound: a session read by a request that never asks for its user must not stay for ever.
+    if (this.users.size >= 1_000) this.users.clear();
+    this.users.set(sid, { userId, user });
+  }
+
   destroy(sid: string, callback: (err?: unknown) => void): void {
     this.held.delete(sid);
+    this.users.delete(sid);
     this.db
       .deleteFrom('session')
       .where('sid', '=', sid)

@@ -51,22 +51,37 @@ export async function findLogin(db: Kysely<Database>, email: string) {
     .executeTakeFirst();
 }
 
+/**
+ * What a staff request knows of its user, read with `app_user` in scope: alone
+ * (`loadSessionUser`) or together with the session row (server/staff/session-store.ts), one query
+ * on every staff request, a rep's schools included (issue 17: round trips add up).
+ */
+export const SESSION_USER_COLUMNS = ['app_user.id', 'app_user.email', 'app_user.role', 'app_user.lang', 'app_user.totp_secret'] as const;
+export const sessionUserSchools = sql<
+  string[]
+>`array(select rs.school_id::text from rep_school rs where rs.user_id = app_user.id and app_user.role = 'rep')`.as('school_ids');
+
+export function toSessionUser(row: {
+  id: string;
+  email: string;
+  role: Role;
+  lang: 'nl' | 'en';
+  totp_secret: string | null;
+  school_ids: string[];
+}): SessionUser {
+  const { totp_secret, school_ids, ...rest } = row;
+  return { ...rest, schoolIds: school_ids, twoFactor: totp_secret !== null };
+}
+
 export async function loadSessionUser(db: Kysely<Database>, id: string): Promise<SessionUser | null> {
-  // One query on every staff request, a rep's schools included (issue 17: round trips add up).
   const user = await db
     .selectFrom('app_user')
-    .select(['id', 'email', 'role', 'lang', 'totp_secret'])
-    .select(
-      sql<string[]>`array(select rs.school_id::text from rep_school rs where rs.user_id = app_user.id and app_user.role = 'rep')`.as(
-        'school_ids',
-      ),
-    )
+    .select(SESSION_USER_COLUMNS)
+    .select(sessionUserSchools)
     .where('id', '=', id)
     .where('active', '=', true)
     .executeTakeFirst();
-  if (!user) return null;
-  const { totp_secret, school_ids, ...rest } = user;
-  return { ...rest, schoolIds: school_ids, twoFactor: totp_secret !== null };
+  return user ? toSessionUser(user) : null;
 }
 
 export async function setUserLang(db: Kysely<Database>, id: string, lang: 'nl' | 'en'): Promise<void> {

@@ -124,9 +124,10 @@ export default fp(
     const secret = app.config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
     app.decorate('accountKeys', { totp: deriveKey(secret, 'totp-secret'), loginForm: deriveKey(secret, 'login-form') });
     await app.register(cookie);
+    const sessions = new DatabaseSessionStore(app.store.db);
     await app.register(session, {
       secret,
-      store: new DatabaseSessionStore(app.store.db),
+      store: sessions,
       // __Host- cookies must be Secure, which they are only behind TLS (TRUST_PROXY).
       cookieName: app.config.TRUST_PROXY ? '__Host-sp_session' : 'sp_session',
       saveUninitialized: false,
@@ -141,7 +142,11 @@ export default fp(
       // Never `public` here (the onRoute hook above), and never missing (accessRules).
       const access = request.routeOptions.config.access as Exclude<Access, 'public'>;
       const userId = request.session.get('userId');
-      if (userId) request.user = await loadSessionUser(app.store.db, userId);
+      if (userId) {
+        // Read with the session as a rule; alone when the store did not read it for this session.
+        const read = sessions.userOf(request.session.sessionId, userId);
+        request.user = read !== undefined ? read : await loadSessionUser(app.store.db, userId);
+      }
       if (access === 'guest') return;
       if (!request.user) return refuseAnonymous(request, reply);
       if (!access.includes(request.user.role)) throw refuse(request, 403, 'staffAccess.forbidden');

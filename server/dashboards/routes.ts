@@ -10,7 +10,7 @@ import { keptSealedResults, loadWaveResults } from '../results/wave-results.ts';
 import { PPTX_TYPE, slidesFilename, slidesFor } from './slides.ts';
 import { overviewView } from './overview-view.ts';
 import { translator } from '../platform/i18n.ts';
-import { audit } from '../platform/audit-log.ts';
+import { audit, type AUDIT_ACTIONS } from '../platform/audit-log.ts';
 import { HttpProblem } from '../platform/problems.ts';
 import { LangField, LangQuery, SchoolParams, SchoolWaveParams } from '../platform/http-schemas.ts';
 import { assertSchool, REPS_AND_ADMINS } from '../staff/school-access.ts';
@@ -221,6 +221,17 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
    * A sealed wave's view-model with its actions (issue 19): this wave's plan, and the actions of the
    * school's earlier waves in its trend, each beside the view-model's own trend texts.
    */
+  /**
+   * A sealed wave's page, file or data for one school: the same 404 and 409 for every output, and
+   * the view audited (`action`) before anything of it is made.
+   */
+  async function sealedModel(request: FastifyRequest, params: Static<typeof SchoolWaveParams>, action?: (typeof AUDIT_ACTIONS)[number]) {
+    const found = await model(request, params);
+    if (!isSealed(found.wave)) throw new HttpProblem(409, 'dashboard.openWave');
+    if (action) await audit(db, request.user!.id, action, `school:${found.schoolId}:wave:${found.waveId}`);
+    return found;
+  }
+
   async function withActions(request: FastifyRequest, schoolId: string, waveId: string) {
     const t = translator(request.lang);
     const data = await schoolWaveResults(db, waveId, schoolId);
@@ -257,9 +268,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/schools/:schoolId/waves/:waveId/report',
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
     async (request, reply) => {
-      const { schoolId, waveId, wave } = await model(request, request.params);
-      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
-      await audit(db, request.user!.id, 'report.view', `school:${schoolId}:wave:${waveId}`);
+      const { schoolId, waveId } = await sealedModel(request, request.params, 'report.view');
       const { view, actions } = await withActions(request, schoolId, waveId);
       const styles = [
         '/static/dashboard.css',
@@ -283,8 +292,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/schools/:schoolId/waves/:waveId/report-page.css',
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
     async (request, reply) => {
-      const { schoolId, waveId, wave } = await model(request, request.params);
-      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+      const { schoolId, waveId, wave } = await sealedModel(request, request.params);
       const school = (await loadWaveResults(db, waveId)).schools.get(schoolId)!;
       reply.type('text/css; charset=utf-8');
       return reportPageCss(school.name, wave.name);
@@ -296,9 +304,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/schools/:schoolId/waves/:waveId/slides.pptx',
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
     async (request, reply) => {
-      const { schoolId, waveId, wave } = await model(request, request.params);
-      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
-      await audit(db, request.user!.id, 'slides.download', `school:${schoolId}:wave:${waveId}`);
+      const { schoolId, waveId } = await sealedModel(request, request.params, 'slides.download');
       const { view, actions } = await withActions(request, schoolId, waveId);
       const file = await slidesFor(view, request.lang, translator(request.lang), actions);
       // Download headers only once the file exists: an error before answers as an ordinary error page.
@@ -314,8 +320,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/schools/:schoolId/waves/:waveId',
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery, response: { 200: DashboardJson } } },
     async (request) => {
-      const { schoolId, waveId, wave } = await model(request, request.params);
-      if (!isSealed(wave)) throw new HttpProblem(409, 'dashboard.openWave');
+      const { schoolId, waveId } = await sealedModel(request, request.params);
       const view = dashboardView(await schoolWaveResults(db, waveId, schoolId), request.lang, translator(request.lang));
       const { chartJson, ...rest } = view;
       return { ...rest, chart: JSON.parse(chartJson) };

@@ -254,22 +254,25 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
+  /** The schools a form chose, by filters or by hand; null for "every active school". */
+  const schoolChoice = (body: Static<typeof NewWaveBody> | Static<typeof AddSchoolsBody>) =>
+    body.allSchools === 'all'
+      ? null
+      : chooseSchools(db, {
+          group: body.group,
+          province: body.province,
+          municipalities: body.municipalities,
+          numbers: body.numbers,
+          ids: body.schools ?? [],
+        });
+
   app.get('/admin/waves/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) =>
     formPage(request, reply, null),
   );
 
   app.post('/admin/waves', { config: ADMIN, schema: { body: NewWaveBody } }, async (request, reply) => {
     const { body } = request;
-    const choice =
-      body.allSchools === 'all'
-        ? null
-        : await chooseSchools(db, {
-            group: body.group,
-            province: body.province,
-            municipalities: body.municipalities,
-            numbers: body.numbers,
-            ids: body.schools ?? [],
-          });
+    const choice = await schoolChoice(body);
     const refused = choice ? choiceProblems(choice) : [];
     if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
     // Ids that name no active school stay in the list, so the check names them.
@@ -307,16 +310,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { waveId } = request.params;
       const { body } = request;
-      const choice =
-        body.allSchools === 'all'
-          ? null
-          : await chooseSchools(db, {
-              group: body.group,
-              province: body.province,
-              municipalities: body.municipalities,
-              numbers: body.numbers,
-              ids: body.schools ?? [],
-            });
+      const choice = await schoolChoice(body);
       const refused = choice ? choiceProblems(choice) : [];
       if (refused.length)
         return detailPage(request, reply, await loadWave(waveId), {

@@ -201,6 +201,22 @@ describe('writing a wave’s responses, opening each box as its row is written',
     );
   });
 
+  it("groups a shuffled order by school, schools in id order, keeping each school's rows in their shuffled order (legacy rows too)", () => {
+    // Schools arrive B, A, C; a legacy row of A has a slot of its own but must join A's group.
+    const schoolC = '00000000-2222-4333-8444-777777777777';
+    const rows: Array<[string, Buffer]> = [schoolB, schoolA, schoolC, schoolA, schoolB, schoolA].map((id, i) => [id, response(id, i)]);
+    const legacy = [{ schoolId: schoolA, answers: answers(6), background: {} }];
+    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), legacy);
+    const schoolOf = (i: number) => (i < rows.length ? rows[i]![0] : legacy[i - rows.length]!.schoolId);
+    const order = Uint32Array.from([3, 6, 0, 5, 2, 4, 1]);
+    const grouped = [...written.bySchool(order)];
+    expect([...grouped].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(grouped.map(schoolOf)).toEqual([schoolC, schoolA, schoolA, schoolA, schoolA, schoolB, schoolB]);
+    // Within each school, the order `order` gave.
+    for (const id of [schoolA, schoolB, schoolC])
+      expect(grouped.filter((i) => schoolOf(i) === id)).toEqual([...order].filter((i) => schoolOf(i) === id));
+  });
+
   it('stops at a box that does not open, after the rows before it went out in chunks', () => {
     const rows: Array<[string, Buffer]> = Array.from({ length: 6000 }, (_, i) => [schoolA, response(schoolA, i)]);
     // The last box was sealed for another school, then moved here.

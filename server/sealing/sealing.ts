@@ -37,9 +37,10 @@ export async function sealWave(
 /**
  * Closes and seals a wave (design §4) in one transaction. While the wave was open its answers and
  * comments were stored only as ciphertext (`encrypted_response`, `encrypted_comment`); sealing
- * opens them with the wave's data key, shuffles them (a cryptographic Fisher–Yates shuffle) and
- * writes them in that order, with fresh random ids, into new partitions of `response` and `comment`
- * (all with one xmin, nothing keeps the submission order). Every code of the wave goes: spent ones
+ * opens them with the wave's data key, shuffles them (a cryptographic Fisher–Yates shuffle; the
+ * responses then grouped by school, each school's in shuffled order) and writes them in that order,
+ * with fresh random ids, into new partitions of `response` and `comment` (all with one xmin,
+ * nothing keeps the submission order). Every code of the wave goes: spent ones
  * become a count per school, and unused ones could no longer be used anyway (keeping them would tell
  * a slip's holder whether it was used). The encrypted partitions are dropped and the wrapped data
  * key deleted, so what the WAL and old backups hold of the open wave is ciphertext whose key is gone
@@ -81,7 +82,10 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       const responses = got.responses;
       await replacePartition(trx, 'response', waveId, (fresh) =>
         session
-          .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(shuffled(identity(responses.count))))
+          .copyIn(
+            `copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`,
+            responses.chunks(responses.bySchool(shuffled(identity(responses.count)))),
+          )
           .catch(refused),
       );
       const comments = got.comments.text.length + got.legacyComments.length;

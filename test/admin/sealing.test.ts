@@ -122,6 +122,21 @@ describe(`sealing a wave at close (${storeKind})`, () => {
       after.map((_, p) => p),
     );
     expect(Math.abs(rho)).toBeLessThan(0.2);
+    // Grouped by school (schools in id order, for the school index), and within each school too the
+    // order is unrelated to the submission order.
+    expect(after.map((r) => r.school_id)).toEqual([...after.map((r) => r.school_id)].sort());
+    for (const school of schools) {
+      const mine = after.filter((r) => r.school_id === school).map((r) => patternOf(r.answers));
+      const ranks = [...mine].sort((a, b) => a - b);
+      expect(
+        Math.abs(
+          spearman(
+            mine.map((x) => ranks.indexOf(x)),
+            mine.map((_, p) => p),
+          ),
+        ),
+      ).toBeLessThan(0.3);
+    }
     // 3. One inserting transaction for all rows (and for the comments); the encrypted partitions and the key are gone.
     expect(await xmins('response')).toHaveLength(1);
     expect(await xmins('comment')).toHaveLength(1);

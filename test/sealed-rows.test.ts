@@ -164,6 +164,21 @@ describe('opening a wave’s comments as they arrive', () => {
     expect(opened.copies).toBe(1);
   });
 
+  it('opens comment boxes of the first form (UTF-8) beside the second (UTF-16): an open wave may hold both', () => {
+    const text = 'oude vorm: é 😀';
+    const utf8 = Buffer.from(text, 'utf8');
+    const firstForm = Buffer.alloc(4 + 3 * 100);
+    firstForm.writeUInt32LE(utf8.length, 0);
+    utf8.copy(firstForm, 4);
+    const rows: Array<[string, Buffer]> = [
+      [schoolA, seal(key, { kind: 'comment', waveId, schoolId: schoolA }, firstForm)],
+      [schoolA, comment(schoolA, 'nieuwe vorm: é 😀')],
+    ];
+    const { visit, opened } = commentReader(waveId, key);
+    forEachCopyRow(copyData(rows), visit);
+    expect(opened.text.map((t) => t.toString('utf8'))).toEqual([text, 'nieuwe vorm: é 😀']);
+  });
+
   it('refuses a comment moved to another school, and one under another key', () => {
     const moved = commentReader(waveId, key);
     expect(() => forEachCopyRow(copyData([[schoolB, comment(schoolA, 'verplaatst')]]), moved.visit)).toThrow(BoxError);

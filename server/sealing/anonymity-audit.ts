@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { Store } from '../db/connect.ts';
 import { partitionName } from '../db/partitions.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
-import { BOX_OVERHEAD, commentBoxLength, decodeComment, decodeResponse, open } from '../encryption/boxes.ts';
+import { BOX_OVERHEAD, commentBoxLengths, decodeComment, decodeResponse, open } from '../encryption/boxes.ts';
 import { WaveKeyUnavailable, type WaveKeys } from '../encryption/wave-keys.ts';
 import { answerPositions } from '../../surveys/load.ts';
 
@@ -113,11 +113,12 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     const responseLength = BOX_OVERHEAD + answerPositions(q).width + q.background.length;
     const odd = boxes.filter((b) => b.box.byteLength !== responseLength).length;
     if (odd) channel.findings.push(`wave "${wave.name}": ${odd} encrypted response(s) do not have the fixed length ${responseLength}`);
-    const commentLength = q.comment ? BOX_OVERHEAD + commentBoxLength(q.comment.maxLength) : null;
-    const oddComments = commentBoxes.filter((b) => b.box.byteLength !== commentLength).length;
+    // One fixed length per form of comment box (a wave opened before the second form may hold both).
+    const commentLengths = q.comment ? commentBoxLengths(q.comment.maxLength) : [];
+    const oddComments = commentBoxes.filter((b) => !commentLengths.includes(b.box.byteLength)).length;
     if (oddComments)
       channel.findings.push(
-        `wave "${wave.name}": ${oddComments} encrypted comment(s) do not have the fixed length ${commentLength ?? '(no comment in this questionnaire)'}`,
+        `wave "${wave.name}": ${oddComments} encrypted comment(s) do not have a fixed length ${commentLengths.length ? commentLengths.join(' or ') : '(no comment in this questionnaire)'}`,
       );
     // Every box was written by a submission that spent a code (or by the demo's seeding, counted in
     // codes_spent): more boxes than that, or a box twice, is a copy made in the database to tag one.

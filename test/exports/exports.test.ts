@@ -19,6 +19,7 @@ import { forgetCachedResults, loadWaveResults } from '../../server/results/wave-
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
+import { shippedV2 } from '../helpers/fixtures.ts';
 import { unzip } from '../helpers/zip.ts';
 import {
   aggregateAnswersR3,
@@ -322,7 +323,9 @@ describe(`research exports (${storeKind})`, () => {
       expect(keys(themes.rows)).toEqual([...exp.scopes.keys()].sort());
       expect(keys(items.rows)).toEqual([...exp.scopes.keys()].sort());
       expect(themes.rows).toHaveLength(exp.scopes.size * exp.layout.themes.length);
-      expect(items.rows).toHaveLength(exp.scopes.size * exp.layout.items.length);
+      // The demo's second wave runs v2: items.csv also has its outcome items (no theme).
+      expect(exp.layout.outcomes.length).toBe(waveId === demoWaves[1] ? shippedV2.outcomes!.length : 0);
+      expect(items.rows).toHaveLength(exp.scopes.size * (exp.layout.items.length + exp.layout.outcomes.length));
 
       for (const row of themes.rows) {
         const e = exp.scopes.get(`${row.scope}:${row.scope_id}`)!;
@@ -353,13 +356,15 @@ describe(`research exports (${storeKind})`, () => {
       for (const row of items.rows) {
         const e = exp.scopes.get(`${row.scope}:${row.scope_id}`)!;
         const label = `${waveId} ${row.scope}:${row.scope_id} ${row.item_id}`;
-        expect(row.theme_id).toBe(exp.layout.items.find((i) => i.id === row.item_id)!.themeId);
+        const themed = exp.layout.items.find((i) => i.id === row.item_id);
+        if (!themed) expect(exp.layout.outcomes.map((o) => o.id)).toContain(row.item_id);
+        expect(row.theme_id).toBe(themed ? themed.themeId : '');
         if (!e.report) {
           for (const c of ['school_number', ...ITEM_COLUMNS.slice(7, -1)]) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe(e.group.rule);
           continue;
         }
-        const it = e.report.items.find((x) => x.itemId === row.item_id)!;
+        const it = [...e.report.items, ...e.report.outcomes].find((x) => x.itemId === row.item_id)!;
         if (it.fewAnswers) {
           for (const c of ITEM_COLUMNS.slice(7, -1)) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe('R1');

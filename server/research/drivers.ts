@@ -219,10 +219,15 @@ export async function computeDrivers(
 const reports = new SealedWaveCache<DriverReport>({ entries: 16 });
 
 /**
- * The sealed wave's key-driver report, computed once per process. A questionnaire without outcome
- * items has nothing to analyse: its empty report is made on the spot, and takes no place in the cache.
+ * The sealed wave's key-driver report, computed (by `compute`: tests see what is kept) once per
+ * process. A questionnaire without outcome items has nothing to analyse: its empty report is made
+ * on the spot, and takes no place in the cache.
  */
-export function driverReport(db: Kysely<Database>, results: WaveResults): Promise<DriverReport> {
+export function driverReport(
+  db: Kysely<Database>,
+  results: WaveResults,
+  compute: (db: Kysely<Database>, results: WaveResults) => Promise<DriverReport> = computeDrivers,
+): Promise<DriverReport> {
   if (!results.layout.outcomes.length) return Promise.resolve({ waveId: results.wave.id, resamples: DRIVER_RESAMPLES, scopes: [] });
-  return reports.get(results.wave.id, () => computeDrivers(db, results));
+  return reports.get(results.wave.id, () => compute(db, results));
 }

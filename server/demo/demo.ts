@@ -62,10 +62,8 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   if (!(await isEmpty(db))) throw new Error('The store already holds schools; the demo network is only seeded into an empty store.');
   const v1 = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
   const v2 = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE_V2);
-  const ids = new Map([
-    [v1, await publishedId(db, v1)],
-    [v2, await publishedId(db, v2)],
-  ]);
+  const v1Id = await publishedId(db, v1);
+  const v2Id = await publishedId(db, v2);
   const random = rng(DEMO_SEED);
   const schools: Array<(typeof SCHOOLS)[number] & { id: string; effect: ReturnType<typeof schoolEffect> }> = [];
   for (const s of SCHOOLS) {
@@ -75,11 +73,11 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   const schoolIds = schools.map((s) => s.id);
 
   const waves = [
-    { name: 'Demo voorjaar 2025', shift: -0.1, q: v1 },
-    { name: 'Demo najaar 2025', shift: 0.1, q: v2 },
+    { name: 'Demo voorjaar 2025', shift: -0.1, q: v1, questionnaireId: v1Id },
+    { name: 'Demo najaar 2025', shift: 0.1, q: v2, questionnaireId: v2Id },
   ];
   for (const w of waves) {
-    const waveId = await createWave(db, { name: w.name, questionnaireId: ids.get(w.q)!, schoolIds, k });
+    const waveId = await createWave(db, { name: w.name, questionnaireId: w.questionnaireId, schoolIds, k });
     await openWave(db, waveId, undefined, keys);
     const wave = (await keys.answerable(waveId))!;
     for (const s of schools) {
@@ -117,7 +115,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
     await vacuumComments(db, waveId);
   }
 
-  const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId: ids.get(v2)!, schoolIds, k });
+  const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId: v2Id, schoolIds, k });
   await openWave(db, openWaveId, undefined, keys);
   for (const s of schools) await issueCodes(db, openWaveId, s.id, s.staff);
   for (const a of DEMO_ACCOUNTS) {

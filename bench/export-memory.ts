@@ -52,6 +52,7 @@ async function admin(url: string, statement: string): Promise<void> {
 async function measure(url: string, waveId: string): Promise<void> {
   const { loadWaveResults } = await import('../server/results/wave-results.ts');
   const { waveZip, textStream } = await import('../server/research/zip.ts');
+  const { driverReport } = await import('../server/research/drivers.ts');
   const { csvChunks } = await import('../server/research/csv.ts');
   const { columnsOf, exportScopes, itemRows } = await import('../server/research/wave-export.ts');
   const { groupResults } = await import('../server/results/wave-results.ts');
@@ -111,7 +112,8 @@ async function measure(url: string, waveId: string): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const t1 = performance.now();
-  await pipeline(waveZip(store.db, results, 'standard'), sink());
+  // As the route: the driver report first (nothing to analyse for a wave without outcome items).
+  await pipeline(waveZip(store.db, results, 'standard', await driverReport(store.db, results)), sink());
   const exportMs = performance.now() - t1;
   loop.disable();
   const peakExport = peak;
@@ -123,7 +125,7 @@ async function measure(url: string, waveId: string): Promise<void> {
   const beforeSecond = process.memoryUsage().rss;
   peak = beforeSecond;
   const t3 = performance.now();
-  await pipeline(waveZip(store.db, results, 'standard'), sink());
+  await pipeline(waveZip(store.db, results, 'standard', await driverReport(store.db, results)), sink());
   const secondMs = performance.now() - t3;
   const peakSecond = peak;
   clearInterval(timer);

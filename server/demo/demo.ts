@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
+import type { Questionnaire } from '../../surveys/schema.ts';
+import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE, SHIPPED_QUESTIONNAIRE_V2 } from '../../surveys/load.ts';
 import { publishQuestionnaire } from '../questionnaires.ts';
 import { createSchool } from '../admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../waves.ts';
@@ -53,39 +54,36 @@ export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
 
 /**
  * Seeds the demo network: twelve schools in two benchmark groups, two sealed waves with synthetic
- * responses (plausible school differences, a small improvement over time) and one open wave.
+ * responses (plausible school differences, a small improvement over time) and one open wave. The
+ * first sealed wave runs questionnaire v1, the second and the open one v2 (issue 20), so the demo
+ * shows outcomes, priorities and key drivers, and a v1→v2 trend on the item ids both versions keep.
  */
 export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number): Promise<{ openWaveId: string }> {
   if (!(await isEmpty(db))) throw new Error('The store already holds schools; the demo network is only seeded into an empty store.');
-  const q = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+  const v1 = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
+  const v2 = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE_V2);
+  const v1Id = await publishedId(db, v1);
+  const v2Id = await publishedId(db, v2);
   const random = rng(DEMO_SEED);
-  // A store the demo was removed from keeps the shipped questionnaire (published versions are immutable).
-  const published = await db
-    .selectFrom('questionnaire')
-    .select('id')
-    .where('key', '=', q.id)
-    .where('version', '=', q.version)
-    .executeTakeFirst();
-  const questionnaireId = published?.id ?? (await publishQuestionnaire(db, q));
   const schools: Array<(typeof SCHOOLS)[number] & { id: string; effect: ReturnType<typeof schoolEffect> }> = [];
   for (const s of SCHOOLS) {
     const id = await createSchool(db, { name: s.name, benchmark_group: s.group, municipality: s.municipality, staff_count: s.staff });
-    schools.push({ ...s, id, effect: schoolEffect(q, random) });
+    schools.push({ ...s, id, effect: schoolEffect(v1, random) });
   }
   const schoolIds = schools.map((s) => s.id);
 
   const waves = [
-    { name: 'Demo voorjaar 2025', shift: -0.1 },
-    { name: 'Demo najaar 2025', shift: 0 },
+    { name: 'Demo voorjaar 2025', shift: -0.1, q: v1, questionnaireId: v1Id },
+    { name: 'Demo najaar 2025', shift: 0.1, q: v2, questionnaireId: v2Id },
   ];
   for (const w of waves) {
-    const waveId = await createWave(db, { name: w.name, questionnaireId, schoolIds, k });
+    const waveId = await createWave(db, { name: w.name, questionnaireId: w.questionnaireId, schoolIds, k });
     await openWave(db, waveId, undefined, keys);
     const wave = (await keys.answerable(waveId))!;
     for (const s of schools) {
       const rate = 0.55 + random() * 0.35;
       const n = Math.round(s.staff * rate);
-      const rows = Array.from({ length: n }, () => syntheticResponse(q, s.effect, random, w.shift));
+      const rows = Array.from({ length: n }, () => syntheticResponse(w.q, s.effect, random, w.shift));
       const comments = Object.keys(DEMO_COMMENTS)
         .filter(() => random() < 0.3)
         .slice(0, Math.floor(n / 6));
@@ -117,7 +115,7 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
     await vacuumComments(db, waveId);
   }
 
-  const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId, schoolIds, k });
+  const openWaveId = await createWave(db, { name: 'Demo voorjaar 2026', questionnaireId: v2Id, schoolIds, k });
   await openWave(db, openWaveId, undefined, keys);
   for (const s of schools) await issueCodes(db, openWaveId, s.id, s.staff);
   for (const a of DEMO_ACCOUNTS) {
@@ -126,6 +124,17 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   await db.insertInto('app_meta').values({ key: 'demo', value: 'true' }).execute();
   await db.insertInto('app_meta').values({ key: 'demo_open_wave', value: openWaveId }).execute();
   return { openWaveId };
+}
+
+/** A store the demo was removed from keeps its questionnaires (published versions are immutable). */
+async function publishedId(db: Kysely<Database>, q: Questionnaire): Promise<string> {
+  const published = await db
+    .selectFrom('questionnaire')
+    .select('id')
+    .where('key', '=', q.id)
+    .where('version', '=', q.version)
+    .executeTakeFirst();
+  return published?.id ?? (await publishQuestionnaire(db, q));
 }
 
 /** Fresh codes for the open demo wave, printed at start so a visitor can try the teacher flow. */

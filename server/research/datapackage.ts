@@ -1,7 +1,8 @@
 import type { WaveResults } from '../results/wave-results.ts';
+import { MIN_DRIVER_RESPONDENTS } from '../../analysis/index.ts';
 import { SUPPRESSION_CODES, type Column } from './columns.ts';
 import { DECIMALS, DIALECTS, LINE_TERMINATOR, type Dialect } from './csv.ts';
-import { columnsOf, csvFilesOf, exportScopes, type CsvFile } from './wave-export.ts';
+import { columnsOf, exportScopes, PACKAGE_FILES, type PackageFile } from './wave-export.ts';
 
 /**
  * The Frictionless Tabular Data Package (v1 profile `tabular-data-package`, which v2 readers also
@@ -9,21 +10,23 @@ import { columnsOf, csvFilesOf, exportScopes, type CsvFile } from './wave-export
  * wave gives the same descriptor (no creation time), like the CSV files themselves.
  */
 
-const PRIMARY_KEYS: Record<CsvFile, string[]> = {
+const PRIMARY_KEYS: Record<PackageFile, string[]> = {
   'themes.csv': ['wave_id', 'scope', 'scope_id', 'theme_id'],
   'items.csv': ['wave_id', 'scope', 'scope_id', 'item_id'],
   'codebook.csv': ['item_id'],
   'priorities.csv': ['wave_id', 'scope', 'scope_id', 'theme_id'],
+  'drivers.csv': ['wave_id', 'scope', 'scope_id', 'outcome_id', 'theme_id'],
 };
 
-const TITLES: Record<CsvFile, string> = {
+const TITLES: Record<PackageFile, string> = {
   'themes.csv': 'Theme statistics per scope',
   'items.csv': 'Item statistics per scope',
   'codebook.csv': 'Codebook: every item of the questionnaire version',
   'priorities.csv': 'The union’s priorities per scope',
+  'drivers.csv': 'Key drivers of the outcome items per scope',
 };
 
-const DESCRIPTIONS: Record<CsvFile, string> = {
+const DESCRIPTIONS: Record<PackageFile, string> = {
   'themes.csv':
     'One row per scope (network, benchmark group, school) and theme: n, mean, sd, 95% CI, % favourable and Cronbach’s alpha of theme scores.',
   'items.csv':
@@ -31,7 +34,8 @@ const DESCRIPTIONS: Record<CsvFile, string> = {
   'codebook.csv':
     'Every item with its theme, Dutch and English wording, scale, direction and the labels of the recoded values; outcome items (intention to stay, satisfaction, wellbeing) have no theme.',
   'priorities.csv':
-    'One row per scope and theme: how many answered the question which (at most three) themes the union should take up first at their school, and the percentage of them naming the theme.',
+    'One row per scope and theme: how many answered the question which (at most three) themes the union should take up first at their school, and the percentage of them naming the theme. Only the header for a questionnaire version without the question.',
+  'drivers.csv': `One row per scope (network, benchmark group — never a school), outcome item and theme: the variance of the outcome explained by all theme scores and each theme’s share of it (general dominance), with bootstrap intervals; refused below ${MIN_DRIVER_RESPONDENTS} complete respondents. Only the header for a questionnaire version without outcome items.`,
 };
 
 export interface TableField {
@@ -46,7 +50,8 @@ export function tableField(c: Column, dialect: Dialect): TableField {
   const field: TableField = { name: c.name, type: c.type, description: c.description };
   if (c.type === 'number' && DIALECTS[dialect].decimalChar !== '.') field.decimalChar = DIALECTS[dialect].decimalChar;
   const constraints: NonNullable<TableField['constraints']> = {};
-  if (c.enum) constraints.enum = [...c.enum];
+  // No allowed value (drivers.csv without outcome items: a header alone) is no constraint: Table Schema wants ≥ 1.
+  if (c.enum?.length) constraints.enum = [...c.enum];
   if (c.minimum !== undefined) constraints.minimum = c.minimum;
   if (c.maximum !== undefined) constraints.maximum = c.maximum;
   if (c.pattern !== undefined) constraints.pattern = c.pattern;
@@ -85,7 +90,7 @@ export function dataPackage(results: WaveResults, dialect: Dialect) {
       methodNote(results.disclosure.k) +
       (dialect === 'excel-nl' ? '\n\nDialect excel-nl: semicolon separators, decimal comma, UTF-8 with a byte order mark.' : ''),
     keywords: ['school climate', 'schoolklimaat', 'survey', 'aggregates'],
-    resources: csvFilesOf(results).map((file) => ({
+    resources: PACKAGE_FILES.map((file) => ({
       profile: 'tabular-data-resource',
       name: file.replace(/\.csv$/, ''),
       path: file,

@@ -218,7 +218,16 @@ export async function computeDrivers(
 /** One per process: the page, the CSV and the network report share one computation per wave. */
 const reports = new SealedWaveCache<DriverReport>({ entries: 16 });
 
-/** The sealed wave's key-driver report, computed once per process. */
-export function driverReport(db: Kysely<Database>, results: WaveResults): Promise<DriverReport> {
-  return reports.get(results.wave.id, () => computeDrivers(db, results));
+/**
+ * The sealed wave's key-driver report, computed (by `compute`: tests see what is kept) once per
+ * process. A questionnaire without outcome items has nothing to analyse: its empty report is made
+ * on the spot, and takes no place in the cache.
+ */
+export function driverReport(
+  db: Kysely<Database>,
+  results: WaveResults,
+  compute: (db: Kysely<Database>, results: WaveResults) => Promise<DriverReport> = computeDrivers,
+): Promise<DriverReport> {
+  if (!results.layout.outcomes.length) return Promise.resolve({ waveId: results.wave.id, resamples: DRIVER_RESAMPLES, scopes: [] });
+  return reports.get(results.wave.id, () => compute(db, results));
 }

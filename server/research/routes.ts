@@ -15,6 +15,7 @@ import { DialectQuery, LangQuery, WaveParams } from '../platform/http-schemas.ts
 import { attachment, slug } from './download.ts';
 import qualityRoutes from './quality-routes.ts';
 import driverRoutes from './drivers-routes.ts';
+import { driverReport } from './drivers.ts';
 
 const ACCESS = { access: ['researcher', 'admin'] } as const;
 
@@ -94,11 +95,14 @@ const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
           return reply.send();
         }
         const results = await loadWaveResults(db, waveId);
+        // The zip's drivers.csv: analysed (or taken from the cache) before the zip streams, so the
+        // analysis' respondents are let go of before any CSV is generated.
+        const drivers = file === 'export.zip' ? await driverReport(db, results) : null;
         await audit(db, request.user!.id, 'export.download', `wave:${waveId}:${file}`);
         // Download headers only now: an error before this point answers as an ordinary error page.
         download();
         if (file === 'datapackage.json') return dataPackageJson(results, dialect);
-        if (file === 'export.zip') return reply.send(waveZip(db, results, dialect));
+        if (file === 'export.zip') return reply.send(waveZip(db, results, dialect, drivers!));
         return reply.send(textStream(waveCsv(db, results, file as CsvFile, dialect)));
       },
     );

@@ -7,6 +7,7 @@ import type { Disclosed, DisclosedGroup, GroupReport, Stat } from '../../analysi
 import { groupResults, type WaveResults } from '../results/wave-results.ts';
 import { codebookColumns, itemColumns, priorityColumns, themeColumns, type Column } from './columns.ts';
 import { csvChunks, type Cell, type Dialect } from './csv.ts';
+import { driverColumns } from './drivers-csv.ts';
 
 /**
  * The rows of a sealed wave's exports (issue 7). Every number comes from a `Disclosed` value that
@@ -177,14 +178,19 @@ export function codebookRows(q: Questionnaire): Cell[][] {
 export type CsvFile = 'themes.csv' | 'items.csv' | 'codebook.csv' | 'priorities.csv';
 export const CSV_FILES: readonly CsvFile[] = ['themes.csv', 'items.csv', 'codebook.csv'];
 
-/** The files of one wave: `priorities.csv` only for a questionnaire with the priority question. */
-export const csvFilesOf = (results: WaveResults): readonly CsvFile[] =>
-  results.layout.priority ? [...CSV_FILES, 'priorities.csv'] : CSV_FILES;
+/** Every CSV file of a wave, as the zip bundles and the data package describes them. */
+export type PackageFile = CsvFile | 'drivers.csv';
+/**
+ * The same list for every wave: a questionnaire without the priority question or outcome items has
+ * those files as their header alone, as their own downloads are, so a script reads every wave alike.
+ */
+export const PACKAGE_FILES: readonly PackageFile[] = [...CSV_FILES, 'priorities.csv', 'drivers.csv'];
 
-export function columnsOf(results: WaveResults, file: CsvFile): Column[] {
+export function columnsOf(results: WaveResults, file: PackageFile): Column[] {
   const themeIds = results.layout.themes.map((t) => t.id);
   if (file === 'themes.csv') return themeColumns(themeIds);
   if (file === 'priorities.csv') return priorityColumns(themeIds);
+  if (file === 'drivers.csv') return driverColumns(results.layout);
   if (file === 'items.csv')
     return itemColumns(themeIds, [...results.layout.items.map((i) => i.id), ...results.layout.outcomes.map((o) => o.id)]);
   return codebookColumns(themeIds);

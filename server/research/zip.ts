@@ -5,7 +5,9 @@ import type { Database } from '../db/schema.ts';
 import type { WaveResults } from '../results/wave-results.ts';
 import type { Dialect } from './csv.ts';
 import { dataPackageJson } from './datapackage.ts';
-import { csvFilesOf, waveCsv } from './wave-export.ts';
+import { PACKAGE_FILES, waveCsv, type PackageFile } from './wave-export.ts';
+import { driversCsv } from './drivers-csv.ts';
+import type { DriverReport } from './drivers.ts';
 
 /** A text generator as a byte stream that pulls one chunk at a time (backpressure, flat memory). */
 export function textStream(chunks: AsyncIterable<string>): Readable {
@@ -18,11 +20,15 @@ export function textStream(chunks: AsyncIterable<string>): Readable {
 }
 
 /**
- * The four files of a sealed wave in one zip, streamed: each CSV is generated only when the zip
- * writer reaches it, so at most one batch of rows is in memory. Entries carry the wave's creation
- * time, so the same wave always gives the same bytes.
+ * Every file of a sealed wave in one zip, streamed: each CSV is generated only when the zip writer
+ * reaches it, so at most one batch of rows is in memory. The driver analysis is not made here: its
+ * report comes computed (`driverReport`, cached per wave), so the zip of a wave whose drivers.csv
+ * was downloaded reads no respondent again. Entries carry the wave's creation time, so the same
+ * wave always gives the same bytes.
  */
-export function waveZip(db: Kysely<Database>, results: WaveResults, dialect: Dialect): Readable {
+export function waveZip(db: Kysely<Database>, results: WaveResults, dialect: Dialect, drivers: DriverReport): Readable {
+  const csv = (file: PackageFile) =>
+    file === 'drivers.csv' ? driversCsv(drivers, results.layout, results.wave.k, dialect) : waveCsv(db, results, file, dialect);
   const zip = new yazl.ZipFile();
   const mtime = results.wave.createdAt;
   const output = zip.outputStream as Readable;
@@ -33,12 +39,12 @@ export function waveZip(db: Kysely<Database>, results: WaveResults, dialect: Dia
   let current: Readable | null = null;
   // A client that goes away stops the export: the entry being generated is destroyed.
   output.on('close', () => current?.destroy());
-  for (const file of csvFilesOf(results)) {
+  for (const file of PACKAGE_FILES) {
     zip.addReadStreamLazy(file, { mtime, mode: 0o100644 }, (cb) => {
       if (output.destroyed) return;
       let stream: Readable;
       try {
-        stream = textStream(waveCsv(db, results, file, dialect));
+        stream = textStream(csv(file));
       } catch (err) {
         return cb(err, null as never);
       }

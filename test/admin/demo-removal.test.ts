@@ -131,8 +131,12 @@ describe(`removing the demo network (${storeKind})`, () => {
     const tables = new Set(rows.map((r) => r.table_name));
     for (const w of demoWaves) expect(tables.has(partitionName('response', w)), w).toBe(false);
     expect(tables.has(partitionName('response', realWave))).toBe(true);
-    // The questionnaire stays (the shipped one is real).
-    expect((await store.db.selectFrom('questionnaire').select('id').execute()).length).toBe(1);
+    // The questionnaires stay (both shipped versions are real).
+    const kept = await store.db.selectFrom('questionnaire').select(['key', 'version']).orderBy('version').execute();
+    expect(kept).toEqual([
+      { key: 'schoolklimaat', version: 1 },
+      { key: 'schoolklimaat', version: 2 },
+    ]);
     const audit = await store.db.selectFrom('audit_log').select(['user_id', 'target']).where('action', '=', 'demo.remove').execute();
     expect(audit).toEqual([{ user_id: admin.id, target: 'schools:12 waves:4 users:4' }]);
 

@@ -15,10 +15,12 @@ import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, openWave } from '../../server/waves.ts';
 import { closeWave } from '../../server/sealing/sealing.ts';
 import { rng } from '../../server/demo/synthetic.ts';
-import { forgetCachedResults, loadWaveResults } from '../../server/results/wave-results.ts';
+import { forgetCachedResults, loadWaveResults, type WaveResults } from '../../server/results/wave-results.ts';
+import { driverReport, DRIVER_RESAMPLES, type DriverReport } from '../../server/research/drivers.ts';
 import type { Database } from '../../server/db/schema.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
+import { shippedV2 } from '../helpers/fixtures.ts';
 import { unzip } from '../helpers/zip.ts';
 import {
   aggregateAnswersR3,
@@ -29,6 +31,7 @@ import {
   validAnswers,
   welchTTest,
   withholdMeasures,
+  MIN_DRIVER_RESPONDENTS,
   type DisclosedGroup,
   type GroupReport,
   type Stat,
@@ -53,6 +56,9 @@ const ITEM_COLUMNS =
   'wave_id,scope,scope_id,scope_label,school_number,item_id,theme_id,n,mean,sd,pct_favourable,pct_1,pct_2,pct_3,pct_4,pct_5,suppressed'.split(
     ',',
   );
+/** Every wave's package, whatever its questionnaire has: a file it has nothing for is its header alone. */
+const PACKAGE_RESOURCES = ['themes.csv', 'items.csv', 'codebook.csv', 'priorities.csv', 'drivers.csv'];
+const PACKAGE_ENTRIES = [...PACKAGE_RESOURCES, 'datapackage.json'].sort();
 const CODEBOOK_COLUMNS = 'item_id,theme_id,label_nl,label_en,scale,reverse,value_labels'.split(',');
 const TREND_COLUMNS =
   'questionnaire_key,wave_id,wave_name,wave_order,questionnaire_version,scope,scope_id,scope_label,school_number,theme_id,n,mean,sd,ci_low,ci_high,pct_favourable,prev_wave_id,change,change_t,change_df,change_p,change_significant,suppressed'.split(
@@ -94,6 +100,35 @@ function expectStat(cell: string | undefined, s: Stat | number, label: string): 
   }
   expect(cell, label).toMatch(/^-?\d+(\.\d{1,6})?$/);
   expect(Math.abs(Number(cell) - s.value), `${label}: ${cell} vs ${s.value}`).toBeLessThanOrEqual(TOL);
+}
+
+/**
+ * drivers.csv's disclosure (issue 20): rows for the network and benchmark groups only, never a school;
+ * a withheld group has no number; a computed analysis rests on at least MIN_DRIVER_RESPONDENTS
+ * complete respondents, and a refused one shows none of its numbers.
+ */
+function expectDriverDisclosure(rows: Row[], results: WaveResults): void {
+  const schools = [...results.schools.entries()].flatMap(([id, s]) => [id, s.name]);
+  let computed = 0;
+  for (const r of rows) {
+    const where = `drivers.csv ${r.scope}:${r.scope_id} ${r.outcome_id} ${r.theme_id}`;
+    expect(['network', 'group'], where).toContain(r.scope);
+    for (const cell of Object.values(r)) expect(schools, where).not.toContain(cell);
+    const group = r.scope === 'network' ? results.disclosure.network() : results.disclosure.benchmarkGroup(r.scope_id!);
+    const numbers = [r.r2, r.r2_ci_low, r.weight, r.weight_ci_high, r.share, r.rank];
+    if (!group.released) {
+      expect([r.suppressed, r.n, ...numbers], where).toEqual([group.rule, '', ...numbers.map(() => '')]);
+      continue;
+    }
+    if (r.refused) {
+      expect(numbers, where).toEqual(numbers.map(() => ''));
+      if (r.refused === 'too-few' && r.n !== '') expect(Number(r.n), where).toBeLessThan(MIN_DRIVER_RESPONDENTS);
+      continue;
+    }
+    expect(Number(r.n), where).toBeGreaterThanOrEqual(MIN_DRIVER_RESPONDENTS);
+    computed++;
+  }
+  expect(computed, 'drivers.csv computes some analysis').toBeGreaterThan(0);
 }
 
 /** A small questionnaire of its own key: a two-item theme (one reverse item) and a one-item theme. */
@@ -322,7 +357,9 @@ describe(`research exports (${storeKind})`, () => {
       expect(keys(themes.rows)).toEqual([...exp.scopes.keys()].sort());
       expect(keys(items.rows)).toEqual([...exp.scopes.keys()].sort());
       expect(themes.rows).toHaveLength(exp.scopes.size * exp.layout.themes.length);
-      expect(items.rows).toHaveLength(exp.scopes.size * exp.layout.items.length);
+      // The demo's second wave runs v2: items.csv also has its outcome items (no theme).
+      expect(exp.layout.outcomes.length).toBe(waveId === demoWaves[1] ? shippedV2.outcomes!.length : 0);
+      expect(items.rows).toHaveLength(exp.scopes.size * (exp.layout.items.length + exp.layout.outcomes.length));
 
       for (const row of themes.rows) {
         const e = exp.scopes.get(`${row.scope}:${row.scope_id}`)!;
@@ -353,13 +390,15 @@ describe(`research exports (${storeKind})`, () => {
       for (const row of items.rows) {
         const e = exp.scopes.get(`${row.scope}:${row.scope_id}`)!;
         const label = `${waveId} ${row.scope}:${row.scope_id} ${row.item_id}`;
-        expect(row.theme_id).toBe(exp.layout.items.find((i) => i.id === row.item_id)!.themeId);
+        const themed = exp.layout.items.find((i) => i.id === row.item_id);
+        if (!themed) expect(exp.layout.outcomes.map((o) => o.id)).toContain(row.item_id);
+        expect(row.theme_id).toBe(themed ? themed.themeId : '');
         if (!e.report) {
           for (const c of ['school_number', ...ITEM_COLUMNS.slice(7, -1)]) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe(e.group.rule);
           continue;
         }
-        const it = e.report.items.find((x) => x.itemId === row.item_id)!;
+        const it = [...e.report.items, ...e.report.outcomes].find((x) => x.itemId === row.item_id)!;
         if (it.fewAnswers) {
           for (const c of ITEM_COLUMNS.slice(7, -1)) expect(row[c], `${label} ${c}`).toBe('');
           expect(row.suppressed, label).toBe('R1');
@@ -549,7 +588,10 @@ describe(`research exports (${storeKind})`, () => {
     const pkg = JSON.parse((await download(researcher, `/research/waves/${mini.waveId}/datapackage.json`)).body) as {
       resources: Array<{ path: string; schema: { fields: Array<{ name: string; description: string }> } }>;
     };
-    for (const r of pkg.resources.filter((x) => x.path !== 'codebook.csv')) {
+    // drivers.csv is never about a school: it has neither column.
+    const drivers = pkg.resources.find((x) => x.path === 'drivers.csv')!.schema.fields.map((f) => f.name);
+    expect(drivers.filter((name) => name === 'school_number' || name === 'scope_label')).toEqual([]);
+    for (const r of pkg.resources.filter((x) => x.path !== 'codebook.csv' && x.path !== 'drivers.csv')) {
       const names = r.schema.fields.map((f) => f.name);
       expect(names.indexOf('school_number'), r.path).toBe(names.indexOf('scope_label') + 1);
       expect(r.schema.fields.find((f) => f.name === 'school_number')!.description).toMatch(/instellingsnummer/);
@@ -596,52 +638,64 @@ describe(`research exports (${storeKind})`, () => {
     }
   });
 
-  it('describes the files in a data package that validates against the Frictionless profile, and bundles all four in a zip', async () => {
-    for (const dialect of ['standard', 'excel-nl'] as const) {
-      const q = dialect === 'excel-nl' ? '?dialect=excel-nl' : '';
-      const pkgText = (await download(researcher, `/research/waves/${mini.waveId}/datapackage.json${q}`)).body;
-      const pkg = JSON.parse(pkgText);
-      expect(validate(pkg), JSON.stringify(validate.errors)).toBe(true);
-      const zip = await unzip((await download(researcher, `/research/waves/${mini.waveId}/export.zip${q}`)).rawPayload);
-      expect([...zip.keys()].sort()).toEqual(['codebook.csv', 'datapackage.json', 'items.csv', 'themes.csv']);
-      expect(zip.get('datapackage.json')!.toString('utf8')).toBe(pkgText);
-      for (const resource of pkg.resources as Array<{
-        path: string;
-        dialect: { delimiter: string };
-        schema: {
-          fields: Array<{
-            name: string;
-            type: string;
-            decimalChar?: string;
-            constraints?: { enum?: string[]; minimum?: number; maximum?: number; pattern?: string };
-          }>;
-          missingValues: string[];
-        };
-      }>) {
-        const single = await download(researcher, `/research/waves/${mini.waveId}/${resource.path}${q}`);
-        expect(zip.get(resource.path)!.equals(single.rawPayload), resource.path).toBe(true);
-        // The data read with the descriptor alone: header, types, decimal char, enums, ranges.
-        const { fields, rows } = parse(single.body, resource.dialect.delimiter);
-        expect(resource.schema.fields.map((f) => f.name)).toEqual(fields);
-        expect(resource.schema.missingValues).toEqual(['']);
-        for (const row of rows) {
-          for (const f of resource.schema.fields) {
-            const cell = row[f.name]!;
-            if (cell === '') continue;
-            const where = `${resource.path} ${f.name}=${cell}`;
-            if (f.type === 'integer') expect(cell, where).toMatch(/^-?\d+$/);
-            if (f.type === 'boolean') expect(['true', 'false'], where).toContain(cell);
-            let value: number | null = null;
-            if (f.type === 'number') {
-              const dec = f.decimalChar ?? '.';
-              expect(cell, where).toMatch(new RegExp(`^-?\\d+(\\${dec}\\d+)?$`));
-              value = Number(cell.replace(dec, '.'));
+  it('describes every file in a data package that validates against the Frictionless profile, and bundles them all in a zip', async () => {
+    // A questionnaire of its own key, the demo's v1 wave, and its v2 wave (outcome items, priorities).
+    for (const waveId of [mini.waveId, demoWaves[0]!, demoWaves[1]!]) {
+      const layout = (await loadWaveResults(store.db, waveId)).layout;
+      for (const dialect of ['standard', 'excel-nl'] as const) {
+        const q = dialect === 'excel-nl' ? '?dialect=excel-nl' : '';
+        const pkgText = (await download(researcher, `/research/waves/${waveId}/datapackage.json${q}`)).body;
+        const pkg = JSON.parse(pkgText);
+        expect(validate(pkg), JSON.stringify(validate.errors)).toBe(true);
+        const zip = await unzip((await download(researcher, `/research/waves/${waveId}/export.zip${q}`)).rawPayload);
+        expect([...zip.keys()].sort()).toEqual(PACKAGE_ENTRIES);
+        expect(zip.get('datapackage.json')!.toString('utf8')).toBe(pkgText);
+        expect((pkg.resources as Array<{ path: string }>).map((r) => r.path)).toEqual(PACKAGE_RESOURCES);
+        for (const resource of pkg.resources as Array<{
+          path: string;
+          dialect: { delimiter: string };
+          schema: {
+            fields: Array<{
+              name: string;
+              type: string;
+              decimalChar?: string;
+              constraints?: { enum?: string[]; minimum?: number; maximum?: number; pattern?: string };
+            }>;
+            missingValues: string[];
+          };
+        }>) {
+          const single = await download(researcher, `/research/waves/${waveId}/${resource.path}${q}`);
+          expect(zip.get(resource.path)!.equals(single.rawPayload), resource.path).toBe(true);
+          // The data read with the descriptor alone: header, types, decimal char, enums, ranges.
+          const { fields, rows } = parse(single.body, resource.dialect.delimiter);
+          expect(resource.schema.fields.map((f) => f.name)).toEqual(fields);
+          expect(resource.schema.missingValues).toEqual(['']);
+          // Without the priority question or outcome items, those files are their header alone.
+          if (resource.path === 'priorities.csv' && !layout.priority) expect(rows, `${waveId} ${resource.path}`).toEqual([]);
+          if (resource.path === 'drivers.csv') {
+            if (!layout.outcomes.length) expect(rows, `${waveId} ${resource.path}`).toEqual([]);
+            else expectDriverDisclosure(rows, await loadWaveResults(store.db, waveId));
+          }
+          for (const row of rows) {
+            for (const f of resource.schema.fields) {
+              const cell = row[f.name]!;
+              if (cell === '') continue;
+              const where = `${resource.path} ${f.name}=${cell}`;
+              if (f.type === 'integer') expect(cell, where).toMatch(/^-?\d+$/);
+              if (f.type === 'boolean') expect(['true', 'false'], where).toContain(cell);
+              let value: number | null = null;
+              if (f.type === 'number') {
+                const dec = f.decimalChar ?? '.';
+                expect(cell, where).toMatch(new RegExp(`^-?\\d+(\\${dec}\\d+)?$`));
+                value = Number(cell.replace(dec, '.'));
+              }
+              if (f.type === 'integer') value = Number(cell);
+              if (f.constraints?.enum && f.type === 'string') expect(f.constraints.enum, where).toContain(cell);
+              if (f.constraints?.pattern) expect(cell, where).toMatch(new RegExp(f.constraints.pattern));
+              if (value !== null && f.constraints?.minimum !== undefined)
+                expect(value, where).toBeGreaterThanOrEqual(f.constraints.minimum);
+              if (value !== null && f.constraints?.maximum !== undefined) expect(value, where).toBeLessThanOrEqual(f.constraints.maximum);
             }
-            if (f.type === 'integer') value = Number(cell);
-            if (f.constraints?.enum && f.type === 'string') expect(f.constraints.enum, where).toContain(cell);
-            if (f.constraints?.pattern) expect(cell, where).toMatch(new RegExp(f.constraints.pattern));
-            if (value !== null && f.constraints?.minimum !== undefined) expect(value, where).toBeGreaterThanOrEqual(f.constraints.minimum);
-            if (value !== null && f.constraints?.maximum !== undefined) expect(value, where).toBeLessThanOrEqual(f.constraints.maximum);
           }
         }
       }
@@ -651,6 +705,29 @@ describe(`research exports (${storeKind})`, () => {
     expect(validate({ ...pkg, profile: undefined })).toBe(false);
     pkg.resources[0].schema.fields[6].type = 'float';
     expect(validate(pkg)).toBe(false);
+  });
+
+  it('zips drivers.csv from the cached driver report, and does no driver analysis without outcome items', async () => {
+    const refuse = (): Promise<DriverReport> => Promise.reject(new Error('a driver analysis was started'));
+    // As after a restart: nothing of any wave kept.
+    forgetCachedResults();
+    for (const waveId of [mini.waveId, demoWaves[0]!]) {
+      const report = await driverReport(store.db, await loadWaveResults(store.db, waveId), refuse);
+      expect(report, waveId).toEqual({ waveId, resamples: DRIVER_RESAMPLES, scopes: [] });
+    }
+    // The zip writes whatever report the wave's cache holds: one kept without any scope gives a header alone.
+    const v2 = demoWaves[1]!;
+    const standalone = await download(researcher, `/research/waves/${v2}/drivers.csv`);
+    expect(parse(standalone.body).rows.length).toBeGreaterThan(0);
+    forgetCachedResults();
+    const none: DriverReport = { waveId: v2, resamples: DRIVER_RESAMPLES, scopes: [] };
+    expect(await driverReport(store.db, await loadWaveResults(store.db, v2), () => Promise.resolve(none))).toBe(none);
+    const kept = await unzip((await download(admin, `/research/waves/${v2}/export.zip`)).rawPayload);
+    expect(parse(kept.get('drivers.csv')!.toString('utf8')).rows).toEqual([]);
+    // Computed again after a restart: the same bytes as the standalone file.
+    forgetCachedResults();
+    const computed = await unzip((await download(admin, `/research/waves/${v2}/export.zip`)).rawPayload);
+    expect(computed.get('drivers.csv')!.equals(standalone.rawPayload)).toBe(true);
   });
 
   it('gives the same bytes on every download (deterministic suppression and files)', async () => {

@@ -97,7 +97,14 @@ describe(`v1 then v2 across a network: priorities and outcomes through disclosur
       expect(res.statusCode, url).toBeLessThan(400);
     }
     const zip = await unzip((await researcher.get(`/research/waves/${v2}/export.zip`)).rawPayload);
-    expect([...zip.keys()].sort()).toEqual(['codebook.csv', 'datapackage.json', 'items.csv', 'priorities.csv', 'themes.csv']);
+    expect([...zip.keys()].sort()).toEqual([
+      'codebook.csv',
+      'datapackage.json',
+      'drivers.csv',
+      'items.csv',
+      'priorities.csv',
+      'themes.csv',
+    ]);
     const items = csv((await researcher.get(`/research/waves/${v2}/items.csv`)).body);
     expect(items.filter((r) => r.scope === 'network' && r.theme_id === '').map((r) => r.item_id)).toEqual(
       shippedV2.outcomes!.map((o) => o.id),
@@ -225,13 +232,20 @@ describe(`v1 then v2 across a network: priorities and outcomes through disclosur
       'pct_named',
       'suppressed',
     ]);
-    // A v1 wave's priorities.csv is its header alone (no question, no rows), and its data package lists what it always did.
+    // A v1 wave's priorities.csv is its header alone (no question, no rows); its data package lists
+    // it (and drivers.csv, also a header alone) as every wave's does, with the fields of that header.
     const v1priorities = await researcher.get(`/research/waves/${waves[0]!}/priorities.csv`);
     expect(v1priorities.statusCode).toBe(200);
     expect(v1priorities.body.trim().split('\r\n')).toHaveLength(1); // the header, no row
     const v1pkg = JSON.parse((await researcher.get(`/research/waves/${waves[0]!}/datapackage.json`)).body) as {
-      resources: Array<{ path: string }>;
+      resources: Array<{ path: string; schema: { fields: Array<{ name: string }> } }>;
     };
-    expect(v1pkg.resources.map((r) => r.path)).toEqual(['themes.csv', 'items.csv', 'codebook.csv']);
+    expect(v1pkg.resources.map((r) => r.path)).toEqual(['themes.csv', 'items.csv', 'codebook.csv', 'priorities.csv', 'drivers.csv']);
+    expect(
+      v1pkg.resources
+        .find((r) => r.path === 'priorities.csv')!
+        .schema.fields.map((f) => f.name)
+        .join(','),
+    ).toBe(v1priorities.body.trim());
   });
 });

@@ -310,10 +310,12 @@ describe(`action plans (${storeKind})`, () => {
     const change = json.themes.find((th) => th.id === theme0.id)!.trend[1]!.change || 'niet te berekenen';
     const deck = await slideTexts((await sessions.repOfSchool.get(`/schools/${schoolId}/waves/${secondWave}/slides.pptx`)).rawPayload);
     const T = shipped.themes.length;
-    // Title, themes, a slide a theme, comments, what they are about, the actions, the method.
-    expect(deck).toHaveLength(T + 6);
-    const actions = deck[T + 4]!.join('\n');
-    expect(deck[T + 4]![0]).toBe('Jullie zeiden, wij deden');
+    // The second wave runs v2: title, themes, a slide a theme, staying and the union's priorities,
+    // comments, what they are about, the actions, the method.
+    expect(deck).toHaveLength(T + 8);
+    expect([deck[T + 2]![0], deck[T + 3]![0]]).toEqual(['Blijven, tevredenheid en welzijn', 'Wat de vakbond eerst moet aanpakken']);
+    const actions = deck[T + 6]!.join('\n');
+    expect(deck[T + 6]![0]).toBe('Jullie zeiden, wij deden');
     expect(actions).toContain('Jullie-zeiden-actie voor het eerste thema');
     expect(actions).toContain(`Demo najaar 2025: ${change}`);
     expect(deck.at(-1)!.join(' ')).toContain(translator('nl')('report.privacy', { k: 5 }));

@@ -4,7 +4,7 @@ import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
-import { shipped } from '../helpers/fixtures.ts';
+import { shippedV2 } from '../helpers/fixtures.ts';
 
 type Role = 'anonymous' | 'repOfSchool' | 'repOfOther' | 'researcher' | 'admin';
 
@@ -87,7 +87,8 @@ describe(`rep dashboards (${storeKind})`, () => {
     const res = await sessions.repOfSchool.get(`/api/schools/${schoolId}/waves/${sealedWaveId}`);
     expect(res.statusCode).toBe(200);
     const view = res.json();
-    const layout = layoutOf(shipped);
+    // The demo's newest sealed wave runs v2.
+    const layout = layoutOf(shippedV2);
     const rows = await store.db
       .selectFrom('response')
       .select('answers')

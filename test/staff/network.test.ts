@@ -5,7 +5,7 @@ import { Session } from '../helpers/session.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { groupReport, layoutOf, sumResponses } from '../../analysis/index.ts';
 import { loadWaveResults } from '../../server/results/wave-results.ts';
-import { shipped } from '../helpers/fixtures.ts';
+import { shippedV2 } from '../helpers/fixtures.ts';
 import { formatNumber } from '../../server/platform/i18n.ts';
 
 describe(`network view (${storeKind})`, () => {
@@ -37,7 +37,8 @@ describe(`network view (${storeKind})`, () => {
     const results = await loadWaveResults(store.db, sealed);
     const included = results.disclosure.network().schoolIds;
     const rows = await store.db.selectFrom('response').select(['answers', 'school_id']).where('wave_id', '=', sealed).execute();
-    const layout = layoutOf(shipped);
+    // The demo's newest sealed wave runs v2.
+    const layout = layoutOf(shippedV2);
     const report = groupReport(
       sumResponses(
         rows.filter((r) => included.includes(r.school_id)),

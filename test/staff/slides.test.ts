@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { storeKind } from '../helpers/store.ts';
 import { testKeys, useApp } from '../helpers/app.ts';
 import { Session } from '../helpers/session.ts';
-import { shipped, submit } from '../helpers/fixtures.ts';
+import { shipped, shippedV2, submit } from '../helpers/fixtures.ts';
 import { DEMO_PASSWORD, seedDemo } from '../../server/demo/demo.ts';
 import { issueCodes } from '../../server/waves.ts';
 import { sealWave } from '../../server/sealing/sealing.ts';
@@ -199,7 +199,10 @@ function released(json: unknown, lang: Lang): Released {
   // The catalogue's own words with numbers in them ("1 to 5", "95%", "at least k people").
   const t = translator(lang);
   const k = (json as { k: number }).k;
-  for (const words of [t('report.method'), t('dashboard.distributionNote'), t('report.privacy', { k }), t('dashboard.ci')])
+  // The priorities' intro says their percentages add up to more than 100.
+  const priorities = (json as { priorities?: { question: string; max: number } | null }).priorities;
+  const intro = priorities ? [t('dashboard.prioritiesIntro', { question: priorities.question, max: priorities.max })] : [];
+  for (const words of [t('report.method'), t('dashboard.distributionNote'), t('report.privacy', { k }), t('dashboard.ci'), ...intro])
     tokens(words).forEach((n) => text.add(n));
   return { text, values };
 }
@@ -440,20 +443,25 @@ describe(`slides for the LOC (${storeKind})`, () => {
     );
     // The presentation lists every slide part, in order.
     expect(all(deck.xml.get('ppt/presentation.xml')!, 'p:sldId')).toHaveLength(deck.slides.length);
-    // The demo school: every theme charted, the comments on one slide, and what they are about on the next.
-    expect(deck.slides).toHaveLength(T + 5);
+    // The demo school: every theme charted; the wave runs v2, so staying and the union's priorities
+    // as tables; the comments on one slide, and what they are about on the next.
+    expect(deck.slides).toHaveLength(T + 7);
     expect(deck.charts).toHaveLength(T + 1);
-    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false, false]);
+    expect(deck.chartOf.map((c) => !!c)).toEqual([false, true, ...Array(T).fill(true), false, false, false, false, false]);
+    expect([paragraphs(deck.slides[T + 2]!)[0], paragraphs(deck.slides[T + 3]!)[0]]).toEqual([
+      translator('nl')('dashboard.outcomesTitle'),
+      translator('nl')('dashboard.prioritiesTitle'),
+    ]);
     // Native bar charts, each with the workbook PowerPoint edits them in.
     for (const chart of deck.charts) expect(first(chart, 'c:barChart'), 'bar chart').toBeTruthy();
     expect([...deck.xml.keys()].filter((n) => n.endsWith('!xl/worksheets/sheet1.xml'))).toHaveLength(T + 1);
     expectMatchesJson(deck, view, 'nl', 'demo school');
     // Comments: those the JSON releases, nothing else.
-    expect(paragraphs(deck.slides[T + 2]!).slice(2)).toEqual(view.comments.list);
+    expect(paragraphs(deck.slides[T + 4]!).slice(2)).toEqual(view.comments.list);
     // What they are about: the dashboard's tag counts or its reason for none, worded as on the page
     // (test/admin/moderation.test.ts has a school on each side of k).
     const ct = view.commentThemes!;
-    expect(paragraphs(deck.slides[T + 3]!)).toEqual([
+    expect(paragraphs(deck.slides[T + 5]!)).toEqual([
       'Waarover de opmerkingen gaan',
       ...(ct.reason
         ? [ct.reason]
@@ -496,12 +504,13 @@ describe(`slides for the LOC (${storeKind})`, () => {
 
   it('shows no number the dashboard withholds: a school with 3 answers says why, and none of its numbers', async () => {
     const db = store.db;
-    const items = itemsInOrder(shipped);
+    // The demo's open wave runs v2; its items are v1's.
+    const items = itemsInOrder(shippedV2);
     // A third wave (the demo's open one): the rep's school answers, a second secondary school has 3 answers.
     const silent = (await db.selectFrom('school').select('id').where('name', '=', 'Demo Lyceum Ter Duinen').executeTakeFirstOrThrow()).id;
     const hostile = 'Te veel mails \u0001\u000b\ufffe<b>&amp; "vet"</b> — 12 per dag';
     // In the rep's school only 2 of 12 answer the first question and the last theme: withheld amid released numbers.
-    const lastTheme = shipped.themes.at(-1)!.id;
+    const lastTheme = shippedV2.themes.at(-1)!.id;
     for (const [i, code] of (await issueCodes(db, openWaveId, schoolId, 12)).entries()) {
       const answers = items.map((it, j) => (i >= 2 && (j === 0 || it.themeId === lastTheme) ? null : it.reverse ? 2 : 4));
       expect(await submit(db, code, { answers, background: {}, comment: i === 0 ? hostile : `Opmerking ${i + 1}` })).toBe(true);
@@ -515,7 +524,7 @@ describe(`slides for the LOC (${storeKind})`, () => {
     await db.updateTable('comment').set({ moderation: 'shown' }).where('wave_id', '=', openWaveId).execute();
 
     // What the slides must not show: the silent school's statistics as they would read.
-    const layout = layoutOf(shipped);
+    const layout = layoutOf(shippedV2);
     const rows = await db
       .selectFrom('response')
       .select('answers')

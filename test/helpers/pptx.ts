@@ -3,7 +3,6 @@ import { unzip } from './zip.ts';
 /**
  * Reading a .pptx back in tests: every XML part parsed by a small strict parser (none is
  * installed), slides in order with their chart parts, chart series, paragraphs and table rows.
- * The same reader as test/staff/slides.test.ts's (which keeps its own copy for now).
  */
 export interface El {
   name: string;

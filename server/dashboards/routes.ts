@@ -251,8 +251,11 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const notice = request.query.done ? translator(request.lang)(`participation.done.${request.query.done}`) : null;
         return openWavePage(request, reply, db, { schoolId, schoolName: school.name, waveId }, { notice });
       }
-      await audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`);
-      const { view, actions } = await withActions(request, schoolId, waveId);
+      // Audited while the page is made (the audit's commit waits for the disk), served once both are done.
+      const [, { view, actions }] = await Promise.all([
+        audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`),
+        withActions(request, schoolId, waveId),
+      ]);
       return reply.page('dashboard', {
         view,
         actions,

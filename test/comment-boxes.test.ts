@@ -4,9 +4,28 @@
  * form (UTF-8) still readable, as an open wave may hold boxes written before.
  */
 import { describe, expect, it } from 'vitest';
-import { BOX_OVERHEAD, BoxError, commentBoxLengths, commentText, decodeComment, encodeComment } from '../server/encryption/boxes.ts';
+import {
+  BOX_OVERHEAD,
+  BoxError,
+  commentBoxLength,
+  commentBoxLengths,
+  commentText,
+  decodeComment,
+  encodeComment,
+} from '../server/encryption/boxes.ts';
 
 const MAX = 2000;
+
+/** The first form, as it was written before the second form. */
+function firstForm(maxLength: number, text: string): Buffer {
+  const out = Buffer.alloc(4 + 3 * maxLength);
+  const written = out.write(text, 4, 'utf8');
+  if (Buffer.byteLength(text, 'utf8') !== written) throw new RangeError('too long');
+  out.writeUInt32LE(written, 0);
+  return out;
+}
+
+const samples = ['', 'a', '\ud800', 'x\udfff', '\udfff\ud800', '😀', '😀'.repeat(5), 'é\u0301', '\uffff\ufffe', 'a\ud83d'];
 
 describe('comment boxes', () => {
   it('have one length for any comment up to the limit, and give back its text', () => {
@@ -39,5 +58,21 @@ describe('comment boxes', () => {
     const odd = encodeComment(10, 'abc');
     odd.writeUInt32LE((0x8000_0000 | 5) >>> 0, 0);
     expect(() => commentText(odd)).toThrow(BoxError);
+  });
+
+  it('give sealing the same UTF-8 as the first form, at and below the limit', () => {
+    for (const max of [1, 2, 10]) {
+      for (const s of samples) {
+        const text = s.slice(0, max);
+        const now = encodeComment(max, text);
+        expect(now.length).toBe(commentBoxLength(max));
+        expect(commentText(now).toString('hex')).toBe(commentText(firstForm(max, text)).toString('hex'));
+      }
+    }
+  });
+
+  it('refuses a comment one unit over the limit, an astral pair counting two', () => {
+    expect(() => encodeComment(1, '😀')).toThrow(RangeError);
+    expect(() => encodeComment(3, 'abcd')).toThrow(RangeError);
   });
 });

@@ -188,13 +188,20 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  /** Dashboard, printable report and JSON share one model, so they can never disagree. */
-  async function model(request: FastifyRequest, { schoolId, waveId }: Static<typeof SchoolWaveParams>) {
+  /**
+   * Dashboard, printable report and JSON share one model, so they can never disagree. `confirmed`:
+   * the caller goes on to `schoolWaveResults`, whose history query answers for the wave and the
+   * school as the database has them now.
+   */
+  async function model(request: FastifyRequest, params: Static<typeof SchoolWaveParams>, confirmed = false) {
+    // Ids as the database writes them: the same URL in capitals gets the same answer, kept or not.
+    const schoolId = params.schoolId.toLowerCase();
+    const waveId = params.waveId.toLowerCase();
     assertSchool(request, schoolId);
-    // A sealed wave whose results this process keeps needs no query: its status, name and schools
-    // were settled at sealing. Otherwise one query: fifty reps opening their dashboards at once pay
-    // for every round trip (issue 17).
-    const kept = keptSealedResults(waveId);
+    // A sealed wave whose results this process keeps needs no query of its own (issue 17: fifty reps
+    // opening their dashboards at once pay for every round trip): its status, name and schools were
+    // settled at sealing, and whether it still exists is answered by `schoolWaveResults`.
+    const kept = confirmed ? keptSealedResults(waveId) : undefined;
     if (kept) {
       if (!kept.schools.has(schoolId)) throw new HttpProblem(404, 'dashboard.error.noResults');
       const { status, sealed, name } = kept.wave;
@@ -218,20 +225,25 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   /**
-   * A sealed wave's view-model with its actions (issue 19): this wave's plan, and the actions of the
-   * school's earlier waves in its trend, each beside the view-model's own trend texts.
-   */
-  /**
    * A sealed wave's page, file or data for one school: the same 404 and 409 for every output, and
    * the view audited (`action`) before anything of it is made.
    */
-  async function sealedModel(request: FastifyRequest, params: Static<typeof SchoolWaveParams>, action?: (typeof AUDIT_ACTIONS)[number]) {
-    const found = await model(request, params);
+  async function sealedModel(
+    request: FastifyRequest,
+    params: Static<typeof SchoolWaveParams>,
+    action?: (typeof AUDIT_ACTIONS)[number],
+    confirmed = true,
+  ) {
+    const found = await model(request, params, confirmed);
     if (!isSealed(found.wave)) throw new HttpProblem(409, 'dashboard.openWave');
     if (action) await audit(db, request.user!.id, action, `school:${found.schoolId}:wave:${found.waveId}`);
     return found;
   }
 
+  /**
+   * A sealed wave's view-model with its actions (issue 19): this wave's plan, and the actions of the
+   * school's earlier waves in its trend, each beside the view-model's own trend texts.
+   */
   async function withActions(request: FastifyRequest, schoolId: string, waveId: string) {
     const t = translator(request.lang);
     const data = await schoolWaveResults(db, waveId, schoolId);
@@ -245,7 +257,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/schools/:schoolId/waves/:waveId',
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: WavePageQuery } },
     async (request, reply) => {
-      const { schoolId, waveId, wave } = await model(request, request.params);
+      const { schoolId, waveId, wave } = await model(request, request.params, true);
       if (!isSealed(wave)) {
         const school = await db.selectFrom('school').select('name').where('id', '=', schoolId).executeTakeFirstOrThrow();
         const notice = request.query.done ? translator(request.lang)(`participation.done.${request.query.done}`) : null;
@@ -295,7 +307,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/schools/:schoolId/waves/:waveId/report-page.css',
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
     async (request, reply) => {
-      const { schoolId, waveId, wave } = await sealedModel(request, request.params);
+      const { schoolId, waveId, wave } = await sealedModel(request, request.params, undefined, false);
       const school = (await loadWaveResults(db, waveId)).schools.get(schoolId)!;
       reply.type('text/css; charset=utf-8');
       return reportPageCss(school.name, wave.name);

@@ -171,6 +171,9 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
  */
 async function schoolHistory(db: Kysely<Database>, current: WaveResults, schoolId: string) {
   const waves = await sealedWavesAround(db, { id: current.wave.id, key: current.questionnaire.id }, 'through', schoolId);
+  // The wave and the school's part in it, as the database has them now: results kept in memory do
+  // not answer for a wave another process removed (the dashboard asks nothing else of the database).
+  if (!waves.some((w) => w.id === current.wave.id)) throw new HttpProblem(404, 'dashboard.error.noResults');
   const out: Array<{ id: string; name: string; k: number; summaries: Disclosed<Summary[]> }> = [];
   // Earlier waves load together: after a restart their database reads overlap.
   const loaded = await Promise.all(waves.map((w) => (w.id === current.wave.id ? current : loadWaveResults(db, w.id))));

@@ -41,4 +41,22 @@ describe(`the user read with the session (${storeKind})`, () => {
     expect(refused.statusCode).toBe(303);
     expect(refused.headers.location).toMatch(/^\/login/);
   });
+
+  it('two users interleaved, each always itself', async () => {
+    const x = await signedIn(app, store.db, 'rep', { schoolIds: [a] });
+    const y = await signedIn(app, store.db, 'rep', { schoolIds: [b] });
+    const runs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? x : y).session.get(`/schools/${a}`).then((r) => [i % 2, r.statusCode] as const)),
+    );
+    for (const [isX, status] of runs) expect(status).toBe(isX ? 200 : 403);
+  });
+
+  it('a change made while requests of the session run is seen by the next one', async () => {
+    const x = await signedIn(app, store.db, 'rep', { schoolIds: [a] });
+    const running = Array.from({ length: 30 }, () => x.session.get(`/schools/${a}`));
+    await store.db.updateTable('rep_school').set({ school_id: b }).where('user_id', '=', x.id).execute();
+    await Promise.all(running);
+    expect((await x.session.get(`/schools/${a}`)).statusCode).toBe(403);
+    expect((await x.session.get(`/schools/${b}`)).statusCode).toBe(200);
+  });
 });

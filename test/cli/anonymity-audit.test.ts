@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
 import { testMaster, testMasterText } from '../helpers/app.ts';
+import { preparedDataDir } from '../helpers/data-dir.ts';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { resolveMasterKey } from '../../server/encryption/master-key.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
@@ -43,7 +44,7 @@ describe(`audit:anonymity (${storeKind})`, { timeout: 300_000 }, () => {
       server = await testStore();
       env = { DATABASE_URL: server.url!, SCHOOLPOLS_KEY: testMasterText };
     } else {
-      env = { DATA_DIR: path.join(dir, 'data') };
+      env = { DATA_DIR: await preparedDataDir(path.join(dir, 'data')) };
     }
     const seeded = await cli(['demo'], env);
     expect(seeded.code, seeded.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
 import { cli, cliProcess } from './run.ts';
 import { testMasterText } from '../helpers/app.ts';
+import { preparedDataDir } from '../helpers/data-dir.ts';
 
 /** Help and clear refusals, on either store (PGlite: a file store of its own under a temporary DATA_DIR). */
 describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, () => {
@@ -18,7 +19,7 @@ describe(`command line: help and errors (${storeKind})`, { timeout: 300_000 }, (
       // On PostgreSQL the command line, like the server, needs the master key (wave:open makes a wave's key).
       env = { DATABASE_URL: store.url!, SCHOOLPOLS_KEY: testMasterText };
     } else {
-      env = { DATA_DIR: path.join(dir, 'data') };
+      env = { DATA_DIR: await preparedDataDir(path.join(dir, 'data')) };
     }
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
+import { preparedDataDir } from '../helpers/data-dir.ts';
 import { generateMasterKeyText } from '../../server/encryption/master-key.ts';
 import { cli } from './run.ts';
 
@@ -31,7 +32,7 @@ describe(`command line: the demo network (${storeKind})`, { timeout: 300_000 }, 
     }
     const dir = mkdtempSync(path.join(tmpdir(), 'sp-cli-demo-'));
     dirs.push(dir);
-    return { DATA_DIR: path.join(dir, 'data') };
+    return { DATA_DIR: await preparedDataDir(path.join(dir, 'data')) };
   }
 
   it('refuses to seed the demo beside a user', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKind, testStore, type TestStore } from '../helpers/store.ts';
 import { testMasterText } from '../helpers/app.ts';
+import { preparedDataDir } from '../helpers/data-dir.ts';
 import { SHIPPED_QUESTIONNAIRE } from '../../surveys/load.ts';
 import { cli, type CliResult } from './run.ts';
 
@@ -39,7 +40,7 @@ describe(`command line: listing schools, waves and users (${storeKind})`, { time
       store = await testStore();
       env = { DATABASE_URL: store.url!, SCHOOLPOLS_KEY: testMasterText, PUBLIC_URL: 'https://schoolpols.example' };
     } else {
-      env = { DATA_DIR: path.join(dir, 'data') };
+      env = { DATA_DIR: await preparedDataDir(path.join(dir, 'data')) };
     }
     const csv = path.join(dir, 'scholen.csv');
     writeFileSync(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { preparedDataDir } from '../helpers/data-dir.ts';
 import { agent, cookieFrom, csrfIn, postForm, request, type HttpResult } from '../helpers/hardening-http.ts';
 import { startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { generateMasterKeyText } from '../../server/encryption/master-key.ts';
@@ -43,7 +44,7 @@ describe(`no request freezes the event loop (${storeKind})`, () => {
       );
     } else {
       dir = await mkdtemp(path.join(tmpdir(), 'schoolpols-loop-'));
-      server = await startServer({ DATA_DIR: dir }, { timeoutMs: 180_000 });
+      server = await startServer({ DATA_DIR: await preparedDataDir(dir) }, { args: ['--demo'], timeoutMs: 180_000 });
     }
     const page = await request(server.url, { path: '/login', headers: { accept: 'text/html' } });
     const form = cookieFrom(page.headers, /sp_login$/) ?? cookieFrom(page.headers, /sp_session$/) ?? '';

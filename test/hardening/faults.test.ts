@@ -5,12 +5,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { preparedPgliteDir } from '../helpers/data-dir.ts';
 import { counts, fullAnswers, openWaveWithCodes, openedSubmissions } from '../helpers/fixtures.ts';
 import { indexedAnswers, indexOf } from '../helpers/hardening-db.ts';
 import { agent, pool, postForm, request } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { openStore } from '../../server/db/connect.ts';
-import { migrateToLatest } from '../../server/db/migrate.ts';
 import { hashCode } from '../../server/teacher/access-codes.ts';
 import { WaveKeys } from '../../server/encryption/wave-keys.ts';
 import { testMaster, testMasterText } from '../helpers/app.ts';
@@ -180,8 +180,8 @@ describe(`the embedded store (PGlite) across a restart (${storeKind})`, () => {
     async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'schoolpols-restart-'));
       const pgliteDir = path.join(dir, 'pglite');
+      await preparedPgliteDir(pgliteDir);
       const seed = await openStore({ pgliteDir });
-      await migrateToLatest(seed.db);
       const { codes, waveId } = await openWaveWithCodes(seed.db, 3);
       await seed.close();
       // The wave was opened (its key made) under the test master key: the server runs with it.

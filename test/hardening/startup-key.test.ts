@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { describeOn } from '../helpers/store.ts';
+import { preparedDataDir } from '../helpers/data-dir.ts';
 import { fullAnswers } from '../helpers/fixtures.ts';
 import { postForm } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer } from '../helpers/hardening-server.ts';
@@ -22,7 +23,8 @@ describeOn('pglite', 'npm start and the embedded key file', () => {
   it('refuses to start when the key file is gone but open waves depend on its key, and starts again once it is back', async () => {
     const dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'sp-keyfile-')), 'data');
     dirs.push(path.dirname(dataDir));
-    const first = await startServer({ DATA_DIR: dataDir }, { timeoutMs: 180_000 });
+    // A store that exists (its creation is tested in startup.test.ts) and the demo seeded into it: open waves with answers.
+    const first = await startServer({ DATA_DIR: await preparedDataDir(dataDir) }, { args: ['--demo'], timeoutMs: 180_000 });
     const code = /Open demo access codes[^\n]*\n\s+(\S+)/.exec(first.output())?.[1];
     expect(code, first.output()).toBeDefined();
     expect((await postForm(first.url, '/submit', fullAnswers(code!))).status).toBe(303);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { itOn, testStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { preparedPgliteDir } from '../helpers/data-dir.ts';
 import { cookieFrom, csrfIn, postForm, request } from '../helpers/hardening-http.ts';
 import { freePort, spawnServer, startServer, type ServerProcess } from '../helpers/hardening-server.ts';
 import { openStore } from '../../server/db/connect.ts';
@@ -270,6 +271,7 @@ describe(`npm start on the embedded store (${storeKind})`, () => {
     async () => {
       const dataDir = await tempDir();
       const pgliteDir = path.join(dataDir, 'pglite');
+      await preparedPgliteDir(pgliteDir);
       const prepared = await openStore({ pgliteDir });
       await migrateToLatest(prepared.db);
       await prepared.close();

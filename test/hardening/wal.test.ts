@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { storeKind, testStore } from '../helpers/store.ts';
+import { preparedPgliteDir } from '../helpers/data-dir.ts';
 import { testApp, testKeys } from '../helpers/app.ts';
 import { openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { openStore, type Store } from '../../server/db/connect.ts';
@@ -114,6 +115,7 @@ describe(`the write-ahead log and table files of an open wave hold no answer (${
     } else {
       // A data directory on disk, as `npm start` keeps one: what a copy of DATA_DIR would hold.
       dir = await mkdtemp(path.join(os.tmpdir(), 'sp-wal-'));
+      await preparedPgliteDir(dir);
       const s = await openStore({ pgliteDir: dir });
       await migrateToLatest(s.db);
       store = { ...s, drop: () => s.close() };

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openStore, type Store } from '../../server/db/connect.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { migratedSnapshot } from './pglite-snapshot.ts';
+import { emptySnapshot, migratedSnapshot } from './pglite-snapshot.ts';
 
 /**
  * A fresh, migrated store for one test file: in-memory PGlite by default, or — when
@@ -41,8 +41,8 @@ export function describeOn(kind: 'postgres' | 'pglite', name: string, fn: () => 
 export async function testStore(options: { migrate?: boolean } = {}): Promise<TestStore> {
   const migrate = options.migrate ?? true;
   if (!serverUrl) {
-    // From the migrated snapshot when there is one: no initdb, and migrating is then a no-op check.
-    const snapshot = migrate ? await migratedSnapshot() : null;
+    // From a snapshot when there is one: no initdb, and migrating the migrated one is a no-op check.
+    const snapshot = migrate ? await migratedSnapshot() : await emptySnapshot();
     const store = await openStore({ pgliteDir: 'memory://', ...(snapshot ? { pgliteDataDir: snapshot } : {}) });
     if (migrate) await migrateToLatest(store.db);
     return { ...store, drop: () => store.close() };

@@ -1,6 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database, Role, WaveStatus } from '../db/schema.ts';
 import { toWaveRow, waveRows, type WaveRow } from '../waves.ts';
+import { countRows } from '../db/count.ts';
 
 /**
  * The admin console's lists at network scale (issue 18): schools, staff accounts, waves — each a
@@ -314,15 +315,7 @@ export interface NetworkState {
 }
 
 export async function networkState(db: Kysely<Database>, today: string): Promise<NetworkState> {
-  const count = async (table: 'school' | 'questionnaire' | 'app_user') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: 'app_user' | 'school' | 'questionnaire') => countRows(db, table);
   const activeSchools = Number(
     (
       await db

@@ -30,6 +30,17 @@ const WavePageQuery = Type.Object({ lang: LangField, done: Type.Optional(Type.Li
  * The JSON of a school's dashboard: the dashboard's view-model (server/dashboards/dashboard-view.ts) with its
  * chart data as JSON. Properties in the view-model's order: the bytes are those of JSON.stringify.
  */
+/** What the JSON gives of an item and of an outcome item alike. */
+const ItemNumbers = {
+  id: Type.String(),
+  label: Type.String(),
+  reverse: Type.Boolean(),
+  n: Shown,
+  mean: Shown,
+  favourable: Shown,
+  benchmarkFavourable: Shown,
+};
+
 const DashboardJson = Type.Object({
   schoolId: Type.String(),
   schoolName: Type.String(),
@@ -73,13 +84,7 @@ const DashboardJson = Type.Object({
       reliability: Nullable(Type.String()),
       items: Type.Array(
         Type.Object({
-          id: Type.String(),
-          label: Type.String(),
-          reverse: Type.Boolean(),
-          n: Shown,
-          mean: Shown,
-          favourable: Shown,
-          benchmarkFavourable: Shown,
+          ...ItemNumbers,
           notApplicable: Shown,
           percents: Type.Array(Shown),
           favourableOptions: Type.Array(Type.Integer({ minimum: 0, maximum: 4 })),
@@ -96,18 +101,7 @@ const DashboardJson = Type.Object({
       ),
     }),
   ),
-  outcomes: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      label: Type.String(),
-      reverse: Type.Boolean(),
-      n: Shown,
-      mean: Shown,
-      favourable: Shown,
-      benchmarkFavourable: Shown,
-      networkFavourable: Shown,
-    }),
-  ),
+  outcomes: Type.Array(Type.Object({ ...ItemNumbers, networkFavourable: Shown })),
   priorities: Nullable(
     Type.Object({
       max: Type.Integer({ minimum: 1 }),

@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.ts';
 import type { Store } from '../db/connect.ts';
 import { openConfiguredStore } from './store.ts';
 import { isDemo } from '../demo/demo.ts';
+import { countRows } from '../db/count.ts';
 
 /**
  * What `npm start` decides before it serves anything (issue 16): which secrets and URLs it needs,
@@ -32,16 +33,7 @@ export interface StoreState {
 }
 
 export async function storeState(db: Kysely<Database>): Promise<StoreState> {
-  const count = async (table: 'app_user' | 'school') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return { users: await count('app_user'), schools: await count('school') };
+  return { users: await countRows(db, 'app_user'), schools: await countRows(db, 'school') };
 }
 
 export type DemoDecision =

@@ -122,6 +122,20 @@ export async function chooseSchools(db: Kysely<Database>, fields: SchoolChoiceFi
   };
 }
 
+/** The choice a console form made: its filters, and the schools ticked on it (`schools`). */
+export function chooseFromForm(
+  db: Kysely<Database>,
+  form: Omit<SchoolChoiceFields, 'ids'> & { schools?: string[] | undefined },
+): Promise<SchoolChoice> {
+  return chooseSchools(db, {
+    group: form.group,
+    province: form.province,
+    municipalities: form.municipalities,
+    numbers: form.numbers,
+    ids: form.schools ?? [],
+  });
+}
+
 /** What stops a choice from being used: numbers that are not school numbers, or name no active school. */
 export function choiceProblems(choice: SchoolChoice): Problem[] {
   const problems: Problem[] = [];

@@ -12,7 +12,7 @@ import {
   type UserSummary,
 } from '../../staff/users.ts';
 import { findUsers, USER_SORTS, type UserFilter } from '../lists.ts';
-import { chooseSchools, choiceProblems, type SchoolChoice } from '../school-choice.ts';
+import { chooseFromForm, choiceProblems, type SchoolChoice } from '../school-choice.ts';
 import { schoolChoiceModel, ChoiceFields, choiceValues } from './school-choice.ts';
 import { MIN_PASSWORD_LENGTH } from '../../staff/passwords.ts';
 import { HttpProblem, type Problem } from '../../platform/problems.ts';
@@ -185,13 +185,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/users', { config: ADMIN, schema: { body: NewUserBody } }, async (request, reply) => {
     const { body } = request;
-    const choice = await chooseSchools(db, {
-      group: body.group,
-      province: body.province,
-      municipalities: body.municipalities,
-      numbers: body.numbers,
-      ids: body.schools ?? [],
-    });
+    const choice = await chooseFromForm(db, body);
     const refused = choiceProblems(choice);
     if (body.preview || refused.length) return formPage(request, reply, body, refused, choice);
     // Ids that name no active school stay in the list, so addUser names them.
@@ -213,13 +207,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/admin/users/:userId/schools', { config: ADMIN, schema: { params: UserParams, body: SchoolsBody } }, async (request, reply) => {
     const user = await loadUser(request.params.userId);
     const { body } = request;
-    const choice = await chooseSchools(db, {
-      group: body.group,
-      province: body.province,
-      municipalities: body.municipalities,
-      numbers: body.numbers,
-      ids: body.schools ?? [],
-    });
+    const choice = await chooseFromForm(db, body);
     const refused = choiceProblems(choice);
     if (refused.length) return detailPage(request, reply, user, refused, 422, { preview: choice, values: body });
     if (body.preview) return detailPage(request, reply, user, [], 200, { preview: choice, values: body });

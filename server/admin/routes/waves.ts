@@ -7,7 +7,7 @@ import { DEFAULT_RESPONSE_TARGET } from '../../waves.ts';
 import { sealWave } from '../../sealing/sealing.ts';
 import { listQuestionnaires } from '../questionnaires.ts';
 import { findWaves, WAVE_SORTS, type WaveFilter } from '../lists.ts';
-import { chooseSchools, choiceProblems, type SchoolChoice } from '../school-choice.ts';
+import { chooseFromForm, choiceProblems, type SchoolChoice } from '../school-choice.ts';
 import { ChoiceFields, choiceValues, schoolChoiceModel } from './school-choice.ts';
 import {
   checkCodeRequest,
@@ -256,15 +256,7 @@ const waveRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The schools a form chose, by filters or by hand; null for "every active school". */
   const schoolChoice = (body: Static<typeof NewWaveBody> | Static<typeof AddSchoolsBody>) =>
-    body.allSchools === 'all'
-      ? null
-      : chooseSchools(db, {
-          group: body.group,
-          province: body.province,
-          municipalities: body.municipalities,
-          numbers: body.numbers,
-          ids: body.schools ?? [],
-        });
+    body.allSchools === 'all' ? null : chooseFromForm(db, body);
 
   app.get('/admin/waves/new', { config: ADMIN, schema: { querystring: NoQuery } }, async (request, reply) =>
     formPage(request, reply, null),

@@ -19,7 +19,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../server/db/schema.ts';
 import type { Questionnaire } from '../surveys/schema.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE } from '../surveys/load.ts';
-import { publishQuestionnaire } from '../server/questionnaires.ts';
+import { publishedId } from '../server/questionnaires.ts';
 import { createWave, openWave } from '../server/waves.ts';
 import { closeWave } from '../server/sealing/sealing.ts';
 import { storeSealedResults } from '../server/results/wave-results.ts';
@@ -215,13 +215,7 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
   const size = networkSize(options.scale, options.minSchools ?? 1);
 
   const questionnaire = await loadQuestionnaireFile(options.questionnaireFile ?? SHIPPED_QUESTIONNAIRE);
-  const existing = await db
-    .selectFrom('questionnaire')
-    .select('id')
-    .where('key', '=', questionnaire.id)
-    .where('version', '=', questionnaire.version)
-    .executeTakeFirst();
-  const questionnaireId = existing?.id ?? (await publishQuestionnaire(db, questionnaire));
+  const questionnaireId = await publishedId(db, questionnaire);
 
   const plan = schoolPlan(size.schools, size.responses, random);
   const ids = await insertSchools(db, label, plan);

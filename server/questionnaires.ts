@@ -14,6 +14,21 @@ export async function publishQuestionnaire(db: Kysely<Database>, q: Questionnair
   return row.id;
 }
 
+/**
+ * The id of this version of the questionnaire, published now unless it already is (the demo, the
+ * benchmark network and test fixtures; a store the demo was removed from keeps its versions, which
+ * never change).
+ */
+export async function publishedId(db: Kysely<Database>, q: Questionnaire): Promise<string> {
+  const published = await db
+    .selectFrom('questionnaire')
+    .select('id')
+    .where('key', '=', q.id)
+    .where('version', '=', q.version)
+    .executeTakeFirst();
+  return published?.id ?? (await publishQuestionnaire(db, q));
+}
+
 export async function getQuestionnaire(db: Kysely<Database>, id: string): Promise<Questionnaire> {
   const hit = cache.get(id);
   if (hit) return hit;

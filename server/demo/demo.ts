@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { Questionnaire } from '../../surveys/schema.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE, SHIPPED_QUESTIONNAIRE_V2 } from '../../surveys/load.ts';
-import { publishQuestionnaire } from '../questionnaires.ts';
+import { publishedId } from '../questionnaires.ts';
 import { createSchool } from '../admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../waves.ts';
 import { sealWave } from '../sealing/sealing.ts';
@@ -124,17 +123,6 @@ export async function seedDemo(db: Kysely<Database>, keys: WaveKeys, k: number):
   await db.insertInto('app_meta').values({ key: 'demo', value: 'true' }).execute();
   await db.insertInto('app_meta').values({ key: 'demo_open_wave', value: openWaveId }).execute();
   return { openWaveId };
-}
-
-/** A store the demo was removed from keeps its questionnaires (published versions are immutable). */
-async function publishedId(db: Kysely<Database>, q: Questionnaire): Promise<string> {
-  const published = await db
-    .selectFrom('questionnaire')
-    .select('id')
-    .where('key', '=', q.id)
-    .where('version', '=', q.version)
-    .executeTakeFirst();
-  return published?.id ?? (await publishQuestionnaire(db, q));
 }
 
 /** Fresh codes for the open demo wave, printed at start so a visitor can try the teacher flow. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../server/db/schema.ts';
 import { loadQuestionnaireFile, SHIPPED_QUESTIONNAIRE, SHIPPED_QUESTIONNAIRE_V2 } from '../../surveys/load.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
-import { publishQuestionnaire } from '../../server/questionnaires.ts';
+import { publishedId } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { lookUpCode, sealSubmission, storeSubmission, type ValidAnswers } from '../../server/teacher/submissions.ts';
@@ -19,13 +19,7 @@ let counter = 0;
 /** A published questionnaire, one school and an open wave with `codes` fresh access codes. */
 export async function openWaveWithCodes(db: Kysely<Database>, codes: number, options: { open?: boolean } = {}) {
   counter += 1;
-  const existing = await db
-    .selectFrom('questionnaire')
-    .select('id')
-    .where('key', '=', shipped.id)
-    .where('version', '=', shipped.version)
-    .executeTakeFirst();
-  const questionnaireId = existing?.id ?? (await publishQuestionnaire(db, shipped));
+  const questionnaireId = await publishedId(db, shipped);
   const schoolId = await createSchool(db, {
     name: `Testschool ${counter}-${Math.random()}`,
     benchmark_group: 'secundair',

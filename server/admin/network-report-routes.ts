@@ -8,7 +8,7 @@ import { loadWaveResults } from '../results/wave-results.ts';
 import { reportPageCss } from '../dashboards/report-page.ts';
 import { networkReport } from './network-report.ts';
 import { networkSlides, networkSlidesFilename } from './network-slides.ts';
-import { PPTX_TYPE } from '../dashboards/slides.ts';
+import { sendDeck } from '../dashboards/slides.ts';
 
 /** The printable network report of a sealed wave (issue 20), for COnneCt staff, with its running header. */
 const networkReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -40,11 +40,7 @@ const networkReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const view = await networkReport(db, waveId, request.lang, t);
       await audit(db, request.user!.id, 'network.slides', `wave:${waveId}:slides.pptx`);
       const file = await networkSlides(view, request.lang, t);
-      // Download headers only once the file exists: an error before answers as an ordinary error page.
-      return reply
-        .type(PPTX_TYPE)
-        .header('content-disposition', `attachment; filename="${networkSlidesFilename(view, t)}"`)
-        .send(file);
+      return sendDeck(reply, file, networkSlidesFilename(view, t));
     },
   );
 

@@ -7,7 +7,7 @@ import { schoolWaveResults } from './school-view.ts';
 import { dashboardView } from './dashboard-view.ts';
 import { reportPageCss } from './report-page.ts';
 import { keptSealedResults, loadWaveResults } from '../results/wave-results.ts';
-import { PPTX_TYPE, slidesFilename, slidesFor } from './slides.ts';
+import { sendDeck, slidesFilename, slidesFor } from './slides.ts';
 import { overviewView } from './overview-view.ts';
 import { translator } from '../platform/i18n.ts';
 import { audit, type AUDIT_ACTIONS } from '../platform/audit-log.ts';
@@ -316,12 +316,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { schoolId, waveId } = await sealedModel(request, request.params, 'slides.download');
       const { view, actions } = await withActions(request, schoolId, waveId);
       const file = await slidesFor(view, request.lang, translator(request.lang), actions);
-      // Download headers only once the file exists: an error before answers as an ordinary error page.
-      // Cache-Control: no-store is already set for every staff response (onRequest hook, server/app.ts).
-      return reply
-        .type(PPTX_TYPE)
-        .header('content-disposition', `attachment; filename="${slidesFilename(view)}"`)
-        .send(file);
+      return sendDeck(reply, file, slidesFilename(view));
     },
   );
 

@@ -1,4 +1,5 @@
 import pptxgenjs from 'pptxgenjs';
+import type { FastifyReply } from 'fastify';
 import type { TFunction } from 'i18next';
 import type { Lang } from '../platform/i18n.ts';
 import type { DashboardView, ThemeView } from './dashboard-view.ts';
@@ -40,7 +41,15 @@ export const H = 7.5;
 export const M = 0.5;
 export const FULL = W - 2 * M;
 
-export const PPTX_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+const PPTX_TYPE = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
+
+/**
+ * A made deck as the download: its headers only once the file exists, so an error before answers as
+ * an ordinary error page (Cache-Control: no-store is set for every staff response, server/app.ts).
+ */
+export function sendDeck(reply: FastifyReply, file: Buffer, filename: string): FastifyReply {
+  return reply.type(PPTX_TYPE).header('content-disposition', `attachment; filename="${filename}"`).send(file);
+}
 
 /**
  * A new deck in the house style, shared by the school's and the network's slides (issue 20): 16:9,

@@ -1,9 +1,8 @@
 /**
- * Submission throughput: full questionnaire bodies with distinct codes, over HTTP with autocannon
- * (50 connections) against the server child, and the same transaction issued directly with `pg`
+ * Submission throughput: full questionnaire bodies with distinct codes, over HTTP (bench/http-load.ts,
+ * 50 keep-alive connections) against the server child, and the same transaction issued directly with `pg`
  * at the same concurrency (a pool of 50): the one statement the app stores a submission with.
  */
-import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
@@ -13,7 +12,8 @@ import { itemsInOrder } from '../surveys/load.ts';
 import { hashCode } from '../server/teacher/access-codes.ts';
 import { rng, schoolEffect, syntheticResponse } from '../server/demo/synthetic.ts';
 import { encodeResponse, seal } from '../server/encryption/boxes.ts';
-import { backendPids, cpuSnapshot, cpuSpent, procCpuMs, sampleMemory } from './util.ts';
+import { backendPids, cpuSnapshot, cpuSpent, percentile, procCpuMs, sampleMemory } from './util.ts';
+import { formPost, httpLoad } from './http-load.ts';
 
 export const CONNECTIONS = 50;
 
@@ -76,11 +76,13 @@ export interface Throughput {
   perSecond: number;
   latencyP50Ms?: number;
   latencyP99Ms?: number;
+  /** every request's latency (HTTP), for combining rounds */
+  latenciesMs?: number[];
   statusCounts?: Record<string, number>;
   /** CPU per stored response, in ms: the app (or the direct script), PostgreSQL's backends, the load generator */
   cpu?: { appMs: number; databaseMs: number; loadGeneratorMs?: number };
   /** write-ahead log per stored response, and checkpoints that began while the phase ran */
-  wal?: { fullPageImages: number; kB: number; checkpoints: number };
+  wal?: { fullPageImages: number; kB: number; syncs: number; checkpoints: number };
 }
 
 /**
@@ -94,11 +96,11 @@ async function walActivity(url: string | undefined) {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const r = await client.query<{ fpi: string; bytes: string; checkpoints: string }>(
-        'select wal_fpi as fpi, wal_bytes as bytes, (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints from pg_stat_wal',
+      const r = await client.query<{ fpi: string; bytes: string; syncs: string; checkpoints: string }>(
+        'select wal_fpi as fpi, wal_bytes as bytes, wal_sync as syncs, (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints from pg_stat_wal',
       );
       const row = r.rows[0]!;
-      return { fpi: Number(row.fpi), bytes: Number(row.bytes), checkpoints: Number(row.checkpoints) };
+      return { fpi: Number(row.fpi), bytes: Number(row.bytes), syncs: Number(row.syncs), checkpoints: Number(row.checkpoints) };
     } catch {
       return null; // pg_stat_wal is PostgreSQL 14+
     } finally {
@@ -112,6 +114,7 @@ async function walActivity(url: string | undefined) {
     return {
       fullPageImages: (after.fpi - before.fpi) / ok,
       kB: (after.bytes - before.bytes) / 1024 / ok,
+      syncs: (after.syncs - before.syncs) / ok,
       checkpoints: after.checkpoints - before.checkpoints,
     };
   };
@@ -200,8 +203,8 @@ export async function directSubmissionsKysely(
 }
 
 /**
- * POST /submit with autocannon: `amount` requests on `connections` connections; every request
- * built by `setupRequest` takes the next code of the list. A stored response answers 303.
+ * POST /submit over `connections` keep-alive connections (bench/http-load.ts): `amount` requests,
+ * each with the next code of the list, built before the clock starts. A stored response answers 303.
  */
 export async function httpSubmissions(
   baseUrl: string,
@@ -210,51 +213,37 @@ export async function httpSubmissions(
   amount: number,
   options: { connections?: number; pid?: number; databaseUrl?: string; schoolOf?: ReadonlyMap<string, string> } = {},
 ): Promise<Throughput & { memory?: ReturnType<ReturnType<typeof sampleMemory>['stop']> }> {
-  let next = 0;
+  if (codes.length < amount) throw new Error('the benchmark ran out of access codes');
+  const target = new URL(baseUrl);
+  const requests = codes.slice(0, amount).map((code, i) => {
+    // The form a teacher is shown names the wave and school of their code: the one-statement path.
+    const school = options.schoolOf?.get(code);
+    const body = `code=${code}${school ? `&school=${school}` : ''}&lang=nl&${sets[i % sets.length]!.form}`;
+    return formPost(target.host, '/submit', body, { accept: 'text/html' });
+  });
   const dbCpu = await databaseCpu(options.databaseUrl);
   const wal = await walActivity(options.databaseUrl);
   const appCpu0 = options.pid ? procCpuMs(options.pid) : null;
   const cpu0 = process.cpuUsage();
   const memory = options.pid ? sampleMemory(options.pid) : null;
-  const result = await autocannon({
-    url: baseUrl,
-    connections: options.connections ?? CONNECTIONS,
-    amount,
-    timeout: 60,
-    requests: [
-      {
-        method: 'POST',
-        path: '/submit',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-        setupRequest: (request) => {
-          const i = next++;
-          const code = codes[i];
-          if (code === undefined) throw new Error('the benchmark ran out of access codes');
-          // The form a teacher is shown names the wave and school of their code: the one-statement path.
-          const school = options.schoolOf?.get(code);
-          return { ...request, body: `code=${code}${school ? `&school=${school}` : ''}&lang=nl&${sets[i % sets.length]!.form}` };
-        },
-      },
-    ],
-  });
+  const result = await httpLoad({ host: target.hostname, port: Number(target.port) }, requests, options.connections ?? CONNECTIONS);
   const mem = memory?.stop();
   const appCpu1 = options.pid ? procCpuMs(options.pid) : null;
   const generator = process.cpuUsage(cpu0);
   const databaseMs = dbCpu ? await dbCpu() : NaN;
-  const statusCounts: Record<string, number> = {};
-  for (const [status, s] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = (s as { count: number }).count;
-  const ok = statusCounts['303'] ?? 0;
+  const ok = result.statusCounts['303'] ?? 0;
   const walUsed = wal ? await wal(ok) : undefined;
-  const ms = result.duration * 1000;
+  const answered = result.latenciesMs.length;
   return {
-    requests: result.requests.total,
+    requests: amount,
     ok,
-    failed: result.requests.total - ok + result.errors + result.timeouts,
-    ms,
-    perSecond: (ok / ms) * 1000,
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    statusCounts,
+    failed: amount - ok,
+    ms: result.ms,
+    perSecond: (ok / result.ms) * 1000,
+    latencyP50Ms: Math.round(percentile(result.latenciesMs, 50) * 10) / 10,
+    latencyP99Ms: Math.round(percentile(result.latenciesMs, 99) * 10) / 10,
+    latenciesMs: result.latenciesMs,
+    statusCounts: { ...result.statusCounts, ...(answered < amount ? { unanswered: amount - answered } : {}) },
     cpu: {
       appMs: appCpu0 !== null && appCpu1 !== null ? (appCpu1 - appCpu0) / ok : NaN,
       databaseMs: databaseMs / ok,
@@ -262,5 +251,59 @@ export async function httpSubmissions(
     },
     ...(mem ? { memory: mem } : {}),
     ...(walUsed ? { wal: walUsed } : {}),
+  };
+}
+
+/**
+ * Rounds of one side as one run: rates from the summed counts and times, CPU and WAL per stored
+ * response weighted by what each round stored, the memory peak the highest of the rounds'.
+ */
+export function combineRounds<T extends Throughput & { memory?: ReturnType<ReturnType<typeof sampleMemory>['stop']> }>(rounds: T[]): T {
+  const sum = (f: (r: T) => number) => rounds.reduce((a, r) => a + f(r), 0);
+  const ok = sum((r) => r.ok);
+  const ms = sum((r) => r.ms);
+  const weighted = (f: (r: T) => number | undefined) => sum((r) => (f(r) ?? NaN) * r.ok) / ok;
+  const latencies = rounds.flatMap((r) => r.latenciesMs ?? []);
+  const statusCounts: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.statusCounts ?? {})) statusCounts[k] = (statusCounts[k] ?? 0) + v;
+  const first = rounds[0]!;
+  const memories = rounds.flatMap((r) => (r.memory ? [r.memory] : []));
+  return {
+    ...first,
+    requests: sum((r) => r.requests),
+    ok,
+    failed: sum((r) => r.failed),
+    ms,
+    perSecond: (ok / ms) * 1000,
+    statusCounts,
+    ...(latencies.length
+      ? {
+          latenciesMs: latencies,
+          latencyP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
+          latencyP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+        }
+      : {}),
+    ...(first.cpu
+      ? {
+          cpu: {
+            appMs: weighted((r) => r.cpu?.appMs),
+            databaseMs: weighted((r) => r.cpu?.databaseMs),
+            ...(first.cpu.loadGeneratorMs !== undefined ? { loadGeneratorMs: weighted((r) => r.cpu?.loadGeneratorMs) } : {}),
+          },
+        }
+      : {}),
+    ...(first.wal
+      ? {
+          wal: {
+            fullPageImages: weighted((r) => r.wal?.fullPageImages),
+            kB: weighted((r) => r.wal?.kB),
+            syncs: weighted((r) => r.wal?.syncs),
+            checkpoints: sum((r) => r.wal?.checkpoints ?? 0),
+          },
+        }
+      : {}),
+    ...(memories.length
+      ? { memory: { ...memories[0]!, peak: Math.max(...memories.map((m) => m.peak)), after: memories.at(-1)!.after } }
+      : {}),
   };
 }

@@ -275,13 +275,15 @@ export async function generateNetwork(db: Kysely<Database>, options: NetworkOpti
     const comments = notes.boxes.length;
     notes = { schoolIds: [], boxes: [] };
     const loadMs = performance.now() - t0;
-    const t1 = performance.now();
+    // closeWave alone: `onSeal` may time a baseline around it.
+    let sealMs = 0;
     const seal = async () => {
+      const t1 = performance.now();
       await closeWave(db, options.keys, waveId);
+      sealMs = performance.now() - t1;
     };
     if (options.onSeal) await options.onSeal({ id: waveId, index: w, responses }, seal);
     else await seal();
-    const sealMs = performance.now() - t1;
     const t2 = performance.now();
     await storeSealedResults(db, waveId);
     const sumsMs = performance.now() - t2;

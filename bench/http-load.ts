@@ -19,7 +19,10 @@ export interface LoadResult {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-/** Sends every request once, over `connections` sockets to `host:port`; resolves when all are answered. */
+/**
+ * Sends every request once, over `connections` sockets to `host:port`; resolves when every socket is
+ * done. A socket that fails ends with its request unanswered (counted in `errors`); the others go on.
+ */
 export async function httpLoad(
   target: { host: string; port: number },
   requests: readonly Buffer[],
@@ -36,6 +39,8 @@ export async function httpLoad(
     new Promise<void>((resolve) => {
       const socket = net.connect(target);
       socket.setNoDelay(true);
+      // A stalled response ends its connection as an error rather than the run.
+      socket.setTimeout(60_000, () => socket.destroy(new Error('no response within 60 s')));
       let pending: Buffer = Buffer.alloc(0);
       let sentAt = 0;
       let bodyLeft = -1;
@@ -66,7 +71,8 @@ export async function httpLoad(
             const head = pending.toString('latin1', 0, end);
             status = head.slice(9, 12);
             const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-            if (!length) throw new Error(`a response without content-length: ${head.split('\r\n')[0]}`);
+            // Every response of the app has a length; one without is counted as an error, not guessed at.
+            if (!length) return void socket.destroy(new Error(`a response without content-length: ${head.split('\r\n')[0]}`));
             bodyLeft = Number(length[1]);
             pending = pending.subarray(end + HEADER_END.length);
           }

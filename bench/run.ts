@@ -43,6 +43,7 @@ import {
 import {
   answerSets,
   combineRounds,
+  directPool,
   directSubmissions,
   directSubmissionsKysely,
   httpSubmissions,
@@ -95,6 +96,8 @@ const P = {
   pgliteSubmissions: FAST ? 150 : 2000,
   copyRuns: 3,
 };
+/** submissions per round of each side (the rounds alternate) */
+const perRound = Math.ceil(P.submissions / P.submissionRounds);
 
 // One master key for the run: the generator seals responses with it and the servers it starts (which
 // inherit this environment) open them.
@@ -200,6 +203,16 @@ function codePool(codes: CodeGeneration, seed: number): string[] {
   return shuffle([...codes.codesBySchool.values()].flat(), rng(seed));
 }
 
+/** Takes the next `n` codes of the pool for each phase; running short is an error, never a smaller phase. */
+function codeTaker(pool: readonly string[]): (n: number) => string[] {
+  let at = 0;
+  return (n) => {
+    const list = pool.slice(at, (at += n));
+    if (list.length < n) throw new Error(`the benchmark ran out of access codes (${n} asked, ${list.length} left)`);
+    return list;
+  };
+}
+
 /** Each code's school, as the form shown for it carries. */
 function schoolsOf(codes: CodeGeneration): Map<string, string> {
   return new Map([...codes.codesBySchool].flatMap(([school, list]) => list.map((code) => [code, school] as const)));
@@ -295,7 +308,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     );
     const codes = await codeGeneration(db, full.questionnaireId, full.schools, 'Bench', url);
     log(`issueCodesForWave ${fmtMs(codes.issueCodesMs)} vs bulk insert ${fmtMs(codes.baselineMs)}`);
-    const needed = 2 * (P.submissions + P.submissionWarmup) + (P.submissionRounds + 1) * (2 * CONNECTIONS + 1);
+    const needed = 2 * (P.submissionWarmup + P.submissionRounds * perRound);
     await ensureCodes(db, codes, full, needed);
     await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
     await sql`analyze`.execute(db);
@@ -361,30 +374,29 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     log(`submissions: ${P.submissions} over HTTP and ${P.submissions} directly, ${CONNECTIONS} connections`);
     const sets = answerSets(full.questionnaire, codes.waveId);
     const pool = codePool(codes, 99);
-    let at = 0;
-    const take = (n: number) => pool.slice(at, (at += n));
+    const take = codeTaker(pool);
     const schoolOf = schoolsOf(codes);
-    await directSubmissions(url, codes.waveId, take(P.submissionWarmup), sets, schoolOf);
+    const directConnections = await directPool(url);
+    await directSubmissions(url, codes.waveId, take(P.submissionWarmup), sets, schoolOf, CONNECTIONS, directConnections);
     const subServer = await startServer({ DATABASE_URL: url });
     servers.push(subServer);
-    await httpSubmissions(subServer.url, take(P.submissionWarmup + 2 * CONNECTIONS), sets, P.submissionWarmup, { schoolOf });
+    await httpSubmissions(subServer.url, take(P.submissionWarmup), sets, P.submissionWarmup, { schoolOf });
     await new Promise((r) => setTimeout(r, 1000));
     const rssIdle = procMemory(subServer.pid)?.rss ?? NaN;
     // The two sides take turns in rounds (each side first in every other round), so a drift in the
     // machine's speed or a neighbour's load falls on both: one pair of phases varied by ±20 % here.
     // Each phase starts just after a checkpoint: the first change of a page after one writes the
     // whole page to the WAL, so a checkpoint inside only one phase would tilt the ratio.
-    const perRound = Math.ceil(P.submissions / P.submissionRounds);
     const directRounds: Throughput[] = [];
     const httpRounds: Awaited<ReturnType<typeof httpSubmissions>>[] = [];
     const directRound = async () => {
       await sql`checkpoint`.execute(db);
-      directRounds.push(await directSubmissions(url, codes.waveId, take(perRound), sets, schoolOf));
+      directRounds.push(await directSubmissions(url, codes.waveId, take(perRound), sets, schoolOf, CONNECTIONS, directConnections));
     };
     const httpRound = async () => {
       await sql`checkpoint`.execute(db);
       httpRounds.push(
-        await httpSubmissions(subServer.url, take(perRound + 2 * CONNECTIONS), sets, perRound, {
+        await httpSubmissions(subServer.url, take(perRound), sets, perRound, {
           pid: subServer.pid,
           databaseUrl: url,
           schoolOf,
@@ -394,6 +406,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     for (let round = 0; round < P.submissionRounds; round++) {
       for (const phase of round % 2 === 0 ? [directRound, httpRound] : [httpRound, directRound]) await phase();
     }
+    await directConnections.end();
     const direct = combineRounds(directRounds);
     const http = combineRounds(httpRounds);
     await subServer.stop();
@@ -480,7 +493,7 @@ async function runPglite(): Promise<PgliteResults> {
       await sql`analyze`.execute(db);
       naive = await naiveAggregation(db, network.waves[2]!.id, P.naiveRuns);
       codes = await codeGeneration(db, network.questionnaireId, network.schools, 'Bench');
-      await ensureCodes(db, codes, network, 2 * (P.pgliteSubmissions + 100) + 4 * CONNECTIONS);
+      await ensureCodes(db, codes, network, 2 * (P.pgliteSubmissions + 100));
       await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
       sets = answerSets(network.questionnaire, codes.waveId);
       log(
@@ -491,8 +504,7 @@ async function runPglite(): Promise<PgliteResults> {
       throw err;
     }
     const pool = codePool(codes, 98);
-    let at = 0;
-    const take = (n: number) => pool.slice(at, (at += n));
+    const take = codeTaker(pool);
     await directSubmissionsKysely(store.db, codes.waveId, take(100), sets, schoolsOf(codes));
     const direct = await directSubmissionsKysely(store.db, codes.waveId, take(P.pgliteSubmissions), sets, schoolsOf(codes));
     await store.close();
@@ -503,9 +515,9 @@ async function runPglite(): Promise<PgliteResults> {
     const cookie = await signIn(server.url, ADMIN.email, ADMIN.password);
     const dashboard = await dashboards(server, cookie, network, P.dashboardSamples);
     const schoolOf = schoolsOf(codes);
-    await httpSubmissions(server.url, take(100 + 2 * CONNECTIONS), sets, 100, { schoolOf });
+    await httpSubmissions(server.url, take(100), sets, 100, { schoolOf });
     const rssIdle = procMemory(server.pid)?.rss ?? NaN;
-    const http = await httpSubmissions(server.url, take(P.pgliteSubmissions + 2 * CONNECTIONS), sets, P.pgliteSubmissions, {
+    const http = await httpSubmissions(server.url, take(P.pgliteSubmissions), sets, P.pgliteSubmissions, {
       pid: server.pid,
       schoolOf,
     });

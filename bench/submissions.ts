@@ -128,6 +128,18 @@ async function databaseCpu(url: string | undefined) {
 }
 
 /** `codes.length` transactions through a pool of `connections`, each worker taking the next code. */
+/**
+ * The baseline's connections, opened once and kept for every round, as the app keeps its pool: a
+ * fresh pool per round would make each round pay for 50 new backends' first statements.
+ */
+export async function directPool(url: string, connections = CONNECTIONS): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: connections, idleTimeoutMillis: 0 });
+  pool.on('error', () => {});
+  const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
+  clients.forEach((c) => c.release());
+  return pool;
+}
+
 export async function directSubmissions(
   url: string,
   waveId: string,
@@ -135,12 +147,9 @@ export async function directSubmissions(
   sets: Answers[],
   schoolOf: ReadonlyMap<string, string>,
   connections = CONNECTIONS,
+  shared?: pg.Pool,
 ): Promise<Throughput> {
-  const pool = new pg.Pool({ connectionString: url, max: connections });
-  pool.on('error', () => {});
-  // Open all connections first: the app's pool is warm too.
-  const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
-  clients.forEach((c) => c.release());
+  const pool = shared ?? (await directPool(url, connections));
   const dbCpu = await databaseCpu(url);
   const wal = await walActivity(url);
   const cpu0 = process.cpuUsage();
@@ -167,7 +176,7 @@ export async function directSubmissions(
   const used = process.cpuUsage(cpu0);
   const databaseMs = dbCpu ? await dbCpu() : NaN;
   const walUsed = wal ? await wal(ok) : undefined;
-  await pool.end();
+  if (!shared) await pool.end();
   const cpu = { appMs: (used.user + used.system) / 1000 / ok, databaseMs: databaseMs / ok };
   return { requests: codes.length, ok, failed, ms, perSecond: (ok / ms) * 1000, cpu, ...(walUsed ? { wal: walUsed } : {}) };
 }
@@ -243,7 +252,11 @@ export async function httpSubmissions(
     latencyP50Ms: Math.round(percentile(result.latenciesMs, 50) * 10) / 10,
     latencyP99Ms: Math.round(percentile(result.latenciesMs, 99) * 10) / 10,
     latenciesMs: result.latenciesMs,
-    statusCounts: { ...result.statusCounts, ...(answered < amount ? { unanswered: amount - answered } : {}) },
+    statusCounts: {
+      ...result.statusCounts,
+      ...(answered < amount ? { unanswered: amount - answered } : {}),
+      ...(result.errors ? { socketErrors: result.errors } : {}),
+    },
     cpu: {
       appMs: appCpu0 !== null && appCpu1 !== null ? (appCpu1 - appCpu0) / ok : NaN,
       databaseMs: databaseMs / ok,
@@ -262,7 +275,8 @@ export function combineRounds<T extends Throughput & { memory?: ReturnType<Retur
   const sum = (f: (r: T) => number) => rounds.reduce((a, r) => a + f(r), 0);
   const ok = sum((r) => r.ok);
   const ms = sum((r) => r.ms);
-  const weighted = (f: (r: T) => number | undefined) => sum((r) => (f(r) ?? NaN) * r.ok) / ok;
+  // A round that stored nothing has no per-response figures (x / 0): it weighs nothing.
+  const weighted = (f: (r: T) => number | undefined) => sum((r) => (r.ok ? (f(r) ?? NaN) * r.ok : 0)) / ok;
   const latencies = rounds.flatMap((r) => r.latenciesMs ?? []);
   const statusCounts: Record<string, number> = {};
   for (const r of rounds) for (const [k, v] of Object.entries(r.statusCounts ?? {})) statusCounts[k] = (statusCounts[k] ?? 0) + v;
@@ -303,7 +317,15 @@ export function combineRounds<T extends Throughput & { memory?: ReturnType<Retur
         }
       : {}),
     ...(memories.length
-      ? { memory: { ...memories[0]!, peak: Math.max(...memories.map((m) => m.peak)), after: memories.at(-1)!.after } }
+      ? {
+          memory: {
+            before: memories[0]!.before,
+            peak: Math.max(...memories.map((m) => m.peak)),
+            after: memories.at(-1)!.after,
+            samples: memories.reduce((a, m) => a + m.samples, 0),
+            kernelPeak: memories.every((m) => m.kernelPeak),
+          },
+        }
       : {}),
   };
 }

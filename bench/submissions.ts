@@ -249,9 +249,7 @@ export async function httpSubmissions(
     failed: amount - ok,
     ms: result.ms,
     perSecond: (ok / result.ms) * 1000,
-    latencyP50Ms: Math.round(percentile(result.latenciesMs, 50) * 10) / 10,
-    latencyP99Ms: Math.round(percentile(result.latenciesMs, 99) * 10) / 10,
-    latenciesMs: result.latenciesMs,
+    ...latencies(result.latenciesMs),
     statusCounts: {
       ...result.statusCounts,
       ...(answered < amount ? { unanswered: amount - answered } : {}),
@@ -267,6 +265,12 @@ export async function httpSubmissions(
   };
 }
 
+/** Every request's latency, and its median and 99th percentile to a tenth of a millisecond. */
+function latencies(ms: number[]): Pick<Throughput, 'latenciesMs' | 'latencyP50Ms' | 'latencyP99Ms'> {
+  const tenth = (x: number) => Math.round(x * 10) / 10;
+  return { latenciesMs: ms, latencyP50Ms: tenth(percentile(ms, 50)), latencyP99Ms: tenth(percentile(ms, 99)) };
+}
+
 /**
  * Rounds of one side as one run: rates from the summed counts and times, CPU and WAL per stored
  * response weighted by what each round stored, the memory peak the highest of the rounds'.
@@ -277,7 +281,7 @@ export function combineRounds<T extends Throughput & { memory?: ReturnType<Retur
   const ms = sum((r) => r.ms);
   // A round that stored nothing has no per-response figures (x / 0): it weighs nothing.
   const weighted = (f: (r: T) => number | undefined) => sum((r) => (r.ok ? (f(r) ?? NaN) * r.ok : 0)) / ok;
-  const latencies = rounds.flatMap((r) => r.latenciesMs ?? []);
+  const all = rounds.flatMap((r) => r.latenciesMs ?? []);
   const statusCounts: Record<string, number> = {};
   for (const r of rounds) for (const [k, v] of Object.entries(r.statusCounts ?? {})) statusCounts[k] = (statusCounts[k] ?? 0) + v;
   const first = rounds[0]!;
@@ -290,13 +294,7 @@ export function combineRounds<T extends Throughput & { memory?: ReturnType<Retur
     ms,
     perSecond: (ok / ms) * 1000,
     statusCounts,
-    ...(latencies.length
-      ? {
-          latenciesMs: latencies,
-          latencyP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
-          latencyP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
-        }
-      : {}),
+    ...(all.length ? latencies(all) : {}),
     ...(first.cpu
       ? {
           cpu: {

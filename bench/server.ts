@@ -32,7 +32,8 @@ export function startArguments(): string[] {
 
 const SESSION_SECRET = randomBytes(32).toString('base64url');
 
-export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: string }): Promise<ServerChild> {
+/** `nodeArgs`: extra options for node before the script (a probe's `--cpu-prof`, say). */
+export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: string }, nodeArgs: string[] = []): Promise<ServerChild> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -48,7 +49,11 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
   childEnv['PUBLIC_URL'] = 'https://schoolpols.bench.invalid';
   if (env.DATABASE_URL) childEnv['DATABASE_URL'] = env.DATABASE_URL;
   if (env.DATA_DIR) childEnv['DATA_DIR'] = env.DATA_DIR;
-  const child: ChildProcess = spawn(process.execPath, startArguments(), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...startArguments()], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-20_000)));
   const url = await new Promise<string>((resolve, reject) => {

@@ -18,7 +18,8 @@ import {
   type TrendStep,
 } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
-import { groupResults, loadWaveResults, schoolResponses, type WaveResults } from '../results/wave-results.ts';
+import { groupResults, loadWaveResults, type WaveResults } from '../results/wave-results.ts';
+import { schoolBreakdowns } from '../results/school-breakdowns.ts';
 import { sealedWavesAround } from '../waves.ts';
 
 /**
@@ -115,10 +116,10 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
     return { themeId: theme.id, comparison, percentile, trend: trend(points), trendWaves: history.map(({ id, name }) => ({ id, name })) };
   });
 
-  // The school's responses (for all its breakdown groups) and comments, read together.
+  // The school's breakdowns (stored at sealing, one row for all its groups) and comments, read together.
   const shown = d.breakdowns(schoolId);
-  const [rows, commentRows] = await Promise.all([
-    shown.some((b) => b.groups.some((g) => g.released)) ? schoolResponses(db, waveId, schoolId) : [],
+  const [stored, commentRows] = await Promise.all([
+    schoolBreakdowns(db, results, schoolId),
     // Only what a moderator showed: pending and withheld comments never leave the database here.
     db
       .selectFrom('comment')
@@ -137,7 +138,7 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
         categories: g.categories ?? [],
         other: g.other,
         respondents: g.respondents,
-        report: await groupResults(db, results, g, rows),
+        report: await groupResults(db, results, g, stored),
       });
     }
     breakdowns.push({ breakdown: b, groups });

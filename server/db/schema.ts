@@ -19,6 +19,7 @@ export interface Database {
   encrypted_comment: EncryptedTable;
   wave_key: WaveKeyTable;
   wave_school_sums: WaveSchoolSumsTable;
+  wave_school_breakdowns: WaveSchoolBreakdownsTable;
   wave_frozen: WaveFrozenTable;
   wave_frozen_school: WaveFrozenSchoolTable;
   app_user: AppUserTable;
@@ -155,6 +156,15 @@ export interface WaveSchoolSumsTable {
   wave_id: string;
   school_id: string;
   sums: ColumnType<Uint8Array, Uint8Array, never>;
+}
+
+/** A sealed school's released breakdown groups: their packed sums, in the order of `groups` (`server/results/school-breakdowns.ts`). */
+export interface WaveSchoolBreakdownsTable {
+  wave_id: string;
+  school_id: string;
+  groups: string[];
+  sums: Uint8Array;
+  withheld: number[];
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   measureCount,
   sumResponses,
   validAnswers,
+  type Disclosure,
   type SchoolAnswers,
 } from '../../analysis/index.ts';
 import type { WaveResults } from './wave-results.ts';
@@ -47,21 +48,16 @@ export function aggregateWithheld(results: WaveResults, key: string): ReadonlySe
 type Row = { answers: (number | null)[]; background: Record<string, string> };
 
 /**
- * For every breakdown group of one released school, from the school's responses: atoms are its
- * background combinations, the released groups are the school and its shown breakdown groups.
+ * What every released breakdown group of one school must withhold, from the school's responses:
+ * atoms are its background combinations, the released groups are the school and its shown
+ * breakdown groups (`disclosure` lists them; it is the wave's, or one made from the same decisions).
  */
-const breakdowns = new WeakMap<WaveResults, Map<string, ReadonlySet<number>>>();
-
-export function breakdownWithheld(results: WaveResults, schoolId: string, rows: readonly Row[]): ReadonlySet<number> {
-  // A sealed wave's responses never change: decided once per school, whichever group asks first.
-  let bySchool = breakdowns.get(results);
-  if (!bySchool) breakdowns.set(results, (bySchool = new Map()));
-  let hit = bySchool.get(schoolId);
-  if (!hit) bySchool.set(schoolId, (hit = decideBreakdowns(results, schoolId, rows)));
-  return hit;
-}
-
-function decideBreakdowns(results: WaveResults, schoolId: string, rows: readonly Row[]): ReadonlySet<number> {
+export function breakdownWithheldOf(
+  results: WaveResults,
+  disclosure: Disclosure,
+  schoolId: string,
+  rows: readonly Row[],
+): ReadonlySet<number> {
   const background = results.questionnaire.background.map((b) => b.id);
   const comboOf = (r: Row) => JSON.stringify(background.map((id) => r.background[id] ?? null));
   const byAtom = new Map<string, Row[]>();
@@ -71,7 +67,7 @@ function decideBreakdowns(results: WaveResults, schoolId: string, rows: readonly
   }
   const atoms = [...byAtom.keys()].sort();
   const groups: number[][] = [atoms.map((_, i) => i)];
-  for (const b of results.disclosure.breakdowns(schoolId)) {
+  for (const b of disclosure.breakdowns(schoolId)) {
     const bi = background.indexOf(b.backgroundId);
     for (const g of b.groups) {
       if (!g.released) continue;

@@ -1,13 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import { isSealed } from '../waves.ts';
 import type { Database, WaveStatus } from '../db/schema.ts';
-import { parseSmallintArray } from '../db/arrays.ts';
 import { SealedWaveCache } from './sealed-wave-cache.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
 import { HttpProblem } from '../platform/problems.ts';
 import { loadFrozenWave, storeDecisions, type FrozenSchool } from './frozen-wave.ts';
-import { aggregateWithheld, breakdownWithheld } from './answer-withholding.ts';
+import { aggregateWithheld } from './answer-withholding.ts';
+import { schoolBreakdowns, storeSchoolBreakdowns, type SchoolBreakdowns } from './school-breakdowns.ts';
+import { sumsFromBytes, sumsToBytes } from './packed-bytes.ts';
 import {
   combineResponseSums,
   decide,
@@ -83,6 +84,8 @@ export interface WaveResults {
   layout: Layout;
   schools: ReadonlyMap<string, WaveSchool>;
   disclosure: Disclosure;
+  /** a sealed wave's stored disclosure decisions, which `disclosure` was made from; null while it is not sealed */
+  decisions: Decisions | null;
 }
 
 const SCHOOL_BATCH = 200;
@@ -164,9 +167,10 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     benchmarkGroups: [...groups].map(([id, schoolIds]) => ({ id, schoolIds })),
   };
   // A sealed wave is shown as it was decided once, right after sealing, whatever the rules are now.
-  const disclosure = sealed
-    ? discloseDecided(checked(frozen!.decisions ?? (await storeDecisions(db, waveId, decide(input, { k }))), waveId, participants))
-    : disclose(input, { k });
+  const decisions = sealed
+    ? checked(frozen!.decisions ?? (await storeDecisions(db, waveId, decide(input, { k }))), waveId, participants)
+    : null;
+  const disclosure = decisions ? discloseDecided(decisions) : disclose(input, { k });
   return {
     wave: {
       id: wave.id,
@@ -182,6 +186,7 @@ async function compute(db: Kysely<Database>, waveId: string): Promise<WaveResult
     layout,
     schools,
     disclosure,
+    decisions,
   };
 }
 
@@ -279,28 +284,16 @@ async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout):
   return out;
 }
 
-/** Packed sums as stored: little-endian doubles, whatever the machine's byte order. */
-export function sumsToBytes(packed: Float64Array): Uint8Array {
-  const bytes = new Uint8Array(packed.length * 8);
-  const view = new DataView(bytes.buffer);
-  packed.forEach((x, i) => view.setFloat64(i * 8, x, true));
-  return bytes;
-}
-
-export function sumsFromBytes(bytes: Uint8Array): Float64Array {
-  if (bytes.length % 8 !== 0) throw new RangeError(`stored sums have ${bytes.length} bytes, not a multiple of 8`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Float64Array.from({ length: bytes.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
-}
-
 /**
- * Stores what a just-sealed wave's outputs are made from — its per-school sums and its disclosure
- * decisions — so no dashboard has to compute them, and the decisions are made as the wave is sealed.
+ * Stores what a just-sealed wave's outputs are made from — its per-school sums, its disclosure
+ * decisions and each school's breakdowns — so no dashboard has to compute them, and the decisions
+ * are made as the wave is sealed.
  */
 export async function storeSealedResults(db: Kysely<Database>, waveId: string): Promise<void> {
   const wave = await db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirst();
   if (!wave || !isSealed(wave)) throw new RangeError('only a sealed wave has stored results');
-  await loadWaveResults(db, waveId);
+  const results = await loadWaveResults(db, waveId);
+  await storeSchoolBreakdowns(db, results, discloseDecided(results.decisions!));
 }
 
 /**
@@ -318,8 +311,8 @@ export async function groupResults(
   db: Kysely<Database>,
   results: WaveResults,
   group: DisclosedGroup,
-  /** a breakdown's school's responses, when the caller has read them already (`schoolResponses`) */
-  rows?: readonly SchoolResponse[],
+  /** a breakdown's school's breakdowns, when the caller has them already (one read for all its groups) */
+  breakdowns?: SchoolBreakdowns,
 ): Promise<Disclosed<GroupReport>> {
   // A suppressed group's report is never computed; `release` returns the suppression alone.
   if (!group.released) return results.disclosure.release(group, null as never);
@@ -342,34 +335,8 @@ export async function groupResults(
     cache.set(group.key, report);
     return report;
   }
-  const responses = rows ?? (await schoolResponses(db, results.wave.id, group.schoolId!));
-  const wanted = new Set(group.categories ?? []);
-  const sums = sumResponses(
-    responses.filter((r) => wanted.has(r.background[group.backgroundId!] ?? null)),
-    results.layout,
-  );
-  const withheld = breakdownWithheld(results, group.schoolId!, responses);
-  return results.disclosure.release(group, withholdMeasures(groupReport(sums, results.layout, results.wave.k), withheld));
-}
-
-export interface SchoolResponse {
-  answers: (number | null)[];
-  background: Record<string, string>;
-}
-
-/**
- * One school's sealed responses, which its breakdowns are computed from: read once per dashboard
- * for all its breakdown groups (read per group, parsing the same arrays again was the largest cost
- * of a warm dashboard when many schools open theirs at once).
- */
-export async function schoolResponses(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolResponse[]> {
-  // The answers as text, read here: the driver's array parser makes a string per element before
-  // its number (2.4 MB of garbage per dashboard in all, a quarter of it this; issue 17).
-  const rows = await db
-    .selectFrom('response')
-    .select([sql<string>`answers::text`.as('answers'), 'background'])
-    .where('wave_id', '=', waveId)
-    .where('school_id', '=', schoolId)
-    .execute();
-  return rows.map((r) => ({ answers: parseSmallintArray(r.answers), background: r.background }));
+  const { sums, withheld } = breakdowns ?? (await schoolBreakdowns(db, results, group.schoolId!));
+  const groupSums = sums.get(group.key);
+  if (!groupSums) throw new Error(`no sums for released breakdown group "${group.key}"`);
+  return results.disclosure.release(group, withholdMeasures(groupReport(groupSums, results.layout, results.wave.k), withheld));
 }

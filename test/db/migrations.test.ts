@@ -20,6 +20,7 @@ const TABLES = [
   'wave',
   'wave_key',
   'wave_school',
+  'wave_school_breakdowns',
   'wave_school_sums',
 ];
 

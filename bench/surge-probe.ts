@@ -1,0 +1,66 @@
+/**
+ * The dashboard surge of `npm run bench` (row 2e) alone, for trying changes: on a database left by
+ * `npm run bench -- --keep`, a fresh server (as `npm start` runs it) serves a cold round of `REPS`
+ * schools at once, then `ROUNDS` warm rounds of other schools, and prints p50/p95 and the server's
+ * and PostgreSQL's CPU per warm request. Repeats `REPEAT` times with fresh servers and schools.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/schoolpols_bench SCHOOLPOLS_KEY=… npx tsx bench/surge-probe.ts
+ *
+ * `CPU_PROF=dir` writes the server's CPU profile there when it stops (open it in Chrome DevTools).
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { openStore } from '../server/db/connect.ts';
+import { createUser } from '../server/staff/users.ts';
+import { signIn, startServer, timedGet } from './server.ts';
+import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs } from './util.ts';
+
+const url = process.env['DATABASE_URL'];
+if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
+const REPS = Number(process.env['REPS'] ?? 50);
+const ROUNDS = Number(process.env['ROUNDS'] ?? 4);
+const REPEAT = Number(process.env['REPEAT'] ?? 2);
+
+const store = await openStore({ databaseUrl: url });
+const wave = await store.db.selectFrom('wave').select('id').where('name', '=', 'Bench bevraging 3').executeTakeFirstOrThrow();
+const schools = (
+  await sql<{ id: string }>`select school_id as id from wave_school where wave_id = ${wave.id} order by random()`.execute(store.db)
+).rows.map((r) => r.id);
+const admin = { email: `surge-${randomBytes(4).toString('hex')}@bench.invalid`, password: randomBytes(18).toString('base64url') };
+await createUser(store.db, { email: admin.email, role: 'admin', password: admin.password });
+await store.close();
+
+const nodeArgs = process.env['CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CPU_PROF']}`] : [];
+let next = 0;
+for (let rep = 0; rep < REPEAT; rep++) {
+  const server = await startServer({ DATABASE_URL: url }, nodeArgs);
+  const cookie = await signIn(server.url, admin.email, admin.password);
+  let bytes = 0;
+  const round = (ids: string[]) =>
+    Promise.all(
+      ids.map(async (id) => {
+        const r = await timedGet(`${server.url}/schools/${id}/waves/${wave.id}`, cookie);
+        if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
+        bytes = Math.max(bytes, r.bytes);
+        return r.ms;
+      }),
+    );
+  const take = () => schools.slice(next, (next += REPS));
+  const cold = await round(take());
+  const warm: number[] = [];
+  const db0 = cpuSnapshot(await backendPids(url));
+  const app0 = procCpuMs(server.pid) ?? NaN;
+  const perRound: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const times = await round(take());
+    perRound.push(percentile(times, 95));
+    warm.push(...times);
+  }
+  const appMs = ((procCpuMs(server.pid) ?? NaN) - app0) / warm.length;
+  const dbMs = cpuSpent(db0, cpuSnapshot(await backendPids(url))) / warm.length;
+  console.log(
+    `cold p95 ${percentile(cold, 95).toFixed(0)} ms; warm p50 ${median(warm).toFixed(0)} p95 ${percentile(warm, 95).toFixed(0)} ms ` +
+      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}); CPU per warm request: server ${appMs.toFixed(2)} ms, PostgreSQL ${dbMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
+  );
+  await server.stop();
+}

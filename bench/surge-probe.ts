@@ -6,14 +6,15 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/schoolpols_bench SCHOOLPOLS_KEY=… npx tsx bench/surge-probe.ts
  *
- * `CPU_PROF=dir` writes the server's CPU profile there when it stops (open it in Chrome DevTools).
+ * `CPU_PROF=dir` writes the server's CPU profile there when it stops (open it in Chrome DevTools);
+ * `NODE_ARGS` adds node options for the server (V8 flags, say).
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
 import { signIn, startServer, timedGet } from './server.ts';
-import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs } from './util.ts';
+import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procMemory } from './util.ts';
 
 const url = process.env['DATABASE_URL'];
 if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
@@ -30,7 +31,10 @@ const admin = { email: `surge-${randomBytes(4).toString('hex')}@bench.invalid`, 
 await createUser(store.db, { email: admin.email, role: 'admin', password: admin.password });
 await store.close();
 
-const nodeArgs = process.env['CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CPU_PROF']}`] : [];
+const nodeArgs = [
+  ...(process.env['CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CPU_PROF']}`] : []),
+  ...(process.env['NODE_ARGS']?.split(/\s+/).filter(Boolean) ?? []),
+];
 let next = 0;
 for (let rep = 0; rep < REPEAT; rep++) {
   const server = await startServer({ DATABASE_URL: url }, nodeArgs);
@@ -62,5 +66,6 @@ for (let rep = 0; rep < REPEAT; rep++) {
     `cold p95 ${percentile(cold, 95).toFixed(0)} ms; warm p50 ${median(warm).toFixed(0)} p95 ${percentile(warm, 95).toFixed(0)} ms ` +
       `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}); CPU per warm request: server ${appMs.toFixed(2)} ms, PostgreSQL ${dbMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
   );
+  console.log(`server RSS ${((procMemory(server.pid)?.rss ?? NaN) / 2 ** 20).toFixed(0)} MB`);
   await server.stop();
 }

@@ -7,6 +7,8 @@
  *   SCHOOLPOLS_KEY=$(npm run -s cli -- key:generate) tsx bench/seal-probe.ts gen
  *   SCHOOLPOLS_KEY=… tsx bench/seal-probe.ts run
  */
+import inspector from 'node:inspector';
+import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { openStore } from '../server/db/connect.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
@@ -48,7 +50,20 @@ if (process.argv[2] === 'gen') {
   const keys = new WaveKeys(store.db, master);
   // Modules closeWave loads on first use are loaded first: the benchmark's process has them already.
   await Promise.all([import('pg-copy-streams'), import('../server/results/frozen-wave.ts')]);
+  // PROFILE=file.cpuprofile: a CPU profile of closeWave alone.
+  const profiler = process.env['PROFILE'] ? new inspector.Session() : null;
+  const post = <T = object>(method: string) =>
+    new Promise<T>((resolve, reject) => profiler!.post(method, {}, (err, r) => (err ? reject(err) : resolve(r as T))));
+  if (profiler) {
+    profiler.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
   const close = await timedWithCpu(url, () => closeWave(store.db, keys, waveId));
+  if (profiler) {
+    writeFileSync(process.env['PROFILE']!, JSON.stringify((await post<inspector.Profiler.StopReturnType>('Profiler.stop')).profile));
+    profiler.disconnect();
+  }
   await sql`checkpoint`.execute(store.db);
   const baseline = await timedWithCpu(url, () =>
     sql`create table probe_baseline as select wave_id, school_id, answers, background from response where wave_id = ${waveId} order by random()`.execute(

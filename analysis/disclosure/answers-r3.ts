@@ -1,4 +1,4 @@
-import { smallSetDerivable } from './small-set-derivable.ts';
+import { smallSetCheck } from './small-set-derivable.ts';
 
 /**
  * R3 counted in valid answers (design §5, issue 15). R1 withholds an item (or theme) of a group with
@@ -81,10 +81,10 @@ export function breakdownAnswersR3(
   k: number,
 ): Set<number> {
   const out = new Set<number>();
+  const derivable = smallSetCheck(groups, validPerAtom.length);
   for (let m = 0; m < measures; m++) {
     if (
-      smallSetDerivable(
-        groups,
+      derivable(
         validPerAtom.map((v) => v[m]!),
         k,
       )

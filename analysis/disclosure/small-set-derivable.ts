@@ -60,46 +60,78 @@ function reduce(basis: Basis, v: readonly number[]): number[] | 'dependent' | 'o
  *    "derivable" — the caller then shows less.
  */
 export function smallSetDerivable(groups: readonly (readonly number[])[], counts: readonly number[], k: number): boolean {
-  const m = counts.length;
+  return smallSetCheck(groups, counts.length)(counts, k);
+}
+
+/**
+ * `smallSetDerivable` for one set of groups over `m` atoms and many counts (one per measure: issue
+ * 17, a school's breakdowns are checked for ~50 items and themes): what depends on the groups alone
+ * — which atoms always share a coefficient, the null space — is worked out once, the null space
+ * only when a count first needs it.
+ */
+export function smallSetCheck(groups: readonly (readonly number[])[], m: number): (counts: readonly number[], k: number) => boolean {
   const signature = Array.from({ length: m }, () => [] as number[]);
   groups.forEach((atoms, g) => atoms.forEach((a) => signature[a]!.push(g)));
-  const classes = new Map<string, number>();
-  signature.forEach((sig, a) => {
-    if (sig.length === 0) return; // in no released group: its coefficient is always 0
+  // Atoms in exactly the same groups form a class; -1: in no released group.
+  const classIds = new Map<string, number>();
+  const classOf = signature.map((sig) => {
+    if (sig.length === 0) return -1; // in no released group: its coefficient is always 0
     const key = sig.join(',');
-    classes.set(key, (classes.get(key) ?? 0) + counts[a]!);
+    let id = classIds.get(key);
+    if (id === undefined) classIds.set(key, (id = classIds.size));
+    return id;
   });
-  if ([...classes.values()].every((c) => c === 0 || c >= k)) return false;
-
-  const matrix = groups.map((atoms) => {
-    const row = new Array<number>(m).fill(0);
-    for (const a of atoms) row[a] = 1;
-    return row;
-  });
-  const z = integerNullSpace(matrix, m);
-  if (z === null) return true;
-  const small = [...Array(m).keys()].filter((a) => counts[a]! > 0 && counts[a]! < k && signature[a]!.length > 0);
-  // Atoms without answers may take any coefficient: start from the span of their coordinates.
-  const free: Array<{ pivot: number; row: readonly number[] }> = [];
-  for (let a = 0; a < m; a++) {
-    if (counts[a] !== 0 || signature[a]!.length === 0) continue;
-    const r = reduce(free, z[a]!);
-    if (r === 'overflow') return true;
-    if (r !== 'dependent') free.push({ pivot: r.findIndex((x) => x !== 0), row: r });
-  }
-  let visited = 0;
-  const search = (start: number, basis: Basis, size: number): boolean => {
-    for (let i = start; i < small.length; i++) {
-      const a = small[i]!;
-      const total = size + counts[a]!;
-      if (total >= k) continue;
-      if (++visited > SEARCH_BUDGET) return true;
-      const r = reduce(basis, z[a]!);
-      if (r === 'dependent' || r === 'overflow') return true;
-      const pivot = r.findIndex((x) => x !== 0);
-      if (search(i + 1, [...basis, { pivot, row: r }], total)) return true;
-    }
-    return false;
+  let z: number[][] | null | undefined;
+  // Most measures of a school count the same answers per atom (everyone answered them): decided once.
+  const decided = new Map<string, boolean>();
+  return (counts, k) => {
+    if (counts.length !== m) throw new RangeError(`${counts.length} counts for ${m} atoms`);
+    const key = `${k}:${counts.join(',')}`;
+    let answer = decided.get(key);
+    if (answer === undefined) decided.set(key, (answer = derivable(counts, k)));
+    return answer;
   };
-  return search(0, free, 0);
+
+  function derivable(counts: readonly number[], k: number): boolean {
+    const perClass = new Array<number>(classIds.size).fill(0);
+    classOf.forEach((c, a) => {
+      if (c >= 0) perClass[c]! += counts[a]!;
+    });
+    if (perClass.every((c) => c === 0 || c >= k)) return false;
+
+    if (z === undefined) {
+      const matrix = groups.map((atoms) => {
+        const row = new Array<number>(m).fill(0);
+        for (const a of atoms) row[a] = 1;
+        return row;
+      });
+      z = integerNullSpace(matrix, m);
+    }
+    if (z === null) return true;
+    const space = z;
+    const small = [...Array(m).keys()].filter((a) => counts[a]! > 0 && counts[a]! < k && signature[a]!.length > 0);
+    // Atoms without answers may take any coefficient: start from the span of their coordinates.
+    const free: Array<{ pivot: number; row: readonly number[] }> = [];
+    for (let a = 0; a < m; a++) {
+      if (counts[a] !== 0 || signature[a]!.length === 0) continue;
+      const r = reduce(free, space[a]!);
+      if (r === 'overflow') return true;
+      if (r !== 'dependent') free.push({ pivot: r.findIndex((x) => x !== 0), row: r });
+    }
+    let visited = 0;
+    const search = (start: number, basis: Basis, size: number): boolean => {
+      for (let i = start; i < small.length; i++) {
+        const a = small[i]!;
+        const total = size + counts[a]!;
+        if (total >= k) continue;
+        if (++visited > SEARCH_BUDGET) return true;
+        const r = reduce(basis, space[a]!);
+        if (r === 'dependent' || r === 'overflow') return true;
+        const pivot = r.findIndex((x) => x !== 0);
+        if (search(i + 1, [...basis, { pivot, row: r }], total)) return true;
+      }
+      return false;
+    };
+    return search(0, free, 0);
+  }
 }

@@ -126,6 +126,16 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   const reader = new BoxReader(count * (BOX_OVERHEAD + responseLength(q)));
   await session.copyOut(`copy (${boxesOf('encrypted_response')}) to stdout (format binary)`, reader.visit);
   const responseBoxes = reader.boxes();
+  // PostgreSQL counts the spent codes while Node looks for boxes stored twice (~45 ms each, which
+  // took turns): the count is sent before the search starts, and awaited with the comments below.
+  const counting = sql`
+    update wave_school ws set codes_spent = ws.codes_spent + c.n
+    from (select school_id, count(*)::int as n from access_code
+          where wave_id = ${waveId} and spent group by school_id) c
+    where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
+  // Handled where it is awaited; until then a failure must not count as unhandled.
+  counting.catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
   const copies = dropCopies(responseBoxes);
   // The key is needed only when there are boxes to open (a wave nobody answered closes without it).
   const commented = await sql<{
@@ -146,14 +156,8 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map(
     (c) => ({ schoolId: c.school_id, text: c.text }),
   );
-  // PostgreSQL counts the spent codes, then sends the comments (both queued on the connection now),
-  // which are opened as they arrive, keeping only their text. The responses are opened later, as
-  // their rows are written.
-  const counting = sql`
-    update wave_school ws set codes_spent = ws.codes_spent + c.n
-    from (select school_id, count(*)::int as n from access_code
-          where wave_id = ${waveId} and spent group by school_id) c
-    where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
+  // PostgreSQL sends the comments, which are opened as they arrive, keeping only their text. The
+  // responses are opened later, as their rows are written.
   const comments = commentReader(waveId, key);
   const reading = session.copyOut(`copy (${boxesOf('encrypted_comment')}) to stdout (format binary)`, comments.visit);
   await Promise.all([counting, reading]);

@@ -3,7 +3,7 @@ import { isSealed } from '../waves.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { schoolOverviews } from './overview.ts';
-import { schoolWaveResults } from './school-view.ts';
+import { schoolWaveResults, schoolWaveResultsWith } from './school-view.ts';
 import { dashboardView } from './dashboard-view.ts';
 import { reportPageCss } from './report-page.ts';
 import { keptSealedResults, loadWaveResults } from '../results/wave-results.ts';
@@ -240,10 +240,10 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   async function withActions(request: FastifyRequest, schoolId: string, waveId: string) {
     const t = translator(request.lang);
-    const data = await schoolWaveResults(db, waveId, schoolId);
+    // The action plan of the school's trend waves is read with the results (one wait, then the page).
+    const { data, alongside: items } = await schoolWaveResultsWith(db, waveId, schoolId, (waves) => listActions(db, schoolId, waves));
     const view = dashboardView(data, request.lang, t);
-    const waves = data.themes[0]?.trendWaves.map((w) => w.id) ?? [waveId];
-    const actions = actionsOnDashboard(data, view, await listActions(db, schoolId, waves), request.lang, t);
+    const actions = actionsOnDashboard(data, view, items, request.lang, t);
     return { view, actions };
   }
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasKey, LANGS, translator } from '../server/platform/i18n.ts';
+import { formatNumber, hasKey, LANGS, translator } from '../server/platform/i18n.ts';
 
 function files(dir: string, ext: string[]): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -48,5 +48,46 @@ describe('message catalogues', () => {
       expect(t('dashboard.mean')).toBe('Gemiddelde');
       expect(translator('en')('dashboard.mean')).toBe('Mean');
     }
+  });
+});
+
+describe('numbers', () => {
+  // formatNumber writes some numbers itself (issue 17): it must write exactly what Intl writes.
+  it('are written exactly as Intl.NumberFormat writes them for nl-BE and en-GB', () => {
+    let seed = 17;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const values = [
+      0,
+      -0,
+      0.5,
+      -0.5,
+      1.5,
+      2.5,
+      -2.5,
+      0.49999999999999994,
+      999.4,
+      999.5,
+      -999.5,
+      1000,
+      1234.5,
+      1e21,
+      5e-324,
+      -0.4,
+      NaN,
+      Infinity,
+    ];
+    for (let i = 0; i < 20_000; i++) {
+      const r = random();
+      values.push(i % 3 === 0 ? (r - 0.5) * 2400 : i % 3 === 1 ? Math.round((r - 0.5) * 40_000) / 2 ** (i % 6) : r * 100);
+    }
+    for (const lang of LANGS)
+      for (const digits of [0, 1, 2]) {
+        const intl = new Intl.NumberFormat(lang === 'nl' ? 'nl-BE' : 'en-GB', {
+          minimumFractionDigits: digits,
+          maximumFractionDigits: digits,
+        });
+        const wrong = values.filter((v) => formatNumber(lang, v, digits) !== intl.format(v));
+        expect(wrong.map((v) => `${v}: ${formatNumber(lang, v, digits)} ≠ ${intl.format(v)}`)).toEqual([]);
+      }
   });
 });

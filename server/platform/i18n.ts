@@ -89,6 +89,13 @@ const numberFormats = new Map<string, { format: Intl.NumberFormat; written: Map<
 
 /** Numbers as people read them: decimal comma in Dutch, point in English. */
 export function formatNumber(lang: Lang, value: number, digits = 1): string {
+  // Whole numbers below a thousand — most of a dashboard's numbers: counts, rounded percentages —
+  // are written as Intl writes them without asking it. Intl rounds half away from zero; a number
+  // whose shortest decimal form ends in .5 is exactly that half, so Math.round of its size agrees.
+  if (digits === 0 && Number.isFinite(value)) {
+    const size = Math.round(Math.abs(value));
+    if (size < 1000 && (size !== 0 || value > 0 || Object.is(value, 0))) return String(value < 0 ? -size : size);
+  }
   const key = `${lang}:${digits}`;
   let f = numberFormats.get(key);
   if (!f) {

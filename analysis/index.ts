@@ -75,7 +75,13 @@ export { priorityShares, type PriorityReport, type PriorityShare } from './prior
 export { countCommentThemes } from './comment-themes.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';
 export { measureCount, summaryOfAtLeast, validAnswers, withholdFewAnswers, withholdMeasures } from './few-answers.ts';
-export { aggregateAnswersR3, breakdownAnswersR3, type AnswerAggregate, type SchoolAnswers } from './disclosure/answers-r3.ts';
+export {
+  aggregateAnswersR3,
+  ANSWERS_R3_VERSION,
+  breakdownAnswersR3,
+  type AnswerAggregate,
+  type SchoolAnswers,
+} from './disclosure/answers-r3.ts';
 export {
   DEFAULT_K,
   MIN_COMMENT_RESPONDENTS,

@@ -16,8 +16,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       -- the released breakdown groups' keys, in the order their sums follow each other in sums
       groups text[] not null,
       sums bytea not null,
-      -- measures (items, then themes) withheld from every breakdown group of the school
+      -- measures (items, themes, outcomes, the priority question) withheld from every breakdown group
       withheld smallint[] not null,
+      -- what made them: the version of answer R3 and the wave's measures, in order; a row another
+      -- version made is made again
+      made_by text not null,
       constraint wave_school_breakdowns_pk primary key (wave_id, school_id),
       constraint wave_school_breakdowns_wave_school_fk foreign key (wave_id, school_id)
         references wave_school (wave_id, school_id) on delete cascade

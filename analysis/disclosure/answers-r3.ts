@@ -6,6 +6,14 @@ import { smallSetCheck } from './small-set-derivable.ts';
  * differencing, one item (or theme — a "measure") at a time.
  */
 
+/**
+ * Which version of these rules a stored decision was made by: a sealed school's breakdowns are
+ * decided once and stored (`wave_school_breakdowns`). Raise it with any change to what the rules
+ * withhold — here, in `small-set-derivable.ts` or in `validAnswers` — so stored decisions are made
+ * again by the new rules.
+ */
+export const ANSWERS_R3_VERSION = 1;
+
 export interface AnswerAggregate {
   key: string;
   kind: 'benchmark' | 'network';

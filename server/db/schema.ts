@@ -165,6 +165,7 @@ export interface WaveSchoolBreakdownsTable {
   groups: string[];
   sums: Uint8Array;
   withheld: number[];
+  made_by: string;
 }
 
 /**

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { parseSmallintArray } from '../db/arrays.ts';
 import {
+  ANSWERS_R3_VERSION,
   packedLength,
   packResponseSums,
   sumResponses,
   unpackResponseSums,
   type Disclosure,
+  type Layout,
   type ResponseSums,
 } from '../../analysis/index.ts';
 import { breakdownWithheldOf } from './answer-withholding.ts';
@@ -32,6 +35,24 @@ export interface SchoolResponse {
 }
 
 const SCHOOL_BATCH = 200;
+
+const madeByCache = new WeakMap<Layout, string>();
+
+/**
+ * What a stored row was made by: the version of answer R3 and the wave's measures in order (the
+ * positions `withheld` holds). A row made by another version of the rules is not believed: the
+ * rules may have changed what they withhold.
+ */
+function madeBy(results: WaveResults): string {
+  let hit = madeByCache.get(results.layout);
+  if (!hit) {
+    const { items, themes, outcomes, priority } = results.layout;
+    const measures = JSON.stringify([items.map((i) => i.id), themes.map((t) => t.id), outcomes.map((o) => o.id), priority ? 1 : 0]);
+    hit = `answers-r3/${ANSWERS_R3_VERSION} measures/${createHash('sha256').update(measures).digest('hex').slice(0, 16)}`;
+    madeByCache.set(results.layout, hit);
+  }
+  return `${hit} k/${results.wave.k}`;
+}
 
 /** The keys of a school's released breakdown groups, in the order the disclosure lists them: the order of stored sums. */
 function releasedKeys(disclosure: Disclosure, schoolId: string): string[] {
@@ -84,11 +105,16 @@ export async function schoolBreakdowns(db: Kysely<Database>, results: WaveResult
   if (!keys.length) return { sums: new Map(), withheld: new Set() };
   const row = await db
     .selectFrom('wave_school_breakdowns')
-    .select(['groups', 'sums', 'withheld'])
+    .select(['groups', 'sums', 'withheld', 'made_by'])
     .where('wave_id', '=', results.wave.id)
     .where('school_id', '=', schoolId)
     .executeTakeFirst();
-  if (row && sameKeys(row.groups, keys) && row.sums.byteLength === keys.length * packedLength(results.layout) * 8)
+  if (
+    row &&
+    row.made_by === madeBy(results) &&
+    sameKeys(row.groups, keys) &&
+    row.sums.byteLength === keys.length * packedLength(results.layout) * 8
+  )
     return unpacked(results, { groups: row.groups, packed: sumsFromBytes(row.sums), withheld: row.withheld.map(Number) });
   const made = make(
     results,
@@ -96,7 +122,10 @@ export async function schoolBreakdowns(db: Kysely<Database>, results: WaveResult
     schoolId,
     await schoolResponses(db, results.wave.id, [schoolId]).then((m) => m.get(schoolId) ?? []),
   );
-  await write(db, results.wave.id, [[schoolId, made]], Boolean(row));
+  await write(db, results, [[schoolId, made]], Boolean(row)).catch((err: unknown) => {
+    // The wave was deleted since its history was read: the page is made anyway, and the next one is a 404.
+    if ((err as { code?: unknown } | null)?.code !== FOREIGN_KEY_VIOLATION) throw err;
+  });
   return unpacked(results, { groups: made.groups, packed: sumsFromBytes(concat(made.packed)), withheld: made.withheld });
 }
 
@@ -124,13 +153,22 @@ export async function storeSchoolBreakdowns(db: Kysely<Database>, results: WaveR
       // A network wave's schools take seconds of CPU in all: requests are served between two.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await write(db, results.wave.id, made, false);
+    await write(db, results, made, false);
   }
 }
 
-/** `replace`: a stored row lists other groups than the wave's disclosure (written by an earlier version): it is made again. */
-async function write(db: Kysely<Database>, waveId: string, made: ReadonlyArray<readonly [string, Made]>, replace: boolean): Promise<void> {
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** `replace`: a stored row is not the disclosure's, or another version of the rules made it: it is made again. */
+async function write(
+  db: Kysely<Database>,
+  results: WaveResults,
+  made: ReadonlyArray<readonly [string, Made]>,
+  replace: boolean,
+): Promise<void> {
   if (!made.length) return;
+  const waveId = results.wave.id;
+  const by = madeBy(results);
   // Two processes making the same school's row write identical rows; the second one's is ignored.
   await db
     .insertInto('wave_school_breakdowns')
@@ -141,6 +179,7 @@ async function write(db: Kysely<Database>, waveId: string, made: ReadonlyArray<r
         groups: m.groups,
         sums: concat(m.packed),
         withheld: m.withheld,
+        made_by: by,
       })),
     )
     .onConflict((oc) =>
@@ -149,6 +188,7 @@ async function write(db: Kysely<Database>, waveId: string, made: ReadonlyArray<r
             groups: (eb) => eb.ref('excluded.groups'),
             sums: (eb) => eb.ref('excluded.sums'),
             withheld: (eb) => eb.ref('excluded.withheld'),
+            made_by: (eb) => eb.ref('excluded.made_by'),
           })
         : oc.columns(['wave_id', 'school_id']).doNothing(),
     )

@@ -292,8 +292,12 @@ async function schoolSums(db: Kysely<Database>, waveId: string, layout: Layout):
 export async function storeSealedResults(db: Kysely<Database>, waveId: string): Promise<void> {
   const wave = await db.selectFrom('wave').select(['status', 'sealed']).where('id', '=', waveId).executeTakeFirst();
   if (!wave || !isSealed(wave)) throw new RangeError('only a sealed wave has stored results');
-  const results = await loadWaveResults(db, waveId);
-  await storeSchoolBreakdowns(db, results, discloseDecided(results.decisions!));
+  let results = await loadWaveResults(db, waveId);
+  // A computation of the wave begun before it was sealed (and shared with this call) is of the open
+  // wave: not kept, so asking again computes the sealed one.
+  if (!results.decisions) results = await loadWaveResults(db, waveId);
+  if (!results.decisions) throw new Error(`sealed wave ${waveId} has no disclosure decisions`);
+  await storeSchoolBreakdowns(db, results, discloseDecided(results.decisions));
 }
 
 /**

@@ -127,16 +127,18 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   await session.copyOut(`copy (${boxesOf('encrypted_response')}) to stdout (format binary)`, reader.visit);
   const responseBoxes = reader.boxes();
   // PostgreSQL counts the spent codes while Node looks for boxes stored twice (~45 ms each, which
-  // took turns): the count is sent before the search starts, and awaited with the comments below.
+  // took turns): the count is sent before the search starts.
   const counting = sql`
     update wave_school ws set codes_spent = ws.codes_spent + c.n
     from (select school_id, count(*)::int as n from access_code
           where wave_id = ${waveId} and spent group by school_id) c
     where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-  // Handled where it is awaited; until then a failure must not count as unhandled.
+  // Awaited just below; should the search throw first, the count's failure must not go unhandled.
   counting.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const copies = dropCopies(responseBoxes);
+  // Its own error, not the "transaction is aborted" of the next statement, if it failed.
+  await counting;
   // The key is needed only when there are boxes to open (a wave nobody answered closes without it).
   const commented = await sql<{
     any: boolean;
@@ -160,7 +162,7 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   // responses are opened later, as their rows are written.
   const comments = commentReader(waveId, key);
   const reading = session.copyOut(`copy (${boxesOf('encrypted_comment')}) to stdout (format binary)`, comments.visit);
-  await Promise.all([counting, reading]);
+  await reading;
   const responses = new ResponseRows(q, waveId, key, responseBoxes, legacyResponses);
   return { responses, comments: comments.opened, legacyComments, copies: copies + comments.opened.copies };
 }

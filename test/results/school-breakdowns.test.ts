@@ -154,4 +154,27 @@ describe(`breakdowns stored at sealing (${storeKind})`, () => {
       .execute();
     for (const r of after) expect(Buffer.from(r.sums)).toEqual(Buffer.from(remade.find((x) => x.school_id === r.school_id)!.sums));
   });
+
+  it('are made again when another version of the rules made them, so a changed rule reaches sealed waves', async () => {
+    const before = await dashboards();
+    const rows = await store.db
+      .selectFrom('wave_school_breakdowns')
+      .select(['school_id', 'withheld', 'made_by'])
+      .where('wave_id', '=', waveId)
+      .execute();
+    const withheld = rows.find((r) => r.withheld.length > 0)!;
+    expect(withheld).toBeDefined();
+    // What an earlier version of answer R3 might have stored: the same groups, less withheld.
+    await sql`update wave_school_breakdowns set withheld = '{}', made_by = 'answers-r3/0'
+              where wave_id = ${waveId} and school_id = ${withheld.school_id}`.execute(store.db);
+    forgetCachedResults();
+    expect(await dashboards()).toEqual(before);
+    const again = await store.db
+      .selectFrom('wave_school_breakdowns')
+      .select(['withheld', 'made_by'])
+      .where('wave_id', '=', waveId)
+      .where('school_id', '=', withheld.school_id)
+      .executeTakeFirstOrThrow();
+    expect(again).toEqual({ withheld: withheld.withheld.map(Number), made_by: withheld.made_by });
+  });
 });

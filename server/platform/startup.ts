@@ -65,14 +65,18 @@ export function firstAdminLines(): string[] {
   ];
 }
 
-let zxcvbn: Promise<{ check(text: string, userInputs: string[]): { guessesLog10: number } }> | undefined;
-/** Loaded on first use only (its dictionaries take ~0.7 s and some MB): only a server start with SESSION_SECRET needs it. */
-function estimator() {
-  zxcvbn ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-nl-be')]).then(
-    ([{ ZxcvbnFactory }, common, dutch]) =>
-      new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs }),
-  );
-  return zxcvbn;
+/**
+ * Loaded on first use only (its dictionaries take ~0.7 s and some MB): only a server start with
+ * SESSION_SECRET needs it, once. Not kept: its ranked dictionaries (~5 MB of heap) would stay for
+ * the server's life (the server's memory under load is a target of `npm run bench`).
+ */
+async function estimator(): Promise<{ check(text: string, userInputs: string[]): { guessesLog10: number } }> {
+  const [{ ZxcvbnFactory }, common, dutch] = await Promise.all([
+    import('@zxcvbn-ts/core'),
+    import('@zxcvbn-ts/language-common'),
+    import('@zxcvbn-ts/language-nl-be'),
+  ]);
+  return new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs });
 }
 
 /** Guesses (log10) a SESSION_SECRET must need at least: 10^30 ≈ 2^100, whatever its length. */

@@ -8,6 +8,7 @@ import {
   type SchoolAnswers,
 } from '../../analysis/index.ts';
 import type { WaveResults } from './wave-results.ts';
+import type { SchoolResponse } from './school-breakdowns.ts';
 
 /**
  * Which items and themes ("measures") a released group must withhold beyond its own R1 for answers,
@@ -45,8 +46,6 @@ export function aggregateWithheld(results: WaveResults, key: string): ReadonlySe
   return all.get(key) ?? new Set();
 }
 
-type Row = { answers: (number | null)[]; background: Record<string, string> };
-
 /**
  * What every released breakdown group of one school must withhold, from the school's responses:
  * atoms are its background combinations, the released groups are the school and its shown
@@ -56,11 +55,11 @@ export function breakdownWithheldOf(
   results: WaveResults,
   disclosure: Disclosure,
   schoolId: string,
-  rows: readonly Row[],
+  rows: readonly SchoolResponse[],
 ): ReadonlySet<number> {
   const background = results.questionnaire.background.map((b) => b.id);
-  const comboOf = (r: Row) => JSON.stringify(background.map((id) => r.background[id] ?? null));
-  const byAtom = new Map<string, Row[]>();
+  const comboOf = (r: SchoolResponse) => JSON.stringify(background.map((id) => r.background[id] ?? null));
+  const byAtom = new Map<string, SchoolResponse[]>();
   for (const r of rows) {
     const key = comboOf(r);
     byAtom.set(key, [...(byAtom.get(key) ?? []), r]);

@@ -79,14 +79,14 @@ function make(results: WaveResults, disclosure: Disclosure, schoolId: string, ro
   return { groups: groups.map((g) => g.key), packed, withheld };
 }
 
-function concat(parts: readonly Float64Array[]): Uint8Array {
+function joined(parts: readonly Float64Array[]): Float64Array {
   const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
     out.set(p, o);
     o += p.length;
   }
-  return sumsToBytes(out);
+  return out;
 }
 
 function unpacked(
@@ -126,7 +126,7 @@ export async function schoolBreakdowns(db: Kysely<Database>, results: WaveResult
     // The wave was deleted since its history was read: the page is made anyway, and the next one is a 404.
     if ((err as { code?: unknown } | null)?.code !== FOREIGN_KEY_VIOLATION) throw err;
   });
-  return unpacked(results, { groups: made.groups, packed: sumsFromBytes(concat(made.packed)), withheld: made.withheld });
+  return unpacked(results, { groups: made.groups, packed: joined(made.packed), withheld: made.withheld });
 }
 
 const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
@@ -177,7 +177,7 @@ async function write(
         wave_id: waveId,
         school_id: schoolId,
         groups: m.groups,
-        sums: concat(m.packed),
+        sums: sumsToBytes(joined(m.packed)),
         withheld: m.withheld,
         made_by: by,
       })),

@@ -3,7 +3,7 @@ import type { Layout } from './layout.ts';
 import { recode } from './recode.ts';
 import { respondentThemeScore } from './respondent-theme-score.ts';
 import { combineScoreSums, scoreSums, type ScoreSums } from './score-sums.ts';
-import { addCounts, countAnswers, type ValueCounts } from './value-counts.ts';
+import { countAnswers, CountsTotal, type ValueCounts } from './value-counts.ts';
 import { combinePrioritySums, sumPriorities, type PrioritySums } from './priority-sums.ts';
 
 /**
@@ -37,23 +37,40 @@ export function sumResponses(responses: Iterable<{ readonly answers: readonly (n
   return { respondents: list.length, counts, themes, outcomes: scaled.slice(layout.items.length), priority: sumPriorities(list, layout) };
 }
 
-/** The sums of the union of disjoint scopes (schools of a benchmark group, the network). */
+/**
+ * The sums of the union of disjoint scopes (schools of a benchmark group, the network). One pass,
+ * keeping of each part only its theme and priority sums (a few numbers): the network's thousands of
+ * school sums, unpacked one at a time by the caller, need not all be in memory at once (issue 8:
+ * held together they were ~70 MB, promoted to the old generation, of the export's peak). The
+ * numbers are the same as adding them all at once, in the same order.
+ */
 export function combineResponseSums(parts: Iterable<ResponseSums>, layout: Layout): ResponseSums {
-  const list = [...parts];
+  let respondents = 0;
+  let any = false;
+  const counts = new CountsTotal();
+  const outcomes = new CountsTotal();
+  const scores = layout.themes.map(() => [] as ScoreSums[]);
+  const alpha = layout.themes.map(() => [] as AlphaSums[]);
+  const priority: PrioritySums[] = [];
+  for (const p of parts) {
+    any = true;
+    respondents += p.respondents;
+    counts.add(p.counts);
+    outcomes.add(p.outcomes);
+    for (let ti = 0; ti < layout.themes.length; ti++) {
+      scores[ti]!.push(p.themes[ti]!.scores);
+      alpha[ti]!.push(p.themes[ti]!.alpha);
+    }
+    priority.push(p.priority);
+  }
   return {
-    respondents: list.reduce((a, p) => a + p.respondents, 0),
-    counts: list.length ? addCounts(list.map((p) => p.counts)) : countAnswers([], layout.items.length),
+    respondents,
+    counts: any ? counts.counts() : countAnswers([], layout.items.length),
     themes: layout.themes.map((t, ti) => ({
-      scores: combineScoreSums(list.map((p) => p.themes[ti]!.scores)),
-      alpha: combineAlphaSums(
-        list.map((p) => p.themes[ti]!.alpha),
-        t.itemIndices.length,
-      ),
+      scores: combineScoreSums(scores[ti]!),
+      alpha: combineAlphaSums(alpha[ti]!, t.itemIndices.length),
     })),
-    outcomes: list.length ? addCounts(list.map((p) => p.outcomes)) : countAnswers([], layout.outcomes.length),
-    priority: combinePrioritySums(
-      list.map((p) => p.priority),
-      layout,
-    ),
+    outcomes: any ? outcomes.counts() : countAnswers([], layout.outcomes.length),
+    priority: combinePrioritySums(priority, layout),
   };
 }

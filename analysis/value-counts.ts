@@ -77,19 +77,31 @@ export function countsFromRows(rows: Iterable<CountRow>, itemCount: number): Val
 
 /** Sum of several scopes' counts (e.g. the schools of a benchmark group). All must have the same items. */
 export function addCounts(parts: Iterable<readonly ValueCounts[]>): ValueCounts[] {
-  let flat: Float64Array | null = null;
-  let itemCount = 0;
-  for (const part of parts) {
-    if (flat === null) {
-      itemCount = part.length;
-      flat = new Float64Array(itemCount * VALUES);
-    } else if (part.length !== itemCount) {
-      throw new RangeError(`cannot add counts of ${part.length} items to counts of ${itemCount} items`);
+  const total = new CountsTotal();
+  for (const part of parts) total.add(part);
+  return total.counts();
+}
+
+/** `addCounts` one scope at a time: the scopes need not all be in memory at once. */
+export class CountsTotal {
+  private flat: Float64Array | null = null;
+  private itemCount = 0;
+
+  add(part: readonly ValueCounts[]): void {
+    if (this.flat === null) {
+      this.itemCount = part.length;
+      this.flat = new Float64Array(this.itemCount * VALUES);
+    } else if (part.length !== this.itemCount) {
+      throw new RangeError(`cannot add counts of ${part.length} items to counts of ${this.itemCount} items`);
     }
-    for (let i = 0; i < itemCount; i++) {
+    const flat = this.flat;
+    for (let i = 0; i < this.itemCount; i++) {
       const c = part[i]!;
       for (let v = 0; v < VALUES; v++) flat[i * VALUES + v]! += c[v]!;
     }
   }
-  return flat === null ? [] : toCounts(flat, itemCount);
+
+  counts(): ValueCounts[] {
+    return this.flat === null ? [] : toCounts(this.flat, this.itemCount);
+  }
 }

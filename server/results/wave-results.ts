@@ -300,6 +300,10 @@ export async function storeSealedResults(db: Kysely<Database>, waveId: string): 
   await storeSchoolBreakdowns(db, results, discloseDecided(results.decisions));
 }
 
+function* schoolSumsOf(results: WaveResults, schoolIds: readonly string[]): Generator<ResponseSums> {
+  for (const id of schoolIds) yield results.schools.get(id)!.sums!;
+}
+
 /**
  * Reports of benchmark groups and the network of a sealed wave, computed once: combining thousands
  * of school sums per request would make every dashboard slower as the network grows. School
@@ -328,10 +332,8 @@ export async function groupResults(
     if (!cache) reportCache.set(results, (cache = new Map()));
     const hit = cache.get(group.key);
     if (hit) return hit;
-    const sums = combineResponseSums(
-      group.schoolIds.map((id) => results.schools.get(id)!.sums!),
-      results.layout,
-    );
+    // Each school's sums unpacked as they are added, not all at once (a network wave's are ~70 MB unpacked).
+    const sums = combineResponseSums(schoolSumsOf(results, group.schoolIds), results.layout);
     const report = results.disclosure.release(
       group,
       withholdMeasures(groupReport(sums, results.layout, results.wave.k), aggregateWithheld(results, group.key)),

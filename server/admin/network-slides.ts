@@ -17,7 +17,7 @@ const waveColours = (waves: number) =>
 
 export async function networkSlides(input: NetworkReportView, lang: Lang, t: TFunction): Promise<Buffer> {
   const view = xmlSafe(input);
-  const { pptx, text, heading, table, tableOptions, chartText } = newDeck(lang);
+  const { pptx, text, heading, table, tableOptions, chartText } = await newDeck(lang);
   pptx.title = t('networkReport.title', { wave: view.waveName });
   const note = (slide: ReturnType<typeof pptx.addSlide>, words: string, y = 1.0, h = 0.6) =>
     slide.addText(words, { ...text, x: M, y, w: FULL, h, fontSize: 11, color: MUTED, valign: 'top' });

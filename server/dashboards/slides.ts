@@ -1,4 +1,4 @@
-import pptxgenjs from 'pptxgenjs';
+import type pptxgenjs from 'pptxgenjs';
 import type { FastifyReply } from 'fastify';
 import type { TFunction } from 'i18next';
 import type { Lang } from '../platform/i18n.ts';
@@ -22,9 +22,17 @@ interface ChartData {
 }
 
 // pptxgenjs's types describe a CommonJS module (its default export under `default`); at run time
-// the ES build it exports for `import` is the class itself. Either way: the class.
+// the ES build it exports for `import` is the class itself. Either way: the class. Imported when
+// the first deck is made: its source alone is ~4 MB of every server's heap, for a rare download.
 type Pptx = typeof pptxgenjs.default;
-const PptxGenJS = ((pptxgenjs as unknown as { default?: Pptx }).default ?? pptxgenjs) as Pptx;
+let pptxClass: Promise<Pptx> | undefined;
+function loadPptx(): Promise<Pptx> {
+  pptxClass ??= import('pptxgenjs').then((m) => {
+    const module = m.default as unknown as Pptx & { default?: Pptx };
+    return module.default ?? module;
+  });
+  return pptxClass;
+}
 export type Slide = pptxgenjs.default.Slide;
 type TableRow = pptxgenjs.default.TableRow;
 
@@ -55,8 +63,9 @@ export function sendDeck(reply: FastifyReply, file: Buffer, filename: string): F
  * A new deck in the house style, shared by the school's and the network's slides (issue 20): 16:9,
  * Arial, proofed in the reader's language, and the few ways text, tables and charts are drawn.
  */
-export function newDeck(lang: Lang) {
+export async function newDeck(lang: Lang) {
   const proofing = lang === 'nl' ? 'nl-BE' : 'en-GB';
+  const PptxGenJS = await loadPptx();
   const pptx = new PptxGenJS();
   pptx.layout = 'LAYOUT_WIDE';
   pptx.author = 'Schoolpols';
@@ -108,7 +117,7 @@ export async function slidesFor(input: DashboardView, lang: Lang, t: TFunction, 
   // Parsed before cleaning: JSON escapes control characters, and parsing would bring them back.
   const chart = xmlSafe(JSON.parse(input.chartJson) as ChartData);
   const view = xmlSafe(input);
-  const { pptx, text, heading, table, tableOptions, chartText } = newDeck(lang);
+  const { pptx, text, heading, table, tableOptions, chartText } = await newDeck(lang);
   pptx.title = t('slides.title', { school: view.schoolName, wave: view.waveName });
 
   // 1. Title and "at a glance", as at the top of the report: participation is its first sentence.

@@ -56,8 +56,11 @@ for (let rep = 0; rep < REPEAT; rep++) {
   const app0 = procCpuMs(server.pid) ?? NaN;
   const client0 = process.cpuUsage();
   const perRound: number[] = [];
+  const cpuPerRound: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
+    const before = procCpuMs(server.pid) ?? NaN;
     const times = await round(take());
+    cpuPerRound.push(((procCpuMs(server.pid) ?? NaN) - before) / REPS);
     perRound.push(percentile(times, 95));
     warm.push(...times);
   }
@@ -67,7 +70,7 @@ for (let rep = 0; rep < REPEAT; rep++) {
   const clientMs = (client.user + client.system) / 1000 / warm.length;
   console.log(
     `cold p95 ${percentile(cold, 95).toFixed(0)} ms; warm p50 ${median(warm).toFixed(0)} p95 ${percentile(warm, 95).toFixed(0)} ms ` +
-      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}); CPU per warm request: server ${appMs.toFixed(2)} ms, PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
+      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}; server CPU ${cpuPerRound.map((x) => x.toFixed(1)).join(' ')} ms a request); CPU per warm request: server ${appMs.toFixed(2)} ms, PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
   );
   console.log(`server RSS ${((procMemory(server.pid)?.rss ?? NaN) / 2 ** 20).toFixed(0)} MB`);
   await server.stop();

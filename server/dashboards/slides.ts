@@ -28,8 +28,8 @@ type Pptx = typeof pptxgenjs.default;
 let pptxClass: Promise<Pptx> | undefined;
 function loadPptx(): Promise<Pptx> {
   pptxClass ??= import('pptxgenjs').then((m) => {
-    const module = m.default as unknown as Pptx & { default?: Pptx };
-    return module.default ?? module;
+    const exported = m.default as unknown as Pptx & { default?: Pptx };
+    return exported.default ?? exported;
   });
   return pptxClass;
 }

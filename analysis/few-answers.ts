@@ -92,7 +92,21 @@ export function withholdFewAnswers(report: GroupReport, k: number): GroupReport 
 
 /** A theme's summary from its score sums under the same rule: `few-answers` (n shown as 0) below k. */
 export function summaryOfAtLeast(scores: ScoreSums, k: number): Summary {
-  if (scores.n > 0 && scores.n < k)
-    return { n: 0, mean: unavailable('few-answers'), sd: unavailable('few-answers'), ci: unavailable('few-answers') };
-  return summarize(scores);
+  return scores.n > 0 && scores.n < k ? fewAnswers() : summarize(scores);
+}
+
+const fewAnswers = (): Summary => ({
+  n: 0,
+  mean: unavailable('few-answers'),
+  sd: unavailable('few-answers'),
+  ci: unavailable('few-answers'),
+});
+
+/**
+ * The themes' summaries exactly as `withholdMeasures(groupReport(sums, layout, k), withheld).themes`
+ * has them (n, mean, sd, ci), from the themes' score sums alone: below k respondents with a score
+ * (R1), or withheld (a theme is measure `items + theme index`), every number is `few-answers`.
+ */
+export function themeSummaries(scores: readonly ScoreSums[], layout: Layout, k: number, withheld: ReadonlySet<number>): Summary[] {
+  return scores.map((s, ti) => (withheld.has(layout.items.length + ti) ? fewAnswers() : summaryOfAtLeast(s, k)));
 }

@@ -69,12 +69,12 @@ export {
   type KeyDrivers,
 } from './key-drivers.ts';
 export { combineResponseSums, sumResponses, type ResponseSums } from './response-sums.ts';
-export { packResponseSums, packedLength, unpackResponseSums } from './packed-sums.ts';
+export { packResponseSums, packedLength, unpackResponseSums, unpackThemeScores } from './packed-sums.ts';
 export { combinePrioritySums, emptyPrioritySums, sumPriorities, type PrioritySums } from './priority-sums.ts';
 export { priorityShares, type PriorityReport, type PriorityShare } from './priority-shares.ts';
 export { countCommentThemes } from './comment-themes.ts';
 export { groupReport, type GroupReport, type ThemeReport } from './group-report.ts';
-export { measureCount, summaryOfAtLeast, validAnswers, withholdFewAnswers, withholdMeasures } from './few-answers.ts';
+export { measureCount, summaryOfAtLeast, themeSummaries, validAnswers, withholdFewAnswers, withholdMeasures } from './few-answers.ts';
 export {
   aggregateAnswersR3,
   ANSWERS_R3_VERSION,

@@ -1,6 +1,7 @@
 import type { Layout } from './layout.ts';
 import type { ResponseSums } from './response-sums.ts';
 import type { ValueCounts } from './value-counts.ts';
+import type { ScoreSums } from './score-sums.ts';
 
 const VALUES = 6;
 
@@ -81,4 +82,20 @@ export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): R
     ? { answered: packed[o]!, named: layout.themes.map((_, i) => packed[o + 1 + i]!) }
     : { answered: 0, named: [] };
   return { respondents, counts, themes, outcomes, priority };
+}
+
+/**
+ * Only the themes' score sums (n, Σ, Σ²) of packed sums: what a theme's mean needs, without making
+ * every item's counts (a dashboard's breakdown groups and trend show theme means alone).
+ */
+export function unpackThemeScores(packed: ArrayLike<number>, layout: Layout): ScoreSums[] {
+  if (packed.length !== packedLength(layout)) {
+    throw new RangeError(`packed sums have ${packed.length} numbers, the layout needs ${packedLength(layout)}`);
+  }
+  let o = 1 + layout.items.length * VALUES;
+  return layout.themes.map((t) => {
+    const scores = { n: packed[o]!, sum: packed[o + 1]!, sumSq: packed[o + 2]! };
+    o += 6 + 2 * t.itemIndices.length;
+    return scores;
+  });
 }

@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
 import { signIn, startServer, timedGet } from './server.ts';
-import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procMemory } from './util.ts';
+import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procKernelMs, procMemory } from './util.ts';
 
 const url = process.env['DATABASE_URL'];
 if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
@@ -49,11 +49,13 @@ for (let rep = 0; rep < REPEAT; rep++) {
         return r.ms;
       }),
     );
-  const take = () => schools.slice(next, (next += REPS));
+  // SAME=1: every warm round asks for the same schools (what a school seen before costs)
+  const take = () => (process.env['SAME'] && next >= 2 * REPS ? schools.slice(next - REPS, next) : schools.slice(next, (next += REPS)));
   const cold = await round(take());
   const warm: number[] = [];
   const db0 = cpuSnapshot(await backendPids(url));
   const app0 = procCpuMs(server.pid) ?? NaN;
+  const kernel0 = procKernelMs(server.pid) ?? NaN;
   const client0 = process.cpuUsage();
   const perRound: number[] = [];
   const cpuPerRound: number[] = [];
@@ -65,13 +67,16 @@ for (let rep = 0; rep < REPEAT; rep++) {
     warm.push(...times);
   }
   const appMs = ((procCpuMs(server.pid) ?? NaN) - app0) / warm.length;
+  const kernelMs = ((procKernelMs(server.pid) ?? NaN) - kernel0) / warm.length;
   const dbMs = cpuSpent(db0, cpuSnapshot(await backendPids(url))) / warm.length;
   const client = process.cpuUsage(client0);
   const clientMs = (client.user + client.system) / 1000 / warm.length;
   console.log(
     `cold p95 ${percentile(cold, 95).toFixed(0)} ms; warm p50 ${median(warm).toFixed(0)} p95 ${percentile(warm, 95).toFixed(0)} ms ` +
-      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}; server CPU ${cpuPerRound.map((x) => x.toFixed(1)).join(' ')} ms a request); CPU per warm request: server ${appMs.toFixed(2)} ms, PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
+      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}; server CPU ${cpuPerRound.map((x) => x.toFixed(1)).join(' ')} ms a request); CPU per warm request: server ${appMs.toFixed(2)} ms (kernel ${kernelMs.toFixed(2)}), PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
   );
   console.log(`server RSS ${((procMemory(server.pid)?.rss ?? NaN) / 2 ** 20).toFixed(0)} MB`);
   await server.stop();
+  // With NODE_ARGS=--trace-gc, say, what the server printed last (its last 20,000 characters).
+  if (process.env['SHOW_OUTPUT']) console.log(server.output());
 }

@@ -178,6 +178,16 @@ export function procCpuMs(pid: number): number | null {
   }
 }
 
+/** The process's CPU time in the kernel alone (stime), ms: a loopback write's TCP work on both ends counts here. */
+export function procKernelMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) * 1000) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
 export type CpuSnapshot = Map<number, number>;
 
 export function cpuSnapshot(pids: Iterable<number>): CpuSnapshot {

@@ -75,7 +75,29 @@ describe('numbers', () => {
       -0.4,
       NaN,
       Infinity,
+      // Halves in one and two decimals, some of them a binary hair either side of the half.
+      0.05,
+      0.15,
+      0.25,
+      -0.25,
+      1.005,
+      -1.005,
+      2.675,
+      0.125,
+      0.375,
+      -0.375,
+      999.95,
+      999.949,
+      999.995,
+      -999.995,
+      -0.004,
+      -0.005,
+      -0.05,
+      -0.049,
+      0.045,
+      99.995,
     ];
+    for (let i = -4000; i <= 4000; i++) values.push(i / 200, i / 8, i / 2000);
     for (let i = 0; i < 20_000; i++) {
       const r = random();
       values.push(i % 3 === 0 ? (r - 0.5) * 2400 : i % 3 === 1 ? Math.round((r - 0.5) * 40_000) / 2 ** (i % 6) : r * 100);

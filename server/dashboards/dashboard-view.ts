@@ -271,13 +271,18 @@ export function dashboardView(data: SchoolWaveResults, lang: Lang, t: TFunction)
       groups: breakdown.rule
         ? []
         : groups
-            .filter((g) => g.report.kind === 'value')
+            .filter((g) => g.themes.kind === 'value')
             .map((g) => ({
               label: g.other
                 ? `${t('dashboard.other')} (${g.categories.map(optionLabel).join(', ')})`
                 : g.categories.map(optionLabel).join(', '),
               n: fmt.count(g.respondents),
-              means: results.layout.themes.map((_, ti) => of(g.report, (r) => r.themes[ti]!.mean)),
+              means: results.layout.themes.map((_, ti) =>
+                fmt.number(
+                  mapDisclosed(g.themes, (themes) => themes[ti]!.mean),
+                  2,
+                ),
+              ),
             })),
     };
   });

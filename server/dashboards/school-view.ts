@@ -14,10 +14,11 @@ import {
   type DisclosedBreakdown,
   type GroupReport,
   type Stat,
+  type Summary,
   type TrendStep,
 } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
-import { groupResults, loadWaveResults, type WaveResults } from '../results/wave-results.ts';
+import { breakdownThemes, groupResults, loadWaveResults, type WaveResults } from '../results/wave-results.ts';
 import { schoolBreakdowns } from '../results/school-breakdowns.ts';
 import { sealedWavesAround } from '../waves.ts';
 
@@ -48,7 +49,8 @@ export interface SchoolWaveResults {
       categories: ReadonlyArray<string | null>;
       other: boolean;
       respondents: Disclosed<number>;
-      report: Disclosed<GroupReport>;
+      /** per theme (layout order): all a breakdown group shows */
+      themes: Disclosed<Summary[]>;
     }>;
   }>;
   /** the comments a moderator showed (issue 19), under R5 */
@@ -157,7 +159,7 @@ export async function schoolWaveResultsWith<T>(
         categories: g.categories ?? [],
         other: g.other,
         respondents: g.respondents,
-        report: await groupResults(db, results, g, stored),
+        themes: await breakdownThemes(db, results, g, stored),
       });
     }
     breakdowns.push({ breakdown: b, groups });

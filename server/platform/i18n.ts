@@ -96,6 +96,25 @@ export function formatNumber(lang: Lang, value: number, digits = 1): string {
     const size = Math.round(Math.abs(value));
     if (size < 1000 && (size !== 0 || value > 0 || Object.is(value, 0))) return String(value < 0 ? -size : size);
   }
+  // Means and their intervals (one or two decimals, below a thousand) likewise. Intl rounds the
+  // number's shortest decimal form (0.15 is 0.2, though the double is a hair below), half away from
+  // zero, and puts a minus before every negative number (-0 and what rounds to zero included).
+  if ((digits === 1 || digits === 2) && Number.isFinite(value)) {
+    const shortest = String(Math.abs(value));
+    const point = shortest.indexOf('.');
+    if (!shortest.includes('e') && (point < 0 ? shortest.length : point) <= 3) {
+      const whole = point < 0 ? shortest : shortest.slice(0, point);
+      const fraction = point < 0 ? '' : shortest.slice(point + 1);
+      const scale = digits === 1 ? 10 : 100;
+      // At most six digits: exact as a number.
+      const scaled = Number(whole + fraction.slice(0, digits).padEnd(digits, '0')) + (fraction.charCodeAt(digits) >= 53 ? 1 : 0);
+      if (scaled < 1000 * scale) {
+        const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+        const decimals = String(scaled % scale).padStart(digits, '0');
+        return `${sign}${Math.floor(scaled / scale)}${lang === 'nl' ? ',' : '.'}${decimals}`;
+      }
+    }
+  }
   const key = `${lang}:${digits}`;
   let f = numberFormats.get(key);
   if (!f) {

@@ -2,16 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { parseSmallintArray } from '../db/arrays.ts';
-import {
-  ANSWERS_R3_VERSION,
-  packedLength,
-  packResponseSums,
-  sumResponses,
-  unpackResponseSums,
-  type Disclosure,
-  type Layout,
-  type ResponseSums,
-} from '../../analysis/index.ts';
+import { ANSWERS_R3_VERSION, packedLength, packResponseSums, sumResponses, type Disclosure, type Layout } from '../../analysis/index.ts';
 import { breakdownWithheldOf } from './answer-withholding.ts';
 import { sumsFromBytes, sumsToBytes } from './packed-bytes.ts';
 import type { WaveResults } from './wave-results.ts';
@@ -24,8 +15,8 @@ import type { WaveResults } from './wave-results.ts';
  * stored, so a dashboard reads one row where it read the school's responses and decided R3 again.
  */
 export interface SchoolBreakdowns {
-  /** per released breakdown group's key */
-  sums: ReadonlyMap<string, ResponseSums>;
+  /** per released breakdown group's key, its sums packed (`unpackResponseSums` or `unpackThemeScores` read them) */
+  packed: ReadonlyMap<string, Float64Array>;
   withheld: ReadonlySet<number>;
 }
 
@@ -94,15 +85,15 @@ function unpacked(
   made: { groups: readonly string[]; packed: Float64Array; withheld: readonly number[] },
 ): SchoolBreakdowns {
   const width = packedLength(results.layout);
-  const sums = new Map<string, ResponseSums>();
-  made.groups.forEach((key, i) => sums.set(key, unpackResponseSums(made.packed.subarray(i * width, (i + 1) * width), results.layout)));
-  return { sums, withheld: new Set(made.withheld) };
+  const packed = new Map<string, Float64Array>();
+  made.groups.forEach((key, i) => packed.set(key, made.packed.subarray(i * width, (i + 1) * width)));
+  return { packed, withheld: new Set(made.withheld) };
 }
 
 /** A school's breakdowns: as stored, or made from its responses (and stored) when they are not, or not as this disclosure lists its groups. */
 export async function schoolBreakdowns(db: Kysely<Database>, results: WaveResults, schoolId: string): Promise<SchoolBreakdowns> {
   const keys = releasedKeys(results.disclosure, schoolId);
-  if (!keys.length) return { sums: new Map(), withheld: new Set() };
+  if (!keys.length) return { packed: new Map(), withheld: new Set() };
   const row = await db
     .selectFrom('wave_school_breakdowns')
     .select(['groups', 'sums', 'withheld', 'made_by'])

@@ -18,7 +18,9 @@ import {
   layoutOf,
   packResponseSums,
   sumResponses,
+  themeSummaries,
   unpackResponseSums,
+  unpackThemeScores,
   withholdMeasures,
   type Decisions,
   type Disclosed,
@@ -28,6 +30,7 @@ import {
   type GroupReport,
   type Layout,
   type ResponseSums,
+  type Summary,
 } from '../../analysis/index.ts';
 
 export interface WaveSchool {
@@ -312,37 +315,49 @@ function* schoolSumsOf(results: WaveResults, schoolIds: readonly string[]): Gene
 const reportCache = new WeakMap<WaveResults, Map<string, Disclosed<GroupReport>>>();
 
 /**
- * The statistics of one group, released or suppressed by the wave's disclosure. Breakdown groups
- * need the school's responses filtered by background; other groups combine per-school sums.
+ * The statistics of one group, released or suppressed by the wave's disclosure. A breakdown
+ * group's numbers are its theme summaries (`breakdownThemes`); other groups combine per-school sums.
  */
-export async function groupResults(
-  db: Kysely<Database>,
-  results: WaveResults,
-  group: DisclosedGroup,
-  /** a breakdown's school's breakdowns, when the caller has them already (one read for all its groups) */
-  breakdowns?: SchoolBreakdowns,
-): Promise<Disclosed<GroupReport>> {
+export async function groupResults(db: Kysely<Database>, results: WaveResults, group: DisclosedGroup): Promise<Disclosed<GroupReport>> {
   // A suppressed group's report is never computed; `release` returns the suppression alone.
   if (!group.released) return results.disclosure.release(group, null as never);
   if (group.kind === 'school') {
     return results.disclosure.release(group, groupReport(results.schools.get(group.schoolId!)!.sums!, results.layout, results.wave.k));
   }
-  if (group.kind !== 'breakdown') {
-    let cache = reportCache.get(results);
-    if (!cache) reportCache.set(results, (cache = new Map()));
-    const hit = cache.get(group.key);
-    if (hit) return hit;
-    // Each school's sums unpacked as they are added, not all at once (a network wave's are ~70 MB unpacked).
-    const sums = combineResponseSums(schoolSumsOf(results, group.schoolIds), results.layout);
-    const report = results.disclosure.release(
-      group,
-      withholdMeasures(groupReport(sums, results.layout, results.wave.k), aggregateWithheld(results, group.key)),
-    );
-    cache.set(group.key, report);
-    return report;
-  }
-  const { sums, withheld } = breakdowns ?? (await schoolBreakdowns(db, results, group.schoolId!));
-  const groupSums = sums.get(group.key);
-  if (!groupSums) throw new Error(`no sums for released breakdown group "${group.key}"`);
-  return results.disclosure.release(group, withholdMeasures(groupReport(groupSums, results.layout, results.wave.k), withheld));
+  if (group.kind === 'breakdown') throw new Error('a breakdown group shows its theme summaries alone: breakdownThemes');
+  let cache = reportCache.get(results);
+  if (!cache) reportCache.set(results, (cache = new Map()));
+  const hit = cache.get(group.key);
+  if (hit) return hit;
+  // Each school's sums unpacked as they are added, not all at once (a network wave's are ~70 MB unpacked).
+  const sums = combineResponseSums(schoolSumsOf(results, group.schoolIds), results.layout);
+  const report = results.disclosure.release(
+    group,
+    withholdMeasures(groupReport(sums, results.layout, results.wave.k), aggregateWithheld(results, group.key)),
+  );
+  cache.set(group.key, report);
+  return report;
+}
+
+/**
+ * A breakdown group's theme summaries — all a dashboard shows of one — released or suppressed by
+ * the wave's disclosure, under R1 and with what answer R3 withholds in the school's breakdowns: the
+ * same numbers as the themes of its full report, without making every item's statistics.
+ */
+export async function breakdownThemes(
+  db: Kysely<Database>,
+  results: WaveResults,
+  group: DisclosedGroup,
+  /** the school's breakdowns, when the caller has them already (one read for all its groups) */
+  breakdowns?: SchoolBreakdowns,
+): Promise<Disclosed<Summary[]>> {
+  if (group.kind !== 'breakdown') throw new Error(`not a breakdown group: ${group.key}`);
+  if (!group.released) return results.disclosure.release(group, null as never);
+  const { packed, withheld } = breakdowns ?? (await schoolBreakdowns(db, results, group.schoolId!));
+  const sums = packed.get(group.key);
+  if (!sums) throw new Error(`no sums for released breakdown group "${group.key}"`);
+  return results.disclosure.release(
+    group,
+    themeSummaries(unpackThemeScores(sums, results.layout), results.layout, results.wave.k, withheld),
+  );
 }

@@ -42,8 +42,8 @@ export async function networkResults(db: Kysely<Database>, waveId: string): Prom
     .sort((a, b) => a.benchmarkGroup.localeCompare(b.benchmarkGroup) || a.name.localeCompare(b.name))
     .map((s) => {
       const group = d.school(s.id);
-      const sums = s.sums!;
-      const themes = results.layout.themes.map((_, ti) => summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k));
+      const scores = s.themeScores!;
+      const themes = results.layout.themes.map((_, ti) => summaryOfAtLeast(scores[ti]!, results.wave.k));
       return {
         id: s.id,
         name: s.name,

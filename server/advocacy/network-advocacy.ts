@@ -89,11 +89,11 @@ async function actionsOf(db: Kysely<Database>, waveId: string): Promise<FollowUp
 function schoolThemes(results: WaveResults, schoolId: string, themeIds: readonly string[]): Map<string, Disclosed<Summary>> {
   const group = results.disclosure.school(schoolId);
   // Unpacked on every read: once per school.
-  const sums = results.schools.get(schoolId)?.sums;
+  const scores = results.schools.get(schoolId)?.themeScores;
   return new Map(
     themeIds.map((id) => {
       const ti = results.layout.themes.findIndex((t) => t.id === id);
-      const summary = ti < 0 || !sums ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k);
+      const summary = ti < 0 || !scores ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(scores[ti]!, results.wave.k);
       return [id, results.disclosure.release(group, summary)];
     }),
   );

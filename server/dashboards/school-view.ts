@@ -73,10 +73,10 @@ function schoolThemeMeans(results: WaveResults): ReadonlyArray<readonly number[]
   const means = results.layout.themes.map(() => [] as number[]);
   for (const school of results.schools.values()) {
     // Unpacked on every read: once per school.
-    const sums = school.sums;
-    if (!sums || !results.disclosure.school(school.id).released) continue;
+    const scores = school.themeScores;
+    if (!scores || !results.disclosure.school(school.id).released) continue;
     results.layout.themes.forEach((_, ti) => {
-      const s = summaryOfAtLeast(sums.themes[ti]!.scores, results.wave.k);
+      const s = summaryOfAtLeast(scores[ti]!, results.wave.k);
       if (s.mean.ok) means[ti]!.push(s.mean.value);
     });
   }
@@ -209,11 +209,11 @@ async function historyWaves(db: Kysely<Database>, current: WaveResults, schoolId
 function schoolHistory(current: WaveResults, waves: ReadonlyArray<{ id: string; name: string; results: WaveResults }>, schoolId: string) {
   return waves.map(({ id, name, results: r }) => {
     const group = r.disclosure.school(schoolId);
-    const sums = r.schools.get(schoolId)?.sums;
+    const scores = r.schools.get(schoolId)?.themeScores;
     // Themes are matched by id, so a later questionnaire version with the same themes continues the line.
     const summaries = current.layout.themes.map((t) => {
       const ti = r.layout.themes.findIndex((x) => x.id === t.id);
-      return ti < 0 || !sums ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(sums.themes[ti]!.scores, r.wave.k);
+      return ti < 0 || !scores ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(scores[ti]!, r.wave.k);
     });
     return { id, name, k: r.wave.k, summaries: r.disclosure.release(group, summaries) };
   });

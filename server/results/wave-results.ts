@@ -30,6 +30,7 @@ import {
   type GroupReport,
   type Layout,
   type ResponseSums,
+  type ScoreSums,
   type Summary,
 } from '../../analysis/index.ts';
 
@@ -49,6 +50,8 @@ export interface WaveSchool {
    * objects), so read it once per use.
    */
   readonly sums: ResponseSums | null;
+  /** the themes' score sums alone (`sums`' `themes[ti].scores`), unpacked on every read: what a theme's mean needs */
+  readonly themeScores: ScoreSums[] | null;
 }
 
 /** The getter lives on the prototype: an accessor defined per object would make each one a slow, large dictionary. */
@@ -67,6 +70,10 @@ class PackedWaveSchool implements WaveSchool {
 
   get sums(): ResponseSums | null {
     return this.packed ? unpackResponseSums(this.packed, this.layout) : null;
+  }
+
+  get themeScores(): ScoreSums[] | null {
+    return this.packed ? unpackThemeScores(this.packed, this.layout) : null;
   }
 }
 

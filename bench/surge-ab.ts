@@ -14,10 +14,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
-import { percentile, procCpuMs, procMemory } from './util.ts';
+import { percentile, procCpuMs, procMemory, surgeWave } from './util.ts';
 
 type ServerModule = typeof import('./server.ts');
 type ServerChild = Awaited<ReturnType<ServerModule['startServer']>>;
@@ -29,10 +28,7 @@ const REPS = Number(process.env['REPS'] ?? 50);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 8);
 
 const store = await openStore({ databaseUrl: url });
-const wave = await store.db.selectFrom('wave').select('id').where('name', '=', 'Bench bevraging 3').executeTakeFirstOrThrow();
-const schools = (
-  await sql<{ id: string }>`select school_id as id from wave_school where wave_id = ${wave.id} order by random()`.execute(store.db)
-).rows.map((r) => r.id);
+const { schools, ...wave } = await surgeWave(store.db);
 
 const sides = await Promise.all(
   (['A', 'B'] as const).map(async (name) => {

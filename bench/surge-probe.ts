@@ -10,11 +10,10 @@
  * `NODE_ARGS` adds node options for the server (V8 flags, say).
  */
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
 import { signIn, startServer, timedGet } from './server.ts';
-import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procKernelMs, procMemory } from './util.ts';
+import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procKernelMs, procMemory, surgeWave } from './util.ts';
 
 const url = process.env['DATABASE_URL'];
 if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
@@ -23,10 +22,7 @@ const ROUNDS = Number(process.env['ROUNDS'] ?? 4);
 const REPEAT = Number(process.env['REPEAT'] ?? 2);
 
 const store = await openStore({ databaseUrl: url });
-const wave = await store.db.selectFrom('wave').select('id').where('name', '=', 'Bench bevraging 3').executeTakeFirstOrThrow();
-const schools = (
-  await sql<{ id: string }>`select school_id as id from wave_school where wave_id = ${wave.id} order by random()`.execute(store.db)
-).rows.map((r) => r.id);
+const { schools, ...wave } = await surgeWave(store.db);
 const admin = { email: `surge-${randomBytes(4).toString('hex')}@bench.invalid`, password: randomBytes(18).toString('base64url') };
 await createUser(store.db, { email: admin.email, role: 'admin', password: admin.password });
 await store.close();

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../server/db/schema.ts';
 
 export const MB = 1024 * 1024;
 
@@ -235,4 +237,13 @@ export async function timedWithCpu<T>(
   const cpu =
     before && url ? { appMs: (used.user + used.system) / 1000, databaseMs: cpuSpent(before, cpuSnapshot(await backendPids(url))) } : null;
   return { ms, value, cpu };
+}
+
+/** The third full wave of a database kept by `npm run bench -- --keep`, and its schools in random order: what the surge probes ask for. */
+export async function surgeWave(db: Kysely<Database>): Promise<{ id: string; schools: string[] }> {
+  const wave = await db.selectFrom('wave').select('id').where('name', '=', 'Bench bevraging 3').executeTakeFirstOrThrow();
+  const schools = (
+    await sql<{ id: string }>`select school_id as id from wave_school where wave_id = ${wave.id} order by random()`.execute(db)
+  ).rows.map((r) => r.id);
+  return { id: wave.id, schools };
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { storeKind } from '../helpers/store.ts';
 import { useApp } from '../helpers/app.ts';
 import { signedIn } from './helpers.ts';
@@ -61,6 +62,40 @@ describe(`admin: audit log (${storeKind})`, () => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(n));
+  });
+
+  it('writes entries made together in one statement, each settled once stored, and one bad entry fails alone', async () => {
+    const { id } = await signedIn(app, store.db, 'admin');
+    const target = `batch:${Date.now()}`;
+    const stored = (prefix: string) =>
+      store.db
+        .selectFrom('audit_log')
+        .select(['target', sql<string>`xmin::text`.as('transaction')])
+        .where('target', 'like', `${prefix}:%`)
+        .execute();
+    const names = (prefix: string, n: number, skip = -1) =>
+      Array.from({ length: n }, (_, i) => `${prefix}:${i}`).filter((_, i) => i !== skip);
+    // The first goes alone; the rest arrive while it is written and go together: one statement,
+    // one transaction.
+    await Promise.all(names(`${target}:a`, 12).map((t) => audit(store.db, id, 'dashboard.view', t)));
+    const together = await stored(`${target}:a`);
+    expect(together.map((r) => r.target).sort()).toEqual(names(`${target}:a`, 12).sort());
+    expect(new Set(together.map((r) => r.transaction)).size).toBeLessThanOrEqual(2);
+    // A user id that is not one fails its own entry only.
+    const results = await Promise.allSettled(
+      names(`${target}:b`, 12).map((t, i) => audit(store.db, i === 7 ? 'not-a-user-id' : id, 'dashboard.view', t)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 12 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')));
+    expect((await stored(`${target}:b`)).map((r) => r.target).sort()).toEqual(names(`${target}:b`, 12, 7).sort());
+    // Inside a transaction the entry is the transaction's: rolled back with it.
+    await store.db
+      .transaction()
+      .execute(async (trx) => {
+        await audit(trx, id, 'school.update', `${target}:rolled-back`);
+        throw new Error('rolled back');
+      })
+      .catch(() => {});
+    expect(await store.db.selectFrom('audit_log').select('id').where('target', '=', `${target}:rolled-back`).execute()).toEqual([]);
   });
 });
 

@@ -44,7 +44,14 @@ export { tTwoSidedP } from './t-two-sided-p.ts';
 export { tQuantile } from './t-quantile.ts';
 export { welchTTest, type Sample, type WelchResult } from './welch-t-test.ts';
 export { compareWithBenchmark, type BenchmarkComparison } from './benchmark-comparison.ts';
-export { MIN_RANKED_SCHOOLS, percentileRank, percentileRankSorted, rankAmongReleased, sortedIncludes } from './percentile-rank.ts';
+export {
+  MIN_RANKED_SCHOOLS,
+  percentileRank,
+  percentileRankSorted,
+  rankAmongReleased,
+  sortedForRanking,
+  sortedIncludes,
+} from './percentile-rank.ts';
 export { schoolSpread, type Spread } from './school-spread.ts';
 export { trend, type TrendPoint, type TrendStep } from './trend.ts';
 export { glance, type Glance, type GlanceTheme, type Unsaid } from './glance.ts';

@@ -5,6 +5,7 @@ import {
   compareWithBenchmark,
   mapDisclosed,
   rankAmongReleased,
+  sortedForRanking,
   sortedIncludes,
   summarize,
   summaryOfAtLeast,
@@ -80,9 +81,9 @@ function schoolThemeMeans(results: WaveResults): ReadonlyArray<readonly number[]
       if (s.mean.ok) means[ti]!.push(s.mean.value);
     });
   }
-  for (const list of means) list.sort((a, b) => a - b);
-  releasedMeans.set(results, means);
-  return means;
+  const sorted = means.map(sortedForRanking);
+  releasedMeans.set(results, sorted);
+  return sorted;
 }
 
 export async function schoolWaveResults(db: Kysely<Database>, waveId: string, schoolId: string): Promise<SchoolWaveResults> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { percentileRank, percentileRankSorted, sortedIncludes } from '../../analysis/index.ts';
+import { percentileRank, percentileRankSorted, sortedForRanking, sortedIncludes } from '../../analysis/index.ts';
 
 const ascending = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 
@@ -60,6 +60,26 @@ describe('percentileRankSorted', () => {
         expect(() => percentileRankSorted(sorted[0]!, reversed)).toThrow(RangeError);
       }),
     );
+  });
+
+  it('sortedForRanking: checked once, frozen, and ranks as percentileRank', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 300 }), fc.nat(), (values, pick) => {
+        const v = values[pick % values.length]!;
+        const sorted = sortedForRanking(values);
+        expect(sorted).toEqual(ascending(values));
+        expect(percentileRankSorted(v, sorted)).toEqual(percentileRank(v, values));
+      }),
+      { numRuns: 500 },
+    );
+    const sorted = sortedForRanking([3, 1, 2]);
+    // Its check stays true: it cannot be changed after it.
+    expect(() => (sorted as number[]).push(0)).toThrow(TypeError);
+    expect(() => ((sorted as number[])[0] = 9)).toThrow(TypeError);
+    expect(() => sortedForRanking([1, Number.NaN])).toThrow(new RangeError('values must be finite'));
+    expect(() => sortedForRanking([1, Number.POSITIVE_INFINITY])).toThrow(new RangeError('values must be finite'));
+    // A list it did not make is still checked on every call.
+    expect(() => percentileRankSorted(1, [...sorted].reverse())).toThrow(new RangeError('values must be sorted ascending'));
   });
 
   it('sortedIncludes agrees with includes on sorted lists with ties', () => {

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { registerPgliteCopy, registerPostgresCopy } from './copy.ts';
+import { prepareStatements } from './prepared-statements.ts';
 
 export type StoreKind = 'pglite' | 'postgres';
 
@@ -40,7 +41,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // query in flight fails on its own and its transaction is rolled back by the server.
     const lost = options.onConnectionError ?? ((err: Error) => process.stderr.write(`PostgreSQL connection lost: ${err.message}\n`));
     pool.on('error', lost);
-    pool.on('connect', (client) => client.on('error', lost));
+    pool.on('connect', (client) => {
+      client.on('error', lost);
+      prepareStatements(client);
+    });
     // Fail at start with one clear message rather than on the first request.
     const client = await pool.connect().catch(async (err: Error) => {
       await pool.end();

@@ -162,7 +162,12 @@ export async function directSubmissions(
       for (let i = next++; i < codes.length; i = next++) {
         const set = sets[i % sets.length]!;
         try {
-          const stored = await pool.query(STORE, [hashCode(codes[i]!), waveId, set.box, null, schoolOf.get(codes[i]!)]);
+          // Named, as the app's statements are (server/db/prepared-statements.ts): parsed once a connection.
+          const stored = await pool.query({
+            name: 'bench-store',
+            text: STORE,
+            values: [hashCode(codes[i]!), waveId, set.box, null, schoolOf.get(codes[i]!)],
+          });
           if ((stored.rows[0] as { n: number }).n === 1) ok++;
           else failed++;
         } catch (err) {

@@ -4,6 +4,8 @@ import type { ValueCounts } from './value-counts.ts';
 import type { ScoreSums } from './score-sums.ts';
 
 const VALUES = 6;
+/** Numbers a theme takes: score n, Σ, Σ², alpha n, ΣT, ΣT², then Σx_i and Σx_i² of its items. */
+const themeWidth = (items: number) => 6 + 2 * items;
 
 /**
  * `ResponseSums` as one flat vector of numbers, for storage (a sealed wave's per-school sums are
@@ -19,7 +21,7 @@ export function packedLength(layout: Layout): number {
   return (
     1 +
     layout.items.length * VALUES +
-    layout.themes.reduce((a, t) => a + 6 + 2 * t.itemIndices.length, 0) +
+    layout.themes.reduce((a, t) => a + themeWidth(t.itemIndices.length), 0) +
     layout.outcomes.length * VALUES +
     (layout.priority ? 1 + layout.themes.length : 0)
   );
@@ -41,17 +43,21 @@ export function packResponseSums(sums: ResponseSums, layout: Layout): Float64Arr
   sums.themes.forEach(({ scores, alpha }, ti) => {
     if (alpha.items !== layout.themes[ti]!.itemIndices.length) throw new RangeError(`theme ${ti}: alpha sums of ${alpha.items} items`);
     out.set([scores.n, scores.sum, scores.sumSq, alpha.n, alpha.totalSum, alpha.totalSumSq, ...alpha.itemSum, ...alpha.itemSumSq], o);
-    o += 6 + 2 * alpha.items;
+    o += themeWidth(alpha.items);
   });
   for (const c of sums.outcomes) for (let v = 0; v < VALUES; v++) out[o++] = c[v]!;
   if (layout.priority) out.set([sums.priority.answered, ...sums.priority.named], o);
   return out;
 }
 
-export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): ResponseSums {
+function checkLength(packed: ArrayLike<number>, layout: Layout): void {
   if (packed.length !== packedLength(layout)) {
     throw new RangeError(`packed sums have ${packed.length} numbers, the layout needs ${packedLength(layout)}`);
   }
+}
+
+export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): ResponseSums {
+  checkLength(packed, layout);
   let o = 0;
   const respondents = packed[o++]!;
   const valueCounts = (): ValueCounts => {
@@ -74,7 +80,7 @@ export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): R
         itemSumSq: Array.from({ length: items }, (_, i) => at(6 + items + i)),
       },
     };
-    o += 6 + 2 * items;
+    o += themeWidth(items);
     return theme;
   });
   const outcomes = layout.outcomes.map(valueCounts);
@@ -89,13 +95,11 @@ export function unpackResponseSums(packed: ArrayLike<number>, layout: Layout): R
  * every item's counts (a dashboard's breakdown groups and trend show theme means alone).
  */
 export function unpackThemeScores(packed: ArrayLike<number>, layout: Layout): ScoreSums[] {
-  if (packed.length !== packedLength(layout)) {
-    throw new RangeError(`packed sums have ${packed.length} numbers, the layout needs ${packedLength(layout)}`);
-  }
+  checkLength(packed, layout);
   let o = 1 + layout.items.length * VALUES;
   return layout.themes.map((t) => {
     const scores = { n: packed[o]!, sum: packed[o + 1]!, sumSq: packed[o + 2]! };
-    o += 6 + 2 * t.itemIndices.length;
+    o += themeWidth(t.itemIndices.length);
     return scores;
   });
 }

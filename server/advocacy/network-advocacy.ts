@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { summarize, summaryOfAtLeast, type Disclosed, type Summary } from '../../analysis/index.ts';
+import type { Disclosed, Summary } from '../../analysis/index.ts';
 import { actionFollowUp, type FollowUp, type FollowUpAction, type SchoolThemeResults } from '../../analysis/action-follow-up.ts';
 import { HttpProblem } from '../platform/problems.ts';
 import { isSealed, sealedWavesAround } from '../waves.ts';
-import { loadWaveResults, type WaveResults } from '../results/wave-results.ts';
+import { loadWaveResults, schoolThemeSummaries, type WaveResults } from '../results/wave-results.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 
 /**
@@ -88,15 +88,8 @@ async function actionsOf(db: Kysely<Database>, waveId: string): Promise<FollowUp
 /** A school's theme summaries on `themeIds` (matched by id), released or suppressed as that wave decided. */
 function schoolThemes(results: WaveResults, schoolId: string, themeIds: readonly string[]): Map<string, Disclosed<Summary>> {
   const group = results.disclosure.school(schoolId);
-  // Unpacked on every read: once per school.
-  const scores = results.schools.get(schoolId)?.themeScores;
-  return new Map(
-    themeIds.map((id) => {
-      const ti = results.layout.themes.findIndex((t) => t.id === id);
-      const summary = ti < 0 || !scores ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(scores[ti]!, results.wave.k);
-      return [id, results.disclosure.release(group, summary)];
-    }),
-  );
+  const summaries = schoolThemeSummaries(results, schoolId, themeIds);
+  return new Map(themeIds.map((id, i) => [id, results.disclosure.release(group, summaries[i]!)]));
 }
 
 export async function networkAdvocacy(db: Kysely<Database>, waveId: string): Promise<NetworkAdvocacy> {

@@ -7,7 +7,6 @@ import {
   rankAmongReleased,
   sortedForRanking,
   sortedIncludes,
-  summarize,
   summaryOfAtLeast,
   trend,
   unavailable,
@@ -19,7 +18,7 @@ import {
   type TrendStep,
 } from '../../analysis/index.ts';
 import { HttpProblem } from '../platform/problems.ts';
-import { breakdownThemes, groupResults, loadWaveResults, type WaveResults } from '../results/wave-results.ts';
+import { breakdownThemes, groupResults, loadWaveResults, schoolThemeSummaries, type WaveResults } from '../results/wave-results.ts';
 import { schoolBreakdowns } from '../results/school-breakdowns.ts';
 import { sealedWavesAround } from '../waves.ts';
 
@@ -208,14 +207,10 @@ async function historyWaves(db: Kysely<Database>, current: WaveResults, schoolId
  * where the school was suppressed).
  */
 function schoolHistory(current: WaveResults, waves: ReadonlyArray<{ id: string; name: string; results: WaveResults }>, schoolId: string) {
+  const themeIds = current.layout.themes.map((t) => t.id);
   return waves.map(({ id, name, results: r }) => {
     const group = r.disclosure.school(schoolId);
-    const scores = r.schools.get(schoolId)?.themeScores;
-    // Themes are matched by id, so a later questionnaire version with the same themes continues the line.
-    const summaries = current.layout.themes.map((t) => {
-      const ti = r.layout.themes.findIndex((x) => x.id === t.id);
-      return ti < 0 || !scores ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(scores[ti]!, r.wave.k);
-    });
+    const summaries = schoolThemeSummaries(r, schoolId, themeIds);
     return { id, name, k: r.wave.k, summaries: r.disclosure.release(group, summaries) };
   });
 }

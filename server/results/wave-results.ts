@@ -18,6 +18,8 @@ import {
   layoutOf,
   packResponseSums,
   sumResponses,
+  summarize,
+  summaryOfAtLeast,
   themeSummaries,
   unpackResponseSums,
   unpackThemeScores,
@@ -367,4 +369,18 @@ export async function breakdownThemes(
     group,
     themeSummaries(unpackThemeScores(sums, results.layout), results.layout, results.wave.k, withheld),
   );
+}
+
+/**
+ * A school's theme summaries in one wave, on the themes named by `themeIds` — matched by id, so a
+ * later questionnaire version with the same themes continues the line — under R1; a theme the wave
+ * did not ask, or a school without sums, is empty (n 0). Not yet released by the wave's disclosure.
+ */
+export function schoolThemeSummaries(results: WaveResults, schoolId: string, themeIds: readonly string[]): Summary[] {
+  // Unpacked on every read: once per call.
+  const scores = results.schools.get(schoolId)?.themeScores;
+  return themeIds.map((id) => {
+    const ti = results.layout.themes.findIndex((t) => t.id === id);
+    return ti < 0 || !scores ? summarize({ n: 0, sum: 0, sumSq: 0 }) : summaryOfAtLeast(scores[ti]!, results.wave.k);
+  });
 }

@@ -4,7 +4,7 @@
  * load and its direct baseline. For working on the submission path; `npm run bench` is the
  * measurement of record.
  *
- *   SCHOOLPOLS_KEY=… [PROFILE=/tmp/prof] tsx bench/submit-probe.ts [submissions]
+ *   SCHOOLPOLS_KEY=… [PROFILE=/tmp/prof] [NODE_ARGS=…] [ROUNDS=3] tsx bench/submit-probe.ts [submissions]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,7 +46,12 @@ await sql`analyze`.execute(store.db);
 const sets = answerSets(q, waveId);
 
 const profile = process.env['PROFILE'];
-const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...startArguments()];
+// NODE_ARGS: more node options for the server (V8 flags, say), before those of `npm start`.
+const args = [
+  ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+  ...(process.env['NODE_ARGS']?.split(/\s+/).filter(Boolean) ?? []),
+  ...startArguments(),
+];
 const strace = process.env['STRACE'];
 const child = spawn(strace ? 'strace' : process.execPath, strace ? ['-c', '-f', '-o', strace, process.execPath, ...args] : args, {
   env: {

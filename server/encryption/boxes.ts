@@ -37,11 +37,24 @@ export function boxContext(label: BoxLabel): Buffer {
   return bytes;
 }
 
+// Nonces are taken from a pool the system's generator refills: one getrandom(2) call for 256 boxes,
+// not one for each (a system call per submission, under load a point where the server is switched
+// out: issue 14). Each nonce is taken once; the pool holds nothing secret.
+const nonces = Buffer.alloc(NONCE * 256);
+let noncesUsed = nonces.length;
+function takeNonce(target: Buffer, at: number): void {
+  if (noncesUsed === nonces.length) {
+    sodium.randombytes_buf(nonces);
+    noncesUsed = 0;
+  }
+  nonces.copy(target, at, noncesUsed, (noncesUsed += NONCE));
+}
+
 export function seal(key: Buffer, label: BoxLabel, plain: Buffer): Buffer {
   const box = Buffer.alloc(1 + NONCE + plain.length + TAG);
   box[0] = VERSION;
+  takeNonce(box, 1);
   const nonce = box.subarray(1, 1 + NONCE);
-  sodium.randombytes_buf(nonce);
   sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(box.subarray(1 + NONCE), plain, boxContext(label), null, nonce, key);
   return box;
 }

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { groupCommitPerStore } from '../db/group-commit.ts';
 
 /**
  * Who does a staff action: a signed-in user, or `null` for the command line (which has no
@@ -225,9 +226,7 @@ export async function actionsInLog(db: Kysely<Database>): Promise<string[]> {
 export function audit(db: Kysely<Database>, userId: string | null, action: string, target = ''): Promise<void> {
   const row = { user_id: userId, action, target };
   if (db.isTransaction) return insertEntries(db, [row]);
-  let writer = writers.get(db);
-  if (!writer) writers.set(db, (writer = new EntryWriter(db)));
-  return writer.add(row);
+  return entries(db).add(row);
 }
 
 type Entry = Insertable<Database['audit_log']>;
@@ -236,39 +235,5 @@ async function insertEntries(db: Kysely<Database>, rows: Entry[]): Promise<void>
   await db.insertInto('audit_log').values(rows).execute();
 }
 
-const writers = new WeakMap<Kysely<Database>, EntryWriter>();
-
-/** Group commit: one statement at a time, carrying every entry that arrived while the last was written. */
-class EntryWriter {
-  private queue: Array<{ row: Entry; resolve: () => void; reject: (err: unknown) => void }> = [];
-  private writing = false;
-  constructor(private readonly db: Kysely<Database>) {}
-
-  add(row: Entry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      if (!this.writing) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.writing = true;
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, MAX_ENTRIES);
-      try {
-        await insertEntries(
-          this.db,
-          batch.map((e) => e.row),
-        );
-        for (const e of batch) e.resolve();
-      } catch {
-        // One entry's failure is its own request's, never its neighbours': each alone again.
-        await Promise.all(batch.map((e) => insertEntries(this.db, [e.row]).then(e.resolve, e.reject)));
-      }
-    }
-    this.writing = false;
-  }
-}
-
 /** Entries in one statement at most (three parameters each, far below PostgreSQL's 65,535). */
-const MAX_ENTRIES = 500;
+const entries = groupCommitPerStore<Entry, void>((db, rows) => insertEntries(db, rows).then(() => rows.map(() => undefined)), 500);

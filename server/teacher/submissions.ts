@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { groupCommitPerStore } from '../db/group-commit.ts';
 import type { Background, Questionnaire } from '../../surveys/schema.ts';
 import { answerPositions, itemsInOrder } from '../../surveys/load.ts';
 import { hashCode, normaliseCode } from './access-codes.ts';
@@ -165,46 +166,81 @@ export function sealSubmission(wave: AnswerableWave, schoolId: string, value: Va
   };
 }
 
+/** A code to spend (by its hash, for the wave and school it was shown for) and the boxes to store with it. */
+export interface Submission {
+  hash: string;
+  waveId: string;
+  schoolId: string;
+  sealed: SealedSubmission;
+}
+
 /**
  * Spends the code and stores the sealed answers (and comment) in ONE statement: a statement is
- * atomic, so nothing is ever half-written, and it is one round trip. Data-modifying CTEs run exactly
- * once, whether or not the final SELECT reads them. The conditional UPDATE makes a code single-use
- * under any concurrency: a concurrent submitter waits for the row lock, re-checks `spent = false`
- * against the committed row, matches nothing and stores nothing. The write-ahead log records this
- * transaction's code hash beside ciphertext only (design §4).
+ * atomic, so nothing is ever half-written. Submissions that arrive while another statement is on
+ * its way are stored together in the next (`GroupCommit`: one round trip and one commit for a
+ * burst of them — issue 14); each is still spent-and-stored or not at all, and when a batch's
+ * statement fails each submission in it is tried alone. The write-ahead log records the batch's
+ * code hashes beside ciphertext only (design §4).
  *
- * True when stored; false when nothing was written: the code is unknown or spent, or not a code of
- * this wave and school (the boxes were sealed for them), or the wave is no longer open.
+ * True when stored; false when nothing was written: the code is unknown or spent (or named twice
+ * in one batch: stored once), or not a code of this wave and school (the boxes were sealed for
+ * them), or the wave is no longer open.
  */
-export async function storeSubmission(
+export function storeSubmission(
   db: Kysely<Database>,
   code: { hash: string; waveId: string; schoolId: string },
   sealed: SealedSubmission,
 ): Promise<boolean> {
-  const { hash, waveId, schoolId } = code;
+  const submission = { ...code, sealed };
+  if (db.isTransaction) return storeSubmissions(db, [submission]).then(([stored]) => stored!);
+  return submissions(db).add(submission);
+}
+
+/**
+ * One statement for the batch. Data-modifying CTEs run exactly once, whether or not the final
+ * SELECT reads them. The conditional UPDATE makes a code single-use under any concurrency: a
+ * concurrent submitter waits for the row lock, re-checks `spent = false` against the committed
+ * row, matches nothing and stores nothing; a code twice in one batch updates its row once, so
+ * only one of the two is stored. Only the rows the UPDATE spent get boxes.
+ */
+async function storeSubmissions(db: Kysely<Database>, batch: Submission[]): Promise<boolean[]> {
   const { rows } = await sql<{ n: number }>`
-    with spent as (
-      update access_code set spent = true
-      where hash = ${hash}
-        and wave_id = ${waveId}
-        and school_id = ${schoolId}
-        and spent = false
-        and exists (select 1 from wave where wave.id = ${waveId} and wave.status = 'open')
-      returning wave_id, school_id
+    with input as (
+      select * from unnest(
+        ${batch.map((s) => s.hash)}::text[],
+        ${batch.map((s) => s.waveId)}::uuid[],
+        ${batch.map((s) => s.schoolId)}::uuid[],
+        ${batch.map((s) => s.sealed.response)}::bytea[],
+        ${batch.map((s) => s.sealed.comment)}::bytea[]
+      ) with ordinality as i (hash, wave_id, school_id, response, comment, n)
+    ),
+    spent as (
+      update access_code a set spent = true
+      from input i
+      where a.hash = i.hash
+        and a.wave_id = i.wave_id
+        and a.school_id = i.school_id
+        and a.spent = false
+        and exists (select 1 from wave where wave.id = i.wave_id and wave.status = 'open')
+      returning i.n
     ),
     stored as (
       insert into encrypted_response (wave_id, school_id, box)
-      select wave_id, school_id, ${sealed.response}::bytea from spent
+      select i.wave_id, i.school_id, i.response from input i join spent using (n)
       returning 1
     ),
     commented as (
       insert into encrypted_comment (wave_id, school_id, box)
-      select wave_id, school_id, ${sealed.comment}::bytea from spent where ${sealed.comment}::bytea is not null
+      select i.wave_id, i.school_id, i.comment from input i join spent using (n) where i.comment is not null
       returning 1
     )
-    select (select count(*) from stored)::int as n`.execute(db);
-  return rows[0]?.n === 1;
+    select n::int as n from spent`.execute(db);
+  const stored = new Set(rows.map((r) => r.n));
+  return batch.map((_, i) => stored.has(i + 1));
 }
+
+/** Submissions in one statement at most: a burst of fifty keep-alive connections fits in one. */
+const submissions = groupCommitPerStore(storeSubmissions, 100);
 
 /**
  * Responses that were not made through codes — the demo network and synthetic benchmark waves —

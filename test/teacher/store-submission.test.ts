@@ -137,6 +137,86 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     });
   });
 
+  it('stores submissions that arrive together in one statement (one transaction), each spent and stored as its own', async () => {
+    const w1 = await openWaveWithCodes(store.db, 12);
+    const w2 = await openWaveWithCodes(store.db, 8);
+    const [wave1, wave2] = [await waveOfFixture(w1), await waveOfFixture(w2)];
+    const before = await counts(store.db);
+    const given = [
+      ...w1.codes.map((code, i) => ({ wave: wave1, code, value: { ...answers(i), comment: i % 3 ? null : `opmerking ${i}` } })),
+      ...w2.codes.map((code, i) => ({ wave: wave2, code, value: answers(100 + i) })),
+    ];
+    // The first goes alone (nothing else is on its way); the others wait for it, and go together.
+    expect(await Promise.all(given.map((g) => put(g.wave, g.code, g.value)))).toEqual(given.map(() => true));
+    expect(await counts(store.db)).toEqual({
+      ...before,
+      responses: before.responses + 20,
+      comments: before.comments + 4,
+      spent: before.spent + 20,
+    });
+    const xmins = await sql<{ xmin: string }>`
+      select distinct xmin::text as xmin from encrypted_response where wave_id in (${w1.waveId}, ${w2.waveId})`.execute(store.db);
+    expect(xmins.rows.length).toBeLessThanOrEqual(2);
+    // Every box opens to the answers of one submission of its wave, each submission once.
+    for (const [w, wave] of [
+      [w1, wave1],
+      [w2, wave2],
+    ] as const) {
+      const boxes = await store.db.selectFrom('encrypted_response').select('box').where('wave_id', '=', w.waveId).execute();
+      const opened = boxes.map((b) =>
+        decodeResponse(shipped, open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: w.schoolId }, b.box)),
+      );
+      expect(opened.map((o) => JSON.stringify(o.answers)).sort()).toEqual(
+        given
+          .filter((g) => g.wave === wave)
+          .map((g) => JSON.stringify(g.value.answers))
+          .sort(),
+      );
+    }
+    const comments = await store.db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', w1.waveId).execute();
+    expect(
+      comments.map((c) => decodeComment(open(wave1.key, { kind: 'comment', waveId: w1.waveId, schoolId: w1.schoolId }, c.box))).sort(),
+    ).toEqual(['opmerking 0', 'opmerking 3', 'opmerking 6', 'opmerking 9']);
+  });
+
+  it('keeps one submission’s failure its own when it arrived together with others', async () => {
+    const w = await openWaveWithCodes(store.db, 8);
+    const wave = await waveOfFixture(w);
+    const before = await counts(store.db);
+    const first = put(wave, w.codes[0]!, answers(0));
+    // A hash PostgreSQL cannot take as text fails the statement it is in; the others in that statement are stored alone.
+    const broken = storeSubmission(
+      store.db,
+      { hash: 'kapot\u0000', waveId: w.waveId, schoolId: w.schoolId },
+      sealSubmission(wave, w.schoolId, answers(1)),
+    );
+    const rest = w.codes.slice(1).map((code, i) => put(wave, code, answers(i + 2)));
+    expect(await first).toBe(true);
+    await expect(broken).rejects.toThrow();
+    expect(await Promise.all(rest)).toEqual(rest.map(() => true));
+    expect(await counts(store.db)).toEqual({ ...before, responses: before.responses + 8, spent: before.spent + 8 });
+  });
+
+  it('inside a transaction, stores as part of it: rolled back with it', async () => {
+    const w = await openWaveWithCodes(store.db, 1);
+    const wave = await waveOfFixture(w);
+    const before = await counts(store.db);
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        expect(
+          await storeSubmission(
+            trx,
+            { hash: hashCode(w.codes[0]!), waveId: w.waveId, schoolId: w.schoolId },
+            sealSubmission(wave, w.schoolId, answers(1)),
+          ),
+        ).toBe(true);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await counts(store.db)).toEqual(before);
+    expect(await spentOf(store, w.codes[0]!)).toBe(false);
+  });
+
   it('writes nothing at all when any part fails: the comment insert failing leaves the code unspent and no response', async () => {
     const w = await openWaveWithCodes(store.db, 1);
     const wave = await waveOfFixture(w);

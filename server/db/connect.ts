@@ -53,6 +53,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     client.release();
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     registerPostgresCopy(db, pool);
+    kinds.set(db, 'postgres');
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   // Loaded only when used: PGlite costs ~45 MB of memory that a PostgreSQL deployment never needs.
@@ -69,7 +70,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (!dir.startsWith('memory://')) await restrictTree(dir);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   registerPgliteCopy(db, pglite);
+  kinds.set(db, 'pglite');
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+const kinds = new WeakMap<Kysely<Database>, StoreKind>();
+
+/** Which store `db` belongs to, when `openStore` made it. */
+export function storeKindOf(db: Kysely<Database>): StoreKind | undefined {
+  return kinds.get(db);
 }
 
 /** chmod 0700 on directories and 0600 on files, below and including `dir`. */

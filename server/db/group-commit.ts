@@ -40,15 +40,15 @@ export class GroupCommit<In, Out> {
   }
 }
 
-/** A group commit for each store (`db`), made on its first write. */
+/** A group commit for each store (`db`), made on its first write; `max` may depend on the store. */
 export function groupCommitPerStore<In, Out>(
   write: (db: Kysely<Database>, batch: In[]) => Promise<Out[]>,
-  max: number,
+  max: number | ((db: Kysely<Database>) => number),
 ): (db: Kysely<Database>) => GroupCommit<In, Out> {
   const writers = new WeakMap<Kysely<Database>, GroupCommit<In, Out>>();
   return (db) => {
     let writer = writers.get(db);
-    if (!writer) writers.set(db, (writer = new GroupCommit((batch) => write(db, batch), max)));
+    if (!writer) writers.set(db, (writer = new GroupCommit((batch) => write(db, batch), typeof max === 'number' ? max : max(db))));
     return writer;
   };
 }

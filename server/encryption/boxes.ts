@@ -75,8 +75,9 @@ export function open(key: Buffer, label: BoxLabel, box: Uint8Array): Buffer {
 
 /**
  * Opens box after box without making views of each: sealing opens a network wave's 165,000 boxes,
- * and copying each into one scratch buffer costs less than the views would. The result is a view
- * of a buffer the next call overwrites.
+ * and copying each into one scratch buffer costs less than the views would (`Buffer.copy`, also for
+ * a response box's ~86 bytes: half the time of a byte loop, warm). The result is a view of a buffer
+ * the next call overwrites.
  */
 export function boxOpener(key: Buffer): (context: Buffer, source: Buffer, start: number, end: number) => Buffer {
   let scratch = Buffer.alloc(0);
@@ -90,8 +91,7 @@ export function boxOpener(key: Buffer): (context: Buffer, source: Buffer, start:
       scratch = Buffer.alloc(length);
       [nonce, sealed, plain] = [scratch.subarray(1, 1 + NONCE), scratch.subarray(1 + NONCE), Buffer.alloc(length - BOX_OVERHEAD)];
     }
-    if (length > 128) source.copy(scratch, 0, start, end);
-    else for (let i = start, at = 0; i < end; i++) scratch[at++] = source[i]!;
+    source.copy(scratch, 0, start, end);
     if (scratch[0] !== VERSION) throw new BoxError('not a Schoolpols box');
     try {
       sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(plain, null, sealed, context, nonce, key);

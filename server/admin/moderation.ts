@@ -45,10 +45,15 @@ const pendingOfSealed = (db: Kysely<Database>) =>
     .where('comment.moderation', '=', 'pending')
     .where('wave.sealed', '=', true);
 
-/** Comments of sealed waves that wait for a decision, network-wide. */
+/**
+ * Comments of sealed waves that wait for a decision, network-wide: each sealed wave keeps its count
+ * (`wave_frozen.pending_comments`, written at sealing, one fewer with each decision), so the admin's
+ * home does not count them among every comment of every wave.
+ */
 export async function pendingCount(db: Kysely<Database>): Promise<number> {
-  const row = await pendingOfSealed(db)
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+  const row = await db
+    .selectFrom('wave_frozen')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('pending_comments'), eb.lit(0)).as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -132,6 +137,11 @@ export async function decideComment(
       .returning('id')
       .executeTakeFirst();
     if (!done) throw new HttpProblem(409, 'moderation.error.decided');
+    await trx
+      .updateTable('wave_frozen')
+      .set((eb) => ({ pending_comments: eb('pending_comments', '-', 1) }))
+      .where('wave_id', '=', item.waveId)
+      .execute();
     const action = !d.show ? 'comment.withhold' : redacted ? 'comment.redact' : 'comment.show';
     await recordAction(trx, actor, action, `wave:${item.waveId} themes:${d.themes.length}`);
     if (d.crisis) await recordAction(trx, actor, 'comment.crisis', `wave:${item.waveId}`);

@@ -180,6 +180,8 @@ export interface WaveFrozenTable {
   decisions: ColumnType<Decisions | null, string | null, string | null>;
   /** the wave's distinct backgrounds (`{ role: 'leraar' }`), which `wave_frozen_school.cell_counts` count */
   backgrounds: JSONColumnType<Array<Record<string, string>>>;
+  /** the wave's comments still waiting for a moderator's decision: all at sealing, one fewer a decision */
+  pending_comments: Generated<number>;
 }
 
 export interface WaveFrozenSchoolTable {

@@ -54,7 +54,12 @@ export interface SchoolTally {
  * nothing. Cells are kept in one order (by their background's JSON), though `disclose` does not
  * depend on it.
  */
-export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies: ReadonlyMap<string, SchoolTally>): Promise<void> {
+export async function freezeWave(
+  trx: Kysely<Database>,
+  waveId: string,
+  tallies: ReadonlyMap<string, SchoolTally>,
+  comments: number,
+): Promise<void> {
   // The wave's distinct backgrounds once, and each school's cells as (position, count) pairs: the
   // same cells in a tenth of the bytes, which halved the cost of this insert (issue 14).
   // Sealing's tallies share one object per distinct background: each is written out once, not once
@@ -70,8 +75,8 @@ export async function freezeWave(trx: Kysely<Database>, waveId: string, tallies:
   const keys = [...distinct.keys()].sort();
   const position = new Map(keys.map((key, i) => [key, i]));
   const done = await sql`
-    insert into wave_frozen (wave_id, questionnaire_id, k, backgrounds)
-    select id, questionnaire_id, k, ${JSON.stringify(keys.map((key) => distinct.get(key)))}::json from wave where id = ${waveId}
+    insert into wave_frozen (wave_id, questionnaire_id, k, backgrounds, pending_comments)
+    select id, questionnaire_id, k, ${JSON.stringify(keys.map((key) => distinct.get(key)))}::json, ${comments}::int from wave where id = ${waveId}
     on conflict (wave_id) do nothing returning wave_id`.execute(trx);
   if (done.rows.length === 0) return;
   const counted = [...tallies].map(([schoolId, t]) => ({

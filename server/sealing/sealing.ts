@@ -100,7 +100,8 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       for (const table of ['encrypted_response', 'encrypted_comment'] as const)
         await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
       await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
-      await freezeWave(trx, waveId, responses.tallies());
+      // Every comment starts pending (the moderation queue's count: `pendingCount`).
+      await freezeWave(trx, waveId, responses.tallies(), comments);
       await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
       // Copied boxes mean someone altered the database: said in the audit log (as a count).
       await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);

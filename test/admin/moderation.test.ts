@@ -18,6 +18,7 @@ import { publishQuestionnaire } from '../../server/questionnaires.ts';
 import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { sealWave } from '../../server/sealing/sealing.ts';
+import { pendingCount } from '../../server/admin/moderation.ts';
 import { networkResults } from '../../server/admin/network-view.ts';
 import { WAVE_DOWNLOADS } from '../../server/research/routes.ts';
 import { auditAnonymity } from '../../server/sealing/anonymity-audit.ts';
@@ -137,6 +138,18 @@ describe(`comment moderation (${storeKind})`, () => {
         `/admin/moderation?done=${plan.decision === 'withhold' ? 'withheld' : plan.text ? 'redacted' : 'shown'}`,
       );
       decided++;
+      // The count each sealed wave keeps is the count of its comments still pending.
+      expect(await pendingCount(store.db)).toBe(
+        Number(
+          (
+            await store.db
+              .selectFrom('comment')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('moderation', '=', 'pending')
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      );
 
       // Final: the same decision (or another) again is refused, in Dutch, and changes nothing.
       const again = await postForm(admin, '/admin/moderation', [

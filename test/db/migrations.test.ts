@@ -218,6 +218,43 @@ describe('migrations', () => {
     }
   });
 
+  it("count each sealed wave's comments still waiting for moderation, from its comments", async () => {
+    const fresh = await testStore({ migrate: false });
+    try {
+      const db = fresh.db;
+      const m = migrator(db);
+      expect((await m.migrateTo('2026-12-01T1000-school-breakdowns')).error).toBeUndefined();
+      await sql`insert into questionnaire (id, key, version, definition) values ('00000000-0000-4000-8000-000000000002', 'q', 1, '{}')`.execute(
+        db,
+      );
+      await sql`insert into school (id, name, benchmark_group) values ('00000000-0000-4000-8000-0000000000d1', 'S', 'g')`.execute(db);
+      const waves = ['00000000-0000-4000-8000-0000000000c1', '00000000-0000-4000-8000-0000000000c2'];
+      for (const [i, wave] of waves.entries()) {
+        await sql`insert into wave (id, name, questionnaire_id, k, status, sealed) values (${wave}, ${wave}, '00000000-0000-4000-8000-000000000002', 5, 'closed', true)`.execute(
+          db,
+        );
+        await sql`insert into wave_frozen (wave_id, questionnaire_id, k, backgrounds) values (${wave}, '00000000-0000-4000-8000-000000000002', 5, '[]')`.execute(
+          db,
+        );
+        await sql`create table ${sql.id(partitionName('comment', wave))} partition of comment for values in (${sql.lit(wave)})`.execute(db);
+        for (const moderation of i === 0 ? ['pending', 'pending', 'shown', 'pending', 'withheld'] : ['shown'])
+          await sql`insert into comment (wave_id, school_id, text, moderation) values (${wave}, '00000000-0000-4000-8000-0000000000d1', 'x', ${moderation}::comment_moderation)`.execute(
+            db,
+          );
+      }
+      await migrateToLatest(db);
+      const counted = await sql<{ wave_id: string; pending_comments: number }>`
+        select wave_id, pending_comments from wave_frozen order by wave_id`.execute(db);
+      expect(counted.rows).toEqual([
+        { wave_id: waves[0], pending_comments: 3 },
+        { wave_id: waves[1], pending_comments: 0 },
+      ]);
+      await expect(sql`update wave_frozen set pending_comments = -1`.execute(db)).rejects.toThrow();
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('refuse to change a published questionnaire', async () => {
     await sql`insert into questionnaire (key, version, definition) values ('x', 1, '{}')`.execute(store.db);
     await expect(sql`update questionnaire set definition = '{"a":1}' where key = 'x'`.execute(store.db)).rejects.toThrow(

@@ -40,12 +40,17 @@ describe(`admin: access control on every route (${storeKind})`, () => {
     const sealed = await createWave(store.db, { name: 'Sealed', questionnaireId: q, schoolIds: [school], k: 5 });
     await openWave(store.db, sealed);
     await closeWave(store.db, testKeys(store.db), sealed);
-    // A sealed comment waiting for moderation (issue 19), written as sealing writes one.
+    // A sealed comment waiting for moderation (issue 19), written as sealing writes one: counted with its wave.
     const { id: commentId } = await store.db
       .insertInto('comment')
       .values({ wave_id: sealed, school_id: school, text: 'Te modereren' })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await store.db
+      .updateTable('wave_frozen')
+      .set((eb) => ({ pending_comments: eb('pending_comments', '+', 1) }))
+      .where('wave_id', '=', sealed)
+      .execute();
     const { id: repId } = await signedIn(app, store.db, 'rep', { schoolIds: [school] });
     const { id: victimId } = await signedIn(app, store.db, 'researcher');
     const data = Buffer.from(JSON.stringify({ ...shipped, version: 2 })).toString('base64url');

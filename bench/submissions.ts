@@ -177,14 +177,17 @@ export async function directSubmissions(
 ): Promise<Throughput> {
   const pool = shared ?? (await directPool(url, connections));
   // Grouped: the submissions waiting while a statement is on its way go together in the next.
-  const group = new GroupCommit<unknown[], boolean>(async (batch) => {
-    const { rows } = await pool.query<{ n: number }>(
-      STORE_GROUPED,
-      [0, 1, 2, 3, 4].map((k) => batch.map((values) => values[k])),
-    );
-    const stored = new Set(rows.map((r) => r.n));
-    return batch.map((_, i) => stored.has(i + 1));
-  }, 100);
+  const group = new GroupCommit<unknown[], boolean>(
+    async (batch) => {
+      const { rows } = await pool.query<{ n: number }>(
+        STORE_GROUPED,
+        [0, 1, 2, 3, 4].map((k) => batch.map((values) => values[k])),
+      );
+      const stored = new Set(rows.map((r) => r.n));
+      return batch.map((_, i) => stored.has(i + 1));
+    },
+    { max: 100, inFlight: 4 },
+  ); // as the app's (server/teacher/submissions.ts)
   const dbCpu = await databaseCpu(url);
   const wal = await walActivity(url);
   const cpu0 = process.cpuUsage();

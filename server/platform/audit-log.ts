@@ -236,4 +236,7 @@ async function insertEntries(db: Kysely<Database>, rows: Entry[]): Promise<void>
 }
 
 /** Entries in one statement at most (three parameters each, far below PostgreSQL's 65,535). */
-const entries = groupCommitPerStore<Entry, void>((db, rows) => insertEntries(db, rows).then(() => rows.map(() => undefined)), 500);
+const entries = groupCommitPerStore<Entry, void>(
+  (db, rows) => insertEntries(db, rows).then(() => rows.map(() => undefined)),
+  () => ({ max: 500, inFlight: 1 }),
+);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { useStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { itOn, useStore, storeKind, type TestStore } from '../helpers/store.ts';
+import { openStore } from '../../server/db/connect.ts';
+import { issueCodes } from '../../server/waves.ts';
 import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixtures.ts';
 import { testKeys } from '../helpers/app.ts';
 import { hashCode } from '../../server/teacher/access-codes.ts';
-import { sealSubmission, storeSubmission, validateAnswers, type ValidAnswers } from '../../server/teacher/submissions.ts';
+import { sealSubmission, storeSubmission, storeSubmissions, validateAnswers, type ValidAnswers } from '../../server/teacher/submissions.ts';
 import { decodeComment, decodeResponse, open } from '../../server/encryption/boxes.ts';
 import type { AnswerableWave } from '../../server/encryption/wave-keys.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
@@ -197,6 +199,123 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
       comments: before.comments + 1,
       spent: before.spent + 2,
     });
+  });
+
+  it('answers each submission of one batch statement for itself: spent, unknown, repeated, of a draft or closed wave, of another school', async () => {
+    const w = await openWaveWithCodes(store.db, 5);
+    const other = await openWaveWithCodes(store.db, 1);
+    const draft = await openWaveWithCodes(store.db, 1, { open: false });
+    const closed = await openWaveWithCodes(store.db, 1);
+    const wave = await waveOfFixture(w);
+    const closedWave = await waveOfFixture(closed);
+    expect(await put(wave, w.codes[4]!, answers(0))).toBe(true);
+    await store.db.updateTable('wave').set({ status: 'closed' }).where('id', '=', closed.waveId).execute();
+    const before = await counts(store.db);
+    const entry = (code: string, waveId: string, schoolId: string, seed: number, sealFor = wave) => ({
+      hash: hashCode(code),
+      waveId,
+      schoolId,
+      sealed: sealSubmission(sealFor, schoolId, { ...answers(seed), comment: `batch ${seed}` }),
+    });
+    const batch = [
+      entry(w.codes[0]!, w.waveId, w.schoolId, 1),
+      entry(w.codes[1]!, w.waveId, w.schoolId, 2),
+      entry(w.codes[0]!, w.waveId, w.schoolId, 3), // the same code again
+      entry(w.codes[4]!, w.waveId, w.schoolId, 4), // spent before
+      entry('ZZZZZZZZZZZZZ', w.waveId, w.schoolId, 5), // no such code
+      entry(draft.codes[0]!, draft.waveId, draft.schoolId, 6), // a draft wave's
+      entry(closed.codes[0]!, closed.waveId, closed.schoolId, 7, closedWave), // a closed wave's
+      entry(w.codes[2]!, w.waveId, other.schoolId, 8), // named for another school
+      entry(w.codes[3]!, w.waveId, w.schoolId, 9),
+    ];
+    const stored = await storeSubmissions(store.db, batch);
+    // One of the two with code 0 (which is not said), and codes 1 and 3; nothing else.
+    expect(stored.filter((x, i) => x && (i === 0 || i === 2))).toHaveLength(1);
+    expect([stored[1], ...stored.slice(3, 8), stored[8]]).toEqual([true, false, false, false, false, false, true]);
+    expect(await counts(store.db)).toEqual({
+      ...before,
+      responses: before.responses + 3,
+      comments: before.comments + 3,
+      spent: before.spent + 3,
+    });
+    for (const code of [w.codes[0]!, w.codes[1]!, w.codes[3]!]) expect(await spentOf(store, code)).toBe(true);
+    for (const code of [w.codes[2]!, draft.codes[0]!, closed.codes[0]!]) expect(await spentOf(store, code)).toBe(false);
+    // The boxes stored are those of the submissions answered true, all in the batch's one transaction
+    // (the wave's other box, stored before, in its own).
+    const comments = await store.db.selectFrom('encrypted_comment').select(['box', 'school_id']).where('wave_id', '=', w.waveId).execute();
+    expect(
+      comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: c.school_id }, c.box))).sort(),
+    ).toEqual(batch.map((_, i) => `batch ${i + 1}`).filter((_, i) => stored[i]));
+    const xmins = await sql<{ xmin: string }>`
+      select distinct xmin::text as xmin from encrypted_response where wave_id = ${w.waveId}`.execute(store.db);
+    expect(xmins.rows).toHaveLength(2);
+  });
+
+  itOn(
+    'postgres',
+    'lets a submission that waits for a row lock hold up only its own statement, not the others',
+    async () => {
+      const w = await openWaveWithCodes(store.db, 11);
+      const wave = await waveOfFixture(w);
+      // Another transaction (another instance storing the same code, say) holds the first code's row.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = store.db.transaction().execute(async (trx) => {
+        await sql`select 1 from access_code where hash = ${hashCode(w.codes[0]!)} for update`.execute(trx);
+        locked();
+        await held;
+      });
+      await isLocked;
+      let waited = false;
+      try {
+        const blocked = put(wave, w.codes[0]!, answers(0)).then((stored) => ((waited = true), stored));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // The others are stored while the first still waits (with one statement at a time, they waited too).
+        const others = Promise.all(w.codes.slice(1).map((code, i) => put(wave, code, answers(i + 1))));
+        const stalled = new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000));
+        expect(await Promise.race([others, stalled])).toEqual(w.codes.slice(1).map(() => true));
+        expect(waited).toBe(false);
+        release();
+        expect(await blocked).toBe(true);
+      } finally {
+        release();
+        await holder;
+      }
+    },
+    20_000,
+  );
+
+  itOn('postgres', 'lets two servers store batches naming the same codes without deadlocking each other', async () => {
+    // Two stores on one database, as two instances of the server: a teacher's double click can reach
+    // both. A wave with codes enough that PostgreSQL looks each one up by its index, as in a real
+    // network (with few, it reads the partition in its own order and no order of the batch matters).
+    const w = await openWaveWithCodes(store.db, 500);
+    await issueCodes(store.db, w.waveId, w.schoolId, 60_000);
+    await sql`analyze access_code`.execute(store.db);
+    const wave = await waveOfFixture(w);
+    const second = await openStore({ databaseUrl: store.url!, poolSize: 4 });
+    try {
+      // In the order of arrival, 7 of 10 such rounds deadlocked (PostgreSQL then aborts one batch).
+      for (let round = 0; round < 25; round++) {
+        const codes = w.codes.slice(20 * round, 20 * round + 20);
+        const batch = () =>
+          [...codes]
+            .sort(() => Math.random() - 0.5)
+            .map((code, i) => ({
+              hash: hashCode(code),
+              waveId: w.waveId,
+              schoolId: w.schoolId,
+              sealed: sealSubmission(wave, w.schoolId, answers(i)),
+            }));
+        const [a, b] = await Promise.all([storeSubmissions(store.db, batch()), storeSubmissions(second.db, batch())]);
+        // Every code stored exactly once, by one of the two.
+        expect(a.filter(Boolean).length + b.filter(Boolean).length).toBe(20);
+      }
+    } finally {
+      await second.close();
+    }
   });
 
   it('keeps one submission’s failure its own when it arrived together with others', async () => {

@@ -338,13 +338,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     log('50 dashboards at once, cold then warm');
     const surgeServer = await startServer({ DATABASE_URL: url });
     servers.push(surgeServer);
-    const surge = await dashboardSurge(
-      surgeServer,
-      cookie,
-      full,
-      P.surgeReps,
-      P.surgeRounds,
-    );
+    const surge = await dashboardSurge(surgeServer, cookie, full, P.surgeReps, P.surgeRounds);
     log(
       `surge of ${surge.reps}: cold p95 ${fmtMs(surge.cold.p95)} (max ${fmtMs(surge.cold.max)}); warm p50 ${fmtMs(surge.warm.p50)}, p95 ${fmtMs(surge.warm.p95)}`,
     );

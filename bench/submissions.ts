@@ -176,7 +176,7 @@ export async function directSubmissions(
   grouped = false,
 ): Promise<Throughput> {
   const pool = shared ?? (await directPool(url, connections));
-  // Grouped: the submissions waiting while a statement is on its way go together in the next.
+  // Grouped: the submissions waiting while statements are on their way go together in the next.
   const group = new GroupCommit<unknown[], boolean>(
     async (batch) => {
       const { rows } = await pool.query<{ n: number }>(

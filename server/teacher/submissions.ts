@@ -177,11 +177,12 @@ export interface Submission {
 
 /**
  * Spends the code and stores the sealed answers (and comment) in ONE statement: a statement is
- * atomic, so nothing is ever half-written. Submissions that arrive while another statement is on
- * its way are stored together in the next (`GroupCommit`: one round trip and one commit for a
- * burst of them — issue 14); each is still spent-and-stored or not at all, and when a batch's
- * statement fails each submission in it is tried alone. The write-ahead log records the batch's
- * code hashes beside ciphertext only (design §4).
+ * atomic, so nothing is ever half-written. Submissions that arrive while statements are on their
+ * way are stored together in the next (`GroupCommit`: one round trip and one commit for a burst of
+ * them — issue 14); each is still spent-and-stored or not at all. When a batch's statement fails
+ * with an error of SQL each submission in it is tried alone; when its connection failed, each gets
+ * that error (it may have committed). The write-ahead log records the batch's code hashes beside
+ * ciphertext only (design §4).
  *
  * True when stored; false when nothing was written: the code is unknown or spent (or named twice
  * in one batch: stored once), or not a code of this wave and school (the boxes were sealed for

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes } from '../server/db/copy.ts';
 import { commentReader, dropCopies, readBoxes, ResponseRows } from '../server/sealing/sealed-rows.ts';
-import { BOX_OVERHEAD, BoxError, encodeComment, encodeResponse, seal } from '../server/encryption/boxes.ts';
+import { BOX_OVERHEAD, BoxError, encodeComment, encodeResponse, responseLength, seal } from '../server/encryption/boxes.ts';
 import { itemsInOrder } from '../surveys/load.ts';
 import { shipped } from './helpers/fixtures.ts';
 
@@ -34,33 +34,46 @@ function copyData(rows: Array<[string, Buffer]>): Buffer {
   return out.end();
 }
 
+/** What `boxesBySchool` sends: a row per school (in order of first appearance), its boxes end to end. */
+function bySchool(rows: Array<[string, Buffer]>, boxLength: number): Buffer {
+  const schools = new Map<string, Buffer[]>();
+  for (const [school, b] of rows) schools.set(school, [...(schools.get(school) ?? []), b]);
+  const out = new CopyWriter();
+  for (const [school, boxes] of schools) {
+    out.row(3);
+    out.bytes(uuidBytes(school));
+    out.bytes(Buffer.from([boxes.every((b) => b.length === boxLength) ? 1 : 0]));
+    out.bytes(Buffer.concat(boxes));
+  }
+  return out.end();
+}
+const FAKE = BOX_OVERHEAD + 4;
+const read = (rows: Array<[string, Buffer]>) => readBoxes(bySchool(rows, FAKE), FAKE);
+
 const tails = (boxes: ReturnType<typeof readBoxes>) => Array.from({ length: boxes.count }, (_, i) => boxes.data[boxes.start[i]! + 20]);
 const schoolsOf = (boxes: ReturnType<typeof readBoxes>) => Array.from({ length: boxes.count }, (_, i) => boxes.schools[boxes.school[i]!]);
 
 describe('reading a wave’s boxes for sealing', () => {
-  it('tells apart schools whose ids share their first 48 bits', () => {
-    const boxes = readBoxes(
-      copyData([
-        [schoolA, box(1, 1)],
-        [schoolB, box(2, 2)],
-        [schoolA, box(3, 3)],
-        [schoolB, box(4, 4)],
-      ]),
-    );
+  it('tells apart schools whose ids share their first 48 bits, and takes each school’s boxes in their order', () => {
+    const boxes = read([
+      [schoolA, box(1, 1)],
+      [schoolB, box(2, 2)],
+      [schoolA, box(3, 3)],
+      [schoolB, box(4, 4)],
+    ]);
     expect(boxes.schools).toEqual([schoolA, schoolB]);
-    expect(schoolsOf(boxes)).toEqual([schoolA, schoolB, schoolA, schoolB]);
+    expect(schoolsOf(boxes)).toEqual([schoolA, schoolA, schoolB, schoolB]);
+    expect(tails(boxes)).toEqual([1, 3, 2, 4]);
   });
 
   it('drops nothing when no nonce repeats', () => {
-    const boxes = readBoxes(
-      copyData([
-        [schoolA, box(1, 1)],
-        [schoolB, box(2, 2)],
-        [schoolA, box(3, 3)],
-      ]),
-    );
+    const boxes = read([
+      [schoolA, box(1, 1)],
+      [schoolB, box(2, 2)],
+      [schoolA, box(3, 3)],
+    ]);
     expect(dropCopies(boxes)).toBe(0);
-    expect(tails(boxes)).toEqual([1, 2, 3]);
+    expect(tails(boxes)).toEqual([1, 3, 2]);
   });
 
   it('keeps boxes whose nonces share only their first 48 bits, and each copied box once, where it first came', () => {
@@ -73,20 +86,35 @@ describe('reading a wave’s boxes for sealing', () => {
       [schoolB, box(9, 2)], // another copy of the second
       [schoolA, box(7, 1)], // a copy of the first
     ];
-    const boxes = readBoxes(copyData(rows));
+    const boxes = read(rows);
     expect(dropCopies(boxes)).toBe(3);
-    expect(tails(boxes)).toEqual([1, 2, 3, 4]);
-    expect(schoolsOf(boxes)).toEqual([schoolA, schoolB, schoolA, schoolA]);
+    expect(tails(boxes)).toEqual([1, 3, 4, 2]);
+    expect(schoolsOf(boxes)).toEqual([schoolA, schoolA, schoolA, schoolB]);
   });
 
-  it('refuses a box too short to be one', () => {
-    const boxes = readBoxes(
-      copyData([
+  it('refuses boxes of another length, even when they add up to whole boxes', () => {
+    expect(() =>
+      read([
         [schoolA, box(1, 1)],
         [schoolA, Buffer.alloc(BOX_OVERHEAD - 1)],
       ]),
-    );
-    expect(() => dropCopies(boxes)).toThrow(/not a Schoolpols box/);
+    ).toThrow(/not a Schoolpols box/);
+    // One box a byte short and the next a byte long: the school's bytes still make two boxes.
+    const short = box(1, 1).subarray(0, FAKE - 1);
+    const long = Buffer.concat([box(2, 2), Buffer.alloc(1)]);
+    expect(() =>
+      read([
+        [schoolB, short],
+        [schoolB, long],
+      ]),
+    ).toThrow(/not a Schoolpols box/);
+    // A row whose boxes do not make whole boxes, whatever it says of their lengths.
+    const out = new CopyWriter();
+    out.row(3);
+    out.bytes(uuidBytes(schoolA));
+    out.bytes(Buffer.from([1]));
+    out.bytes(Buffer.concat([box(1, 1), Buffer.alloc(3)]));
+    expect(() => readBoxes(out.end(), FAKE)).toThrow(/not a Schoolpols box/);
   });
 });
 
@@ -194,13 +222,14 @@ describe('writing a wave’s responses, opening each box as its row is written',
   const answers = (i: number) => Array.from({ length: items }, (_, j) => (j === i % items ? null : ((i + j) % 5) + 1));
   const response = (schoolId: string, i: number, label = schoolId) =>
     seal(key, { kind: 'response', waveId, schoolId: label }, encodeResponse(shipped, { answers: answers(i), background: {} }));
+  const RESPONSE_BOX = BOX_OVERHEAD + responseLength(shipped);
 
   it('writes every response once in the given order, and counts each school’s respondents', () => {
     const rows: Array<[string, Buffer]> = Array.from({ length: 6 }, (_, i) => [
       i < 4 ? schoolA : schoolB,
       response(i < 4 ? schoolA : schoolB, i),
     ]);
-    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), []);
+    const written = new ResponseRows(shipped, waveId, key, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
     expect(() => written.tallies()).toThrow(/as they are written/);
     const seen: string[] = [];
     forEachCopyRow(Buffer.concat([...written.chunks(Uint32Array.from([5, 3, 1, 0, 2, 4]))].map((c) => Buffer.from(c))), (data, s, e) => {
@@ -221,8 +250,9 @@ describe('writing a wave’s responses, opening each box as its row is written',
     const schoolC = '00000000-2222-4333-8444-777777777777';
     const rows: Array<[string, Buffer]> = [schoolB, schoolA, schoolC, schoolA, schoolB, schoolA].map((id, i) => [id, response(id, i)]);
     const legacy = [{ schoolId: schoolA, answers: answers(6), background: {} }];
-    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), legacy);
-    const schoolOf = (i: number) => (i < rows.length ? rows[i]![0] : legacy[i - rows.length]!.schoolId);
+    const boxes = readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX);
+    const written = new ResponseRows(shipped, waveId, key, boxes, legacy);
+    const schoolOf = (i: number) => (i < boxes.count ? boxes.schools[boxes.school[i]!] : legacy[i - boxes.count]!.schoolId);
     const order = Uint32Array.from([3, 6, 0, 5, 2, 4, 1]);
     const grouped = [...written.bySchool(order)];
     expect([...grouped].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
@@ -236,7 +266,7 @@ describe('writing a wave’s responses, opening each box as its row is written',
     const rows: Array<[string, Buffer]> = Array.from({ length: 6000 }, (_, i) => [schoolA, response(schoolA, i)]);
     // The last box was sealed for another school, then moved here.
     rows.push([schoolA, response(schoolA, 6000, schoolB)]);
-    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData(rows)), []);
+    const written = new ResponseRows(shipped, waveId, key, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
     let chunks = 0;
     expect(() => {
       for (const _ of written.chunks(Uint32Array.from(rows.keys()))) chunks++;
@@ -246,7 +276,13 @@ describe('writing a wave’s responses, opening each box as its row is written',
   });
 
   it('refuses an order that does not have one place per response', () => {
-    const written = new ResponseRows(shipped, waveId, key, readBoxes(copyData([[schoolA, response(schoolA, 0)]])), []);
+    const written = new ResponseRows(
+      shipped,
+      waveId,
+      key,
+      readBoxes(bySchool([[schoolA, response(schoolA, 0)]], RESPONSE_BOX), RESPONSE_BOX),
+      [],
+    );
     expect(() => [...written.chunks(Uint32Array.from([0, 0]))]).toThrow(RangeError);
   });
 });

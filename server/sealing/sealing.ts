@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { partitionName } from '../db/partitions.ts';
 import { withCopySession, type CopySession } from '../db/copy.ts';
-import { BoxReader, commentChunks, commentReader, dropCopies, ResponseRows } from './sealed-rows.ts';
+import { BoxReader, boxesBySchool, commentChunks, commentReader, dropCopies, ResponseRows } from './sealed-rows.ts';
 import type { Database } from '../db/schema.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import { freezeWave } from '../results/frozen-wave.ts';
@@ -113,19 +113,20 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
 }
 
 /**
- * Everything the wave received: the boxes, read in binary COPY format, plus any plaintext
+ * Everything the wave received: the boxes, read in binary COPY format (responses a school at a time), plus any plaintext
  * rows a wave opened before encryption existed still holds (the anonymity audit reports those).
  * Boxes stored twice are dropped (`dropCopies`) and counted. The wave's spent codes become a count
  * per school meanwhile.
  */
 async function received(trx: Kysely<Database>, session: CopySession, keys: WaveKeys, q: Questionnaire, waveId: string) {
-  const boxesOf = (table: 'encrypted_response' | 'encrypted_comment') => `select school_id, box from "${partitionName(table, waveId)}"`;
-  const { count } = await sql<{ count: number }>`select count(*)::int as count from ${sql.id(partitionName('encrypted_response', waveId))}`
+  const responsePartition = partitionName('encrypted_response', waveId);
+  const { count } = await sql<{ count: number }>`select count(*)::int as count from ${sql.id(responsePartition)}`
     .execute(trx)
     .then((r) => r.rows[0]!);
   // Every response box of a questionnaire has one length: the buffer is made once, to size.
-  const reader = new BoxReader(count * (BOX_OVERHEAD + responseLength(q)));
-  await session.copyOut(`copy (${boxesOf('encrypted_response')}) to stdout (format binary)`, reader.visit);
+  const boxLength = BOX_OVERHEAD + responseLength(q);
+  const reader = new BoxReader(boxLength, count);
+  await session.copyOut(`copy (${boxesBySchool(responsePartition, boxLength)}) to stdout (format binary)`, reader.visit);
   const responseBoxes = reader.boxes();
   // PostgreSQL counts the spent codes while Node looks for boxes stored twice (~45 ms each, which
   // took turns): the count is sent before the search starts.
@@ -162,7 +163,10 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   // PostgreSQL sends the comments, which are opened as they arrive, keeping only their text. The
   // responses are opened later, as their rows are written.
   const comments = commentReader(waveId, key);
-  const reading = session.copyOut(`copy (${boxesOf('encrypted_comment')}) to stdout (format binary)`, comments.visit);
+  const reading = session.copyOut(
+    `copy (select school_id, box from "${partitionName('encrypted_comment', waveId)}") to stdout (format binary)`,
+    comments.visit,
+  );
   await reading;
   const responses = new ResponseRows(q, waveId, key, responseBoxes, legacyResponses);
   return { responses, comments: comments.opened, legacyComments, copies: copies + comments.opened.copies };

@@ -59,6 +59,23 @@ describe(`boxes an administrator copies or moves (${storeKind})`, () => {
     expect(audit.target).toBe(`wave:${w.waveId} copies-dropped:1`);
   });
 
+  it('boxes lengthened and shortened so their school still holds whole boxes: sealing refuses and changes nothing', async () => {
+    const w = await answered();
+    const boxes = await sql<{
+      ctid: string;
+    }>`select ctid::text as ctid from encrypted_response where wave_id = ${w.waveId} limit 2`.execute(store.db);
+    const [first, second] = boxes.rows.map((r) => r.ctid);
+    await sql`update encrypted_response set box = box || '\\x00'::bytea where ctid = ${first}::tid`.execute(store.db);
+    await sql`update encrypted_response set box = substring(box from 1 for length(box) - 1) where ctid = ${second}::tid`.execute(store.db);
+    const err = await closeWave(store.db, testKeys(store.db), w.waveId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaveError);
+    expect((err as WaveError).reason).toBe('tampered');
+    expect(await store.db.selectFrom('wave').select('sealed').where('id', '=', w.waveId).executeTakeFirstOrThrow()).toEqual({
+      sealed: false,
+    });
+    expect(await store.db.selectFrom('encrypted_response').select('box').where('wave_id', '=', w.waveId).execute()).toHaveLength(3);
+  });
+
   it('a box moved to another school does not open there: sealing refuses and changes nothing', async () => {
     const w = await answered();
     const lonely = await createSchool(store.db, {

@@ -1,13 +1,17 @@
 /**
- * What sealing reads, at the edges its shortcuts rely on: schools and nonces are first compared by
- * their first 48 bits, so ids and nonces that share those bits must still be told apart, and a box
- * stored twice must be kept exactly once, in the place it was first read.
+ * What sealing reads, at the edges its shortcuts rely on: a school's response boxes arrive joined
+ * end to end, so a box of another length must be refused even when the bytes still add up; nonces
+ * are first compared by their first 48 bits, so nonces that share those bits must still be told
+ * apart, and a box stored twice must be kept exactly once, in the place it was first read; comments
+ * are read by their heads, and whole only where needed.
  */
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes } from '../server/db/copy.ts';
-import { commentReader, dropCopies, readBoxes, ResponseRows } from '../server/sealing/sealed-rows.ts';
-import { BOX_OVERHEAD, BoxError, encodeComment, encodeResponse, responseLength, seal } from '../server/encryption/boxes.ts';
+import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes, type CopySession } from '../server/db/copy.ts';
+import { dropCopies, readBoxes, ResponseRows } from '../server/sealing/sealed-rows.ts';
+import { readComments, type OpenedComments } from '../server/sealing/sealed-comments.ts';
+import { COMMENT_HEAD_BYTES, sealComment } from '../server/encryption/comment-boxes.ts';
+import { BOX_OVERHEAD, BoxError, encodeResponse, responseLength, seal } from '../server/encryption/boxes.ts';
 import { itemsInOrder } from '../surveys/load.ts';
 import { shipped } from './helpers/fixtures.ts';
 
@@ -22,16 +26,6 @@ function box(prefix: number, tail: number): Buffer {
   b.writeUIntLE(prefix, 1, 6);
   b[20] = tail;
   return b;
-}
-
-function copyData(rows: Array<[string, Buffer]>): Buffer {
-  const out = new CopyWriter();
-  for (const [school, b] of rows) {
-    out.row(2);
-    out.bytes(uuidBytes(school));
-    out.bytes(b);
-  }
-  return out.end();
 }
 
 /** What `boxesBySchool` sends: a row per school (in order of first appearance), its boxes end to end. */
@@ -173,45 +167,77 @@ describe('reading COPY data as it arrives, in pieces', () => {
   });
 });
 
-describe('opening a wave’s comments as they arrive', () => {
+describe('opening a wave’s comments: their heads, then whole boxes only where needed', () => {
   const waveId = '0f8e0000-0000-4000-8000-000000000001';
   const key = randomBytes(32);
-  const comment = (schoolId: string, text: string) => seal(key, { kind: 'comment', waveId, schoolId }, encodeComment(100, text));
+  const comment = (schoolId: string, text: string) => sealComment(key, { waveId, schoolId }, 2000, text);
 
-  it('keeps only each comment’s text, drops a box stored twice and counts it', () => {
+  /** `copyOut` over a partition holding `rows`, as PostgreSQL answers sealing's two statements; notes what each read. */
+  function partition(rows: Array<[string, Buffer]>) {
+    const read: Array<{ rows: number; bytes: number }> = [];
+    const copyOut: CopySession['copyOut'] = async (statement, visit) => {
+      const out = new CopyWriter();
+      let bytes = 0;
+      const int = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+      const wanted = statement.includes('ctid = any') ? [...statement.matchAll(/\((\d+),1\)/g)].map((m) => Number(m[1])) : null;
+      (wanted ?? rows.map((_, i) => i)).forEach((i) => {
+        const [school, box] = rows[i]!;
+        const part = wanted ? box : box.subarray(0, COMMENT_HEAD_BYTES);
+        bytes += part.length;
+        if (wanted) out.row(2);
+        else {
+          out.row(4);
+          out.bytes(Buffer.concat([int(i), Buffer.from([0, 1])]));
+        }
+        out.bytes(uuidBytes(school));
+        if (!wanted) out.bytes(int(box.length));
+        out.bytes(part);
+      });
+      read.push({ rows: wanted?.length ?? rows.length, bytes });
+      return forEachCopyRow(out.end(), visit);
+    };
+    return { copyOut, read };
+  }
+  const texts = (opened: OpenedComments) => opened.text.map((t) => t.toString('utf8'));
+
+  it('keeps only each comment’s text, drops a box stored twice and counts it, reading heads only', async () => {
     const first = comment(schoolA, 'te veel vergaderingen');
-    const rows: Array<[string, Buffer]> = [
+    const p = partition([
       [schoolA, first],
       [schoolB, comment(schoolB, 'goede collega’s')],
       [schoolA, first],
-    ];
-    const { visit, opened } = commentReader(waveId, key);
-    forEachCopyRow(copyData(rows), visit);
-    expect(opened.text.map((t) => t.toString('utf8'))).toEqual(['te veel vergaderingen', 'goede collega’s']);
+    ]);
+    const opened = await readComments(p.copyOut, 'p', waveId, key);
+    expect(texts(opened)).toEqual(['te veel vergaderingen', 'goede collega’s']);
     expect(opened.school.map((i) => opened.schools[i])).toEqual([schoolA, schoolB]);
     expect(opened.copies).toBe(1);
+    expect(p.read).toEqual([{ rows: 3, bytes: 3 * COMMENT_HEAD_BYTES }]);
   });
 
-  it('opens comment boxes of the first form (UTF-8) beside the second (UTF-16): an open wave may hold both', () => {
-    const text = 'oude vorm: é 😀';
-    const utf8 = Buffer.from(text, 'utf8');
-    const firstForm = Buffer.alloc(4 + 3 * 100);
+  it('reads whole only the boxes whose comment goes on beyond its head, and those of the forms before', async () => {
+    const long = 'lang verhaal, '.repeat(100);
+    const utf8 = Buffer.from('eerste vorm: é 😀', 'utf8');
+    const firstForm = Buffer.alloc(4 + 3 * 2000);
     firstForm.writeUInt32LE(utf8.length, 0);
     utf8.copy(firstForm, 4);
-    const rows: Array<[string, Buffer]> = [
+    const copied = comment(schoolB, long);
+    const p = partition([
+      [schoolA, comment(schoolA, 'kort')],
       [schoolA, seal(key, { kind: 'comment', waveId, schoolId: schoolA }, firstForm)],
+      [schoolB, copied],
       [schoolA, comment(schoolA, 'nieuwe vorm: é 😀')],
-    ];
-    const { visit, opened } = commentReader(waveId, key);
-    forEachCopyRow(copyData(rows), visit);
-    expect(opened.text.map((t) => t.toString('utf8'))).toEqual([text, 'nieuwe vorm: é 😀']);
+      [schoolB, copied],
+    ]);
+    const opened = await readComments(p.copyOut, 'p', waveId, key);
+    expect(texts(opened).sort()).toEqual(['eerste vorm: é 😀', 'kort', long, 'nieuwe vorm: é 😀'].sort());
+    expect(opened.copies).toBe(1);
+    expect(p.read.map((r) => r.rows)).toEqual([5, 2]);
   });
 
-  it('refuses a comment moved to another school, and one under another key', () => {
-    const moved = commentReader(waveId, key);
-    expect(() => forEachCopyRow(copyData([[schoolB, comment(schoolA, 'verplaatst')]]), moved.visit)).toThrow(BoxError);
-    const other = commentReader(waveId, randomBytes(32));
-    expect(() => forEachCopyRow(copyData([[schoolA, comment(schoolA, 'andere sleutel')]]), other.visit)).toThrow(BoxError);
+  it('refuses a comment moved to another school, and one under another key', async () => {
+    await expect(readComments(partition([[schoolB, comment(schoolA, 'verplaatst')]]).copyOut, 'p', waveId, key)).rejects.toThrow(BoxError);
+    const other = partition([[schoolA, comment(schoolA, 'andere sleutel')]]);
+    await expect(readComments(other.copyOut, 'p', waveId, randomBytes(32))).rejects.toThrow(BoxError);
   });
 });
 

@@ -1,11 +1,10 @@
 import { randomFillSync } from 'node:crypto';
-import { COPY_HEADER, CopyWriter, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from '../db/copy.ts';
+import { COPY_HEADER, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from '../db/copy.ts';
 import {
   BOX_OVERHEAD,
   boxContext,
   BoxError,
   boxOpener,
-  commentText,
   decodeResponse,
   encodeResponse,
   type ResponsePlain,
@@ -357,74 +356,4 @@ export class ResponseRows {
     }
     return result;
   }
-}
-
-/** A wave's comments as opened: each one's school (an index of `schools`) and text (UTF-8). */
-export interface OpenedComments {
-  schools: string[];
-  school: number[];
-  text: Buffer[];
-  /** boxes dropped because an earlier one had their nonce (see `dropCopies`) */
-  copies: number;
-}
-
-/**
- * Opens comments row by row as `copyOut` visits them (`select school_id, box`), keeping only their
- * text: a network wave's comment boxes are 80 MB of padding, never held at once. A box whose nonce
- * an earlier one had is dropped and counted, as `dropCopies` does for responses.
- */
-export function commentReader(waveId: string, key: Buffer | null): { visit: CopyRowVisitor; opened: OpenedComments } {
-  const opened: OpenedComments = { schools: [], school: [], text: [], copies: 0 };
-  const schoolIndex = new Map<string, { index: number; context: Buffer }>();
-  const nonces = new Set<string>();
-  const open = key ? boxOpener(key) : null;
-  const visit: CopyRowVisitor = (data, s, e) => {
-    if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
-    if (s[1]! < 0 || e[1]! - s[1]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
-    if (!open) throw new Error(`wave ${waveId} holds encrypted comments but no data key`);
-    const nonce = data.toString('latin1', s[1]! + 1, s[1]! + 25);
-    if (nonces.has(nonce)) {
-      opened.copies++;
-      return;
-    }
-    nonces.add(nonce);
-    const id = data.toString('hex', s[0]!, e[0]!);
-    let school = schoolIndex.get(id);
-    if (!school) {
-      const schoolId = uuidText(data.subarray(s[0]!, e[0]!));
-      school = { index: opened.schools.push(schoolId) - 1, context: boxContext({ kind: 'comment', waveId, schoolId }) };
-      schoolIndex.set(id, school);
-    }
-    opened.school.push(school.index);
-    opened.text.push(Buffer.from(commentText(open(school.context, data, s[1]!, e[1]!))));
-  };
-  return { visit, opened };
-}
-
-/** A wave's comments — opened, then plaintext rows — as binary COPY rows of `comment (wave_id, school_id, text)`. */
-export function* commentChunks(
-  waveId: string,
-  comments: OpenedComments,
-  legacy: Array<{ schoolId: string; text: string }>,
-  order: Uint32Array,
-): Generator<Buffer> {
-  const out = new CopyWriter();
-  const wave = uuidBytes(waveId);
-  const schoolBytes = comments.schools.map(uuidBytes);
-  const count = comments.text.length;
-  for (const i of order) {
-    out.row(3);
-    out.bytes(wave);
-    if (i < count) {
-      out.bytes(schoolBytes[comments.school[i]!]!);
-      out.bytes(comments.text[i]!);
-    } else {
-      const row = legacy[i - count]!;
-      out.bytes(uuidBytes(row.schoolId));
-      out.bytes(Buffer.from(row.text));
-    }
-    const chunk = out.take();
-    if (chunk) yield chunk;
-  }
-  yield out.end();
 }

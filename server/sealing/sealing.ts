@@ -2,7 +2,8 @@ import { randomFillSync } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { partitionName } from '../db/partitions.ts';
 import { withCopySession, type CopySession } from '../db/copy.ts';
-import { BoxReader, boxesBySchool, commentChunks, commentReader, dropCopies, ResponseRows } from './sealed-rows.ts';
+import { BoxReader, boxesBySchool, dropCopies, ResponseRows } from './sealed-rows.ts';
+import { commentChunks, readComments } from './sealed-comments.ts';
 import type { Database } from '../db/schema.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import { freezeWave } from '../results/frozen-wave.ts';
@@ -160,16 +161,11 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map(
     (c) => ({ schoolId: c.school_id, text: c.text }),
   );
-  // PostgreSQL sends the comments, which are opened as they arrive, keeping only their text. The
-  // responses are opened later, as their rows are written.
-  const comments = commentReader(waveId, key);
-  const reading = session.copyOut(
-    `copy (select school_id, box from "${partitionName('encrypted_comment', waveId)}") to stdout (format binary)`,
-    comments.visit,
-  );
-  await reading;
+  // The comments are opened as they arrive, keeping only their text; the responses later, as their
+  // rows are written.
+  const comments = await readComments(session.copyOut, partitionName('encrypted_comment', waveId), waveId, key);
   const responses = new ResponseRows(q, waveId, key, responseBoxes, legacyResponses);
-  return { responses, comments: comments.opened, legacyComments, copies: copies + comments.opened.copies };
+  return { responses, comments, legacyComments, copies: copies + comments.copies };
 }
 
 const identity = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);

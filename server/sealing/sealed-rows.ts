@@ -1,14 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { COPY_HEADER, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from '../db/copy.ts';
-import {
-  BOX_OVERHEAD,
-  boxContext,
-  BoxError,
-  boxOpener,
-  decodeResponse,
-  encodeResponse,
-  type ResponsePlain,
-} from '../encryption/boxes.ts';
+import { BOX_OVERHEAD, boxContext, BoxError, boxOpener, decodeResponse, encodeResponse, type ResponsePlain } from '../encryption/boxes.ts';
 import type { SchoolTally } from '../results/frozen-wave.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { answerPositions } from '../../surveys/load.ts';

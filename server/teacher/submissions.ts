@@ -161,10 +161,7 @@ export function sealSubmission(wave: AnswerableWave, schoolId: string, value: Va
   const { questionnaire: q, key, waveId } = wave;
   return {
     response: seal(key, { kind: 'response', waveId, schoolId }, encodeResponse(q, value)),
-    comment:
-      value.comment !== null && q.comment
-        ? sealComment(key, { waveId, schoolId }, q.comment.maxLength, value.comment)
-        : null,
+    comment: value.comment !== null && q.comment ? sealComment(key, { waveId, schoolId }, q.comment.maxLength, value.comment) : null,
   };
 }
 

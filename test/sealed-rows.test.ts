@@ -255,12 +255,15 @@ describe('writing a wave’s responses, opening each box as its row is written',
       i < 4 ? schoolA : schoolB,
       response(i < 4 ? schoolA : schoolB, i),
     ]);
-    const written = new ResponseRows(shipped, waveId, key, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
+    const written = new ResponseRows(shipped, waveId, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
     expect(() => written.tallies()).toThrow(/as they are written/);
     const seen: string[] = [];
-    forEachCopyRow(Buffer.concat([...written.chunks(Uint32Array.from([5, 3, 1, 0, 2, 4]))].map((c) => Buffer.from(c))), (data, s, e) => {
-      seen.push(`${data.toString('hex', s[1]!, e[1]!)}:${data.readInt32BE(s[3]! + 12)}`);
-    });
+    forEachCopyRow(
+      Buffer.concat([...written.chunks(Uint32Array.from([5, 3, 1, 0, 2, 4]), key)].map((c) => Buffer.from(c))),
+      (data, s, e) => {
+        seen.push(`${data.toString('hex', s[1]!, e[1]!)}:${data.readInt32BE(s[3]! + 12)}`);
+      },
+    );
     expect(seen.map((r) => r.split(':')[1])).toEqual(Array(6).fill(String(items)));
     expect(new Set(seen.map((r) => r.split(':')[0]))).toEqual(new Set([schoolA, schoolB].map((id) => id.replaceAll('-', ''))));
     expect([...written.tallies()].map(([id, t]) => [id, t.respondents])).toEqual(
@@ -277,7 +280,7 @@ describe('writing a wave’s responses, opening each box as its row is written',
     const rows: Array<[string, Buffer]> = [schoolB, schoolA, schoolC, schoolA, schoolB, schoolA].map((id, i) => [id, response(id, i)]);
     const legacy = [{ schoolId: schoolA, answers: answers(6), background: {} }];
     const boxes = readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX);
-    const written = new ResponseRows(shipped, waveId, key, boxes, legacy);
+    const written = new ResponseRows(shipped, waveId, boxes, legacy);
     const schoolOf = (i: number) => (i < boxes.count ? boxes.schools[boxes.school[i]!] : legacy[i - boxes.count]!.schoolId);
     const order = Uint32Array.from([3, 6, 0, 5, 2, 4, 1]);
     const grouped = [...written.bySchool(order)];
@@ -292,10 +295,10 @@ describe('writing a wave’s responses, opening each box as its row is written',
     const rows: Array<[string, Buffer]> = Array.from({ length: 6000 }, (_, i) => [schoolA, response(schoolA, i)]);
     // The last box was sealed for another school, then moved here.
     rows.push([schoolA, response(schoolA, 6000, schoolB)]);
-    const written = new ResponseRows(shipped, waveId, key, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
+    const written = new ResponseRows(shipped, waveId, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
     let chunks = 0;
     expect(() => {
-      for (const _ of written.chunks(Uint32Array.from(rows.keys()))) chunks++;
+      for (const _ of written.chunks(Uint32Array.from(rows.keys()), key)) chunks++;
     }).toThrow(BoxError);
     expect(chunks).toBeGreaterThan(0);
     expect(() => written.tallies()).toThrow();
@@ -305,10 +308,9 @@ describe('writing a wave’s responses, opening each box as its row is written',
     const written = new ResponseRows(
       shipped,
       waveId,
-      key,
       readBoxes(bySchool([[schoolA, response(schoolA, 0)]], RESPONSE_BOX), RESPONSE_BOX),
       [],
     );
-    expect(() => [...written.chunks(Uint32Array.from([0, 0]))]).toThrow(RangeError);
+    expect(() => [...written.chunks(Uint32Array.from([0, 0]), key)]).toThrow(RangeError);
   });
 });

@@ -160,7 +160,7 @@ const UNANSWERED = 0xff;
 /**
  * A wave's responses — its boxes, then any plaintext rows (`legacy`, a wave opened before
  * encryption existed) — written as binary COPY rows of `response (wave_id, school_id, id, answers,
- * background)` in the order sealing chose (`chunks`). Each box is opened as its row is written: the
+ * background)` in the order sealing chose (`chunks`). Each box is opened, with the key given, as its row is written: the
  * order is chosen before any box is opened, so Node opens while PostgreSQL stores what it was sent
  * (opening first, then writing, kept the two apart: issue 14). Fresh random ids are made here from
  * a pool the system's generator refills (PostgreSQL's gen_random_uuid() makes a call per row: a
@@ -183,7 +183,6 @@ export class ResponseRows {
   constructor(
     private readonly q: Questionnaire,
     private readonly waveId: string,
-    private readonly key: Buffer | null,
     private readonly boxes: Boxes,
     private readonly legacy: Array<{ schoolId: string } & ResponsePlain>,
   ) {
@@ -218,9 +217,9 @@ export class ResponseRows {
   }
 
   /** Response i (boxes first, then legacy rows) as `encodeResponse` bytes, and its school. */
-  private reader(): (i: number) => { plain: Buffer; school: number } {
+  private reader(key: Buffer | null): (i: number) => { plain: Buffer; school: number } {
     const { boxes, legacy, q, waveId } = this;
-    const open = opener(this.key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
+    const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
     const found: { plain: Buffer; school: number } = { plain: Buffer.alloc(0), school: 0 };
     return (i) => {
       if (i < boxes.count) {
@@ -257,10 +256,10 @@ export class ResponseRows {
    * byte by byte: a network wave is 7 million answers, and a helper call per field costs more than
    * the writing. Throws `BoxError` at a box that does not open.
    */
-  *chunks(order: Uint32Array): Generator<Buffer> {
+  *chunks(order: Uint32Array, key: Buffer | null): Generator<Buffer> {
     if (order.length !== this.count) throw new RangeError('every response is written once');
     const { items, width } = this;
-    const read = this.reader();
+    const read = this.reader(key);
     // Each row starts with its field count, wave and school, and the id's length: made once per school.
     const wave = uuidBytes(this.waveId);
     const starts = this.schools.map((schoolId) => {

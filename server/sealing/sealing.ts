@@ -83,10 +83,7 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       const responses = got.responses;
       await replacePartition(trx, 'response', waveId, (fresh) =>
         session
-          .copyIn(
-            `copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`,
-            responses.chunks(responses.bySchool(shuffled(identity(responses.count)))),
-          )
+          .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, got.key))
           .catch(refused),
       );
       const comments = got.comments.text.length + got.legacyComments.length;
@@ -129,8 +126,18 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   const reader = new BoxReader(boxLength, count);
   await session.copyOut(`copy (${boxesBySchool(responsePartition, boxLength)}) to stdout (format binary)`, reader.visit);
   const responseBoxes = reader.boxes();
-  // PostgreSQL counts the spent codes while Node looks for boxes stored twice (~45 ms each, which
-  // took turns): the count is sent before the search starts.
+  const legacyResponses = (
+    await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()
+  ).map((r) => ({
+    schoolId: r.school_id,
+    answers: r.answers,
+    background: r.background,
+  }));
+  const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map(
+    (c) => ({ schoolId: c.school_id, text: c.text }),
+  );
+  // PostgreSQL counts the spent codes while Node looks for boxes stored twice and shuffles (~45 and
+  // ~40 ms, which took turns): the count is sent before.
   const counting = sql`
     update wave_school ws set codes_spent = ws.codes_spent + c.n
     from (select school_id, count(*)::int as n from access_code
@@ -140,6 +147,9 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
   counting.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const copies = dropCopies(responseBoxes);
+  const responses = new ResponseRows(q, waveId, responseBoxes, legacyResponses);
+  // The order the rows will be written in, chosen while PostgreSQL counts.
+  const order = responses.bySchool(shuffled(identity(responses.count)));
   // Its own error, not the "transaction is aborted" of the next statement, if it failed.
   await counting;
   // The key is needed only when there are boxes to open (a wave nobody answered closes without it).
@@ -151,21 +161,10 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
     key = await keys.dataKey(trx, waveId, { create: false });
     if (!key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
   }
-  const legacyResponses = (
-    await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()
-  ).map((r) => ({
-    schoolId: r.school_id,
-    answers: r.answers,
-    background: r.background,
-  }));
-  const legacyComments = (await trx.selectFrom('comment').select(['school_id', 'text']).where('wave_id', '=', waveId).execute()).map(
-    (c) => ({ schoolId: c.school_id, text: c.text }),
-  );
   // The comments are opened as they arrive, keeping only their text; the responses later, as their
   // rows are written.
   const comments = await readComments(session.copyOut, partitionName('encrypted_comment', waveId), waveId, key);
-  const responses = new ResponseRows(q, waveId, key, responseBoxes, legacyResponses);
-  return { responses, comments, legacyComments, copies: copies + comments.copies };
+  return { responses, order, key, comments, legacyComments, copies: copies + comments.copies };
 }
 
 const identity = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);

@@ -67,6 +67,14 @@ export default defineConfig(
     },
   },
 
+  // The thread that opens a wave's boxes at sealing: plain JavaScript, so it starts without the
+  // TypeScript loader (server/sealing/box-opening.ts). No type information.
+  {
+    files: ['server/**/*.mjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+  },
+
   // This file.
   {
     files: ['eslint.config.js'],

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { COPY_HEADER, CopyRowReader, CopyWriter, forEachCopyRow, uuidBytes, type CopySession } from '../server/db/copy.ts';
 import { dropCopies, readBoxes, ResponseRows } from '../server/sealing/sealed-rows.ts';
 import { readComments, type OpenedComments } from '../server/sealing/sealed-comments.ts';
+import { BoxOpening } from '../server/sealing/box-opening.ts';
 import { COMMENT_HEAD_BYTES, sealComment } from '../server/encryption/comment-boxes.ts';
 import { BOX_OVERHEAD, BoxError, encodeResponse, responseLength, seal } from '../server/encryption/boxes.ts';
 import { itemsInOrder } from '../surveys/load.ts';
@@ -249,8 +250,25 @@ describe('writing a wave’s responses, opening each box as its row is written',
   const response = (schoolId: string, i: number, label = schoolId) =>
     seal(key, { kind: 'response', waveId, schoolId: label }, encodeResponse(shipped, { answers: answers(i), background: {} }));
   const RESPONSE_BOX = BOX_OVERHEAD + responseLength(shipped);
+  /** The rows `written` makes in `order`, its boxes opened in their own thread as sealing does. */
+  async function* written_(written: ResponseRows, order: Uint32Array, withKey = key) {
+    const opening = new BoxOpening();
+    try {
+      written.openBoxes(opening, withKey, order);
+      yield* written.chunks(order, opening);
+    } finally {
+      await opening.close();
+    }
+  }
+  /** A binary smallint[] (1 dimension) as numbers and nulls. */
+  const smallints = (data: Buffer, at: number) =>
+    Array.from({ length: data.readInt32BE(at + 12) }, (_, j) => {
+      let p = at + 20;
+      for (let k = 0; k < j; k++) p += data.readInt32BE(p) < 0 ? 4 : 6;
+      return data.readInt32BE(p) < 0 ? null : data.readInt16BE(p + 4);
+    });
 
-  it('writes every response once in the given order, and counts each school’s respondents', () => {
+  it('writes every response once in the given order, and counts each school’s respondents', async () => {
     const rows: Array<[string, Buffer]> = Array.from({ length: 6 }, (_, i) => [
       i < 4 ? schoolA : schoolB,
       response(i < 4 ? schoolA : schoolB, i),
@@ -258,13 +276,17 @@ describe('writing a wave’s responses, opening each box as its row is written',
     const written = new ResponseRows(shipped, waveId, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
     expect(() => written.tallies()).toThrow(/as they are written/);
     const seen: string[] = [];
-    forEachCopyRow(
-      Buffer.concat([...written.chunks(Uint32Array.from([5, 3, 1, 0, 2, 4]), key)].map((c) => Buffer.from(c))),
-      (data, s, e) => {
-        seen.push(`${data.toString('hex', s[1]!, e[1]!)}:${data.readInt32BE(s[3]! + 12)}`);
-      },
-    );
+    const order = Uint32Array.from([5, 3, 1, 0, 2, 4]);
+    const chunks: Buffer[] = [];
+    for await (const c of written_(written, order)) chunks.push(Buffer.from(c));
+    const written_answers: Array<Array<number | null>> = [];
+    forEachCopyRow(Buffer.concat(chunks), (data, s, e) => {
+      seen.push(`${data.toString('hex', s[1]!, e[1]!)}:${data.readInt32BE(s[3]! + 12)}`);
+      written_answers.push(smallints(data, s[3]!));
+    });
     expect(seen.map((r) => r.split(':')[1])).toEqual(Array(6).fill(String(items)));
+    // Each row holds the answers of the box at its place in the order.
+    expect(written_answers).toEqual([...order].map((i) => answers(i)));
     expect(new Set(seen.map((r) => r.split(':')[0]))).toEqual(new Set([schoolA, schoolB].map((id) => id.replaceAll('-', ''))));
     expect([...written.tallies()].map(([id, t]) => [id, t.respondents])).toEqual(
       expect.arrayContaining([
@@ -291,17 +313,28 @@ describe('writing a wave’s responses, opening each box as its row is written',
       expect(grouped.filter((i) => schoolOf(i) === id)).toEqual([...order].filter((i) => schoolOf(i) === id));
   });
 
-  it('stops at a box that does not open, after the rows before it went out in chunks', () => {
+  it('stops at a box that does not open, after the rows before it went out in chunks', async () => {
     const rows: Array<[string, Buffer]> = Array.from({ length: 6000 }, (_, i) => [schoolA, response(schoolA, i)]);
     // The last box was sealed for another school, then moved here.
     rows.push([schoolA, response(schoolA, 6000, schoolB)]);
     const written = new ResponseRows(shipped, waveId, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
     let chunks = 0;
-    expect(() => {
-      for (const _ of written.chunks(Uint32Array.from(rows.keys()), key)) chunks++;
-    }).toThrow(BoxError);
+    await expect(
+      (async () => {
+        for await (const _ of written_(written, Uint32Array.from(rows.keys()))) chunks++;
+      })(),
+    ).rejects.toThrow(BoxError);
     expect(chunks).toBeGreaterThan(0);
     expect(() => written.tallies()).toThrow();
+    // Under another key, the first box already.
+    const again = new ResponseRows(shipped, waveId, readBoxes(bySchool(rows, RESPONSE_BOX), RESPONSE_BOX), []);
+    let none = 0;
+    await expect(
+      (async () => {
+        for await (const _ of written_(again, Uint32Array.from(rows.keys()), randomBytes(32))) none++;
+      })(),
+    ).rejects.toThrow(BoxError);
+    expect(none).toBe(0);
   });
 
   it('refuses an order that does not have one place per response', () => {
@@ -311,6 +344,6 @@ describe('writing a wave’s responses, opening each box as its row is written',
       readBoxes(bySchool([[schoolA, response(schoolA, 0)]], RESPONSE_BOX), RESPONSE_BOX),
       [],
     );
-    expect(() => [...written.chunks(Uint32Array.from([0, 0]), key)]).toThrow(RangeError);
+    expect(() => [...written.chunks(Uint32Array.from([0, 0]), null)]).toThrow(RangeError);
   });
 });

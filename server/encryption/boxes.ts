@@ -15,6 +15,8 @@ const VERSION = 1;
 const NONCE = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 const TAG = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES;
 export const BOX_OVERHEAD = 1 + NONCE + TAG;
+/** Where a box keeps what: for the thread that opens a wave's boxes at sealing (`open-boxes.worker.mjs`). */
+export const BOX_LAYOUT = { version: VERSION, nonceAt: 1, nonceLength: NONCE, sealedAt: 1 + NONCE } as const;
 
 /**
  * What a box is, bound into it as associated data: a teacher's box names its wave and its school,

@@ -1,19 +1,20 @@
 import { randomFillSync } from 'node:crypto';
 import { COPY_HEADER, forEachCopyRow, INT2_OID, put, uuidBytes, uuidText, type CopyRowVisitor } from '../db/copy.ts';
-import { BOX_OVERHEAD, boxContext, BoxError, boxOpener, decodeResponse, encodeResponse, type ResponsePlain } from '../encryption/boxes.ts';
+import { BOX_OVERHEAD, boxContext, BoxError, decodeResponse, encodeResponse, type ResponsePlain } from '../encryption/boxes.ts';
 import type { SchoolTally } from '../results/frozen-wave.ts';
+import type { BoxOpening } from './box-opening.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
 import { answerPositions } from '../../surveys/load.ts';
 
 /**
  * The rows sealing moves (design §4): a wave's boxes as read from the database in binary COPY
- * format, opened one at a time and written — in the order sealing chose — as binary COPY rows of
- * the sealed partitions. A network wave has 165,000 responses, so nothing here makes an object per
- * row: boxes stay where they were read (offsets into one buffer), each is copied into one scratch
- * buffer to be opened, and rows are written as bytes.
+ * format, opened in a thread of their own (`box-opening.ts`) and written — in the order sealing
+ * chose — as binary COPY rows of the sealed partitions. A network wave has 165,000 responses, so
+ * nothing here makes an object per row: boxes stay where they were read (offsets into one buffer of
+ * shared memory), and rows are written as bytes.
  */
 
-/** Boxes as read: `select school_id, box` in binary COPY format, with each box's school and place. */
+/** Boxes as read (`boxesBySchool`), with each box's school and place. */
 export interface Boxes {
   data: Buffer;
   /** school ids, indexed by `school` */
@@ -59,7 +60,7 @@ export class BoxReader {
     expectedBoxes = 1024,
   ) {
     if (!Number.isInteger(boxLength) || boxLength < BOX_OVERHEAD) throw new RangeError('not a box length');
-    this.data = Buffer.allocUnsafe(Math.max(boxLength * expectedBoxes, 64));
+    this.data = shared(Math.max(boxLength * expectedBoxes, 64));
   }
 
   readonly visit: CopyRowVisitor = (data, s, e) => {
@@ -73,7 +74,7 @@ export class BoxReader {
       [this.school, this.start, this.end] = [grow(this.school, this.size), grow(this.start, this.size), grow(this.end, this.size)];
     }
     if (this.used + length > this.data.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(2 * this.data.length, this.used + length));
+      const bigger = shared(Math.max(2 * this.data.length, this.used + length));
       this.data.copy(bigger, 0, 0, this.used);
       this.data = bigger;
     }
@@ -108,6 +109,9 @@ export function readBoxes(data: Buffer, boxLength: number): Boxes {
   forEachCopyRow(data, reader.visit);
   return reader.boxes();
 }
+
+/** Memory the thread that opens the boxes reads as it is (`BoxOpening`). */
+const shared = (size: number): Buffer => Buffer.from(new SharedArrayBuffer(size));
 
 function grow(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
   const bigger = new Uint32Array(size);
@@ -148,21 +152,15 @@ export function dropCopies(boxes: Boxes): number {
   return dropped;
 }
 
-/** Opens box i of `boxes`; the result is overwritten by the next call. */
-function opener(key: Buffer | null, boxes: Boxes, context: (school: string) => Buffer) {
-  const contexts = boxes.schools.map(context);
-  const open = key ? boxOpener(key) : null;
-  return (i: number): Buffer => open!(contexts[boxes.school[i]!]!, boxes.data, boxes.start[i]!, boxes.end[i]!);
-}
-
 const UNANSWERED = 0xff;
 
 /**
  * A wave's responses — its boxes, then any plaintext rows (`legacy`, a wave opened before
  * encryption existed) — written as binary COPY rows of `response (wave_id, school_id, id, answers,
- * background)` in the order sealing chose (`chunks`). Each box is opened, with the key given, as its row is written: the
- * order is chosen before any box is opened, so Node opens while PostgreSQL stores what it was sent
- * (opening first, then writing, kept the two apart: issue 14). Fresh random ids are made here from
+ * background)` in the order sealing chose (`chunks`). The order is chosen before any box is
+ * opened, and the boxes are opened in that order in their own thread (`openBoxes`), while the
+ * comments are read and as the rows are written: each row waits only for its own box (issue 14).
+ * Fresh random ids are made here from
  * a pool the system's generator refills (PostgreSQL's gen_random_uuid() makes a call per row: a
  * third of sealing's time in the database, measured). Writing counts each school's respondents per
  * background: the inputs of disclosure frozen at sealing (`tallies`), without reading the wave back.
@@ -216,29 +214,41 @@ export class ResponseRows {
     return out;
   }
 
-  /** Response i (boxes first, then legacy rows) as `encodeResponse` bytes, and its school. */
-  private reader(key: Buffer | null): (i: number) => { plain: Buffer; school: number } {
-    const { boxes, legacy, q, waveId } = this;
-    const open = opener(key, boxes, (schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
-    const found: { plain: Buffer; school: number } = { plain: Buffer.alloc(0), school: 0 };
-    return (i) => {
+  /** Starts opening the boxes, in the order they will be written, in `opening`'s thread. */
+  openBoxes(opening: BoxOpening, key: Buffer, order: Uint32Array): void {
+    const { waveId } = this;
+    const contexts = this.boxes.schools.map((schoolId) => boxContext({ kind: 'response', waveId, schoolId }));
+    opening.open(key, this.boxes, order, contexts, this.width);
+  }
+
+  /**
+   * Response i, written at position n (boxes first, then legacy rows), as `encodeResponse` bytes
+   * (`src` from `at`), and its school.
+   */
+  private reader(opening: BoxOpening | null): (n: number, i: number) => { src: Buffer; at: number; school: number } {
+    const { boxes, legacy, q } = this;
+    const found: { src: Buffer; at: number; school: number } = { src: Buffer.alloc(0), at: 0, school: 0 };
+    return (n, i) => {
       if (i < boxes.count) {
-        found.plain = open(i);
+        if (!opening) throw new Error('the boxes were not opened');
+        found.at = opening.ready(n);
+        found.src = opening.plain;
         found.school = boxes.school[i]!;
       } else {
-        found.plain = encodeResponse(q, legacy[i - boxes.count]!);
+        found.src = encodeResponse(q, legacy[i - boxes.count]!);
+        found.at = 0;
         found.school = boxes.schools.length + i - boxes.count;
+        if (found.src.length !== this.width) throw new BoxError('a response does not fit its questionnaire');
       }
-      if (found.plain.length !== this.width) throw new BoxError('a response box does not fit its questionnaire');
       return found;
     };
   }
 
   /** The binary COPY field of a background (its `encodeResponse` bytes read as a number), made once. */
-  private background(key: number, plain: Buffer): { index: number; field: Buffer } {
+  private background(key: number, plain: Buffer, at: number): { index: number; field: Buffer } {
     let b = this.backgrounds.get(key);
     if (!b) {
-      const value = decodeResponse(this.q, Buffer.from(plain)).background;
+      const value = decodeResponse(this.q, Buffer.from(plain.subarray(at, at + this.width))).background;
       const json = Buffer.from(JSON.stringify(value));
       const field = Buffer.alloc(4 + 1 + json.length);
       field.writeInt32BE(1 + json.length, 0);
@@ -256,10 +266,10 @@ export class ResponseRows {
    * byte by byte: a network wave is 7 million answers, and a helper call per field costs more than
    * the writing. Throws `BoxError` at a box that does not open.
    */
-  *chunks(order: Uint32Array, key: Buffer | null): Generator<Buffer> {
+  *chunks(order: Uint32Array, opening: BoxOpening | null): Generator<Buffer> {
     if (order.length !== this.count) throw new RangeError('every response is written once');
     const { items, width } = this;
-    const read = this.reader(key);
+    const read = this.reader(opening);
     // Each row starts with its field count, wave and school, and the id's length: made once per school.
     const wave = uuidBytes(this.waveId);
     const starts = this.schools.map((schoolId) => {
@@ -283,7 +293,7 @@ export class ResponseRows {
     const buf = Buffer.allocUnsafe(CHUNK + rowMax);
     let at = put(buf, 0, COPY_HEADER, 0, COPY_HEADER.length);
     for (let n = 0; n < order.length; n++) {
-      const { plain, school } = read(order[n]!);
+      const { src: plain, at: p, school } = read(n, order[n]!);
       at = put(buf, at, starts[school]!, 0, 46);
       // id: 16 random bytes with the UUID version (4) and variant bits set
       const r = (n & 4095) * 16;
@@ -300,7 +310,7 @@ export class ResponseRows {
       buf.writeInt32BE(1, begin + 16);
       at = begin + 20;
       for (let b = 0; b < items; b++) {
-        const v = plain[b]!;
+        const v = plain[p + b]!;
         if (v === UNANSWERED) {
           buf[at] = buf[at + 1] = buf[at + 2] = buf[at + 3] = 0xff;
           at += 4;
@@ -313,8 +323,8 @@ export class ResponseRows {
       }
       buf.writeInt32BE(at - begin, begin - 4);
       let key = 0;
-      for (let b = items; b < width; b++) key = key * 256 + plain[b]!;
-      const background = this.background(key, plain);
+      for (let b = items; b < width; b++) key = key * 256 + plain[p + b]!;
+      const background = this.background(key, plain, p);
       at = put(buf, at, background.field, 0, background.field.length);
       this.counts[background.index]![school]!++;
       // The buffer is reused: the copy sends a chunk before it asks for the next.

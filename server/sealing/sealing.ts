@@ -4,6 +4,7 @@ import { partitionName } from '../db/partitions.ts';
 import { withCopySession, type CopySession } from '../db/copy.ts';
 import { BoxReader, boxesBySchool, dropCopies, ResponseRows } from './sealed-rows.ts';
 import { commentChunks, readComments } from './sealed-comments.ts';
+import { BoxOpening } from './box-opening.ts';
 import type { Database } from '../db/schema.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
 import { freezeWave } from '../results/frozen-wave.ts';
@@ -51,6 +52,8 @@ export async function sealWave(
  * cannot open the wave's key, nothing changes and the error says so.
  */
 export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
+  // Started first: its thread is ready by the time the boxes are read.
+  const opening = new BoxOpening();
   const alreadyClosed = await withCopySession(db, (session) =>
     session.db.transaction().execute(async (trx) => {
       const wave = await trx
@@ -78,12 +81,12 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
         throw err;
       };
       const q = await getQuestionnaire(trx, wave.questionnaire_id);
-      const got = await received(trx, session, keys, q, waveId).catch(refused);
+      const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
       await replacePartition(trx, 'access_code', waveId, async () => {});
       const responses = got.responses;
       await replacePartition(trx, 'response', waveId, (fresh) =>
         session
-          .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, got.key))
+          .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
           .catch(refused),
       );
       const comments = got.comments.text.length + got.legacyComments.length;
@@ -105,7 +108,7 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);
       return false;
     }),
-  );
+  ).finally(() => opening.close());
   keys.forget(waveId);
   return { alreadyClosed };
 }
@@ -116,7 +119,14 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
  * Boxes stored twice are dropped (`dropCopies`) and counted. The wave's spent codes become a count
  * per school meanwhile.
  */
-async function received(trx: Kysely<Database>, session: CopySession, keys: WaveKeys, q: Questionnaire, waveId: string) {
+async function received(
+  trx: Kysely<Database>,
+  session: CopySession,
+  keys: WaveKeys,
+  q: Questionnaire,
+  waveId: string,
+  opening: BoxOpening,
+) {
   const responsePartition = partitionName('encrypted_response', waveId);
   const { count } = await sql<{ count: number }>`select count(*)::int as count from ${sql.id(responsePartition)}`
     .execute(trx)
@@ -161,10 +171,11 @@ async function received(trx: Kysely<Database>, session: CopySession, keys: WaveK
     key = await keys.dataKey(trx, waveId, { create: false });
     if (!key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
   }
-  // The comments are opened as they arrive, keeping only their text; the responses later, as their
-  // rows are written.
+  // The responses are opened in their own thread, in the order they will be written, while the
+  // comments are read and opened here (keeping only their text).
+  if (key && responseBoxes.count > 0) responses.openBoxes(opening, key, order);
   const comments = await readComments(session.copyOut, partitionName('encrypted_comment', waveId), waveId, key);
-  return { responses, order, key, comments, legacyComments, copies: copies + comments.copies };
+  return { responses, order, comments, legacyComments, copies: copies + comments.copies };
 }
 
 const identity = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);

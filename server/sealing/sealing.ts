@@ -7,7 +7,8 @@ import { commentChunks, readComments } from './sealed-comments.ts';
 import { BoxOpening } from './box-opening.ts';
 import type { Database } from '../db/schema.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
-import { freezeWave } from '../results/frozen-wave.ts';
+import { freezeWave, frozenRows, type FrozenRows } from '../results/frozen-wave.ts';
+import { storeKindOf } from '../db/connect.ts';
 import { storeSealedResults } from '../results/wave-results.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
@@ -52,6 +53,7 @@ export async function sealWave(
  * cannot open the wave's key, nothing changes and the error says so.
  */
 export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: string, actor?: Actor): Promise<{ alreadyClosed: boolean }> {
+  const kind = storeKindOf(db);
   // Started first: its thread is ready by the time the boxes are read.
   const opening = new BoxOpening();
   const alreadyClosed = await withCopySession(db, (session) =>
@@ -84,12 +86,18 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
       const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
       await replacePartition(trx, 'access_code', waveId, async () => {});
       const responses = got.responses;
-      await replacePartition(trx, 'response', waveId, (fresh) =>
-        session
-          .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
-          .catch(refused),
-      );
       const comments = got.comments.text.length + got.legacyComments.length;
+      let frozen: FrozenRows | null = null;
+      await replacePartition(
+        trx,
+        'response',
+        waveId,
+        (fresh) =>
+          session
+            .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
+            .catch(refused),
+        { together: kind === 'postgres', meanwhile: () => (frozen = frozenRows(responses.tallies(), comments)) },
+      );
       await replacePartition(trx, 'comment', waveId, (fresh) =>
         session
           .copyIn(
@@ -102,7 +110,7 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
         await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
       await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
       // Every comment starts pending (the moderation queue's count: `pendingCount`).
-      await freezeWave(trx, waveId, responses.tallies(), comments);
+      await freezeWave(trx, waveId, frozen!);
       await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
       // Copied boxes mean someone altered the database: said in the audit log (as a count).
       await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);
@@ -217,6 +225,7 @@ async function replacePartition(
   table: 'access_code' | 'response' | 'comment',
   waveId: string,
   fill: (fresh: string) => Promise<void>,
+  swap: { together?: boolean; meanwhile?: () => void } = {},
 ): Promise<void> {
   const name = partitionName(table, waveId);
   const fresh = sql.id(`${name}_new`);
@@ -228,9 +237,24 @@ async function replacePartition(
     trx,
   );
   await fill(`"${name}_new"`);
-  await sql`alter table ${sql.table(table)} detach partition ${old}`.execute(trx);
-  await sql`drop table ${old}`.execute(trx);
-  await sql`alter table ${fresh} rename to ${old}`.execute(trx);
-  await sql`alter table ${sql.table(table)} attach partition ${old} for values in (${sql.lit(waveId)})`.execute(trx);
-  await sql`alter table ${old} drop constraint sealing_wave`.execute(trx);
+  const statements = [
+    sql`alter table ${sql.table(table)} detach partition ${old}`,
+    sql`drop table ${old}`,
+    sql`alter table ${fresh} rename to ${old}`,
+    sql`alter table ${sql.table(table)} attach partition ${old} for values in (${sql.lit(waveId)})`,
+    sql`alter table ${old} drop constraint sealing_wave`,
+  ];
+  if (!swap.together) {
+    for (const statement of statements) await statement.execute(trx);
+    swap.meanwhile?.();
+    return;
+  }
+  // On PostgreSQL the swap goes as one query (without parameters it takes the simple protocol,
+  // which runs several statements), and Node does `meanwhile` while PostgreSQL builds the index.
+  const swapping = sql.join(statements, sql`; `).execute(trx);
+  // Awaited below; should `meanwhile` throw first, the swap's failure must not go unhandled.
+  swapping.catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  swap.meanwhile?.();
+  await swapping;
 }

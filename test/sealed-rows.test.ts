@@ -34,11 +34,14 @@ function bySchool(rows: Array<[string, Buffer]>, boxLength: number): Buffer {
   const schools = new Map<string, Buffer[]>();
   for (const [school, b] of rows) schools.set(school, [...(schools.get(school) ?? []), b]);
   const out = new CopyWriter();
+  const total = Buffer.alloc(4);
+  total.writeInt32BE(rows.length);
   for (const [school, boxes] of schools) {
-    out.row(3);
+    out.row(4);
     out.bytes(uuidBytes(school));
     out.bytes(Buffer.from([boxes.every((b) => b.length === boxLength) ? 1 : 0]));
     out.bytes(Buffer.concat(boxes));
+    out.bytes(total);
   }
   return out.end();
 }
@@ -105,10 +108,11 @@ describe('reading a wave’s boxes for sealing', () => {
     ).toThrow(/not a Schoolpols box/);
     // A row whose boxes do not make whole boxes, whatever it says of their lengths.
     const out = new CopyWriter();
-    out.row(3);
+    out.row(4);
     out.bytes(uuidBytes(schoolA));
     out.bytes(Buffer.from([1]));
     out.bytes(Buffer.concat([box(1, 1), Buffer.alloc(3)]));
+    out.bytes(Buffer.from([0, 0, 0, 2]));
     expect(() => readBoxes(out.end(), FAKE)).toThrow(/not a Schoolpols box/);
   });
 });

@@ -28,56 +28,50 @@ export interface Boxes {
 /**
  * The statement that reads a wave's response boxes for `BoxReader`: a row per school, its boxes
  * joined end to end, with whether each was `boxLength` long (every response box of a
- * questionnaire is). PostgreSQL sends 3,700 rows for a network wave rather than 165,000, and Node
+ * questionnaire is) and how many boxes the wave has in all. PostgreSQL sends 3,700 rows for a network wave rather than 165,000, and Node
  * takes each school's boxes in one copy rather than a row at a time (issue 14: reading the boxes
  * was a sixth of sealing, nearly all of it in Node). The order within a school does not matter:
  * sealing shuffles.
  */
 export function boxesBySchool(partition: string, boxLength: number): string {
   if (!Number.isInteger(boxLength)) throw new RangeError('not a box length');
-  return `select school_id, bool_and(length(box) = ${boxLength}), string_agg(box, ''::bytea) from "${partition}" group by school_id`;
+  return `select school_id, bool_and(length(box) = ${boxLength}), string_agg(box, ''::bytea), (sum(count(*)) over ())::int from "${partition}" group by school_id`;
 }
 
 /**
  * Collects boxes as `copyOut` visits the rows of `boxesBySchool`: each school's boxes are copied
- * into one buffer, `boxLength × expectedBoxes` long if the caller knows (fresh memory is dear:
- * `copy-out.ts`), and each box is noted by its school and place. A box of another length is not
- * a box of this wave: refused.
+ * into one buffer, made to size at the first row (fresh memory is dear: `copy-out.ts`), and each
+ * box is noted by its school and place. A box of another length is not a box of this wave: refused.
  */
 export class BoxReader {
   private data: Buffer;
   private used = 0;
   private readonly schools: string[] = [];
   private readonly known = new Map<string, number>();
-  private size = 1024;
-  private school = new Uint32Array(this.size);
-  private start = new Uint32Array(this.size);
-  private end = new Uint32Array(this.size);
+  private size = 0;
+  private school = new Uint32Array(0);
+  private start = new Uint32Array(0);
+  private end = new Uint32Array(0);
   private count = 0;
 
-  constructor(
-    private readonly boxLength: number,
-    expectedBoxes = 1024,
-  ) {
+  constructor(private readonly boxLength: number) {
     if (!Number.isInteger(boxLength) || boxLength < BOX_OVERHEAD) throw new RangeError('not a box length');
-    this.data = shared(Math.max(boxLength * expectedBoxes, 64));
+    this.data = shared(64);
   }
 
   readonly visit: CopyRowVisitor = (data, s, e) => {
-    if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
+    if (e[0]! - s[0]! !== 16 || e[3]! - s[3]! !== 4) throw new Error('not a school id and a count');
     const length = e[2]! - s[2]!;
     if (data[s[1]!] !== 1 || s[2]! < 0 || length % this.boxLength !== 0) throw new BoxError('not a Schoolpols box');
-    const school = this.schoolOf(data, s[0]!);
     const n = length / this.boxLength;
-    if (this.count + n > this.size) {
-      while (this.count + n > this.size) this.size *= 2;
-      [this.school, this.start, this.end] = [grow(this.school, this.size), grow(this.start, this.size), grow(this.end, this.size)];
+    if (this.size === 0) {
+      // The first row: every box of the wave gets its place now.
+      this.size = Math.max(data.readInt32BE(s[3]!), n);
+      [this.school, this.start, this.end] = [new Uint32Array(this.size), new Uint32Array(this.size), new Uint32Array(this.size)];
+      this.data = shared(this.size * this.boxLength);
     }
-    if (this.used + length > this.data.length) {
-      const bigger = shared(Math.max(2 * this.data.length, this.used + length));
-      this.data.copy(bigger, 0, 0, this.used);
-      this.data = bigger;
-    }
+    if (this.count + n > this.size) throw new Error('more boxes than the wave has');
+    const school = this.schoolOf(data, s[0]!);
     const at = this.used;
     this.used = put(this.data, this.used, data, s[2]!, e[2]!);
     for (let k = 0; k < n; k++) {
@@ -112,12 +106,6 @@ export function readBoxes(data: Buffer, boxLength: number): Boxes {
 
 /** Memory the thread that opens the boxes reads as it is (`BoxOpening`). */
 const shared = (size: number): Buffer => Buffer.from(new SharedArrayBuffer(size));
-
-function grow(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
-  const bigger = new Uint32Array(size);
-  bigger.set(a);
-  return bigger;
-}
 
 /**
  * Removes boxes whose nonce (bytes 1–24) an earlier box already has, and returns how many: a box

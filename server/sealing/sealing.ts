@@ -136,13 +136,12 @@ async function received(
   opening: BoxOpening,
 ) {
   const responsePartition = partitionName('encrypted_response', waveId);
-  const { count } = await sql<{ count: number }>`select count(*)::int as count from ${sql.id(responsePartition)}`
-    .execute(trx)
-    .then((r) => r.rows[0]!);
-  // Every response box of a questionnaire has one length: the buffer is made once, to size.
-  const boxLength = BOX_OVERHEAD + responseLength(q);
-  const reader = new BoxReader(boxLength, count);
-  await session.copyOut(`copy (${boxesBySchool(responsePartition, boxLength)}) to stdout (format binary)`, reader.visit);
+  // Every response box of a questionnaire has one length.
+  const reader = new BoxReader(BOX_OVERHEAD + responseLength(q));
+  await session.copyOut(
+    `copy (${boxesBySchool(responsePartition, BOX_OVERHEAD + responseLength(q))}) to stdout (format binary)`,
+    reader.visit,
+  );
   const responseBoxes = reader.boxes();
   const legacyResponses = (
     await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()

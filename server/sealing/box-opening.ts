@@ -38,7 +38,8 @@ export class BoxOpening {
       start: boxes.start.subarray(0, boxes.count),
       school: boxes.school.subarray(0, boxes.count),
       order,
-      contexts,
+      // Copied into memory of their own: a small Buffer is a slice of a shared pool, all of which would be sent.
+      contexts: contexts.map((c) => new Uint8Array(c)),
       data: boxes.data.buffer,
       plain: this.plain.buffer,
       progress: this.progress.buffer,
@@ -56,14 +57,16 @@ export class BoxOpening {
       if (failed && failed - 1 <= n) throw new BoxError('the box cannot be opened with this key (wrong key, or altered)');
       if (this.failure || Atomics.load(this.progress, 2)) throw this.failure ?? new Error('the box-opening thread stopped early');
       const done = Atomics.load(this.progress, 0);
-      if (Atomics.wait(this.progress, 0, done, 1000) === 'timed-out' && ++waited > 60)
-        throw new Error('the box-opening thread made no progress for a minute');
+      // It reports every 1,024 boxes (milliseconds): ten seconds without a word means it is gone.
+      if (Atomics.wait(this.progress, 0, done, 1000) === 'timed-out' && ++waited >= 10)
+        throw new Error('the box-opening thread made no progress for ten seconds');
     }
     return n * this.width;
   }
 
+  /** Stops the thread, then clears what it opened (it may still be writing until it has stopped). */
   async close(): Promise<void> {
-    this.plain.fill(0);
     await this.worker.terminate();
+    this.plain.fill(0);
   }
 }

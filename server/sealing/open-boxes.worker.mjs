@@ -6,11 +6,22 @@ import { parentPort } from 'node:worker_threads';
 import sodium from 'sodium-native';
 
 parentPort.on('message', (job) => {
+  const progress = new Int32Array(job.progress);
+  try {
+    open(job, progress);
+  } finally {
+    // Whatever happened, the main thread stops waiting (it waits blocked and cannot hear of an error).
+    job.key.fill(0);
+    Atomics.store(progress, 2, 1);
+    Atomics.notify(progress, 0);
+  }
+});
+
+function open(job, progress) {
   const { layout, width, count, start, school, order } = job;
   const boxes = Buffer.from(job.data);
   const out = Buffer.from(job.plain);
-  const progress = new Int32Array(job.progress);
-  const key = Buffer.from(job.key);
+  const key = Buffer.from(job.key.buffer, job.key.byteOffset, job.key.byteLength);
   const contexts = job.contexts.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   const box = Buffer.alloc(layout.boxLength);
   const nonce = box.subarray(layout.nonceAt, layout.nonceAt + layout.nonceLength);
@@ -35,9 +46,7 @@ parentPort.on('message', (job) => {
     // The box at write position n does not open: the main thread refuses it when it gets there.
     Atomics.store(progress, 1, n + 1);
   }
-  key.fill(0);
   plain.fill(0);
+  box.fill(0);
   Atomics.store(progress, 0, n);
-  Atomics.store(progress, 2, 1);
-  Atomics.notify(progress, 0);
-});
+}

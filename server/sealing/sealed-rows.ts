@@ -27,7 +27,7 @@ export interface Boxes {
 
 /**
  * The statement that reads a wave's response boxes for `BoxReader`: a row per school, its boxes
- * joined end to end, with whether each was `boxLength` long (every response box of a
+ * joined end to end, with whether each was there and `boxLength` long (every response box of a
  * questionnaire is) and how many boxes the wave has in all. PostgreSQL sends 3,700 rows for a network wave rather than 165,000, and Node
  * takes each school's boxes in one copy rather than a row at a time (issue 14: reading the boxes
  * was a sixth of sealing, nearly all of it in Node). The order within a school does not matter:
@@ -35,7 +35,7 @@ export interface Boxes {
  */
 export function boxesBySchool(partition: string, boxLength: number): string {
   if (!Number.isInteger(boxLength)) throw new RangeError('not a box length');
-  return `select school_id, bool_and(length(box) = ${boxLength}), string_agg(box, ''::bytea), (sum(count(*)) over ())::int from "${partition}" group by school_id`;
+  return `select school_id, bool_and(box is not null and length(box) = ${boxLength}), string_agg(box, ''::bytea), (sum(count(*)) over ())::int from "${partition}" group by school_id`;
 }
 
 /**

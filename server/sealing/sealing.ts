@@ -56,67 +56,71 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
   const kind = storeKindOf(db);
   // Started first: its thread is ready by the time the boxes are read.
   const opening = new BoxOpening();
-  const alreadyClosed = await withCopySession(db, (session) =>
-    session.db.transaction().execute(async (trx) => {
-      const wave = await trx
-        .selectFrom('wave')
-        .select(['status', 'sealed', 'questionnaire_id'])
-        .where('id', '=', waveId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!wave) throw new WaveError('not-found', 'wave not found');
-      if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
-      if (wave.sealed) return true;
-      // No submission may slip in between reading and swapping, and detaching needs the parents anyway.
-      // Lock order matches a submission's (access_code, then the encrypted tables): no deadlock.
-      await sql`lock table access_code, encrypted_response, encrypted_comment, response, comment in access exclusive mode`.execute(trx);
-      // Counting the spent codes groups a wave's codes (165,000 in a network wave) by school. A wave
-      // sealed soon after its codes were issued has no statistics yet, and the planner then sorts
-      // them, on disk with the default work_mem (4 MB): measured 190 ms against 110 by hashing.
-      await sql`set local work_mem = '64MB'`.execute(trx);
-      await sql`set local enable_sort = off`.execute(trx);
-      // A key the master key cannot open, or a box that does not open for its wave and school (moved or
-      // altered in the database): nothing changes, and the admin is told which.
-      const refused = (err: unknown) => {
-        if (err instanceof WaveKeyUnavailable) throw new WaveError('key-unavailable', err.message);
-        if (err instanceof BoxError) throw new WaveError('tampered', err.message);
-        throw err;
-      };
-      const q = await getQuestionnaire(trx, wave.questionnaire_id);
-      const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
-      await replacePartition(trx, 'access_code', waveId, async () => {});
-      const responses = got.responses;
-      const comments = got.comments.text.length + got.legacyComments.length;
-      let frozen: FrozenRows | null = null;
-      await replacePartition(
-        trx,
-        'response',
-        waveId,
-        (fresh) =>
-          session
-            .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
-            .catch(refused),
-        { together: kind === 'postgres', meanwhile: () => (frozen = frozenRows(responses.tallies(), comments)) },
-      );
-      await replacePartition(trx, 'comment', waveId, (fresh) =>
-        session
-          .copyIn(
-            `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
-            commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
-          )
-          .catch(refused),
-      );
-      for (const table of ['encrypted_response', 'encrypted_comment'] as const)
-        await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
-      await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
-      // Every comment starts pending (the moderation queue's count: `pendingCount`).
-      await freezeWave(trx, waveId, frozen!);
-      await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
-      // Copied boxes mean someone altered the database: said in the audit log (as a count).
-      await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);
-      return false;
-    }),
-  ).finally(() => opening.close());
+  const alreadyClosed = await Promise.resolve()
+    .then(() =>
+      withCopySession(db, (session) =>
+        session.db.transaction().execute(async (trx) => {
+          const wave = await trx
+            .selectFrom('wave')
+            .select(['status', 'sealed', 'questionnaire_id'])
+            .where('id', '=', waveId)
+            .forUpdate()
+            .executeTakeFirst();
+          if (!wave) throw new WaveError('not-found', 'wave not found');
+          if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
+          if (wave.sealed) return true;
+          // No submission may slip in between reading and swapping, and detaching needs the parents anyway.
+          // Lock order matches a submission's (access_code, then the encrypted tables): no deadlock.
+          await sql`lock table access_code, encrypted_response, encrypted_comment, response, comment in access exclusive mode`.execute(trx);
+          // Counting the spent codes groups a wave's codes (165,000 in a network wave) by school. A wave
+          // sealed soon after its codes were issued has no statistics yet, and the planner then sorts
+          // them, on disk with the default work_mem (4 MB): measured 190 ms against 110 by hashing.
+          await sql`set local work_mem = '64MB'`.execute(trx);
+          await sql`set local enable_sort = off`.execute(trx);
+          // A key the master key cannot open, or a box that does not open for its wave and school (moved or
+          // altered in the database): nothing changes, and the admin is told which.
+          const refused = (err: unknown) => {
+            if (err instanceof WaveKeyUnavailable) throw new WaveError('key-unavailable', err.message);
+            if (err instanceof BoxError) throw new WaveError('tampered', err.message);
+            throw err;
+          };
+          const q = await getQuestionnaire(trx, wave.questionnaire_id);
+          const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
+          await replacePartition(trx, 'access_code', waveId, async () => {});
+          const responses = got.responses;
+          const comments = got.comments.text.length + got.legacyComments.length;
+          let frozen: FrozenRows | null = null;
+          await replacePartition(
+            trx,
+            'response',
+            waveId,
+            (fresh) =>
+              session
+                .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
+                .catch(refused),
+            { together: kind === 'postgres', meanwhile: () => (frozen = frozenRows(responses.tallies(), comments)) },
+          );
+          await replacePartition(trx, 'comment', waveId, (fresh) =>
+            session
+              .copyIn(
+                `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
+                commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
+              )
+              .catch(refused),
+          );
+          for (const table of ['encrypted_response', 'encrypted_comment'] as const)
+            await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
+          await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
+          // Every comment starts pending (the moderation queue's count: `pendingCount`).
+          await freezeWave(trx, waveId, frozen!);
+          await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
+          // Copied boxes mean someone altered the database: said in the audit log (as a count).
+          await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);
+          return false;
+        }),
+      ),
+    )
+    .finally(() => opening.close());
   keys.forget(waveId);
   return { alreadyClosed };
 }

@@ -312,7 +312,11 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     const needed = 2 * P.submissionWarmup + 3 * P.submissionRounds * perRound;
     await ensureCodes(db, codes, full, needed);
     await openWave(db, codes.waveId, undefined, new WaveKeys(db, master));
-    await sql`analyze`.execute(db);
+    // Vacuumed as well as analysed: after the bulk loads above (three sealed waves, 165,000 codes)
+    // autovacuum could otherwise start in the middle of the latency measurements that follow and
+    // take one of a machine's two cores from them (issue 17: the surge read 0.067 and 0.11 in two
+    // runs of one morning).
+    await sql`vacuum (analyze)`.execute(db);
 
     const adminFull = await adminPages(url, ADMIN, P.adminSamples, tenth.schools.length + full.schools.length);
     log(`admin pages: ${ADMIN_PAGES.map((p) => `${p} p95 ${fmtMs(adminFull[p].p95)} vs ${fmtMs(adminTenth[p].p95)} at 1/10`).join('; ')}`);

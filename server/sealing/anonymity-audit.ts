@@ -5,8 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { Store } from '../db/connect.ts';
 import { partitionName } from '../db/partitions.ts';
 import { getQuestionnaire } from '../questionnaires.ts';
-import { BOX_OVERHEAD, decodeResponse, open } from '../encryption/boxes.ts';
-import { commentBoxLengths, openComment } from '../encryption/comment-boxes.ts';
+import { BOX_OVERHEAD, commentBoxLengths, decodeComment, decodeResponse, open } from '../encryption/boxes.ts';
 import { WaveKeyUnavailable, type WaveKeys } from '../encryption/wave-keys.ts';
 import { answerPositions } from '../../surveys/load.ts';
 
@@ -179,7 +178,7 @@ async function openWaveChannel(db: Kysely<Database>, keys: WaveKeys) {
     }
     for (const b of commentBoxes) {
       try {
-        const text = openComment(key, { waveId: wave.id, schoolId: b.school_id }, b.box);
+        const text = decodeComment(open(key, { kind: 'comment', waveId: wave.id, schoolId: b.school_id }, b.box));
         if (Buffer.byteLength(text) >= 12 && !sealedComments.has(text)) markers.push(Buffer.from(text, 'utf8'));
       } catch {
         unreadable++;

@@ -185,16 +185,7 @@ async function received(
   // The responses are opened in their own thread, in the order they will be written, while the
   // comments are read and opened here (keeping only their text).
   if (key && responseBoxes.count > 0) responses.openBoxes(opening, key, order);
-  const commentSession = {
-    copyOut: session.copyOut.bind(session),
-    copyIn: session.copyIn.bind(session),
-    execute: (statement: string) =>
-      sql
-        .raw(statement)
-        .execute(trx)
-        .then(() => undefined),
-  };
-  const comments = await readComments(commentSession, partitionName('encrypted_comment', waveId), waveId, key);
+  const comments = await readComments(session.copyOut, partitionName('encrypted_comment', waveId), waveId, key);
   return { responses, order, comments, legacyComments, copies: copies + comments.copies };
 }
 

@@ -5,8 +5,7 @@ import { storeKindOf } from '../db/connect.ts';
 import type { Background, Questionnaire } from '../../surveys/schema.ts';
 import { answerPositions, itemsInOrder } from '../../surveys/load.ts';
 import { hashCode, normaliseCode } from './access-codes.ts';
-import { encodeResponse, seal } from '../encryption/boxes.ts';
-import { sealComment } from '../encryption/comment-boxes.ts';
+import { encodeComment, encodeResponse, seal } from '../encryption/boxes.ts';
 import type { AnswerableWave } from '../encryption/wave-keys.ts';
 
 /**
@@ -161,7 +160,10 @@ export function sealSubmission(wave: AnswerableWave, schoolId: string, value: Va
   const { questionnaire: q, key, waveId } = wave;
   return {
     response: seal(key, { kind: 'response', waveId, schoolId }, encodeResponse(q, value)),
-    comment: value.comment !== null && q.comment ? sealComment(key, { waveId, schoolId }, q.comment.maxLength, value.comment) : null,
+    comment:
+      value.comment !== null && q.comment
+        ? seal(key, { kind: 'comment', waveId, schoolId }, encodeComment(q.comment.maxLength, value.comment))
+        : null,
   };
 }
 

@@ -16,8 +16,7 @@ import { auditAnonymity } from '../../server/sealing/anonymity-audit.ts';
 import { generateMasterKeyText, parseMasterKey } from '../../server/encryption/master-key.ts';
 import { WaveKeys, WaveKeyUnavailable } from '../../server/encryption/wave-keys.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
-import { seal } from '../../server/encryption/boxes.ts';
-import { commentBoxLength } from '../../server/encryption/comment-boxes.ts';
+import { commentBoxLengths, seal } from '../../server/encryption/boxes.ts';
 
 const items = itemsInOrder(shipped);
 const answersOf = (i: number) => items.map((_, j) => ((i * 7 + j * 3 + ((i * j) % 4)) % 5) + 1);
@@ -78,31 +77,58 @@ describe(`boxes an administrator copies or moves (${storeKind})`, () => {
     expect(await store.db.selectFrom('encrypted_response').select('box').where('wave_id', '=', w.waveId).execute()).toHaveLength(3);
   });
 
-  it('sealing reads comment heads, and whole boxes where a comment goes on (or is of a form before): every comment once, a copied one once', async () => {
-    const w = await openWaveWithCodes(store.db, 4);
+  it('sealing refuses a comment box altered at its end, whether the comment is short or long: its outcome says nothing of a comment’s length', async () => {
+    // The attack an adversarial review found against reading only the first kilobyte of each comment
+    // box: alter the end of the box a code wrote (found through xmin), then seal. Had only a long
+    // comment's box been read whole, sealing would have refused that one and sealed over the short
+    // one's, telling which code wrote a long comment.
+    const long = 'Een lang verhaal over de werkdruk. '.repeat(60).slice(0, shipped.comment!.maxLength);
+    for (const comment of ['kort', long]) {
+      const w = await openWaveWithCodes(store.db, 2);
+      for (let i = 0; i < 2; i++)
+        expect(await submit(store.db, w.codes[i]!, { answers: answersOf(i), background: {}, comment: i === 0 ? comment : null })).toBe(
+          true,
+        );
+      const altered = await sql`
+        update encrypted_comment e set box = overlay(e.box placing decode(lpad(to_hex(get_byte(e.box, length(e.box) - 1) # 1), 2, '0'), 'hex') from length(e.box))
+        from access_code a
+        where a.xmin = e.xmin and a.wave_id = ${w.waveId} and e.wave_id = ${w.waveId}
+          and a.hash = encode(sha256(convert_to(${w.codes[0]!}, 'UTF8')), 'hex')`.execute(store.db);
+      expect(Number(altered.numAffectedRows)).toBe(1);
+      const err = await closeWave(store.db, testKeys(store.db), w.waveId).catch((e: unknown) => e);
+      expect(err, `a ${comment === long ? 'long' : 'short'} comment`).toBeInstanceOf(WaveError);
+      expect((err as WaveError).reason).toBe('tampered');
+      expect(await store.db.selectFrom('wave').select('sealed').where('id', '=', w.waveId).executeTakeFirstOrThrow()).toEqual({
+        sealed: false,
+      });
+    }
+  });
+
+  it('sealing opens every comment once, long ones and a box of the first form alike, and a copied box once', async () => {
+    const w = await openWaveWithCodes(store.db, 3);
     const long = 'Een lang verhaal over de werkdruk, met é en 😀. '.repeat(40).slice(0, shipped.comment!.maxLength);
-    const written = ['kort', long, 'x'.repeat(1020), 'x'.repeat(1021)];
-    for (let i = 0; i < 4; i++)
+    const written = ['kort', long, 'x'.repeat(1021)];
+    for (let i = 0; i < 3; i++)
       expect(await submit(store.db, w.codes[i]!, { answers: answersOf(i), background: {}, comment: written[i]! })).toBe(true);
-    // A box of the second form (UTF-16), as an open wave from before may hold, and a copy of the long comment's box.
+    // A box of the first form (UTF-8), as an open wave from before may hold, and a copy of the long comment's box.
     const wave = (await testKeys(store.db).answerable(w.waveId))!;
-    const utf16 = Buffer.alloc(4 + 2 * shipped.comment!.maxLength);
-    utf16.writeUInt32LE((0x8000_0000 | utf16.write('tweede vorm', 4, 'utf16le')) >>> 0, 0);
+    const utf8 = Buffer.alloc(4 + 3 * shipped.comment!.maxLength);
+    utf8.writeUInt32LE(utf8.write('eerste vorm', 4, 'utf8'), 0);
     await store.db
       .insertInto('encrypted_comment')
       .values({
         wave_id: w.waveId,
         school_id: w.schoolId,
-        box: seal(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, utf16),
+        box: seal(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, utf8),
       })
       .execute();
     await sql`insert into encrypted_comment (wave_id, school_id, box) select wave_id, school_id, box from encrypted_comment
-      where wave_id = ${w.waveId} and length(box) = ${commentBoxLength(shipped.comment!.maxLength)} order by ctid offset 1 limit 1`.execute(
+      where wave_id = ${w.waveId} and length(box) = ${commentBoxLengths(shipped.comment!.maxLength)[0]!} order by ctid offset 1 limit 1`.execute(
       store.db,
     );
     await closeWave(store.db, testKeys(store.db), w.waveId);
     const sealed = await store.db.selectFrom('comment').select('text').where('wave_id', '=', w.waveId).execute();
-    expect(sealed.map((c) => c.text).sort()).toEqual([...written, 'tweede vorm'].sort());
+    expect(sealed.map((c) => c.text).sort()).toEqual([...written, 'eerste vorm'].sort());
   });
 
   it('a box emptied to NULL (the column’s NOT NULL dropped first) is refused, not skipped', async () => {

@@ -7,8 +7,7 @@ import { createSchool } from '../../server/admin/schools.ts';
 import { createWave, issueCodes, openWave } from '../../server/waves.ts';
 import { lookUpCode, sealSubmission, storeSubmission, type ValidAnswers } from '../../server/teacher/submissions.ts';
 import { testKeys } from './app.ts';
-import { decodeResponse, open } from '../../server/encryption/boxes.ts';
-import { openComment } from '../../server/encryption/comment-boxes.ts';
+import { decodeComment, decodeResponse, open } from '../../server/encryption/boxes.ts';
 import type { WaveKeys } from '../../server/encryption/wave-keys.ts';
 
 export const shipped: Questionnaire = await loadQuestionnaireFile(SHIPPED_QUESTIONNAIRE);
@@ -62,7 +61,7 @@ export async function openedSubmissions(db: Kysely<Database>, waveId: string, ke
       school_id: r.school_id,
       ...decodeResponse(wave.questionnaire, open(wave.key, { kind: 'response', waveId, schoolId: r.school_id }, r.box)),
     })),
-    comments: comments.map((c) => openComment(wave.key, { waveId, schoolId: c.school_id }, c.box)),
+    comments: comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId, schoolId: c.school_id }, c.box))),
   };
 }
 

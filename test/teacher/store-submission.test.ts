@@ -7,8 +7,7 @@ import { counts, fullAnswers, openWaveWithCodes, shipped } from '../helpers/fixt
 import { testKeys } from '../helpers/app.ts';
 import { hashCode } from '../../server/teacher/access-codes.ts';
 import { sealSubmission, storeSubmission, storeSubmissions, validateAnswers, type ValidAnswers } from '../../server/teacher/submissions.ts';
-import { decodeResponse, open } from '../../server/encryption/boxes.ts';
-import { openComment } from '../../server/encryption/comment-boxes.ts';
+import { decodeComment, decodeResponse, open } from '../../server/encryption/boxes.ts';
 import type { AnswerableWave } from '../../server/encryption/wave-keys.ts';
 import { itemsInOrder } from '../../surveys/load.ts';
 import type { Questionnaire } from '../../surveys/schema.ts';
@@ -66,10 +65,11 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     expect(opened).toContainEqual({ answers: first.answers, background: { role: 'leraar' } });
     expect(opened).toContainEqual({ answers: second.answers, background: {} });
     const comments = await store.db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', w.waveId).execute();
-    expect(comments.map((c) => openComment(wave.key, { waveId: w.waveId, schoolId: w.schoolId }, c.box))).toEqual(['Meer overleg graag.']);
+    expect(comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, c.box)))).toEqual([
+      'Meer overleg graag.',
+    ]);
     // The ciphertext holds none of it in the clear, and cannot be opened as another wave's or another kind of box.
-    expect(() => openComment(wave.key, { waveId: w.waveId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
-    expect(() => open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: w.schoolId }, comments[0]!.box)).toThrow();
+    expect(() => open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
     expect(() => open(wave.key, { kind: 'response', waveId: w.schoolId, schoolId: w.schoolId }, boxes[0]!.box)).toThrow();
     // Bound to its school: copied into another school of the wave, it no longer opens.
     expect(() => open(wave.key, { kind: 'response', waveId: w.waveId, schoolId: crypto.randomUUID() }, boxes[0]!.box)).toThrow();
@@ -179,12 +179,9 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
       );
     }
     const comments = await store.db.selectFrom('encrypted_comment').select('box').where('wave_id', '=', w1.waveId).execute();
-    expect(comments.map((c) => openComment(wave1.key, { waveId: w1.waveId, schoolId: w1.schoolId }, c.box)).sort()).toEqual([
-      'opmerking 0',
-      'opmerking 3',
-      'opmerking 6',
-      'opmerking 9',
-    ]);
+    expect(
+      comments.map((c) => decodeComment(open(wave1.key, { kind: 'comment', waveId: w1.waveId, schoolId: w1.schoolId }, c.box))).sort(),
+    ).toEqual(['opmerking 0', 'opmerking 3', 'opmerking 6', 'opmerking 9']);
   });
 
   it('stores a code named several times in one batch once', async () => {
@@ -246,9 +243,9 @@ describe(`storeSubmission: spend and store sealed answers in one statement (${st
     // The boxes stored are those of the submissions answered true, all in the batch's one transaction
     // (the wave's other box, stored before, in its own).
     const comments = await store.db.selectFrom('encrypted_comment').select(['box', 'school_id']).where('wave_id', '=', w.waveId).execute();
-    expect(comments.map((c) => openComment(wave.key, { waveId: w.waveId, schoolId: c.school_id }, c.box)).sort()).toEqual(
-      batch.map((_, i) => `batch ${i + 1}`).filter((_, i) => stored[i]),
-    );
+    expect(
+      comments.map((c) => decodeComment(open(wave.key, { kind: 'comment', waveId: w.waveId, schoolId: c.school_id }, c.box))).sort(),
+    ).toEqual(batch.map((_, i) => `batch ${i + 1}`).filter((_, i) => stored[i]));
     const xmins = await sql<{ xmin: string }>`
       select distinct xmin::text as xmin from encrypted_response where wave_id = ${w.waveId}`.execute(store.db);
     expect(xmins.rows).toHaveLength(2);

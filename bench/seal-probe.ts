@@ -1,11 +1,15 @@
 /**
  * Sealing alone, repeatable: `gen` loads one full network wave (3,700 schools, 165,000 sealed
- * responses) into the database `seal_src`, unsealed; `run` copies it (a template database) and
- * times closeWave against the benchmark's baseline, CREATE TABLE AS … ORDER BY random(). Both need
- * the same SCHOOLPOLS_KEY. For working on sealing; `npm run bench` is the measurement of record.
+ * responses) into the database `seal_src`, unsealed, and a tenth of one into `seal_warm`; `run`
+ * copies them (template databases), seals the small wave first — so that the code is compiled, as
+ * in the benchmark, where the first of three waves is sealed cold — and times closeWave of the full
+ * one against the benchmark's baseline, CREATE TABLE AS … ORDER BY random(). Both need the same
+ * SCHOOLPOLS_KEY. For working on sealing; `npm run bench` is the measurement of record.
  *
  *   SCHOOLPOLS_KEY=$(npm run -s cli -- key:generate) tsx bench/seal-probe.ts gen
  *   SCHOOLPOLS_KEY=… tsx bench/seal-probe.ts run
+ *
+ * Runs of one version vary by ±15 % on a machine of two cores: compare versions in alternation.
  */
 import inspector from 'node:inspector';
 import { writeFileSync } from 'node:fs';
@@ -21,14 +25,15 @@ import { adminQuery, recreateDatabase, withDatabase, timedWithCpu } from './util
 const server = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const master = parseMasterKey(process.env['SCHOOLPOLS_KEY'] ?? '');
 
-if (process.argv[2] === 'gen') {
-  const url = await recreateDatabase(server, 'seal_src');
+/** Loads one wave of a network of `scale` into a fresh database `name`, left open (unsealed). */
+async function load(name: string, scale: number): Promise<void> {
+  const url = await recreateDatabase(server, name);
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
   await migrateToLatest(store.db);
   const stop = new Error('loaded');
   await generateNetwork(store.db, {
     keys: new WaveKeys(store.db, master),
-    scale: 1,
+    scale,
     waves: 1,
     label: 'Probe',
     seed: 1,
@@ -39,17 +44,34 @@ if (process.argv[2] === 'gen') {
   });
   await sql`checkpoint`.execute(store.db);
   await store.close();
-} else {
-  await adminQuery(server, 'drop database if exists seal_run');
-  await adminQuery(server, 'create database seal_run template seal_src');
-  const url = withDatabase(server, 'seal_run');
+}
+
+/** A copy of the database `template`, and its open wave. */
+async function copyOf(template: string, name: string) {
+  await adminQuery(server, `drop database if exists ${name}`);
+  await adminQuery(server, `create database ${name} template ${template}`);
+  const url = withDatabase(server, name);
   const store = await openStore({ databaseUrl: url, poolSize: 4 });
   const { rows } = await sql<{ id: string }>`select id from wave where status = 'open'`.execute(store.db);
-  const waveId = rows[0]!.id;
+  return { url, store, waveId: rows[0]!.id };
+}
+
+if (process.argv[2] === 'gen') {
+  for (const [name, scale] of [
+    ['seal_src', 1],
+    ['seal_warm', 0.1],
+  ] as const)
+    await load(name, scale);
+} else {
+  const warm = await copyOf('seal_warm', 'seal_warm_run');
+  const warmKeys = new WaveKeys(warm.store.db, master);
+  await closeWave(warm.store.db, warmKeys, warm.waveId);
+  warmKeys.close();
+  await warm.store.close();
+  await adminQuery(server, 'drop database seal_warm_run');
+  const { url, store, waveId } = await copyOf('seal_src', 'seal_run');
   await sql`checkpoint`.execute(store.db);
   const keys = new WaveKeys(store.db, master);
-  // Modules closeWave loads on first use are loaded first: the benchmark's process has them already.
-  await Promise.all([import('pg-copy-streams'), import('../server/results/frozen-wave.ts')]);
   // PROFILE=file.cpuprofile: a CPU profile of closeWave alone.
   const profiler = process.env['PROFILE'] ? new inspector.Session() : null;
   const post = <T = object>(method: string) =>

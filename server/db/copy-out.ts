@@ -13,7 +13,7 @@ import type pg from 'pg';
  * CopyDone — or an ErrorResponse, whole — back to that parser, which then reports CommandComplete,
  * ReadyForQuery or the error to this query as to any other.
  */
-export function copyOut(client: pg.PoolClient, statement: string, sink: CopySink): Promise<void> {
+export function copyOut(client: pg.ClientBase, statement: string, sink: CopySink): Promise<void> {
   const query = new CopyOutQuery(statement, sink);
   void client.query(query as never);
   return query.done;
@@ -21,6 +21,12 @@ export function copyOut(client: pg.PoolClient, statement: string, sink: CopySink
 
 /** Takes the copy's data as it arrives, `chunk[start, end)` at a time, in order. */
 export type CopySink = (chunk: Buffer, start: number, end: number) => void;
+
+/**
+ * The `data` listeners that are done with each chunk before the next arrives, and keep none of it:
+ * a socket may hand them a buffer it reads into again (`readingIntoOneBuffer` in copy.ts).
+ */
+export const takesViews = new WeakSet<(...args: never[]) => void>();
 
 const COPY_DATA = 0x64; // 'd'
 const COPY_DONE = 0x63; // 'c'
@@ -70,6 +76,7 @@ class CopyOutQuery {
     this.stream = connection.stream;
     this.parser = listeners[0] as (chunk: Buffer) => void;
     this.stream.removeListener('data', this.parser);
+    takesViews.add(this.onData);
     this.stream.on('data', this.onData);
     connection.query(this.text);
   }
@@ -111,7 +118,8 @@ class CopyOutQuery {
     stream.removeListener('data', this.onData);
     stream.on('data', parser);
     this.stream = this.parser = null;
-    if (rest.length > 0) parser(rest);
+    // A copy: the parser may keep part of it, and `rest` may lie in a buffer the socket reads into again.
+    if (rest.length > 0) parser(Buffer.from(rest));
   }
 
   // Called by node-postgres as for any query.

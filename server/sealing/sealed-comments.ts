@@ -21,16 +21,17 @@ export async function readComments(
   copyOut: CopySession['copyOut'],
   partition: string,
   waveId: string,
-  key: Buffer | null,
+  /** the wave's data key: asked for at the first box, and throws when there is none to be had */
+  key: () => Buffer,
 ): Promise<OpenedComments> {
   const opened: OpenedComments = { schools: [], school: [], text: [], copies: 0 };
   const schools = new Map<string, { index: number; context: Buffer }>();
   const nonces = new Set<string>();
-  const open = key ? boxOpener(key) : null;
+  let open: ReturnType<typeof boxOpener> | null = null;
   const visit: CopyRowVisitor = (data, s, e) => {
     if (e[0]! - s[0]! !== 16) throw new Error('a school id is not a UUID');
     if (s[1]! < 0 || e[1]! - s[1]! < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
-    if (!open) throw new Error(`wave ${waveId} holds encrypted comments but no data key`);
+    open ??= boxOpener(key());
     const nonce = data.toString('latin1', s[1]! + 1, s[1]! + 25);
     if (nonces.has(nonce)) {
       opened.copies++;

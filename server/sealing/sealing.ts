@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { partitionName } from '../db/partitions.ts';
 import { withCopySession, type CopySession } from '../db/copy.ts';
 import { BoxReader, boxesBySchool, dropCopies, ResponseRows } from './sealed-rows.ts';
-import { commentChunks, readComments } from './sealed-comments.ts';
+import { commentChunks, readComments, type OpenedComments } from './sealed-comments.ts';
 import { BoxOpening } from './box-opening.ts';
 import type { Database } from '../db/schema.ts';
 import { recordAction, type Actor } from '../platform/audit-log.ts';
@@ -58,66 +58,73 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
   const opening = new BoxOpening();
   const alreadyClosed = await Promise.resolve()
     .then(() =>
-      withCopySession(db, (session) =>
-        session.db.transaction().execute(async (trx) => {
-          const wave = await trx
-            .selectFrom('wave')
-            .select(['status', 'sealed', 'questionnaire_id'])
-            .where('id', '=', waveId)
-            .forUpdate()
-            .executeTakeFirst();
-          if (!wave) throw new WaveError('not-found', 'wave not found');
-          if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
-          if (wave.sealed) return true;
-          // No submission may slip in between reading and swapping, and detaching needs the parents anyway.
-          // Lock order matches a submission's (access_code, then the encrypted tables): no deadlock.
-          await sql`lock table access_code, encrypted_response, encrypted_comment, response, comment in access exclusive mode`.execute(trx);
-          // Counting the spent codes groups a wave's codes (165,000 in a network wave) by school. A wave
-          // sealed soon after its codes were issued has no statistics yet, and the planner then sorts
-          // them, on disk with the default work_mem (4 MB): measured 190 ms against 110 by hashing.
-          await sql`set local work_mem = '64MB'`.execute(trx);
-          await sql`set local enable_sort = off`.execute(trx);
-          // A key the master key cannot open, or a box that does not open for its wave and school (moved or
-          // altered in the database): nothing changes, and the admin is told which.
-          const refused = (err: unknown) => {
-            if (err instanceof WaveKeyUnavailable) throw new WaveError('key-unavailable', err.message);
-            if (err instanceof BoxError) throw new WaveError('tampered', err.message);
-            throw err;
-          };
-          const q = await getQuestionnaire(trx, wave.questionnaire_id);
-          const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
-          await replacePartition(trx, 'access_code', waveId, async () => {});
-          const responses = got.responses;
-          const comments = got.comments.text.length + got.legacyComments.length;
-          let frozen: FrozenRows | null = null;
-          await replacePartition(
-            trx,
-            'response',
-            waveId,
-            (fresh) =>
+      withCopySession(
+        db,
+        (session) =>
+          session.db.transaction().execute(async (trx) => {
+            const wave = await trx
+              .selectFrom('wave')
+              .select(['status', 'sealed', 'questionnaire_id'])
+              .where('id', '=', waveId)
+              .forUpdate()
+              .executeTakeFirst();
+            if (!wave) throw new WaveError('not-found', 'wave not found');
+            if (wave.status === 'draft') throw new WaveError('not-open', 'a draft wave cannot be closed; open it first');
+            if (wave.sealed) return true;
+            // No submission may slip in between reading and swapping, and detaching needs the parents anyway.
+            // Lock order matches a submission's (access_code, then the encrypted tables): no deadlock. The
+            // comments stay readable (EXCLUSIVE lets only reads through): they are read on a connection
+            // alongside (`received`); dropping them later takes the rest of the lock.
+            await sql`lock table access_code, encrypted_response in access exclusive mode`.execute(trx);
+            await sql`lock table encrypted_comment in exclusive mode`.execute(trx);
+            await sql`lock table response, comment in access exclusive mode`.execute(trx);
+            // Counting the spent codes groups a wave's codes (165,000 in a network wave) by school. A wave
+            // sealed soon after its codes were issued has no statistics yet, and the planner then sorts
+            // them, on disk with the default work_mem (4 MB): measured 190 ms against 110 by hashing.
+            await sql`set local work_mem = '64MB'`.execute(trx);
+            await sql`set local enable_sort = off`.execute(trx);
+            // A key the master key cannot open, or a box that does not open for its wave and school (moved or
+            // altered in the database): nothing changes, and the admin is told which.
+            const refused = (err: unknown) => {
+              if (err instanceof WaveKeyUnavailable) throw new WaveError('key-unavailable', err.message);
+              if (err instanceof BoxError) throw new WaveError('tampered', err.message);
+              throw err;
+            };
+            const q = await getQuestionnaire(trx, wave.questionnaire_id);
+            const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
+            await replacePartition(trx, 'access_code', waveId, async () => {});
+            const responses = got.responses;
+            const comments = got.comments.text.length + got.legacyComments.length;
+            let frozen: FrozenRows | null = null;
+            await replacePartition(
+              trx,
+              'response',
+              waveId,
+              (fresh) =>
+                session
+                  .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
+                  .catch(refused),
+              { together: kind === 'postgres', meanwhile: () => (frozen = frozenRows(responses.tallies(), comments)) },
+            );
+            await replacePartition(trx, 'comment', waveId, (fresh) =>
               session
-                .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
+                .copyIn(
+                  `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
+                  commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
+                )
                 .catch(refused),
-            { together: kind === 'postgres', meanwhile: () => (frozen = frozenRows(responses.tallies(), comments)) },
-          );
-          await replacePartition(trx, 'comment', waveId, (fresh) =>
-            session
-              .copyIn(
-                `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
-                commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
-              )
-              .catch(refused),
-          );
-          for (const table of ['encrypted_response', 'encrypted_comment'] as const)
-            await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
-          await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
-          // Every comment starts pending (the moderation queue's count: `pendingCount`).
-          await freezeWave(trx, waveId, frozen!);
-          await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
-          // Copied boxes mean someone altered the database: said in the audit log (as a count).
-          await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);
-          return false;
-        }),
+            );
+            for (const table of ['encrypted_response', 'encrypted_comment'] as const)
+              await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
+            await trx.deleteFrom('wave_key').where('wave_id', '=', waveId).execute();
+            // Every comment starts pending (the moderation queue's count: `pendingCount`).
+            await freezeWave(trx, waveId, frozen!);
+            await trx.updateTable('wave').set({ status: 'closed', sealed: true }).where('id', '=', waveId).execute();
+            // Copied boxes mean someone altered the database: said in the audit log (as a count).
+            await recordAction(trx, actor, 'wave.close', `wave:${waveId}${got.copies ? ` copies-dropped:${got.copies}` : ''}`);
+            return false;
+          }),
+        { alongside: true },
       ),
     )
     .finally(() => opening.close());
@@ -129,7 +136,10 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
  * Everything the wave received: the boxes, read in binary COPY format (responses a school at a time), plus any plaintext
  * rows a wave opened before encryption existed still holds (the anonymity audit reports those).
  * Boxes stored twice are dropped (`dropCopies`) and counted. The wave's spent codes become a count
- * per school meanwhile.
+ * per school meanwhile. On PostgreSQL the comments are read and opened on a connection alongside,
+ * which sees what this transaction sees (an exported snapshot), while this one reads the response
+ * boxes and counts the codes: read here after those, a core stood idle through most of it (issue 14;
+ * reading the response boxes alongside as well, on a third connection, was slower: two cores).
  */
 async function received(
   trx: Kysely<Database>,
@@ -139,13 +149,32 @@ async function received(
   waveId: string,
   opening: BoxOpening,
 ) {
-  const responsePartition = partitionName('encrypted_response', waveId);
-  // Every response box of a questionnaire has one length.
-  const reader = new BoxReader(BOX_OVERHEAD + responseLength(q));
-  await session.copyOut(
-    `copy (${boxesBySchool(responsePartition, BOX_OVERHEAD + responseLength(q))}) to stdout (format binary)`,
-    reader.visit,
+  // The key is needed only when there are boxes to open: a wave nobody answered closes without it,
+  // so an error in getting it is kept until a box needs it.
+  const got = await keys.dataKey(trx, waveId, { create: false }).then(
+    (key) => ({ key, err: null }),
+    (err: unknown) => ({ key: null, err: err instanceof Error ? err : new Error(String(err)) }),
   );
+  const key = (): Buffer => {
+    if (got.err) throw got.err;
+    if (!got.key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
+    return got.key;
+  };
+  const commentPartition = partitionName('encrypted_comment', waveId);
+  // Every response box of a questionnaire has one length.
+  const boxLength = BOX_OVERHEAD + responseLength(q);
+  const reader = new BoxReader(boxLength);
+  const readBoxes = `copy (${boxesBySchool(partitionName('encrypted_response', waveId), boxLength)}) to stdout (format binary)`;
+  let commentsRead: Promise<OpenedComments> | null = null;
+  const alongside = session.copyOutAlongside;
+  if (alongside) {
+    const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(trx);
+    const snapshot = rows[0]!.snapshot;
+    commentsRead = readComments((statement, visit) => alongside(snapshot, statement, visit), commentPartition, waveId, key);
+    // Awaited below; should something fail first, this failure must not go unhandled.
+    commentsRead.catch(() => undefined);
+  }
+  await session.copyOut(readBoxes, reader.visit);
   const responseBoxes = reader.boxes();
   const legacyResponses = (
     await trx.selectFrom('response').select(['school_id', 'answers', 'background']).where('wave_id', '=', waveId).execute()
@@ -173,19 +202,9 @@ async function received(
   const order = responses.bySchool(shuffled(identity(responses.count)));
   // Its own error, not the "transaction is aborted" of the next statement, if it failed.
   await counting;
-  // The key is needed only when there are boxes to open (a wave nobody answered closes without it).
-  const commented = await sql<{
-    any: boolean;
-  }>`select exists (select 1 from ${sql.id(partitionName('encrypted_comment', waveId))}) as any`.execute(trx);
-  let key: Buffer | null = null;
-  if (responseBoxes.count > 0 || commented.rows[0]!.any) {
-    key = await keys.dataKey(trx, waveId, { create: false });
-    if (!key) throw new Error(`wave ${waveId} holds encrypted answers but no data key`);
-  }
-  // The responses are opened in their own thread, in the order they will be written, while the
-  // comments are read and opened here (keeping only their text).
-  if (key && responseBoxes.count > 0) responses.openBoxes(opening, key, order);
-  const comments = await readComments(session.copyOut, partitionName('encrypted_comment', waveId), waveId, key);
+  // The responses are opened in their own thread, in the order they will be written.
+  if (responseBoxes.count > 0) responses.openBoxes(opening, key(), order);
+  const comments = await (commentsRead ?? readComments(session.copyOut, commentPartition, waveId, key));
   return { responses, order, comments, legacyComments, copies: copies + comments.copies };
 }
 

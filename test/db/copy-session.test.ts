@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { useStore, storeKind } from '../helpers/store.ts';
+import { describeOn, itOn, useStore, storeKind } from '../helpers/store.ts';
 import { CopyWriter, withCopySession } from '../../server/db/copy.ts';
 
 class Refused extends Error {}
@@ -64,4 +64,43 @@ describe(`a copy stopped by its writer (${storeKind})`, () => {
     );
     expect((await sql<{ n: number }>`select count(*)::int as n from copy_probe`.execute(store.db)).rows[0]!.n).toBe(10);
   });
+});
+
+describeOn('postgres', 'a copy alongside (PostgreSQL)', () => {
+  const store = useStore();
+
+  itOn(
+    'postgres',
+    'sees the snapshot of the session’s transaction, byte for byte, though its socket reads into one buffer again and again',
+    async () => {
+      await sql`create table alongside_probe (n int not null, text text not null)`.execute(store.db);
+      // Rows of every length from 1 to 9,000 bytes: ~13 MB, cut across the socket's reads of 64 kB at every place.
+      await sql`insert into alongside_probe select n, repeat(chr(65 + n % 26), 1 + (n * 7919) % 9000) from generate_series(1, 3000) n`.execute(
+        store.db,
+      );
+      const seen = new Map<number, string>();
+      await withCopySession(
+        store.db,
+        (s) =>
+          s.db.transaction().execute(async (trx) => {
+            const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(trx);
+            // Committed by another connection after the snapshot was taken: the copy alongside does not see it.
+            await sql`insert into alongside_probe values (0, 'after the snapshot')`.execute(store.db);
+            const count = await s.copyOutAlongside!(
+              rows[0]!.snapshot,
+              'copy (select n, text from alongside_probe) to stdout (format binary)',
+              (data, start, end) => seen.set(data.readInt32BE(start[0]!), data.toString('latin1', start[1]!, end[1]!)),
+            );
+            expect(count).toBe(3000);
+            // The connection is still in order after the copy: a second one on it, from the same snapshot.
+            const again = await s.copyOutAlongside!(rows[0]!.snapshot, 'copy (select 1) to stdout (format binary)', () => {});
+            expect(again).toBe(1);
+          }),
+        { alongside: true },
+      );
+      expect(seen.size).toBe(3000);
+      for (let n = 1; n <= 3000; n++)
+        expect(seen.get(n), `row ${n}`).toBe(String.fromCharCode(65 + (n % 26)).repeat(1 + ((n * 7919) % 9000)));
+    },
+  );
 });

@@ -33,14 +33,11 @@ function bySchool(rows: Array<[string, Buffer]>, boxLength: number): Buffer {
   const schools = new Map<string, Buffer[]>();
   for (const [school, b] of rows) schools.set(school, [...(schools.get(school) ?? []), b]);
   const out = new CopyWriter();
-  const total = Buffer.alloc(4);
-  total.writeInt32BE(rows.length);
   for (const [school, boxes] of schools) {
-    out.row(4);
+    out.row(3);
     out.bytes(uuidBytes(school));
     out.bytes(Buffer.from([boxes.every((b) => b.length === boxLength) ? 1 : 0]));
     out.bytes(Buffer.concat(boxes));
-    out.bytes(total);
   }
   return out.end();
 }
@@ -107,12 +104,21 @@ describe('reading a wave’s boxes for sealing', () => {
     ).toThrow(/not a Schoolpols box/);
     // A row whose boxes do not make whole boxes, whatever it says of their lengths.
     const out = new CopyWriter();
-    out.row(4);
+    out.row(3);
     out.bytes(uuidBytes(schoolA));
     out.bytes(Buffer.from([1]));
     out.bytes(Buffer.concat([box(1, 1), Buffer.alloc(3)]));
-    out.bytes(Buffer.from([0, 0, 0, 2]));
     expect(() => readBoxes(out.end(), FAKE)).toThrow(/not a Schoolpols box/);
+  });
+
+  it('reads more boxes than the wave issued codes (copies made in the database), every one where it was', () => {
+    const rows: Array<[string, Buffer]> = Array.from({ length: 40 }, (_, i) => [i % 3 === 0 ? schoolA : schoolB, box(100 + i, i)]);
+    const boxes = readBoxes(bySchool(rows, FAKE), FAKE, 3);
+    expect(boxes.count).toBe(40);
+    const inOrder = [...rows.filter(([s]) => s === schoolA), ...rows.filter(([s]) => s === schoolB)];
+    expect(tails(boxes)).toEqual(inOrder.map(([, b]) => b[20]));
+    expect(schoolsOf(boxes)).toEqual(inOrder.map(([s]) => s));
+    for (let i = 0; i < boxes.count; i++) expect(boxes.data.readUIntLE(boxes.start[i]! + 1, 6)).toBe(inOrder[i]![1].readUIntLE(1, 6));
   });
 });
 

@@ -78,16 +78,35 @@ export function open(key: Buffer, label: BoxLabel, box: Uint8Array): Buffer {
 /**
  * Opens box after box without making views of each: sealing opens a network wave's 165,000 boxes,
  * and copying each into one scratch buffer costs less than the views would (`Buffer.copy`, also for
- * a response box's ~86 bytes: half the time of a byte loop, warm). The result is a view of a buffer
- * the next call overwrites.
+ * a response box's ~86 bytes: half the time of a byte loop, warm). A comment box (4 kB) is opened
+ * where it lies: copying 53 MB of them cost more than two views each. The result is a view of a
+ * buffer the next call overwrites.
  */
 export function boxOpener(key: Buffer): (context: Buffer, source: Buffer, start: number, end: number) => Buffer {
   let scratch = Buffer.alloc(0);
   let nonce = scratch;
   let sealed = scratch;
   let plain = scratch;
+  let wide = scratch;
   return (context, source, start, end) => {
     const length = end - start;
+    if (length > 1024) {
+      if (source[start] !== VERSION) throw new BoxError('not a Schoolpols box');
+      if (wide.length !== length - BOX_OVERHEAD) wide = Buffer.alloc(length - BOX_OVERHEAD);
+      try {
+        sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+          wide,
+          null,
+          source.subarray(start + 1 + NONCE, end),
+          context,
+          source.subarray(start + 1, start + 1 + NONCE),
+          key,
+        );
+      } catch {
+        throw new BoxError('the box cannot be opened with this key (wrong key, or altered)');
+      }
+      return wide;
+    }
     if (length !== scratch.length) {
       if (length < BOX_OVERHEAD) throw new BoxError('not a Schoolpols box');
       scratch = Buffer.alloc(length);

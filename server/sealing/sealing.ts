@@ -92,9 +92,21 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
             };
             const q = await getQuestionnaire(trx, wave.questionnaire_id);
             const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
-            await replacePartition(trx, 'access_code', waveId, async () => {});
+            // Emptied by TRUNCATE, which gives the partition a new file and unlinks the old one — with its
+            // row versions of which code was spent when — at commit, as replacing it did, in one statement.
+            await sql`truncate ${sql.table(partitionName('access_code', waveId))}`.execute(trx);
             const responses = got.responses;
             const comments = got.comments.text.length + got.legacyComments.length;
+            // The comments first: while PostgreSQL writes them, the thread that opens the response boxes
+            // gets ahead of the rows, on a core that would otherwise wait.
+            await replacePartition(trx, 'comment', waveId, (fresh) =>
+              session
+                .copyIn(
+                  `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
+                  commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
+                )
+                .catch(refused),
+            );
             let frozen: FrozenRows | null = null;
             await replacePartition(
               trx,
@@ -105,14 +117,6 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
                   .copyIn(`copy ${fresh} ${ResponseRows.columns} from stdin (format binary)`, responses.chunks(got.order, opening))
                   .catch(refused),
               { together: kind === 'postgres', meanwhile: () => (frozen = frozenRows(responses.tallies(), comments)) },
-            );
-            await replacePartition(trx, 'comment', waveId, (fresh) =>
-              session
-                .copyIn(
-                  `copy ${fresh} (wave_id, school_id, text) from stdin (format binary)`,
-                  commentChunks(waveId, got.comments, got.legacyComments, shuffled(identity(comments))),
-                )
-                .catch(refused),
             );
             for (const table of ['encrypted_response', 'encrypted_comment'] as const)
               await sql`drop table ${sql.id(partitionName(table, waveId))}`.execute(trx);
@@ -163,7 +167,13 @@ async function received(
   const commentPartition = partitionName('encrypted_comment', waveId);
   // Every response box of a questionnaire has one length.
   const boxLength = BOX_OVERHEAD + responseLength(q);
-  const reader = new BoxReader(boxLength);
+  // As many boxes as the wave issued codes, unless someone copied boxes in the database (then it grows).
+  const issued = await trx
+    .selectFrom('wave_school')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('codes_issued'), eb.lit(0)).as('n'))
+    .where('wave_id', '=', waveId)
+    .executeTakeFirstOrThrow();
+  const reader = new BoxReader(boxLength, Number(issued.n));
   const readBoxes = `copy (${boxesBySchool(partitionName('encrypted_response', waveId), boxLength)}) to stdout (format binary)`;
   let commentsRead: Promise<OpenedComments> | null = null;
   const alongside = session.copyOutAlongside;
@@ -200,10 +210,10 @@ async function received(
   const responses = new ResponseRows(q, waveId, responseBoxes, legacyResponses);
   // The order the rows will be written in, chosen while PostgreSQL counts.
   const order = responses.bySchool(shuffled(identity(responses.count)));
+  // The responses are opened in their own thread, in the order they will be written, from now on.
+  if (responseBoxes.count > 0) responses.openBoxes(opening, key(), order);
   // Its own error, not the "transaction is aborted" of the next statement, if it failed.
   await counting;
-  // The responses are opened in their own thread, in the order they will be written.
-  if (responseBoxes.count > 0) responses.openBoxes(opening, key(), order);
   const comments = await (commentsRead ?? readComments(session.copyOut, commentPartition, waveId, key));
   return { responses, order, comments, legacyComments, copies: copies + comments.copies };
 }
@@ -244,7 +254,7 @@ export function shuffled<A extends { length: number; [i: number]: unknown }>(row
  */
 async function replacePartition(
   trx: Kysely<Database>,
-  table: 'access_code' | 'response' | 'comment',
+  table: 'response' | 'comment',
   waveId: string,
   fill: (fresh: string) => Promise<void>,
   swap: { together?: boolean; meanwhile?: () => void } = {},

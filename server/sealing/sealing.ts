@@ -154,10 +154,13 @@ async function received(
   opening: BoxOpening,
 ) {
   // The key is needed only when there are boxes to open: a wave nobody answered closes without it,
-  // so an error in getting it is kept until a box needs it.
+  // so a key the master key cannot open is said only when a box needs it.
   const got = await keys.dataKey(trx, waveId, { create: false }).then(
     (key) => ({ key, err: null }),
-    (err: unknown) => ({ key: null, err: err instanceof Error ? err : new Error(String(err)) }),
+    (err: unknown) => {
+      if (err instanceof WaveKeyUnavailable) return { key: null, err };
+      throw err;
+    },
   );
   const key = (): Buffer => {
     if (got.err) throw got.err;

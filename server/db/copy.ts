@@ -63,7 +63,9 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
   openers.set(db, async (fn, options) => {
     // The second connection is not the pool's: a session waiting for a second pooled connection
     // while holding one (and, in sealing, locks that hold up the requests that fill the pool) could
-    // wait for ever. It is made while the first is taken, and closed with the session.
+    // wait for ever. It is made while the first is taken, and is ready — connected, its transaction
+    // begun (a pooler in front assigns it a server connection now) — before `fn` runs, so that it
+    // cannot fail or wait once `fn` holds locks. It is closed with the session.
     const second = options.alongside ? connectAlongside(pool) : null;
     second?.catch(() => undefined);
     const endSecond = () => second?.then((c) => c.end()).catch(() => undefined);
@@ -71,6 +73,14 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
       await endSecond();
       throw err;
     });
+    let other: pg.Client | null = null;
+    try {
+      other = second ? await second : null;
+    } catch (err) {
+      client.release();
+      throw err;
+    }
+    let begun = other !== null;
     let busy = false;
     let failed = false;
     try {
@@ -108,16 +118,17 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
           });
           if (refused) throw refused.err;
         },
-        copyOutAlongside: second
+        copyOutAlongside: other
           ? async (snapshot, statement, visit) => {
+              const on = other!;
               if (busy) throw new Error('one copy alongside at a time');
               busy = true;
-              const other = await second;
               const reader = new CopyRowReader(visit);
-              await other.query('begin isolation level repeatable read read only');
-              await other.query(`set transaction snapshot ${other.escapeLiteral(snapshot)}`);
-              await copyOut(other, statement, (chunk, start, end) => reader.push(chunk, start, end));
-              await other.query('commit');
+              if (!begun) await on.query(BEGIN_ALONGSIDE);
+              begun = false;
+              await on.query(`set transaction snapshot ${on.escapeLiteral(snapshot)}`);
+              await copyOut(on, statement, (chunk, start, end) => reader.push(chunk, start, end));
+              await on.query('commit');
               // Only after a copy that ended well: a failed one leaves its transaction to the session's end.
               busy = false;
               return reader.finish();
@@ -139,13 +150,25 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
 /** The `application_name` of a session's second connection: what an administrator sees of it in pg_stat_activity. */
 export const ALONGSIDE = 'schoolpols: copy alongside';
 
+/**
+ * A copy alongside reads what the session's transaction has locked against writers; it waits for a
+ * lock only when someone else queued a conflicting request in between (an operator's `VACUUM FULL`
+ * or `LOCK` on the table, waiting for the session). Waiting would then be for ever: the session
+ * waits for the copy in Node, where PostgreSQL's deadlock detector cannot see it. So it gives up
+ * after ten seconds, and the session fails with it — sealing changes nothing and can be retried.
+ */
+const BEGIN_ALONGSIDE = `begin isolation level repeatable read read only; set local lock_timeout = '10s'`;
+
 async function connectAlongside(pool: pg.Pool): Promise<pg.Client> {
   // node-postgres passes the connection's settings (not in its types); TLS reads on its own.
   const stream = (settings?: { ssl?: unknown }) => (settings?.ssl ? new net.Socket() : readingIntoOneBuffer());
-  const client = new pg.Client({ ...pool.options, application_name: ALONGSIDE, stream: stream as () => net.Socket });
+  const client = new pg.Client({ ...pool.options, connectionTimeoutMillis: 10_000, stream: stream as () => net.Socket });
   // A connection lost while unused must not crash the process; a query on it fails on its own.
   client.on('error', () => undefined);
   await client.connect();
+  // Set here, not in the settings, where an application_name in DATABASE_URL would win.
+  await client.query(`set application_name = ${client.escapeLiteral(ALONGSIDE)}`);
+  await client.query(BEGIN_ALONGSIDE);
   return client;
 }
 

@@ -92,9 +92,9 @@ export async function closeWave(db: Kysely<Database>, keys: WaveKeys, waveId: st
             };
             const q = await getQuestionnaire(trx, wave.questionnaire_id);
             const got = await received(trx, session, keys, q, waveId, opening).catch(refused);
-            // Emptied by TRUNCATE, which gives the partition a new file and unlinks the old one — with its
-            // row versions of which code was spent when — at commit, as replacing it did, in one statement.
-            await sql`truncate ${sql.table(partitionName('access_code', waveId))}`.execute(trx);
+            // Replaced by an empty table, not truncated: TRUNCATE keeps the relation, and with it the
+            // planner's statistics (a sample of the wave's code hashes) and its activity counters.
+            await replacePartition(trx, 'access_code', waveId, async () => {});
             const responses = got.responses;
             const comments = got.comments.text.length + got.legacyComments.length;
             // The comments first: while PostgreSQL writes them, the thread that opens the response boxes
@@ -257,7 +257,7 @@ export function shuffled<A extends { length: number; [i: number]: unknown }>(row
  */
 async function replacePartition(
   trx: Kysely<Database>,
-  table: 'response' | 'comment',
+  table: 'access_code' | 'response' | 'comment',
   waveId: string,
   fill: (fresh: string) => Promise<void>,
   swap: { together?: boolean; meanwhile?: () => void } = {},

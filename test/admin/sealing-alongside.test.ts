@@ -74,13 +74,7 @@ describeOn('postgres', 'sealing with a connection alongside (PostgreSQL)', () =>
     sealing.catch(() => undefined);
     const admin = await administrator();
     try {
-      for (let waited = 0; ; waited += 50) {
-        const { rows } = await admin.query(`select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
-                                             where c.relname = 'comment' and not l.granted`);
-        if (rows[0].n > 0) break;
-        if (waited > 20_000) throw new Error('sealing never reached its lock on comment');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await waitUntilWaiting(admin, 'comment');
       await admin.query(`set lock_timeout = '300ms'`);
       // A read goes through: what the connection alongside does.
       const read = await admin.query(`select count(*)::int as n from "${partition}"`);
@@ -98,4 +92,59 @@ describeOn('postgres', 'sealing with a connection alongside (PostgreSQL)', () =>
     expect(await store.db.selectFrom('comment').select('text').where('wave_id', '=', w.waveId).execute()).toHaveLength(5);
     expect(await alongside()).toBe(0);
   });
+
+  itOn(
+    'postgres',
+    'an operator’s lock queued behind sealing does not hang it: the copy alongside gives up, sealing changes nothing, and a retry seals',
+    async () => {
+      const w = await answered(5);
+      const partition = partitionName('encrypted_comment', w.waveId);
+      const holder = await administrator();
+      await holder.query('begin');
+      await holder.query('lock table comment in access share mode');
+      const sealing = closeWave(store.db, testKeys(store.db), w.waveId);
+      sealing.catch(() => undefined);
+      const operator = await administrator();
+      const admin = await administrator();
+      let operatorDone: Promise<unknown> = Promise.resolve();
+      try {
+        await waitUntilWaiting(admin, 'comment');
+        // VACUUM FULL, CLUSTER or LOCK on the comment boxes: a request that waits for sealing.
+        await operator.query('begin');
+        operatorDone = operator.query(`lock table "${partition}" in access exclusive mode`);
+        operatorDone.catch(() => undefined);
+        await waitUntilWaiting(admin, partition);
+      } finally {
+        await holder.query('commit');
+        await holder.end();
+      }
+      const started = performance.now();
+      await expect(sealing).rejects.toThrow(/lock timeout/);
+      expect(performance.now() - started).toBeLessThan(30_000);
+      // The operator gets the lock once sealing has rolled back; then sealing goes through.
+      await operatorDone;
+      await operator.query('commit');
+      await operator.end();
+      await admin.end();
+      const wave = await store.db.selectFrom('wave').select('sealed').where('id', '=', w.waveId).executeTakeFirstOrThrow();
+      expect(wave.sealed).toBe(false);
+      expect(await alongside()).toBe(0);
+      await closeWave(store.db, testKeys(store.db), w.waveId);
+      expect(await store.db.selectFrom('comment').select('text').where('wave_id', '=', w.waveId).execute()).toHaveLength(5);
+    },
+    60_000,
+  );
 });
+
+/** Waits until some backend waits for a lock on the relation named `relname`. */
+async function waitUntilWaiting(client: pg.Client, relname: string): Promise<void> {
+  for (let waited = 0; ; waited += 50) {
+    const { rows } = await client.query(
+      `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation where c.relname = $1 and not l.granted`,
+      [relname],
+    );
+    if (rows[0].n > 0) return;
+    if (waited > 20_000) throw new Error(`nobody came to wait for a lock on ${relname}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -73,13 +73,10 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
       await endSecond();
       throw err;
     });
-    let other: pg.Client | null = null;
-    try {
-      other = second ? await second : null;
-    } catch (err) {
+    const other = await (second ?? Promise.resolve(null)).catch((err: unknown) => {
       client.release();
       throw err;
-    }
+    });
     let begun = other !== null;
     let busy = false;
     let failed = false;
@@ -120,15 +117,14 @@ export function registerPostgresCopy(db: Kysely<Database>, pool: pg.Pool): void 
         },
         copyOutAlongside: other
           ? async (snapshot, statement, visit) => {
-              const on = other!;
               if (busy) throw new Error('one copy alongside at a time');
               busy = true;
               const reader = new CopyRowReader(visit);
-              if (!begun) await on.query(BEGIN_ALONGSIDE);
+              if (!begun) await other.query(BEGIN_ALONGSIDE);
               begun = false;
-              await on.query(`set transaction snapshot ${on.escapeLiteral(snapshot)}`);
-              await copyOut(on, statement, (chunk, start, end) => reader.push(chunk, start, end));
-              await on.query('commit');
+              await other.query(`set transaction snapshot ${other.escapeLiteral(snapshot)}`);
+              await copyOut(other, statement, (chunk, start, end) => reader.push(chunk, start, end));
+              await other.query('commit');
               // Only after a copy that ended well: a failed one leaves its transaction to the session's end.
               busy = false;
               return reader.finish();

@@ -41,6 +41,24 @@ describeOn('postgres', 'sealing with a connection alongside (PostgreSQL)', () =>
     return client;
   }
 
+  /**
+   * Sealing of the wave started and held up at its last lock (on `comment`, which `holder` holds),
+   * after it has locked the codes and the boxes; `release` lets it go on.
+   */
+  async function heldAtItsLastLock(waveId: string, admin: pg.Client) {
+    const holder = await administrator();
+    await holder.query('begin');
+    await holder.query('lock table comment in access share mode');
+    const sealing = closeWave(store.db, testKeys(store.db), waveId);
+    sealing.catch(() => undefined);
+    await waitUntilWaiting(admin, 'comment');
+    const release = async () => {
+      await holder.query('commit');
+      await holder.end();
+    };
+    return { sealing, release };
+  }
+
   itOn(
     'postgres',
     'the second connection ends with the sealing: after it sealed, and after it refused an altered comment box',
@@ -66,15 +84,9 @@ describeOn('postgres', 'sealing with a connection alongside (PostgreSQL)', () =>
   itOn('postgres', 'while sealing holds its locks, a comment box written behind its back waits, and a read does not', async () => {
     const w = await answered(5);
     const partition = partitionName('encrypted_comment', w.waveId);
-    // Sealing is held up at its last lock (on `comment`), after it has locked the codes and the boxes.
-    const holder = await administrator();
-    await holder.query('begin');
-    await holder.query('lock table comment in access share mode');
-    const sealing = closeWave(store.db, testKeys(store.db), w.waveId);
-    sealing.catch(() => undefined);
     const admin = await administrator();
+    const { sealing, release } = await heldAtItsLastLock(w.waveId, admin);
     try {
-      await waitUntilWaiting(admin, 'comment');
       await admin.query(`set lock_timeout = '300ms'`);
       // A read goes through: what the connection alongside does.
       const read = await admin.query(`select count(*)::int as n from "${partition}"`);
@@ -84,8 +96,7 @@ describeOn('postgres', 'sealing with a connection alongside (PostgreSQL)', () =>
         admin.query(`insert into "${partition}" (wave_id, school_id, box) select wave_id, school_id, box from "${partition}" limit 1`),
       ).rejects.toThrow(/lock timeout/);
     } finally {
-      await holder.query('commit');
-      await holder.end();
+      await release();
       await admin.end();
     }
     await sealing;
@@ -99,24 +110,18 @@ describeOn('postgres', 'sealing with a connection alongside (PostgreSQL)', () =>
     async () => {
       const w = await answered(5);
       const partition = partitionName('encrypted_comment', w.waveId);
-      const holder = await administrator();
-      await holder.query('begin');
-      await holder.query('lock table comment in access share mode');
-      const sealing = closeWave(store.db, testKeys(store.db), w.waveId);
-      sealing.catch(() => undefined);
       const operator = await administrator();
       const admin = await administrator();
+      const { sealing, release } = await heldAtItsLastLock(w.waveId, admin);
       let operatorDone: Promise<unknown> = Promise.resolve();
       try {
-        await waitUntilWaiting(admin, 'comment');
         // VACUUM FULL, CLUSTER or LOCK on the comment boxes: a request that waits for sealing.
         await operator.query('begin');
         operatorDone = operator.query(`lock table "${partition}" in access exclusive mode`);
         operatorDone.catch(() => undefined);
         await waitUntilWaiting(admin, partition);
       } finally {
-        await holder.query('commit');
-        await holder.end();
+        await release();
       }
       const started = performance.now();
       await expect(sealing).rejects.toThrow(/lock timeout/);

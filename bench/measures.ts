@@ -5,7 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../server/db/schema.ts';
 import { createWave, issueCodesForWave } from '../server/waves.ts';
-import { generateCode, hashCode } from '../server/teacher/access-codes.ts';
+import { hashCode, randomCodes } from '../server/teacher/access-codes.ts';
 import type { NetworkSchool } from './network.ts';
 import { median, percentile, timed, timedWithCpu } from './util.ts';
 
@@ -164,7 +164,7 @@ export async function codeGeneration(
 ): Promise<CodeGeneration> {
   const total = schools.reduce((a, s) => a + s.staff, 0);
   const schoolIds = schools.map((s) => s.id);
-  const hashing = await timed(async () => Array.from({ length: total }, () => hashCode(generateCode())));
+  const hashing = await timed(async () => randomCodes(total).map(hashCode));
   const hashes = hashing.value;
   const owners = schools.flatMap((s) => Array.from({ length: s.staff }, () => s.id));
 

@@ -1,7 +1,8 @@
+import { setImmediate } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import { createWavePartitions } from './db/partitions.ts';
 import type { Database, WaveStatus } from './db/schema.ts';
-import { generateCode, hashCode } from './teacher/access-codes.ts';
+import { hashCode, randomCodes } from './teacher/access-codes.ts';
 import { recordAction, type Actor } from './platform/audit-log.ts';
 import type { WaveKeys } from './encryption/wave-keys.ts';
 
@@ -210,18 +211,21 @@ export async function issueCodesForWave(
   actor?: Actor,
 ): Promise<Map<string, string[]>> {
   const bySchool = new Map<string, string[]>();
+  let total = 0;
   for (const { schoolId, count } of requests) {
     if (bySchool.has(schoolId)) throw new RangeError(`school ${schoolId} is listed twice`);
-    bySchool.set(schoolId, Array.from({ length: count }, generateCode));
+    bySchool.set(schoolId, randomCodes(count));
+    total += count;
   }
-  const hashes: string[] = [];
+  const codes: string[] = [];
   const owners: string[] = [];
-  for (const [schoolId, codes] of bySchool) {
-    for (const code of codes) {
-      hashes.push(hashCode(code));
+  for (const [schoolId, list] of bySchool) {
+    for (const code of list) {
+      codes.push(code);
       owners.push(schoolId);
     }
   }
+  const hashes = (from: number) => codes.slice(from, from + CODE_BATCH).map(hashCode);
   await db.transaction().execute(async (trx) => {
     const wave = await trx.selectFrom('wave').select('status').where('id', '=', waveId).forShare().executeTakeFirst();
     if (!wave) throw new WaveError('not-found', 'wave not found');
@@ -233,18 +237,22 @@ export async function issueCodesForWave(
       where ws.wave_id = ${waveId} and ws.school_id = r.school_id
       returning ws.school_id`.execute(trx);
     if (updated.rows.length !== schoolIds.length) throw new WaveError('unknown-school', 'the school does not take part in this wave');
-    for (let i = 0; i < hashes.length; i += CODE_BATCH) {
-      await sql`
+    // The next batch is hashed while PostgreSQL stores this one (two cores, two workers).
+    let batch = hashes(0);
+    for (let i = 0; i < total; i += CODE_BATCH) {
+      const inserting = sql`
         insert into access_code (hash, wave_id, school_id)
-        select h, ${waveId}::uuid, s from unnest(${hashes.slice(i, i + CODE_BATCH)}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(
-        trx,
-      );
+        select h, ${waveId}::uuid, s from unnest(${batch}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(trx);
+      inserting.catch(() => {}); // awaited below; not an unhandled rejection while this thread hashes
+      await setImmediate(); // the statement goes out before this thread hashes on
+      batch = i + CODE_BATCH < total ? hashes(i + CODE_BATCH) : [];
+      await inserting;
     }
     // Counts only: codes never reach the audit log.
     const detail =
       requests.length === 1
-        ? `wave:${waveId} school:${requests[0]!.schoolId} count:${hashes.length}`
-        : `wave:${waveId} schools:${requests.length} count:${hashes.length}`;
+        ? `wave:${waveId} school:${requests[0]!.schoolId} count:${total}`
+        : `wave:${waveId} schools:${requests.length} count:${total}`;
     await recordAction(trx, actor, 'codes.generate', detail);
   });
   return bySchool;

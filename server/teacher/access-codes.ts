@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Access codes (design §3): 13 characters of Crockford base32 = 65 random bits, without the
@@ -9,11 +9,23 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 13;
 
 export function generateCode(): string {
-  // 5 bits per character from fresh random bytes; 32 divides 256 so `byte & 31` is unbiased.
-  const bytes = randomBytes(CODE_LENGTH);
-  let code = '';
-  for (const b of bytes) code += ALPHABET[b & 31];
-  return code;
+  return randomCodes(1)[0]!;
+}
+
+/**
+ * `count` codes from one draw of random bytes: a draw costs ~8 µs on a small VM whatever its size,
+ * so one per code made a network's 165,000 codes spend 1.3 s drawing (the benchmark's row 5).
+ */
+export function randomCodes(count: number): string[] {
+  // 5 bits per character; 32 divides 256 so `byte & 31` is unbiased.
+  const bytes = randomBytes(CODE_LENGTH * count);
+  const codes = new Array<string>(count);
+  for (let i = 0, at = 0; i < count; i++) {
+    let code = '';
+    for (const end = at + CODE_LENGTH; at < end; at++) code += ALPHABET[bytes[at]! & 31];
+    codes[i] = code;
+  }
+  return codes;
 }
 
 /** Accepts what a person types or a QR link carries: any case, spaces or dashes, O for 0, I/L for 1. */
@@ -29,5 +41,6 @@ export function formatCode(code: string): string {
 }
 
 export function hashCode(normalised: string): string {
-  return createHash('sha256').update(normalised).digest('hex');
+  // One call, no Hash object: a third of createHash's time for a 13-character input.
+  return hash('sha256', normalised, 'hex');
 }

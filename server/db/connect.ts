@@ -28,14 +28,17 @@ export interface StoreOptions {
   pgliteDir?: string;
   /** A PGlite data directory to start from (a `dumpDataDir` tarball): no initdb, and whatever it holds. */
   pgliteDataDir?: Blob;
+  /** PostgreSQL connections in the pool (`DATABASE_POOL_SIZE`); 10 unless said. */
   poolSize?: number;
   /** Called when an idle pooled connection dies (server restart, admin kill); the pool replaces it. */
   onConnectionError?: (err: Error) => void;
 }
 
+export const DEFAULT_POOL_SIZE = 10;
+
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE });
     // Without listeners, a connection killed by the server (failover, restart, admin kill) would
     // crash the process: idle ones report on the pool, checked-out ones on the client itself. The
     // query in flight fails on its own and its transaction is rolled back by the server.

@@ -5,6 +5,13 @@ import { Value } from '@sinclair/typebox/value';
 /** Every setting the platform reads from the environment; README lists them. */
 const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /**
+   * Connections each process keeps to PostgreSQL. A process runs JavaScript on one thread, so more
+   * statements at once than this gain nothing, while every extra connection is one more backend to
+   * warm (each parses and plans a statement afresh): fifty dashboards at once cost PostgreSQL ~25 %
+   * more CPU with 20 (docs/performance.md, 2e, session 18).
+   */
+  DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 2, maximum: 100 }),
   DATA_DIR: Type.String({ default: 'data', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   HOST: Type.String({ default: '127.0.0.1' }),
@@ -41,8 +48,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[key];
     if (raw !== undefined && raw !== '') picked[key] = raw;
   }
+  // Value.Convert would read "2.5" as the integer 2: a whole number is asked for, a whole number it must be.
+  const notWhole = Object.entries(picked).filter(
+    ([key, raw]) => EnvSchema.properties[key as keyof typeof EnvSchema.properties].type === 'integer' && !/^-?\d+$/.test(String(raw)),
+  );
   const value = Value.Default(EnvSchema, Value.Convert(EnvSchema, picked));
-  const errors = [...Value.Errors(EnvSchema, value)];
+  const errors = [
+    ...notWhole.map(([key]) => ({ path: `/${key}`, message: 'Expected a whole number' })),
+    ...[...Value.Errors(EnvSchema, value)].filter((e) => !notWhole.some(([key]) => e.path === `/${key}`)),
+  ];
   if (errors.length) {
     const lines = errors.map((e) => `${e.path.slice(1)}: ${e.message}`).join('; ');
     throw new Error(`Invalid configuration: ${lines}`);

@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Database } from '../db/schema.ts';
 import type { Store } from '../db/connect.ts';
 import { openConfiguredStore } from './store.ts';
+import { estimateGuesses } from '../staff/guesses.ts';
 import { isDemo } from '../demo/demo.ts';
 import { countRows } from '../db/count.ts';
 
@@ -65,20 +66,6 @@ export function firstAdminLines(): string[] {
   ];
 }
 
-/**
- * Loaded on first use only (its dictionaries take ~0.7 s and some MB): only a server start with
- * SESSION_SECRET needs it, once. Not kept: its ranked dictionaries (~5 MB of heap) would stay for
- * the server's life (the server's memory under load is a target of `npm run bench`).
- */
-async function estimator(): Promise<{ check(text: string, userInputs: string[]): { guessesLog10: number } }> {
-  const [{ ZxcvbnFactory }, common, dutch] = await Promise.all([
-    import('@zxcvbn-ts/core'),
-    import('@zxcvbn-ts/language-common'),
-    import('@zxcvbn-ts/language-nl-be'),
-  ]);
-  return new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...dutch.dictionary }, graphs: common.adjacencyGraphs });
-}
-
 /** Guesses (log10) a SESSION_SECRET must need at least: 10^30 ≈ 2^100, whatever its length. */
 export const MIN_SECRET_GUESSES_LOG10 = 30;
 
@@ -90,7 +77,8 @@ export const MIN_SECRET_GUESSES_LOG10 = 30;
  */
 export async function secretProblem(secret: string): Promise<string | null> {
   if (secret.length < 32) return 'SESSION_SECRET must have at least 32 characters (make one with `openssl rand -base64 32`)';
-  const { guessesLog10 } = (await estimator()).check(secret.slice(0, 256), ['schoolpols', 'session', 'secret']);
+  // Once, at start-up: the estimator's thread (and its dictionaries' memory) ends with the answer.
+  const { guessesLog10 } = await estimateGuesses(secret.slice(0, 256), ['schoolpols', 'session', 'secret'], 0);
   if (guessesLog10 < MIN_SECRET_GUESSES_LOG10) {
     return `SESSION_SECRET is too easy to guess (about 10^${Math.floor(guessesLog10)} guesses; at least 10^${MIN_SECRET_GUESSES_LOG10} are needed): use random bytes, e.g. \`openssl rand -base64 32\``;
   }

@@ -1,7 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
-import { dictionary as dutchDictionary } from '@zxcvbn-ts/language-nl-be';
+import { estimateGuesses } from './guesses.ts';
 import { problem, type Problem } from '../platform/problems.ts';
 
 /** argon2id with the OWASP password-storage parameters (19 MiB, 2 iterations, 1 lane). */
@@ -29,13 +27,6 @@ export const MIN_PASSWORD_SCORE = 3;
 /** Only this much of a password is scored (zxcvbn's matching grows with length; longer is not weaker). */
 const SCORED_LENGTH = 100;
 
-let estimator: ZxcvbnFactory | undefined;
-/** Common passwords, names and words in English and Dutch (Belgian), keyboard patterns; loaded once, on first use. */
-function zxcvbn(): ZxcvbnFactory {
-  estimator ??= new ZxcvbnFactory({ dictionary: { ...commonDictionary, ...dutchDictionary }, graphs: adjacencyGraphs });
-  return estimator;
-}
-
 /** Words of the account and the service that make a password easy to guess for whoever knows them. */
 function personalWords(email: string): string[] {
   const lower = email.trim().toLowerCase();
@@ -51,7 +42,7 @@ function personalWords(email: string): string[] {
  * problems for `field` (message keys in `account.password.policy.*`), empty when acceptable.
  * Generated passwords and the labelled demo accounts do not pass through here.
  */
-export function passwordProblems(password: string, context: { email: string; field?: string }): Problem[] {
+export async function passwordProblems(password: string, context: { email: string; field?: string }): Promise<Problem[]> {
   const field = context.field ?? 'password';
   if ([...password].length < MIN_PASSWORD_LENGTH) return [problem(field, 'account.password.policy.tooShort', { min: MIN_PASSWORD_LENGTH })];
   const lower = password.toLowerCase();
@@ -59,7 +50,7 @@ export function passwordProblems(password: string, context: { email: string; fie
   const local = email.split('@')[0] ?? '';
   if ((email && lower.includes(email)) || (local.length >= 4 && lower.includes(local)))
     return [problem(field, 'account.password.policy.email')];
-  const result = zxcvbn().check(password.slice(0, SCORED_LENGTH), personalWords(context.email));
+  const result = await estimateGuesses(password.slice(0, SCORED_LENGTH), personalWords(context.email));
   if (result.score < MIN_PASSWORD_SCORE) return [problem(field, 'account.password.policy.weak')];
   return [];
 }

@@ -178,7 +178,7 @@ export async function addUser(
   const schoolIds = await checkSchoolIds(db, raw.schools, problems);
   if (schoolIds.length && raw.role !== 'rep') problems.push(problem('schools', 'admin.users.error.schoolsOnlyForReps'));
   // The password policy (server/staff/passwords.ts) for a chosen password; a generated one is random.
-  if (raw.password !== undefined && raw.password !== '') problems.push(...passwordProblems(raw.password, { email }));
+  if (raw.password !== undefined && raw.password !== '') problems.push(...(await passwordProblems(raw.password, { email })));
   if (!problems.some((p) => p.field === 'email') && (await emailTaken(db, email)))
     problems.push(problem('email', 'admin.users.error.emailTaken'));
   if (problems.length) return { ok: false, problems };
@@ -291,7 +291,7 @@ export async function changeOwnPassword(
   if (!(await verifyPassword(user?.password_hash ?? null, change.current)) || !user) {
     return { ok: false, wrongCurrent: true, problems: [problem('currentPassword', 'account.password.error.current')] };
   }
-  const problems = passwordProblems(change.next, { email: user.email, field: 'newPassword' });
+  const problems = await passwordProblems(change.next, { email: user.email, field: 'newPassword' });
   if (!problems.length && change.next === change.current) problems.push(problem('newPassword', 'account.password.error.same'));
   if (change.repeat !== change.next) problems.push(problem('repeatPassword', 'account.password.error.repeat'));
   if (problems.length) return { ok: false, problems };

@@ -8,10 +8,6 @@ import { hash, randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 13;
 
-export function generateCode(): string {
-  return randomCodes(1)[0]!;
-}
-
 /**
  * `count` codes from one draw of random bytes: a draw costs ~8 µs on a small VM whatever its size,
  * so one per code made a network's 165,000 codes spend 1.3 s drawing (the benchmark's row 5).

@@ -210,20 +210,15 @@ export async function issueCodesForWave(
   requests: ReadonlyArray<{ schoolId: string; count: number }>,
   actor?: Actor,
 ): Promise<Map<string, string[]>> {
+  // One draw of random bytes for every code of the request (`randomCodes`), dealt out by school.
+  const codes = randomCodes(requests.reduce((n, r) => n + r.count, 0));
+  const total = codes.length;
   const bySchool = new Map<string, string[]>();
-  let total = 0;
+  const owners: string[] = [];
   for (const { schoolId, count } of requests) {
     if (bySchool.has(schoolId)) throw new RangeError(`school ${schoolId} is listed twice`);
-    bySchool.set(schoolId, randomCodes(count));
-    total += count;
-  }
-  const codes: string[] = [];
-  const owners: string[] = [];
-  for (const [schoolId, list] of bySchool) {
-    for (const code of list) {
-      codes.push(code);
-      owners.push(schoolId);
-    }
+    bySchool.set(schoolId, codes.slice(owners.length, owners.length + count));
+    for (let i = 0; i < count; i++) owners.push(schoolId);
   }
   const hashes = (from: number) => codes.slice(from, from + CODE_BATCH).map(hashCode);
   await db.transaction().execute(async (trx) => {

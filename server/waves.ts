@@ -1,6 +1,6 @@
-import { setImmediate } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import { createWavePartitions } from './db/partitions.ts';
+import { sentAhead } from './db/sent-ahead.ts';
 import type { Database, WaveStatus } from './db/schema.ts';
 import { hashCode, randomCodes } from './teacher/access-codes.ts';
 import { recordAction, type Actor } from './platform/audit-log.ts';
@@ -235,13 +235,13 @@ export async function issueCodesForWave(
     // The next batch is hashed while PostgreSQL stores this one (two cores, two workers).
     let batch = hashes(0);
     for (let i = 0; i < total; i += CODE_BATCH) {
-      const inserting = sql`
+      const inserting = await sentAhead(
+        sql`
         insert into access_code (hash, wave_id, school_id)
-        select h, ${waveId}::uuid, s from unnest(${batch}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(trx);
-      inserting.catch(() => {}); // awaited below; not an unhandled rejection while this thread hashes
-      await setImmediate(); // the statement goes out before this thread hashes on
+        select h, ${waveId}::uuid, s from unnest(${batch}::text[], ${owners.slice(i, i + CODE_BATCH)}::uuid[]) as t(h, s)`.execute(trx),
+      );
       batch = i + CODE_BATCH < total ? hashes(i + CODE_BATCH) : [];
-      await inserting;
+      await inserting.done;
     }
     // Counts only: codes never reach the audit log.
     const detail =

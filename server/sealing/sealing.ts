@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { partitionName } from '../db/partitions.ts';
 import { withCopySession, type CopySession } from '../db/copy.ts';
+import { sentAhead } from '../db/sent-ahead.ts';
 import { BoxReader, boxesBySchool, dropCopies, ResponseRows } from './sealed-rows.ts';
 import { commentChunks, readComments, type OpenedComments } from './sealed-comments.ts';
 import { BoxOpening } from './box-opening.ts';
@@ -201,14 +202,13 @@ async function received(
   );
   // PostgreSQL counts the spent codes while Node looks for boxes stored twice and shuffles (~45 and
   // ~40 ms, which took turns): the count is sent before.
-  const counting = sql`
+  const counting = await sentAhead(
+    sql`
     update wave_school ws set codes_spent = ws.codes_spent + c.n
     from (select school_id, count(*)::int as n from access_code
           where wave_id = ${waveId} and spent group by school_id) c
-    where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx);
-  // Awaited just below; should the search throw first, the count's failure must not go unhandled.
-  counting.catch(() => undefined);
-  await new Promise((resolve) => setImmediate(resolve));
+    where ws.wave_id = ${waveId} and ws.school_id = c.school_id`.execute(trx),
+  );
   const copies = dropCopies(responseBoxes);
   const responses = new ResponseRows(q, waveId, responseBoxes, legacyResponses);
   // The order the rows will be written in, chosen while PostgreSQL counts.
@@ -216,7 +216,7 @@ async function received(
   // The responses are opened in their own thread, in the order they will be written, from now on.
   if (responseBoxes.count > 0) responses.openBoxes(opening, key(), order);
   // Its own error, not the "transaction is aborted" of the next statement, if it failed.
-  await counting;
+  await counting.done;
   const comments = await (commentsRead ?? readComments(session.copyOut, commentPartition, waveId, key));
   return { responses, order, comments, legacyComments, copies: copies + comments.copies };
 }
@@ -286,10 +286,7 @@ async function replacePartition(
   }
   // On PostgreSQL the swap goes as one query (without parameters it takes the simple protocol,
   // which runs several statements), and Node does `meanwhile` while PostgreSQL builds the index.
-  const swapping = sql.join(statements, sql`; `).execute(trx);
-  // Awaited below; should `meanwhile` throw first, the swap's failure must not go unhandled.
-  swapping.catch(() => undefined);
-  await new Promise((resolve) => setImmediate(resolve));
+  const swapping = await sentAhead(sql.join(statements, sql`; `).execute(trx));
   swap.meanwhile?.();
-  await swapping;
+  await swapping.done;
 }

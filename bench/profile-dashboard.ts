@@ -91,13 +91,25 @@ const res = await app.inject({
 cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 const whole: number[] = [];
 // PROFILE=file.cpuprofile: a CPU profile of the warm requests only (the cold load would drown them).
-const profiler = process.env.PROFILE ? new inspector.Session() : null;
+// HEAP_PROFILE=file.heapprofile: where those requests allocate, sampled, the collected included (a
+// surge's young-generation collections copy what requests allocate and still hold while they wait).
+const profiler = process.env.PROFILE || process.env.HEAP_PROFILE ? new inspector.Session() : null;
 const post = <T = object>(method: string, params?: object) =>
   new Promise<T>((resolve, reject) => profiler!.post(method, params ?? {}, (err, r) => (err ? reject(err) : resolve(r as T))));
 if (profiler) {
   profiler.connect();
-  await post('Profiler.enable');
-  await post('Profiler.start');
+  if (process.env.PROFILE) {
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
+  if (process.env.HEAP_PROFILE) {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
 }
 // Which statements one request sends (QUERIES=1): round trips cost both processes CPU under a surge.
 if (process.env.QUERIES) {
@@ -140,8 +152,14 @@ const cpu = process.cpuUsage(cpuBefore);
 console.log(`${'CPU per request (this process)'.padEnd(34)} ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`);
 console.log(`${'CPU per request (PostgreSQL)'.padEnd(34)} ${(cpuSpent(dbBefore, cpuSnapshot(await backendPids(url))) / N).toFixed(2)} ms`);
 if (profiler) {
-  const { profile } = await post<inspector.Profiler.StopReturnType>('Profiler.stop');
-  writeFileSync(process.env.PROFILE!, JSON.stringify(profile));
+  if (process.env.PROFILE) {
+    const { profile } = await post<inspector.Profiler.StopReturnType>('Profiler.stop');
+    writeFileSync(process.env.PROFILE, JSON.stringify(profile));
+  }
+  if (process.env.HEAP_PROFILE) {
+    const { profile } = await post<inspector.HeapProfiler.StopSamplingReturnType>('HeapProfiler.stopSampling');
+    writeFileSync(process.env.HEAP_PROFILE, JSON.stringify(profile));
+  }
   profiler.disconnect();
 }
 await app.close();

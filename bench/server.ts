@@ -4,6 +4,7 @@
  * signed-in staff client over real HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { generate } from 'otplib';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,8 @@ export interface ServerChild {
   pid: number;
   /** stderr and non-JSON stdout of the child, for error messages */
   output(): string;
+  /** Writes a line into the SERVER_LOG file between what the server printed (a phase's start, say). */
+  mark(text: string): void;
   stop(): Promise<void>;
 }
 
@@ -55,6 +58,12 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
+  // SERVER_LOG=file: all the server printed, not only its last 20,000 characters (V8 traces, say).
+  const whole = process.env['SERVER_LOG'] ? createWriteStream(process.env['SERVER_LOG']) : undefined;
+  if (whole) {
+    child.stdout!.pipe(whole);
+    child.stderr!.pipe(whole);
+  }
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-20_000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -80,6 +89,7 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
     port: Number(new URL(url).port),
     pid: child.pid!,
     output: () => log,
+    mark: (text) => whole?.write(`\n### ${text}\n`),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -7,9 +7,13 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/schoolpols_bench SCHOOLPOLS_KEY=… npx tsx bench/surge-probe.ts
  *
  * `CPU_PROF=dir` writes the server's CPU profile there when it stops (open it in Chrome DevTools);
- * `NODE_ARGS` adds node options for the server (V8 flags, say).
+ * `NODE_ARGS` adds node options for the server (V8 flags, say); `SERVER_LOG=file` keeps all the
+ * server printed (`--trace-opt`, `--trace-gc`), with a line `### warm round N` where each round
+ * starts; `THREADS=1` prints each of the server's threads' CPU (V8's helper thread compiles and
+ * collects beside the main thread: on two cores, it competes with PostgreSQL and this client).
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
 import { signIn, startServer, timedGet } from './server.ts';
@@ -31,6 +35,16 @@ const nodeArgs = [
   ...(process.env['CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CPU_PROF']}`] : []),
   ...(process.env['NODE_ARGS']?.split(/\s+/).filter(Boolean) ?? []),
 ];
+/** Each thread of a process: its name and CPU so far (ms). */
+function threadCpu(pid: number): Map<number, { name: string; ms: number }> {
+  const out = new Map<number, { name: string; ms: number }>();
+  for (const t of readdirSync(`/proc/${pid}/task`).map(Number)) {
+    const ms = procCpuMs(pid, t);
+    if (ms !== null) out.set(t, { name: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(), ms });
+  }
+  return out;
+}
+
 let next = 0;
 for (let rep = 0; rep < REPEAT; rep++) {
   const server = await startServer({ DATABASE_URL: url }, nodeArgs);
@@ -51,11 +65,14 @@ for (let rep = 0; rep < REPEAT; rep++) {
   const warm: number[] = [];
   const db0 = cpuSnapshot(await backendPids(url));
   const app0 = procCpuMs(server.pid) ?? NaN;
+  const main0 = procCpuMs(server.pid, server.pid) ?? NaN;
+  const threads0 = threadCpu(server.pid);
   const kernel0 = procKernelMs(server.pid) ?? NaN;
   const client0 = process.cpuUsage();
   const perRound: number[] = [];
   const cpuPerRound: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
+    server.mark(`warm round ${i + 1}`);
     const before = procCpuMs(server.pid) ?? NaN;
     const times = await round(take());
     cpuPerRound.push(((procCpuMs(server.pid) ?? NaN) - before) / REPS);
@@ -63,14 +80,25 @@ for (let rep = 0; rep < REPEAT; rep++) {
     warm.push(...times);
   }
   const appMs = ((procCpuMs(server.pid) ?? NaN) - app0) / warm.length;
+  const mainMs = ((procCpuMs(server.pid, server.pid) ?? NaN) - main0) / warm.length;
   const kernelMs = ((procKernelMs(server.pid) ?? NaN) - kernel0) / warm.length;
   const dbMs = cpuSpent(db0, cpuSnapshot(await backendPids(url))) / warm.length;
   const client = process.cpuUsage(client0);
   const clientMs = (client.user + client.system) / 1000 / warm.length;
   console.log(
     `cold p95 ${percentile(cold, 95).toFixed(0)} ms; warm p50 ${median(warm).toFixed(0)} p95 ${percentile(warm, 95).toFixed(0)} ms ` +
-      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}; server CPU ${cpuPerRound.map((x) => x.toFixed(1)).join(' ')} ms a request); CPU per warm request: server ${appMs.toFixed(2)} ms (kernel ${kernelMs.toFixed(2)}), PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
+      `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}; server CPU ${cpuPerRound.map((x) => x.toFixed(1)).join(' ')} ms a request); CPU per warm request: server ${appMs.toFixed(2)} ms (main thread ${mainMs.toFixed(2)}, kernel ${kernelMs.toFixed(2)}), PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
   );
+  if (process.env['THREADS']) {
+    const threads1 = threadCpu(server.pid);
+    const spent = [...threads1].map(([t, { name, ms }]) => [`${name}#${t}`, (ms - (threads0.get(t)?.ms ?? 0)) / warm.length] as const);
+    console.log(
+      `per thread, ms a warm request: ${spent
+        .filter(([, ms]) => ms > 0.01)
+        .map(([n, ms]) => `${n} ${ms.toFixed(2)}`)
+        .join(', ')}`,
+    );
+  }
   console.log(`server RSS ${((procMemory(server.pid)?.rss ?? NaN) / 2 ** 20).toFixed(0)} MB`);
   await server.stop();
   // With NODE_ARGS=--trace-gc, say, what the server printed last (its last 20,000 characters).

@@ -169,9 +169,10 @@ function clockTicks(): number {
 }
 
 /** User + system CPU time of a process in ms (from /proc/<pid>/stat), or null when it is gone. */
-export function procCpuMs(pid: number): number | null {
+export function procCpuMs(pid: number, thread?: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `thread`: one thread's CPU alone (the main thread's id is the process's)
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[11], fields[12] = utime, stime (the 14th and 15th fields of the whole line)
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();

@@ -9,7 +9,8 @@
  * `CPU_PROF=dir` writes the server's CPU profile there when it stops (open it in Chrome DevTools);
  * `NODE_ARGS` adds node options for the server (V8 flags, say); `SERVER_LOG=file` keeps all the
  * server printed (`--trace-opt`, `--trace-gc`), with a line `### warm round N` where each round
- * starts; `THREADS=1` prints each of the server's threads' CPU (V8's helper thread compiles and
+ * starts; `RUNNING=n` has the server serve n rounds of the previous wave's dashboards first (a
+ * server that was running when the wave was released); `THREADS=1` prints each of the server's threads' CPU (V8's helper thread compiles and
  * collects beside the main thread: on two cores, it competes with PostgreSQL and this client).
  */
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,10 @@ const REPEAT = Number(process.env['REPEAT'] ?? 2);
 
 const store = await openStore({ databaseUrl: url });
 const { schools, ...wave } = await surgeWave(store.db);
+// RUNNING=n: the server first serves n rounds of the previous wave's dashboards, as a server running
+// when a wave is released has (its code compiled by V8; the released wave not yet loaded).
+const RUNNING = Number(process.env['RUNNING'] ?? 0);
+const earlier = RUNNING ? await surgeWave(store.db, 'Bench bevraging 2') : null;
 const admin = { email: `surge-${randomBytes(4).toString('hex')}@bench.invalid`, password: randomBytes(18).toString('base64url') };
 await createUser(store.db, { email: admin.email, role: 'admin', password: admin.password });
 await store.close();
@@ -61,6 +66,13 @@ for (let rep = 0; rep < REPEAT; rep++) {
     );
   // SAME=1: every warm round asks for the same schools (what a school seen before costs)
   const take = () => (process.env['SAME'] && next >= 2 * REPS ? schools.slice(next - REPS, next) : schools.slice(next, (next += REPS)));
+  for (let i = 0; i < RUNNING; i++)
+    await Promise.all(
+      earlier!.schools.slice(i * REPS, (i + 1) * REPS).map(async (id) => {
+        const r = await timedGet(`${server.url}/schools/${id}/waves/${earlier!.id}`, cookie);
+        if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
+      }),
+    );
   const cold = await round(take());
   const warm: number[] = [];
   const db0 = cpuSnapshot(await backendPids(url));

@@ -241,8 +241,8 @@ export async function timedWithCpu<T>(
 }
 
 /** The third full wave of a database kept by `npm run bench -- --keep`, and its schools in random order: what the surge probes ask for. */
-export async function surgeWave(db: Kysely<Database>): Promise<{ id: string; schools: string[] }> {
-  const wave = await db.selectFrom('wave').select('id').where('name', '=', 'Bench bevraging 3').executeTakeFirstOrThrow();
+export async function surgeWave(db: Kysely<Database>, name = 'Bench bevraging 3'): Promise<{ id: string; schools: string[] }> {
+  const wave = await db.selectFrom('wave').select('id').where('name', '=', name).executeTakeFirstOrThrow();
   const schools = (
     await sql<{ id: string }>`select school_id as id from wave_school where wave_id = ${wave.id} order by random()`.execute(db)
   ).rows.map((r) => r.id);

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { buildApp } from '../server/app.ts';
 import { generateMasterKeyText, parseMasterKey } from '../server/encryption/master-key.ts';
 import { loadConfig } from '../server/platform/config.ts';
@@ -28,6 +29,23 @@ if (!url) throw new Error('set DATABASE_URL to the kept benchmark database');
 const label = process.argv[2] ?? 'Bench';
 const N = Number(process.argv[3] ?? 30);
 
+// QUERIES=1: statements are seen by the driver's `query`, patched before the pool's first connection
+// binds it (server/db/prepared-statements.ts keeps the method each connection had when it connected).
+const seen: string[] = [];
+let watching = Boolean(process.env.QUERIES);
+if (watching) {
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const q = args[0];
+    if (watching)
+      seen.push(
+        String(typeof q === 'string' ? q : (q as { text?: string }).text)
+          .replace(/\s+/g, ' ')
+          .slice(0, 140),
+      );
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+}
 const store = await openStore({ databaseUrl: url });
 const db = store.db;
 const wave = await db.selectFrom('wave').select(['id', 'name']).where('name', '=', `${label} bevraging 3`).executeTakeFirstOrThrow();
@@ -113,25 +131,13 @@ if (profiler) {
 }
 // Which statements one request sends (QUERIES=1): round trips cost both processes CPU under a surge.
 if (process.env.QUERIES) {
-  const pg = await import('pg');
-  const original = pg.default.Client.prototype.query;
-  const seen: string[] = [];
-  pg.default.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-    const q = args[0];
-    seen.push(
-      String(typeof q === 'string' ? q : (q as { text?: string }).text)
-        .replace(/\s+/g, ' ')
-        .slice(0, 140),
-    );
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
   // The first request after signing in writes the session (its CSRF secret); the second is the rule.
   for (const i of [1, 2]) {
     seen.length = 0;
     await app.inject({ method: 'GET', url: `/schools/${schools[i]}/waves/${wave.id}`, headers: { cookie, accept: 'text/html' } });
     console.log(`statements of request ${i} (${seen.length}):\n  ${seen.join('\n  ')}`);
   }
-  pg.default.Client.prototype.query = original;
+  watching = false;
 }
 const cpuBefore = process.cpuUsage();
 const dbBefore = cpuSnapshot(await backendPids(url));

@@ -10,8 +10,9 @@
  * `NODE_ARGS` adds node options for the server (V8 flags, say); `SERVER_LOG=file` keeps all the
  * server printed (`--trace-opt`, `--trace-gc`), with a line `### warm round N` where each round
  * starts; `RUNNING=n` has the server serve n rounds of the previous wave's dashboards first (a
- * server that was running when the wave was released); `THREADS=1` prints each of the server's threads' CPU (V8's helper thread compiles and
- * collects beside the main thread: on two cores, it competes with PostgreSQL and this client).
+ * server that was running when the wave was released); `THREADS=1` prints each of the server's
+ * threads' CPU (V8's helper thread compiles and collects beside the main thread: on two cores, it
+ * competes with PostgreSQL and this client).
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -55,10 +56,10 @@ for (let rep = 0; rep < REPEAT; rep++) {
   const server = await startServer({ DATABASE_URL: url }, nodeArgs);
   const cookie = await signIn(server.url, admin.email, admin.password);
   let bytes = 0;
-  const round = (ids: string[]) =>
+  const round = (ids: string[], waveId = wave.id) =>
     Promise.all(
       ids.map(async (id) => {
-        const r = await timedGet(`${server.url}/schools/${id}/waves/${wave.id}`, cookie);
+        const r = await timedGet(`${server.url}/schools/${id}/waves/${waveId}`, cookie);
         if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
         bytes = Math.max(bytes, r.bytes);
         return r.ms;
@@ -66,13 +67,7 @@ for (let rep = 0; rep < REPEAT; rep++) {
     );
   // SAME=1: every warm round asks for the same schools (what a school seen before costs)
   const take = () => (process.env['SAME'] && next >= 2 * REPS ? schools.slice(next - REPS, next) : schools.slice(next, (next += REPS)));
-  for (let i = 0; i < RUNNING; i++)
-    await Promise.all(
-      earlier!.schools.slice(i * REPS, (i + 1) * REPS).map(async (id) => {
-        const r = await timedGet(`${server.url}/schools/${id}/waves/${earlier!.id}`, cookie);
-        if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
-      }),
-    );
+  for (let i = 0; i < RUNNING; i++) await round(earlier!.schools.slice(i * REPS, (i + 1) * REPS), earlier!.id);
   const cold = await round(take());
   const warm: number[] = [];
   const db0 = cpuSnapshot(await backendPids(url));

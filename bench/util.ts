@@ -240,7 +240,7 @@ export async function timedWithCpu<T>(
   return { ms, value, cpu };
 }
 
-/** The third full wave of a database kept by `npm run bench -- --keep`, and its schools in random order: what the surge probes ask for. */
+/** A full wave of a database kept by `npm run bench -- --keep` (the third unless named), and its schools in random order: what the surge probes ask for. */
 export async function surgeWave(db: Kysely<Database>, name = 'Bench bevraging 3'): Promise<{ id: string; schools: string[] }> {
   const wave = await db.selectFrom('wave').select('id').where('name', '=', name).executeTakeFirstOrThrow();
   const schools = (

@@ -43,7 +43,7 @@ describe(`breakdowns stored at sealing (${storeKind})`, () => {
   });
   afterAll(async () => {
     await app?.close();
-    await store?.close();
+    await store?.drop();
   });
 
   const dashboards = async () => {

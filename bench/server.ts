@@ -58,11 +58,14 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  // SERVER_LOG=file: all the server printed, not only its last 20,000 characters (V8 traces, say).
+  // SERVER_LOG=file: all the server printed, not only its last 20,000 characters (V8 traces, say);
+  // each server started writes the file afresh.
   const whole = process.env['SERVER_LOG'] ? createWriteStream(process.env['SERVER_LOG']) : undefined;
   if (whole) {
-    child.stdout!.pipe(whole);
-    child.stderr!.pipe(whole);
+    // Two sources into one file: neither may end it for the other (nor for a mark written later).
+    child.stdout!.pipe(whole, { end: false });
+    child.stderr!.pipe(whole, { end: false });
+    child.on('exit', () => whole.end());
   }
   child.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-20_000)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -89,7 +92,9 @@ export async function startServer(env: { DATABASE_URL?: string; DATA_DIR?: strin
     port: Number(new URL(url).port),
     pid: child.pid!,
     output: () => log,
-    mark: (text) => whole?.write(`\n### ${text}\n`),
+    mark: (text) => {
+      if (whole && !whole.writableEnded) whole.write(`\n### ${text}\n`);
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -29,8 +29,6 @@ const REPEAT = Number(process.env['REPEAT'] ?? 2);
 
 const store = await openStore({ databaseUrl: url });
 const { schools, ...wave } = await surgeWave(store.db);
-// RUNNING=n: the server first serves n rounds of the previous wave's dashboards, as a server running
-// when a wave is released has (its code compiled by V8; the released wave not yet loaded).
 const RUNNING = Number(process.env['RUNNING'] ?? 0);
 const earlier = RUNNING ? await surgeWave(store.db, 'Bench bevraging 2') : null;
 const admin = { email: `surge-${randomBytes(4).toString('hex')}@bench.invalid`, password: randomBytes(18).toString('base64url') };
@@ -72,7 +70,6 @@ for (let rep = 0; rep < REPEAT; rep++) {
   const warm: number[] = [];
   const db0 = cpuSnapshot(await backendPids(url));
   const app0 = procCpuMs(server.pid) ?? NaN;
-  const main0 = procCpuMs(server.pid, server.pid) ?? NaN;
   const threads0 = threadCpu(server.pid);
   const kernel0 = procKernelMs(server.pid) ?? NaN;
   const client0 = process.cpuUsage();
@@ -87,7 +84,9 @@ for (let rep = 0; rep < REPEAT; rep++) {
     warm.push(...times);
   }
   const appMs = ((procCpuMs(server.pid) ?? NaN) - app0) / warm.length;
-  const mainMs = ((procCpuMs(server.pid, server.pid) ?? NaN) - main0) / warm.length;
+  const threads1 = threadCpu(server.pid);
+  // The main thread's id is the process's.
+  const mainMs = ((threads1.get(server.pid)?.ms ?? NaN) - (threads0.get(server.pid)?.ms ?? NaN)) / warm.length;
   const kernelMs = ((procKernelMs(server.pid) ?? NaN) - kernel0) / warm.length;
   const dbMs = cpuSpent(db0, cpuSnapshot(await backendPids(url))) / warm.length;
   const client = process.cpuUsage(client0);
@@ -97,7 +96,6 @@ for (let rep = 0; rep < REPEAT; rep++) {
       `(rounds ${perRound.map((x) => x.toFixed(0)).join(' ')}; server CPU ${cpuPerRound.map((x) => x.toFixed(1)).join(' ')} ms a request); CPU per warm request: server ${appMs.toFixed(2)} ms (main thread ${mainMs.toFixed(2)}, kernel ${kernelMs.toFixed(2)}), PostgreSQL ${dbMs.toFixed(2)} ms, client ${clientMs.toFixed(2)} ms; ${(bytes / 1024).toFixed(0)} KiB of HTML`,
   );
   if (process.env['THREADS']) {
-    const threads1 = threadCpu(server.pid);
     const spent = [...threads1].map(([t, { name, ms }]) => [`${name}#${t}`, (ms - (threads0.get(t)?.ms ?? 0)) / warm.length] as const);
     console.log(
       `per thread, ms a warm request: ${spent

@@ -51,7 +51,7 @@ import {
   type Throughput,
 } from './submissions.ts';
 import { copyBaseline, downloadExport, exportRouteExists, type ExportRun } from './export.ts';
-import { signIn, startServer, timedGet, type ServerChild } from './server.ts';
+import { signIn, startServer, surgeRound, timedGet, type ServerChild } from './server.ts';
 import { markdownTable, row, terminalTable, writePerformanceDoc, type Row } from './report.ts';
 import {
   backendPids,
@@ -174,20 +174,33 @@ interface SurgeRun {
 /**
  * Reps opening their school's dashboard at the same moment, as after a wave is released (issue 17):
  * `reps` different schools at once, on a server that has served nothing yet (the first round loads
- * the wave), then `rounds − 1` more rounds of other schools, each all at once.
+ * the wave), then `rounds − 1` more rounds of other schools, each all at once. `client`: the lean
+ * load generator of `surgeRound` (the target's), or `fetch` (undici), whose own CPU on the server's
+ * two cores shows in the figure (information). `skip`: schools another surge has asked for.
  */
-async function dashboardSurge(server: ServerChild, cookie: string, network: Network, reps: number, rounds: number): Promise<SurgeRun> {
+async function dashboardSurge(
+  server: ServerChild,
+  cookie: string,
+  network: Network,
+  reps: number,
+  rounds: number,
+  client: 'lean' | 'fetch' = 'lean',
+  skip = 0,
+): Promise<SurgeRun> {
   const wave = network.waves.at(-1)!;
-  const url = (id: string) => `${server.url}/schools/${id}/waves/${wave.id}`;
-  const round = (list: Network['schools']) =>
-    Promise.all(
+  const path = (id: string) => `/schools/${id}/waves/${wave.id}`;
+  const round = async (list: Network['schools']) => {
+    if (client === 'lean') return (await surgeRound(server.url, cookie, list.map((s) => path(s.id)))).ms;
+    return Promise.all(
       list.map(async (s) => {
-        const r = await timedGet(url(s.id), cookie);
+        const r = await timedGet(server.url + path(s.id), cookie);
         if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
         return r.ms;
       }),
     );
-  const schools = network.schools.slice(0, reps * rounds);
+  };
+  // In turn from `skip`, round the list again where a small network (`--fast`) has too few.
+  const schools = Array.from({ length: reps * rounds }, (_, i) => network.schools[(skip + i) % network.schools.length]!);
   const cold = await round(schools.slice(0, reps));
   const warm: number[] = [];
   for (let i = 1; i < rounds; i++) warm.push(...(await round(schools.slice(i * reps, (i + 1) * reps))));
@@ -252,6 +265,8 @@ interface PostgresResults {
   adminTenth: AdminPagesRun;
   adminFull: AdminPagesRun;
   surge: SurgeRun;
+  /** the same surge with `fetch` as the client (information) */
+  surgeFetch: SurgeRun;
   exportRun: { cold: ExportRun; warm: ExportRun; copy: { ms: number; bytes: number } | { unavailable: string } } | { unavailable: string };
   direct: Throughput;
   directGrouped: Throughput;
@@ -347,6 +362,13 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
       `surge of ${surge.reps}: cold p95 ${fmtMs(surge.cold.p95)} (max ${fmtMs(surge.cold.max)}); warm p50 ${fmtMs(surge.warm.p50)}, p95 ${fmtMs(surge.warm.p95)}`,
     );
     await surgeServer.stop();
+    // The same surge with `fetch` as the client, on a server of its own and other schools: what the
+    // figure was before the lean client (information, row 2g).
+    const fetchServer = await startServer({ DATABASE_URL: url });
+    servers.push(fetchServer);
+    const surgeFetch = await dashboardSurge(fetchServer, cookie, full, P.surgeReps, P.surgeRounds, 'fetch', P.surgeReps * P.surgeRounds);
+    log(`surge through fetch: cold p95 ${fmtMs(surgeFetch.cold.p95)}; warm p50 ${fmtMs(surgeFetch.warm.p50)}, p95 ${fmtMs(surgeFetch.warm.p95)}`);
+    await fetchServer.stop();
 
     // -- export (a fresh server: the first download loads the wave, as after a restart)
     log('export zip of a full wave over HTTP');
@@ -446,6 +468,7 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
       adminTenth,
       adminFull,
       surge,
+      surgeFetch,
       exportRun,
       direct,
       directGrouped,
@@ -641,7 +664,17 @@ function postgresRows(r: PostgresResults): Row[] {
       baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
       ratio: r.surge.warm.p95 / r.naive.p95,
       target: '≤ 0.1',
-      note: `${r.surge.warm.samples} requests in rounds of ${r.surge.reps} different schools at once; p50 ${fmtMs(r.surge.warm.p50)}. The first round, on a server that had served nothing (the wave just released): p95 ${fmtMs(r.surge.cold.p95)}, slowest ${fmtMs(r.surge.cold.max)}`,
+      note: `${r.surge.warm.samples} requests in rounds of ${r.surge.reps} different schools at once, each over a connection of its own; p50 ${fmtMs(r.surge.warm.p50)}. The first round, on a server that had served nothing (the wave just released): p95 ${fmtMs(r.surge.cold.p95)}, slowest ${fmtMs(r.surge.cold.max)}`,
+    }),
+    row({
+      id: '2g',
+      store: 'postgres',
+      figure: `The same surge with fetch as the client, p95`,
+      measured: fmtMs(r.surgeFetch.warm.p95),
+      baseline: `${fmtMs(r.naive.p95)} naive network aggregation p95`,
+      ratio: r.surgeFetch.warm.p95 / r.naive.p95,
+      target: '',
+      note: `a server of its own and other schools; undici's CPU on the same two cores shows in it. p50 ${fmtMs(r.surgeFetch.warm.p50)}; first round p95 ${fmtMs(r.surgeFetch.cold.p95)}`,
     }),
     ...ADMIN_PAGES.map((page, i) =>
       row({
@@ -863,6 +896,7 @@ async function main() {
       dashboardTenth: pgResults.dashboardTenth,
       dashboardServerRssAfterBothNetworks: pgResults.dashboardServerRss,
       surge: pgResults.surge,
+      surgeFetch: pgResults.surgeFetch,
       export: pgResults.exportRun,
       codes: { ...pgResults.codes, codesBySchool: undefined },
       submissions: { direct: pgResults.direct, http: pgResults.http, rssIdle: pgResults.rssIdle },

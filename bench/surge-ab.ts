@@ -17,6 +17,7 @@ import path from 'node:path';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
 import { percentile, procCpuMs, procMemory, surgeWave } from './util.ts';
+import { surgeRound } from './server.ts';
 
 type ServerModule = typeof import('./server.ts');
 type ServerChild = Awaited<ReturnType<ServerModule['startServer']>>;
@@ -50,14 +51,9 @@ for (const side of sides) {
   servers.push({ side, server, cookie: await side.harness.signIn(server.url, side.admin.email, side.admin.password) });
 }
 
-const round = (s: (typeof servers)[number], ids: string[]) =>
-  Promise.all(
-    ids.map(async (id) => {
-      const r = await s.side.harness.timedGet(`${s.server.url}/schools/${id}/waves/${wave.id}`, s.cookie);
-      if (r.status !== 200) throw new Error(`${s.side.name}: dashboard answered ${r.status}`);
-      return r.ms;
-    }),
-  );
+// Both sides through this checkout's client (`surgeRound`, as row 2e), so that only the servers differ.
+const round = async (s: (typeof servers)[number], ids: string[]) =>
+  (await surgeRound(s.server.url, s.cookie, ids.map((id) => `/schools/${id}/waves/${wave.id}`))).ms;
 
 let next = REPS;
 for (const s of servers) await round(s, schools.slice(0, REPS));

@@ -12,13 +12,14 @@
  * starts; `RUNNING=n` has the server serve n rounds of the previous wave's dashboards first (a
  * server that was running when the wave was released); `THREADS=1` prints each of the server's
  * threads' CPU (V8's helper thread compiles and collects beside the main thread: on two cores, it
- * competes with PostgreSQL and this client).
+ * competes with PostgreSQL and this client); `CLIENT=fetch` asks through `fetch` (row 2g) rather
+ * than `surgeRound` (row 2e).
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
-import { signIn, startServer, timedGet } from './server.ts';
+import { signIn, startServer, surgeRound, timedGet } from './server.ts';
 import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procKernelMs, procMemory, surgeWave } from './util.ts';
 
 const url = process.env['DATABASE_URL'];
@@ -54,8 +55,14 @@ for (let rep = 0; rep < REPEAT; rep++) {
   const server = await startServer({ DATABASE_URL: url }, nodeArgs);
   const cookie = await signIn(server.url, admin.email, admin.password);
   let bytes = 0;
-  const round = (ids: string[], waveId = wave.id) =>
-    Promise.all(
+  // CLIENT=fetch: each request through `fetch`, as row 2g of `npm run bench` (the target's row 2e uses `surgeRound`).
+  const round = async (ids: string[], waveId = wave.id) => {
+    if (process.env['CLIENT'] !== 'fetch') {
+      const r = await surgeRound(server.url, cookie, ids.map((id) => `/schools/${id}/waves/${waveId}`));
+      bytes = Math.max(bytes, r.bytes);
+      return r.ms;
+    }
+    return Promise.all(
       ids.map(async (id) => {
         const r = await timedGet(`${server.url}/schools/${id}/waves/${waveId}`, cookie);
         if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
@@ -63,6 +70,7 @@ for (let rep = 0; rep < REPEAT; rep++) {
         return r.ms;
       }),
     );
+  };
   // SAME=1: every warm round asks for the same schools (what a school seen before costs)
   const take = () => (process.env['SAME'] && next >= 2 * REPS ? schools.slice(next - REPS, next) : schools.slice(next, (next += REPS)));
   for (let i = 0; i < RUNNING; i++) await round(earlier!.schools.slice(i * REPS, (i + 1) * REPS), earlier!.id);

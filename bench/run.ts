@@ -190,7 +190,14 @@ async function dashboardSurge(
   const wave = network.waves.at(-1)!;
   const path = (id: string) => `/schools/${id}/waves/${wave.id}`;
   const round = async (list: Network['schools']) => {
-    if (client === 'lean') return (await surgeRound(server.url, cookie, list.map((s) => path(s.id)))).ms;
+    if (client === 'lean')
+      return (
+        await surgeRound(
+          server.url,
+          cookie,
+          list.map((s) => path(s.id)),
+        )
+      ).ms;
     return Promise.all(
       list.map(async (s) => {
         const r = await timedGet(server.url + path(s.id), cookie);
@@ -367,7 +374,9 @@ async function runPostgres(serverUrl: string): Promise<PostgresResults> {
     const fetchServer = await startServer({ DATABASE_URL: url });
     servers.push(fetchServer);
     const surgeFetch = await dashboardSurge(fetchServer, cookie, full, P.surgeReps, P.surgeRounds, 'fetch', P.surgeReps * P.surgeRounds);
-    log(`surge through fetch: cold p95 ${fmtMs(surgeFetch.cold.p95)}; warm p50 ${fmtMs(surgeFetch.warm.p50)}, p95 ${fmtMs(surgeFetch.warm.p95)}`);
+    log(
+      `surge through fetch: cold p95 ${fmtMs(surgeFetch.cold.p95)}; warm p50 ${fmtMs(surgeFetch.warm.p50)}, p95 ${fmtMs(surgeFetch.warm.p95)}`,
+    );
     await fetchServer.stop();
 
     // -- export (a fresh server: the first download loads the wave, as after a restart)

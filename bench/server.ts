@@ -188,6 +188,7 @@ export async function surgeRound(url: string, cookie: string, paths: readonly st
   const target = new URL(url);
   const requests = paths.map((p) => plainGet(target.host, p, { cookie, accept: 'text/html' }));
   const r = await httpLoad({ host: target.hostname, port: Number(target.port) }, requests, requests.length);
-  if ((r.statusCounts['200'] ?? 0) !== paths.length) throw new Error(`pages answered ${JSON.stringify(r.statusCounts)} (errors: ${r.errors})`);
+  if ((r.statusCounts['200'] ?? 0) !== paths.length)
+    throw new Error(`pages answered ${JSON.stringify(r.statusCounts)} (errors: ${r.errors})`);
   return { ms: r.latenciesMs, bytes: r.maxBodyBytes };
 }

@@ -53,7 +53,13 @@ for (const side of sides) {
 
 // Both sides through this checkout's client (`surgeRound`, as row 2e), so that only the servers differ.
 const round = async (s: (typeof servers)[number], ids: string[]) =>
-  (await surgeRound(s.server.url, s.cookie, ids.map((id) => `/schools/${id}/waves/${wave.id}`))).ms;
+  (
+    await surgeRound(
+      s.server.url,
+      s.cookie,
+      ids.map((id) => `/schools/${id}/waves/${wave.id}`),
+    )
+  ).ms;
 
 let next = REPS;
 for (const s of servers) await round(s, schools.slice(0, REPS));

@@ -58,7 +58,11 @@ for (let rep = 0; rep < REPEAT; rep++) {
   // CLIENT=fetch: each request through `fetch`, as row 2g of `npm run bench` (the target's row 2e uses `surgeRound`).
   const round = async (ids: string[], waveId = wave.id) => {
     if (process.env['CLIENT'] !== 'fetch') {
-      const r = await surgeRound(server.url, cookie, ids.map((id) => `/schools/${id}/waves/${waveId}`));
+      const r = await surgeRound(
+        server.url,
+        cookie,
+        ids.map((id) => `/schools/${id}/waves/${waveId}`),
+      );
       bytes = Math.max(bytes, r.bytes);
       return r.ms;
     }

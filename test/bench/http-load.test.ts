@@ -11,7 +11,13 @@ import { httpLoad, plainGet } from '../../bench/http-load.ts';
 const BODY = 'x'.repeat(70_000);
 const pieces: Record<string, string[]> = {
   // the head cut in two, then the body in three writes
-  '/split': ['HTTP/1.1 200 OK\r\ncontent-le', `ngth: ${BODY.length}\r\n\r\n`, BODY.slice(0, 10), BODY.slice(10, 40_000), BODY.slice(40_000)],
+  '/split': [
+    'HTTP/1.1 200 OK\r\ncontent-le',
+    `ngth: ${BODY.length}\r\n\r\n`,
+    BODY.slice(0, 10),
+    BODY.slice(10, 40_000),
+    BODY.slice(40_000),
+  ],
   // head and body in one write
   '/whole': [`HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello`],
   // no body at all

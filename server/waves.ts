@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { createWavePartitions } from './db/partitions.ts';
 import { sentAhead } from './db/sent-ahead.ts';
+import { compiledOnce } from './db/compiled-query.ts';
 import type { Database, WaveStatus } from './db/schema.ts';
 import { hashCode, randomCodes } from './teacher/access-codes.ts';
 import { recordAction, type Actor } from './platform/audit-log.ts';
@@ -25,6 +26,14 @@ export async function sealedWavesAround(
   which: 'through' | 'after',
   school?: string,
 ): Promise<Array<{ id: string; name: string }>> {
+  // A school's dashboard asks this on every view: built and compiled once.
+  if (which === 'through' && wave.key !== undefined && school !== undefined) return schoolWavesThrough(db, wave.id, wave.key, school);
+  return wavesAround(db, wave, which, school).execute();
+}
+
+const schoolWavesThrough = compiledOnce((db, id: string, key: string, school: string) => wavesAround(db, { id, key }, 'through', school));
+
+function wavesAround(db: Kysely<Database>, wave: { id: string; key?: string }, which: 'through' | 'after', school?: string) {
   let query = db
     .selectFrom('wave')
     .innerJoin('questionnaire', 'questionnaire.id', 'wave.questionnaire_id')
@@ -58,7 +67,7 @@ export async function sealedWavesAround(
       ),
     );
   if (which === 'after') query = query.limit(1);
-  return query.execute();
+  return query;
 }
 
 export interface WaveRow {

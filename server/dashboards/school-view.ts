@@ -21,6 +21,7 @@ import { HttpProblem } from '../platform/problems.ts';
 import { breakdownThemes, groupResults, loadWaveResults, schoolThemeSummaries, type WaveResults } from '../results/wave-results.ts';
 import { schoolBreakdowns } from '../results/school-breakdowns.ts';
 import { sealedWavesAround } from '../waves.ts';
+import { compiledOnce } from '../db/compiled-query.ts';
 
 /**
  * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
@@ -110,15 +111,7 @@ export async function schoolWaveResultsWith<T>(
   // caller's reads, together.
   const [stored, commentRows, extra] = await Promise.all([
     schoolBreakdowns(db, results, schoolId),
-    // Only what a moderator showed: pending and withheld comments never leave the database here.
-    db
-      .selectFrom('comment')
-      .select(['text', 'themes'])
-      .where('wave_id', '=', waveId)
-      .where('school_id', '=', schoolId)
-      .where('moderation', '=', 'shown')
-      .orderBy('id')
-      .execute(),
+    shownComments(db, waveId, schoolId),
     alongside(waves.map((w) => w.id)),
   ]);
 
@@ -187,6 +180,17 @@ export async function schoolWaveResultsWith<T>(
   };
   return { data, alongside: extra };
 }
+
+/** The comments a moderator showed: pending and withheld ones never leave the database here. */
+const shownComments = compiledOnce((db, waveId: string, schoolId: string) =>
+  db
+    .selectFrom('comment')
+    .select(['text', 'themes'])
+    .where('wave_id', '=', waveId)
+    .where('school_id', '=', schoolId)
+    .where('moderation', '=', 'shown')
+    .orderBy('id'),
+);
 
 /**
  * The school's sealed waves of the same questionnaire key through the one viewed, oldest first,

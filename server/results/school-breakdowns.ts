@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { compiledOnce } from '../db/compiled-query.ts';
 import { parseSmallintArray } from '../db/arrays.ts';
 import { ANSWERS_R3_VERSION, packedLength, packResponseSums, sumResponses, type Disclosure, type Layout } from '../../analysis/index.ts';
 import { breakdownWithheldOf } from './answer-withholding.ts';
@@ -94,12 +95,7 @@ function unpacked(
 export async function schoolBreakdowns(db: Kysely<Database>, results: WaveResults, schoolId: string): Promise<SchoolBreakdowns> {
   const keys = releasedKeys(results.disclosure, schoolId);
   if (!keys.length) return { packed: new Map(), withheld: new Set() };
-  const row = await db
-    .selectFrom('wave_school_breakdowns')
-    .select(['groups', 'sums', 'withheld', 'made_by'])
-    .where('wave_id', '=', results.wave.id)
-    .where('school_id', '=', schoolId)
-    .executeTakeFirst();
+  const [row] = await storedRow(db, results.wave.id, schoolId);
   if (
     row &&
     row.made_by === madeBy(results) &&
@@ -119,6 +115,14 @@ export async function schoolBreakdowns(db: Kysely<Database>, results: WaveResult
   });
   return unpacked(results, { groups: made.groups, packed: joined(made.packed), withheld: made.withheld });
 }
+
+const storedRow = compiledOnce((db, waveId: string, schoolId: string) =>
+  db
+    .selectFrom('wave_school_breakdowns')
+    .select(['groups', 'sums', 'withheld', 'made_by'])
+    .where('wave_id', '=', waveId)
+    .where('school_id', '=', schoolId),
+);
 
 const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 

@@ -6,7 +6,8 @@
  * server and PostgreSQL, and autocannon rebuilds every request through `setupRequest` (≈ 0.09 ms
  * of CPU a request, a third of what the server itself spends). The direct baseline's statements
  * and ciphertexts are prepared before its clock starts; so are these requests, as bytes. Each
- * response is still read whole and its status counted.
+ * response is read to its last byte and its status counted; its body is counted, not kept. A
+ * socket's first request is timed from the connect.
  */
 import net from 'node:net';
 

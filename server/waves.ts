@@ -27,7 +27,8 @@ export async function sealedWavesAround(
   school?: string,
 ): Promise<Array<{ id: string; name: string }>> {
   // A school's dashboard asks this on every view: built and compiled once.
-  if (which === 'through' && wave.key !== undefined && school !== undefined) return schoolWavesThrough(db, wave.id, wave.key, school);
+  // (The same tests of `key` and `school` as `wavesAround` makes, so that both build one statement.)
+  if (which === 'through' && wave.key !== undefined && school) return schoolWavesThrough(db, wave.id, wave.key, school);
   return wavesAround(db, wave, which, school).execute();
 }
 

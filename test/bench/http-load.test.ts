@@ -22,6 +22,8 @@ const pieces: Record<string, string[]> = {
   '/whole': [`HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello`],
   // no body at all
   '/seeother': ['HTTP/1.1 303 See Other\r\nlocation: /\r\ncontent-length: 0\r\n\r\n'],
+  // the blank line that ends the head cut in the middle
+  '/cutend': ['HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r', '\nabc'],
 };
 
 describe('httpLoad', () => {
@@ -52,12 +54,12 @@ describe('httpLoad', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('answers every request once, whatever pieces the responses come in', async () => {
-    const paths = ['/split', '/whole', '/seeother', '/split', '/seeother', '/whole', '/whole', '/split'];
+    const paths = ['/split', '/whole', '/seeother', '/cutend', '/split', '/seeother', '/whole', '/whole', '/split'];
     const requests = paths.map((p) => plainGet(`127.0.0.1:${port}`, p));
     // Fewer connections than requests: each socket goes on with the next request after a response.
     const r = await httpLoad({ host: '127.0.0.1', port }, requests, 3);
     expect(r.errors).toBe(0);
-    expect(r.statusCounts).toEqual({ '200': 6, '303': 2 });
+    expect(r.statusCounts).toEqual({ '200': 7, '303': 2 });
     expect(r.latenciesMs).toHaveLength(paths.length);
     expect(r.maxBodyBytes).toBe(BODY.length);
   });
@@ -67,5 +69,6 @@ describe('httpLoad', () => {
     const r = await httpLoad({ host: '127.0.0.1', port }, [plainGet(`127.0.0.1:${port}`, '/nolength')], 1);
     expect(r.statusCounts).toEqual({});
     expect(r.latenciesMs).toHaveLength(0);
+    expect(r.errors).toBe(1);
   });
 });

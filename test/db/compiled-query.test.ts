@@ -56,5 +56,56 @@ describe(`compiledOnce (${storeKind})`, () => {
       return limit > 0 ? q.limit(limit) : q;
     });
     await expect(branching(db, 5)).rejects.toThrow(/argument 0 is not a parameter/);
+    // An argument that is a parameter and inlined as well.
+    const twice = compiledOnce((db, key: string) =>
+      db.selectFrom('app_meta').select('value').where('key', '=', key).where('value', '!=', sql.lit(key)),
+    );
+    await expect(twice(db, 'demo')).rejects.toThrow(/argument 0 is not a parameter/);
+    // A branch on the value (its length), and a transformed value: each is a parameter, of the first build only.
+    const byLength = compiledOnce((db, key: string) => {
+      const q = db.selectFrom('app_meta').select('value').where('key', '=', key);
+      return key.length > 60 ? q.where('value', '=', key) : q;
+    });
+    await expect(byLength(db, 'demo')).rejects.toThrow(/depends on its arguments' values/);
+    const lowered = compiledOnce((db, email: string) => db.selectFrom('app_meta').select('value').where('key', '=', email.toLowerCase()));
+    await expect(lowered(db, 'Admin@x.nl')).rejects.toThrow(/argument 0 is not a parameter/);
+    const cut = compiledOnce((db, sid: string) => db.selectFrom('app_meta').select('value').where('key', '=', sid.slice(0, 64)));
+    await expect(cut(db, 'x'.repeat(100))).rejects.toThrow(/argument 0 is not a parameter|depends on its arguments' values/);
+  });
+
+  it('refuses a call with fewer or more arguments than the statement declares (an optional one would keep its first value)', async () => {
+    const db = store.db;
+    const optional = compiledOnce((db, key: string, value?: string) =>
+      db
+        .selectFrom('app_meta')
+        .select('value')
+        .where('key', '=', key)
+        .where('value', '=', value ?? 'even'),
+    );
+    await expect((optional as (db: typeof store.db, key: string) => Promise<unknown>)(db, 'compiled-2')).rejects.toThrow(
+      /1 arguments for a statement of 2/,
+    );
+    expect(await optional(db, 'compiled-3', 'odd')).toEqual([{ value: 'odd' }]);
+  });
+
+  it('takes dates, a value used twice, and a transaction of its own', async () => {
+    const db = store.db;
+    const since = compiledOnce((db, key: string, after: Date) =>
+      db
+        .selectFrom('app_meta')
+        .select(['key'])
+        .where((eb) => eb.or([eb('key', '=', key), eb('value', '=', key)]))
+        .where(sql<boolean>`${after}::timestamptz < now()`),
+    );
+    expect(await since(db, 'compiled-4', new Date(Date.now() - 60_000))).toEqual([{ key: 'compiled-4' }]);
+    expect(await since(db, 'compiled-4', new Date(Date.now() + 60_000))).toEqual([]);
+    // the second use of the same argument: the ten rows whose value is 'odd'
+    expect((await since(db, 'odd', new Date(0))).map((r) => r.key).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `compiled-${2 * i + 1}`).sort(),
+    );
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('app_meta').values({ key: 'compiled-in-trx', value: 'x' }).execute();
+      expect(await since(trx, 'compiled-in-trx', new Date(0))).toEqual([{ key: 'compiled-in-trx' }]);
+    });
   });
 });

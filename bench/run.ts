@@ -51,7 +51,7 @@ import {
   type Throughput,
 } from './submissions.ts';
 import { copyBaseline, downloadExport, exportRouteExists, type ExportRun } from './export.ts';
-import { signIn, startServer, surgeRound, timedGet, type ServerChild } from './server.ts';
+import { fetchRound, signIn, startServer, surgeRound, timedGet, type ServerChild } from './server.ts';
 import { markdownTable, row, terminalTable, writePerformanceDoc, type Row } from './report.ts';
 import {
   backendPids,
@@ -189,23 +189,14 @@ async function dashboardSurge(
 ): Promise<SurgeRun> {
   const wave = network.waves.at(-1)!;
   const path = (id: string) => `/schools/${id}/waves/${wave.id}`;
-  const round = async (list: Network['schools']) => {
-    if (client === 'lean')
-      return (
-        await surgeRound(
-          server.url,
-          cookie,
-          list.map((s) => path(s.id)),
-        )
-      ).ms;
-    return Promise.all(
-      list.map(async (s) => {
-        const r = await timedGet(server.url + path(s.id), cookie);
-        if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
-        return r.ms;
-      }),
-    );
-  };
+  const round = async (list: Network['schools']) =>
+    (
+      await (client === 'lean' ? surgeRound : fetchRound)(
+        server.url,
+        cookie,
+        list.map((s) => path(s.id)),
+      )
+    ).ms;
   // In turn from `skip`, round the list again where a small network (`--fast`) has too few.
   const schools = Array.from({ length: reps * rounds }, (_, i) => network.schools[(skip + i) % network.schools.length]!);
   const cold = await round(schools.slice(0, reps));

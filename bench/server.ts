@@ -192,3 +192,11 @@ export async function surgeRound(url: string, cookie: string, paths: readonly st
     throw new Error(`pages answered ${JSON.stringify(r.statusCounts)} (errors: ${r.errors})`);
   return { ms: r.latenciesMs, bytes: r.maxBodyBytes };
 }
+
+/** `surgeRound` through `fetch`, one request per page at once (row 2g, `CLIENT=fetch` in the probes). */
+export async function fetchRound(url: string, cookie: string, paths: readonly string[]): Promise<{ ms: number[]; bytes: number }> {
+  const answers = await Promise.all(paths.map((p) => timedGet(url + p, cookie)));
+  const refused = answers.find((r) => r.status !== 200);
+  if (refused) throw new Error(`a page answered ${refused.status}`);
+  return { ms: answers.map((r) => r.ms), bytes: Math.max(0, ...answers.map((r) => r.bytes)) };
+}

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { openStore } from '../server/db/connect.ts';
 import { createUser } from '../server/staff/users.ts';
-import { signIn, startServer, surgeRound, timedGet } from './server.ts';
+import { fetchRound, signIn, startServer, surgeRound } from './server.ts';
 import { backendPids, cpuSnapshot, cpuSpent, median, percentile, procCpuMs, procKernelMs, procMemory, surgeWave } from './util.ts';
 
 const url = process.env['DATABASE_URL'];
@@ -57,23 +57,14 @@ for (let rep = 0; rep < REPEAT; rep++) {
   let bytes = 0;
   // CLIENT=fetch: each request through `fetch`, as row 2g of `npm run bench` (the target's row 2e uses `surgeRound`).
   const round = async (ids: string[], waveId = wave.id) => {
-    if (process.env['CLIENT'] !== 'fetch') {
-      const r = await surgeRound(
-        server.url,
-        cookie,
-        ids.map((id) => `/schools/${id}/waves/${waveId}`),
-      );
-      bytes = Math.max(bytes, r.bytes);
-      return r.ms;
-    }
-    return Promise.all(
-      ids.map(async (id) => {
-        const r = await timedGet(`${server.url}/schools/${id}/waves/${waveId}`, cookie);
-        if (r.status !== 200) throw new Error(`dashboard answered ${r.status}`);
-        bytes = Math.max(bytes, r.bytes);
-        return r.ms;
-      }),
+    const client = process.env['CLIENT'] === 'fetch' ? fetchRound : surgeRound;
+    const r = await client(
+      server.url,
+      cookie,
+      ids.map((id) => `/schools/${id}/waves/${waveId}`),
     );
+    bytes = Math.max(bytes, r.bytes);
+    return r.ms;
   };
   // SAME=1: every warm round asks for the same schools (what a school seen before costs)
   const take = () => (process.env['SAME'] && next >= 2 * REPS ? schools.slice(next - REPS, next) : schools.slice(next, (next += REPS)));

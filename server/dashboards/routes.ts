@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { schoolOverviews } from './overview.ts';
 import { schoolWaveResults, schoolWaveResultsWith } from './school-view.ts';
-import { dashboardView } from './dashboard-view.ts';
+import { dashboardView, type DashboardView } from './dashboard-view.ts';
 import { reportPageCss } from './report-page.ts';
 import { keptSealedResults, loadWaveResults } from '../results/wave-results.ts';
 import { sendDeck, slidesFilename, slidesFor } from './slides.ts';
@@ -15,7 +15,7 @@ import { HttpProblem } from '../platform/problems.ts';
 import { LangField, LangQuery, SchoolParams, SchoolWaveParams } from '../platform/http-schemas.ts';
 import { assertSchool, REPS_AND_ADMINS } from '../staff/school-access.ts';
 import { listActions } from '../advocacy/action-plans.ts';
-import { actionsOnDashboard } from '../advocacy/action-plans-view.ts';
+import { actionsOnDashboard, type ActionsOnDashboard } from '../advocacy/action-plans-view.ts';
 import { openWavePage } from './participation-routes.ts';
 import { adminHome } from '../admin/routes/home.ts';
 
@@ -238,13 +238,25 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
    * A sealed wave's view-model with its actions (issue 19): this wave's plan, and the actions of the
    * school's earlier waves in its trend, each beside the view-model's own trend texts.
    */
-  async function withActions(request: FastifyRequest, schoolId: string, waveId: string) {
+  async function withActions<R = { view: DashboardView; actions: ActionsOnDashboard }>(
+    request: FastifyRequest,
+    schoolId: string,
+    waveId: string,
+    use: (made: { view: DashboardView; actions: ActionsOnDashboard }) => R | Promise<R> = (made) => made as R,
+  ): Promise<R> {
     const t = translator(request.lang);
-    // The action plan of the school's trend waves is read with the results (one wait, then the page).
-    const { data, alongside: items } = await schoolWaveResultsWith(db, waveId, schoolId, (waves) => listActions(db, schoolId, waves));
-    const view = dashboardView(data, request.lang, t);
-    const actions = actionsOnDashboard(data, view, items, request.lang, t);
-    return { view, actions };
+    // The action plan of the school's trend waves is read with the results (one wait, then the page),
+    // and the page is made in the same turn as its numbers (server/platform/turns.ts).
+    return schoolWaveResultsWith(
+      db,
+      waveId,
+      schoolId,
+      (waves) => listActions(db, schoolId, waves),
+      ({ data, alongside: items }) => {
+        const view = dashboardView(data, request.lang, t);
+        return use({ view, actions: actionsOnDashboard(data, view, items, request.lang, t) });
+      },
+    );
   }
 
   app.get(
@@ -262,7 +274,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // bytes, not the model: under fifty at once, models waiting outlived young-generation collections.
       const [, page] = await Promise.all([
         audit(db, request.user!.id, 'dashboard.view', `school:${schoolId}:wave:${waveId}`),
-        withActions(request, schoolId, waveId).then(({ view, actions }) =>
+        withActions(request, schoolId, waveId, ({ view, actions }) =>
           reply.page('dashboard', {
             view,
             actions,
@@ -282,21 +294,22 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: REPS_AND_ADMINS, schema: { params: SchoolWaveParams, querystring: LangQuery } },
     async (request, reply) => {
       const { schoolId, waveId } = await sealedModel(request, request.params, 'report.view');
-      const { view, actions } = await withActions(request, schoolId, waveId);
       const styles = [
         '/static/dashboard.css',
         '/static/actions.css',
         '/static/report.css',
         `/schools/${schoolId}/waves/${waveId}/report-page.css`,
       ];
-      return reply.page('report', {
-        view,
-        actions,
-        wide: true,
-        title: `${view.schoolName} · ${view.waveName}`,
-        styles,
-        scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'],
-      });
+      return withActions(request, schoolId, waveId, ({ view, actions }) =>
+        reply.page('report', {
+          view,
+          actions,
+          wide: true,
+          title: `${view.schoolName} · ${view.waveName}`,
+          styles,
+          scripts: ['/vendor/chart.js/chart.umd.js', '/static/dashboard.js'],
+        }),
+      );
     },
   );
 

@@ -22,6 +22,10 @@ import { breakdownThemes, groupResults, loadWaveResults, schoolThemeSummaries, t
 import { schoolBreakdowns } from '../results/school-breakdowns.ts';
 import { sealedWavesAround } from '../waves.ts';
 import { compiledOnce } from '../db/compiled-query.ts';
+import { turns } from '../platform/turns.ts';
+
+/** A page's numbers, view-model and template, one request at a time (server/platform/turns.ts). */
+const inTurn = turns();
 
 /**
  * Everything one school's dashboard (and its printable report and JSON) shows for a sealed wave,
@@ -95,17 +99,19 @@ export async function schoolWaveResults(db: Kysely<Database>, waveId: string, sc
  * school's trend waves (its action plan) — read together with it. Everything is read first and the
  * numbers are made after the last read: the reads overlap (issue 17: the p50 of fifty dashboards at
  * once 260–276 → 188–225 ms), and nothing made for the page waits in memory while others run.
+ * The numbers and `use` (the caller's view-model and page) are made in one turn: one request's at a
+ * time, so `use` must not wait for I/O.
  */
-export async function schoolWaveResultsWith<T>(
+export async function schoolWaveResultsWith<T, R = { data: SchoolWaveResults; alongside: T }>(
   db: Kysely<Database>,
   waveId: string,
   schoolId: string,
   alongside: (trendWaveIds: string[]) => Promise<T>,
-): Promise<{ data: SchoolWaveResults; alongside: T }> {
+  use: (made: { data: SchoolWaveResults; alongside: T }) => R | Promise<R> = (made) => made as R,
+): Promise<R> {
   const results = await loadWaveResults(db, waveId);
   const info = results.schools.get(schoolId);
   if (!info) throw new HttpProblem(404, 'dashboard.error.notInWave');
-  const d = results.disclosure;
   const waves = await historyWaves(db, results, schoolId);
   // The school's breakdowns (stored at sealing, one row for all its groups), its comments and the
   // caller's reads, together.
@@ -114,7 +120,21 @@ export async function schoolWaveResultsWith<T>(
     shownComments(db, waveId, schoolId),
     alongside(waves.map((w) => w.id)),
   ]);
+  return inTurn(async () => use(await made(db, results, schoolId, waves, stored, commentRows, extra)));
+}
 
+/** The numbers of a school's dashboard from what was read for it: CPU only. */
+async function made<T>(
+  db: Kysely<Database>,
+  results: WaveResults,
+  schoolId: string,
+  waves: Awaited<ReturnType<typeof historyWaves>>,
+  stored: Awaited<ReturnType<typeof schoolBreakdowns>>,
+  commentRows: Array<{ text: string; themes: string[] }>,
+  extra: T,
+): Promise<{ data: SchoolWaveResults; alongside: T }> {
+  const d = results.disclosure;
+  const info = results.schools.get(schoolId)!;
   const schoolGroup = d.school(schoolId);
   const benchGroup = d.benchmarkGroup(info.benchmarkGroup);
   const school = await groupResults(db, results, schoolGroup);
